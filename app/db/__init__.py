@@ -1,0 +1,1 @@
+"""Engine, SQLCipher keying, sessions, migrations and column types."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; applied by app.db.migrate at every open and create."""

@@ -1,0 +1,77 @@
+"""Column types that store domain values exactly in SQLite."""
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Dialect, Integer, LargeBinary
+from sqlalchemy.types import TypeDecorator
+
+from app.money import from_cents, to_cents
+
+
+class MoneyCents(TypeDecorator[Decimal]):
+    """Money stored as integer cents, because SQLite's NUMERIC goes through float."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal):
+            raise TypeError(f"money columns take Decimal, not {type(value).__name__}")
+        return to_cents(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else from_cents(int(value))
+
+
+class UUIDBlob(TypeDecorator[uuid.UUID]):
+    """A UUID stored as its 16 raw bytes."""
+
+    impl = LargeBinary(16)
+    cache_ok = True
+
+    def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else value.bytes
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
+        return None if value is None else uuid.UUID(bytes=bytes(value))
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant stored as naive UTC text and returned timezone-aware.
+
+    Naive datetimes are rejected on the way in, so local wall-clock times cannot be
+    stored by mistake as instants.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("instants must be timezone-aware; use app.clock.utc_now()")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class WallClock(TypeDecorator[datetime]):
+    """A naive local date and time in the practice's time zone (appointments)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("wall-clock times are naive; drop the tzinfo before storing")
+        return value

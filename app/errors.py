@@ -1,0 +1,61 @@
+"""Exception tree shared by the services, the CLI and the GUI.
+
+`UserError` and its subclasses are expected conditions: their message is written for
+the person at the keyboard and says what is wrong and how to fix it. Any other exception
+is a bug, logged with its traceback and shown in a report dialog.
+"""
+
+from app.problems import Problem
+
+
+class ClinicDeskError(Exception):
+    """Root of every exception ClinicDesk raises on purpose."""
+
+
+class UserError(ClinicDeskError):
+    """An expected failure whose message is shown to the user as it is."""
+
+
+class DatabaseLockedError(UserError):
+    """The database file is open in another ClinicDesk process."""
+
+
+class KeyFileError(UserError):
+    """The key file beside the database is missing, unreadable or damaged."""
+
+
+class WrongPassphraseError(UserError):
+    """The recovery passphrase does not unwrap the database key."""
+
+
+class DatabaseOpenError(UserError):
+    """The database file cannot be opened with its key (damaged, truncated or foreign)."""
+
+
+class KeyringUnavailableError(UserError):
+    """No operating-system keyring can store or return the database key."""
+
+
+class PermissionDeniedError(UserError):
+    """The signed-in user's role does not allow the requested action."""
+
+
+class AuthenticationError(UserError):
+    """A sign-in, password change or second-factor check failed."""
+
+
+class ValidationError(UserError):
+    """Input failed validation; `problems` lists each field and its fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = [f"{problem.field}: {problem.message}" for problem in problems]
+        super().__init__("Please correct the following:\n" + "\n".join(lines))
+
+
+class NotFoundError(UserError):
+    """A record named by the caller does not exist or is archived."""
+
+
+class BackupError(UserError):
+    """A backup or restore failed; nothing was replaced."""

@@ -1,0 +1,47 @@
+"""The append-only money ledger.
+
+Every movement of money is one row: charges, payments, adjustments, transfers of
+responsibility and reversals. A posted row is never changed: triggers created by the
+migration reject UPDATE and DELETE, and a correction is a reversal row plus a new row.
+Balances are sums over this table. The posting services arrive with charges and payments.
+"""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.clock import utc_now
+from app.db.base import Base
+from app.ids import new_id
+
+
+class LedgerEntry(Base):
+    """One posted money movement. Positive amounts raise what is owed to the practice."""
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    posted_at: Mapped[datetime] = mapped_column(default=utc_now)
+    posted_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    entry_type: Mapped[str] = mapped_column(
+        String(30), comment="charge, payment, adjustment, transfer, refund or reversal"
+    )
+    amount: Mapped[Decimal]
+    patient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("patient.id"))
+    payer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payer.id"))
+    responsible_party: Mapped[str] = mapped_column(
+        String(20), comment="patient, or primary/secondary/tertiary insurance"
+    )
+    service_date: Mapped[date | None]
+    reverses_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ledger_entry.id"), comment="the row this reversal cancels"
+    )
+    source_type: Mapped[str | None] = mapped_column(
+        String(30), comment="charge line, payment, ERA …"
+    )
+    source_id: Mapped[uuid.UUID | None]
+    memo: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""Key management, users, roles, permissions and the audit log."""

@@ -1,0 +1,62 @@
+"""Practice-wide settings with typed defaults."""
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.system import Setting
+from app.security.permissions import Actor, Permission, require
+
+
+@dataclass(frozen=True, slots=True)
+class SecuritySettings:
+    """Sign-in and session rules an administrator can change."""
+
+    lockout_attempts: int = 5
+    lockout_minutes: int = 5
+    idle_lock_minutes: int = 10
+    password_min_length: int = 10
+    emergency_access_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class BackupSettings:
+    """How many backups to keep and where they go (empty folder: beside the database)."""
+
+    keep_last: int = 14
+    folder: str = ""
+
+
+def _load(session: Session, prefix: str, defaults: Any) -> dict[str, Any]:
+    keys = [f"{prefix}.{field.name}" for field in fields(defaults)]
+    stored = {
+        row.key: row.value for row in session.scalars(select(Setting).where(Setting.key.in_(keys)))
+    }
+    return {
+        field.name: stored.get(f"{prefix}.{field.name}", getattr(defaults, field.name))
+        for field in fields(defaults)
+    }
+
+
+def security_settings(session: Session) -> SecuritySettings:
+    """Return the security settings, with defaults for anything never set."""
+    return SecuritySettings(**_load(session, "security", SecuritySettings()))
+
+
+def backup_settings(session: Session) -> BackupSettings:
+    """Return the backup settings, with defaults for anything never set."""
+    return BackupSettings(**_load(session, "backup", BackupSettings()))
+
+
+def save_setting(session: Session, actor: Actor, key: str, value: object) -> None:
+    """Store one setting; only administrators change practice-wide settings."""
+    require(actor, Permission.PRACTICE_SETUP)
+    row = session.scalar(select(Setting).where(Setting.key == key))
+    if row is None:
+        session.add(Setting(key=key, value=value, updated_by=actor.user_id))
+    else:
+        row.value = value
+        row.updated_by = actor.user_id
+    session.flush()
