@@ -75,7 +75,9 @@ def _make_engine(path: Path, key: bytes) -> Engine:
         _configure(connection)
         return connection
 
-    engine = create_engine("sqlite://", creator=creator, pool_pre_ping=False)
+    # module= makes SQLAlchemy wrap sqlcipher3's exceptions (IntegrityError and so on)
+    # the way it wraps the standard sqlite3 module's.
+    engine = create_engine("sqlite://", module=sqlcipher3.dbapi2, creator=creator)
 
     # The DB-API driver runs in autocommit mode (isolation_level=None) so SQLAlchemy,
     # not the driver, decides where transactions begin; this is SQLAlchemy's documented
