@@ -34,6 +34,11 @@ def key_file_path(database: Path) -> Path:
     return database.with_name(database.name + ".key")
 
 
+def pending_key_file_path(database: Path) -> Path:
+    """Return the key file a key rotation writes before it re-keys `database`."""
+    return database.with_name(database.name + ".key.new")
+
+
 def lock_file_path(database: Path) -> Path:
     """Return the lock file that marks `database` as open in a process."""
     return database.with_name(database.name + ".lock")

@@ -6,6 +6,7 @@ back on error; services themselves never commit.
 """
 
 import logging
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.lock import DatabaseLock
 from app.errors import DatabaseOpenError, KeyringUnavailableError
-from app.paths import key_file_path, lock_file_path
+from app.paths import key_file_path, lock_file_path, pending_key_file_path
 from app.security import keys
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ class OpenedKey:
 def _connect(path: Path, key: bytes) -> Any:
     """Open a DB-API connection and key it; no statement has touched the file yet."""
     connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    # SQLCipher writes page-decryption failures to stderr by default; they surface as
+    # exceptions anyway, and stray lines would break the CLI's one-line error output.
+    connection.execute("PRAGMA cipher_log_level = NONE")
     connection.execute(f"PRAGMA key = {keys.key_pragma_value(key)}")
     return connection
 
@@ -58,15 +62,54 @@ def _configure(connection: Any) -> None:
 
 
 def _probe(path: Path, key: bytes) -> bool:
-    """Return True when `key` decrypts `path`; reads page 1 only and writes nothing."""
+    """Return True when `key` decrypts `path`; reads the schema pages and writes nothing.
+
+    A wrong key fails on page 1 with "file is not a database". Any other error means the
+    key worked but the file is damaged (for example truncated), so DatabaseOpenError is
+    raised rather than asking for a passphrase that cannot help.
+    """
     connection = _connect(path, key)
     try:
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher3.DatabaseError:
-        return False
+    except sqlcipher3.DatabaseError as exc:
+        if "not a database" in str(exc):
+            return False
+        log.warning("database file failed the open check: %s", exc)
+        raise _damaged(path) from None
     finally:
         connection.close()
     return True
+
+
+def _table_names(connection: Any) -> list[str]:
+    rows = connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def _check_readable(path: Path, key: bytes) -> None:
+    """Raise DatabaseOpenError when a table's first or last page fails to decrypt.
+
+    SQLCipher checks a page only when it is read, so a damaged file can open cleanly and
+    fail later. Reading the smallest and largest rowid of every table touches each
+    table's root page and both outer leaves in a few milliseconds, whatever the file
+    size. NOTE: damage to a page in the middle of a large table is still found only when
+    that page is read (or by a backup's integrity check).
+    """
+    connection = _connect(path, key)
+    try:
+        for table in _table_names(connection):
+            try:
+                connection.execute(f'SELECT min(rowid), max(rowid) FROM "{table}"').fetchone()
+            except sqlcipher3.OperationalError:
+                # A WITHOUT ROWID table has no rowid column; its first row still reads its root.
+                connection.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        log.warning("database file failed the open check: %s", exc)
+        raise _damaged(path) from None
+    finally:
+        connection.close()
 
 
 def _make_engine(path: Path, key: bytes) -> Engine:
@@ -143,6 +186,52 @@ def _remember_in_keyring(database_id: uuid.UUID, key: bytes) -> None:
         log.warning("could not store the database key in the keyring; the passphrase stays needed")
 
 
+def _ask_once(ask_passphrase: PassphraseProvider | None) -> PassphraseProvider | None:
+    """Wrap `ask_passphrase` so one open asks the person at most once."""
+    if ask_passphrase is None:
+        return None
+    answers: dict[Path, str | None] = {}
+
+    def ask(path: Path) -> str | None:
+        if path not in answers:
+            answers[path] = ask_passphrase(path)
+        return answers[path]
+
+    return ask
+
+
+def _finish_key_rotation(path: Path, ask_passphrase: PassphraseProvider | None) -> None:
+    """Settle a key rotation that stopped between writing `<db>.key.new` and renaming it.
+
+    Rotation writes the new key file first, re-keys, then renames the new file over the
+    old one and updates the keyring last. So while `.key.new` exists the keyring still
+    holds the old key: if that key opens the file the re-key never happened, otherwise
+    the new key file (unwrapped with the recovery passphrase) must open it.
+    """
+    pending = pending_key_file_path(path)
+    if not pending.exists():
+        return
+    current = keys.read_key_file(key_file_path(path))
+    stored = keys.load_from_keyring(current.database_id)
+    if stored is not None and _probe(path, stored):
+        log.warning("discarding the key file of an unfinished key rotation (database not re-keyed)")
+        pending.unlink()
+        return
+
+    passphrase = ask_passphrase(path) if ask_passphrase else None
+    if not passphrase:
+        return  # the ordinary key lookup below raises the message that asks for it
+    new_key = keys.unwrap_key(keys.read_key_file(pending), passphrase, pending)
+    if _probe(path, new_key):
+        log.warning("completing an interrupted key rotation of database %s", current.database_id)
+        os.replace(pending, key_file_path(path))
+        _remember_in_keyring(current.database_id, new_key)
+        return
+    if _probe(path, keys.unwrap_key(current, passphrase, key_file_path(path))):
+        log.warning("discarding the key file of an unfinished key rotation (database not re-keyed)")
+        pending.unlink()
+
+
 def _remove_new_files(path: Path, key_path: Path) -> None:
     for leftover in (path, key_path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
         leftover.unlink(missing_ok=True)
@@ -170,13 +259,16 @@ class Database:
                 f"There is no database at {path}. Run 'clinicdesk init' to set up a practice, "
                 "or give the right path with --db."
             )
-        key_file = keys.read_key_file(key_file_path(path))
         _check_size(path)
 
         lock = DatabaseLock(lock_file_path(path), path)
         lock.acquire()
+        ask = _ask_once(ask_passphrase)
         try:
-            opened = _resolve_key(path, key_file, ask_passphrase)
+            _finish_key_rotation(path, ask)
+            key_file = keys.read_key_file(key_file_path(path))
+            opened = _resolve_key(path, key_file, ask)
+            _check_readable(path, opened.key)
             engine = _make_engine(path, opened.key)
         except BaseException:
             lock.release()
@@ -232,6 +324,27 @@ class Database:
     def raw_key(self) -> bytes:
         """Return the key this database was opened with (for backups and re-keying)."""
         return self._key
+
+    def rekey(self, new_key: bytes) -> None:
+        """Re-encrypt every page with `new_key`, then reconnect with it.
+
+        The caller must have saved the new key (wrapped in `<db>.key.new`) first. Every
+        pooled connection is closed so none keeps using the old key; SQLCipher 4 re-keys
+        a WAL database in one transaction, so a crash leaves the old key or the new one.
+        """
+        self.engine.dispose()
+        connection = _connect(self.path, self._key)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.execute(f"PRAGMA rekey = {keys.key_pragma_value(new_key)}")
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+
+        self._key = new_key
+        self.engine = _make_engine(self.path, new_key)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        log.info("re-keyed database %s", self.database_id)
 
     def close(self) -> None:
         """Checkpoint the WAL, close every connection and release the lock."""
