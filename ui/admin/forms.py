@@ -1,0 +1,302 @@
+"""Forms whose validation problems show next to their fields, and the record dialog."""
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import ValidationError
+from app.problems import Problem, Severity
+from ui.admin.common import Work, run_for, show_error
+from ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+INVALID_STYLE = '*[invalid="true"] { border: 1px solid #b3261e; border-radius: 2px; }'
+ERROR_COLOR = "#b3261e"
+WARNING_COLOR = "#8a5a00"
+
+
+def field_key(problem_field: str) -> str:
+    """Reduce a problem's field path such as "locations[0].zip_code" to "zip_code"."""
+    last = problem_field.rsplit(".", 1)[-1]
+    return re.sub(r"\[\d+\]$", "", last)
+
+
+def ask(
+    parent: QWidget, title: str, text: str, yes_text: str, on_yes: Callable[[], None]
+) -> QMessageBox:
+    """Ask a yes/no question without blocking; `on_yes` runs when the user agrees."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton)
+    box.setParent(parent, box.windowFlags())
+    yes_button = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(yes_button)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+    def clicked(button: QAbstractButton) -> None:
+        if button is yes_button:
+            on_yes()
+
+    box.buttonClicked.connect(clicked)
+    box.open()
+    return box
+
+
+class FieldForm(QWidget):
+    """A form layout where every field has a label for its validation problem under it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(INVALID_STYLE)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.general = QLabel()
+        self.general.setWordWrap(True)
+        self.general.setVisible(False)
+        self.general.setAccessibleName("Problems")
+        outer.addWidget(self.general)
+        self.layout_ = QFormLayout()
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addLayout(self.layout_)
+        self.fields: dict[str, QWidget] = {}
+        self.problem_labels: dict[str, QLabel] = {}
+
+    def add_field(self, key: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
+        """Add `widget` under `label`; problems whose field ends in `key` show below it."""
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        problem = QLabel()
+        problem.setWordWrap(True)
+        problem.setVisible(False)
+        problem.setAccessibleName(f"{label.replace('&', '')} problem")
+        column.addWidget(problem)
+        if hint:
+            widget.setToolTip(hint)
+        widget.setAccessibleName(label.replace("&", ""))
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        self.layout_.addRow(caption, holder)
+        self.fields[key] = widget
+        self.problem_labels[key] = problem
+        return widget
+
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Show each problem next to its field; ones with no field go above the form."""
+        self.clear_problems()
+        general: list[Problem] = []
+        grouped: dict[str, list[Problem]] = {}
+        for problem in problems:
+            key = field_key(problem.field)
+            if key in self.problem_labels:
+                grouped.setdefault(key, []).append(problem)
+            else:
+                general.append(problem)
+        for key, found in grouped.items():
+            self._mark(key, found)
+        if general:
+            lines = [f"{problem.field}: {problem.message}" for problem in general]
+            self.general.setText("\n".join(lines))
+            self.general.setStyleSheet(f"color: {ERROR_COLOR};")
+            self.general.setVisible(True)
+        first = next(iter(grouped), None)
+        if first is not None:
+            self.fields[first].setFocus()
+
+    def _mark(self, key: str, problems: list[Problem]) -> None:
+        label = self.problem_labels[key]
+        is_error = any(problem.severity is Severity.ERROR for problem in problems)
+        label.setText("\n".join(problem.message for problem in problems))
+        label.setStyleSheet(f"color: {ERROR_COLOR if is_error else WARNING_COLOR};")
+        label.setVisible(True)
+        widget = self.fields[key]
+        widget.setProperty("invalid", is_error)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+
+    def clear_problems(self) -> None:
+        """Hide every problem message and field mark."""
+        self.general.clear()
+        self.general.setVisible(False)
+        for key, label in self.problem_labels.items():
+            label.clear()
+            label.setVisible(False)
+            widget = self.fields[key]
+            if widget.property("invalid"):
+                widget.setProperty("invalid", False)
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
+
+    def problem_text(self, key: str) -> str:
+        """Return the problem message shown next to field `key` (empty when none)."""
+        return self.problem_labels[key].text()
+
+    def watch(self, callback: Callable[[], None]) -> None:
+        """Call `callback` whenever the user edits any field."""
+        for widget in self.fields.values():
+            connect_edits(widget, callback)
+
+
+def connect_edits(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Connect the edit signal of a standard input widget to `callback`."""
+    if isinstance(widget, QLineEdit):
+        widget.textEdited.connect(callback)
+    elif isinstance(widget, QPlainTextEdit):
+        widget.textChanged.connect(callback)
+    elif isinstance(widget, QComboBox):
+        widget.currentIndexChanged.connect(callback)
+        if widget.isEditable():
+            widget.editTextChanged.connect(callback)
+    elif isinstance(widget, QAbstractSpinBox):
+        value_changed = getattr(widget, "valueChanged", None)
+        if value_changed is not None:
+            value_changed.connect(callback)
+    elif isinstance(widget, QCheckBox):
+        widget.toggled.connect(callback)
+    elif isinstance(widget, QListWidget):
+        model = widget.model()
+        model.rowsInserted.connect(callback)
+        model.rowsRemoved.connect(callback)
+        model.dataChanged.connect(callback)
+
+
+class RecordDialog(QDialog):
+    """An add/edit dialog: Enter saves, Esc cancels (asking first when something changed).
+
+    A failed save keeps the dialog open with everything typed, and shows each validation
+    problem next to its field. Subclasses fill `self.form` and implement `build_work`.
+    """
+
+    def __init__(self, context: AppContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setWindowTitle(title)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.form = FieldForm()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setDefault(True)
+        save.setAccessibleName("Save")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.buttons)
+        self.dirty = False
+        self.saving = False
+        self.result_value: Any = None
+
+    def finish_building(self) -> None:
+        """Start tracking edits; call after the fields hold their initial values."""
+        self.form.watch(self.mark_dirty)
+
+    def mark_dirty(self) -> None:
+        """Record that the user changed something since the dialog opened."""
+        self.dirty = True
+
+    def local_problems(self) -> list[Problem]:
+        """Return problems found without the database, such as mismatched passwords."""
+        return []
+
+    def build_work(self) -> Work:
+        """Return the service call that saves the dialog's values."""
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        """Save through the op runner; close only when the save succeeded."""
+        if self.saving:
+            return
+        problems = self.local_problems()
+        if problems:
+            self.form.show_problems(problems)
+            return
+        self.form.clear_problems()
+        self.saving = True
+        self.buttons.setEnabled(False)
+        run_for(self, self.context, self.build_work(), self._saved, self._failed)
+
+    def _saved(self, result: Any) -> None:
+        self.saving = False
+        self.result_value = result
+        self.dirty = False
+        super().accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.form.show_problems(error.problems)
+        else:
+            show_error(self, error)
+
+    def reject(self) -> None:
+        """Close without saving; ask first when the user typed something."""
+        if self.saving:
+            return
+        if not self.dirty:
+            super().reject()
+            return
+        ask(self, "Discard changes?", "Close without saving your changes?", "Discard", self._drop)
+
+    def _drop(self) -> None:
+        self.dirty = False
+        super().reject()
+
+
+def code_combo(codes: dict[str, str], blank: str = "") -> QComboBox:
+    """Return a combo box listing "CODE: Name" entries whose item data is the code."""
+    combo = QComboBox()
+    if blank:
+        combo.addItem(blank, "")
+    for code, name in codes.items():
+        combo.addItem(f"{code}: {name}", code)
+    return combo
+
+
+def select_data(combo: QComboBox, value: str) -> None:
+    """Select the entry whose data is `value`, adding it first when the list lacks it."""
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(value, value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
+def line(text: str | None = "", max_length: int = 0) -> QLineEdit:
+    """Return a line edit holding `text`, limited to `max_length` characters when set."""
+    field = QLineEdit(text or "")
+    if max_length:
+        field.setMaxLength(max_length)
+    return field
+
+
+def combo_code(combo: QComboBox) -> str:
+    """Return the code chosen or typed in a code combo ("MB: Medicare Part B" gives "MB")."""
+    text = combo.currentText().strip()
+    index = combo.findText(text)
+    if index >= 0:
+        return str(combo.itemData(index) or "")
+    return text.split(":", 1)[0].strip().upper()
