@@ -1,8 +1,8 @@
 """Signing in and out, locking the screen, switching user and changing one's own password.
 
-`sign_in` and `unlock_session` never raise for bad credentials: they return a result and
-leave the failure count and the audit row flushed in the session, so the caller must
-commit even when the attempt fails.
+`sign_in` and `unlock_session` return a result rather than raise for a wrong user name,
+password or code, and leave the failure count and the audit row flushed in the session.
+The caller must commit even when the attempt fails.
 """
 
 import logging
@@ -88,7 +88,7 @@ def sign_in(
 ) -> SignInResult:
     """Check credentials and return the signed-in actor, or why sign-in failed.
 
-    A blank `totp_code` counts as no code: the result then asks for one without
+    A blank `totp_code` counts as no code: the result then requests one without
     counting a failure, because the password was right.
     """
     attempt = _Attempt(username, password, workstation, totp_code, AuditAction.SIGN_IN)
@@ -106,7 +106,7 @@ def unlock_session(  # noqa: PLR0917 (a public signature other modules call posi
     """Unlock a locked screen with the same checks as sign_in.
 
     When a different valid user signs in, that user replaces `locked_actor` (switch user)
-    and the audit row says so.
+    and the audit row records the switch.
     """
     attempt = _Attempt(username, password, workstation, totp_code, AuditAction.UNLOCK, locked_actor)
     return _authenticate(session, attempt)
@@ -118,11 +118,13 @@ def _authenticate(session: Session, attempt: _Attempt) -> SignInResult:
         return _unknown_user(session, attempt)
 
     actor = _actor_for(user, attempt.workstation)
-    refused = _refusal(session, user, actor, attempt)
-    return refused if refused is not None else _succeed(session, user, actor, attempt)
+    rejected = _rejection(session, user, actor, attempt)
+    return rejected if rejected is not None else _succeed(session, user, actor, attempt)
 
 
-def _refusal(session: Session, user: User, actor: Actor, attempt: _Attempt) -> SignInResult | None:
+def _rejection(
+    session: Session, user: User, actor: Actor, attempt: _Attempt
+) -> SignInResult | None:
     """Return why the attempt fails, or None when every check passes."""
     now = utc_now()
     if is_locked(user, now):
@@ -135,10 +137,10 @@ def _refusal(session: Session, user: User, actor: Actor, attempt: _Attempt) -> S
         return _count_failure(session, user, actor, attempt, settings, failure)
     if user.archived:
         return _deny(session, actor, attempt, Outcome.DENIED, "account archived", _archived(user))
-    return _second_factor_refusal(session, user, actor, attempt, settings)
+    return _second_factor_rejection(session, user, actor, attempt, settings)
 
 
-def _second_factor_refusal(
+def _second_factor_rejection(
     session: Session, user: User, actor: Actor, attempt: _Attempt, settings: SecuritySettings
 ) -> SignInResult | None:
     if user.totp_secret is None:
@@ -166,7 +168,7 @@ def _unknown_user(session: Session, attempt: _Attempt) -> SignInResult:
     verify_password(_dummy_hash(), attempt.password)
 
     # NOTE: Actor needs a role, so the audit row of an unknown name shows the least
-    # privileged one; the detail says the name matched no account.
+    # privileged one. The detail records that the name matched no account.
     name = normalize_username(attempt.username)[:USERNAME_COLUMN_LENGTH]
     actor = Actor(None, name, Role.FRONT_DESK, attempt.workstation)
     return _deny(session, actor, attempt, Outcome.FAILURE, "unknown user name", BAD_CREDENTIALS)
@@ -194,7 +196,7 @@ def _ask_for_code(session: Session, actor: Actor, attempt: _Attempt) -> SignInRe
     return _deny(session, actor, attempt, Outcome.FAILURE, detail, CODE_NEEDED, needs_totp=True)
 
 
-def _count_failure(  # noqa: PLR0917 (a private step of _refusal)
+def _count_failure(  # noqa: PLR0917 (a private step of _rejection)
     session: Session,
     user: User,
     actor: Actor,

@@ -1,7 +1,7 @@
 """Two-step sign-in with time-based one-time passwords (TOTP, RFC 6238).
 
 A user enrolls by scanning the provisioning URI into an authenticator app and typing one
-code back; only then is the secret stored. Codes are 6 digits, 30 seconds each, and one
+code back. Only then is the secret stored. Codes are 6 digits, 30 seconds each, and one
 step either side is accepted so a slightly wrong clock still works.
 """
 
@@ -61,7 +61,7 @@ def _signed_in_user(session: Session, actor: Actor) -> User:
 
 
 def begin_enrollment(session: Session, actor: Actor) -> TotpEnrollment:
-    """Create a secret for the signed-in user; nothing is stored until it is confirmed."""
+    """Create a secret for the signed-in user. Nothing is stored until confirm_enrollment."""
     user = _signed_in_user(session, actor)
     secret = pyotp.random_base32()
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)

@@ -33,7 +33,7 @@ OBJECT_TYPE = "user"
 
 @dataclass(frozen=True)
 class UserSummary:
-    """What screens and the command line show about one user account."""
+    """The displayed facts about one user account, for screens and the command line."""
 
     id: UserId
     username: str
@@ -182,7 +182,7 @@ def _insert_user(
 def create_user(  # noqa: PLR0917 (a public signature other modules call positionally)
     session: Session, actor: Actor, username: str, display_name: str, role: Role, password: str
 ) -> UserWrite:
-    """Create an account; raise ValidationError listing every problem with the input."""
+    """Create an account, or raise ValidationError listing every problem with the input."""
     require(actor, Permission.USER_MANAGE)
     return _insert_user(session, actor, username, display_name, role=role, password=password)
 
@@ -266,7 +266,7 @@ def _apply_profile(user: User, display_name: str, role: Role) -> list[str]:
 
 
 def archive_user(session: Session, actor: Actor, user_id: UserId) -> UserWrite:
-    """Archive an account so it can no longer sign in; its audit history stays."""
+    """Archive an account so it can no longer sign in. Its audit history stays."""
     require(actor, Permission.USER_MANAGE)
     user = get_active_user(session, user_id)
 
