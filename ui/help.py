@@ -1,0 +1,112 @@
+"""Keyboard shortcuts and the F1 help dialog.
+
+The main window builds its shortcuts from `SHORTCUTS`, and the help dialog lists the same
+table, so the help always matches what the keys do.
+"""
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+NAVIGATION_PAGES = (
+    "Today",
+    "Schedule",
+    "Patients",
+    "Charges",
+    "Claims",
+    "Payments",
+    "Statements",
+    "Reports",
+    "Admin",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Shortcut:
+    """One key combination and what it does."""
+
+    keys: str  # QKeySequence portable text, such as "Ctrl+K"
+    action: str
+
+    def sequence(self) -> QKeySequence:
+        """Return the key sequence for a QAction or QShortcut."""
+        return QKeySequence(self.keys)
+
+    def native_text(self) -> str:
+        """Return the keys as this platform writes them (Cmd on macOS)."""
+        return self.sequence().toString(QKeySequence.SequenceFormat.NativeText)
+
+
+SEARCH = Shortcut("Ctrl+K", "Search patients")
+LOCK = Shortcut("Ctrl+L", "Lock the screen now")
+HELP = Shortcut("F1", "Show this list of shortcuts")
+QUIT = Shortcut("Ctrl+Q", "Quit ClinicDesk")
+NAVIGATION = tuple(
+    Shortcut(f"Ctrl+{number}", f"Go to {page}")
+    for number, page in enumerate(NAVIGATION_PAGES, start=1)
+)
+# Keys that every dialog obeys through Qt's default buttons; listed so users know them.
+DIALOG_KEYS = (
+    Shortcut("Return", "In a dialog: save or sign in (the default button)"),
+    Shortcut("Esc", "In a dialog: cancel and close"),
+    Shortcut("Tab", "Move to the next field (Shift+Tab moves back)"),
+)
+
+SHORTCUTS: tuple[Shortcut, ...] = (SEARCH, LOCK, HELP, QUIT, *NAVIGATION, *DIALOG_KEYS)
+
+HELP_TEXT = (
+    "<p><b>ClinicDesk</b> keeps the front office of your practice: patients, the "
+    "schedule, charges, claims, payments and statements.</p>"
+    "<p>Use the list on the left, or Ctrl with a number, to move between pages. "
+    "Type a last name or chart number in the search box (Ctrl+K) to find a patient; "
+    "write <i>last, first</i> to narrow by first name.</p>"
+    "<p>The screen locks itself after a few idle minutes and at Ctrl+L. Sign in again "
+    "to continue, or sign in as another user to switch.</p>"
+)
+
+
+class HelpDialog(QDialog):
+    """Lists every keyboard shortcut and a short orientation."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("helpDialog")
+        self.setWindowTitle("ClinicDesk help and keyboard shortcuts")
+        intro = QLabel(HELP_TEXT)
+        intro.setWordWrap(True)
+
+        self.table = QTableWidget(len(SHORTCUTS), 2, self)
+        self.table.setObjectName("shortcutTable")
+        self.table.setAccessibleName("Keyboard shortcuts")
+        self.table.setHorizontalHeaderLabels(["Keys", "What it does"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for row, shortcut in enumerate(SHORTCUTS):
+            self.table.setItem(row, 0, QTableWidgetItem(shortcut.native_text()))
+            self.table.setItem(row, 1, QTableWidgetItem(shortcut.action))
+        self.table.resizeColumnToContents(0)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(560, 560)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def listed_keys(self) -> list[str]:
+        """Return the key column as shown."""
+        return [self.table.item(row, 0).text() for row in range(self.table.rowCount())]

@@ -1,0 +1,1 @@
+"""The pages the main window's navigation list switches between."""

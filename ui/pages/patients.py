@@ -1,0 +1,141 @@
+"""The Patients page: a table of patients filtered by the global search box."""
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.changes import ChangeKind, Changes
+from app.services.patient_list import PatientRow, list_patients
+from ui.context import AppContext
+from ui.pages.base import Page, heading
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ("Chart number", "Name", "Date of birth", "Sex", "Phone", "Status")
+LIST_LIMIT = 200
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def _cell(row: PatientRow, column: int) -> str:
+    values = (
+        row.chart_number,
+        row.display_name,
+        row.date_of_birth.strftime("%m/%d/%Y"),
+        row.sex,
+        row.phone or "",
+        row.status.capitalize(),
+    )
+    return values[column]
+
+
+class PatientTableModel(QAbstractTableModel):
+    """Read-only rows from list_patients."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[PatientRow] = []
+
+    def set_rows(self, rows: list[PatientRow]) -> None:
+        """Replace every row."""
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return _cell(self.rows[index.row()], index.column())
+
+    def headerData(  # noqa: N802 (Qt API)
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+
+class PatientsPage(Page):
+    """Lists patients by last name or chart number."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("pagePatients")
+        self.context = context
+        self.filter_text = ""
+        self._request = 0
+        self.model = PatientTableModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("patientTable")
+        self.table.setAccessibleName("Patients")
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.summary = QLabel()
+        self.summary.setObjectName("subtleText")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading("Patients"))
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+
+    def set_filter(self, text: str) -> None:
+        """Show patients whose last name or chart number starts with `text`."""
+        self.filter_text = text.strip()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the list on a worker thread; an older answer arriving late is dropped."""
+        if not self.context.user.signed_in:
+            return
+        self._request += 1
+        request, actor, text = self._request, self.context.actor, self.filter_text
+        self.context.ops.run(
+            lambda session, _progress: list_patients(session, actor, text, LIST_LIMIT),
+            on_done=lambda rows: self._show(request, rows),
+        )
+
+    def _show(self, request: int, rows: list[PatientRow]) -> None:
+        if request != self._request:
+            return
+        self.model.set_rows(rows)
+        self.summary.setText(self._summary_text(len(rows)))
+
+    def _summary_text(self, count: int) -> str:
+        more = " (the first 200; type more of the name to narrow)" if count >= LIST_LIMIT else ""
+        if not self.filter_text:
+            return f"{count} patients{more}. Type in the search box (Ctrl+K) to find one."
+        return f"{count} patients match the search{more}."
+
+    def clear_data(self) -> None:
+        """Empty the table so no patient stays on screen."""
+        self._request += 1
+        self.model.set_rows([])
+        self.summary.clear()
+
+    def handle_changes(self, changes: Changes) -> None:
+        """Reload after patients change."""
+        if changes.touches(ChangeKind.PATIENTS):
+            self.refresh()

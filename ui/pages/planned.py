@@ -1,0 +1,82 @@
+"""Pages whose features are not built yet: each says plainly what it will hold."""
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ui.pages.base import Page, heading
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedPage:
+    """The description of a page that is not built yet."""
+
+    title: str
+    will_hold: str
+    works_today: str
+
+
+PLANNED_PAGES = {
+    "Schedule": PlannedPage(
+        "Schedule",
+        "A day and week calendar per provider and room: booking, moving and cancelling "
+        "appointments, recurring visits, and warnings about double bookings.",
+        "Today's appointments are listed on the Today page. Appointments created with demo "
+        "data or by the command line appear there.",
+    ),
+    "Charges": PlannedPage(
+        "Charges",
+        "Charge entry for each visit: procedure codes with modifiers, diagnosis pointers, "
+        "units and fees from the fee schedule, ready to be billed on a claim.",
+        "Nothing on this page yet. Charges cannot be entered in this version.",
+    ),
+    "Claims": PlannedPage(
+        "Claims",
+        "Claim batches: scrubbing each claim for missing or invalid data, creating 837P "
+        "files and CMS-1500 forms, and following claim status from the clearinghouse.",
+        "Nothing on this page yet. Claims cannot be created in this version.",
+    ),
+    "Payments": PlannedPage(
+        "Payments",
+        "Patient payments with receipts, and insurance payments posted by hand or from "
+        "835 remittance files, with adjustments and transfers to the next payer.",
+        "Nothing on this page yet. Payments cannot be posted in this version.",
+    ),
+    "Statements": PlannedPage(
+        "Statements",
+        "Patient statements: choosing who gets one, printing them as PDF, and recording "
+        "when each was sent.",
+        "Nothing on this page yet. Statements cannot be run in this version.",
+    ),
+    "Reports": PlannedPage(
+        "Reports",
+        "Day sheets, accounts receivable aging, payer and provider totals and collection "
+        "reports, each traceable to the ledger rows behind it.",
+        "Nothing on this page yet. The command line's 'clinicdesk info' prints record counts.",
+    ),
+}
+
+
+class PlannedFeaturePage(Page):
+    """An honest placeholder: what the page will hold and what works today."""
+
+    def __init__(self, planned: PlannedPage, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"page{planned.title}")
+        self.planned = planned
+        status = QLabel("Not available in this version")
+        status.setObjectName("plannedBadge")
+        will_hold = QLabel(f"<b>This page will hold:</b> {planned.will_hold}")
+        works_today = QLabel(f"<b>What works today:</b> {planned.works_today}")
+        for label in (will_hold, works_today):
+            label.setWordWrap(True)
+            label.setObjectName("plannedText")
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading(planned.title))
+        layout.addWidget(status, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(will_hold)
+        layout.addWidget(works_today)
+        layout.addStretch(1)
