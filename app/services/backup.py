@@ -308,7 +308,7 @@ def backup_database(
         path, counts = _write_verified_copy(database, target, started, progress)
     except (BackupError, OSError, sqlcipher3.Error) as exc:
         error = _as_backup_error(target, exc)
-        log.error("backup of database %s failed: %s", database.database_id, type(exc).__name__)
+        log.info("backup of database %s failed: %s", database.database_id, type(exc).__name__)
         _record_failure(database, actor, started, target, str(error))
         raise error from exc
 

@@ -1,0 +1,737 @@
+"""The `clinicdesk-cli` command: set-up, backups, keys, audit checks and user accounts.
+
+Secrets never go on the command line, where other users could read them in the process
+list. They come from environment variables (CLINICDESK_PASSWORD, CLINICDESK_PASSPHRASE,
+CLINICDESK_NEW_PASSWORD, CLINICDESK_TOTP) or from a prompt when a terminal is attached.
+
+Exit codes: 0 success, 1 an error the user can fix (one line on stderr), 2 a usage
+error, 3 an unexpected error (the traceback goes to the log file).
+"""
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sqlalchemy import func, select
+
+from app.db.database import Database
+from app.errors import AuthenticationError, NotFoundError, UserError
+from app.logging_setup import configure_logging
+from app.paths import default_database_path, key_file_path
+from app.security.permissions import Actor, Role
+
+log = logging.getLogger(__name__)
+
+# Names of environment variables, not secrets.
+PASSWORD_VAR = "CLINICDESK_PASSWORD"  # noqa: S105
+PASSPHRASE_VAR = "CLINICDESK_PASSPHRASE"  # noqa: S105
+NEW_PASSWORD_VAR = "CLINICDESK_NEW_PASSWORD"  # noqa: S105
+TOTP_VAR = "CLINICDESK_TOTP"
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
+
+
+@dataclass
+class Outcome:
+    """A command's result: a JSON object, the same facts as text lines, and an exit code."""
+
+    data: dict[str, Any]
+    text: list[str] = field(default_factory=list)
+    code: int = EXIT_OK
+
+
+Handler = Callable[[argparse.Namespace], Outcome]
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"clinicdesk: error: {message} (see --help)\n")
+
+
+# Input: secrets and prompts.
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _secret(variable: str, prompt: str, confirm: bool = False) -> str:
+    """Return the value of `variable`, or ask for it on the terminal."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if not _interactive():
+        raise UserError(
+            f"{prompt.rstrip(': ')} is needed and no terminal is attached to ask for it. "
+            f"Set the environment variable {variable} and run the command again."
+        )
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Type it again: ") != first:
+        raise UserError("The two entries differ. Run the command again and type the same value.")
+    return first
+
+
+def _ask_passphrase(path: Path) -> str | None:
+    return _secret(PASSPHRASE_VAR, f"Recovery passphrase for {path}: ")
+
+
+def _confirm(question: str, assume_yes: bool) -> bool:
+    if assume_yes:
+        return True
+    if not _interactive():
+        raise UserError(f"{question} Add --yes to confirm without a prompt.")
+    return input(f"{question} Type yes to continue: ").strip().lower() == "yes"
+
+
+# Opening the database and signing in.
+
+
+def _database_path(args: argparse.Namespace) -> Path:
+    chosen = Path(args.db).expanduser() if args.db else default_database_path()
+    return chosen.resolve()
+
+
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[Database]:
+    """Open the database for one command and close it (releasing the lock) afterwards."""
+    database = Database.open(_database_path(args), _ask_passphrase)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def _try_sign_in(database: Database, username: str, password: str, code: str | None) -> Any:
+    from app.security.auth import sign_in
+    from app.services.numbering import local_workstation
+
+    # The transaction commits even when sign-in fails, so the failed attempt stays audited.
+    with database.transaction() as session:
+        workstation = local_workstation(session).code
+        return sign_in(session, username, password, workstation, totp_code=code)
+
+
+def _sign_in(database: Database, args: argparse.Namespace) -> Actor:
+    """Sign in as --user with the password from CLINICDESK_PASSWORD or a prompt."""
+    if not args.user:
+        raise UserError(
+            "This command reads or changes practice data, so it needs --user NAME (a "
+            "ClinicDesk user name) and that user's password in CLINICDESK_PASSWORD or at "
+            "the prompt."
+        )
+    password = _secret(PASSWORD_VAR, f"Password for {args.user}: ")
+    result = _try_sign_in(database, args.user, password, None)
+    if result.needs_totp:
+        code = _secret(TOTP_VAR, "Six-digit code from the authenticator app: ")
+        result = _try_sign_in(database, args.user, password, code)
+    if not result.ok or result.actor is None:
+        raise AuthenticationError(result.message)
+    if result.must_change_password:
+        raise AuthenticationError(
+            f"The password of {args.user} was set by an administrator and must be changed "
+            "first. Sign in to the ClinicDesk app once to choose a new password."
+        )
+    actor: Actor = result.actor
+    return actor
+
+
+# Commands: set-up.
+
+
+def _required_text(args: argparse.Namespace, names: dict[str, str]) -> dict[str, str]:
+    """Return each named option, asking on a terminal for any left out."""
+    values: dict[str, str] = {}
+    missing: list[str] = []
+    for name, prompt in names.items():
+        value = getattr(args, name)
+        if not value and _interactive():
+            value = input(f"{prompt}: ").strip()
+        if value:
+            values[name] = value
+        else:
+            missing.append("--" + name.replace("_", "-"))
+    if missing:
+        raise UserError(f"Missing {', '.join(missing)}. Give each of them and run init again.")
+    return values
+
+
+def _parse_provider(text: str) -> Any:
+    from app.services.practice import ProviderInput
+
+    parts = [part.strip() for part in text.split(",")]
+    names = parts[0].split() if parts else []
+    if len(parts) != 4 or len(names) < 2:
+        raise UserError(
+            f'The provider {text!r} is not in the form "First Last, CREDENTIALS, NPI, '
+            'TAXONOMY", for example --provider "Ana Diaz, MD, 1234567893, 207Q00000X".'
+        )
+    return ProviderInput(
+        first_name=" ".join(names[:-1]),
+        last_name=names[-1],
+        credentials=parts[1],
+        npi=parts[2],
+        taxonomy_code=parts[3],
+    )
+
+
+INIT_FIELDS = {
+    "practice_name": "Practice legal name",
+    "npi": "Practice billing NPI (10 digits)",
+    "ein": "Employer identification number (NN-NNNNNNN)",
+    "taxonomy": "Practice taxonomy code",
+    "address": "Street address",
+    "city": "City",
+    "state": "State (two letters)",
+    "zip": "ZIP code (ZIP+4)",
+    "phone": "Phone number",
+    "time_zone": "Time zone (such as America/Chicago)",
+    "location_name": "Name of the first location",
+    "admin_name": "Administrator's full name",
+    "workstation_name": "Name of this computer (such as Front desk 1)",
+}
+
+
+def _practice_setup(args: argparse.Namespace, password: str) -> Any:
+    from app.services.practice import AdminAccount, LocationInput, PracticeInfo, PracticeSetup
+
+    text = _required_text(args, INIT_FIELDS)
+    practice = PracticeInfo(
+        legal_name=text["practice_name"],
+        billing_npi=text["npi"],
+        ein=text["ein"],
+        taxonomy_code=text["taxonomy"],
+        address_line1=text["address"],
+        address_line2=args.address2 or "",
+        city=text["city"],
+        state=text["state"],
+        zip_code=text["zip"],
+        phone=text["phone"],
+        time_zone=text["time_zone"],
+    )
+    location = LocationInput(
+        name=text["location_name"],
+        address_line1=practice.address_line1,
+        address_line2=practice.address_line2,
+        city=practice.city,
+        state=practice.state,
+        zip_code=practice.zip_code,
+        phone=practice.phone,
+    )
+    return PracticeSetup(
+        practice=practice,
+        locations=(location,),
+        providers=tuple(_parse_provider(item) for item in args.provider or ()),
+        admin=AdminAccount(args.admin_user, text["admin_name"], password),
+        workstation_name=text["workstation_name"],
+    )
+
+
+def _recovery_reminder(path: Path) -> list[str]:
+    return [
+        f"Key file: {key_file_path(path)}",
+        "Write the recovery passphrase on the recovery sheet and keep it locked away. "
+        "Without it, a lost keyring or a moved database cannot be opened.",
+    ]
+
+
+def _refuse_existing(path: Path) -> None:
+    if path.exists() or key_file_path(path).exists():
+        raise UserError(
+            f"{path} already exists, so nothing was created. Choose another path with --db, "
+            "or open the existing database."
+        )
+
+
+def cmd_init(args: argparse.Namespace) -> Outcome:
+    """Create the practice database."""
+    from app.setup import create_practice_database
+
+    path = _database_path(args)
+    _refuse_existing(path)
+    password = _secret(PASSWORD_VAR, f"New password for {args.admin_user}: ", confirm=True)
+    setup = _practice_setup(args, password)
+    passphrase = _secret(PASSPHRASE_VAR, "New recovery passphrase: ", confirm=True)
+
+    database, admin = create_practice_database(path, setup, passphrase)
+    database.close()
+    data = {
+        "database": str(path),
+        "key_file": str(key_file_path(path)),
+        "practice": setup.practice.legal_name,
+        "admin_user": admin.username,
+        "workstation": admin.workstation,
+    }
+    text = [f"Created the practice {setup.practice.legal_name} in {path}."]
+    return Outcome(data, text + _recovery_reminder(path))
+
+
+def cmd_demo(args: argparse.Namespace) -> Outcome:
+    """Create a database filled with made-up patients for training and trials."""
+    from app.clock import utc_now
+    from app.services.demo import create_demo_database
+
+    path = _database_path(args)
+    _refuse_existing(path)
+    password = _secret(PASSWORD_VAR, f"New password for {args.admin_user}: ", confirm=True)
+    passphrase = _secret(PASSPHRASE_VAR, "New recovery passphrase: ", confirm=True)
+
+    today: date = utc_now().date()
+    database, _admin, summary = create_demo_database(
+        path, passphrase, args.admin_user, password, args.patients, args.seed, today
+    )
+    database.close()
+    data = {"database": str(path), "key_file": str(key_file_path(path)), "patients": args.patients}
+    data["summary"] = _plain(summary)
+    text = [f"Created a demo practice with {args.patients} made-up patients in {path}."]
+    return Outcome(data, text + _recovery_reminder(path))
+
+
+def _plain(value: Any) -> Any:
+    """Return `value` as JSON-ready data (dataclasses become objects)."""
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(value) and not isinstance(value, type):
+        return json.loads(json.dumps(asdict(value), default=str))
+    return json.loads(json.dumps(value, default=str))
+
+
+# Commands: keys, audit, backups.
+
+
+def cmd_key_rotate(args: argparse.Namespace) -> Outcome:
+    """Re-encrypt the database with a new key."""
+    from app.security.key_admin import rotate_key
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        passphrase = _secret(PASSPHRASE_VAR, "Recovery passphrase: ")
+        rotate_key(database, actor, passphrase)
+        path = database.path
+    data = {"database": str(path), "key_file": str(key_file_path(path)), "rotated": True}
+    text = [
+        f"The database key of {path} was replaced.",
+        "Backups made before now still open with their own .key files and the passphrase.",
+    ]
+    return Outcome(data, text)
+
+
+def cmd_key_recover(args: argparse.Namespace) -> Outcome:
+    """Put the database key back into this computer's keyring."""
+    from app.security.key_admin import recover_keyring
+
+    path = _database_path(args)
+    recover_keyring(path, _secret(PASSPHRASE_VAR, "Recovery passphrase: "))
+    text = [f"The key of {path} is in this computer's keyring again."]
+    return Outcome({"database": str(path), "recovered": True}, text)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> Outcome:
+    """Check the hash chain of the audit log."""
+    from app.security.audit import count_events
+    from app.services.audit_log import verify
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        with database.transaction() as session:
+            breaks = verify(session, actor)
+            rows = count_events(session)
+
+    found = [
+        {"workstation": item.workstation, "sequence": item.sequence, "reason": item.reason}
+        for item in breaks
+    ]
+    data = {"intact": not breaks, "rows": rows, "breaks": found}
+    if not breaks:
+        return Outcome(data, [f"intact: {rows} rows"])
+    text = [f"broken: the audit log was changed ({len(breaks)} workstation chains affected)"]
+    text += [f"workstation {b.workstation}, row {b.sequence}: {b.reason}" for b in breaks]
+    return Outcome(data, text, EXIT_USER_ERROR)
+
+
+def _parse_day(value: str | None, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"{option} {value!r} is not a date. Use YYYY-MM-DD.") from None
+
+
+def cmd_audit_export(args: argparse.Namespace) -> Outcome:
+    """Write matching audit rows to a CSV file."""
+    from app.services.audit_log import AuditFilter, export_csv
+
+    audit_filter = AuditFilter(
+        username=args.by_user,
+        action=args.action,
+        date_from=_parse_day(args.date_from, "--from"),
+        date_to=_parse_day(args.until, "--until"),
+    )
+    target = Path(args.to).expanduser().resolve()
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        with database.transaction() as session:
+            count = export_csv(session, actor, audit_filter, target)
+    return Outcome({"file": str(target), "rows": count}, [f"Wrote {count} audit rows to {target}."])
+
+
+def cmd_backup(args: argparse.Namespace) -> Outcome:
+    """Write a verified, encrypted backup."""
+    from app.services.backup import backup_database
+
+    folder = Path(args.to).expanduser() if args.to else None
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        result = backup_database(database, actor, folder=folder, keep_last=args.keep)
+    data = {
+        "backup": str(result.path),
+        "key_file": str(result.key_path),
+        "verified": result.verified,
+        "size_bytes": result.size_bytes,
+        "rows": sum(result.table_counts.values()),
+        "tables": result.table_counts,
+    }
+    text = [
+        f"Backup written and verified: {result.path} ({result.size_bytes:,} bytes, "
+        f"{sum(result.table_counts.values()):,} rows).",
+        f"Its key file: {result.key_path}",
+    ]
+    return Outcome(data, text)
+
+
+def cmd_restore(args: argparse.Namespace) -> Outcome:
+    """Restore a backup into a database file."""
+    from app.services.backup import restore_backup
+
+    target = _database_path(args)
+    if args.replace and target.exists():
+        question = f"This replaces {target}; the old file is kept beside it as .replaced-DATE."
+        if not _confirm(question, args.yes):
+            return Outcome({"restored": False}, ["Nothing was restored."], EXIT_USER_ERROR)
+
+    result = restore_backup(Path(args.file), target, _ask_passphrase, replace=args.replace)
+    data = {
+        "database": str(result.path),
+        "key_file": str(result.key_path),
+        "verified": result.verified,
+        "rows": sum(result.table_counts.values()),
+        "replaced": str(result.replaced_path) if result.replaced_path else None,
+    }
+    text = [f"Restored {args.file} into {result.path} and verified it."]
+    if result.replaced_path:
+        text.append(f"The replaced database is kept as {result.replaced_path}.")
+    return Outcome(data, text)
+
+
+# Commands: users and information.
+
+
+def _user_id(session: Any, username: str) -> Any:
+    from app.services.users import get_user_by_username
+
+    user = get_user_by_username(session, username)
+    if user is None:
+        raise NotFoundError(f"There is no user named {username!r}. Run 'user list' to see them.")
+    return user.id
+
+
+def cmd_user_list(args: argparse.Namespace) -> Outcome:
+    """List the user accounts."""
+    from app.services.users import list_users
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        with database.transaction() as session:
+            users = list_users(session, actor, include_archived=args.all)
+    rows = [
+        {
+            "username": user.username,
+            "name": user.display_name,
+            "role": user.role.value,
+            "archived": user.archived,
+            "locked": user.locked,
+        }
+        for user in users
+    ]
+    text = [
+        f"{row['username']:<20} {row['role']:<14} {row['name']}"
+        + (" (archived)" if row["archived"] else "")
+        + (" (locked)" if row["locked"] else "")
+        for row in rows
+    ]
+    return Outcome({"users": rows}, text)
+
+
+def cmd_user_add(args: argparse.Namespace) -> Outcome:
+    """Create a user account."""
+    from app.services.users import create_user
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        password = _secret(NEW_PASSWORD_VAR, f"Password for the new user {args.username}: ", True)
+        with database.transaction() as session:
+            written = create_user(session, actor, args.username, args.name, args.role, password)
+    username = written.user.username
+    text = [f"Created the user {username} ({written.user.role.label})."]
+    return Outcome({"username": username, "role": written.user.role.value}, text)
+
+
+def cmd_user_reset_password(args: argparse.Namespace) -> Outcome:
+    """Give a user a temporary password to change at the next sign-in."""
+    from app.services.users import reset_password
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        password = _secret(NEW_PASSWORD_VAR, f"Temporary password for {args.username}: ", True)
+        with database.transaction() as session:
+            reset_password(session, actor, _user_id(session, args.username), password)
+    text = [f"{args.username} must choose a new password at the next sign-in."]
+    return Outcome({"username": args.username, "reset": True}, text)
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> Outcome:
+    """End a user's sign-in lockout."""
+    from app.services.users import unlock_user
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        with database.transaction() as session:
+            unlock_user(session, actor, _user_id(session, args.username))
+    return Outcome({"username": args.username, "unlocked": True}, [f"Unlocked {args.username}."])
+
+
+def _count(session: Any, model: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _info_data(database: Database) -> dict[str, Any]:
+    from app.db.migrate import current_revision, head_revision
+    from app.models import Appointment, Patient, Practice, User
+    from app.services.backup import last_verified_backup
+
+    with database.transaction() as session:
+        practice = session.scalar(select(Practice).limit(1))
+        backup = last_verified_backup(session)
+        data: dict[str, Any] = {
+            "practice": practice.legal_name if practice else None,
+            "users": _count(session, User),
+            "patients": _count(session, Patient),
+            "appointments": _count(session, Appointment),
+            "last_verified_backup": None,
+        }
+        if backup is not None and backup.finished_at is not None:
+            data["last_verified_backup"] = {
+                "file": str(Path(backup.folder) / backup.file_name),
+                "finished_at": backup.finished_at.isoformat(),
+            }
+    data["schema_revision"] = current_revision(database.engine)
+    data["schema_head"] = head_revision()
+    return data
+
+
+def cmd_info(args: argparse.Namespace) -> Outcome:
+    """Show the database path, key file, schema and record counts (no patient data)."""
+    with _opened(args) as database:
+        data = {
+            "database": str(database.path),
+            "database_id": str(database.database_id),
+            "key_file": str(key_file_path(database.path)),
+            "size_bytes": database.path.stat().st_size,
+            **_info_data(database),
+        }
+    backup = data["last_verified_backup"]
+    text = [
+        f"Database:      {data['database']} ({data['size_bytes']:,} bytes)",
+        f"Key file:      {data['key_file']}",
+        f"Schema:        {data['schema_revision']} (newest known: {data['schema_head']})",
+        f"Practice:      {data['practice'] or '(not set up)'}",
+        f"Users:         {data['users']}",
+        f"Patients:      {data['patients']}",
+        f"Appointments:  {data['appointments']}",
+        f"Last backup:   {backup['file'] + ' at ' + backup['finished_at'] if backup else 'none'}",
+    ]
+    return Outcome(data, text)
+
+
+# Parser and entry point.
+
+
+def _common_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """Add the options every command accepts, before or after the command name."""
+
+    def default(value: Any) -> Any:
+        # Subcommands must not overwrite a value given before the command name.
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--db",
+        default=default(None),
+        help="database file (default: $CLINICDESK_DB, else the ClinicDesk data folder)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print one JSON object instead of text",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="log details to the console and the log file",
+    )
+    parser.add_argument(
+        "--user",
+        default=default(None),
+        help="ClinicDesk user to sign in as (password from $CLINICDESK_PASSWORD)",
+    )
+
+
+def _add_command(
+    group: Any, common: argparse.ArgumentParser, name: str, handler: Handler, help_text: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_setup_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    init = _add_command(group, common, "init", cmd_init, "set up a new practice database")
+    for name, prompt in INIT_FIELDS.items():
+        init.add_argument("--" + name.replace("_", "-"), help=prompt)
+    init.add_argument("--address2", help="second address line (suite, floor)")
+    init.add_argument("--admin-user", default="admin", help="administrator user name")
+    init.add_argument(
+        "--provider",
+        action="append",
+        metavar='"FIRST LAST, CRED, NPI, TAXONOMY"',
+        help="a rendering provider; repeat for each",
+    )
+
+    demo = _add_command(group, common, "demo", cmd_demo, "create a demo database")
+    demo.add_argument("--patients", type=int, default=200, help="number of made-up patients")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+    demo.add_argument("--admin-user", default="admin", help="administrator user name")
+
+
+def _add_admin_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    key = group.add_parser("key", help="rotate or recover the database key").add_subparsers(
+        dest="key_command", required=True, metavar="{rotate,recover}"
+    )
+    _add_command(key, common, "rotate", cmd_key_rotate, "re-encrypt with a new key")
+    _add_command(key, common, "recover", cmd_key_recover, "put the key back into the keyring")
+
+    audit = group.add_parser("audit", help="check or export the audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="{verify,export}"
+    )
+    _add_command(audit, common, "verify", cmd_audit_verify, "check the audit hash chain")
+    export = _add_command(audit, common, "export", cmd_audit_export, "write audit rows to CSV")
+    export.add_argument("--to", required=True, metavar="FILE.csv", help="CSV file to write")
+    export.add_argument("--by-user", help="only rows of this user name")
+    export.add_argument("--action", help="only rows of this action, such as sign_in")
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first UTC day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
+
+    backup = _add_command(group, common, "backup", cmd_backup, "write a verified backup")
+    backup.add_argument("--to", metavar="DIR", help="backup folder (default: from Settings)")
+    backup.add_argument("--keep", type=int, help="number of backups to keep in the folder")
+
+    restore = _add_command(group, common, "restore", cmd_restore, "restore a backup into --db")
+    restore.add_argument("file", help="backup file (clinicdesk-YYYYMMDD-HHMMSS.db)")
+    restore.add_argument("--replace", action="store_true", help="replace an existing --db file")
+    restore.add_argument("--yes", action="store_true", help="confirm --replace without a prompt")
+
+
+def _add_user_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    user = group.add_parser("user", help="manage user accounts").add_subparsers(
+        dest="user_command", required=True, metavar="{list,add,reset-password,unlock}"
+    )
+    listing = _add_command(user, common, "list", cmd_user_list, "list user accounts")
+    listing.add_argument("--all", action="store_true", help="include archived accounts")
+    add = _add_command(user, common, "add", cmd_user_add, "create a user account")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, type=Role, choices=list(Role), help="user's role")
+    add.add_argument("--name", required=True, help="the person's full name")
+    reset = _add_command(
+        user, common, "reset-password", cmd_user_reset_password, "set a temporary password"
+    )
+    reset.add_argument("username")
+    unlock = _add_command(user, common, "unlock", cmd_user_unlock, "end a sign-in lockout")
+    unlock.add_argument("username")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every command."""
+    parser = _Parser(prog="clinicdesk-cli", description="ClinicDesk administration commands.")
+    _common_options(parser, defaults=True)
+    common = _Parser(add_help=False)
+    _common_options(common, defaults=False)
+
+    group = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_setup_commands(group, common)
+    _add_admin_commands(group, common)
+    _add_user_commands(group, common)
+    _add_command(group, common, "info", cmd_info, "show the database, its key file and counts")
+    return parser
+
+
+def _print(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(outcome.data, default=str))  # noqa: T201 (command output)
+        return
+    for line in outcome.text:
+        print(line)  # noqa: T201 (command output)
+
+
+def _one_line(error: UserError) -> str:
+    return " ".join(str(error).split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse exits for --help and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    log_file = configure_logging(verbose=args.verbose)
+
+    try:
+        outcome = args.handler(args)
+    except UserError as exc:
+        log.info("command %s failed: %s", args.command, type(exc).__name__)
+        print(f"clinicdesk: error: {_one_line(exc)}", file=sys.stderr)  # noqa: T201
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("clinicdesk: error: cancelled; nothing more was changed.", file=sys.stderr)  # noqa: T201
+        return EXIT_USER_ERROR
+    except Exception:
+        log.exception("unexpected error in command %s", args.command)
+        print(  # noqa: T201
+            f"clinicdesk: error: an unexpected problem stopped the command. The details are "
+            f"in {log_file}; send that file to your ClinicDesk support contact.",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+
+    _print(outcome, args.json)
+    code: int = outcome.code
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
