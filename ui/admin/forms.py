@@ -159,8 +159,14 @@ class FieldForm(QWidget):
 
 
 def connect_edits(widget: QWidget, callback: Callable[[], None]) -> None:
-    """Connect the edit signal of a standard input widget to `callback`."""
-    if isinstance(widget, QLineEdit):
+    """Connect the edit signal of an input widget to `callback`.
+
+    Composite editors take part by offering an `edited` signal.
+    """
+    edited = getattr(widget, "edited", None)
+    if edited is not None:
+        edited.connect(callback)
+    elif isinstance(widget, QLineEdit):
         widget.textEdited.connect(callback)
     elif isinstance(widget, QPlainTextEdit):
         widget.textChanged.connect(callback)

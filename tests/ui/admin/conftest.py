@@ -30,12 +30,35 @@ def make_context(database: Database, actor: Actor) -> AppContext:
     return AppContext(database, OperationRunner(database), SignedInUser(actor), actor.workstation)
 
 
-@pytest.fixture
-def admin_context(database: Database, admin_actor: Actor) -> Iterator[AppContext]:
-    """A context signed in as the practice's administrator."""
-    context = make_context(database, admin_actor)
-    yield context
+def drain(qtbot: QtBot, context: AppContext) -> None:
+    """Wait until every operation has delivered its result on the GUI thread.
+
+    An operation whose result is still queued when its runner is deleted would call into
+    a deleted object, so every test context drains before it goes away.
+    """
     context.ops.wait_for_all()
+    qtbot.waitUntil(lambda: not context.ops.busy, timeout=15_000)
+
+
+@pytest.fixture
+def context_for(qtbot: QtBot, database: Database) -> Iterator[Callable[[Actor], AppContext]]:
+    """Return a function making a context signed in as a given actor; drained at teardown."""
+    made: list[AppContext] = []
+
+    def build(actor: Actor) -> AppContext:
+        context = make_context(database, actor)
+        made.append(context)
+        return context
+
+    yield build
+    for context in made:
+        drain(qtbot, context)
+
+
+@pytest.fixture
+def admin_context(context_for: Callable[[Actor], AppContext], admin_actor: Actor) -> AppContext:
+    """A context signed in as the practice's administrator."""
+    return context_for(admin_actor)
 
 
 def add_user(database: Database, admin: Actor, username: str, role: Role) -> Actor:
@@ -52,6 +75,6 @@ def settle(qtbot: QtBot) -> Callable[[AppContext], None]:
     """Return a function that waits until every background operation has reported back."""
 
     def wait(context: AppContext) -> None:
-        qtbot.waitUntil(lambda: not context.ops.busy, timeout=15_000)
+        drain(qtbot, context)
 
     return wait

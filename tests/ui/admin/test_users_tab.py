@@ -14,7 +14,7 @@ from app.models.security import User
 from app.security import auth
 from app.security.permissions import Actor, Role
 from app.services import users
-from tests.ui.admin.conftest import add_user, make_context
+from tests.ui.admin.conftest import add_user
 from ui.admin import AdminPage
 from ui.admin.totp import QrCodeWidget, TotpEnrollmentDialog, qr_matrix
 from ui.admin.users import ResetPasswordDialog, UserDialog, UsersTab
@@ -24,6 +24,7 @@ from ui.context import AppContext
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 Settle = Callable[[AppContext], None]
+ContextFor = Callable[[Actor], AppContext]
 NEW_PASSWORD = "Temporary-pass-2024"
 
 
@@ -170,9 +171,11 @@ def test_unlock_locked_user(
     assert tab.table.item(row, 3).text() == "Active"
 
 
-def test_front_desk_no_users_tab(qtbot: QtBot, database: Database, admin_actor: Actor) -> None:
+def test_front_desk_no_users_tab(
+    qtbot: QtBot, database: Database, admin_actor: Actor, context_for: ContextFor
+) -> None:
     clerk = add_user(database, admin_actor, "clerk", Role.FRONT_DESK)
-    context = make_context(database, clerk)
+    context = context_for(clerk)
     page = AdminPage(context)
     qtbot.addWidget(page)
 
@@ -181,15 +184,14 @@ def test_front_desk_no_users_tab(qtbot: QtBot, database: Database, admin_actor: 
 
 
 def test_manager_sees_audit_and_backups(
-    qtbot: QtBot, database: Database, admin_actor: Actor
+    qtbot: QtBot, database: Database, admin_actor: Actor, context_for: ContextFor
 ) -> None:
     manager = add_user(database, admin_actor, "manager", Role.MANAGER)
-    context = make_context(database, manager)
+    context = context_for(manager)
     page = AdminPage(context)
     qtbot.addWidget(page)
 
     assert page.tab_titles() == ["Audit log", "Backups"]
-    context.ops.wait_for_all()
 
 
 def test_qr_matrix_has_quiet_zone() -> None:

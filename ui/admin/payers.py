@@ -1,0 +1,122 @@
+"""The Payers tab: insurance payers, their electronic ids and claim filing rules."""
+
+import logging
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
+from sqlalchemy.orm import Session
+
+from app import validators
+from app.changes import ChangeKind
+from app.security.permissions import Actor
+from app.services import admin_records
+from app.services.admin_records import MAX_TIMELY_FILING_DAYS, PayerInput, PayerSummary
+from ui.admin.common import Work
+from ui.admin.forms import RecordDialog, code_combo, combo_code, line, select_data
+from ui.admin.listing import RecordListTab
+from ui.context import AppContext
+
+log = logging.getLogger(__name__)
+
+
+def filing_indicator_combo(code: str) -> QComboBox:
+    """Return an editable combo of X12 claim filing indicator codes with `code` chosen.
+
+    It stays editable so a payer saved with a retired code still shows that code, and
+    the service's check explains what to pick instead.
+    """
+    combo = code_combo(validators.CLAIM_FILING_INDICATORS)
+    combo.setEditable(True)
+    if code:
+        select_data(combo, code)
+    else:
+        combo.setCurrentIndex(combo.findData("CI"))
+    return combo
+
+
+class PayerDialog(RecordDialog):
+    """Adds or edits a payer."""
+
+    def __init__(
+        self, context: AppContext, payer: PayerSummary | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(context, "Add payer" if payer is None else "Edit payer", parent)
+        self.payer = payer
+        self.name = line(payer.name if payer else "", 60)
+        self.payer_code = line(payer.payer_code if payer else "", 80)
+        self.claim_filing_indicator = filing_indicator_combo(
+            payer.claim_filing_indicator if payer else ""
+        )
+        self.timely_filing_days = QSpinBox()
+        self.timely_filing_days.setRange(1, MAX_TIMELY_FILING_DAYS)
+        self.timely_filing_days.setSuffix(" days")
+        self.timely_filing_days.setValue(payer.timely_filing_days if payer else 365)
+        self.address_line1 = line(payer.address_line1 if payer else "", 55)
+        self.address_line2 = line(payer.address_line2 if payer else "", 55)
+        self.city = line(payer.city if payer else "", 30)
+        self.state = code_combo(validators.US_STATES, blank="(none)")
+        select_data(self.state, payer.state if payer else "")
+        self.zip_code = line(payer.zip_code if payer else "", 10)
+        self._add_fields()
+        self.finish_building()
+
+    def _add_fields(self) -> None:
+        form = self.form
+        form.add_field("name", "&Name", self.name, "Such as Blue Cross Blue Shield of Illinois")
+        form.add_field(
+            "payer_code", "&Payer id", self.payer_code,
+            "The electronic payer id from the clearinghouse's payer list, such as 60054",
+        )  # fmt: skip
+        form.add_field(
+            "claim_filing_indicator", "Claim &filing indicator", self.claim_filing_indicator,
+            "The X12 code sent on claims (SBR09), such as CI commercial or MB Medicare Part B",
+        )  # fmt: skip
+        form.add_field(
+            "timely_filing_days", "&Timely filing limit", self.timely_filing_days,
+            "Days after the date of service within which the payer accepts a claim",
+        )  # fmt: skip
+        form.add_field("address_line1", "Claims &address", self.address_line1, "Optional")
+        form.add_field("address_line2", "Address line &2", self.address_line2)
+        form.add_field("city", "&City", self.city)
+        form.add_field("state", "St&ate", self.state)
+        form.add_field("zip_code", "&ZIP code", self.zip_code)
+
+    def build_work(self) -> Work:
+        actor = self.context.actor
+        payer_id = self.payer.id if self.payer else None
+        data = PayerInput(
+            name=self.name.text(),
+            payer_code=self.payer_code.text(),
+            claim_filing_indicator=combo_code(self.claim_filing_indicator),
+            timely_filing_days=self.timely_filing_days.value(),
+            address_line1=self.address_line1.text(),
+            address_line2=self.address_line2.text(),
+            city=self.city.text(),
+            state=combo_code(self.state),
+            zip_code=self.zip_code.text(),
+        )
+        return lambda session, _p: admin_records.save_payer(session, actor, payer_id, data)
+
+
+class PayersTab(RecordListTab):
+    """Lists insurance payers."""
+
+    kind = ChangeKind.PAYERS
+    noun = "payer"
+    headers = ("Name", "Payer id", "Claim filing indicator", "Timely filing", "City", "State")
+
+    def load(self, session: Session, actor: Actor, include_archived: bool) -> list[Any]:
+        return admin_records.list_payers(session, actor, include_archived=include_archived)
+
+    def cells(self, record: PayerSummary) -> list[str]:
+        indicator = record.claim_filing_indicator
+        if record.claim_filing_label:
+            indicator += f": {record.claim_filing_label}"
+        days = f"{record.timely_filing_days} days"
+        return [record.name, record.payer_code, indicator, days, record.city, record.state]
+
+    def make_dialog(self, record: PayerSummary | None) -> RecordDialog:
+        return PayerDialog(self.context, record, self)
+
+    def archive(self, session: Session, actor: Actor, record_id: Any) -> Any:
+        return admin_records.archive_payer(session, actor, record_id)
