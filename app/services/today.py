@@ -61,7 +61,10 @@ def todays_appointments(session: Session, actor: Actor, day: date) -> list[Appoi
         .where(Appointment.archived.is_(False))
         .order_by(Appointment.starts_at, Provider.last_name)
     )
-    rows = [_to_row(*found) for found in session.execute(statement).tuples()]
+    rows = [
+        _to_row(appointment, patient, provider)
+        for appointment, patient, provider in session.execute(statement)
+    ]
     log.debug("listed %d appointments for one day", len(rows))
     return rows
 

@@ -1,0 +1,53 @@
+"""The clinicdesk command: CLI arguments stay free of Qt, no arguments mean the GUI."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ui.launcher import gui_database_path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import sys
+from ui.launcher import main
+code = main(sys.argv[1:])
+print("PySide6 loaded:", any(name.startswith("PySide6") for name in sys.modules))
+print("exit code:", code)
+"""
+
+
+@pytest.mark.slow
+def test_cli_args_skip_qt(tmp_path: Path) -> None:
+    environment = dict(os.environ, XDG_DATA_HOME=str(tmp_path), XDG_STATE_HOME=str(tmp_path))
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE, "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+    assert "PySide6 loaded: False" in completed.stdout
+    assert "exit code: 0" in completed.stdout
+    assert "usage" in completed.stdout.lower()
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        ([], (True, None)),
+        (["--db", "a.db"], (True, Path("a.db"))),
+        (["--db=b.db"], (True, Path("b.db"))),
+        (["--help"], (False, None)),
+        (["--db", "a.db", "info"], (False, None)),
+        (["info"], (False, None)),
+    ],
+)
+def test_launcher_argument_split(argv: list[str], expected: tuple[bool, Path | None]) -> None:
+    assert gui_database_path(argv) == expected
