@@ -148,7 +148,7 @@ def _second_factor_rejection(
     if attempt.totp_code is None or not attempt.totp_code.strip():
         return _ask_for_code(session, actor, attempt)
     # NOTE: a code stays usable for its whole window, because no column records the last
-    # accepted time step, so a code seen over someone's shoulder can be replayed for ~90 s.
+    # accepted time step, so a code seen over a shoulder can be replayed for up to 60 s.
     if not verify_code(user.totp_secret, attempt.totp_code):
         failure = _Failure("wrong two-step code", BAD_CODE)
         return _count_failure(session, user, actor, attempt, settings, failure)
