@@ -98,7 +98,7 @@ class DemoPayer:
     payer_code: str
     claim_filing_indicator: str
     timely_filing_days: int
-    member_id_format: str  # "mbi", or Faker bothify: "#" a digit, "?" a letter
+    member_id_format: str  # "mbi", or a pattern: "#" a digit, "?" a letter
     group_number: bool
 
 
@@ -127,6 +127,7 @@ APPOINTMENT_TYPES = (
     ("Medicare wellness", 45, 5),
     ("Procedure", 30, 8),
 )
+NAME_POOL_SIZE = 2000
 DAY_START = time(8, 0)
 LUNCH = (time(12, 0), time(13, 0))
 DAY_END = time(17, 0)
@@ -205,19 +206,29 @@ class DemoGenerator:
         self.fake.seed_instance(seed)
         self.rng = random.Random(seed)  # noqa: S311 (reproducible, not secret)
         self.today = today
+        self._pools: dict[str, list[str]] = {}
+
+    def _pick(self, faker_method: str) -> str:
+        # Faker makes about a thousand addresses a second, too slow for 100,000 patients,
+        # so after its first NAME_POOL_SIZE values of a kind, values repeat from that pool.
+        pool = self._pools.setdefault(faker_method, [])
+        if len(pool) < NAME_POOL_SIZE:
+            pool.append(getattr(self.fake, faker_method)())
+            return pool[-1]
+        return self.rng.choice(pool)
 
     def patient(self, chart_number: str) -> Row:
         """Return a patient row with a new id."""
-        rng, fake = self.rng, self.fake
+        rng = self.rng
         sex = rng.choices("FMU", weights=(51, 48, 1))[0]
-        first = fake.first_name_female() if sex == "F" else fake.first_name_male()
-        last = fake.last_name()
+        first = self._pick("first_name_female" if sex == "F" else "first_name_male")
+        last = self._pick("last_name")
         town, zip_code = rng.choice(PATIENT_TOWNS)
         return {
             "id": new_id(),
             "chart_number": chart_number,
             "first_name": first,
-            "middle_name": fake.first_name() if rng.random() < 0.3 else None,
+            "middle_name": self._pick("first_name") if rng.random() < 0.3 else None,
             "last_name": last,
             "suffix": rng.choice(("Jr", "Sr", "III")) if rng.random() < 0.02 else None,
             "date_of_birth": self._birth_date(),
@@ -226,7 +237,7 @@ class DemoGenerator:
             "email": f"{first}.{last}{rng.randrange(100)}@example.com".lower()
             if rng.random() < 0.6
             else None,
-            "address_line1": fake.street_address(),
+            "address_line1": f"{rng.randint(100, 9899)} {self._pick('street_name')}",
             "address_line2": None,
             "city": town,
             "state": "IL",

@@ -176,8 +176,9 @@ def test_demo_500_patients_fast(database: Database) -> None:
     elapsed = time.perf_counter() - started
 
     assert summary.patients == 500
-    # Three Argon2id password hashes take about 0.6 s of this on a 2-core test machine.
-    assert elapsed < 5.0
+    # About 1.1 s on an idle 2-core machine, 0.6 s of it three Argon2id password hashes;
+    # the bound leaves room for a busy CI runner.
+    assert elapsed < 10.0
 
 
 def test_demo_file_has_no_plaintext(tmp_path: Path) -> None:
