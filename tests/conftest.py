@@ -11,9 +11,9 @@ from keyring.backends.fail import Keyring as FailKeyring
 # Qt must never try to open a real display in tests.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.db.database import Database  # noqa: E402
-from app.security import keys  # noqa: E402
-from tests.helpers.memory_keyring import MemoryKeyring  # noqa: E402
+from app.db.database import Database
+from app.security import keys
+from tests.helpers.memory_keyring import MemoryKeyring
 
 PASSPHRASE = "correct horse battery staple"
 
