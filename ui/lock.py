@@ -1,7 +1,7 @@
 """Idle auto-lock: watch for keyboard and mouse activity, and the panel that unlocks.
 
 `IdleWatcher` is an application-wide event filter. Any key press, click, wheel turn or
-mouse move restarts its timer; when the timer runs out it emits `idle`, and the main
+mouse move restarts its timer. When the timer runs out it emits `idle`, and the main
 window swaps its pages for a `LockPanel`. The same user signs in again to continue, or
 another user signs in to switch.
 """
@@ -9,7 +9,7 @@ another user signs in to switch.
 import logging
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QLayout, QPushButton, QVBoxLayout, QWidget
 
 from ui.signin import CredentialsForm
 
@@ -84,6 +84,8 @@ class LockPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lockPanel")
+        # Plain QWidget subclasses paint a style-sheet background only with this attribute.
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.heading = QLabel("ClinicDesk is locked")
         self.heading.setObjectName("lockHeading")
         self.heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -91,6 +93,9 @@ class LockPanel(QWidget):
         self.explanation.setObjectName("lockExplanation")
         self.explanation.setWordWrap(True)
         self.explanation.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # A wrapped label's size hint assumes a wider line than the card has, so reserve
+        # room for the three lines the explanation takes at the card's width.
+        self.explanation.setMinimumHeight(self.explanation.fontMetrics().lineSpacing() * 4)
         self.form = CredentialsForm()
         self.form.submitted.connect(self._submit)
         self.unlock_button = QPushButton("Unlock")
@@ -100,9 +105,12 @@ class LockPanel(QWidget):
 
         card = QWidget()
         card.setObjectName("lockCard")
-        card.setMaximumWidth(460)
+        card.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        card.setFixedWidth(440)
         card_layout = QVBoxLayout(card)
         card_layout.setSpacing(12)
+        card_layout.setContentsMargins(28, 24, 28, 24)
+        card_layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         card_layout.addWidget(self.heading)
         card_layout.addWidget(self.explanation)
         card_layout.addWidget(self.form)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QVBoxLayout,
     QWidget,
@@ -23,6 +24,10 @@ from ui.icons import app_icon
 from ui.ops import OperationRunner
 
 log = logging.getLogger(__name__)
+
+# Minimum field height in pixels, because layouts nested in the lock card size their
+# fields before the style sheet applies.
+FIELD_HEIGHT = 32
 
 
 class CredentialsForm(QWidget):
@@ -57,10 +62,13 @@ class CredentialsForm(QWidget):
         self._form.setRowVisible(self.totp, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # Never squeeze the fields below their natural height when a message appears.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(self._form)
         layout.addWidget(self.message)
         for field in (self.username, self.password, self.totp):
             field.returnPressed.connect(self.submitted)
+            field.setMinimumHeight(FIELD_HEIGHT)
 
     def values(self) -> tuple[str, str, str | None]:
         """Return (user name, password, code or None when the code field is hidden)."""
@@ -138,12 +146,14 @@ class SignInDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
+        # The dialog grows and shrinks with the message under the fields.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetFixedSize)
         layout.setSpacing(12)
         layout.addWidget(heading)
         layout.addWidget(database)
         layout.addWidget(self.form)
         layout.addWidget(self.buttons)
-        self.setMinimumWidth(420)
+        self.form.setMinimumWidth(400)
         self.form.username.setFocus()
 
     def submit(self) -> None:
@@ -151,6 +161,7 @@ class SignInDialog(QDialog):
         username, password, code = self.form.values()
         if not username or not password:
             self.form.set_message("Type your user name and password, then press Enter.")
+            self.adjustSize()
             (self.form.password if username else self.form.username).setFocus()
             return
         if self.busy:
@@ -172,6 +183,7 @@ class SignInDialog(QDialog):
         self._set_busy(False)
         if not result.ok or result.actor is None:
             self.form.apply_refusal(result)
+            self.adjustSize()
             return
 
         self.actor = result.actor
@@ -193,6 +205,7 @@ class SignInDialog(QDialog):
         self._set_busy(False)
         if isinstance(error, UserError):
             self.form.set_message(str(error))
+            self.adjustSize()
             return
         show_error(self, error)
 

@@ -14,11 +14,13 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -76,10 +78,19 @@ class FieldPage(QWizardPage):
         self.page_message.setObjectName("fieldProblem")
         self.page_message.setWordWrap(True)
         self.page_message.hide()
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.addLayout(self.form)
+        column.addWidget(self.page_message)
+        column.addStretch(1)
+        # Problem messages make a page taller than a 768-pixel screen allows, so it scrolls.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.page_message)
-        layout.addStretch(1)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
 
     def add_field(self, key: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
         """Add a labelled field with a hidden problem message under it."""
@@ -135,7 +146,7 @@ class FieldPage(QWizardPage):
         return shown
 
     def _field_key(self, field: str) -> str:
-        # Room problems are reported per room ("locations[0].rooms[2]"); one field holds them.
+        # Room problems name one room ("locations[0].rooms[2]"), but one field contains every room.
         return _ROOM_INDEX.sub(".rooms", field)
 
     def _mark(self, key: str, messages: list[str]) -> None:
