@@ -37,7 +37,16 @@ class KeyringUnavailableError(UserError):
 
 
 class PermissionDeniedError(UserError):
-    """The signed-in user's role does not allow the requested action."""
+    """The signed-in user's role does not allow the requested action.
+
+    `denial` describes the attempt (an `app.security.permissions.Denial`). The unit of
+    work that sees this error rolls back its changes and then records the denial in the
+    audit log in a transaction of its own, so the record survives the rollback.
+    """
+
+    def __init__(self, message: str, denial: object | None = None) -> None:
+        super().__init__(message)
+        self.denial = denial
 
 
 class AuthenticationError(UserError):

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.lock import DatabaseLock
-from app.errors import DatabaseOpenError, KeyringUnavailableError
+from app.errors import DatabaseOpenError, KeyringUnavailableError, PermissionDeniedError
 from app.paths import key_file_path, lock_file_path, pending_key_file_path
 from app.security import keys
 
@@ -313,9 +313,25 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Yield a session whose work is committed on success and rolled back on error."""
+        """Yield a session whose work is committed on success and rolled back on error.
+
+        A PermissionDeniedError that carries a denial is audited after the rollback, in a
+        transaction of its own, so refused attempts are on record even though nothing
+        else of the unit of work is kept.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except PermissionDeniedError as denied:
+            if denied.denial is not None:
+                self._record_denial(denied.denial)
+            raise
+
+    def _record_denial(self, denial: object) -> None:
+        from app.security.audit import record_denial  # audit imports the models
+
         with self._sessions() as session, session.begin():
-            yield session
+            record_denial(session, denial)
 
     def session(self) -> Session:
         """Return a new session; the caller owns its transaction and must close it."""

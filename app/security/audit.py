@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.clock import utc_now
 from app.ids import new_id
 from app.models.security import AuditEvent
-from app.security.permissions import Actor
+from app.security.permissions import Actor, Denial
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +125,21 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_denial(session: Session, denial: object) -> AuditEvent:
+    """Append the audit row for an attempt that PermissionDeniedError refused."""
+    if not isinstance(denial, Denial):
+        raise TypeError(f"expected a Denial, got {type(denial).__name__}")
+    return record(
+        session,
+        denial.actor,
+        AuditAction.PERMISSION_DENIED,
+        "permission",
+        denial.permission.value,
+        outcome=Outcome.DENIED,
+        patient_id=denial.patient_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)

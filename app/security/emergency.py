@@ -20,8 +20,8 @@ from app.models.patients import Patient
 from app.models.security import EmergencyAccess, User
 from app.problems import Problem
 from app.security import audit
-from app.security.audit import AuditAction, Outcome
-from app.security.permissions import Actor, Permission, require
+from app.security.audit import AuditAction
+from app.security.permissions import Actor, Denial, Permission, require
 from app.services.settings import security_settings
 
 log = logging.getLogger(__name__)
@@ -148,29 +148,21 @@ def _has_grant(
 def require_or_emergency(
     session: Session, actor: Actor, permission: Permission, patient_id: uuid.UUID | None = None
 ) -> None:
-    """Return when the role or an unexpired grant allows `permission`, otherwise deny.
+    """Return when the role or an unexpired grant allows `permission`, otherwise raise.
 
-    A denial is audited in `session` and then raised as PermissionDeniedError. The audit
-    row persists only if the caller commits despite the error.
+    The PermissionDeniedError carries a Denial, which the unit of work writes to the
+    audit log after rolling back (see Database.transaction).
     """
     if actor.can(permission) or _has_grant(session, actor, permission, patient_id):
         return
 
-    audit.record(
-        session,
-        actor,
-        AuditAction.PERMISSION_DENIED,
-        "permission",
-        permission.value,
-        outcome=Outcome.DENIED,
-        patient_id=patient_id,
-    )
     log.info("user %s denied %s", actor.user_id, permission)
     raise PermissionDeniedError(
         f"Your role ({actor.role.label}) does not allow this action ({permission.value}). "
         "If a patient's care depends on it now, choose Emergency access, give the reason, "
         "and try again; an administrator reviews every emergency access. Otherwise ask an "
-        "administrator to change your role."
+        "administrator to change your role.",
+        Denial(actor, permission, patient_id),
     )
 
 

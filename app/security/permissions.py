@@ -4,6 +4,7 @@ The check lives here, in the service layer, so the GUI and the CLI obey the same
 the GUI only hides or disables what the check would reject anyway.
 """
 
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -104,11 +105,21 @@ def system_actor(workstation: str) -> Actor:
     return Actor(user_id=None, username="system", role=Role.ADMINISTRATOR, workstation=workstation)
 
 
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """An attempt the role did not allow, to be written to the audit log."""
+
+    actor: Actor
+    permission: Permission
+    patient_id: uuid.UUID | None = None
+
+
 def require(actor: Actor, permission: Permission) -> None:
     """Raise PermissionDeniedError unless `actor` may do `permission`."""
     if not actor.can(permission):
         raise PermissionDeniedError(
             f"Your role ({actor.role.label}) does not allow this action ({permission.value}). "
             "Ask an administrator to change your role, or use emergency access if a "
-            "patient's care depends on it."
+            "patient's care depends on it.",
+            Denial(actor, permission),
         )

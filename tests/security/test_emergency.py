@@ -12,8 +12,10 @@ from app.db.database import Database
 from app.errors import NotFoundError, PermissionDeniedError, UserError, ValidationError
 from app.models.patients import Patient
 from app.models.security import AuditEvent, EmergencyAccess
+from app.models.system import Workstation
 from app.security import emergency
 from app.security.permissions import Actor, Permission
+from app.services import users
 from app.services.settings import save_setting
 from tests.security.conftest import MakeUser
 
@@ -56,18 +58,22 @@ def test_denied_without_grant(database: Database, make_user: MakeUser) -> None:
     assert "Emergency access" in str(raised.value)
 
 
-def test_denial_audited(database: Database, make_user: MakeUser) -> None:
+def test_denial_audited_after_rollback(database: Database, make_user: MakeUser) -> None:
     clerk = make_user("clerk")
-    with database.session() as session:
-        with pytest.raises(PermissionDeniedError):
-            emergency.require_or_emergency(session, clerk, NEEDED)
-        # The denial row is flushed, and the caller decides whether to commit it.
+    with pytest.raises(PermissionDeniedError), database.transaction() as session:
+        session.add(Workstation(code="ZZZ", name="rolled back", is_local=False))
+        emergency.require_or_emergency(session, clerk, NEEDED)
+
+    with database.transaction() as session:
         event = session.scalars(
             select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1)
         ).one()
+        rolled_back = session.scalar(select(Workstation).where(Workstation.code == "ZZZ"))
     assert event.action == "permission_denied"
     assert event.outcome == "denied"
     assert event.object_id == NEEDED.value
+    assert event.username == "clerk"
+    assert rolled_back is None
 
 
 def test_short_reason_rejected(database: Database, make_user: MakeUser) -> None:
@@ -207,3 +213,16 @@ def test_review_needs_note(database: Database, admin: Actor, make_user: MakeUser
         grant = emergency.grant_emergency_access(session, clerk, NEEDED, REASON)
     with database.transaction() as session, pytest.raises(ValidationError):
         emergency.review_grant(session, admin, grant.id, "   ")
+
+
+def test_require_denial_audited(database: Database, make_user: MakeUser) -> None:
+    clerk = make_user("clerk")
+    with pytest.raises(PermissionDeniedError), database.transaction() as session:
+        users.list_users(session, clerk)
+
+    with database.transaction() as session:
+        event = session.scalars(
+            select(AuditEvent).order_by(AuditEvent.sequence.desc()).limit(1)
+        ).one()
+    assert event.action == "permission_denied"
+    assert event.object_id == Permission.USER_MANAGE.value
