@@ -134,6 +134,8 @@ class AuditTab(QWidget):
         self.patient_problem = QLabel()
         self.patient_problem.setStyleSheet(f"color: {ERROR_COLOR};")
         self.patient_problem.setAccessibleName("Patient id problem")
+        self.patient_problem.setWordWrap(True)
+        self.patient_problem.setVisible(False)
         self.date_from = date_input()
         self.date_to = date_input()
         grid = QGridLayout()
@@ -206,6 +208,7 @@ class AuditTab(QWidget):
     def _checked_filter(self) -> AuditFilter | None:
         chosen, problems = self.current_filter()
         self.patient_problem.setText("\n".join(problem.message for problem in problems))
+        self.patient_problem.setVisible(bool(problems))
         return chosen
 
     def _on_changed(self, _changes: Changes) -> None:
@@ -247,7 +250,8 @@ class AuditTab(QWidget):
 
     @staticmethod
     def _cells(row: AuditRow, zone: ZoneInfo | None) -> list[str]:
-        target = " ".join(part for part in (row.object_type, row.object_id or "") if part)
+        kind = row.object_type.replace("_", " ")
+        target = " ".join(part for part in (kind, row.object_id or "") if part)
         return [
             format_instant(row.occurred_at, zone),
             row.username,

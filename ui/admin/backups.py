@@ -31,6 +31,7 @@ from app.services import backup
 from app.services.backup import BackupResult
 from app.services.settings import backup_settings, save_setting
 from ui.admin.common import (
+    SPIN_BOX_WIDTH,
     RecordTable,
     format_instant,
     format_size,
@@ -108,7 +109,7 @@ def load_overview(session: Session, database_path: Path) -> BackupOverview:
 
 
 def last_backup_text(row: BackupRow | None, zone: ZoneInfo | None) -> tuple[str, bool]:
-    """Describe the last verified backup; the flag is True when it needs attention."""
+    """Describe the last verified backup, with a flag that is True when it needs attention."""
     if row is None:
         return "No verified backup yet. Choose Back up now to make one.", True
     when = row.finished_at or row.started_at
@@ -168,6 +169,7 @@ class BackupsTab(QWidget):
         self.keep_last.setRange(1, MAX_KEEP_LAST)
         self.keep_last.setSuffix(" backups")
         self.keep_last.setAccessibleName("Number of backups to keep")
+        self.keep_last.setMaximumWidth(SPIN_BOX_WIDTH)
         self.save_button = QPushButton("&Save settings")
         self.save_button.clicked.connect(self.save_settings)
         self.settings_status = QLabel()
@@ -175,7 +177,9 @@ class BackupsTab(QWidget):
         folder_row.addWidget(self.folder, 1)
         folder_row.addWidget(self.choose_button)
         form = QFormLayout(box)
-        form.addRow("Backup &folder", folder_row)
+        folder_label = QLabel("Backup &folder")
+        folder_label.setBuddy(self.folder)
+        form.addRow(folder_label, folder_row)
         form.addRow("&Keep the newest", self.keep_last)
         form.addRow(self.save_button, self.settings_status)
         if not self.context.can(Permission.PRACTICE_SETUP):
@@ -217,7 +221,7 @@ class BackupsTab(QWidget):
         ]
 
     def back_up_now(self) -> None:
-        """Write and verify a backup with progress; the list refreshes when it is done."""
+        """Write and verify a backup with progress, then refresh the list."""
         database, actor = self.context.database, self.context.actor
 
         def work(_session: Session, progress: Progress) -> BackupResult:

@@ -25,6 +25,11 @@ from ui.ops import Operation
 
 log = logging.getLogger(__name__)
 
+# Wider columns push the rest off screen, so cells are capped and show full text in a tooltip.
+MAX_COLUMN_WIDTH = 320
+# Spin boxes hold a few digits and a unit, so a narrow box reads better than a full row.
+SPIN_BOX_WIDTH = 220
+
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Work = Callable[[Session, Progress], Any]
@@ -39,7 +44,7 @@ def run_for(
     *,
     title: str = "",
 ) -> Operation:
-    """Run `work` through the op runner; callbacks are skipped once `widget` is deleted.
+    """Run `work` through the op runner, skipping callbacks once `widget` is deleted.
 
     Without `on_error`, failures go to the error presenter with `widget` as parent.
     """
@@ -50,7 +55,9 @@ def run_for(
 
     def failed(error: BaseException) -> None:
         if not shiboken6.isValid(widget):
-            log.warning("an Admin operation failed after its window closed: %s", type(error))
+            log.warning(
+                "an Admin operation failed after its window closed: %s", type(error).__name__
+            )
             return
         if on_error is not None:
             on_error(error)
@@ -103,10 +110,14 @@ class RecordTable(QTableWidget):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        # No sort column until the user clicks a header, so rows keep the service's order
+        # (newest first for the audit log, by name elsewhere).
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
     def set_rows(self, rows: Sequence[tuple[object, Sequence[str]]]) -> None:
         """Replace the contents with (record id, cell texts) rows, keeping the selection."""
@@ -117,9 +128,13 @@ class RecordTable(QTableWidget):
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, record_id)
+                item.setToolTip(text)
                 self.setItem(row_index, column, item)
         self.setSortingEnabled(True)
         self.resizeColumnsToContents()
+        for column in range(self.columnCount()):
+            if self.columnWidth(column) > MAX_COLUMN_WIDTH:
+                self.setColumnWidth(column, MAX_COLUMN_WIDTH)
         self.select_id(previous)
 
     def selected_id(self) -> Any:
@@ -138,7 +153,7 @@ class RecordTable(QTableWidget):
                 return
 
     def column_texts(self, column: int) -> list[str]:
-        """Return the texts of one column, top to bottom (used by tests and exports)."""
+        """Return the texts of one column, top to bottom."""
         texts = []
         for row in range(self.rowCount()):
             item = self.item(row, column)

@@ -130,7 +130,8 @@ class EmergencyTab(QWidget):
             [(grant.id, self._cells(grant, listing.zone)) for grant in listing.grants]
         )
         waiting = sum(1 for grant in listing.grants if grant.reviewed_at is None)
-        self.count_label.setText(f"{waiting} grants wait for review.")
+        noun = "grant waits" if waiting == 1 else "grants wait"
+        self.count_label.setText(f"{waiting} {noun} for review.")
         self._update_buttons()
 
     @staticmethod

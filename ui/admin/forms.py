@@ -30,7 +30,8 @@ from ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
-INVALID_STYLE = '*[invalid="true"] { border: 1px solid #b3261e; border-radius: 2px; }'
+# Wide enough that most problem messages fit on two lines beside a 55-character field.
+DIALOG_MIN_WIDTH = 520
 ERROR_COLOR = "#b3261e"
 WARNING_COLOR = "#8a5a00"
 
@@ -44,7 +45,7 @@ def field_key(problem_field: str) -> str:
 def ask(
     parent: QWidget, title: str, text: str, yes_text: str, on_yes: Callable[[], None]
 ) -> QMessageBox:
-    """Ask a yes/no question without blocking; `on_yes` runs when the user agrees."""
+    """Ask a yes/no question without blocking, and run `on_yes` when the user agrees."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton)
     box.setParent(parent, box.windowFlags())
     yes_button = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
@@ -62,11 +63,14 @@ def ask(
 
 
 class FieldForm(QWidget):
-    """A form layout where every field has a label for its validation problem under it."""
+    """A form layout where every field has a label for its validation problem under it.
+
+    A field with an error gets the dynamic property `invalid`, which the application
+    style sheet draws as a red border.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setStyleSheet(INVALID_STYLE)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self.general = QLabel()
@@ -81,13 +85,14 @@ class FieldForm(QWidget):
         self.problem_labels: dict[str, QLabel] = {}
 
     def add_field(self, key: str, label: str, widget: QWidget, hint: str = "") -> QWidget:
-        """Add `widget` under `label`; problems whose field ends in `key` show below it."""
+        """Add `widget` under `label`. Problems whose field ends in `key` show below it."""
         holder = QWidget()
         column = QVBoxLayout(holder)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
         problem = QLabel()
+        problem.setObjectName("fieldProblem")
         problem.setWordWrap(True)
         problem.setVisible(False)
         problem.setAccessibleName(f"{label.replace('&', '')} problem")
@@ -96,6 +101,9 @@ class FieldForm(QWidget):
             widget.setToolTip(hint)
         widget.setAccessibleName(label.replace("&", ""))
         caption = QLabel(label)
+        # Some fonts draw a few pixels past their measured width, so the margin keeps the last
+        # letter of the longest caption from being clipped.
+        caption.setContentsMargins(0, 0, 4, 0)
         caption.setBuddy(widget)
         self.layout_.addRow(caption, holder)
         self.fields[key] = widget
@@ -103,7 +111,7 @@ class FieldForm(QWidget):
         return widget
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
-        """Show each problem next to its field; ones with no field go above the form."""
+        """Show each problem next to its field, and problems with no field above the form."""
         self.clear_problems()
         general: list[Problem] = []
         grouped: dict[str, list[Problem]] = {}
@@ -199,6 +207,7 @@ class RecordDialog(QDialog):
         self.context = context
         self.setWindowTitle(title)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setMinimumWidth(DIALOG_MIN_WIDTH)
         self.form = FieldForm()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -216,7 +225,7 @@ class RecordDialog(QDialog):
         self.result_value: Any = None
 
     def finish_building(self) -> None:
-        """Start tracking edits; call after the fields hold their initial values."""
+        """Start tracking edits. Call it after the fields hold their initial values."""
         self.form.watch(self.mark_dirty)
 
     def mark_dirty(self) -> None:
@@ -232,12 +241,12 @@ class RecordDialog(QDialog):
         raise NotImplementedError
 
     def accept(self) -> None:
-        """Save through the op runner; close only when the save succeeded."""
+        """Save through the op runner, and close only when the save succeeded."""
         if self.saving:
             return
         problems = self.local_problems()
         if problems:
-            self.form.show_problems(problems)
+            self.show_problems(problems)
             return
         self.form.clear_problems()
         self.saving = True
@@ -254,12 +263,20 @@ class RecordDialog(QDialog):
         self.saving = False
         self.buttons.setEnabled(True)
         if isinstance(error, ValidationError):
-            self.form.show_problems(error.problems)
+            self.show_problems(error.problems)
         else:
             show_error(self, error)
 
+    def show_problems(self, problems: Sequence[Problem]) -> None:
+        """Show problems beside their fields and grow the dialog to fit the messages."""
+        self.form.show_problems(problems)
+        # Wrapped labels report their height only for a given width, so the dialog is
+        # resized explicitly. Otherwise messages can overlap the fields below them.
+        self.layout().activate()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))
+
     def reject(self) -> None:
-        """Close without saving; ask first when the user typed something."""
+        """Close without saving, asking first when the user typed something."""
         if self.saving:
             return
         if not self.dirty:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 class RecordListTab(QWidget):
-    """Lists records of one kind; subclasses say how to load, show, edit and archive them.
+    """Lists records of one kind. Subclasses say how to load, show, edit and archive them.
 
     Every record summary has `id` and `archived`; archived records appear only when
     "Show archived" is ticked, and cannot be edited or archived again.

@@ -11,7 +11,7 @@ from app.changes import ChangeKind
 from app.security.permissions import Actor
 from app.services import admin_records
 from app.services.admin_records import MAX_TIMELY_FILING_DAYS, PayerInput, PayerSummary
-from ui.admin.common import Work
+from ui.admin.common import SPIN_BOX_WIDTH, Work
 from ui.admin.forms import RecordDialog, code_combo, combo_code, line, select_data
 from ui.admin.listing import RecordListTab
 from ui.context import AppContext
@@ -50,6 +50,7 @@ class PayerDialog(RecordDialog):
         self.timely_filing_days = QSpinBox()
         self.timely_filing_days.setRange(1, MAX_TIMELY_FILING_DAYS)
         self.timely_filing_days.setSuffix(" days")
+        self.timely_filing_days.setMaximumWidth(SPIN_BOX_WIDTH)
         self.timely_filing_days.setValue(payer.timely_filing_days if payer else 365)
         self.address_line1 = line(payer.address_line1 if payer else "", 55)
         self.address_line2 = line(payer.address_line2 if payer else "", 55)

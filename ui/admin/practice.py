@@ -26,7 +26,10 @@ from ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
-# (field, label, max length, hint) in screen order; the names match PracticeInfo.
+# Wider fields than this are harder to read, and addresses are at most 55 characters.
+FORM_MAX_WIDTH = 760
+
+# (field, label, max length, hint) in screen order. The names match PracticeInfo.
 TEXT_FIELDS = (
     ("legal_name", "&Legal name", 60, "The name on claims, exactly as registered with the IRS"),
     ("billing_npi", "Billing &NPI", 10, "The practice's 10-digit type 2 (organization) NPI"),
@@ -48,13 +51,15 @@ def load_practice_info(session: Session) -> PracticeInfo | None:
 
 
 class PracticeTab(QWidget):
-    """Edits the practice record; problems show next to their fields."""
+    """Edits the practice record and shows problems next to their fields."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.loaded: PracticeInfo | None = None
+        self.filling = False
         self.form = FieldForm()
+        self.form.setMaximumWidth(FORM_MAX_WIDTH)
         self.inputs = self._build_fields()
         self.status = QLabel()
         self.status.setAccessibleName("Practice save status")
@@ -62,7 +67,7 @@ class PracticeTab(QWidget):
         self.save_button.clicked.connect(self.save)
         self.revert_button = QPushButton("&Revert")
         self.revert_button.clicked.connect(self.revert)
-        self.form.watch(lambda: self.status.setText("Not saved yet."))
+        self.form.watch(self._edited)
         self._lay_out()
         context.ops.changed.connect(self._on_changed)
         self.refresh()
@@ -101,6 +106,10 @@ class PracticeTab(QWidget):
         layout.addWidget(scroll)
         layout.addLayout(buttons)
 
+    def _edited(self) -> None:
+        if not self.filling:
+            self.status.setText("Not saved yet.")
+
     def _on_changed(self, changes: Changes) -> None:
         if changes.touches(ChangeKind.PRACTICE):
             self.refresh()
@@ -118,6 +127,7 @@ class PracticeTab(QWidget):
             self.status.setText("This database has no practice yet. Run the set-up wizard.")
             self.save_button.setEnabled(False)
             return
+        self.filling = True
         for key, widget in self.inputs.items():
             value = getattr(info, key)
             if isinstance(widget, QComboBox) and widget.isEditable():
@@ -126,6 +136,7 @@ class PracticeTab(QWidget):
                 select_data(widget, value)
             else:
                 widget.setText(value)  # type: ignore[attr-defined]
+        self.filling = False
         self.save_button.setEnabled(True)
 
     def revert(self) -> None:

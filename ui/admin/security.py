@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.progress import Progress
 from app.services.settings import SecuritySettings, save_setting, security_settings
-from ui.admin.common import run_for
+from ui.admin.common import SPIN_BOX_WIDTH, run_for
 from ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class SettingSpec:
     hint: str
 
 
-# Keyed by the SecuritySettings field; the ranges keep each rule usable and safe.
+# Keyed by the SecuritySettings field. The ranges keep each rule usable and safe.
 SPECS: dict[str, SettingSpec] = {
     "lockout_attempts": SettingSpec(
         "&Failed sign-ins before lockout", 3, 20, " attempts",
@@ -72,6 +72,7 @@ class SecurityTab(QWidget):
             spec = SPECS[field.name]
             spin = QSpinBox()
             spin.setRange(spec.minimum, spec.maximum)
+            spin.setMaximumWidth(SPIN_BOX_WIDTH)
             spin.setSuffix(spec.suffix)
             spin.setToolTip(spec.hint)
             spin.setAccessibleName(spec.label.replace("&", ""))

@@ -20,6 +20,7 @@ from app.changes import ChangeKind, Changes
 from app.problems import Problem
 from app.progress import Progress
 from app.security.permissions import Role
+from app.security.totp import disable_totp
 from app.services import users
 from app.services.users import UserSummary
 from ui.admin.common import RecordTable, Work, format_instant, load_zone, run_for
@@ -261,8 +262,6 @@ class UsersTab(QWidget):
         user = self.selected_user()
         if user is None:
             return
-        from app.security.totp import disable_totp
-
         actor, user_id = self.context.actor, user.id
         text = (
             f"Turn off two-step sign-in for {user.username}? They sign in with their password "

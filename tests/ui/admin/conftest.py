@@ -42,7 +42,7 @@ def drain(qtbot: QtBot, context: AppContext) -> None:
 
 @pytest.fixture
 def context_for(qtbot: QtBot, database: Database) -> Iterator[Callable[[Actor], AppContext]]:
-    """Return a function making a context signed in as a given actor; drained at teardown."""
+    """Return a function that makes a context signed in as an actor, drained at teardown."""
     made: list[AppContext] = []
 
     def build(actor: Actor) -> AppContext:

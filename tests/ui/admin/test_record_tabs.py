@@ -164,3 +164,16 @@ def test_escape_closes_untouched_dialog(
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)
 
     assert not dialog.isVisible()
+
+
+def test_enter_saves_dialog(qtbot: QtBot, admin_context: AppContext, settle: Settle) -> None:
+    _page, tab = open_tab(qtbot, admin_context, settle, "Payers")
+    tab.add_record()
+    dialog = tab.findChild(PayerDialog)
+    assert dialog is not None
+    fill_payer(qtbot, dialog, "MB")
+
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    settle(admin_context)
+
+    assert tab.table.column_texts(0) == ["Medicare Part B of Illinois"]
