@@ -27,6 +27,9 @@ class User(SyncedMixin, Base):
     totp_secret: Mapped[str | None] = mapped_column(
         String(64), comment="base32; null when TOTP is off"
     )
+    totp_last_step: Mapped[int | None] = mapped_column(
+        comment="30-second step of the last accepted code, so no code works twice"
+    )
     last_sign_in_at: Mapped[datetime | None]
 
 

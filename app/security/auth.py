@@ -31,7 +31,7 @@ from app.security.passwords import (
     verify_password,
 )
 from app.security.permissions import Actor, Role
-from app.security.totp import verify_code
+from app.security.totp import matching_step
 from app.services.settings import SecuritySettings, security_settings
 from app.services.users import get_user_by_username, is_locked, normalize_username
 
@@ -48,6 +48,10 @@ BAD_CODE = (
     "The two-step sign-in code is not correct. Enter the 6-digit code your authenticator "
     "app shows now (codes change every 30 seconds) and check that this computer's clock "
     "is correct."
+)
+REUSED_CODE = (
+    "That two-step sign-in code was already used. Wait for your authenticator app to show "
+    "the next code (they change every 30 seconds) and enter that one."
 )
 CODE_NEEDED = "Enter the 6-digit code from your authenticator app to finish signing in."
 
@@ -147,11 +151,15 @@ def _second_factor_rejection(
         return None
     if attempt.totp_code is None or not attempt.totp_code.strip():
         return _ask_for_code(session, actor, attempt)
-    # NOTE: a code stays usable for its whole window, because no column records the last
-    # accepted time step, so a code seen over a shoulder can be replayed for up to 60 s.
-    if not verify_code(user.totp_secret, attempt.totp_code):
+    step = matching_step(user.totp_secret, attempt.totp_code)
+    if step is None:
         failure = _Failure("wrong two-step code", BAD_CODE)
         return _count_failure(session, user, actor, attempt, settings, failure)
+    # A code seen over a shoulder must not work a second time within its window.
+    if user.totp_last_step is not None and step <= user.totp_last_step:
+        failure = _Failure("two-step code reused", REUSED_CODE)
+        return _count_failure(session, user, actor, attempt, settings, failure)
+    user.totp_last_step = step
     return None
 
 

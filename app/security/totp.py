@@ -6,6 +6,7 @@ step either side is accepted so a slightly wrong clock still works.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 
 import pyotp
@@ -35,6 +36,26 @@ class TotpEnrollment:
 
 def _normalize_code(code: str) -> str:
     return "".join(code.split()).replace("-", "")
+
+
+def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """Return the 30-second time step `code` belongs to (now, or one step either side).
+
+    Returns None for a wrong or malformed code. Sign-in stores the step it accepted, so
+    the same code cannot be used twice.
+    """
+    digits = _normalize_code(code)
+    if len(digits) != CODE_DIGITS or not digits.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int((time.time() if now is None else now) // totp.interval)
+    try:
+        for step in (current, current - 1, current + 1):
+            if totp.at(step * totp.interval) == digits:
+                return step
+    except ValueError:
+        log.warning("TOTP secret could not be decoded; treating the code as wrong")
+    return None
 
 
 def verify_code(secret: str, code: str) -> bool:
@@ -71,7 +92,8 @@ def begin_enrollment(session: Session, actor: Actor) -> TotpEnrollment:
 def confirm_enrollment(session: Session, actor: Actor, secret: str, code: str) -> Changes:
     """Store `secret` for the signed-in user once `code` proves the app was set up."""
     user = _signed_in_user(session, actor)
-    if not verify_code(secret, code):
+    step = matching_step(secret, code)
+    if step is None:
         raise AuthenticationError(
             "The code does not match, so two-step sign-in was not turned on. Check that the "
             "authenticator app shows ClinicDesk with your user name, enter the 6-digit code it "
@@ -79,6 +101,8 @@ def confirm_enrollment(session: Session, actor: Actor, secret: str, code: str) -
         )
 
     user.totp_secret = secret
+    # The confirming code counts as used, so it cannot also serve for a sign-in.
+    user.totp_last_step = step
     user.updated_by = actor.user_id
     session.flush()
 

@@ -1,5 +1,6 @@
 """Sign-in, lockout, two-step codes, screen unlock and password changes."""
 
+import time
 from datetime import timedelta
 
 import pyotp
@@ -194,7 +195,7 @@ def test_sign_in_rehashes_old_hash(database: Database, admin: Actor) -> None:
 
 def _enroll(database: Database, actor: Actor) -> None:
     with database.transaction() as session:
-        totp.confirm_enrollment(session, actor, SECRET, pyotp.TOTP(SECRET).now())
+        totp.confirm_enrollment(session, actor, SECRET, pyotp.TOTP(SECRET).at(time.time() - 30))
 
 
 def test_totp_needed_not_counted(database: Database, admin: Actor) -> None:
@@ -301,3 +302,22 @@ def test_front_desk_actor_role(database: Database, make_user: MakeUser) -> None:
     result = _sign_in(database, "clerk", USER_PASSWORD)
     assert result.actor is not None
     assert result.actor.role is Role.BILLER
+
+
+def test_totp_code_cannot_be_reused(database: Database, make_user: MakeUser) -> None:
+    clerk = make_user("coder")
+    with database.transaction() as session:
+        enrollment = totp.begin_enrollment(session, clerk)
+        totp.confirm_enrollment(
+            session, clerk, enrollment.secret, pyotp.TOTP(enrollment.secret).now()
+        )
+    # The confirming code is spent, so sign in with the next step's code.
+    code = pyotp.TOTP(enrollment.secret).at(time.time() + 30)
+
+    with database.transaction() as session:
+        first = auth.sign_in(session, "coder", USER_PASSWORD, WORKSTATION, code)
+    with database.transaction() as session:
+        second = auth.sign_in(session, "coder", USER_PASSWORD, WORKSTATION, code)
+    assert first.ok
+    assert not second.ok
+    assert "already used" in second.message

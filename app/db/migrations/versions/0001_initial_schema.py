@@ -254,6 +254,12 @@ def upgrade() -> None:
             nullable=True,
             comment="base32; null when TOTP is off",
         ),
+        sa.Column(
+            "totp_last_step",
+            sa.Integer(),
+            nullable=True,
+            comment="30-second step of the last accepted code, so no code works twice",
+        ),
         sa.Column("last_sign_in_at", app.db.types.UTCDateTime(), nullable=True),
         sa.Column("id", app.db.types.UUIDBlob(length=16), nullable=False),
         sa.Column("created_at", app.db.types.UTCDateTime(), nullable=False),
