@@ -1,7 +1,6 @@
 """Backups: writing, verifying, recording, pruning and restoring them."""
 
 import re
-import resource
 import signal
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -164,6 +163,7 @@ def test_backup_unwritable_folder(filled: Database, tmp_path: Path) -> None:
 @pytest.fixture
 def small_file_limit() -> Iterator[None]:
     """Let this process write files of at most 64 KiB, as if the disk filled up."""
+    resource = pytest.importorskip("resource")  # POSIX only
     soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     previous_handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, hard))
