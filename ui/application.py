@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.db.database import Database
 from app.errors import UserError
@@ -19,6 +19,7 @@ from app.security import auth
 from app.security.permissions import Actor
 from app.services.numbering import local_workstation
 from ui.context import AppContext, SignedInUser
+from ui.daily_backup import DailyBackup
 from ui.errors import build_error_dialog, install_excepthook, set_log_file, show_error
 from ui.icons import app_icon
 from ui.ops import OperationRunner
@@ -74,6 +75,7 @@ class DeskController(QObject):
         self.window: QObject | None = None
         self.sign_in: SignInDialog | None = None
         self.workstation = ""
+        self.daily_backup: DailyBackup | None = None
         app.aboutToQuit.connect(self.shut_down)
 
     def start(self) -> None:
@@ -119,6 +121,14 @@ class DeskController(QObject):
         window.sign_out_requested.connect(self.sign_out)
         self.window = window
         window.show()
+        self._start_daily_backup(window)
+
+    def _start_daily_backup(self, window: QWidget) -> None:
+        assert self.context is not None
+        scheduler = DailyBackup(self.context, parent=self)
+        scheduler.failed.connect(lambda error: show_error(window, error))
+        scheduler.start()
+        self.daily_backup = scheduler
 
     def sign_out(self) -> None:
         """Record the sign-out, hide the window and ask for the next sign-in."""
@@ -136,6 +146,8 @@ class DeskController(QObject):
         if self.context is not None and self.context.user.signed_in:
             actor = self.context.actor
             self.ops.run(lambda session, _progress: auth.sign_out(session, actor))
+        if self.daily_backup is not None:
+            self.daily_backup.stop()
         self.ops.wait_for_all()
         self.database.close()
         log.info("database closed at exit")

@@ -17,6 +17,7 @@ from typing import Any
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from app.db.lock import DatabaseLock
 from app.errors import DatabaseOpenError, KeyringUnavailableError, PermissionDeniedError
@@ -119,8 +120,13 @@ def _make_engine(path: Path, key: bytes) -> Engine:
         return connection
 
     # module= makes SQLAlchemy wrap sqlcipher3's exceptions (IntegrityError and so on)
-    # the way it wraps the standard sqlite3 module's.
-    engine = create_engine("sqlite://", module=sqlcipher3.dbapi2, creator=creator)
+    # the way it wraps the standard sqlite3 module's. The URL names no file (the creator
+    # opens it), so SQLAlchemy would pick its in-memory pool, which hands one thread the
+    # same connection twice; a file database needs a real pool so that nested units of
+    # work on one thread get connections of their own.
+    engine = create_engine(
+        "sqlite://", module=sqlcipher3.dbapi2, creator=creator, poolclass=QueuePool
+    )
 
     # The DB-API driver runs in autocommit mode (isolation_level=None) so SQLAlchemy,
     # not the driver, decides where transactions begin; this is SQLAlchemy's documented

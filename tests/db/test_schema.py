@@ -126,3 +126,14 @@ def test_foreign_keys_enforced(database: Database) -> None:
                 "VALUES (randomblob(16), randomblob(16), 'Exam 1', '2026-01-01', '2026-01-01', 0)"
             )
         )
+
+
+def test_nested_units_of_work_on_one_thread(database: Database) -> None:
+    with database.transaction() as outer:
+        outer.execute(text("SELECT count(*) FROM users")).scalar()
+        with database.transaction() as inner:
+            inner.add(User(username="nested", display_name="N", role="biller", password_hash="x"))
+
+    with database.transaction() as session:
+        names = session.scalars(select(User.username)).all()
+    assert names == ["nested"]
