@@ -51,7 +51,15 @@ NAV_ICONS = {
     "Reports": "fa6s.chart-column",
     "Admin": "fa6s.gear",
 }
-ADMIN_PERMISSIONS = (Permission.USER_MANAGE, Permission.PRACTICE_SETUP)
+# Every permission that shows at least one Admin tab (ui.admin.page.TABS); kept here so
+# the window need not import the Admin page before it is opened.
+ADMIN_PERMISSIONS = (
+    Permission.USER_MANAGE,
+    Permission.PRACTICE_SETUP,
+    Permission.AUDIT_VIEW,
+    Permission.BACKUP_RUN,
+    Permission.EMERGENCY_REVIEW,
+)
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250
 MINUTE_MS = 60_000

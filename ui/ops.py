@@ -68,7 +68,8 @@ class Operation(QObject):
         super().__init__(runner)
         self.runner = runner
         self.progress = Progress()
-        self.relay = _Relay()
+        # Parented, so Qt (not Python's garbage collector on a worker thread) ends its life.
+        self.relay = _Relay(self)
         self.relay.finished.connect(self._finished)
         self.relay.failed.connect(self._failed)
         self._on_done = on_done

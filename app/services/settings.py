@@ -1,5 +1,6 @@
 """Practice-wide settings with typed defaults."""
 
+import json
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -7,6 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.system import Setting
+from app.security import audit
+from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 
 
@@ -51,12 +54,18 @@ def backup_settings(session: Session) -> BackupSettings:
 
 
 def save_setting(session: Session, actor: Actor, key: str, value: object) -> None:
-    """Store one setting; only administrators change practice-wide settings."""
+    """Store one setting and audit the change; only administrators change settings."""
     require(actor, Permission.PRACTICE_SETUP)
     row = session.scalar(select(Setting).where(Setting.key == key))
+    previous = None if row is None else row.value
     if row is None:
-        session.add(Setting(key=key, value=value, updated_by=actor.user_id))
+        row = Setting(key=key, value=value, updated_by=actor.user_id)
+        session.add(row)
     else:
         row.value = value
         row.updated_by = actor.user_id
     session.flush()
+
+    # Settings hold no PHI, so the old and new values go into the audit detail.
+    detail = f"{key}: {json.dumps(previous)} -> {json.dumps(value)}"
+    audit.record(session, actor, AuditAction.UPDATE, "setting", key, detail=detail)

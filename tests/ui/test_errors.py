@@ -12,7 +12,6 @@ from ui import errors
 from ui.errors import REPORT_TITLE, show_error
 
 # The offscreen platform used in tests cannot resize windows to their size hints.
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 def test_user_error_shows_message(qtbot: QtBot) -> None:

@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 
-import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -15,7 +14,6 @@ from ui.ops import OperationRunner
 from ui.pages.patients import PatientsPage
 
 # The offscreen platform used in tests cannot resize windows to their size hints.
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 WindowFactory = Callable[..., MainWindow]
 

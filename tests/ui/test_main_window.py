@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -20,7 +19,6 @@ from ui.pages.patients import PatientsPage
 from ui.pages.today import TodayPage
 
 # The offscreen platform used in tests cannot resize windows to their size hints.
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -85,6 +83,24 @@ def test_admin_shown_for_administrator(qtbot: QtBot, make_window: WindowFactory)
 
     assert not window.navigation.item(admin_row).isHidden()
     assert window.current_page_name() == "Admin"
+
+
+def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
+    window = make_window("manager")
+    admin_row = shortcuts.NAVIGATION_PAGES.index("Admin")
+
+    window.go_to("Admin")
+
+    assert not window.navigation.item(admin_row).isHidden()
+    assert window.admin_page is not None
+    assert window.admin_page.tab_titles() == ["Audit log", "Backups"]
+
+
+def test_admin_permissions_match_tabs() -> None:
+    from ui.admin.page import TABS
+    from ui.main_window import ADMIN_PERMISSIONS
+
+    assert {permission for _title, permission, _factory in TABS} == set(ADMIN_PERMISSIONS)
 
 
 def test_status_bar_texts(make_window: WindowFactory, demo_database: Database) -> None:

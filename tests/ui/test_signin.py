@@ -3,7 +3,6 @@
 import time
 
 import pyotp
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -13,7 +12,6 @@ from ui.ops import OperationRunner
 from ui.signin import SignInDialog
 
 # The offscreen platform used in tests cannot resize windows to their size hints.
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 def _dialog(qtbot: QtBot, ops: OperationRunner, workstation: str) -> SignInDialog:

@@ -3,7 +3,6 @@
 from datetime import date
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWizard
 from pytestqt.qtbot import QtBot
 
@@ -17,8 +16,6 @@ from ui.wizard import ADMIN, SetupWizard
 from ui.wizard import LOCATION as LOCATION_ID
 from ui.wizard import PRACTICE as PRACTICE_ID
 from ui.wizard_pages import FieldPage
-
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 def _wizard(qtbot: QtBot, path: Path) -> SetupWizard:

@@ -16,8 +16,6 @@ from ui.admin import AdminPage
 from ui.admin.audit import AuditTab
 from ui.context import AppContext
 
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
 Settle = Callable[[AppContext], None]
 ACTION_COLUMN = 4
 

@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -16,8 +15,6 @@ from ui.admin.backups import BackupsTab
 from ui.admin.emergency import EmergencyTab, ReviewDialog
 from ui.admin.security import SecurityTab
 from ui.context import AppContext
-
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 Settle = Callable[[AppContext], None]
 ContextFor = Callable[[Actor], AppContext]

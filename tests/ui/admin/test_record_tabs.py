@@ -2,7 +2,6 @@
 
 from collections.abc import Callable
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -13,8 +12,6 @@ from ui.admin.listing import RecordListTab
 from ui.admin.payers import PayerDialog
 from ui.admin.records import LocationDialog, ProviderDialog
 from ui.context import AppContext
-
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 Settle = Callable[[AppContext], None]
 

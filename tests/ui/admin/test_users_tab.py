@@ -4,7 +4,6 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pyotp
-import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
@@ -21,7 +20,6 @@ from ui.admin.users import ResetPasswordDialog, UserDialog, UsersTab
 from ui.context import AppContext
 
 # The offscreen platform used in tests warns each time a dialog opens.
-pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 Settle = Callable[[AppContext], None]
 ContextFor = Callable[[Actor], AppContext]
