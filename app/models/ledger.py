@@ -22,7 +22,9 @@ class LedgerEntry(Base):
     """One posted money movement. Positive amounts raise what is owed to the practice."""
 
     __tablename__ = "ledger_entry"
-    __table_args__ = (Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at"),)
+    # Balances are sums over this table, so the index carries the amount: a patient's
+    # balance is read from the index alone, without touching the scattered table rows.
+    __table_args__ = (Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at", "amount"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     posted_at: Mapped[datetime] = mapped_column(default=utc_now)

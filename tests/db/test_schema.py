@@ -137,3 +137,13 @@ def test_nested_units_of_work_on_one_thread(database: Database) -> None:
     with database.transaction() as session:
         names = session.scalars(select(User.username)).all()
     assert names == ["nested"]
+
+
+def test_migrations_match_models(database: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []

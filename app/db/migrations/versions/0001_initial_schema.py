@@ -414,7 +414,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_ledger_entry_patient_posted", ["patient_id", "posted_at"], unique=False
+            "ix_ledger_entry_patient_posted", ["patient_id", "posted_at", "amount"], unique=False
         )
 
     op.create_table(
