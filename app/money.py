@@ -4,7 +4,8 @@ Every amount is made here, so there is one rounding rule: quantize to cents with
 ROUND_HALF_UP. Never build money from a float.
 """
 
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import TypeAlias
 
 Money: TypeAlias = Decimal
@@ -13,22 +14,35 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
+# Digits with optional thousands separators in groups of three, optional cents: "$1,234.5".
+_AMOUNT_TEXT = re.compile(r"-?\$?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?|-?\$?\.\d+")
+# Amounts beyond this are typing mistakes, not money, and would exhaust Decimal's precision.
+MAX_DIGITS = 15
+
+
+def _parse_text(value: str) -> Decimal:
+    text = value.strip()
+    if not text.isascii() or not _AMOUNT_TEXT.fullmatch(text):
+        raise ValueError(
+            f"{value!r} is not an amount of money; type digits with an optional decimal "
+            "point, such as 1234.50 or $1,234.50"
+        )
+    return Decimal(text.replace(",", "").replace("$", ""))
+
+
 def to_money(value: Decimal | int | str) -> Decimal:
     """Return `value` as dollars rounded to cents, half up.
 
-    Raises ValueError for floats, text that is not a number, and non-finite values.
+    Raises TypeError for floats and booleans, and ValueError for text that is not an
+    amount (a decimal comma such as "12,34" included), non-finite values and amounts of
+    more than 15 digits before the decimal point.
     """
-    if isinstance(value, float):
-        raise TypeError("money must not be built from a float; pass a str or Decimal")
-    try:
-        amount = (
-            Decimal(value.strip().replace(",", "").replace("$", ""))
-            if isinstance(value, str)
-            else Decimal(value)
+    if isinstance(value, float | bool):
+        raise TypeError(
+            f"money must be built from a str, int or Decimal, not {type(value).__name__}"
         )
-    except InvalidOperation as exc:
-        raise ValueError(f"{value!r} is not an amount of money") from exc
-    if not amount.is_finite():
+    amount = _parse_text(value) if isinstance(value, str) else Decimal(value)
+    if not amount.is_finite() or amount.adjusted() >= MAX_DIGITS:
         raise ValueError(f"{value!r} is not an amount of money")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
@@ -49,9 +63,10 @@ def from_cents(cents: int) -> Decimal:
 def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
     """Split `total` in proportion to `weights` so the parts sum exactly to `total`.
 
-    Each part is rounded down to the cent, then the cents left over go one by one to
-    the parts with the largest remainders (ties to the earliest part). The result is
-    deterministic and never off by a cent in total.
+    Each part's size is rounded down to the cent, then the cents left over go one by
+    one to the parts with the largest remainders (ties to the earliest part). A negative
+    total splits as the mirror of the positive one, so a reversal computed with split
+    cancels the original part by part.
     """
     if not weights:
         raise ValueError("cannot split an amount over no parts")
@@ -60,14 +75,16 @@ def split(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
         raise ValueError("split weights must be non-negative and not all zero")
 
     total_cents = to_cents(to_money(total))
-    exact = [Decimal(total_cents) * weight / weight_sum for weight in weights]
+    sign = -1 if total_cents < 0 else 1
+    magnitude = abs(total_cents)
+    exact = [Decimal(magnitude) * weight / weight_sum for weight in weights]
     floors = [int(part.to_integral_value(rounding=ROUND_FLOOR)) for part in exact]
 
-    leftover = total_cents - sum(floors)
+    leftover = magnitude - sum(floors)
     by_remainder = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
     for index in by_remainder[:leftover]:
         floors[index] += 1
-    return [from_cents(part) for part in floors]
+    return [from_cents(sign * part) for part in floors]
 
 
 def format_money(amount: Decimal) -> str:

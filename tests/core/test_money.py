@@ -57,3 +57,44 @@ def test_split_rejects_zero_weights() -> None:
 def test_format_money() -> None:
     assert format_money(Decimal("1234.5")) == "$1,234.50"
     assert format_money(Decimal("-12")) == "-$12.00"
+
+
+ODD_TEXT = [
+    "12,34",  # a decimal comma would otherwise become a hundred times the amount
+    "1,2345",
+    "\uff11\uff12\uff13",  # fullwidth digits
+    "\u0663",  # an Arabic-Indic digit
+    "1_000",
+    "1e5",
+    "1e28",
+    "1e999999",
+    "3" * 30,
+]
+
+
+@pytest.mark.parametrize("text", ODD_TEXT)
+def test_to_money_rejects_odd_text(text: str) -> None:
+    with pytest.raises(ValueError, match="not an amount"):
+        to_money(text)
+
+
+def test_to_money_rejects_bool() -> None:
+    with pytest.raises(TypeError):
+        to_money(True)
+
+
+def test_to_money_rejects_huge_decimal() -> None:
+    with pytest.raises(ValueError, match="not an amount"):
+        to_money(Decimal("1e26"))
+
+
+@pytest.mark.parametrize("text", [".5", "-$3.10", "1,234,567.891", "0"])
+def test_to_money_accepts_plain_forms(text: str) -> None:
+    assert to_money(text) == to_money(Decimal(text.replace("$", "").replace(",", "")))
+
+
+def test_split_negative_mirrors_positive() -> None:
+    weights = [Decimal(1), Decimal(1), Decimal(1)]
+    positive = split(Decimal("10.00"), weights)
+    negative = split(Decimal("-10.00"), weights)
+    assert negative == [-part for part in positive]
