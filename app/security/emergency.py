@@ -29,6 +29,19 @@ log = logging.getLogger(__name__)
 MIN_REASON_LENGTH = 15
 OBJECT_TYPE = "emergency_access"
 
+# Breaking the glass opens a patient's record or schedule outside one's role. It never
+# grants administration (users, set-up, backups, audit, reviewing grants), because an
+# administrator can always be asked for those and no patient's care waits on them.
+EMERGENCY_PERMISSIONS: frozenset[Permission] = frozenset(
+    {
+        Permission.PATIENT_VIEW,
+        Permission.PATIENT_EDIT,
+        Permission.PATIENT_VIEW_SSN,
+        Permission.SCHEDULE_VIEW,
+        Permission.SCHEDULE_EDIT,
+    }
+)
+
 
 @dataclass(frozen=True)
 class EmergencyAccessSummary:
@@ -63,6 +76,19 @@ def _summarize(grant: EmergencyAccess, username: str) -> EmergencyAccessSummary:
     )
 
 
+def _permission_problems(permission: Permission) -> list[Problem]:
+    if permission in EMERGENCY_PERMISSIONS:
+        return []
+    allowed = ", ".join(sorted(item.value for item in EMERGENCY_PERMISSIONS))
+    return [
+        Problem(
+            "permission",
+            f"Emergency access covers patient records only ({allowed}), so it cannot grant "
+            f"{permission.value}. Ask an administrator to do this or to change your role.",
+        )
+    ]
+
+
 def _reason_problems(reason: str) -> list[Problem]:
     if len(reason.strip()) >= MIN_REASON_LENGTH:
         return []
@@ -85,11 +111,12 @@ def grant_emergency_access(
     """Grant `actor` the `permission` for the configured number of minutes.
 
     With `patient_id` the grant covers that patient only. Raise ValidationError when the
-    reason is too short and NotFoundError when the patient does not exist.
+    permission is not in EMERGENCY_PERMISSIONS or the reason is too short, and
+    NotFoundError when the patient does not exist.
     """
     if actor.user_id is None:
         raise UserError("Emergency access is granted to a signed-in person. Sign in first.")
-    problems = _reason_problems(reason)
+    problems = [*_permission_problems(permission), *_reason_problems(reason)]
     if problems:
         raise ValidationError(problems)
     if patient_id is not None and session.get(Patient, patient_id) is None:
@@ -130,7 +157,8 @@ def grant_emergency_access(
 def _has_grant(
     session: Session, actor: Actor, permission: Permission, patient_id: uuid.UUID | None
 ) -> bool:
-    if actor.user_id is None:
+    # Grants written before EMERGENCY_PERMISSIONS existed may name any permission.
+    if actor.user_id is None or permission not in EMERGENCY_PERMISSIONS:
         return False
     covers_patient: ColumnElement[bool] = EmergencyAccess.patient_id.is_(None)
     if patient_id is not None:
@@ -150,19 +178,30 @@ def require_or_emergency(
 ) -> None:
     """Return when the role or an unexpired grant allows `permission`, otherwise raise.
 
-    The PermissionDeniedError carries a Denial, which the unit of work writes to the
-    audit log after rolling back (see Database.transaction).
+    Only grants for EMERGENCY_PERMISSIONS count. The PermissionDeniedError carries a
+    Denial, which the unit of work writes to the audit log after rolling back (see
+    Database.transaction).
     """
     if actor.can(permission) or _has_grant(session, actor, permission, patient_id):
         return
 
     log.info("user %s denied %s", actor.user_id, permission)
     raise PermissionDeniedError(
-        f"Your role ({actor.role.label}) does not allow this action ({permission.value}). "
-        "If a patient's care depends on it now, choose Emergency access, give the reason, "
-        "and try again; an administrator reviews every emergency access. Otherwise ask an "
-        "administrator to change your role.",
-        Denial(actor, permission, patient_id),
+        _denial_message(actor, permission), Denial(actor, permission, patient_id)
+    )
+
+
+def _denial_message(actor: Actor, permission: Permission) -> str:
+    refused = f"Your role ({actor.role.label}) does not allow this action ({permission.value})"
+    if permission not in EMERGENCY_PERMISSIONS:
+        return (
+            f"{refused}, and emergency access covers patient records only. Ask an "
+            "administrator to do this or to change your role."
+        )
+    return (
+        f"{refused}. If a patient's care depends on it now, choose Emergency access, give the "
+        "reason, and try again; an administrator reviews every emergency access. Otherwise "
+        "ask an administrator to change your role."
     )
 
 

@@ -14,7 +14,7 @@ from app.models.patients import Patient
 from app.models.security import AuditEvent, EmergencyAccess
 from app.models.system import Workstation
 from app.security import emergency
-from app.security.permissions import Actor, Permission
+from app.security.permissions import Actor, Permission, Role
 from app.services import users
 from app.services.settings import save_setting
 from tests.security.conftest import MakeUser
@@ -226,3 +226,70 @@ def test_require_denial_audited(database: Database, make_user: MakeUser) -> None
         ).one()
     assert event.action == "permission_denied"
     assert event.object_id == Permission.USER_MANAGE.value
+
+
+@pytest.mark.parametrize(
+    "permission",
+    [
+        Permission.USER_MANAGE,
+        Permission.PRACTICE_SETUP,
+        Permission.BACKUP_RUN,
+        Permission.EMERGENCY_REVIEW,
+        Permission.PAYMENT_VOID,
+    ],
+)
+def test_grant_admin_permission_rejected(
+    database: Database, make_user: MakeUser, permission: Permission
+) -> None:
+    clerk = make_user("clerk")
+    with database.transaction() as session, pytest.raises(ValidationError) as raised:
+        emergency.grant_emergency_access(session, clerk, permission, REASON)
+
+    problems = raised.value.problems
+    assert [problem.field for problem in problems] == ["permission"]
+    assert "patient records only" in problems[0].message
+    assert "administrator" in problems[0].message
+    assert permission.value in problems[0].message
+
+
+def test_grant_rejected_nothing_written(database: Database, make_user: MakeUser) -> None:
+    clerk = make_user("clerk")
+    with pytest.raises(ValidationError), database.transaction() as session:
+        emergency.grant_emergency_access(session, clerk, Permission.USER_MANAGE, REASON)
+
+    with database.transaction() as session:
+        grants = session.scalars(select(EmergencyAccess)).all()
+    assert grants == []
+
+
+@pytest.mark.parametrize("permission", sorted(emergency.EMERGENCY_PERMISSIONS))
+def test_grant_patient_permission_allowed(
+    database: Database, make_user: MakeUser, permission: Permission
+) -> None:
+    provider = make_user("doc", Role.PROVIDER)
+    with database.transaction() as session:
+        emergency.grant_emergency_access(session, provider, permission, REASON)
+
+    with database.transaction() as session:
+        emergency.require_or_emergency(session, provider, permission)
+
+
+def test_stored_admin_grant_ignored(database: Database, make_user: MakeUser) -> None:
+    clerk = make_user("clerk")
+    assert clerk.user_id is not None
+    now = utc_now()
+    with database.transaction() as session:
+        session.add(
+            EmergencyAccess(
+                user_id=clerk.user_id,
+                permission=Permission.USER_MANAGE.value,
+                reason=REASON,
+                granted_at=now,
+                expires_at=now + timedelta(minutes=30),
+                updated_by=clerk.user_id,
+            )
+        )
+
+    with database.transaction() as session, pytest.raises(PermissionDeniedError) as raised:
+        emergency.require_or_emergency(session, clerk, Permission.USER_MANAGE)
+    assert "patient records only" in str(raised.value)
