@@ -36,6 +36,10 @@ class KeyringUnavailableError(UserError):
     """No operating-system keyring can store or return the database key."""
 
 
+class StorageError(UserError):
+    """The open database failed under a unit of work: damaged, full, read-only or busy."""
+
+
 class PermissionDeniedError(UserError):
     """The signed-in user's role does not allow the requested action.
 

@@ -58,19 +58,28 @@ class DailyBackup(QObject):
         if self._running:
             return
         self._running = True
-        self.context.ops.run(self._backup_if_due, on_done=self._done, on_error=self._failed)
+        self.context.ops.run(
+            lambda session, _progress: backup.backup_due(session, utc_now()),
+            on_done=self._due_checked,
+            on_error=self._failed,
+        )
 
-    def _backup_if_due(self, session: Session, progress: Progress) -> backup.BackupResult | None:
-        if not backup.backup_due(session, utc_now()):
-            return None
+    def _due_checked(self, due: bool) -> None:
+        if not due:
+            self._running = False
+            return
         log.info("daily backup is due; starting it")
+        # A separate operation: the backup runs its own units of work, and those must not
+        # nest inside the one that checked whether a backup is due.
+        self.context.ops.run(self._backup, on_done=self._done, on_error=self._failed)
+
+    def _backup(self, _session: Session, progress: Progress) -> backup.BackupResult:
         actor = system_actor(self.context.workstation)
         return backup.backup_database(self.context.database, actor, progress=progress)
 
-    def _done(self, result: backup.BackupResult | None) -> None:
+    def _done(self, result: backup.BackupResult) -> None:
         self._running = False
-        if result is not None:
-            self.finished.emit(result)
+        self.finished.emit(result)
 
     def _failed(self, error: BaseException) -> None:
         self._running = False

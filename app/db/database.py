@@ -16,11 +16,19 @@ from typing import Any
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from app.db.lock import DatabaseLock
-from app.errors import DatabaseOpenError, KeyringUnavailableError, PermissionDeniedError
+from app.errors import (
+    DatabaseOpenError,
+    KeyFileError,
+    KeyringUnavailableError,
+    PermissionDeniedError,
+    StorageError,
+)
 from app.paths import key_file_path, lock_file_path, pending_key_file_path
 from app.security import keys
 
@@ -138,12 +146,32 @@ def _make_engine(path: Path, key: bytes) -> Engine:
 
     # The DB-API driver runs in autocommit mode (isolation_level=None) so SQLAlchemy,
     # not the driver, decides where transactions begin; this is SQLAlchemy's documented
-    # recipe for correct SAVEPOINT behaviour on SQLite.
+    # recipe for correct SAVEPOINT behaviour on SQLite. IMMEDIATE takes the write lock
+    # at the start: a deferred transaction that reads and then writes fails at once with
+    # "database is locked" when another write commits in between, whereas IMMEDIATE
+    # waits up to busy_timeout for its turn. Units of work must therefore not nest on
+    # one thread (the inner one would wait for the outer one's lock).
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _check_file(path: Path) -> None:
+    """Raise DatabaseOpenError for a path ClinicDesk cannot use as its database file."""
+    if path.is_dir():
+        raise DatabaseOpenError(
+            f"{path} is a folder, not a database file. Give the path of the clinicdesk.db "
+            "file with --db."
+        )
+    if not os.access(path, os.R_OK | os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise DatabaseOpenError(
+            f"ClinicDesk cannot write to the database {path} or to its folder (read-only "
+            "file, folder or disk). Give your user account write access to both, or copy "
+            "the database and its .key file to a writable folder."
+        )
+    _check_size(path)
 
 
 def _check_size(path: Path) -> None:
@@ -158,8 +186,10 @@ def _check_size(path: Path) -> None:
 
 def _damaged(path: Path) -> DatabaseOpenError:
     return DatabaseOpenError(
-        f"The database {path} could not be read with its own key, so the file is damaged or "
-        "is not a ClinicDesk database. Nothing was changed. Restore the newest backup with "
+        f"The database {path} could not be read with the key from its key file, so the "
+        "file is damaged, is not a ClinicDesk database, or the key file beside it belongs "
+        "to another database. Nothing was changed. Put back the key file that came with "
+        "this database, or restore the newest backup with "
         "'clinicdesk restore BACKUP --db NEW_PATH'."
     )
 
@@ -226,6 +256,13 @@ def _finish_key_rotation(path: Path, ask_passphrase: PassphraseProvider | None) 
     if not pending.exists():
         return
     current = keys.read_key_file(key_file_path(path))
+    try:
+        pending_file = keys.read_key_file(pending)
+    except KeyFileError:
+        # Unusable, so it cannot finish anything; kept under another name, never deleted.
+        pending.replace(pending.with_name(pending.name + ".unreadable"))
+        log.warning("moved aside an unreadable key file left by an interrupted key rotation")
+        return
     stored = keys.load_from_keyring(current.database_id)
     if stored is not None and _probe(path, stored):
         log.warning("discarding the key file of an unfinished key rotation (database not re-keyed)")
@@ -235,7 +272,7 @@ def _finish_key_rotation(path: Path, ask_passphrase: PassphraseProvider | None) 
     passphrase = ask_passphrase(path) if ask_passphrase else None
     if not passphrase:
         return  # the ordinary key lookup below raises the message that asks for it
-    new_key = keys.unwrap_key(keys.read_key_file(pending), passphrase, pending)
+    new_key = keys.unwrap_key(pending_file, passphrase, pending)
     if _probe(path, new_key):
         log.warning("completing an interrupted key rotation of database %s", current.database_id)
         os.replace(pending, key_file_path(path))
@@ -273,7 +310,7 @@ class Database:
                 f"There is no database at {path}. Run 'clinicdesk init' to set up a practice, "
                 "or give the right path with --db."
             )
-        _check_size(path)
+        _check_file(path)
 
         lock = DatabaseLock(lock_file_path(path), path)
         lock.acquire()
@@ -340,6 +377,12 @@ class Database:
             if denied.denial is not None:
                 self._record_denial(denied.denial)
             raise
+        except (OperationalError, SQLAlchemyDatabaseError) as error:
+            message = storage_error_message(self.path, error)
+            if message is None:
+                raise
+            log.warning("database error in a unit of work: %s", type(error.orig).__name__)
+            raise StorageError(message) from error
 
     def _record_denial(self, denial: object) -> None:
         from app.security.audit import record_denial  # audit imports the models
@@ -387,16 +430,30 @@ class Database:
         self._lock.release()
 
 
-def database_error_message(path: Path, error: Exception) -> str:
-    """Return a user message for a SQLite error met after the database opened."""
-    text_ = str(error)
-    if "malformed" in text_ or "not a database" in text_:
+def storage_error_message(path: Path, error: Exception) -> str | None:
+    """Return a user message for a storage failure met after opening, or None for a bug.
+
+    Damaged pages, a full disk, a read-only file and a lock held too long are conditions
+    of the machine, not of the code, so they reach the user as a message with the fix.
+    """
+    if isinstance(error, IntegrityError):
+        return None
+    text = str(getattr(error, "orig", error)).lower()
+    if "malformed" in text or "not a database" in text:
         return str(_damaged(path))
-    if "full" in text_:
+    if "full" in text:
         return (
             f"The disk holding {path} is full, so the change was not saved. Free some space "
             "and try again; nothing was half-written."
         )
-    if "locked" in text_ or "busy" in text_:
-        return f"The database {path} is busy. Wait a moment and try again."
-    return f"The database {path} reported an error: {text_}."
+    if "readonly" in text or "read-only" in text:
+        return (
+            f"The database {path} has become read-only, so the change was not saved. Check "
+            "the file's permissions and that the disk is still connected."
+        )
+    if "locked" in text or "busy" in text:
+        return (
+            f"The database {path} stayed busy with other work for too long, so the change "
+            "was not saved. Wait a moment and try again."
+        )
+    return None

@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import IO
 
 from app.clock import utc_now
-from app.errors import DatabaseLockedError
+from app.errors import DatabaseLockedError, DatabaseOpenError
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +63,15 @@ class DatabaseLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise DatabaseLockedError naming the process that holds it."""
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+        except OSError as exc:
+            raise DatabaseOpenError(
+                f"Could not create the lock file {self.lock_path} ({exc.strerror}). ClinicDesk "
+                "needs write access to the database's folder; if a folder has that name, "
+                "remove it."
+            ) from exc
         if not _try_lock(handle):
             handle.close()
             raise DatabaseLockedError(

@@ -66,6 +66,21 @@ class AuditEvent(Base):
     row_hash: Mapped[str] = mapped_column(String(64))
 
 
+class AuditHead(Base):
+    """The newest link of each workstation's audit chain, kept apart from the rows.
+
+    Deleting the newest audit rows leaves no gap inside the chain; comparing the chain's
+    end with this row reveals it. Triggers reject DELETE and any UPDATE other than a step
+    of exactly one.
+    """
+
+    __tablename__ = "audit_head"
+
+    workstation: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sequence: Mapped[int]
+    row_hash: Mapped[str] = mapped_column(String(64))
+
+
 class EmergencyAccess(SyncedMixin, Base):
     """A time-limited grant letting a user open a record outside their role."""
 

@@ -3,7 +3,9 @@
 Each workstation writes its own chain: rows numbered 1, 2, 3 … with each row's hash
 covering the previous row's hash and its own fields. Editing a row changes its hash,
 removing one leaves a gap in the numbering, and either breaks every later link, which
-`verify_chain` reports. Triggers in the database reject UPDATE and DELETE outright.
+`verify_chain` reports. Triggers in the database reject UPDATE and DELETE outright, and
+the audit_head table records each chain's newest link, so deleting the newest rows is
+found too.
 """
 
 import hashlib
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.ids import new_id
-from app.models.security import AuditEvent
+from app.models.security import AuditEvent, AuditHead
 from app.security.permissions import Actor, Denial
 
 log = logging.getLogger(__name__)
@@ -79,13 +81,17 @@ def _row_hash(previous_hash: str, event: AuditEvent) -> str:
 
 
 def _last_link(session: Session, workstation: str) -> tuple[int, str]:
-    row = session.execute(
-        select(AuditEvent.sequence, AuditEvent.row_hash)
-        .where(AuditEvent.workstation == workstation)
-        .order_by(AuditEvent.sequence.desc())
-        .limit(1)
-    ).first()
-    return (0, GENESIS_HASH) if row is None else (row.sequence, row.row_hash)
+    head = session.get(AuditHead, workstation)
+    return (0, GENESIS_HASH) if head is None else (head.sequence, head.row_hash)
+
+
+def _advance_head(session: Session, event: AuditEvent) -> None:
+    head = session.get(AuditHead, event.workstation)
+    if head is None:
+        session.add(AuditHead(workstation=event.workstation, sequence=1, row_hash=event.row_hash))
+    else:
+        head.sequence = event.sequence
+        head.row_hash = event.row_hash
 
 
 def record(
@@ -123,6 +129,7 @@ def record(
     )
     event.row_hash = _row_hash(previous_hash, event)
     session.add(event)
+    _advance_head(session, event)
     session.flush()
     return event
 
@@ -152,13 +159,38 @@ class ChainBreak:
 
 
 def verify_chain(session: Session) -> list[ChainBreak]:
-    """Check every workstation's chain; return the first break of each (empty when intact)."""
-    workstations = session.scalars(select(AuditEvent.workstation).distinct()).all()
-    breaks = [found for ws in workstations if (found := _verify_one(session, ws)) is not None]
+    """Check every workstation's chain; return the first break of each (empty when intact).
+
+    NOTE: someone holding the database key who also drops the audit_head triggers and
+    rewinds that row can remove the newest rows unseen; the copy on the office server is
+    the outside reference against that.
+    """
+    workstations = set(session.scalars(select(AuditEvent.workstation).distinct()))
+    workstations.update(session.scalars(select(AuditHead.workstation)))
+    breaks = [found for ws in sorted(workstations) if (found := _verify_one(session, ws))]
     return breaks
 
 
 def _verify_one(session: Session, workstation: str) -> ChainBreak | None:
+    found = _walk_rows(session, workstation)
+    if isinstance(found, ChainBreak):
+        return found
+    last_sequence, last_hash = found
+    head = session.get(AuditHead, workstation)
+    if head is None and last_sequence == 0:
+        return None
+    if head is None or (head.sequence, head.row_hash) != (last_sequence, last_hash):
+        expected = head.sequence if head is not None else last_sequence
+        return ChainBreak(
+            workstation,
+            last_sequence + 1,
+            f"the newest rows are missing or altered: the chain ends at row {last_sequence} "
+            f"but row {expected} was written",
+        )
+    return None
+
+
+def _walk_rows(session: Session, workstation: str) -> "ChainBreak | tuple[int, str]":
     expected_sequence = 1
     previous_hash = GENESIS_HASH
     rows: Iterable[AuditEvent] = session.scalars(
@@ -176,7 +208,7 @@ def _verify_one(session: Session, workstation: str) -> ChainBreak | None:
             return ChainBreak(workstation, event.sequence, "row content was changed")
         previous_hash = event.row_hash
         expected_sequence += 1
-    return None
+    return expected_sequence - 1, previous_hash
 
 
 def count_events(session: Session) -> int:

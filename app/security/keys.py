@@ -134,18 +134,43 @@ def _encode(key_file: KeyFile) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def _decode(document: dict[str, Any]) -> KeyFile:
+# Argon2id settings a key file may ask for. Outside these, a damaged or hostile file
+# could make opening hang for minutes or exhaust memory before the passphrase is checked.
+KDF_LIMITS = {
+    "time_cost": (1, 20),
+    "memory_cost_kib": (1024, 4 * 1024 * 1024),
+    "parallelism": (1, 16),
+}
+FIELD_BYTES = {"salt": 16, "nonce": 12, "wrapped_key": KEY_BYTES + 16}
+
+
+def _kdf_from(document: dict[str, Any]) -> KdfParameters:
+    kdf = document["kdf"]
+    values = {name: int(kdf[name]) for name in KDF_LIMITS}
+    for name, (low, high) in KDF_LIMITS.items():
+        if not low <= values[name] <= high:
+            raise ValueError(f"kdf {name} {values[name]} is outside {low}..{high}")
+    return KdfParameters(**values)
+
+
+def _field(document: dict[str, Any], name: str) -> bytes:
+    value = base64.b64decode(document[name], validate=True)
+    if len(value) != FIELD_BYTES[name]:
+        raise ValueError(f"{name} has {len(value)} bytes instead of {FIELD_BYTES[name]}")
+    return value
+
+
+def _decode(document: Any) -> KeyFile:
+    if not isinstance(document, dict):
+        raise TypeError("the file does not hold a key file object")
     if document.get("format") != KEY_FILE_FORMAT:
         raise ValueError(f"unknown key file format {document.get('format')!r}")
-    kdf = document["kdf"]
     return KeyFile(
         database_id=uuid.UUID(document["database_id"]),
-        kdf=KdfParameters(
-            int(kdf["time_cost"]), int(kdf["memory_cost_kib"]), int(kdf["parallelism"])
-        ),
-        salt=base64.b64decode(document["salt"], validate=True),
-        nonce=base64.b64decode(document["nonce"], validate=True),
-        wrapped_key=base64.b64decode(document["wrapped_key"], validate=True),
+        kdf=_kdf_from(document),
+        salt=_field(document, "salt"),
+        nonce=_field(document, "nonce"),
+        wrapped_key=_field(document, "wrapped_key"),
     )
 
 
@@ -163,6 +188,11 @@ def read_key_file(path: Path) -> KeyFile:
     """Parse the key file at `path`, or raise KeyFileError naming it and the fix."""
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise KeyFileError(
+            f"The key file {path} is damaged (it is not text). Copy it back from the newest "
+            "backup folder; the database itself is untouched."
+        ) from exc
     except FileNotFoundError:
         raise KeyFileError(
             f"The key file {path} is missing. It must sit beside the database. Copy it back "

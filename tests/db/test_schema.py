@@ -1,5 +1,6 @@
 """Column types, the append-only triggers and the migration chain."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -128,15 +129,37 @@ def test_foreign_keys_enforced(database: Database) -> None:
         )
 
 
-def test_nested_units_of_work_on_one_thread(database: Database) -> None:
-    with database.transaction() as outer:
-        outer.execute(text("SELECT count(*) FROM users")).scalar()
-        with database.transaction() as inner:
-            inner.add(User(username="nested", display_name="N", role="biller", password_hash="x"))
+def test_concurrent_writers_wait_their_turn(database: Database) -> None:
+    # Each unit of work reads, then writes: with deferred transactions the second writer
+    # failed at once with "database is locked" instead of waiting.
+    errors: list[BaseException] = []
+
+    def work(prefix: str) -> None:
+        for number in range(40):
+            try:
+                with database.transaction() as session:
+                    session.execute(text("SELECT count(*) FROM users")).scalar()
+                    session.add(
+                        User(
+                            username=f"{prefix}{number}",
+                            display_name="Writer",
+                            role="biller",
+                            password_hash="x",
+                        )
+                    )
+            except BaseException as exc:  # noqa: BLE001 (collected and asserted below)
+                errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(prefix,)) for prefix in ("a", "b", "c")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
     with database.transaction() as session:
-        names = session.scalars(select(User.username)).all()
-    assert names == ["nested"]
+        count = session.scalar(text("SELECT count(*) FROM users"))
+    assert errors == []
+    assert count == 120
 
 
 def test_migrations_match_models(database: Database) -> None:

@@ -31,6 +31,18 @@ def _create_append_only_triggers() -> None:
             )
 
 
+def _create_audit_head_triggers() -> None:
+    op.execute(
+        "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+        "BEGIN SELECT RAISE(ABORT, 'audit_head rows cannot be deleted'); END"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_head_forward_only BEFORE UPDATE ON audit_head "
+        "WHEN NEW.sequence != OLD.sequence + 1 OR NEW.workstation != OLD.workstation "
+        "BEGIN SELECT RAISE(ABORT, 'audit_head moves forward one row at a time'); END"
+    )
+
+
 def _drop_append_only_triggers() -> None:
     for table in APPEND_ONLY_TABLES:
         for operation in ("update", "delete"):
@@ -502,11 +514,22 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_appointment_starts_at"), ["starts_at"], unique=False)
 
+    op.create_table(
+        "audit_head",
+        sa.Column("workstation", sa.String(length=8), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("row_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("workstation", name=op.f("pk_audit_head")),
+    )
     _create_append_only_triggers()
+    _create_audit_head_triggers()
 
 
 def downgrade() -> None:
     _drop_append_only_triggers()
+    op.execute("DROP TRIGGER IF EXISTS audit_head_no_delete")
+    op.execute("DROP TRIGGER IF EXISTS audit_head_forward_only")
+    op.drop_table("audit_head")
     with op.batch_alter_table("appointment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_appointment_starts_at"))
         batch_op.drop_index("ix_appointment_provider_start")
