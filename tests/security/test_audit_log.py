@@ -1,7 +1,7 @@
 """Audit log queries, CSV export, and tamper detection through the chain and triggers."""
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,9 +10,10 @@ from sqlalchemy.exc import DBAPIError
 
 from app.clock import utc_now
 from app.db.database import Database
-from app.errors import PermissionDeniedError, UserError
+from app.errors import PermissionDeniedError, UserError, ValidationError
 from app.models.security import AuditEvent
 from app.security import auth
+from app.paths import key_file_path, pending_key_file_path
 from app.security.permissions import Actor
 from app.services import audit_log
 from app.services.audit_log import AuditFilter
@@ -54,6 +55,19 @@ def test_query_by_dates(database: Database, admin: Actor) -> None:
     assert len(_query(database, admin, AuditFilter(date_from=today, date_to=today))) == 1
     assert _query(database, admin, AuditFilter(date_from=tomorrow)) == []
     assert _query(database, admin, AuditFilter(date_to=today - timedelta(days=1))) == []
+
+
+def test_query_until_last_day(database: Database, admin: Actor) -> None:
+    rows = _query(database, admin, AuditFilter(date_to=date.max))
+    assert len(rows) == 1
+
+
+def test_query_reversed_dates(database: Database, admin: Actor) -> None:
+    today = utc_now().date()
+    reversed_filter = AuditFilter(date_from=today, date_to=today - timedelta(days=1))
+    with pytest.raises(ValidationError) as raised:
+        _query(database, admin, reversed_filter)
+    assert raised.value.problems[0].field == "date_from"
 
 
 def test_query_paging(database: Database, admin: Actor) -> None:
@@ -103,6 +117,71 @@ def test_export_bad_folder(database: Database, admin: Actor, tmp_path: Path) -> 
     with database.transaction() as session, pytest.raises(UserError) as raised:
         audit_log.export_csv(session, admin, AuditFilter(), target)
     assert str(target) in str(raised.value)
+
+
+def _export(database: Database, admin: Actor, target: Path, overwrite: bool = False) -> int:
+    with database.transaction() as session:
+        return audit_log.export_csv(session, admin, AuditFilter(), target, overwrite=overwrite)
+
+
+def test_export_keeps_existing_file(database: Database, admin: Actor, tmp_path: Path) -> None:
+    target = tmp_path / "audit.csv"
+    target.write_text("someone's spreadsheet")
+    with pytest.raises(UserError) as raised:
+        _export(database, admin, target)
+    assert str(target) in str(raised.value)
+    assert "--overwrite" in str(raised.value)
+    assert target.read_text() == "someone's spreadsheet"
+
+
+def test_export_overwrite_replaces(database: Database, admin: Actor, tmp_path: Path) -> None:
+    target = tmp_path / "audit.csv"
+    target.write_text("last month's export")
+    count = _export(database, admin, target, overwrite=True)
+    assert count == 1
+    assert target.read_text().startswith("occurred_at,")
+    assert [p.name for p in tmp_path.glob("audit.csv*")] == ["audit.csv"]
+
+
+def _database_files(database: Database) -> list[Path]:
+    path = database.path
+    sidecars = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", ".lock")]
+    return [path, key_file_path(path), pending_key_file_path(path), *sidecars]
+
+
+def test_export_never_replaces_database(database: Database, admin: Actor) -> None:
+    for target in _database_files(database):
+        existed = target.exists()
+        before = target.read_bytes() if existed else b""
+        with pytest.raises(UserError) as raised:
+            _export(database, admin, target, overwrite=True)
+        assert str(target.resolve()) in str(raised.value), target.name
+        assert target.exists() == existed, target.name
+        assert (target.read_bytes() if existed else b"") == before, target.name
+
+
+def test_export_never_into_backups(database: Database, admin: Actor) -> None:
+    backups = database.path.parent / "backups"
+    backups.mkdir()
+    for name in ("clinicdesk-20260101-000000.db", "clinicdesk-20260101-000000.db.key"):
+        with pytest.raises(UserError) as raised:
+            _export(database, admin, backups / name, overwrite=True)
+        assert "backup folder" in str(raised.value), name
+        assert not (backups / name).exists(), name
+
+
+def test_export_csv_into_backups(database: Database, admin: Actor) -> None:
+    backups = database.path.parent / "backups"
+    backups.mkdir()
+    assert _export(database, admin, backups / "audit.csv") == 1
+
+
+def test_export_through_symlink_refused(database: Database, admin: Actor, tmp_path: Path) -> None:
+    link = tmp_path / "innocent.csv"
+    link.symlink_to(key_file_path(database.path))
+    with pytest.raises(UserError):
+        _export(database, admin, link, overwrite=True)
+    assert key_file_path(database.path).read_text().startswith("{")
 
 
 def test_verify_intact(database: Database, admin: Actor) -> None:
