@@ -93,7 +93,7 @@ def _day_start(day: date) -> datetime:
 
 
 def filter_problems(audit_filter: AuditFilter) -> list[Problem]:
-    """Return the problems of `audit_filter`, which is invalid when its first day is after its last."""
+    """Return the problems of `audit_filter`: one when its first day is after its last."""
     first, last = audit_filter.date_from, audit_filter.date_to
     if first is not None and last is not None and first > last:
         message = (
