@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
 from app.db.lock import DatabaseLock
+from app.db.migrate import ensure_current, upgrade
 from app.errors import (
     DatabaseOpenError,
     KeyFileError,
@@ -321,6 +322,7 @@ class Database:
             opened = _resolve_key(path, key_file, ask)
             _check_readable(path, opened.key)
             engine = _make_engine(path, opened.key)
+            ensure_current(engine, path)
         except BaseException:
             lock.release()
             raise
@@ -331,8 +333,6 @@ class Database:
     @classmethod
     def create(cls, path: Path, passphrase: str) -> "Database":
         """Create a new encrypted database and its key file, then apply every migration."""
-        from app.db.migrate import upgrade  # migrations import models; keep start-up light
-
         path = path.resolve()
         key_path = key_file_path(path)
         for existing in (path, key_path):

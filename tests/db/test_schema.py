@@ -10,8 +10,10 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.db.base import Base
 from app.db.database import Database
-from app.db.migrate import current_revision, head_revision
+from app.db.migrate import SCHEMA_HEAD, current_revision, head_revision
+from app.errors import DatabaseOpenError
 from app.models import LedgerEntry, Patient, User
+from tests.conftest import PASSPHRASE
 
 
 def _user(database: Database) -> User:
@@ -170,3 +172,17 @@ def test_migrations_match_models(database: Database) -> None:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_schema_head_constant_matches_alembic() -> None:
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_open_refuses_newer_schema(database: Database) -> None:
+    with database.transaction() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    path = database.path
+    database.close()
+
+    with pytest.raises(DatabaseOpenError, match="newer version"):
+        Database.open(path, lambda _path: PASSPHRASE)
