@@ -7,6 +7,7 @@ here touches the database.
 """
 
 import re
+import unicodedata
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.problems import Problem
@@ -108,27 +109,60 @@ _TAXONOMY = re.compile(r"[0-9A-Z]{9}X")
 _ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
 _PLACE_OF_SERVICE = re.compile(r"\d{2}")
 
+# Unicode general categories rejected in typed text. Control characters (Cc: tab, escape,
+# bell) can drive a terminal or break a claim file, and format characters (Cf, such as the
+# right-to-left override U+202E) are invisible but reorder or hide what a screen shows.
+_REJECTED_CATEGORIES: dict[str, str] = {
+    "Cc": "a control character",
+    "Cf": "an invisible formatting character",
+}
+
 
 def digits_only(value: str) -> str:
     """Return the ASCII digits in `value`, in order."""
     return "".join(character for character in value if character in "0123456789")
 
 
+def character_problems(value: str | None, field: str, label: str) -> list[Problem]:
+    """Reject control and format characters (categories Cc and Cf), one Problem per kind.
+
+    Leading and trailing whitespace is ignored because callers store the stripped text.
+    Ordinary spaces (category Zs) are allowed.
+    """
+    found: dict[str, str] = {}
+    for character in (value or "").strip():
+        category = unicodedata.category(character)
+        if category in _REJECTED_CATEGORIES and category not in found:
+            found[category] = f"U+{ord(character):04X}"
+
+    return [
+        Problem(
+            field,
+            f"{label} contains {_REJECTED_CATEGORIES[category]} ({code}), which is not "
+            "allowed. Retype the text instead of pasting it, using letters, digits, spaces "
+            "and punctuation only.",
+        )
+        for category, code in found.items()
+    ]
+
+
 def text_problems(
     value: str | None, field: str, label: str, max_length: int, *, required: bool = True
 ) -> list[Problem]:
-    """Check a free-text field: present when required and no longer than the column."""
+    """Check a free-text field: present when required, fits its column, no control characters."""
     text = (value or "").strip()
     if not text:
         return [Problem(field, f"{label} is missing; enter it.")] if required else []
+
+    problems = character_problems(text, field, label)
     if len(text) > max_length:
-        return [
+        problems.append(
             Problem(
                 field,
                 f"{label} has {len(text)} characters; shorten it to at most {max_length}.",
             )
-        ]
-    return []
+        )
+    return problems
 
 
 def npi_check_digit(first9: str) -> int:

@@ -23,6 +23,7 @@ from app.security.audit import AuditAction
 from app.security.passwords import check_password_policy, hash_password
 from app.security.permissions import Actor, Permission, Role, require, system_actor
 from app.services.settings import security_settings
+from app.validators import character_problems
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +137,16 @@ def display_name_problems(display_name: str) -> list[Problem]:
     name = display_name.strip()
     if not name:
         return [Problem("display_name", "Enter the person's name, such as Jane Smith.")]
+
+    problems = character_problems(name, "display_name", "The display name")
     if len(name) > DISPLAY_NAME_MAX:
-        return [
+        problems.append(
             Problem(
                 "display_name",
                 f"The name has {len(name)} characters; shorten it to {DISPLAY_NAME_MAX} or fewer.",
             )
-        ]
-    return []
+        )
+    return problems
 
 
 def _new_user_problems(

@@ -218,3 +218,43 @@ def test_get_user_by_username_any_case(database: Database, admin: Actor) -> None
         found = users.get_user_by_username(session, " ADMIN ")
     assert found is not None
     assert found.id == admin.user_id
+
+
+@pytest.mark.parametrize(
+    ("display_name", "kind"),
+    [
+        ("a\x1b[31mred\x07", "control character"),
+        ("Ada\u202eNimda", "formatting character"),
+    ],
+)
+def test_display_name_hidden_characters_rejected(
+    database: Database, admin: Actor, display_name: str, kind: str
+) -> None:
+    with database.transaction() as session, pytest.raises(ValidationError) as raised:
+        users.create_user(session, admin, "ctrl", display_name, Role.BILLER, USER_PASSWORD)
+
+    problems = raised.value.problems
+    assert [problem.field for problem in problems] == ["display_name"]
+    assert "display name" in problems[0].message
+    assert kind in problems[0].message
+
+
+def test_update_display_name_hidden_rejected(
+    database: Database, admin: Actor, make_user: MakeUser
+) -> None:
+    clerk = make_user("clerk")
+    assert clerk.user_id is not None
+    with database.transaction() as session, pytest.raises(ValidationError) as raised:
+        users.update_user(session, admin, clerk.user_id, "Clerk\x00", Role.FRONT_DESK)
+
+    assert raised.value.problems[0].field == "display_name"
+
+
+@pytest.mark.parametrize("username", ["a\x1bred", "jsmith\u202e", "j\u200bsmith", "j\tsmith"])
+def test_username_hidden_characters_rejected(
+    database: Database, admin: Actor, username: str
+) -> None:
+    with database.transaction() as session, pytest.raises(ValidationError) as raised:
+        users.create_user(session, admin, username, "Jane Smith", Role.BILLER, USER_PASSWORD)
+
+    assert [problem.field for problem in raised.value.problems] == ["username"]

@@ -274,3 +274,13 @@ def test_save_unknown_record_not_found(practice: Practice) -> None:
     unknown = records.uuid.uuid4()
     with pytest.raises(NotFoundError, match="not found"), practice.database.transaction() as s:
         records.save_payer(s, practice.admin, unknown, PAYER)
+
+
+def test_payer_hidden_characters_rejected(practice: Practice) -> None:
+    bad = replace(PAYER, name="Aetna\u202e", city="El\x1bPaso")
+    with pytest.raises(ValidationError) as caught, practice.database.transaction() as session:
+        records.save_payer(session, practice.admin, None, bad)
+
+    problems = caught.value.problems
+    assert {problem.field for problem in problems} == {"payer.name", "payer.city"}
+    assert all("not allowed" in problem.message for problem in problems)

@@ -242,3 +242,12 @@ def test_location_input_defaults() -> None:
     location = LocationInput("Annex", "1 Main St", "", "Evanston", "IL", "60201-1111", "")
     assert location.place_of_service == "11"
     assert location.rooms == ()
+
+
+def test_validate_hidden_characters() -> None:
+    setup = sample_setup()
+    bad_practice = replace(setup.practice, legal_name="Lakeside\u202e Clinic")
+    admin = replace(setup.admin, display_name="Ada\x1b[31m Admin")
+    problems = validate_setup(replace(setup, practice=bad_practice, admin=admin))
+
+    assert _fields(problems) == {"practice.legal_name", "admin.display_name"}

@@ -242,3 +242,42 @@ def test_text_too_long() -> None:
 
 def test_text_optional_blank() -> None:
     assert v.text_problems("  ", "line2", "Address line 2", 55, required=False) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "code"),
+    [
+        ("a\x1b[31mred\x07", "a control character", "U+001B"),
+        ("Main\tStreet", "a control character", "U+0009"),
+        ("Lakeside\u202eClinic", "an invisible formatting character", "U+202E"),
+        ("Lake\u200bside", "an invisible formatting character", "U+200B"),
+    ],
+)
+def test_text_rejects_hidden_characters(text: str, kind: str, code: str) -> None:
+    problems = v.text_problems(text, "practice.legal_name", "Legal name", 60)
+
+    assert len(problems) == 1
+    assert problems[0].field == "practice.legal_name"
+    assert problems[0].message.startswith(f"Legal name contains {kind}")
+    assert kind in problems[0].message
+    assert code in problems[0].message
+
+
+def test_text_reports_each_character_kind() -> None:
+    problems = v.text_problems("a\x1b\u202eb", "city", "City", 30)
+
+    messages = [problem.message for problem in problems]
+    assert len(messages) == 2
+    assert "control character" in messages[0]
+    assert "formatting character" in messages[1]
+
+
+@pytest.mark.parametrize("text", ["Jane  Smith", "José Núñez-O'Brien", "Suite 4B, Bldg. 2", " x "])
+def test_text_allows_ordinary_characters(text: str) -> None:
+    assert v.text_problems(text, "name", "Name", 60) == []
+
+
+def test_text_hidden_character_and_length() -> None:
+    problems = v.text_problems("\x07" + "x" * 61, "name", "Name", 60)
+
+    assert len(problems) == 2
