@@ -116,6 +116,14 @@ _REJECTED_CATEGORIES: dict[str, str] = {
     "Cc": "a control character",
     "Cf": "an invisible formatting character",
 }
+ECHO_MAX = 60
+
+
+def shorten_for_message(value: str, limit: int = ECHO_MAX) -> str:
+    """Return `value` cut to `limit` characters with an ellipsis, for echoing in a message."""
+    if len(value) <= limit:
+        return value
+    return value[: limit - 1] + "\u2026"
 
 
 def digits_only(value: str) -> str:

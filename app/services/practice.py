@@ -181,7 +181,8 @@ def _admin_problems(admin: AdminAccount) -> list[Problem]:
         problems.append(
             Problem(
                 "admin.username",
-                f"The user name {admin.username.strip()!r} is not valid. Use 3 to 40 characters: "
+                f"The user name {v.shorten_for_message(admin.username.strip())!r} is not valid. "
+                "Use 3 to 40 characters: "
                 "letters, digits, dots, hyphens or underscores, such as admin or j.smith.",
             )
         )

@@ -23,7 +23,7 @@ from app.security.audit import AuditAction
 from app.security.passwords import check_password_policy, hash_password
 from app.security.permissions import Actor, Permission, Role, require, system_actor
 from app.services.settings import security_settings
-from app.validators import character_problems
+from app.validators import character_problems, shorten_for_message
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,8 @@ def _username_problems(session: Session, username: str) -> list[Problem]:
         return [
             Problem(
                 "username",
-                f"The user name {username.strip()!r} is not valid. Use 3 to 40 characters: "
+                f"The user name {shorten_for_message(username.strip())!r} is not valid. "
+                "Use 3 to 40 characters: "
                 "letters, digits, dots, hyphens or underscores, such as jsmith or j.smith.",
             )
         ]

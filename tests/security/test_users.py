@@ -258,3 +258,15 @@ def test_username_hidden_characters_rejected(
         users.create_user(session, admin, username, "Jane Smith", Role.BILLER, USER_PASSWORD)
 
     assert [problem.field for problem in raised.value.problems] == ["username"]
+
+
+def test_long_username_shortened_in_message(database: Database, admin: Actor) -> None:
+    username = "x" * 4_990 + "!" * 10
+    with database.transaction() as session, pytest.raises(ValidationError) as raised:
+        users.create_user(session, admin, username, "Jane Smith", Role.BILLER, USER_PASSWORD)
+
+    message = raised.value.problems[0].message
+    assert "x" * 59 + "\u2026" in message
+    assert "x" * 60 not in message
+    assert "!" not in message
+    assert len(message) < 250

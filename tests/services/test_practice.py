@@ -251,3 +251,14 @@ def test_validate_hidden_characters() -> None:
     problems = validate_setup(replace(setup, practice=bad_practice, admin=admin))
 
     assert _fields(problems) == {"practice.legal_name", "admin.display_name"}
+
+
+def test_validate_long_admin_username_shortened() -> None:
+    setup = sample_setup()
+    admin = replace(setup.admin, username="a b" * 2_000)
+    problems = validate_setup(replace(setup, admin=admin))
+
+    messages = [problem.message for problem in problems if problem.field == "admin.username"]
+    assert len(messages) == 1
+    assert "\u2026" in messages[0]
+    assert len(messages[0]) < 250

@@ -281,3 +281,14 @@ def test_text_hidden_character_and_length() -> None:
     problems = v.text_problems("\x07" + "x" * 61, "name", "Name", 60)
 
     assert len(problems) == 2
+
+
+def test_shorten_for_message_keeps_short() -> None:
+    assert v.shorten_for_message("x" * 60) == "x" * 60
+
+
+def test_shorten_for_message_cuts_long() -> None:
+    shortened = v.shorten_for_message("x" * 5_000)
+
+    assert len(shortened) == 60
+    assert shortened.endswith("\u2026")
