@@ -10,6 +10,7 @@ as the database had at the moment of the export.
 import json
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Callable
@@ -28,9 +29,9 @@ from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.db.database import Database
 from app.db.lock import DatabaseLock
-from app.errors import BackupError, KeyringUnavailableError
+from app.errors import BackupError, KeyFileError, KeyringUnavailableError, StorageError
 from app.models.system import BackupRecord
-from app.paths import backup_dir, key_file_path, lock_file_path
+from app.paths import backup_dir, key_file_path, lock_file_path, pending_key_file_path
 from app.progress import Progress
 from app.security import keys
 from app.security.audit import AuditAction, Outcome, record
@@ -43,6 +44,18 @@ BACKUP_PREFIX = "clinicdesk-"
 STAMP_FORMAT = "%Y%m%d-%H%M%S"
 PARTIAL_SUFFIX = ".partial"
 BACKUP_INTERVAL = timedelta(hours=24)
+
+# The exact name `_final_path` gives a backup. Pruning deletes only files named this way.
+BACKUP_NAME = re.compile(r"clinicdesk-\d{8}-\d{6}(-\d+)?\.db")
+
+# SQLite's journal files beside a database.
+DATABASE_SIDECAR_SUFFIXES = ("-wal", "-shm", "-journal")
+
+# SQLite's messages for a file whose pages are damaged or that is no database at all.
+DAMAGED_MESSAGES = ("malformed", "not a database")
+
+# SQLite's messages for a full or failing disk and a folder it cannot create files in.
+DISK_MESSAGES = ("disk is full", "disk i/o error", "unable to open")
 
 PassphraseProvider = Callable[[Path], str | None]
 
@@ -156,9 +169,14 @@ def _folder_error(folder: Path, exc: OSError) -> BackupError:
     )
 
 
+def _is_damaged_error(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlcipher3.DatabaseError) and any(m in text for m in DAMAGED_MESSAGES)
+
+
 def _is_disk_error(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return isinstance(exc, OSError) or "disk" in text or "full" in text or "unable to open" in text
+    return isinstance(exc, OSError) or any(message in text for message in DISK_MESSAGES)
 
 
 def _remove_quietly(*paths: Path) -> None:
@@ -225,7 +243,22 @@ def _write_verified_copy(
 
 
 def _sidecars(path: Path) -> list[Path]:
-    return [path.with_name(path.name + suffix) for suffix in ("-journal", "-wal", "-shm")]
+    return [path.with_name(path.name + suffix) for suffix in DATABASE_SIDECAR_SUFFIXES]
+
+
+def _damaged_database_error(path: Path, exc: Exception) -> BackupError:
+    return BackupError(
+        f"The database {path} is damaged ({exc}), so no backup was made. The backup folder "
+        "is not the cause. Stop using this database: restore the newest verified backup "
+        "with 'clinicdesk restore BACKUP --db NEW_PATH' and point ClinicDesk at the new file."
+    )
+
+
+def _damaged_backup_error(path: Path, exc: Exception) -> BackupError:
+    return BackupError(
+        f"The backup {path} is damaged ({exc}), so nothing was restored. Restore an older "
+        "backup instead."
+    )
 
 
 def _as_backup_error(folder: Path, exc: Exception) -> BackupError:
@@ -280,8 +313,17 @@ def _record_failure(
     # backup error, not a second error from recording it.
     try:
         _record_attempt(database, actor, started, folder / "failed", counts={}, failure=message)
-    except (SQLAlchemyError, OSError):
+    except (SQLAlchemyError, OSError, StorageError):
         log.exception("could not record the failed backup of database %s", database.database_id)
+
+
+def _checked_keep_last(keep_last: int) -> int:
+    if keep_last < 1:
+        raise BackupError(
+            f"The number of backups to keep must be at least 1, not {keep_last}, so no backup "
+            "was made. Change it in Settings > Backups or with --keep."
+        )
+    return keep_last
 
 
 def backup_database(
@@ -295,11 +337,13 @@ def backup_database(
 
     The daily automatic backup passes `system_actor(...)`. Raises BackupError naming the
     folder when the copy cannot be written or fails verification; no file with the final
-    name is left behind then.
+    name is left behind then. Also raises BackupError, before writing anything, when
+    `keep_last` (or the Settings value it defaults to) is less than 1.
     """
     require(actor, Permission.BACKUP_RUN)
     with database.transaction() as session:
         settings = backup_settings(session)
+    keep = _checked_keep_last(settings.keep_last if keep_last is None else keep_last)
     target = _choose_folder(database, folder, settings.folder)
     started = utc_now()
 
@@ -307,13 +351,16 @@ def backup_database(
         target.mkdir(parents=True, exist_ok=True)
         path, counts = _write_verified_copy(database, target, started, progress)
     except (BackupError, OSError, sqlcipher3.Error) as exc:
-        error = _as_backup_error(target, exc)
+        if _is_damaged_error(exc):
+            error = _damaged_database_error(database.path, exc)
+        else:
+            error = _as_backup_error(target, exc)
         log.info("backup of database %s failed: %s", database.database_id, type(exc).__name__)
         _record_failure(database, actor, started, target, str(error))
         raise error from exc
 
     _record_attempt(database, actor, started, path, counts=counts)
-    _prune(target, database.database_id, settings.keep_last if keep_last is None else keep_last)
+    _prune(target, database.database_id, keep, just_made=path)
     size = path.stat().st_size
     log.info("backup %s verified: %d tables, %d bytes", path.name, len(counts), size)
     return BackupResult(
@@ -326,13 +373,6 @@ def backup_database(
     )
 
 
-def _backup_order(path: Path) -> tuple[str, int]:
-    """Sort key for backup files: the UTC stamp, then the number added on a name clash."""
-    stem = path.stem.removeprefix(BACKUP_PREFIX)
-    number = stem[16:]
-    return stem[:15], int(number) if number.isdigit() else 1
-
-
 def _belongs_to(path: Path, database_id: uuid.UUID) -> bool:
     try:
         document = json.loads(key_file_path(path).read_text(encoding="utf-8"))
@@ -341,15 +381,33 @@ def _belongs_to(path: Path, database_id: uuid.UUID) -> bool:
     return isinstance(document, dict) and document.get("database_id") == str(database_id)
 
 
-def _prune(folder: Path, database_id: uuid.UUID, keep_last: int) -> list[Path]:
-    """Delete this database's oldest backups beyond the newest `keep_last` (at least one)."""
-    ours = [
-        path
-        for path in folder.glob(f"{BACKUP_PREFIX}*.db")
-        if path.is_file() and _belongs_to(path, database_id)
-    ]
-    ours.sort(key=_backup_order)
-    removed = ours[: -max(keep_last, 1)]
+def _modified_ns(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _prunable(folder: Path, database_id: uuid.UUID, just_made: Path) -> list[tuple[int, Path]]:
+    """Return this database's other backups in `folder` with their modification times."""
+    found: list[tuple[int, Path]] = []
+    for path in folder.glob(f"{BACKUP_PREFIX}*.db"):
+        if path == just_made or not BACKUP_NAME.fullmatch(path.name):
+            continue
+        modified = _modified_ns(path)
+        if modified is not None and path.is_file() and _belongs_to(path, database_id):
+            found.append((modified, path))
+    return found
+
+
+def _prune(folder: Path, database_id: uuid.UUID, keep_last: int, just_made: Path) -> list[Path]:
+    """Delete this database's oldest backups so that `keep_last` remain, `just_made` among them.
+
+    The age of a backup is its file's modification time, not the time in its name: a
+    name written while the clock was wrong must not decide which backups survive.
+    """
+    others = sorted(_prunable(folder, database_id, just_made), reverse=True)
+    removed = [path for _modified, path in others[keep_last - 1 :]]
     for path in removed:
         _remove_quietly(path, key_file_path(path))
     if removed:
@@ -395,10 +453,22 @@ def _probe(path: Path, key: bytes) -> bool:
     return True
 
 
+def _read_backup_key_file(backup_file: Path) -> keys.KeyFile:
+    key_path = key_file_path(backup_file)
+    if not key_path.exists():
+        raise KeyFileError(
+            f"{backup_file} has no key file beside it ({key_path.name} is missing), so it "
+            "cannot be restored. A ClinicDesk backup is a clinicdesk-YYYYMMDD-HHMMSS.db file "
+            "with a matching .key file beside it. Choose such a file, or copy the backup's "
+            ".key file back beside it."
+        )
+    return keys.read_key_file(key_path)
+
+
 def _backup_key(backup_file: Path, ask_passphrase: PassphraseProvider | None) -> bytes:
     """Find the backup's key: the keyring entry for its database id, else the passphrase."""
     key_path = key_file_path(backup_file)
-    key_file = keys.read_key_file(key_path)
+    key_file = _read_backup_key_file(backup_file)
     stored = keys.load_from_keyring(key_file.database_id)
     if stored is not None and _probe(backup_file, stored):
         return stored
@@ -427,15 +497,22 @@ def _replaced_name(target: Path, stamp: str) -> Path:
     return candidate
 
 
+def _companions(database: Path) -> list[Path]:
+    """Return the files that must move with `database` for it to open again."""
+    return [*_sidecars(database), key_file_path(database), pending_key_file_path(database)]
+
+
 def _move_aside(target: Path) -> Path:
-    """Rename the database at `target` and its companions, keeping them usable together."""
+    """Rename the database at `target` and its companions, keeping them usable together.
+
+    The pending key file of an unfinished key rotation moves too. Left at `target`, it
+    would be deleted when the restored database opens, and it may be the only key that
+    opens the replaced database.
+    """
     moved = _replaced_name(target, utc_now().strftime(STAMP_FORMAT))
-    for suffix in ("-wal", "-shm"):
-        companion = target.with_name(target.name + suffix)
+    for companion, destination in zip(_companions(target), _companions(moved), strict=True):
         if companion.exists():
-            os.replace(companion, moved.with_name(moved.name + suffix))
-    if key_file_path(target).exists():
-        os.replace(key_file_path(target), key_file_path(moved))
+            os.replace(companion, destination)
     os.replace(target, moved)
     log.info("moved the replaced database aside as %s", moved.name)
     return moved
@@ -481,7 +558,8 @@ def restore_backup(
     """Restore `backup_file` into the database path `target`, verified before it is used.
 
     An existing `target` is replaced only with `replace=True`, and then it is renamed to
-    `<name>.replaced-YYYYMMDD-HHMMSS` (with its -wal, -shm and .key files), never deleted.
+    `<name>.replaced-YYYYMMDD-HHMMSS` (with its journal, .key and .key.new files), never
+    deleted.
     Raises DatabaseLockedError when `target` is open in a ClinicDesk process.
     """
     backup_file = backup_file.expanduser().resolve()
@@ -499,6 +577,8 @@ def restore_backup(
         try:
             counts = _copy_from_backup(backup_file, target, key)
         except (OSError, sqlcipher3.Error) as exc:
+            if _is_damaged_error(exc):
+                raise _damaged_backup_error(backup_file, exc) from exc
             raise _as_backup_error(target.parent, exc) from exc
         replaced = _move_aside(target) if target.exists() else None
         key_partial = target.with_name(key_file_path(target).name + PARTIAL_SUFFIX)

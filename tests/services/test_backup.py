@@ -1,6 +1,8 @@
 """Backups: writing, verifying, recording, pruning and restoring them."""
 
+import os
 import re
+import shutil
 import signal
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,16 +18,18 @@ from app.db.database import Database
 from app.errors import (
     BackupError,
     DatabaseLockedError,
+    KeyFileError,
     KeyringUnavailableError,
     PermissionDeniedError,
     WrongPassphraseError,
 )
 from app.models import AuditEvent, BackupRecord, Coverage, Patient, Payer
-from app.paths import key_file_path
+from app.paths import key_file_path, pending_key_file_path
 from app.security import keys
 from app.security.audit import AuditAction, record
 from app.security.permissions import Actor, Role, system_actor
 from app.services.backup import (
+    BackupResult,
     backup_database,
     backup_due,
     last_verified_backup,
@@ -177,9 +181,13 @@ def test_backup_disk_full_leaves_nothing(
 ) -> None:
     _fill(database, patients=400)
     backups.mkdir()
-    # Empty the WAL so recording the failure writes only a few pages under the limit.
-    with database.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    # Empty the WAL so recording the failure writes only a few pages under the limit. The
+    # driver connection runs the checkpoint outside any transaction, as SQLite requires.
+    raw = database.engine.raw_connection()
+    try:
+        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    finally:
+        raw.close()
 
     request.getfixturevalue("small_file_limit")
     with pytest.raises(BackupError) as raised:
@@ -208,6 +216,107 @@ def test_prune_skips_other_databases(filled: Database, backups: Path, tmp_path: 
 
     assert foreign.exists()
     assert len(list(backups.glob("*.db"))) == 2
+
+
+def _rename_backup(path: Path, name: str) -> Path:
+    renamed = path.with_name(name)
+    os.replace(key_file_path(path), key_file_path(renamed))
+    os.replace(path, renamed)
+    return renamed
+
+
+def _age(path: Path, seconds: int) -> None:
+    """Set the modification time of `path` `seconds` into the past."""
+    when = utc_now().timestamp() - seconds
+    os.utime(path, (when, when))
+
+
+def test_prune_future_name_keeps_new(filled: Database, backups: Path) -> None:
+    made = backup_database(filled, ACTOR, folder=backups).path
+    future = _rename_backup(made, "clinicdesk-20991231-235959.db")
+    _age(future, 3600)
+
+    result = backup_database(filled, ACTOR, folder=backups, keep_last=1)
+
+    assert result.path.exists()
+    assert not future.exists()
+    assert not key_file_path(future).exists()
+    with filled.transaction() as session:
+        last = last_verified_backup(session)
+    assert last is not None
+    assert last.file_name == result.path.name
+
+
+def test_prune_orders_by_mtime(filled: Database, backups: Path) -> None:
+    first = backup_database(filled, ACTOR, folder=backups).path
+    second = backup_database(filled, ACTOR, folder=backups).path
+    _age(first, 60)
+    _age(second, 3600)
+
+    result = backup_database(filled, ACTOR, folder=backups, keep_last=2)
+
+    assert result.path.exists()
+    assert first.exists()
+    assert not second.exists()
+
+
+def test_prune_skips_other_names(filled: Database, backups: Path) -> None:
+    made = backup_database(filled, ACTOR, folder=backups).path
+    copy = backups / "clinicdesk-20200101-000000-before-upgrade.db"
+    shutil.copyfile(made, copy)
+    shutil.copyfile(key_file_path(made), key_file_path(copy))
+    _age(copy, 3600)
+
+    backup_database(filled, ACTOR, folder=backups, keep_last=1)
+
+    assert copy.exists()
+    assert key_file_path(copy).exists()
+    assert not made.exists()
+
+
+@pytest.mark.parametrize("keep_last", [0, -3])
+def test_backup_keep_below_one(filled: Database, backups: Path, keep_last: int) -> None:
+    with pytest.raises(BackupError) as raised:
+        backup_database(filled, ACTOR, folder=backups, keep_last=keep_last)
+
+    assert "at least 1" in str(raised.value)
+    assert str(keep_last) in str(raised.value)
+    assert not backups.exists()
+
+
+def _damage_middle_page(database: Database) -> None:
+    """Close `database`, move its WAL into the file and overwrite part of a middle page."""
+    import sqlcipher3
+
+    key = database.raw_key()
+    database.close()
+    connection = sqlcipher3.connect(str(database.path))
+    connection.execute(f"PRAGMA key = {keys.key_pragma_value(key)}")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    connection.close()
+
+    pages = database.path.stat().st_size // 4096
+    with open(database.path, "r+b") as handle:
+        handle.seek(4096 * (pages // 2) + 100)
+        handle.write(b"\xff" * 64)
+
+
+def test_backup_damaged_database(database: Database, backups: Path) -> None:
+    _fill(database, patients=400)
+    _damage_middle_page(database)
+    damaged = Database.open(database.path)
+
+    try:
+        with pytest.raises(BackupError) as raised:
+            backup_database(damaged, ACTOR, folder=backups)
+    finally:
+        damaged.close()
+
+    message = str(raised.value)
+    assert f"The database {database.path} is damaged" in message
+    assert "restore the newest verified backup" in message
+    assert "free space" not in message
+    assert list(backups.iterdir()) == []
 
 
 def test_backup_due_after_a_day(filled: Database, backups: Path) -> None:
@@ -332,6 +441,61 @@ def test_restore_replace_keeps_old(filled: Database, backups: Path, tmp_path: Pa
     reopened = Database.open(old.path)
     reopened.close()
     assert reopened.database_id == filled.database_id
+
+
+def _backup_and_old_database(
+    filled: Database, backups: Path, tmp_path: Path
+) -> tuple[BackupResult, Database]:
+    result = backup_database(filled, ACTOR, folder=backups)
+    old = Database.create(tmp_path / "r.db", PASSPHRASE)
+    old.close()
+    return result, old
+
+
+def test_restore_replace_moves_pending_key(filled: Database, backups: Path, tmp_path: Path) -> None:
+    result, old = _backup_and_old_database(filled, backups, tmp_path)
+    pending = pending_key_file_path(old.path)
+    pending.write_text("the new key of an unfinished key rotation")
+
+    restored = restore_backup(result.path, old.path, _ask(None), replace=True)
+
+    assert restored.replaced_path is not None
+    moved = pending_key_file_path(restored.replaced_path)
+    assert moved.read_text() == "the new key of an unfinished key rotation"
+    assert not pending.exists()
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", ".key", ".key.new"])
+def test_restore_replace_moves_sidecar(
+    filled: Database, backups: Path, tmp_path: Path, suffix: str
+) -> None:
+    result, old = _backup_and_old_database(filled, backups, tmp_path)
+    sidecar = old.path.with_name(old.path.name + suffix)
+    if suffix != ".key":
+        sidecar.write_bytes(b"sidecar of the old database")
+    before = sidecar.read_bytes()
+
+    restored = restore_backup(result.path, old.path, _ask(None), replace=True)
+
+    assert restored.replaced_path is not None
+    moved = restored.replaced_path.with_name(restored.replaced_path.name + suffix)
+    assert moved.read_bytes() == before
+    if suffix != ".key":
+        assert not sidecar.exists()
+
+
+def test_restore_file_without_key(tmp_path: Path) -> None:
+    stray = tmp_path / "passwd"
+    stray.write_text("root:x:0:0:root:/root:/bin/bash\n")
+
+    with pytest.raises(KeyFileError) as raised:
+        restore_backup(stray, tmp_path / "r.db", _ask(PASSPHRASE))
+
+    message = str(raised.value)
+    assert str(stray) in message
+    assert "clinicdesk-YYYYMMDD-HHMMSS.db" in message
+    assert "Copy it back from the newest backup folder" not in message
+    assert not (tmp_path / "r.db").exists()
 
 
 def test_restore_refuses_open_target(filled: Database, backups: Path, tmp_path: Path) -> None:
