@@ -41,6 +41,10 @@ from app.validators import npi_check_digit
 
 log = logging.getLogger(__name__)
 
+# The largest demo practice `build_demo` accepts. A larger count is almost surely a
+# typing mistake, and generating this many patients already takes minutes.
+MAX_DEMO_PATIENTS = 200_000
+
 Row = dict[str, Any]
 
 DEMO_PRACTICE = PracticeInfo(
@@ -463,6 +467,16 @@ def _create_demo_users(session: Session, actor: Actor, password: str, seed: int)
     return usernames
 
 
+def check_patient_count(patients: int) -> int:
+    """Return `patients`, or raise ValueError when it is negative or above the maximum."""
+    if not 0 <= patients <= MAX_DEMO_PATIENTS:
+        raise ValueError(
+            f"The number of demo patients must be from 0 to {MAX_DEMO_PATIENTS:,}, "
+            f"not {patients:,}."
+        )
+    return patients
+
+
 def build_demo(
     session: Session, *, patients: int = 500, seed: int = 0, today: date, user_password: str
 ) -> DemoSummary:
@@ -470,8 +484,10 @@ def build_demo(
 
     The practice, its locations and providers must exist already (see `demo_setup`).
     The front-desk, biller and manager accounts all get `user_password`. Runs as the
-    system actor, flushes and does not commit.
+    system actor, flushes and does not commit. Raises ValueError for a `patients` count
+    below 0 or above MAX_DEMO_PATIENTS.
     """
+    check_patient_count(patients)
     actor = system_actor(numbering.local_workstation(session).code)
     generator = DemoGenerator(seed, today)
     slots = provider_slots(session)
@@ -513,8 +529,10 @@ def create_demo_database(  # noqa: PLR0917 (a public signature other modules cal
     """Create a new encrypted database holding the demo practice and its data.
 
     Every demo account uses `admin_password`. If building the data fails, the new
-    database is removed so nothing half-made is left.
+    database is removed so nothing half-made is left. Raises ValueError, before creating
+    anything, for a `patients` count below 0 or above MAX_DEMO_PATIENTS.
     """
+    check_patient_count(patients)
     setup = demo_setup(seed, admin_username, admin_password)
     database, admin = create_practice_database(path, setup, passphrase)
     try:

@@ -17,6 +17,7 @@ from app.models.security import User
 from app.security.audit import verify_chain
 from app.services.demo import (
     DEMO_PAYERS,
+    MAX_DEMO_PATIENTS,
     build_demo,
     create_demo_database,
     demo_setup,
@@ -205,3 +206,25 @@ def test_demo_member_id_formats(seed: int) -> None:
     assert len(mbi) == 11
     assert mbi[0] in "123456789"
     assert not set(mbi) & set("SLOIBZ")
+
+
+@pytest.mark.parametrize("patients", [-5, MAX_DEMO_PATIENTS + 1])
+def test_demo_rejects_patient_count(database: Database, patients: int) -> None:
+    from tests.helpers.practice_data import sample_setup
+
+    with database.transaction() as session:
+        initialize_practice(session, sample_setup())
+
+    with database.transaction() as session, pytest.raises(ValueError) as raised:
+        build_demo(session, patients=patients, today=TODAY, user_password=PASSWORD)
+
+    assert f"not {patients:,}" in str(raised.value)
+
+
+def test_demo_database_rejects_count_first(tmp_path: Path) -> None:
+    path = tmp_path / "demo.db"
+
+    with pytest.raises(ValueError):
+        _create(path, patients=-1)
+
+    assert list(tmp_path.iterdir()) == []
