@@ -119,6 +119,7 @@ class DeskController(QObject):
         self.context = AppContext(self.database, self.ops, SignedInUser(actor), self.workstation)
         window = MainWindow(self.context)
         window.sign_out_requested.connect(self.sign_out)
+        window.account_closed.connect(self.sign_out)
         self.window = window
         window.show()
         self._start_daily_backup(window)
@@ -130,8 +131,11 @@ class DeskController(QObject):
         scheduler.start()
         self.daily_backup = scheduler
 
-    def sign_out(self) -> None:
-        """Record the sign-out, hide the window and ask for the next sign-in."""
+    def sign_out(self, message: str = "") -> None:
+        """Record the sign-out, hide the window and ask for the next sign-in.
+
+        A non-empty `message` is shown in the sign-in dialog, saying why the session ended.
+        """
         if self.context is None or not self.context.user.signed_in:
             return
         actor = self.context.actor
@@ -139,7 +143,9 @@ class DeskController(QObject):
         self.context.user.set_actor(None)
         assert self.window is not None
         self.window.hide()  # type: ignore[attr-defined]
-        self.show_sign_in()
+        dialog = self.show_sign_in()
+        if message:
+            dialog.form.set_message(message)
 
     def shut_down(self) -> None:
         """Record the sign-out, let running work finish and close the database."""

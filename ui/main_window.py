@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.changes import Changes
+from app.changes import ChangeKind, Changes
 from app.progress import Progress
 from app.security import auth
 from app.security.auth import SignInResult
@@ -63,12 +63,18 @@ ADMIN_PERMISSIONS = (
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250
 MINUTE_MS = 60_000
+ACCOUNT_CLOSED = (
+    "Your account was archived, so you were signed out. Ask an administrator if you need "
+    "access again."
+)
 
 
 class MainWindow(QMainWindow):
     """Everything after sign-in; `sign_out_requested` asks the application to sign out."""
 
     sign_out_requested = Signal()
+    # The signed-in account was archived or removed. Carries the message for the next sign-in.
+    account_closed = Signal(str)
 
     def __init__(
         self, context: AppContext, idle_timeout_ms: int | None = None, parent: QWidget | None = None
@@ -332,9 +338,32 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if self.locked:
             return
+        # Services trust the in-memory actor, so a new role or an archive must reach it now.
+        if changes.touches(ChangeKind.USERS) and self.context.user.signed_in:
+            self.refresh_actor()
         for page in self.pages.values():
             if isinstance(page, Page):
                 page.handle_changes(changes)
+
+    def refresh_actor(self) -> None:
+        """Re-read the signed-in account and apply its current role, or sign out if archived."""
+        actor = self.context.actor
+        self.context.ops.run(
+            lambda session, _progress: auth.refresh_actor(session, actor),
+            on_done=lambda current: self._apply_refreshed_actor(actor, current),
+        )
+
+    def _apply_refreshed_actor(self, before: Actor, current: Actor | None) -> None:
+        # Another user may have signed in while the account was being read.
+        if not self.context.user.signed_in or self.context.actor != before:
+            return
+        if current is None:
+            log.warning("user %s was archived while signed in; signing out", before.user_id)
+            self.account_closed.emit(ACCOUNT_CLOSED)
+            return
+        if current != before:
+            log.info("user %s now has role %s", current.user_id, current.role.value)
+            self.context.user.set_actor(current)
 
     def _clear_pages(self) -> None:
         self.search.clear()
@@ -395,6 +424,7 @@ class MainWindow(QMainWindow):
         self._set_workspace_enabled(True)
         self.central.setCurrentWidget(self.workspace)
         self.lock_panel.form.reset()
+        # result.actor is read from the account, so a role changed while locked applies here.
         if result.actor != self.context.user.actor:
             self.context.user.set_actor(result.actor)
         else:

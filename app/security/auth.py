@@ -286,6 +286,21 @@ def _locked_message(session: Session, user: User, now: datetime) -> str:
     )
 
 
+def refresh_actor(session: Session, actor: Actor) -> Actor | None:
+    """Re-read `actor`'s account and return it with its current role.
+
+    Return None when the account no longer exists or is archived, so the caller signs
+    the session out. The system actor has no account and is returned unchanged.
+    """
+    if actor.user_id is None:
+        return actor
+    user = session.get(User, actor.user_id)
+    if user is None or user.archived:
+        log.info("user %s is archived or missing, so the session ends", actor.user_id)
+        return None
+    return _actor_for(user, actor.workstation)
+
+
 def sign_out(session: Session, actor: Actor) -> None:
     """Record that `actor` signed out."""
     audit.record(session, actor, AuditAction.SIGN_OUT, OBJECT_TYPE, actor.user_id)

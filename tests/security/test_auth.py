@@ -1,6 +1,7 @@
 """Sign-in, lockout, two-step codes, screen unlock and password changes."""
 
 import time
+import uuid
 from datetime import timedelta
 
 import pyotp
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.clock import utc_now
 from app.db.database import Database
 from app.errors import AuthenticationError, ValidationError
+from app.ids import UserId
 from app.models.security import AuditEvent, User
 from app.security import auth, totp
 from app.security.auth import SignInResult
@@ -321,3 +323,42 @@ def test_totp_code_cannot_be_reused(database: Database, make_user: MakeUser) -> 
     assert first.ok
     assert not second.ok
     assert "already used" in second.message
+
+
+def test_refresh_actor_unchanged(database: Database, make_user: MakeUser) -> None:
+    clerk = make_user("clerk")
+    with database.transaction() as session:
+        refreshed = auth.refresh_actor(session, clerk)
+    assert refreshed == clerk
+
+
+def test_refresh_actor_new_role(database: Database, admin: Actor, make_user: MakeUser) -> None:
+    boss = make_user("boss", Role.MANAGER)
+    assert boss.user_id is not None
+    with database.transaction() as session:
+        users.update_user(session, admin, boss.user_id, "Test Person", Role.FRONT_DESK)
+
+    with database.transaction() as session:
+        refreshed = auth.refresh_actor(session, boss)
+    assert refreshed is not None
+    assert refreshed.role == Role.FRONT_DESK
+    assert refreshed.user_id == boss.user_id
+    assert refreshed.workstation == boss.workstation
+
+
+def test_refresh_actor_archived(database: Database, admin: Actor, make_user: MakeUser) -> None:
+    clerk = make_user("clerk")
+    assert clerk.user_id is not None
+    with database.transaction() as session:
+        users.archive_user(session, admin, clerk.user_id)
+
+    with database.transaction() as session:
+        refreshed = auth.refresh_actor(session, clerk)
+    assert refreshed is None
+
+
+def test_refresh_actor_unknown_user(database: Database, admin: Actor) -> None:
+    ghost = Actor(UserId(uuid.UUID(int=5)), "ghost", Role.ADMINISTRATOR, WORKSTATION)
+    with database.transaction() as session:
+        refreshed = auth.refresh_actor(session, ghost)
+    assert refreshed is None

@@ -6,9 +6,14 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db.database import Database
+from app.ids import UserId
 from app.models.security import AuditEvent
 from app.security.audit import AuditAction
-from tests.ui.conftest import DEMO_PASSWORD, settle
+from app.security.permissions import Role
+from app.services import users
+from app.services.users import get_user_by_username
+from tests.ui.conftest import DEMO_PASSWORD, settle, sign_in_as
+from ui.help import NAVIGATION_PAGES
 from ui.main_window import MainWindow
 from ui.ops import OperationRunner
 from ui.pages.patients import PatientsPage
@@ -111,3 +116,49 @@ def test_ctrl_l_locks_at_once(
 
     assert window.locked
     assert window.lock_panel.form.username.text() == "admin"
+
+
+def test_unlock_applies_new_role(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    ops: OperationRunner,
+    demo_database: Database,
+    workstation: str,
+) -> None:
+    window = make_window("manager", idle_ms=300)
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+    settle(qtbot, ops)
+    admin = sign_in_as(demo_database, "admin", workstation)
+    with demo_database.transaction() as session:
+        manager = get_user_by_username(session, "manager")
+        assert manager is not None
+        users.update_user(session, admin, UserId(manager.id), manager.display_name, Role.BILLER)
+
+    _unlock(qtbot, window, ops, "manager")
+
+    admin_row = NAVIGATION_PAGES.index("Admin")
+    assert not window.locked
+    assert window.context.actor.role == Role.BILLER
+    assert window.navigation.item(admin_row).isHidden()
+
+
+def test_unlock_archived_rejected(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    ops: OperationRunner,
+    demo_database: Database,
+    workstation: str,
+) -> None:
+    window = make_window("manager", idle_ms=300)
+    qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+    settle(qtbot, ops)
+    admin = sign_in_as(demo_database, "admin", workstation)
+    with demo_database.transaction() as session:
+        manager = get_user_by_username(session, "manager")
+        assert manager is not None
+        users.archive_user(session, admin, UserId(manager.id))
+
+    _unlock(qtbot, window, ops, "manager")
+
+    assert window.locked
+    assert "archived" in window.lock_panel.form.message.text()
