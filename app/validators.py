@@ -126,6 +126,17 @@ def shorten_for_message(value: str, limit: int = ECHO_MAX) -> str:
     return value[: limit - 1] + "\u2026"
 
 
+def echo_for_message(value: str) -> str:
+    """Return typed input as a message may echo it: hidden characters escaped, then shortened."""
+    escaped = "".join(
+        f"\\u{ord(character):04X}"
+        if unicodedata.category(character) in _REJECTED_CATEGORIES
+        else character
+        for character in value
+    )
+    return shorten_for_message(escaped)
+
+
 def digits_only(value: str) -> str:
     """Return the ASCII digits in `value`, in order."""
     return "".join(character for character in value if character in "0123456789")
@@ -204,7 +215,8 @@ def npi_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"NPI {npi} is not 10 digits; an NPI has exactly 10 digits, such as 1234567893.",
+                f"NPI {echo_for_message(npi)} is not 10 digits; an NPI has exactly 10 digits, "
+                "such as 1234567893.",
             )
         ]
     if npi[0] not in "12":
@@ -235,15 +247,16 @@ def ein_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"EIN {text} is not 9 digits; write it as NN-NNNNNNN, such as 36-1234567.",
+                f"EIN {echo_for_message(text)} is not 9 digits; write it as NN-NNNNNNN, "
+                "such as 36-1234567.",
             )
         ]
     if digits[:2] in INVALID_EIN_PREFIXES:
         return [
             Problem(
                 field,
-                f"EIN {text} starts with {digits[:2]}, a prefix the IRS never issues; "
-                "check the number on the IRS letter (CP 575 or 147C).",
+                f"EIN {echo_for_message(text)} starts with {digits[:2]}, a prefix the IRS "
+                "never issues; check the number on the IRS letter (CP 575 or 147C).",
             )
         ]
     return []
@@ -263,13 +276,18 @@ def zip_problems(value: str | None, field: str, require_plus4: bool = False) -> 
         return [Problem(field, f"ZIP code is missing; enter it, such as {example}.")]
     match = _ZIP.fullmatch(text)
     if match is None:
-        return [Problem(field, f"ZIP code {text} is not valid; write it as {example}.")]
+        return [
+            Problem(
+                field, f"ZIP code {echo_for_message(text)} is not valid; write it as {example}."
+            )
+        ]
     if require_plus4 and match.group(2) is None:
         return [
             Problem(
                 field,
-                f"ZIP code {text} needs its four-digit extension (ZIP+4) because claims "
-                f"require it here; write it as {example} (usps.com has a ZIP+4 lookup).",
+                f"ZIP code {echo_for_message(text)} needs its four-digit extension (ZIP+4) "
+                f"because claims require it here; write it as {example} "
+                "(usps.com has a ZIP+4 lookup).",
             )
         ]
     return []
@@ -287,8 +305,9 @@ def po_box_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"{text!r} is a post office box or lock box; claims need the street address "
-                "here. Put a pay-to box on the payer's remittance set-up instead.",
+                f"{shorten_for_message(text)!r} is a post office box or lock box; claims need "
+                "the street address here. Put a pay-to box on the payer's remittance set-up "
+                "instead.",
             )
         ]
     return []
@@ -308,8 +327,8 @@ def state_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"State {code} is not a USPS state or territory code; use two letters "
-                "such as IL, NY or PR.",
+                f"State {echo_for_message(code)} is not a USPS state or territory code; use "
+                "two letters such as IL, NY or PR.",
             )
         ]
     return []
@@ -335,8 +354,8 @@ def taxonomy_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"Taxonomy code {code} is not valid; it has 9 letters or digits followed "
-                "by X, such as 207Q00000X (family medicine).",
+                f"Taxonomy code {echo_for_message(code)} is not valid; it has 9 letters or "
+                "digits followed by X, such as 207Q00000X (family medicine).",
             )
         ]
     return []
@@ -366,8 +385,8 @@ def phone_problems(value: str | None, field: str, *, required: bool = True) -> l
         return [
             Problem(
                 field,
-                f"Phone number {text} is not 10 digits; enter it with the area code, "
-                "such as (312) 555-0142.",
+                f"Phone number {echo_for_message(text)} is not 10 digits; enter it with the "
+                "area code, such as (312) 555-0142.",
             )
         ]
     digits = _phone_digits(text)
@@ -375,8 +394,8 @@ def phone_problems(value: str | None, field: str, *, required: bool = True) -> l
         return [
             Problem(
                 field,
-                f"Phone number {text} is not valid because area codes and exchanges never "
-                "start with 0 or 1; check the number.",
+                f"Phone number {echo_for_message(text)} is not valid because area codes and "
+                "exchanges never start with 0 or 1; check the number.",
             )
         ]
     return []
@@ -393,8 +412,8 @@ def time_zone_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"Time zone {name} is not known; use an IANA name such as America/Chicago "
-                "or America/New_York.",
+                f"Time zone {echo_for_message(name)} is not known; use an IANA name such as "
+                "America/Chicago or America/New_York.",
             )
         ]
     return []
@@ -405,7 +424,7 @@ def claim_filing_indicator_problems(value: str | None, field: str) -> list[Probl
     code = (value or "").strip().upper()
     if code in CLAIM_FILING_INDICATORS:
         return []
-    shown = code or "(blank)"
+    shown = echo_for_message(code) or "(blank)"
     return [
         Problem(
             field,
@@ -419,7 +438,7 @@ def place_of_service_problems(value: str | None, field: str) -> list[Problem]:
     """Check a CMS place-of-service code: two digits from 01 to 99."""
     code = (value or "").strip()
     if _PLACE_OF_SERVICE.fullmatch(code) is None or code == "00":
-        shown = code or "(blank)"
+        shown = echo_for_message(code) or "(blank)"
         return [
             Problem(
                 field,

@@ -458,8 +458,8 @@ def payer_problems(data: PayerInput) -> list[Problem]:
         problems.append(
             Problem(
                 "payer.payer_code",
-                f"Payer id {code} may contain only letters, digits and hyphens; copy it "
-                "from the clearinghouse's payer list, such as 60054 or SB580.",
+                f"Payer id {v.echo_for_message(code)} may contain only letters, digits and "
+                "hyphens; copy it from the clearinghouse's payer list, such as 60054 or SB580.",
             )
         )
     if not 1 <= data.timely_filing_days <= MAX_TIMELY_FILING_DAYS:

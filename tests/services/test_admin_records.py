@@ -284,3 +284,12 @@ def test_payer_hidden_characters_rejected(practice: Practice) -> None:
     problems = caught.value.problems
     assert {problem.field for problem in problems} == {"payer.name", "payer.city"}
     assert all("not allowed" in problem.message for problem in problems)
+
+
+def test_payer_code_echo_shortened() -> None:
+    problems = records.payer_problems(replace(PAYER, payer_code="6\x1b" * 2_000))
+
+    messages = [problem.message for problem in problems if problem.field == "payer.payer_code"]
+    assert any(message.startswith("Payer id 6\\u001B6") for message in messages)
+    assert all(len(message) < 300 for message in messages)
+    assert all("\x1b" not in message for message in messages)

@@ -1,10 +1,12 @@
 """Identifier and code checks used on claims."""
 
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app import validators as v
+from app.problems import Problem
 
 
 @pytest.mark.parametrize("npi", ["1234567893", "1003000126", "1245319599", "1234 567893"])
@@ -292,3 +294,37 @@ def test_shorten_for_message_cuts_long() -> None:
 
     assert len(shortened) == 60
     assert shortened.endswith("\u2026")
+
+
+def test_echo_for_message_escapes_hidden() -> None:
+    assert v.echo_for_message("60\x1b[31m601") == "60\\u001B[31m601"
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        lambda value: v.npi_problems(value, "npi"),
+        lambda value: v.ein_problems(value, "ein"),
+        lambda value: v.zip_problems(value, "zip"),
+        lambda value: v.state_problems(value, "state"),
+        lambda value: v.taxonomy_problems(value, "taxonomy"),
+        lambda value: v.phone_problems(value, "phone"),
+        lambda value: v.time_zone_problems(value, "zone"),
+        lambda value: v.claim_filing_indicator_problems(value, "sbr09"),
+        lambda value: v.place_of_service_problems(value, "pos"),
+    ],
+)
+def test_long_input_shortened_in_message(check: Callable[[str], list[Problem]]) -> None:
+    problems = check("9\x1b" * 2_500)
+
+    assert len(problems) == 1
+    assert len(problems[0].message) < 300
+    assert "\x1b" not in problems[0].message
+    assert "\u2026" in problems[0].message
+
+
+def test_po_box_message_shortened() -> None:
+    problems = v.po_box_problems("PO Box " + "9" * 5_000, "line1")
+
+    assert len(problems) == 1
+    assert len(problems[0].message) < 300
