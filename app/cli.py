@@ -5,7 +5,10 @@ list. They come from environment variables (CLINICDESK_PASSWORD, CLINICDESK_PASS
 CLINICDESK_NEW_PASSWORD, CLINICDESK_TOTP) or from a prompt when a terminal is attached.
 
 Exit codes: 0 success, 1 an error the user can fix (one line on stderr), 2 a usage
-error, 3 an unexpected error (the traceback goes to the log file).
+error, 3 an unexpected error (the traceback goes to the log file). With --json, a failed
+command also prints {"ok": false, "error": MESSAGE} on stdout.
+When the reader of stdout closes the pipe early (`clinicdesk-cli info | head -2`), the
+command stops quietly with exit code 1.
 """
 
 import argparse
@@ -28,6 +31,8 @@ from app.errors import AuthenticationError, NotFoundError, UserError
 from app.logging_setup import configure_logging
 from app.paths import default_database_path, key_file_path
 from app.security.permissions import Actor, Role
+from app.services.demo import MAX_DEMO_PATIENTS
+from app.validators import shorten_for_message
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +60,37 @@ class Outcome:
 Handler = Callable[[argparse.Namespace], Outcome]
 
 
+class UsageError(Exception):
+    """A command line that argparse rejected, carrying argparse's message."""
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line, like every other error."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"clinicdesk: error: {message} (see --help)\n")
+        raise UsageError(f"{message} (see --help)")
+
+
+def _count_type(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """Return an argparse type for a whole number from `minimum` to `maximum`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{shorten_for_message(text)!r} is not a whole number"
+            ) from None
+        if value < minimum or (maximum is not None and value > maximum):
+            limit = (
+                f"from {minimum:,} to {maximum:,}"
+                if maximum is not None
+                else f"{minimum:,} or more"
+            )
+            raise argparse.ArgumentTypeError(f"{value:,} is out of range: use {limit}")
+        return value
+
+    return parse
 
 
 # Input: secrets and prompts.
@@ -142,7 +173,8 @@ def _sign_in(database: Database, args: argparse.Namespace) -> Actor:
         raise AuthenticationError(result.message)
     if result.must_change_password:
         raise AuthenticationError(
-            f"The password of {args.user} was set by an administrator and must be changed "
+            f"The password of {shorten_for_message(args.user)} was set by an administrator "
+            "and must be changed "
             "first. Sign in to the ClinicDesk app once to choose a new password."
         )
     actor: Actor = result.actor
@@ -176,7 +208,8 @@ def _parse_provider(text: str) -> Any:
     names = parts[0].split() if parts else []
     if len(parts) != 4 or len(names) < 2:
         raise UserError(
-            f'The provider {text!r} is not in the form "First Last, CREDENTIALS, NPI, '
+            f'The provider {shorten_for_message(text)!r} is not in the form "First Last, '
+            "CREDENTIALS, NPI, "
             'TAXONOMY", for example --provider "Ana Diaz, MD, 1234567893, 207Q00000X".'
         )
     return ProviderInput(
@@ -368,24 +401,33 @@ def _parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UserError(f"{option} {value!r} is not a date. Use YYYY-MM-DD.") from None
+        shown = shorten_for_message(value)
+        raise UserError(f"{option} {shown!r} is not a date. Use YYYY-MM-DD.") from None
+
+
+def _audit_filter(args: argparse.Namespace) -> Any:
+    from app.services.audit_log import AuditFilter
+
+    first = _parse_day(args.date_from, "--from")
+    last = _parse_day(args.until, "--until")
+    if first is not None and last is not None and first > last:
+        raise UserError(
+            f"--from {first.isoformat()} is after --until {last.isoformat()}, so no day "
+            "matches. Swap the two dates."
+        )
+    return AuditFilter(username=args.by_user, action=args.action, date_from=first, date_to=last)
 
 
 def cmd_audit_export(args: argparse.Namespace) -> Outcome:
     """Write matching audit rows to a CSV file."""
-    from app.services.audit_log import AuditFilter, export_csv
+    from app.services.audit_log import export_csv
 
-    audit_filter = AuditFilter(
-        username=args.by_user,
-        action=args.action,
-        date_from=_parse_day(args.date_from, "--from"),
-        date_to=_parse_day(args.until, "--until"),
-    )
+    audit_filter = _audit_filter(args)
     target = Path(args.to).expanduser().resolve()
     with _opened(args) as database:
         actor = _sign_in(database, args)
         with database.transaction() as session:
-            count = export_csv(session, actor, audit_filter, target)
+            count = export_csv(session, actor, audit_filter, target, overwrite=args.overwrite)
     return Outcome({"file": str(target), "rows": count}, [f"Wrote {count} audit rows to {target}."])
 
 
@@ -445,7 +487,8 @@ def _user_id(session: Any, username: str) -> Any:
 
     user = get_user_by_username(session, username)
     if user is None:
-        raise NotFoundError(f"There is no user named {username!r}. Run 'user list' to see them.")
+        shown = shorten_for_message(username)
+        raise NotFoundError(f"There is no user named {shown!r}. Run 'user list' to see them.")
     return user.id
 
 
@@ -624,7 +667,12 @@ def _add_setup_commands(group: Any, common: argparse.ArgumentParser) -> None:
     )
 
     demo = _add_command(group, common, "demo", cmd_demo, "create a demo database")
-    demo.add_argument("--patients", type=int, default=200, help="number of made-up patients")
+    demo.add_argument(
+        "--patients",
+        type=_count_type(0, MAX_DEMO_PATIENTS),
+        default=200,
+        help=f"number of made-up patients (0 to {MAX_DEMO_PATIENTS:,})",
+    )
     demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
     demo.add_argument("--admin-user", default="admin", help="administrator user name")
 
@@ -646,10 +694,17 @@ def _add_admin_commands(group: Any, common: argparse.ArgumentParser) -> None:
     export.add_argument("--action", help="only rows of this action, such as sign_in")
     export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first UTC day")
     export.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
+    export.add_argument(
+        "--overwrite", action="store_true", help="replace FILE.csv if it exists already"
+    )
 
     backup = _add_command(group, common, "backup", cmd_backup, "write a verified backup")
     backup.add_argument("--to", metavar="DIR", help="backup folder (default: from Settings)")
-    backup.add_argument("--keep", type=int, help="number of backups to keep in the folder")
+    backup.add_argument(
+        "--keep",
+        type=_count_type(1),
+        help="number of backups of this database to keep in the folder (at least 1)",
+    )
 
     restore = _add_command(group, common, "restore", cmd_restore, "restore a backup into --db")
     restore.add_argument("file", help="backup file (clinicdesk-YYYYMMDD-HHMMSS.db)")
@@ -698,38 +753,78 @@ def _print(outcome: Outcome, as_json: bool) -> None:
         print(line)  # noqa: T201 (command output)
 
 
-def _one_line(error: UserError) -> str:
+def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command and return its exit code."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse exits for --help and usage errors
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    log_file = configure_logging(verbose=args.verbose)
+def _fail(message: str, code: int, as_json: bool) -> int:
+    """Print `message` as the command's one error line (and as JSON with --json)."""
+    print(f"clinicdesk: error: {message}", file=sys.stderr)  # noqa: T201 (command output)
+    if as_json:
+        print(json.dumps({"ok": False, "error": message}))  # noqa: T201 (command output)
+    return code
 
+
+def _parse(argv: list[str] | None) -> argparse.Namespace | int:
+    """Return the parsed arguments, or the exit code after --help or a usage error."""
+    try:
+        return build_parser().parse_args(argv)
+    except UsageError as exc:
+        words = sys.argv[1:] if argv is None else argv
+        return _fail(str(exc), EXIT_USAGE, "--json" in words)
+    except SystemExit as exc:  # argparse exits after --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    # Every log record goes to the log file. The console gets them only with
+    # --verbose, so the command's own error line is the only line it prints.
+    log_file = configure_logging(verbose=args.verbose, console=args.verbose)
     try:
         outcome = args.handler(args)
     except UserError as exc:
         log.info("command %s failed: %s", args.command, type(exc).__name__)
-        print(f"clinicdesk: error: {_one_line(exc)}", file=sys.stderr)  # noqa: T201
-        return EXIT_USER_ERROR
+        return _fail(_one_line(exc), EXIT_USER_ERROR, args.json)
     except KeyboardInterrupt:
-        print("clinicdesk: error: cancelled; nothing more was changed.", file=sys.stderr)  # noqa: T201
-        return EXIT_USER_ERROR
+        return _fail("cancelled; nothing more was changed.", EXIT_USER_ERROR, args.json)
     except Exception:
         log.exception("unexpected error in command %s", args.command)
-        print(  # noqa: T201
-            f"clinicdesk: error: an unexpected problem stopped the command. The details are "
-            f"in {log_file}; send that file to your ClinicDesk support contact.",
-            file=sys.stderr,
+        message = (
+            f"an unexpected problem stopped the command. The details are in {log_file}; "
+            "send that file to your ClinicDesk support contact."
         )
-        return EXIT_BUG
+        return _fail(message, EXIT_BUG, args.json)
 
     _print(outcome, args.json)
     code: int = outcome.code
+    return code
+
+
+def _quiet_closed_stdout() -> None:
+    """Send later output to devnull after the reader of stdout went away.
+
+    Python flushes stdout again at exit; pointing the descriptor at devnull keeps that
+    flush from raising a second BrokenPipeError (the recipe in the Python documentation
+    of the signal module, under "Note on SIGPIPE").
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code."""
+    parsed = _parse(argv)
+    if isinstance(parsed, int):
+        return parsed
+    try:
+        code = _run(parsed)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # A reader such as `head` closed the pipe early. Exit 1, as Python's own
+        # recipe does, but print nothing: the reader took all the lines it wanted.
+        _quiet_closed_stdout()
+        return EXIT_USER_ERROR
     return code
 
 

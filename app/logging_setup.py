@@ -1,4 +1,4 @@
-"""Application logging: a rotating log file for diagnosis, warnings on the console."""
+"""Application logging: a rotating log file for diagnosis, errors on the console."""
 
 import logging
 import sys
@@ -35,11 +35,23 @@ def _without_traceback(record: logging.LogRecord) -> bool:
     return record.exc_info is None
 
 
-def configure_logging(verbose: bool = False, log_dir: Path | None = None) -> Path:
-    """Log to `clinicdesk.log` (1 MB, five old files kept) and warnings to stderr.
+def _console_handler(verbose: bool) -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.INFO if verbose else logging.ERROR)
+    handler.setFormatter(logging.Formatter("clinicdesk: %(levelname)s: %(message)s"))
+    handler.addFilter(_without_traceback)
+    return handler
 
-    `verbose` records DEBUG in the file and shows INFO on the console. Calling this again
-    replaces the handlers of the earlier call. Returns the log file path.
+
+def configure_logging(
+    verbose: bool = False, log_dir: Path | None = None, console: bool = True
+) -> Path:
+    """Log to `clinicdesk.log` (1 MB, five old files kept) and errors to stderr.
+
+    `verbose` records DEBUG in the file and shows INFO on the console; otherwise the
+    console shows ERROR and above only. `console=False` leaves stderr alone, for a
+    program that prints its own one-line errors. Calling this again replaces the
+    handlers of the earlier call. Returns the log file path.
     """
     folder = log_dir if log_dir is not None else default_log_dir()
     folder.mkdir(parents=True, exist_ok=True)
@@ -56,11 +68,8 @@ def configure_logging(verbose: bool = False, log_dir: Path | None = None) -> Pat
     file_handler.setFormatter(formatter)
     root.addHandler(_mark(file_handler))
 
-    console = logging.StreamHandler(sys.stderr)
-    console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("clinicdesk: %(levelname)s: %(message)s"))
-    console.addFilter(_without_traceback)
-    root.addHandler(_mark(console))
+    if console:
+        root.addHandler(_mark(_console_handler(verbose)))
 
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     return log_file

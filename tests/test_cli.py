@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app import cli
 from app.db.database import Database
-from app.logging_setup import stop_logging
+from app.logging_setup import configure_logging, stop_logging
 from app.models import AuditEvent
 from app.paths import key_file_path
 from app.security import keys
@@ -455,3 +455,238 @@ def test_subprocess_bad_db(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert "clinicdesk init" in result.stderr
+
+
+# Error output: one line, JSON on request, values shortened.
+
+
+def _damage_schema_pages(path: Path) -> None:
+    """Overwrite pages 2 to 9, which hold the roots of the first tables created."""
+    import sqlcipher3
+
+    database = Database.open(path)
+    key = database.raw_key()
+    database.close()
+    connection = sqlcipher3.connect(str(path))
+    connection.execute(f"PRAGMA key = {keys.key_pragma_value(key)}")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    connection.close()
+    with open(path, "r+b") as handle:
+        handle.seek(4096)
+        handle.write(b"\xff" * 4096 * 8)
+
+
+def test_damaged_db_one_line(practice: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _damage_schema_pages(practice)
+
+    code, _out, err = _run(capsys, "--db", str(practice), "info")
+
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith("clinicdesk: error: ")
+    assert "damaged" in err
+
+
+def test_verbose_shows_warnings(practice: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _damage_schema_pages(practice)
+
+    code, _out, err = _run(capsys, "--db", str(practice), "-v", "info")
+
+    assert code == 1
+    assert "clinicdesk: WARNING: " in err
+
+
+def test_error_json_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "no-such-folder" / "clinic.db"
+
+    code, out, err = _run(capsys, "--db", str(missing), "--json", "info")
+    data = json.loads(out)
+
+    assert code == 1
+    assert data["ok"] is False
+    assert data["error"] == err.removeprefix("clinicdesk: error: ").rstrip("\n")
+    assert str(missing) in data["error"]
+
+
+def test_usage_error_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "--json", "frobnicate")
+
+    assert code == 2
+    assert json.loads(out)["ok"] is False
+    assert err.count("\n") == 1
+
+
+def test_unknown_user_name_shortened(practice: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long_name = "x" * 5000
+
+    code, _out, err = _run(
+        capsys, "--db", str(practice), "--user", "admin", "user", "unlock", long_name
+    )
+
+    assert code == 1
+    assert "x" * 61 not in err
+    assert "\u2026" in err
+    assert len(err) < 300
+
+
+def test_bad_date_shortened(
+    practice: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _out, err = _run(
+        capsys, "--db", str(practice), "--user", "admin", "audit", "export",
+        "--to", str(tmp_path / "a.csv"), "--from", "9" * 5000,
+    )  # fmt: skip
+
+    assert code == 1
+    assert "9" * 61 not in err
+    assert "YYYY-MM-DD" in err
+
+
+# Input checks of the commands.
+
+
+def _export(
+    capsys: pytest.CaptureFixture[str], practice: Path, target: Path, *extra: str
+) -> tuple[int, str, str]:
+    return _run(
+        capsys, "--db", str(practice), "--user", "admin", "audit", "export", "--to", str(target),
+        *extra,
+    )  # fmt: skip
+
+
+def test_audit_export_keeps_existing(
+    practice: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "audit.csv"
+    target.write_text("last month's export")
+
+    code, _out, err = _export(capsys, practice, target)
+
+    assert code == 1
+    assert str(target) in err
+    assert "--overwrite" in err
+    assert target.read_text() == "last month's export"
+
+
+def test_audit_export_overwrite(
+    practice: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "audit.csv"
+    target.write_text("last month's export")
+
+    code, _out, err = _export(capsys, practice, target, "--overwrite")
+
+    assert code == 0, err
+    assert target.read_text().startswith("occurred_at,")
+
+
+def test_audit_export_key_file_refused(practice: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key_path = key_file_path(practice)
+    before = key_path.read_bytes()
+
+    code, _out, err = _export(capsys, practice, key_path, "--overwrite")
+
+    assert code == 1
+    assert str(key_path) in err
+    assert key_path.read_bytes() == before
+
+
+def test_audit_export_until_max_date(
+    practice: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = _export(capsys, practice, tmp_path / "a.csv", "--until", "9999-12-31")
+
+    assert code == 0, err
+    assert (tmp_path / "a.csv").exists()
+
+
+def test_audit_export_reversed_dates(
+    practice: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = _export(
+        capsys, practice, tmp_path / "a.csv", "--from", "2026-02-01", "--until", "2026-01-01"
+    )
+
+    assert code == 1
+    assert "--from 2026-02-01 is after --until 2026-01-01" in err
+    assert not (tmp_path / "a.csv").exists()
+
+
+@pytest.mark.parametrize("keep", ["0", "-1", "two"])
+def test_backup_keep_invalid(
+    practice: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], keep: str
+) -> None:
+    folder = tmp_path / "backups"
+
+    code, _out, err = _run(
+        capsys, "--db", str(practice), "--user", "admin", "backup", "--to", str(folder),
+        "--keep", keep,
+    )  # fmt: skip
+
+    assert code == 2
+    assert "--keep" in err
+    assert err.count("\n") == 1
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("patients", ["-5", "200001"])
+def test_demo_patients_invalid(
+    db_path: Path, capsys: pytest.CaptureFixture[str], patients: str
+) -> None:
+    code, _out, err = _run(capsys, "--db", str(db_path), "demo", "--patients", patients)
+
+    assert code == 2
+    assert "--patients" in err
+    assert "200,000" in err
+    assert not db_path.exists()
+
+
+@pytest.mark.slow
+def test_subprocess_closed_stdout(practice: Path, tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "CLINICDESK_PASSPHRASE": PASSPHRASE,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "--db", str(practice), "info"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # Closing the read end first makes the command's first write fail with EPIPE.
+    assert process.stdout is not None
+    process.stdout.close()
+    _out, err = process.communicate(timeout=120)
+
+    assert process.returncode == 1
+    assert err == ""
+
+
+def test_console_log_errors_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    log_file = configure_logging(log_dir=tmp_path)
+    logger = logging.getLogger("tests.console")
+    logger.warning("a warning for the file only")
+    logger.error("an error for the console too")
+    stop_logging()
+    err = capsys.readouterr().err
+
+    assert "a warning" not in err
+    assert "clinicdesk: ERROR: an error for the console too" in err
+    assert "a warning for the file only" in log_file.read_text(encoding="utf-8")
+
+
+def test_console_log_disabled(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    log_file = configure_logging(log_dir=tmp_path, console=False)
+    logging.getLogger("tests.console").error("an error for the file only")
+    stop_logging()
+
+    assert capsys.readouterr().err == ""
+    assert "an error for the file only" in log_file.read_text(encoding="utf-8")
