@@ -12,8 +12,8 @@ from app.clock import utc_now
 from app.db.database import Database
 from app.errors import PermissionDeniedError, UserError, ValidationError
 from app.models.security import AuditEvent
-from app.security import auth
 from app.paths import key_file_path, pending_key_file_path
+from app.security import auth
 from app.security.permissions import Actor
 from app.services import audit_log
 from app.services.audit_log import AuditFilter
