@@ -421,11 +421,15 @@ class Database:
 
     def close(self) -> None:
         """Checkpoint the WAL, close every connection and release the lock."""
+        # On the driver connection, outside any transaction: SQLAlchemy would wrap the
+        # statement in BEGIN IMMEDIATE, and SQLite cannot checkpoint inside a write.
+        raw = self.engine.raw_connection()
         try:
-            with self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        except Exception:
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlcipher3.Error:
             log.warning("WAL checkpoint failed while closing the database", exc_info=True)
+        finally:
+            raw.close()
         self.engine.dispose()
         self._lock.release()
 

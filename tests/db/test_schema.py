@@ -3,6 +3,7 @@
 import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select, text
@@ -186,3 +187,14 @@ def test_open_refuses_newer_schema(database: Database) -> None:
 
     with pytest.raises(DatabaseOpenError, match="newer version"):
         Database.open(path, lambda _path: PASSPHRASE)
+
+
+def test_close_truncates_wal(db_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    database = Database.create(db_path, PASSPHRASE)
+    with database.transaction() as session:
+        session.add(User(username="wal", display_name="W", role="biller", password_hash="x"))
+    database.close()
+
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert "checkpoint failed" not in caplog.text
+    assert not wal.exists() or wal.stat().st_size == 0

@@ -284,7 +284,7 @@ class AuditTab(QWidget):
             self.count_label.setText(f"Exported {count:,} events to {path}.")
 
         def work(session: Session, _progress: Progress) -> int:
-            return audit_log.export_csv(session, actor, chosen, path)
+            return audit_log.export_csv(session, actor, chosen, path, overwrite=True)
 
         run_for(self, self.context, work, done, title="Exporting audit events…")
 
