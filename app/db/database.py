@@ -116,8 +116,8 @@ def _check_readable(path: Path, key: bytes) -> None:
     try:
         for table in _table_names(connection):
             try:
-                # Two statements on purpose: SQLite answers a lone min() or max() of the
-                # rowid from one b-tree descent, but scans the whole table for both at once.
+                # Two statements on purpose: SQLite reads a lone min() or max() of the rowid
+                # with one b-tree descent, but scans the whole table for both at once.
                 connection.execute(f'SELECT min(rowid) FROM "{table}"').fetchone()
                 connection.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()
             except sqlcipher3.OperationalError:
@@ -137,10 +137,10 @@ def _make_engine(path: Path, key: bytes) -> Engine:
         return connection
 
     # module= makes SQLAlchemy wrap sqlcipher3's exceptions (IntegrityError and so on)
-    # the way it wraps the standard sqlite3 module's. The URL names no file (the creator
-    # opens it), so SQLAlchemy would pick its in-memory pool, which hands one thread the
-    # same connection twice; a file database needs a real pool so that nested units of
-    # work on one thread get connections of their own.
+    # the way it wraps the standard sqlite3 module's. The URL names no file because the
+    # creator opens it, and SQLAlchemy would then pick its in-memory pool, which shares one
+    # connection per thread. A file database needs a real pool, so each unit of work
+    # (a GUI worker, the backup's export) gets a connection of its own.
     engine = create_engine(
         "sqlite://", module=sqlcipher3.dbapi2, creator=creator, poolclass=QueuePool
     )
@@ -250,7 +250,7 @@ def _finish_key_rotation(path: Path, ask_passphrase: PassphraseProvider | None) 
 
     Rotation writes the new key file first, re-keys, then renames the new file over the
     old one and updates the keyring last. So while `.key.new` exists the keyring still
-    holds the old key: if that key opens the file the re-key never happened, otherwise
+    has the old key: if that key opens the file the re-key never happened, otherwise
     the new key file (unwrapped with the recovery passphrase) must open it.
     """
     pending = pending_key_file_path(path)

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 # The newest migration, kept as a constant so a normal start can check the schema with
-# one query instead of importing Alembic; a test holds it equal to Alembic's head.
+# one query instead of importing Alembic; a test checks that it equals Alembic's head.
 SCHEMA_HEAD = "0001"
 
 
@@ -33,7 +33,7 @@ def _config() -> "Config":
 
 
 def head_revision() -> str | None:
-    """Return the newest migration this version of ClinicDesk knows."""
+    """Return the newest migration shipped with this version of ClinicDesk."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(_config()).get_current_head()
