@@ -31,6 +31,7 @@ from app.errors import (
     StorageError,
 )
 from app.paths import key_file_path, lock_file_path, pending_key_file_path
+from app.search.index_keys import SEARCH_KEYS_FUNCTION, search_keys_sql
 from app.security import keys
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,8 @@ def _configure(connection: Any) -> None:
     # FULL keeps the last committed transaction through a power cut, which matters
     # more at a front desk than the small cost per commit.
     connection.execute("PRAGMA synchronous = FULL")
+    # The patient search triggers call this function to fold names into index keys.
+    connection.create_function(SEARCH_KEYS_FUNCTION, -1, search_keys_sql, deterministic=True)
 
 
 def _probe(path: Path, key: bytes) -> bool:

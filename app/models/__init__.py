@@ -4,6 +4,7 @@ from app.models.ledger import LedgerEntry
 from app.models.patients import Coverage, Patient
 from app.models.practice import Location, Payer, Practice, Provider, Room
 from app.models.scheduling import Appointment
+from app.models.search import PatientSearchKey, PatientSearchVariant
 from app.models.security import AuditEvent, AuditHead, EmergencyAccess, User
 from app.models.system import BackupRecord, NumberCounter, Setting, Workstation
 
@@ -18,6 +19,8 @@ __all__ = [
     "Location",
     "NumberCounter",
     "Patient",
+    "PatientSearchKey",
+    "PatientSearchVariant",
     "Payer",
     "Practice",
     "Provider",
