@@ -2,11 +2,11 @@
 
 Every key starts with a field letter and a colon, so one sorted column can answer a
 prefix query per field: "n:" name parts, "d:" date of birth (MMDDYYYY), "p:" phone
-digits, "c:" chart number, "m:" coverage member id. Triggers on the patient and
-coverage tables call SEARCH_KEYS_FUNCTION, so every writer (the ORM, bulk inserts, sync)
-keeps the index current. A future key kind (such as the last four digits of the SSN
-once the patient table has that column) is one more letter here and in
-`patient_keys`, plus a rebuild in its migration.
+digits (with and without the area code), "c:" chart number, "m:" coverage member id.
+Triggers on the patient and coverage tables call SEARCH_KEYS_FUNCTION, so every
+writer (the ORM, bulk inserts, sync) keeps the index current. A future key kind (such
+as the last four digits of the SSN, once the patient table has that column) is one
+more letter here and in `patient_keys`, plus a rebuild in its migration.
 """
 
 import json
@@ -53,6 +53,8 @@ def patient_keys(
         phone_digits = phone_digits[1:]
     if phone_digits:
         keys.append(PHONE + phone_digits)
+    if len(phone_digits) == 10:
+        keys.append(PHONE + phone_digits[3:])  # the number without its area code
     keys.extend(CHART + key for key in chart_keys(chart_number or ""))
     return list(dict.fromkeys(keys))
 

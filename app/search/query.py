@@ -1,0 +1,147 @@
+"""Turn the text typed into the patient search box into index lookups.
+
+Each word of the query becomes a `QueryToken` with the lookups (`Clause`s) that can
+satisfy it: a name prefix, nickname equivalents, one-typo name variants, or a date of
+birth, phone, chart number or member id prefix. Words may come in any order.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import IntEnum
+
+from app.search.dates import dob_keys
+from app.search.folding import digits, fold
+from app.search.index_keys import CHART, DOB, MEMBER, MIN_TYPO_LENGTH, NAME, PHONE
+from app.search.nicknames import equivalents
+
+_WORD_SEPARATORS = re.compile(r"[\s,;]+")
+_PHONE_LIKE = re.compile(r"^[\d()\-.+]+$")
+# "(312) 555-0142" is one phone number, so the space after an area code in brackets
+# does not start a new word.
+_AREA_CODE_SPACE = re.compile(r"(\(\d{3}\))\s+(?=\d)")
+MAX_TOKENS = 8  # words after the eighth are ignored; no real name needs more
+
+
+class MatchKind(IntEnum):
+    """How well a word matched a patient; a larger value ranks higher."""
+
+    TYPO = 1
+    NICKNAME = 2
+    PREFIX = 3
+    EXACT = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """One index lookup: keys starting with `low` (a prefix) or keys equal to any of `keys`."""
+
+    kind: MatchKind
+    low: str = ""
+    keys: tuple[str, ...] = ()
+
+    @property
+    def high(self) -> str:
+        """Exclusive upper bound of the prefix range: the prefix with its last character
+        raised by one, which sorts after every key that starts with the prefix."""
+        return self.low[:-1] + chr(ord(self.low[-1]) + 1)
+
+    def kind_of(self, key: str) -> MatchKind:
+        """Return how well `key`, found by this clause, matched."""
+        if self.low and key == self.low:
+            return MatchKind.EXACT
+        return self.kind
+
+
+@dataclass(slots=True)
+class QueryToken:
+    """One typed word and the clauses that can satisfy it."""
+
+    text: str
+    clauses: list[Clause] = field(default_factory=list)
+    folded_name: str = ""  # set for words of letters, which can match with one typo
+
+
+def split_words(text: str) -> list[str]:
+    """Return the words of `text`, at most MAX_TOKENS of them."""
+    joined = _AREA_CODE_SPACE.sub(r"\1", text.strip())
+    return [word for word in _WORD_SEPARATORS.split(joined) if word][:MAX_TOKENS]
+
+
+def _number_clauses(word: str, today: date) -> list[Clause]:
+    """Return clauses for a word with a digit: date of birth, phone, chart, member id."""
+    clauses = [
+        Clause(MatchKind.EXACT if key.complete else MatchKind.PREFIX, low=DOB + key.digits)
+        for key in dob_keys(word, today)
+    ]
+    if clauses and "/" in word:
+        return clauses  # a slash is only ever typed in a date
+    phone = digits(word)
+    if _PHONE_LIKE.match(word) and len(phone) >= 3:
+        if len(phone) == 11 and phone.startswith("1"):
+            phone = phone[1:]
+        clauses.append(Clause(MatchKind.PREFIX, low=PHONE + phone))
+
+    folded = fold(word)
+    if folded:
+        clauses.append(Clause(MatchKind.PREFIX, low=CHART + folded))
+        clauses.append(Clause(MatchKind.PREFIX, low=MEMBER + folded))
+    if folded.isdigit() and folded.lstrip("0") not in ("", folded):
+        clauses.append(Clause(MatchKind.PREFIX, low=CHART + folded.lstrip("0")))
+    return clauses
+
+
+def _name_clauses(folded: str) -> list[Clause]:
+    clauses = [Clause(MatchKind.PREFIX, low=NAME + folded)]
+    nicknames = sorted(equivalents(folded))
+    if nicknames:
+        clauses.append(Clause(MatchKind.NICKNAME, keys=tuple(NAME + name for name in nicknames)))
+    return clauses
+
+
+def parse_query(text: str, today: date) -> list[QueryToken]:
+    """Return the tokens of `text`; words that fold to nothing (such as "-") are dropped.
+
+    `today` resolves two-digit birth years. One-typo clauses are added later by the
+    caller, because finding them reads the variant table.
+    """
+    tokens: list[QueryToken] = []
+    for word in split_words(text):
+        if any(c.isdigit() for c in word):
+            clauses = _number_clauses(word, today)
+            if clauses:
+                tokens.append(QueryToken(word, clauses))
+            continue
+        folded = fold(word)
+        if folded:
+            tokens.append(QueryToken(word, _name_clauses(folded), folded_name=folded))
+    return tokens
+
+
+def within_one_edit(first: str, second: str) -> bool:
+    """Return True when one insertion, deletion, substitution or swap of neighbors
+    turns `first` into `second` (optimal string alignment distance of at most 1)."""
+    if first == second:
+        return True
+    if abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) > len(second):
+        first, second = second, first
+    start = 0
+    while start < len(first) and first[start] == second[start]:
+        start += 1
+    if len(first) < len(second):
+        return first[start:] == second[start + 1 :]
+    if first[start + 1 :] == second[start + 1 :]:
+        return True
+    return first[start : start + 2] == second[start : start + 2][::-1] and (
+        first[start + 2 :] == second[start + 2 :]
+    )
+
+
+def typo_lookups(token: QueryToken) -> list[str]:
+    """Return the variants to look up for one-typo matches of `token`, or none."""
+    word = token.folded_name
+    if len(word) < MIN_TYPO_LENGTH:
+        return []
+    return list(dict.fromkeys([word, *(word[:i] + word[i + 1 :] for i in range(len(word)))]))
