@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QDir, QObject, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
@@ -23,13 +23,16 @@ from ui.daily_backup import DailyBackup
 from ui.errors import build_error_dialog, install_excepthook, set_log_file, show_error
 from ui.icons import app_icon
 from ui.ops import OperationRunner
-from ui.passphrase import passphrase_provider
+from ui.passphrase import open_with_passphrase_retries
 from ui.resources import resource_path
 from ui.signin import SignInDialog
+from ui.widgets import install_wheel_guard
 
 log = logging.getLogger(__name__)
 
 STYLE_SHEET = "style.qss"
+# The style sheet names its arrow images as "icons:arrow-down.svg" and so on.
+ICON_SEARCH_PREFIX = "icons"
 
 
 def load_style_sheet() -> str:
@@ -56,7 +59,9 @@ def create_application(argv: list[str]) -> QApplication:
     app.setOrganizationName(APP_AUTHOR)
     app.setApplicationDisplayName(APP_NAME)
     app.setWindowIcon(app_icon())
+    QDir.addSearchPath(ICON_SEARCH_PREFIX, str(resource_path("icons")))
     app.setStyleSheet(load_style_sheet())
+    install_wheel_guard(app)
     # Windows come and go (sign-in, sign-out, wizard); quitting is decided explicitly.
     app.setQuitOnLastWindowClosed(False)
     return app
@@ -161,7 +166,7 @@ class DeskController(QObject):
 
 def _open_existing(path: Path) -> Database | None:
     try:
-        return Database.open(path, passphrase_provider())
+        return open_with_passphrase_retries(path)
     except UserError as error:
         log.warning("could not open the database: %s", type(error).__name__)
         build_error_dialog(None, error).exec()

@@ -8,17 +8,13 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QAbstractSpinBox,
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QMessageBox,
-    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +23,7 @@ from app.errors import ValidationError
 from app.problems import Problem, Severity
 from ui.admin.common import Work, run_for, show_error
 from ui.context import AppContext
+from ui.widgets import connect_edits
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +105,7 @@ class FieldForm(QWidget):
         self.layout_.addRow(caption, holder)
         self.fields[key] = widget
         self.problem_labels[key] = problem
+        connect_edits(widget, lambda: self.clear_problem(key))
         return widget
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
@@ -147,14 +145,19 @@ class FieldForm(QWidget):
         """Hide every problem message and field mark."""
         self.general.clear()
         self.general.setVisible(False)
-        for key, label in self.problem_labels.items():
-            label.clear()
-            label.setVisible(False)
-            widget = self.fields[key]
-            if widget.property("invalid"):
-                widget.setProperty("invalid", False)
-                widget.style().unpolish(widget)
-                widget.style().polish(widget)
+        for key in self.problem_labels:
+            self.clear_problem(key)
+
+    def clear_problem(self, key: str) -> None:
+        """Hide the problem message and red border of field `key` (the user is fixing it)."""
+        label = self.problem_labels[key]
+        label.clear()
+        label.setVisible(False)
+        widget = self.fields[key]
+        if widget.property("invalid"):
+            widget.setProperty("invalid", False)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
     def problem_text(self, key: str) -> str:
         """Return the problem message shown next to field `key` (empty when none)."""
@@ -164,35 +167,6 @@ class FieldForm(QWidget):
         """Call `callback` whenever the user edits any field."""
         for widget in self.fields.values():
             connect_edits(widget, callback)
-
-
-def connect_edits(widget: QWidget, callback: Callable[[], None]) -> None:
-    """Connect the edit signal of an input widget to `callback`.
-
-    Composite editors take part by offering an `edited` signal.
-    """
-    edited = getattr(widget, "edited", None)
-    if edited is not None:
-        edited.connect(callback)
-    elif isinstance(widget, QLineEdit):
-        widget.textEdited.connect(callback)
-    elif isinstance(widget, QPlainTextEdit):
-        widget.textChanged.connect(callback)
-    elif isinstance(widget, QComboBox):
-        widget.currentIndexChanged.connect(callback)
-        if widget.isEditable():
-            widget.editTextChanged.connect(callback)
-    elif isinstance(widget, QAbstractSpinBox):
-        value_changed = getattr(widget, "valueChanged", None)
-        if value_changed is not None:
-            value_changed.connect(callback)
-    elif isinstance(widget, QCheckBox):
-        widget.toggled.connect(callback)
-    elif isinstance(widget, QListWidget):
-        model = widget.model()
-        model.rowsInserted.connect(callback)
-        model.rowsRemoved.connect(callback)
-        model.dataChanged.connect(callback)
 
 
 class RecordDialog(QDialog):
@@ -262,6 +236,8 @@ class RecordDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.saving = False
         self.buttons.setEnabled(True)
+        # Disabling the buttons can pass the default to another button, so Enter saves again.
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setDefault(True)
         if isinstance(error, ValidationError):
             self.show_problems(error.problems)
         else:

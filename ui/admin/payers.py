@@ -15,6 +15,7 @@ from ui.admin.common import SPIN_BOX_WIDTH, Work
 from ui.admin.forms import RecordDialog, code_combo, combo_code, line, select_data
 from ui.admin.listing import RecordListTab
 from ui.context import AppContext
+from ui.widgets import state_combo
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class PayerDialog(RecordDialog):
         self.address_line1 = line(payer.address_line1 if payer else "", 55)
         self.address_line2 = line(payer.address_line2 if payer else "", 55)
         self.city = line(payer.city if payer else "", 30)
-        self.state = code_combo(validators.US_STATES, blank="(none)")
+        self.state = state_combo()
         select_data(self.state, payer.state if payer else "")
         self.zip_code = line(payer.zip_code if payer else "", 10)
         self._add_fields()

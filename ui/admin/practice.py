@@ -21,8 +21,9 @@ from app.progress import Progress
 from app.services import practice
 from app.services.practice import PracticeInfo
 from ui.admin.common import run_for, show_error
-from ui.admin.forms import FieldForm, code_combo, combo_code, line, select_data
+from ui.admin.forms import FieldForm, combo_code, line, select_data
 from ui.context import AppContext
+from ui.widgets import state_combo
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ class PracticeTab(QWidget):
         inputs: dict[str, QWidget] = {}
         for key, label, max_length, hint in TEXT_FIELDS:
             inputs[key] = self.form.add_field(key, label, line("", max_length), hint)
-        state = code_combo(validators.US_STATES, blank="(choose a state)")
+        state = state_combo()
         inputs["state"] = self.form.add_field("state", "St&ate", state)
         inputs["zip_code"] = self.form.add_field(
             "zip_code", "&ZIP+4", line("", 10), "ZIP+4 as 12345-6789; claims need all 9 digits"

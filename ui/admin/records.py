@@ -14,16 +14,16 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app import validators
 from app.changes import ChangeKind
 from app.security.permissions import Actor
 from app.services import admin_records
 from app.services.admin_records import LocationSummary, ProviderSummary
 from app.services.practice import LocationInput, ProviderInput
 from ui.admin.common import Work
-from ui.admin.forms import RecordDialog, code_combo, combo_code, line, select_data
+from ui.admin.forms import RecordDialog, combo_code, line, select_data
 from ui.admin.listing import RecordListTab
 from ui.context import AppContext
+from ui.widgets import state_combo
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ class LocationDialog(RecordDialog):
         self.address_line1 = line(location.address_line1 if location else "", 55)
         self.address_line2 = line(location.address_line2 if location else "", 55)
         self.city = line(location.city if location else "", 30)
-        self.state = code_combo(validators.US_STATES, blank="(choose a state)")
+        self.state = state_combo()
         select_data(self.state, location.state if location else "")
         self.zip_code = line(location.zip_code if location else "", 10)
         self.phone = line(location.phone if location else "", 20)
