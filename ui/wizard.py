@@ -3,7 +3,8 @@
 Set-up: welcome, practice, location, providers, administrator, recovery passphrase,
 creating the database, and the recovery sheet. Demo: welcome, administrator, recovery
 passphrase, creating, recovery sheet. The database is created on a worker thread after
-the passphrase page, which is a commit page, so Back cannot return past it.
+the passphrase page, which is a commit page, so Back cannot return past it once the
+database exists. When creation fails, Back is offered again so the input can be fixed.
 """
 
 import logging
@@ -32,10 +33,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.db.database import Database
-from app.errors import UserError
+from app.errors import UserError, ValidationError
 from app.paths import key_file_path
 from app.problems import Problem, has_errors
 from app.security.keys import MIN_PASSPHRASE_LENGTH
+from app.security.permissions import Actor, Role
 from app.services.practice import PracticeSetup, validate_setup
 from ui.errors import show_error
 from ui.icons import app_icon
@@ -49,10 +51,39 @@ WELCOME, PRACTICE, LOCATION, PROVIDERS, ADMIN, PASSPHRASE, CREATE, SHEET = range
 DEMO_PATIENTS = 500
 DEMO_SEED = 1
 DEMO_PRACTICE_NAME = "Lakeside Family Medicine (demo data)"
+# The accounts that app.services.demo creates with the administrator's password.
+DEMO_USERNAMES = ("frontdesk", "biller", "manager")
 
 
 def _local_today() -> date:
     return datetime.now().astimezone().date()
+
+
+def demo_account_problems(username: str, password: str) -> list[Problem]:
+    """Return the problems that would make creating the demo accounts fail.
+
+    The demo accounts get the administrator's password, and the password policy rejects a
+    password that contains the account's user name. The administrator also cannot take
+    a demo account's user name.
+    """
+    problems = [
+        Problem(
+            "admin.password",
+            f"The demo also creates the user {name} with this password, so the password "
+            f'must not contain "{name}". Choose another password.',
+        )
+        for name in DEMO_USERNAMES
+        if name in password.casefold()
+    ]
+    if username.strip().casefold() in DEMO_USERNAMES:
+        problems.append(
+            Problem(
+                "admin.username",
+                f"The demo creates its own user named {username.strip().casefold()}. Choose "
+                "another user name, such as admin.",
+            )
+        )
+    return problems
 
 
 class WelcomePage(QWizardPage):
@@ -122,7 +153,7 @@ class PassphrasePage(QWizardPage):
         row.addWidget(again)
         own_form = QFormLayout()
         own_form.addRow("&Passphrase:", self.own)
-        own_form.addRow("&Again:", self.own_repeat)
+        own_form.addRow("Aga&in:", self.own_repeat)
         layout = QVBoxLayout(self)
         layout.addWidget(self.generate_choice)
         layout.addLayout(row)
@@ -161,6 +192,21 @@ class PassphrasePage(QWizardPage):
         if self.own.text() != self.own_repeat.text():
             return "The two passphrases are different. Type the same passphrase twice."
         return ""
+
+
+def _rename_demo_admin(database: Database, admin: Actor, display_name: str) -> None:
+    """Give the demo administrator the full name typed in the wizard."""
+    from app.services.users import update_user
+
+    # NOTE: create_demo_database takes no display name, so the name is set afterwards.
+    if not display_name.strip() or admin.user_id is None:
+        return
+    # The database is already usable, so a rejected name must not fail the whole creation.
+    try:
+        with database.transaction() as session:
+            update_user(session, admin, admin.user_id, display_name, Role.ADMINISTRATOR)
+    except UserError as error:
+        log.warning("demo administrator name not set: %s", type(error).__name__)
 
 
 class _CreateThread(QThread):
@@ -207,6 +253,7 @@ class CreatePage(QWizardPage):
     def initializePage(self) -> None:  # noqa: N802 (Qt override)
         if self.owner.database is not None or self.thread_ is not None:
             return
+        self._allow_back(False)
         self.retry.hide()
         self.bar.show()
         self.status.setText(f"Creating {self.owner.database_path} …")
@@ -226,12 +273,23 @@ class CreatePage(QWizardPage):
         self.completeChanged.emit()
         self.owner.next()
 
+    def cleanupPage(self) -> None:  # noqa: N802 (Qt override)
+        # Going Back after a failure: the passphrase page commits again on the next try.
+        self._allow_back(False)
+
+    def _allow_back(self, allowed: bool) -> None:
+        """Let Back return to the passphrase page (only while no database exists)."""
+        self.owner.passphrase_page.setCommitPage(not allowed)
+        self.completeChanged.emit()
+
     def _failed(self, error: BaseException) -> None:
         self._forget_thread()
         self.bar.hide()
         self.retry.show()
-        message = str(error) if isinstance(error, UserError) else "The database was not created."
-        self.status.setText(message)
+        self.status.setText(
+            f"{failure_text(error)}\n\nChoose Back to change what you entered, or Try again."
+        )
+        self._allow_back(True)
         if not isinstance(error, UserError):
             show_error(self, error)
 
@@ -240,6 +298,15 @@ class CreatePage(QWizardPage):
             self.thread_.wait()
             self.thread_.deleteLater()
             self.thread_ = None
+
+
+def failure_text(error: BaseException) -> str:
+    """Return why creation failed, in the words shown on the Creating page."""
+    if isinstance(error, ValidationError):
+        return "\n".join(problem.message for problem in error.problems) or str(error)
+    if isinstance(error, UserError):
+        return str(error)
+    return "The database was not created."
 
 
 class SheetPage(QWizardPage):
@@ -262,9 +329,10 @@ class SheetPage(QWizardPage):
         print_button.clicked.connect(self.print_sheet)
         save_button = QPushButton("&Save as PDF…")
         save_button.clicked.connect(self.save_pdf)
-        self.stored = QCheckBox("I have &stored the passphrase safely")
+        self.stored = QCheckBox("I &have stored the passphrase safely")
         self.stored.setObjectName("storedCheck")
         self.registerField("stored*", self.stored)
+        self._build_notes()
         buttons = QHBoxLayout()
         buttons.addWidget(print_button)
         buttons.addWidget(save_button)
@@ -273,8 +341,25 @@ class SheetPage(QWizardPage):
         layout.addWidget(self.facts)
         layout.addWidget(self.passphrase)
         layout.addLayout(buttons)
+        layout.addWidget(self.demo_users)
         layout.addStretch(1)
         layout.addWidget(self.stored)
+        layout.addWidget(self.reminder)
+
+    def _build_notes(self) -> None:
+        self.demo_users = QLabel()
+        self.demo_users.setObjectName("demoUsers")
+        self.demo_users.setWordWrap(True)
+        self.demo_users.hide()
+        self.reminder = QLabel(
+            "Store the passphrase first, then tick the box and choose Finish. The database "
+            "already exists, and without the passphrase it cannot be opened on another "
+            "computer or from a backup."
+        )
+        self.reminder.setObjectName("fieldProblem")
+        self.reminder.setWordWrap(True)
+        self.reminder.hide()
+        self.stored.toggled.connect(lambda _checked: self.reminder.setVisible(False))
 
     def initializePage(self) -> None:  # noqa: N802 (Qt override)
         sheet = self.owner.recovery_sheet()
@@ -282,6 +367,18 @@ class SheetPage(QWizardPage):
             "<br>".join(f"<b>{label}:</b> {value}" for label, value in sheet.lines())
         )
         self.passphrase.setText(sheet.passphrase)
+        if self.owner.demo:
+            names = ", ".join(DEMO_USERNAMES[:-1]) + " and " + DEMO_USERNAMES[-1]
+            self.demo_users.setText(
+                f"The demo also has the users {names}. They sign in with the same password "
+                f"as {self.owner.admin.account().username}."
+            )
+        self.demo_users.setVisible(self.owner.demo)
+
+    def remind(self) -> None:
+        """Say that the box must be ticked before the wizard closes."""
+        self.reminder.show()
+        self.stored.setFocus()
 
     def print_sheet(self) -> None:
         """Print the sheet on a printer the user picks."""
@@ -372,6 +469,9 @@ class SetupWizard(QWizard):
         problems: list[Problem] = list(validate_setup(self.build_setup()))
         if page is self.admin:
             problems += self.admin.repeat_problems()
+            if self.demo:
+                account = self.admin.account()
+                problems += demo_account_problems(account.username, account.password)
         shown = page.show_problems(problems)
         if not has_errors(shown):
             return True
@@ -391,10 +491,11 @@ class SetupWizard(QWizard):
             def create_demo() -> Database:
                 from app.services.demo import create_demo_database
 
-                database, *_rest = create_demo_database(
+                database, admin, _summary = create_demo_database(
                     path, passphrase, account.username, account.password, patients, DEMO_SEED,
                     today,
                 )  # fmt: skip
+                _rename_demo_admin(database, admin, account.display_name)
                 return database
 
             return create_demo
@@ -421,7 +522,14 @@ class SetupWizard(QWizard):
         )
 
     def reject(self) -> None:
-        """Cancel; a database created already stays, since its passphrase was shown."""
+        """Cancel (Esc or closing the window), except on the recovery sheet before the promise.
+
+        A database created already stays, since its passphrase was shown.
+        """
+        if self.currentId() == SHEET and not self.sheet.stored.isChecked():
+            log.info("wizard close blocked until the passphrase is confirmed as stored")
+            self.sheet.remind()
+            return
         if self.database is not None:
             log.info("wizard closed after the database was created; keeping it")
         super().reject()

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.problems import Problem
 from app.services.practice import AdminAccount, LocationInput, PracticeInfo, ProviderInput
-from app.validators import US_STATES, US_TIME_ZONES
+from ui.widgets import connect_edits, state_combo, suggested_time_zone, time_zone_combo
 
 DEFAULT_TIME_ZONE = "America/Chicago"
 _ROOM_INDEX = re.compile(r"\.rooms\[\d+\]$")
@@ -51,15 +51,6 @@ def _text(widget: QWidget) -> str:
         return str(widget.currentData() or "")
     assert isinstance(widget, QLineEdit)
     return widget.text().strip()
-
-
-def state_combo() -> QComboBox:
-    """Return a combo of US state and territory codes with an empty first entry."""
-    combo = QComboBox()
-    combo.addItem("Choose a state", "")
-    for code, name in sorted(US_STATES.items()):
-        combo.addItem(f"{code} — {name}", code)
-    return combo
 
 
 class FieldPage(QWizardPage):
@@ -87,6 +78,8 @@ class FieldPage(QWizardPage):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The cursor belongs in the first field, not on the scroll area around it.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -111,7 +104,13 @@ class FieldPage(QWizardPage):
         self.form.addRow(label, holder)
         self.fields[key] = widget
         self.messages[key] = message
+        connect_edits(widget, lambda: self.clear_problem(key))
         return widget
+
+    def initializePage(self) -> None:  # noqa: N802 (Qt override)
+        first = next(iter(self.fields.values()), None)
+        if first is not None:
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def value(self, key: str) -> str:
         """Return the trimmed text (or combo data) of field `key`."""
@@ -123,11 +122,16 @@ class FieldPage(QWizardPage):
 
     def clear_problems(self) -> None:
         """Remove every red border and message."""
-        for key, widget in self.fields.items():
-            widget.setProperty("invalid", False)
-            _repolish(widget)
-            self.messages[key].hide()
+        for key in self.fields:
+            self.clear_problem(key)
         self.page_message.hide()
+
+    def clear_problem(self, key: str) -> None:
+        """Remove the red border and message of field `key` (the user is fixing it)."""
+        widget = self.fields[key]
+        widget.setProperty("invalid", False)
+        _repolish(widget)
+        self.messages[key].hide()
 
     def show_problems(self, problems: Iterable[Problem]) -> list[Problem]:
         """Mark each problem's field; return the ones shown (problems this page owns)."""
@@ -181,21 +185,36 @@ class PracticePage(FieldPage):
             parent,
         )
         add = self.add_field
+        # Mnemonics avoid B and N, which the wizard's Back and Next buttons use.
         add("practice.legal_name", "&Legal name:", QLineEdit(), "Lakeside Family Medicine LLC")
-        add("practice.billing_npi", "Billing &NPI:", QLineEdit(), "10 digits (type 2 NPI)")
+        add("practice.billing_npi", "Billing NP&I:", QLineEdit(), "10 digits (type 2 NPI)")
         add("practice.ein", "&EIN (tax id):", QLineEdit(), "12-3456789")
         add("practice.taxonomy_code", "&Taxonomy code:", QLineEdit(), "207Q00000X")
-        add("practice.address_line1", "&Billing address:", QLineEdit(), "Street address, no PO box")
+        add("practice.address_line1", "Billing &address:", QLineEdit(), "Street address, no PO box")
         add("practice.address_line2", "Address line &2:", QLineEdit(), "Suite (optional)")
         add("practice.city", "&City:", QLineEdit())
-        add("practice.state", "&State:", state_combo())
+        state = add("practice.state", "&State:", state_combo())
         add("practice.zip_code", "&ZIP+4:", QLineEdit(), "60601-1234")
         add("practice.phone", "&Phone:", QLineEdit(), "(312) 555-0100")
-        zones = QComboBox()
-        for zone in US_TIME_ZONES:
-            zones.addItem(zone.replace("_", " "), zone)
-        zones.setCurrentIndex(max(0, US_TIME_ZONES.index(DEFAULT_TIME_ZONE)))
-        add("practice.time_zone", "Time &zone:", zones)
+        zones = time_zone_combo()
+        zones.setCurrentIndex(zones.findData(DEFAULT_TIME_ZONE))
+        add("practice.time_zone", "Ti&me zone:", zones)
+        # A zone the user picked stays; until then the zone follows the chosen state.
+        self.time_zone_chosen = False
+        zones.activated.connect(self._time_zone_picked)
+        assert isinstance(state, QComboBox)
+        state.currentIndexChanged.connect(self._suggest_time_zone)
+
+    def _time_zone_picked(self) -> None:
+        self.time_zone_chosen = True
+
+    def _suggest_time_zone(self) -> None:
+        zone = suggested_time_zone(self.value("practice.state"))
+        if self.time_zone_chosen or zone is None:
+            return
+        zones = self.fields["practice.time_zone"]
+        assert isinstance(zones, QComboBox)
+        zones.setCurrentIndex(zones.findData(zone))
 
     def info(self) -> PracticeInfo:
         """Return what was typed."""
@@ -215,12 +234,12 @@ class LocationPage(FieldPage):
             parent,
         )
         self.practice = practice
-        copy = QPushButton("Copy the billing address")
+        copy = QPushButton("Cop&y the billing address")
         copy.setAccessibleName("Copy the billing address into this location")
         copy.clicked.connect(self.copy_billing_address)
         self.form.addRow("", copy)
         add = self.add_field
-        add("locations[0].name", "Location &name:", QLineEdit(), "Main office")
+        add("locations[0].name", "&Location name:", QLineEdit(), "Main office")
         add("locations[0].address_line1", "&Street address:", QLineEdit())
         add("locations[0].address_line2", "Address line &2:", QLineEdit(), "Suite (optional)")
         add("locations[0].city", "&City:", QLineEdit())
@@ -229,7 +248,7 @@ class LocationPage(FieldPage):
         add("locations[0].phone", "&Phone:", QLineEdit(), "optional")
         add("locations[0].rooms", "&Rooms:", QLineEdit(), "Exam 1, Exam 2, Procedure")
         computer = QLineEdit(socket.gethostname()[:60])
-        add("workstation_name", "This &computer's name:", computer, "Front desk 1")
+        add("workstation_name", "This c&omputer's name:", computer, "Front desk 1")
 
     def copy_billing_address(self) -> None:
         """Fill the address fields from the practice page."""
