@@ -1,13 +1,17 @@
 """The one place that shows errors to the user.
 
 A `UserError` is an expected condition whose message is written for the user, so it is
-shown as it is. A `ValidationError` lists every problem. Anything else is a bug: it is
-logged with its traceback and shown in a report dialog with the details and the log file.
+shown as it is. A `ValidationError` lists every problem. A permission error that emergency
+access can overcome also offers "Request emergency access…" once the main window has
+installed a requester. Anything else is a bug: it is logged with its traceback and shown
+in a report dialog with the details and the log file.
 """
 
 import logging
 import sys
 import traceback
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -23,13 +27,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import UserError, ValidationError
+from app.errors import PermissionDeniedError, UserError, ValidationError
+from app.security.emergency import EMERGENCY_PERMISSIONS
+from app.security.permissions import Denial, Permission
 
 log = logging.getLogger(__name__)
 
 REPORT_TITLE = "Something went wrong inside ClinicDesk"
 
+EMERGENCY_BUTTON_TEXT = "Request emergency access…"
+
+# Opens the request dialog: (parent, permission, patient id or None).
+EmergencyRequester = Callable[[QWidget | None, Permission, uuid.UUID | None], object]
+
 _log_file: Path | None = None
+_emergency_requester: EmergencyRequester | None = None
 
 
 def set_log_file(path: Path | None) -> None:
@@ -38,10 +50,19 @@ def set_log_file(path: Path | None) -> None:
     _log_file = path
 
 
+def set_emergency_requester(requester: EmergencyRequester | None) -> None:
+    """Set what "Request emergency access…" opens (None removes the button)."""
+    global _emergency_requester  # noqa: PLW0603 (one signed-in window per process installs it)
+    _emergency_requester = requester
+
+
 def build_error_dialog(parent: QWidget | None, error: BaseException) -> QDialog:
     """Return the dialog that presents `error`, not yet shown."""
     if isinstance(error, ValidationError):
         return _validation_box(parent, error)
+    denial = _emergency_denial(error)
+    if denial is not None:
+        return _permission_box(parent, str(error), denial)
     if isinstance(error, UserError):
         return _message_box(parent, "ClinicDesk", str(error))
     log.error(
@@ -64,6 +85,32 @@ def _message_box(parent: QWidget | None, title: str, text: str) -> QMessageBox:
     box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("userErrorBox")
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box
+
+
+def _emergency_denial(error: BaseException) -> Denial | None:
+    """Return the denial when emergency access could allow what `error` refused."""
+    if _emergency_requester is None or not isinstance(error, PermissionDeniedError):
+        return None
+    denial = error.denial
+    if not isinstance(denial, Denial) or denial.permission not in EMERGENCY_PERMISSIONS:
+        return None
+    return denial
+
+
+def _permission_box(parent: QWidget | None, text: str, denial: Denial) -> QMessageBox:
+    box = _message_box(parent, "ClinicDesk", text)
+    box.setObjectName("permissionErrorBox")
+    request = box.addButton(EMERGENCY_BUTTON_TEXT, QMessageBox.ButtonRole.ActionRole)
+    request.setObjectName("emergencyRequestButton")
+    box.setDefaultButton(QMessageBox.StandardButton.Ok)
+    requester = _emergency_requester
+
+    def clicked(button: object) -> None:
+        if button is request and requester is not None:
+            requester(parent, denial.permission, denial.patient_id)
+
+    box.buttonClicked.connect(clicked)
     return box
 
 
