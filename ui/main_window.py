@@ -1,6 +1,7 @@
 """The main window: navigation, global patient search, status bar, menus and the lock."""
 
 import logging
+import uuid
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
@@ -25,11 +26,12 @@ from app.progress import Progress
 from app.security import auth
 from app.security.auth import SignInResult
 from app.security.permissions import Actor, Permission
+from app.services.numbering import local_workstation
 from app.services.settings import security_settings
 from app.services.users import get_user_by_username
 from ui import help as shortcuts
 from ui.context import AppContext
-from ui.errors import show_error
+from ui.errors import set_emergency_requester, show_error
 from ui.help import HelpDialog
 from ui.icons import app_icon, icon
 from ui.lock import IdleWatcher, LockPanel
@@ -106,6 +108,7 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(self.lock)
         context.ops.changed.connect(self._on_changes)
         context.user.actor_changed.connect(self._on_actor_changed)
+        set_emergency_requester(self.request_emergency_access)
         self.resize(1280, 760)
         self._on_actor_changed(context.user.actor if context.user.signed_in else None)
 
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel()
         self.user_label.setObjectName("statusUser")
         self.workstation_label = QLabel(f"Workstation {self.context.workstation}")
+        self.workstation_label.setObjectName("statusWorkstation")
         self.database_label = QLabel(f"Encrypted database: {self.context.database.path.name}")
         self.database_label.setToolTip(str(self.context.database.path))
         self.sync_label = QLabel("Sync: not configured")
@@ -184,6 +188,16 @@ class MainWindow(QMainWindow):
             self.sync_label,
         ):
             bar.addPermanentWidget(label)
+        self.context.ops.run(
+            lambda session, _progress: local_workstation(session).name,
+            on_done=self._show_workstation_name,
+        )
+
+    def _show_workstation_name(self, name: str) -> None:
+        code = self.context.workstation
+        self.workstation_label.setText(
+            f"Workstation {code} · {name}" if name else f"Workstation {code}"
+        )
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -196,7 +210,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
-        go_menu = self.menuBar().addMenu("&Go")
+        self.go_menu = self.menuBar().addMenu("&Go")
+        go_menu = self.go_menu
         self.search_action = self._action("&Find patient", self.focus_search, shortcuts.SEARCH)
         go_menu.addAction(self.search_action)
         go_menu.addSeparator()
@@ -393,6 +408,7 @@ class MainWindow(QMainWindow):
 
     def _set_workspace_enabled(self, enabled: bool) -> None:
         self.search.setEnabled(enabled)
+        self.go_menu.setEnabled(enabled)
         for action in (
             self.switch_action,
             self.lock_action,
@@ -435,6 +451,14 @@ class MainWindow(QMainWindow):
     def _on_unlock_error(self, error: BaseException) -> None:
         self.lock_panel.busy(False)
         show_error(self, error)
+
+    def request_emergency_access(
+        self, parent: QWidget | None, permission: Permission, patient_id: uuid.UUID | None
+    ) -> QWidget:
+        """Open the emergency access request for the signed-in user (from an error message)."""
+        from ui.emergency_request import request_emergency_access
+
+        return request_emergency_access(self.context, permission, patient_id, parent or self)
 
     # Help and closing
 

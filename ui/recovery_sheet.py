@@ -1,5 +1,6 @@
 """The printed recovery sheet: what an administrator needs to reopen the database."""
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -87,8 +88,24 @@ def render_recovery_sheet(device: QPagedPaintDevice, sheet: RecoverySheet) -> No
         painter.end()
 
 
+# Owner read and write only, because the sheet contains the recovery passphrase.
+PRIVATE_FILE_MODE = 0o600
+
+
+def _create_private_file(path: Path) -> None:
+    """Create (or empty) `path` readable only by its owner, before anything is written."""
+    if os.name != "posix":
+        # NOTE: on Windows the file gets the folder's inherited access rights.
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    os.close(descriptor)
+    # os.open applies the mode only when it creates the file, so an existing one is changed too.
+    os.chmod(path, PRIVATE_FILE_MODE)
+
+
 def save_recovery_sheet_pdf(path: Path, sheet: RecoverySheet) -> None:
-    """Write the sheet as a one-page US Letter PDF at `path`."""
+    """Write the sheet as a one-page US Letter PDF at `path` (mode 0600 on POSIX systems)."""
+    _create_private_file(path)
     writer = QPdfWriter(str(path))
     writer.setTitle("ClinicDesk recovery sheet")
     writer.setPageLayout(

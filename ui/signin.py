@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 # Minimum field height in pixels, because layouts nested in the lock card size their
 # fields before the style sheet applies.
 FIELD_HEIGHT = 32
+# The sign-in form keeps this width, so a long message wraps instead of widening the dialog.
+SIGN_IN_FORM_WIDTH = 400
 
 
 class CredentialsForm(QWidget):
@@ -153,7 +155,7 @@ class SignInDialog(QDialog):
         layout.addWidget(database)
         layout.addWidget(self.form)
         layout.addWidget(self.buttons)
-        self.form.setMinimumWidth(400)
+        self.form.setFixedWidth(SIGN_IN_FORM_WIDTH)
         self.form.username.setFocus()
 
     def submit(self) -> None:

@@ -56,6 +56,15 @@ def _search_condition(text: str) -> ColumnElement[bool]:
     return or_(by_name, _prefix(Patient.chart_number, text))
 
 
+def _matching(text: str) -> list[ColumnElement[bool]]:
+    """Return the conditions for active patients matching `text` (every one when empty)."""
+    conditions: list[ColumnElement[bool]] = [Patient.archived.is_(False)]
+    cleaned = text.strip()
+    if cleaned:
+        conditions.append(_search_condition(cleaned))
+    return conditions
+
+
 def list_patients(
     session: Session, actor: Actor, text: str = "", limit: int = 200
 ) -> list[PatientRow]:
@@ -64,10 +73,7 @@ def list_patients(
     An empty `text` lists every patient up to `limit`. `limit` is capped at MAX_LIMIT.
     """
     require(actor, Permission.PATIENT_VIEW)
-    statement = select(Patient).where(Patient.archived.is_(False))
-    cleaned = text.strip()
-    if cleaned:
-        statement = statement.where(_search_condition(cleaned))
+    statement = select(Patient).where(*_matching(text))
     statement = statement.order_by(
         func.lower(Patient.last_name), func.lower(Patient.first_name), Patient.chart_number
     ).limit(max(0, min(limit, MAX_LIMIT)))
@@ -75,6 +81,13 @@ def list_patients(
     rows = [_to_row(patient) for patient in session.scalars(statement)]
     log.debug("patient list returned %d rows", len(rows))
     return rows
+
+
+def count_patients(session: Session, actor: Actor, text: str = "") -> int:
+    """Return how many active patients match `text`, as list_patients would find without a limit."""
+    require(actor, Permission.PATIENT_VIEW)
+    statement = select(func.count()).select_from(Patient).where(*_matching(text))
+    return session.scalar(statement) or 0
 
 
 def _to_row(patient: Patient) -> PatientRow:

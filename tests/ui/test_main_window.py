@@ -114,7 +114,9 @@ def test_status_bar_texts(make_window: WindowFactory, demo_database: Database) -
 
     assert "(Front desk)" in window.user_label.text()
     assert window.user_label.text() != "frontdesk (Front desk)"
-    assert window.workstation_label.text() == f"Workstation {window.context.workstation}"
+    assert (
+        window.workstation_label.text() == f"Workstation {window.context.workstation} · Front desk"
+    )
     assert window.database_label.text() == f"Encrypted database: {demo_database.path.name}"
     assert window.sync_label.text() == "Sync: not configured"
 

@@ -30,14 +30,15 @@ from app.security import audit
 from app.security.audit import AuditAction, ChainBreak
 from app.services import audit_log
 from app.services.audit_log import AuditFilter, AuditRow
-from ui.admin.common import RecordTable, format_instant, load_zone, run_for
+from ui.admin.common import Cell, RecordTable, format_instant, load_zone, run_for, short_id_cell
 from ui.admin.forms import ERROR_COLOR
 from ui.context import AppContext
 
 log = logging.getLogger(__name__)
 
+# Detail is last because the last column stretches to the table's right edge.
 HEADERS = (
-    "Time", "User", "Role", "Workstation", "Action", "Object", "Outcome", "Detail", "Patient id",
+    "Time", "User", "Role", "Workstation", "Action", "Object", "Outcome", "Patient id", "Detail",
 )  # fmt: skip
 PAGE_SIZE = 1000
 # QDateEdit cannot be empty, so its minimum date stands for "no limit".
@@ -142,7 +143,7 @@ class AuditTab(QWidget):
         fields: list[tuple[str, QWidget]] = [
             ("&User name", self.username),
             ("Ac&tion", self.action),
-            ("&Patient id", self.patient_id),
+            ("&Patient id (from the patient's record)", self.patient_id),
             ("&From", self.date_from),
             ("T&o", self.date_to),
         ]
@@ -249,19 +250,18 @@ class AuditTab(QWidget):
             self.count_label.setText(f"{count:,} matching events, newest first.")
 
     @staticmethod
-    def _cells(row: AuditRow, zone: ZoneInfo | None) -> list[str]:
+    def _cells(row: AuditRow, zone: ZoneInfo | None) -> list[str | Cell]:
         kind = row.object_type.replace("_", " ")
-        target = " ".join(part for part in (kind, row.object_id or "") if part)
         return [
             format_instant(row.occurred_at, zone),
             row.username,
             row.role.replace("_", " ").capitalize(),
             row.workstation,
             action_label(row.action),
-            target,
+            short_id_cell(row.object_id, kind),
             row.outcome.capitalize(),
+            short_id_cell(row.patient_id),
             row.detail,
-            str(row.patient_id) if row.patient_id else "",
         ]
 
     def choose_export_file(self) -> None:

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import shiboken6
@@ -33,6 +33,25 @@ SPIN_BOX_WIDTH = 220
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Work = Callable[[Session, Progress], Any]
+# Ids are shown by their first characters, which are enough to tell rows apart by eye.
+SHORT_ID_LENGTH = 8
+
+
+class Cell(NamedTuple):
+    """A table cell whose tooltip differs from its text, such as a shortened id."""
+
+    text: str
+    tooltip: str
+
+
+def short_id_cell(value: object | None, prefix: str = "") -> Cell:
+    """Return a cell showing `prefix` and the start of id `value`, with the full id as tooltip."""
+    if value is None or str(value) == "":
+        return Cell(prefix, prefix)
+    full = str(value)
+    short = full[:SHORT_ID_LENGTH] + ("…" if len(full) > SHORT_ID_LENGTH else "")
+    joined = " ".join(part for part in (prefix, short) if part)
+    return Cell(joined, " ".join(part for part in (prefix, full) if part))
 
 
 def run_for(
@@ -119,16 +138,20 @@ class RecordTable(QTableWidget):
         # (newest first for the audit log, by name elsewhere).
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
 
-    def set_rows(self, rows: Sequence[tuple[object, Sequence[str]]]) -> None:
-        """Replace the contents with (record id, cell texts) rows, keeping the selection."""
+    def set_rows(self, rows: Sequence[tuple[object, Sequence[str | Cell]]]) -> None:
+        """Replace the contents with (record id, cells) rows, keeping the selection.
+
+        A plain string cell is its own tooltip, so text cut off by the column shows in full.
+        """
         previous = self.selected_id()
         self.setSortingEnabled(False)
         self.setRowCount(len(rows))
         for row_index, (record_id, cells) in enumerate(rows):
-            for column, text in enumerate(cells):
+            for column, cell in enumerate(cells):
+                text, tooltip = (cell, cell) if isinstance(cell, str) else cell
                 item = QTableWidgetItem(text)
                 item.setData(ID_ROLE, record_id)
-                item.setToolTip(text)
+                item.setToolTip(tooltip)
                 self.setItem(row_index, column, item)
         self.setSortingEnabled(True)
         self.resizeColumnsToContents()

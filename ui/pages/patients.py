@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
-from app.services.patient_list import PatientRow, list_patients
+from app.progress import Progress
+from app.services.patient_list import PatientRow, count_patients, list_patients
 from ui.context import AppContext
 from ui.pages.base import Page, heading
 
@@ -29,6 +31,19 @@ COLUMNS = ("Chart number", "Name", "Date of birth", "Sex", "Phone", "Status")
 LIST_LIMIT = 200
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def summary_text(shown: int, total: int, searching: bool) -> str:
+    """Return the line above the table, such as "Showing the first 200 of 500 patients"."""
+    noun = "patient" if total == 1 else "patients"
+    if shown < total:
+        return (
+            f"Showing the first {shown:,} of {total:,} {noun} — type in the search box "
+            "(Ctrl+K) to narrow."
+        )
+    if searching:
+        return f"{total:,} {noun} match the search."
+    return f"{total:,} {noun}. Type in the search box (Ctrl+K) to find one."
 
 
 def _cell(row: PatientRow, column: int) -> str:
@@ -112,22 +127,18 @@ class PatientsPage(Page):
             return
         self._request += 1
         request, actor, text = self._request, self.context.actor, self.filter_text
-        self.context.ops.run(
-            lambda session, _progress: list_patients(session, actor, text, LIST_LIMIT),
-            on_done=lambda rows: self._show(request, rows),
-        )
 
-    def _show(self, request: int, rows: list[PatientRow]) -> None:
+        def work(session: Session, _progress: Progress) -> tuple[list[PatientRow], int]:
+            rows = list_patients(session, actor, text, LIST_LIMIT)
+            return rows, count_patients(session, actor, text)
+
+        self.context.ops.run(work, on_done=lambda result: self._show(request, *result))
+
+    def _show(self, request: int, rows: list[PatientRow], total: int) -> None:
         if request != self._request:
             return
         self.model.set_rows(rows)
-        self.summary.setText(self._summary_text(len(rows)))
-
-    def _summary_text(self, count: int) -> str:
-        more = " (the first 200; type more of the name to narrow)" if count >= LIST_LIMIT else ""
-        if not self.filter_text:
-            return f"{count} patients{more}. Type in the search box (Ctrl+K) to find one."
-        return f"{count} patients match the search{more}."
+        self.summary.setText(summary_text(len(rows), total, bool(self.filter_text)))
 
     def clear_data(self) -> None:
         """Empty the table so no patient stays on screen."""
