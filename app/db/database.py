@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from app.db.file_modes import make_private, private_umask
 from app.db.lock import DatabaseLock
 from app.db.migrate import ensure_current, upgrade
 from app.errors import (
@@ -350,11 +351,15 @@ class Database:
         database_id = uuid.uuid4()
         key = keys.generate_key()
         lock = DatabaseLock(lock_file_path(path), path)
-        lock.acquire()
+        # Owner-only from the first byte: the lock, key, database, -wal and -shm files.
+        with private_umask():
+            lock.acquire()
         try:
-            keys.write_key_file(key_path, keys.wrap_key(database_id, key, passphrase))
-            engine = _make_engine(path, key)
-            upgrade(engine)
+            with private_umask():
+                keys.write_key_file(key_path, keys.wrap_key(database_id, key, passphrase))
+                engine = _make_engine(path, key)
+                upgrade(engine)
+            make_private(path, key_path, lock_file_path(path))
             _remember_in_keyring(database_id, key)
         except BaseException:
             # Leave nothing half-made behind: a later create at the same path must work.

@@ -277,11 +277,11 @@ def _locked_message(session: Session, user: User, now: datetime) -> str:
     zone = _practice_zone(session)
     ends = user.locked_until.astimezone(zone)
     minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-    clock = f"{ends:%I:%M %p}".lstrip("0")
-    label = " UTC" if zone.key == "UTC" else ""
+    # The zone abbreviation (CST, CDT, UTC) makes the time unambiguous to a reader elsewhere.
+    clock = f"{ends:%I:%M %p %Z}".lstrip("0")
     return (
         f"The account {user.username} is locked after too many failed sign-ins. It unlocks "
-        f"at {clock}{label} (in about {minutes} minute{'s' if minutes != 1 else ''}). Try "
+        f"at {clock} (in about {minutes} minute{'s' if minutes != 1 else ''}). Try "
         "again then, or ask an administrator to unlock it now under Admin > Users."
     )
 

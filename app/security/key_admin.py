@@ -1,4 +1,4 @@
-"""Administrator key tasks: rotating the database key and restoring it to the keyring."""
+"""Administrator key tasks: rotating the key, changing its passphrase, refilling the keyring."""
 
 import logging
 import os
@@ -6,7 +6,13 @@ from pathlib import Path
 
 from app.changes import ChangeKind, Changes
 from app.db.database import Database
-from app.errors import DatabaseOpenError, KeyringUnavailableError, PermissionDeniedError
+from app.db.file_modes import make_private, private_umask
+from app.errors import (
+    DatabaseOpenError,
+    KeyringUnavailableError,
+    PermissionDeniedError,
+    UserError,
+)
 from app.paths import key_file_path, pending_key_file_path
 from app.security import keys
 from app.security.audit import AuditAction, record
@@ -33,24 +39,70 @@ def rotate_key(database: Database, actor: Actor, passphrase: str) -> Changes:
     `Database.open` finishes or discards a rotation that stopped in between.
     """
     _require_administrator(actor)
-    key_path = key_file_path(database.path)
-    current = keys.read_key_file(key_path)
-    if keys.unwrap_key(current, passphrase, key_path) != database.raw_key():
-        raise DatabaseOpenError(
-            f"The key file {key_path} does not match the open database, so the key was not "
-            "changed. Copy the right key file back from the newest backup and try again."
-        )
+    _check_key_file(database, passphrase)
 
     new_key = keys.generate_key()
     pending = pending_key_file_path(database.path)
-    keys.write_key_file(pending, keys.wrap_key(database.database_id, new_key, passphrase))
+    _write_private_key_file(pending, keys.wrap_key(database.database_id, new_key, passphrase))
     database.rekey(new_key)
-    os.replace(pending, key_path)
+    os.replace(pending, key_file_path(database.path))
     _store_if_possible(database, new_key)
 
     with database.transaction() as session:
         record(session, actor, AuditAction.KEY_ROTATE, "database", database.database_id)
     log.info("rotated the key of database %s", database.database_id)
+    return Changes.of(ChangeKind.AUDIT)
+
+
+def _check_key_file(database: Database, passphrase: str) -> None:
+    """Raise unless `passphrase` unwraps the key file into the open database's key."""
+    key_path = key_file_path(database.path)
+    current = keys.read_key_file(key_path)
+    if keys.unwrap_key(current, passphrase, key_path) != database.raw_key():
+        raise DatabaseOpenError(
+            f"The key file {key_path} does not match the open database, so nothing was "
+            "changed. Copy the right key file back from the newest backup and try again."
+        )
+
+
+def _write_private_key_file(path: Path, key_file: keys.KeyFile) -> None:
+    with private_umask():
+        keys.write_key_file(path, key_file)
+    make_private(path)
+
+
+def change_passphrase(database: Database, actor: Actor, old: str, new: str) -> Changes:
+    """Wrap the database's current key with the recovery passphrase `new`.
+
+    `old` must open the current key file. The key itself, and so the keyring entry,
+    stays the same. The key file is replaced atomically, so a crash leaves the old
+    passphrase or the new one working. Key files of earlier backups keep the old
+    passphrase. Raises PermissionDeniedError for a non-administrator,
+    WrongPassphraseError for a wrong `old` or a too short `new`, and UserError when
+    `new` equals `old`.
+    """
+    _require_administrator(actor)
+    _check_key_file(database, old)
+    keys.check_passphrase_strength(new)
+    if new == old:
+        raise UserError(
+            "The new recovery passphrase is the same as the current one, so nothing was "
+            "changed. Choose a different passphrase."
+        )
+
+    wrapped = keys.wrap_key(database.database_id, database.raw_key(), new)
+    _write_private_key_file(key_file_path(database.path), wrapped)
+
+    with database.transaction() as session:
+        record(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            "database",
+            database.database_id,
+            detail="recovery passphrase changed",
+        )
+    log.info("changed the recovery passphrase of database %s", database.database_id)
     return Changes.of(ChangeKind.AUDIT)
 
 

@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import uuid
 from collections.abc import Callable
 from contextlib import suppress
@@ -28,14 +27,21 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.db.database import Database
+from app.db.file_modes import copy_private, create_private_file, make_private, private_umask
 from app.db.lock import DatabaseLock
-from app.errors import BackupError, KeyFileError, KeyringUnavailableError, StorageError
-from app.models.system import BackupRecord
+from app.errors import (
+    BackupError,
+    KeyFileError,
+    KeyringUnavailableError,
+    StorageError,
+    UserError,
+)
+from app.models.system import BackupRecord, Workstation
 from app.paths import backup_dir, key_file_path, lock_file_path, pending_key_file_path
 from app.progress import Progress
 from app.security import keys
 from app.security.audit import AuditAction, Outcome, record
-from app.security.permissions import Actor, Permission, require
+from app.security.permissions import Actor, Permission, require, system_actor
 from app.services.settings import backup_settings
 
 log = logging.getLogger(__name__)
@@ -81,6 +87,7 @@ class RestoreResult:
     verified: bool
     table_counts: dict[str, int]
     replaced_path: Path | None
+    audit_recorded: bool = False  # True when the replacement was written to the audit log
 
 
 # SQLCipher helpers shared by backup and restore.
@@ -222,6 +229,7 @@ def _write_verified_copy(
     partial_key = final_key.with_name(final_key.name + PARTIAL_SUFFIX)
     try:
         _report(progress, 0, "Copying the database")
+        create_private_file(partial)
         raw = database.engine.raw_connection()
         try:
             counts = _export(raw.driver_connection, partial, database.raw_key())
@@ -230,7 +238,7 @@ def _write_verified_copy(
 
         _report(progress, 1, "Checking the copy")
         _verify(partial, database.raw_key(), counts)
-        shutil.copyfile(key_file_path(database.path), partial_key)
+        copy_private(key_file_path(database.path), partial_key)
 
         # The key file goes first: a copy with its final name must never lack its key.
         os.replace(partial_key, final_key)
@@ -537,6 +545,7 @@ def _copy_from_backup(backup_file: Path, target: Path, key: bytes) -> dict[str, 
     partial = target.with_name(target.name + PARTIAL_SUFFIX)
     _remove_quietly(partial)
     try:
+        create_private_file(partial)
         source = _connect(backup_file, key)
         try:
             counts = _export(source, partial, key)
@@ -549,6 +558,77 @@ def _copy_from_backup(backup_file: Path, target: Path, key: bytes) -> dict[str, 
     return counts
 
 
+def _put_in_place(
+    backup_file: Path, target: Path, key: bytes
+) -> tuple[dict[str, int], Path | None]:
+    """Copy and verify the backup, move an existing `target` aside, then rename the copy.
+
+    The caller holds `target`'s lock. Returns the verified row counts and the replaced
+    database's new path (None when `target` did not exist).
+    """
+    try:
+        counts = _copy_from_backup(backup_file, target, key)
+    except (OSError, sqlcipher3.Error) as exc:
+        if _is_damaged_error(exc):
+            raise _damaged_backup_error(backup_file, exc) from exc
+        raise _as_backup_error(target.parent, exc) from exc
+
+    replaced = _move_aside(target) if target.exists() else None
+    key_partial = target.with_name(key_file_path(target).name + PARTIAL_SUFFIX)
+    copy_private(key_file_path(backup_file), key_partial)
+    os.replace(key_partial, key_file_path(target))
+    os.replace(target.with_name(target.name + PARTIAL_SUFFIX), target)
+    make_private(target, key_file_path(target), lock_file_path(target))
+    return counts, replaced
+
+
+def _ask_once(ask_passphrase: PassphraseProvider | None) -> PassphraseProvider | None:
+    """Wrap `ask_passphrase` so one restore requests the passphrase at most once.
+
+    The backup and the restored copy share one key, so one passphrase opens both.
+    """
+    if ask_passphrase is None:
+        return None
+    answers: list[str | None] = []
+
+    def ask(path: Path) -> str | None:
+        if not answers:
+            answers.append(ask_passphrase(path))
+        return answers[0]
+
+    return ask
+
+
+def _record_replacement(
+    backup_file: Path, target: Path, replaced: Path, ask_passphrase: PassphraseProvider | None
+) -> bool:
+    """Append the RESTORE audit row to the restored database; return False when that failed.
+
+    The restore itself has succeeded by then, so a failure here is logged and reported
+    rather than raised.
+    """
+    detail = f"restored from backup {backup_file.name}; replaced file kept as {replaced.name}"
+    try:
+        restored = Database.open(target, ask_passphrase)
+    except UserError as exc:
+        log.warning("could not open the restored database to audit the restore: %s", exc)
+        return False
+    try:
+        with restored.transaction() as session:
+            workstation = session.scalar(
+                select(Workstation.code).where(Workstation.is_local.is_(True))
+            )
+            # Only a database that never finished practice set-up lacks a local workstation.
+            actor = system_actor(workstation or "system")
+            record(
+                session, actor, AuditAction.RESTORE, "database", restored.database_id, detail=detail
+            )
+    finally:
+        restored.close()
+    log.info("recorded the restore in the audit log of database %s", restored.database_id)
+    return True
+
+
 def restore_backup(
     backup_file: Path,
     target: Path,
@@ -559,7 +639,10 @@ def restore_backup(
 
     An existing `target` is replaced only with `replace=True`, and then it is renamed to
     `<name>.replaced-YYYYMMDD-HHMMSS` (with its journal, .key and .key.new files), never
-    deleted.
+    deleted. After replacing a database, a RESTORE row naming both files is appended to
+    the restored database's audit log, after the copy was verified row by row (so
+    `table_counts` excludes that row). The restored audit log ends at the backup's time:
+    the events recorded after it stay in the replaced file.
     Raises DatabaseLockedError when `target` is open in a ClinicDesk process.
     """
     backup_file = backup_file.expanduser().resolve()
@@ -570,27 +653,25 @@ def restore_backup(
             "clinicdesk-YYYYMMDD-HHMMSS.db and sit in the backups folder beside the database."
         )
     _check_target(backup_file, target, replace)
-    key = _backup_key(backup_file, ask_passphrase)
+    ask = _ask_once(ask_passphrase)
+    key = _backup_key(backup_file, ask)
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    with DatabaseLock(lock_file_path(target), target):
-        try:
-            counts = _copy_from_backup(backup_file, target, key)
-        except (OSError, sqlcipher3.Error) as exc:
-            if _is_damaged_error(exc):
-                raise _damaged_backup_error(backup_file, exc) from exc
-            raise _as_backup_error(target.parent, exc) from exc
-        replaced = _move_aside(target) if target.exists() else None
-        key_partial = target.with_name(key_file_path(target).name + PARTIAL_SUFFIX)
-        shutil.copyfile(key_file_path(backup_file), key_partial)
-        os.replace(key_partial, key_file_path(target))
-        os.replace(target.with_name(target.name + PARTIAL_SUFFIX), target)
-
+    lock = DatabaseLock(lock_file_path(target), target)
+    with private_umask():
+        lock.acquire()
+    try:
+        counts, replaced = _put_in_place(backup_file, target, key)
+    finally:
+        lock.release()
     log.info("restored backup %s: %d tables", backup_file.name, len(counts))
+
+    audited = replaced is not None and _record_replacement(backup_file, target, replaced, ask)
     return RestoreResult(
         path=target,
         key_path=key_file_path(target),
         verified=True,
         table_counts=counts,
         replaced_path=replaced,
+        audit_recorded=audited,
     )

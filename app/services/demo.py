@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.db.database import Database
-from app.errors import UserError
+from app.errors import UserError, ValidationError
 from app.ids import new_id
 from app.models.patients import Coverage, Patient
 from app.models.practice import Location, Payer, Provider, Room
 from app.models.scheduling import Appointment
+from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
@@ -138,6 +139,13 @@ NAME_POOL_SIZE = 2000
 DAY_START = time(8, 0)
 LUNCH = (time(12, 0), time(13, 0))
 DAY_END = time(17, 0)
+
+# The accounts the demo adds beside the administrator, all with the administrator's password.
+DEMO_USERS = (
+    ("frontdesk", Role.FRONT_DESK),
+    ("biller", Role.BILLER),
+    ("manager", Role.MANAGER),
+)
 
 # Real towns near the demo practice, with their five-digit ZIP codes; street addresses are made up.
 PATIENT_TOWNS = (
@@ -457,14 +465,37 @@ def _create_demo_users(session: Session, actor: Actor, password: str, seed: int)
     fake = Faker("en_US")
     fake.seed_instance(seed + 1)
     usernames = []
-    for username, role in (
-        ("frontdesk", Role.FRONT_DESK),
-        ("biller", Role.BILLER),
-        ("manager", Role.MANAGER),
-    ):
+    for username, role in DEMO_USERS:
         users.create_user(session, actor, username, fake.name(), role, password)
         usernames.append(username)
     return usernames
+
+
+def demo_account_problems(admin_username: str, password: str) -> list[Problem]:
+    """Return the problems of a demo administrator name and the password all demo users share.
+
+    The password policy rejects a password that contains the account's user name, and
+    every demo account gets this password, so no demo user name may appear in it.
+    """
+    problems = []
+    names = [username for username, _role in DEMO_USERS]
+    if any(name in password.casefold() for name in names):
+        problems.append(
+            Problem(
+                "password",
+                f"The demo creates the users {names[0]}, {names[1]} and {names[2]} with this "
+                "password, so it must not contain any of those names.",
+            )
+        )
+    if users.normalize_username(admin_username) in names:
+        problems.append(
+            Problem(
+                "admin.username",
+                f"The demo creates its own user named {users.normalize_username(admin_username)}. "
+                "Choose another administrator user name, such as admin.",
+            )
+        )
+    return problems
 
 
 def check_patient_count(patients: int) -> int:
@@ -529,10 +560,15 @@ def create_demo_database(  # noqa: PLR0917 (a public signature other modules cal
     """Create a new encrypted database holding the demo practice and its data.
 
     Every demo account uses `admin_password`. If building the data fails, the new
-    database is removed so nothing half-made is left. Raises ValueError, before creating
-    anything, for a `patients` count below 0 or above MAX_DEMO_PATIENTS.
+    database is removed so nothing half-made is left. Raises, before creating anything,
+    ValueError for a `patients` count below 0 or above MAX_DEMO_PATIENTS, and
+    ValidationError when the password contains a demo user name or the administrator
+    name is one of them.
     """
     check_patient_count(patients)
+    problems = demo_account_problems(admin_username, admin_password)
+    if problems:
+        raise ValidationError(problems)
     setup = demo_setup(seed, admin_username, admin_password)
     database, admin = create_practice_database(path, setup, passphrase)
     try:

@@ -321,9 +321,15 @@ def _clear_lockout(user: User) -> None:
 
 
 def unlock_user(session: Session, actor: Actor, user_id: UserId) -> UserWrite:
-    """End a lockout now and reset the failed sign-in count."""
+    """End a lockout now and reset the failed sign-in count.
+
+    An account that is not locked and has no failed sign-ins is left as it is: the
+    result then has no changes and nothing is audited.
+    """
     require(actor, Permission.USER_MANAGE)
     user = get_active_user(session, user_id)
+    if not is_locked(user) and user.failed_sign_ins == 0:
+        return UserWrite(summarize(user), Changes())
 
     _clear_lockout(user)
     user.updated_by = actor.user_id

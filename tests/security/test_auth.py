@@ -2,7 +2,8 @@
 
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -14,12 +15,15 @@ from app.clock import utc_now
 from app.db.database import Database
 from app.errors import AuthenticationError, ValidationError
 from app.ids import UserId
+from app.models.practice import Practice
 from app.models.security import AuditEvent, User
 from app.security import auth, totp
 from app.security.auth import SignInResult
 from app.security.permissions import Actor, Role
 from app.services import users
+from app.services.practice import apply_practice_info
 from app.services.settings import save_setting
+from tests.helpers.practice_data import PRACTICE
 from tests.security.conftest import ADMIN_PASSWORD, USER_PASSWORD, WORKSTATION, MakeUser
 
 SECRET = pyotp.random_base32()
@@ -362,3 +366,32 @@ def test_refresh_actor_unknown_user(database: Database, admin: Actor) -> None:
     with database.transaction() as session:
         refreshed = auth.refresh_actor(session, ghost)
     assert refreshed is None
+
+
+def _lock_out(database: Database, admin: Actor) -> tuple[str, datetime]:
+    _set_lockout_attempts(database, admin, 1)
+    result = _sign_in(database, "admin", "Not-The-Password-1")
+    with database.session() as session:
+        locked_until = _user(session, admin).locked_until
+    assert locked_until is not None
+    return result.message, locked_until
+
+
+def test_lockout_time_names_zone(database: Database, admin: Actor) -> None:
+    with database.transaction() as session:
+        practice = Practice()
+        apply_practice_info(practice, PRACTICE)
+        session.add(practice)
+
+    message, locked_until = _lock_out(database, admin)
+    ends = locked_until.astimezone(ZoneInfo("America/Chicago"))
+
+    clock = f"{ends:%I:%M %p %Z}".lstrip("0")
+    assert ends.strftime("%Z") in {"CST", "CDT"}
+    assert f"unlocks at {clock} (in about" in message
+
+
+def test_lockout_time_utc_label(database: Database, admin: Actor) -> None:
+    message, locked_until = _lock_out(database, admin)
+
+    assert f"{locked_until:%M %p} UTC (in about" in message

@@ -7,11 +7,16 @@ import pytest
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.errors import KeyringUnavailableError, PermissionDeniedError, WrongPassphraseError
+from app.errors import (
+    KeyringUnavailableError,
+    PermissionDeniedError,
+    UserError,
+    WrongPassphraseError,
+)
 from app.models import AuditEvent, Payer
 from app.paths import key_file_path, pending_key_file_path
 from app.security import keys
-from app.security.key_admin import recover_keyring, rotate_key
+from app.security.key_admin import change_passphrase, recover_keyring, rotate_key
 from app.security.permissions import Actor, Role, system_actor
 from tests.conftest import PASSPHRASE
 
@@ -135,3 +140,65 @@ def test_recover_without_keyring(db_path: Path, no_keyring: None) -> None:
         recover_keyring(db_path, PASSPHRASE)
 
     assert "at each start" in str(raised.value)
+
+
+NEW_PASSPHRASE = "lantern orchard pebble violin"
+
+
+def test_passphrase_change_rewraps_key(database: Database) -> None:
+    key_path = key_file_path(database.path)
+
+    change_passphrase(database, ADMIN, PASSPHRASE, NEW_PASSPHRASE)
+    stored = keys.read_key_file(key_path)
+
+    assert keys.unwrap_key(stored, NEW_PASSPHRASE, key_path) == database.raw_key()
+    with pytest.raises(WrongPassphraseError):
+        keys.unwrap_key(stored, PASSPHRASE, key_path)
+
+
+def test_passphrase_change_reopens(database: Database) -> None:
+    change_passphrase(database, ADMIN, PASSPHRASE, NEW_PASSPHRASE)
+    database.close()
+    _forget_keyring()
+
+    reopened = Database.open(database.path, lambda _path: NEW_PASSPHRASE)
+    reopened.close()
+
+    assert reopened.database_id == database.database_id
+
+
+def test_passphrase_change_audited(database: Database) -> None:
+    change_passphrase(database, ADMIN, PASSPHRASE, NEW_PASSPHRASE)
+
+    with database.transaction() as session:
+        event = session.scalars(select(AuditEvent).order_by(AuditEvent.sequence.desc())).first()
+    assert event is not None
+    assert event.action == "update"
+    assert event.object_type == "database"
+    assert event.detail == "recovery passphrase changed"
+
+
+def test_passphrase_change_wrong_old(database: Database) -> None:
+    before = key_file_path(database.path).read_text()
+
+    with pytest.raises(WrongPassphraseError):
+        change_passphrase(database, ADMIN, "not the passphrase at all", NEW_PASSPHRASE)
+
+    assert key_file_path(database.path).read_text() == before
+
+
+@pytest.mark.parametrize("new", ["short", PASSPHRASE])
+def test_passphrase_change_rejects_new(database: Database, new: str) -> None:
+    before = key_file_path(database.path).read_text()
+
+    with pytest.raises(UserError):
+        change_passphrase(database, ADMIN, PASSPHRASE, new)
+
+    assert key_file_path(database.path).read_text() == before
+
+
+def test_passphrase_change_needs_admin(database: Database) -> None:
+    manager = Actor(user_id=None, username="m", role=Role.MANAGER, workstation="T01")
+
+    with pytest.raises(PermissionDeniedError):
+        change_passphrase(database, manager, PASSPHRASE, NEW_PASSPHRASE)

@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.clock import utc_now
 from app.db.database import Database
@@ -270,3 +270,16 @@ def test_long_username_shortened_in_message(database: Database, admin: Actor) ->
     assert "x" * 60 not in message
     assert "!" not in message
     assert len(message) < 250
+
+
+def test_unlock_not_locked_no_change(database: Database, admin: Actor, make_user: MakeUser) -> None:
+    clerk = make_user("clerk")
+    assert clerk.user_id is not None
+
+    with database.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEvent))
+        written = users.unlock_user(session, admin, clerk.user_id)
+        after = session.scalar(select(func.count()).select_from(AuditEvent))
+
+    assert not written.changes.kinds
+    assert after == before

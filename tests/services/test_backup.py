@@ -26,7 +26,7 @@ from app.errors import (
 from app.models import AuditEvent, BackupRecord, Coverage, Patient, Payer
 from app.paths import key_file_path, pending_key_file_path
 from app.security import keys
-from app.security.audit import AuditAction, record
+from app.security.audit import AuditAction, record, verify_chain
 from app.security.permissions import Actor, Role, system_actor
 from app.services.backup import (
     BackupResult,
@@ -84,7 +84,9 @@ def _dump(path: Path, key: bytes) -> dict[str, list[tuple[Any, ...]]]:
         for (table,) in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         ).fetchall():
-            dump[table] = connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            rows = connection.execute(f'SELECT * FROM "{table}"').fetchall()
+            # Sorted here because a WITHOUT ROWID table has no rowid to order by.
+            dump[table] = sorted(rows, key=repr)
     finally:
         connection.close()
     return dump
@@ -520,3 +522,55 @@ def test_list_backups_newest_first(filled: Database, backups: Path) -> None:
 
     assert names == [second.path.name, first.path.name]
     assert count == 2
+
+
+def _audit_rows(path: Path) -> list[AuditEvent]:
+    database = Database.open(path)
+    try:
+        with database.transaction() as session:
+            rows = session.scalars(select(AuditEvent).order_by(AuditEvent.occurred_at)).all()
+            problems = verify_chain(session)
+    finally:
+        database.close()
+    assert problems == []
+    return list(rows)
+
+
+def test_restore_replace_audits(filled: Database, backups: Path, tmp_path: Path) -> None:
+    result, old = _backup_and_old_database(filled, backups, tmp_path)
+    backed_up = len(_dump(result.path, filled.raw_key())["audit_event"])
+
+    restored = restore_backup(result.path, old.path, _ask(None), replace=True)
+    rows = _audit_rows(old.path)
+
+    assert restored.replaced_path is not None
+    assert restored.audit_recorded
+    assert len(rows) == backed_up + 1
+    assert rows[-1].action == "restore"
+    assert rows[-1].username == "system"
+    assert result.path.name in rows[-1].detail
+    assert restored.replaced_path.name in rows[-1].detail
+
+
+def test_restore_replace_keeps_other_rows(filled: Database, backups: Path, tmp_path: Path) -> None:
+    result, old = _backup_and_old_database(filled, backups, tmp_path)
+    expected = _dump(result.path, filled.raw_key())
+
+    restore_backup(result.path, old.path, _ask(None), replace=True)
+    actual = _dump(old.path, filled.raw_key())
+
+    # The restore appends one audit row and advances the chain head; every other table
+    # must match the backup exactly.
+    for table in expected.keys() - {"audit_event", "audit_head"}:
+        assert actual[table] == expected[table], table
+    assert set(expected["audit_event"]) < set(actual["audit_event"])
+    assert len(actual["audit_event"]) == len(expected["audit_event"]) + 1
+
+
+def test_restore_new_path_not_audited(filled: Database, backups: Path, tmp_path: Path) -> None:
+    result = backup_database(filled, ACTOR, folder=backups)
+
+    restored = restore_backup(result.path, tmp_path / "new.db", _ask(None), replace=True)
+
+    assert restored.replaced_path is None
+    assert not restored.audit_recorded

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.database import Database
+from app.errors import ValidationError
 from app.models.patients import Coverage, Patient
 from app.models.practice import Payer, Provider
 from app.models.scheduling import Appointment
@@ -227,4 +228,25 @@ def test_demo_database_rejects_count_first(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         _create(path, patients=-1)
 
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("password", ["Frontdesk-pass-2024", "my-BILLER-pass-2024"])
+def test_demo_password_with_user_name(tmp_path: Path, password: str) -> None:
+    path = tmp_path / "demo.db"
+
+    with pytest.raises(ValidationError) as raised:
+        create_demo_database(path, PASSPHRASE, "admin", password, 0, 1, TODAY)
+
+    problem = raised.value.problems[0]
+    assert problem.field == "password"
+    assert "frontdesk, biller and manager" in problem.message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_admin_named_like_demo_user(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as raised:
+        create_demo_database(tmp_path / "demo.db", PASSPHRASE, "Manager", PASSWORD, 0, 1, TODAY)
+
+    assert [problem.field for problem in raised.value.problems] == ["admin.username"]
     assert list(tmp_path.iterdir()) == []
