@@ -9,8 +9,8 @@ against the candidates that the other words found instead.
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from app.search.index_keys import NAME
@@ -18,7 +18,7 @@ from app.search.query import Clause, MatchKind, QueryToken, typo_lookups, within
 
 log = logging.getLogger(__name__)
 
-CANDIDATE_CAP = 500
+CANDIDATE_CAP = 200
 
 PatientKey = bytes  # patient.id as stored: the UUID's 16 bytes
 
@@ -31,40 +31,54 @@ class TokenHits:
     complete: bool  # False when the lookup stopped at CANDIDATE_CAP rows
 
 
+def driver_connection(session: Session) -> Any:
+    """Return the DB-API connection under `session`, inside the session's transaction.
+
+    Search runs up to a dozen small statements per keystroke; SQLAlchemy's statement
+    handling would cost more than SQLite's work, so this module uses the driver.
+    """
+    connection = session.connection().connection.driver_connection
+    assert connection is not None
+    return connection
+
+
+def placeholders(count: int) -> str:
+    """Return "?, ?, ?" with `count` marks, for an IN list."""
+    return ", ".join("?" * count)
+
+
 def add_typo_clauses(session: Session, tokens: Sequence[QueryToken]) -> None:
     """Add a one-typo clause to each name word that has indexed names one edit away."""
+    connection = driver_connection(session)
     for token in tokens:
         lookups = typo_lookups(token)
         if not lookups:
             continue
-        statement = text(
-            "SELECT DISTINCT term FROM patient_search_variant WHERE variant IN :lookups"
-        ).bindparams(bindparam("lookups", expanding=True))
-        terms = session.scalars(statement, {"lookups": lookups}).all()
+        rows = connection.execute(
+            "SELECT DISTINCT term FROM patient_search_variant "
+            f"WHERE variant IN ({placeholders(len(lookups))})",
+            lookups,
+        ).fetchall()
         word = token.folded_name
-        typos = sorted(t for t in terms if t != word and within_one_edit(word, t))
+        typos = sorted(t for (t,) in rows if t != word and within_one_edit(word, t))
         if typos:
             token.clauses.append(Clause(MatchKind.TYPO, keys=tuple(NAME + t for t in typos)))
 
 
-def _condition(clause: Clause, index: int, alias: str) -> tuple[str, dict[str, object]]:
+def _condition(clause: Clause, alias: str) -> tuple[str, list[str]]:
     """Return SQL matching `clause` against `alias`.key, and its parameters."""
     if clause.low:
-        sql = f"({alias}.key >= :low{index} AND {alias}.key < :high{index})"
-        bounds: dict[str, object] = {f"low{index}": clause.low, f"high{index}": clause.high}
-        return sql, bounds
-    names = [f":key{index}_{n}" for n in range(len(clause.keys))]
-    params: dict[str, object] = {f"key{index}_{n}": key for n, key in enumerate(clause.keys)}
-    return f"{alias}.key IN ({', '.join(names)})", params
+        return f"({alias}.key >= ? AND {alias}.key < ?)", [clause.low, clause.high]
+    return f"{alias}.key IN ({placeholders(len(clause.keys))})", list(clause.keys)
 
 
-def _any_clause(clauses: Sequence[Clause], alias: str, start: int) -> tuple[str, dict[str, object]]:
+def _any_clause(clauses: Sequence[Clause], alias: str) -> tuple[str, list[str]]:
     parts: list[str] = []
-    params: dict[str, object] = {}
-    for offset, clause in enumerate(clauses):
-        sql, values = _condition(clause, start + offset, alias)
+    params: list[str] = []
+    for clause in clauses:
+        sql, values = _condition(clause, alias)
         parts.append(sql)
-        params.update(values)
+        params.extend(values)
     return "(" + " OR ".join(parts) + ")", params
 
 
@@ -86,16 +100,15 @@ def _record(
 
 def token_hits(session: Session, token: QueryToken) -> TokenHits:
     """Return the patients `token` matches, reading at most CANDIDATE_CAP rows per clause."""
+    connection = driver_connection(session)
     hits = TokenHits({}, complete=True)
     for clause in token.clauses:
-        condition, params = _condition(clause, 0, "k")
-        rows = session.execute(
-            text(
-                f"SELECT k.key, k.patient_id FROM patient_search_key AS k WHERE {condition} "
-                "ORDER BY k.key LIMIT :cap"
-            ),
-            {**params, "cap": CANDIDATE_CAP + 1},
-        ).all()
+        condition, params = _condition(clause, "k")
+        rows = connection.execute(
+            f"SELECT k.key, k.patient_id FROM patient_search_key AS k WHERE {condition} "
+            "ORDER BY k.key LIMIT ?",
+            [*params, CANDIDATE_CAP + 1],
+        ).fetchall()
         if len(rows) > CANDIDATE_CAP:
             hits.complete = False
             rows = rows[:CANDIDATE_CAP]
@@ -111,13 +124,14 @@ def check_candidates(
     ids = list(candidates)
     if not ids:
         return {}
-    condition, params = _any_clause(token.clauses, "k", 0)
-    statement = text(
+    condition, params = _any_clause(token.clauses, "k")
+    rows = driver_connection(session).execute(
         "SELECT k.key, k.patient_id FROM patient_search_key AS k "
-        f"WHERE k.patient_id IN :ids AND {condition}"
-    ).bindparams(bindparam("ids", expanding=True))
+        f"WHERE k.patient_id IN ({placeholders(len(ids))}) AND {condition}",
+        [*ids, *params],
+    )
     kinds: dict[PatientKey, MatchKind] = {}
-    for key, patient in session.execute(statement, {**params, "ids": ids}):
+    for key, patient in rows:
         _record(kinds, bytes(patient), _best_kind(token.clauses, key))
     return kinds
 
@@ -130,25 +144,25 @@ def joint_candidates(session: Session, tokens: Sequence[QueryToken]) -> list[Pat
     others, so the walk stops as soon as enough patients match all of them.
     """
     driver = max(tokens, key=lambda token: len(token.text))
-    others = [token for token in tokens if token is not driver]
     probes: list[str] = []
-    params: dict[str, object] = {"cap": CANDIDATE_CAP}
-    for number, token in enumerate(others):
-        condition, values = _any_clause(token.clauses, f"o{number}", 100 * (number + 1))
+    probe_params: list[str] = []
+    for number, token in enumerate(t for t in tokens if t is not driver):
+        condition, values = _any_clause(token.clauses, f"o{number}")
         probes.append(
             f"EXISTS (SELECT 1 FROM patient_search_key AS o{number} "
             f"WHERE o{number}.patient_id = k.patient_id AND {condition})"
         )
-        params.update(values)
+        probe_params.extend(values)
 
+    connection = driver_connection(session)
     found: dict[PatientKey, None] = {}
     for clause in driver.clauses:
-        condition, values = _condition(clause, 0, "k")
+        condition, values = _condition(clause, "k")
         sql = (
             f"SELECT k.patient_id FROM patient_search_key AS k WHERE {condition} AND "
             + " AND ".join(probes)
-            + " ORDER BY k.key LIMIT :cap"
+            + " ORDER BY k.key LIMIT ?"
         )
-        for (patient,) in session.execute(text(sql), {**params, **values}):
+        for (patient,) in connection.execute(sql, [*values, *probe_params, CANDIDATE_CAP]):
             found[bytes(patient)] = None
     return list(found)[:CANDIDATE_CAP]

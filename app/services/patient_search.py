@@ -13,20 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.ids import PatientId
-from app.models.ledger import LedgerEntry
-from app.models.patients import Patient
-from app.models.practice import Practice
-from app.models.scheduling import Appointment
-from app.money import ZERO
+from app.money import ZERO, from_cents
 from app.search import lookup
-from app.search.folding import fold
 from app.search.lookup import PatientKey
 from app.search.query import MatchKind, QueryToken, parse_query
 from app.security.permissions import Actor, Permission, require
@@ -88,8 +83,9 @@ def search_patients(
 
     lookup.add_typo_clauses(session, tokens)
     scores = _score(session, tokens)
-    patients = _top_patients(session, scores, limit)
-    matches = _page(session, patients, scores, local_now)
+    connection = lookup.driver_connection(session)
+    rows = _top_rows(connection, scores, limit)
+    matches = _page(connection, rows, scores, local_now)
     log.debug(
         "patient search: %d words, %d candidates, %d shown", len(tokens), len(scores), len(matches)
     )
@@ -98,7 +94,12 @@ def search_patients(
 
 def _practice_now(session: Session, instant: datetime) -> datetime:
     """Return `instant` as naive wall-clock time in the practice's zone (UTC before set-up)."""
-    zone_name = session.scalar(select(Practice.time_zone).where(Practice.archived.is_(False)))
+    zone_name = (
+        lookup.driver_connection(session)
+        .execute("SELECT time_zone FROM practice WHERE archived = 0 LIMIT 1")
+        .fetchone()
+    )
+    zone_name = zone_name[0] if zone_name else None
     try:
         zone = ZoneInfo(zone_name) if zone_name else ZoneInfo("UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -144,80 +145,80 @@ def _score(session: Session, tokens: Sequence[QueryToken]) -> dict[PatientKey, _
     return scores
 
 
-def _top_patients(session: Session, scores: dict[PatientKey, _Score], limit: int) -> list[Patient]:
-    """Return the best `limit` patients, loading only those whose score can make the page."""
+# Columns read for each result, in PatientMatch's terms.
+_ROW_COLUMNS = "id, last_name, first_name, middle_name, suffix, date_of_birth, phone, chart_number"
+
+
+def _top_rows(connection: Any, scores: dict[PatientKey, _Score], limit: int) -> list[Any]:
+    """Return the patient rows of the best `limit` patients, ties ordered by name."""
     ranked = sorted(scores, key=lambda patient: scores[patient].order)
     if len(ranked) > limit:
         # Patients tied with the last one on the page are ordered by name, so all load.
         boundary = scores[ranked[limit - 1]].order
         ranked = [patient for patient in ranked if scores[patient].order <= boundary]
 
-    ids = [uuid.UUID(bytes=patient) for patient in ranked]
-    patients = session.scalars(
-        select(Patient).where(Patient.id.in_(ids), Patient.archived.is_(False))
-    ).all()
-    patients = sorted(
-        patients,
-        key=lambda p: (scores[p.id.bytes].order, fold(p.last_name), fold(p.first_name), p.id),
-    )
-    return patients[:limit]
+    rows: list[Any] = connection.execute(
+        f"SELECT {_ROW_COLUMNS} FROM patient "
+        f"WHERE id IN ({lookup.placeholders(len(ranked))}) AND archived = 0",
+        ranked,
+    ).fetchall()
+    rows.sort(key=lambda row: (scores[row[0]].order, row[1].casefold(), row[2].casefold(), row[0]))
+    return rows[:limit]
 
 
-def _balances(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+def _balances(connection: Any, ids: list[PatientKey]) -> dict[PatientKey, Decimal]:
     # Reads only the ix_ledger_entry_patient_posted index, which carries the amount.
-    rows = session.execute(
-        select(LedgerEntry.patient_id, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.patient_id.in_(ids))
-        .group_by(LedgerEntry.patient_id)
+    rows = connection.execute(
+        "SELECT patient_id, sum(amount) FROM ledger_entry "
+        f"WHERE patient_id IN ({lookup.placeholders(len(ids))}) GROUP BY patient_id",
+        ids,
     )
-    return {row[0]: row[1] for row in rows}
+    return {bytes(patient): from_cents(int(cents)) for patient, cents in rows}
 
 
 def _next_appointments(
-    session: Session, ids: list[uuid.UUID], local_now: datetime
-) -> dict[uuid.UUID, datetime]:
-    rows = session.execute(
-        select(Appointment.patient_id, func.min(Appointment.starts_at))
-        .where(
-            Appointment.patient_id.in_(ids),
-            Appointment.starts_at >= local_now,
-            Appointment.archived.is_(False),
-            Appointment.status.not_in(NOT_UPCOMING),
-        )
-        .group_by(Appointment.patient_id)
+    connection: Any, ids: list[PatientKey], local_now: datetime
+) -> dict[PatientKey, datetime]:
+    # Wall-clock times are stored as ISO text, so the text comparison orders them.
+    rows = connection.execute(
+        "SELECT patient_id, min(starts_at) FROM appointment "
+        f"WHERE patient_id IN ({lookup.placeholders(len(ids))}) AND starts_at >= ? "
+        f"AND archived = 0 AND status NOT IN ({lookup.placeholders(len(NOT_UPCOMING))}) "
+        "GROUP BY patient_id",
+        [*ids, local_now.isoformat(" ", "microseconds"), *NOT_UPCOMING],
     )
-    return {row[0]: row[1] for row in rows}
+    return {bytes(patient): datetime.fromisoformat(starts) for patient, starts in rows}
 
 
-def display_name(patient: Patient) -> str:
+def display_name(last: str, first: str, middle: str | None, suffix: str | None) -> str:
     """Return the name as search results show it, such as "Núñez Jr, Ana María"."""
-    last = f"{patient.last_name} {patient.suffix}" if patient.suffix else patient.last_name
-    first = (
-        f"{patient.first_name} {patient.middle_name}" if patient.middle_name else patient.first_name
-    )
-    return f"{last}, {first}"
+    last_part = f"{last} {suffix}" if suffix else last
+    first_part = f"{first} {middle}" if middle else first
+    return f"{last_part}, {first_part}"
 
 
 def _page(
-    session: Session,
-    patients: list[Patient],
-    scores: dict[PatientKey, _Score],
-    local_now: datetime,
+    connection: Any, rows: list[Any], scores: dict[PatientKey, _Score], local_now: datetime
 ) -> list[PatientMatch]:
-    ids = [patient.id for patient in patients]
-    balances = _balances(session, ids) if ids else {}
-    appointments = _next_appointments(session, ids, local_now) if ids else {}
-    return [
-        PatientMatch(
-            patient_id=PatientId(patient.id),
-            display_name=display_name(patient),
-            date_of_birth=patient.date_of_birth,
-            phone=patient.phone,
-            chart_number=patient.chart_number,
-            balance=balances.get(patient.id, ZERO),
-            next_appointment=appointments.get(patient.id),
-            matched_words=scores[patient.id.bytes].matched,
-            best_match=scores[patient.id.bytes].best,
+    ids = [bytes(row[0]) for row in rows]
+    balances = _balances(connection, ids) if ids else {}
+    appointments = _next_appointments(connection, ids, local_now) if ids else {}
+    matches: list[PatientMatch] = []
+    for patient, (_, last, first, middle, suffix, born, phone, chart) in zip(
+        ids, rows, strict=True
+    ):
+        score = scores[patient]
+        matches.append(
+            PatientMatch(
+                patient_id=PatientId(uuid.UUID(bytes=patient)),
+                display_name=display_name(last, first, middle, suffix),
+                date_of_birth=date.fromisoformat(born),
+                phone=phone,
+                chart_number=chart,
+                balance=balances.get(patient, ZERO),
+                next_appointment=appointments.get(patient),
+                matched_words=score.matched,
+                best_match=score.best,
+            )
         )
-        for patient in patients
-    ]
+    return matches
