@@ -4,8 +4,8 @@ Run against a database made by bench/generate.py:
 
     CLINICDESK_PASSPHRASE='…' python bench/bench_search.py --db bench/out/large.db
 
-Queries are real patients' names, dates of birth, phones and chart numbers, typed one
-character at a time; every prefix is one search through
+Queries are real patients' names, dates of birth, phones, chart numbers and member
+ids, typed one character at a time. Every prefix is one search through
 app.services.patient_search.search_patients in its own transaction, as the GUI's
 operation runner calls it. The baseline is the same prefixes as an FTS5 prefix query
 (`MATCH '"word"* "word"*' LIMIT n`, no ranking, no row details) over a temporary FTS5
@@ -86,7 +86,7 @@ def sample_queries(database: Database, per_kind: int, seed: int) -> dict[str, li
 
 
 def keystrokes(text: str) -> list[str]:
-    """Return what the box holds after each key: "Ann" gives "A", "An", "Ann"."""
+    """Return the text in the box after each key: "Ann" gives "A", "An", "Ann"."""
     return [text[:end] for end in range(1, len(text) + 1) if text[:end].strip()]
 
 

@@ -1,6 +1,6 @@
 """Keys that the patient search index stores, and the SQL function that computes them.
 
-Every key starts with a field letter and a colon, so one sorted column can answer a
+Every key starts with a field letter and a colon, so one sorted column serves a
 prefix query per field: "n:" name parts, "d:" date of birth (MMDDYYYY), "p:" phone
 digits (with and without the area code), "c:" chart number, "m:" coverage member id.
 Triggers on the patient and coverage tables call SEARCH_KEYS_FUNCTION, so every
@@ -98,8 +98,8 @@ def search_keys_sql(kind: str, *values: object) -> str:
 
     Kinds: "patient" (first, middle, last, date of birth, phone, chart number),
     "member" (member id) and "variants" (first, middle, last; returns [variant, term]
-    pairs). SQLite calls this inside INSERT and UPDATE statements, so it never raises:
-    an unknown kind returns an empty array and is logged.
+    pairs). SQLite calls this inside INSERT and UPDATE statements, so it does not raise for
+    any column value. An unknown kind returns an empty array and is logged.
     """
     texts = [value if isinstance(value, str) else None for value in values]
     if kind == "patient" and len(texts) == 6:

@@ -1,7 +1,7 @@
 """Read the patient search index: which patients each query word matches, and how well.
 
 Every lookup reads the patient_search_key b-tree in key order and stops after
-CANDIDATE_CAP rows, so a one-letter word costs the same as a long one. A word that
+CANDIDATE_CAP rows, so a one-letter word costs no more than a CANDIDATE_CAP-row read. A word that
 hits the cap is "open": its full set of patients is unknown, and it is checked
 against the candidates that the other words found instead.
 """
@@ -139,9 +139,9 @@ def check_candidates(
 def joint_candidates(session: Session, tokens: Sequence[QueryToken]) -> list[PatientKey]:
     """Return up to CANDIDATE_CAP patients that match every one of `tokens`.
 
-    For words that each match too many patients to list ("j s"): the longest word
-    drives a walk of the index in key order, and an EXISTS probe per row checks the
-    others, so the walk stops as soon as enough patients match all of them.
+    This serves words that each match too many patients to list, such as "j s". The
+    longest word drives a walk of the index in key order, and an EXISTS probe per row
+    checks the others. The walk stops as soon as enough patients match all of them.
     """
     driver = max(tokens, key=lambda token: len(token.text))
     probes: list[str] = []

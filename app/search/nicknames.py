@@ -1,8 +1,8 @@
 """Common English given-name nicknames, so "bill" finds William and "william" finds Bill.
 
 Each group is a formal name and its usual short forms, all folded (see folding.fold).
-A name may sit in more than one group ("ted" is short for Edward and for Theodore);
-two names are equivalent when some group holds both.
+A name may be in more than one group ("ted" is short for Edward and for Theodore).
+Two names are equivalent when some group contains both.
 """
 
 from functools import cache

@@ -24,7 +24,7 @@ MAX_TOKENS = 8  # words after the eighth are ignored; no real name needs more
 
 
 class MatchKind(IntEnum):
-    """How well a word matched a patient; a larger value ranks higher."""
+    """Quality of a word's match with a patient. A larger value ranks higher."""
 
     TYPO = 1
     NICKNAME = 2

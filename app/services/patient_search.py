@@ -1,10 +1,10 @@
 """The patients' one-box search: names, dates of birth, phones, chart numbers, member ids.
 
 Words may come in any order and each may match a different field. Patients who match
-more words come first; among them, better matches come first (exact, then prefix, then
-nickname, then one typo), then by name. The balance and the next appointment are read
-only for the page returned. Searching is not audited because the results show no
-clinical detail; opening a patient's record is a separate, audited view.
+more words come first. Among those, better matches come first (exact, then prefix,
+then nickname, then one typo), then the order is by name. The balance and the next
+appointment are read only for the page returned. Searching is not audited because the
+results show no clinical detail. Opening a patient's record is a separate, audited view.
 """
 
 import logging
@@ -112,7 +112,11 @@ def _candidates(
     session: Session, tokens: Sequence[QueryToken], hits: Sequence[lookup.TokenHits]
 ) -> list[PatientKey]:
     """Return the patients to rank: everyone a fully listed word matched, or, when no
-    fully listed word matched anyone, the patients who match all the open words."""
+    fully listed word matched anyone, the patients who match all the open words.
+
+    NOTE: a patient who matches only open words (those past CANDIDATE_CAP) is left
+    out when another word was listed in full, even if the page has room.
+    """
     found: dict[PatientKey, None] = {}
     for token_hits in hits:
         if token_hits.complete:

@@ -332,3 +332,23 @@ def test_index_keys_stored(database: Database, people: dict[str, uuid.UUID]) -> 
         )
     assert {"n:smithjones", "n:smith", "n:jones", "n:mary", "n:ann"} <= keys
     assert {"d:01021990", "p:6305550103", "p:5550103", "c:tst000003", "c:3"} <= keys
+
+
+def test_upgrade_indexes_existing(database: Database, people: dict[str, uuid.UUID]) -> None:
+    from alembic import command
+
+    from app.db.migrate import _config
+
+    config = _config()
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    with database.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE patient SET last_name = 'Quintana' WHERE last_name = 'Turner'"
+        )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    assert _names(database, "quintana bill") == ["Quintana, William"]
+    assert _names(database, "nunez 3/4/81") == ["Núñez, José"]
