@@ -1,12 +1,14 @@
-"""The `clinicdesk-cli` command: set-up, backups, keys, audit checks and user accounts.
+"""The `clinicdesk` command line: set-up, backups, keys, audit checks and user accounts.
 
 Secrets never go on the command line, where other users could read them in the process
 list. They come from environment variables (CLINICDESK_PASSWORD, CLINICDESK_PASSPHRASE,
-CLINICDESK_NEW_PASSWORD, CLINICDESK_TOTP) or from a prompt when a terminal is attached.
+CLINICDESK_NEW_PASSWORD, CLINICDESK_NEW_PASSPHRASE, CLINICDESK_TOTP) or from a prompt
+when a terminal is attached.
 
 Exit codes: 0 success, 1 an error the user can fix (one line on stderr), 2 a usage
-error, 3 an unexpected error (the traceback goes to the log file). With --json, a failed
-command also prints {"ok": false, "error": MESSAGE} on stdout.
+error, 3 an unexpected error (the traceback goes to the log file). With --json, every
+command prints one JSON object whose "ok" is true exactly when the exit code is 0; a
+failed command prints {"ok": false, "error": MESSAGE}.
 When the reader of stdout closes the pipe early (`clinicdesk-cli info | head -2`), the
 command stops quietly with exit code 1.
 """
@@ -16,6 +18,7 @@ import getpass
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,9 +30,10 @@ from typing import Any, NoReturn
 from sqlalchemy import func, select
 
 from app.db.database import Database
-from app.errors import AuthenticationError, NotFoundError, UserError
+from app.errors import AuthenticationError, NotFoundError, UserError, ValidationError
 from app.logging_setup import configure_logging
 from app.paths import default_database_path, key_file_path
+from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role
 from app.services.demo import MAX_DEMO_PATIENTS
 from app.validators import shorten_for_message
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 PASSWORD_VAR = "CLINICDESK_PASSWORD"  # noqa: S105
 PASSPHRASE_VAR = "CLINICDESK_PASSPHRASE"  # noqa: S105
 NEW_PASSWORD_VAR = "CLINICDESK_NEW_PASSWORD"  # noqa: S105
+NEW_PASSPHRASE_VAR = "CLINICDESK_NEW_PASSPHRASE"  # noqa: S105
 TOTP_VAR = "CLINICDESK_TOTP"
 
 EXIT_OK = 0
@@ -91,6 +96,28 @@ def _count_type(minimum: int, maximum: int | None = None) -> Callable[[str], int
         return value
 
     return parse
+
+
+def _choice_type(values: list[str], what: str) -> Callable[[str], str]:
+    """Return an argparse type that accepts one of `values` and lists them all otherwise."""
+
+    def parse(text: str) -> str:
+        if text in values:
+            return text
+        listed = ", ".join(values[:-1]) + " or " + values[-1]
+        raise argparse.ArgumentTypeError(
+            f"{shorten_for_message(text)!r} is not {what}: use {listed}"
+        )
+
+    return parse
+
+
+def _role(text: str) -> Role:
+    return Role(_choice_type([role.value for role in Role], "a role")(text))
+
+
+def _audit_action(text: str) -> str:
+    return _choice_type([action.value for action in AuditAction], "an audit action")(text)
 
 
 # Input: secrets and prompts.
@@ -328,7 +355,7 @@ def cmd_demo(args: argparse.Namespace) -> Outcome:
     )
     database.close()
     data = {"database": str(path), "key_file": str(key_file_path(path)), "patients": args.patients}
-    data["summary"] = _plain(summary)
+    data["summary"] = {name: value for name, value in _plain(summary).items() if name != "changes"}
     text = [f"Created a demo practice with {args.patients} made-up patients in {path}."]
     return Outcome(data, text + _recovery_reminder(path))
 
@@ -356,8 +383,27 @@ def cmd_key_rotate(args: argparse.Namespace) -> Outcome:
         path = database.path
     data = {"database": str(path), "key_file": str(key_file_path(path)), "rotated": True}
     text = [
-        f"The database key of {path} was replaced.",
+        f"The database key of {path} was replaced. The recovery passphrase is unchanged.",
         "Backups made before now still open with their own .key files and the passphrase.",
+    ]
+    return Outcome(data, text)
+
+
+def cmd_key_passphrase(args: argparse.Namespace) -> Outcome:
+    """Change the recovery passphrase that wraps the database key."""
+    from app.security.key_admin import change_passphrase
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        old = _secret(PASSPHRASE_VAR, "Current recovery passphrase: ")
+        new = _secret(NEW_PASSPHRASE_VAR, "New recovery passphrase: ", confirm=True)
+        change_passphrase(database, actor, old, new)
+        path = database.path
+    data = {"database": str(path), "key_file": str(key_file_path(path)), "changed": True}
+    text = [
+        f"The recovery passphrase of {path} was changed.",
+        "Write the new passphrase on the recovery sheet. Backups made before now still "
+        "open only with the old passphrase, so keep it until those backups are gone.",
     ]
     return Outcome(data, text)
 
@@ -369,7 +415,8 @@ def cmd_key_recover(args: argparse.Namespace) -> Outcome:
     path = _database_path(args)
     recover_keyring(path, _secret(PASSPHRASE_VAR, "Recovery passphrase: "))
     text = [f"The key of {path} is in this computer's keyring again."]
-    return Outcome({"database": str(path), "recovered": True}, text)
+    data = {"database": str(path), "key_file": str(key_file_path(path)), "recovered": True}
+    return Outcome(data, text)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> Outcome:
@@ -475,21 +522,31 @@ def cmd_restore(args: argparse.Namespace) -> Outcome:
     }
     text = [f"Restored {args.file} into {result.path} and verified it."]
     if result.replaced_path:
+        data["audit_recorded"] = result.audit_recorded
         text.append(f"The replaced database is kept as {result.replaced_path}.")
+        text.append("Audit events recorded after the backup was made are in that file.")
+    if result.replaced_path and not result.audit_recorded:
+        text.append(
+            "The restore could not be written to the audit log; the log file has the reason."
+        )
     return Outcome(data, text)
 
 
 # Commands: users and information.
 
 
-def _user_id(session: Any, username: str) -> Any:
+def _user(session: Any, username: str) -> Any:
     from app.services.users import get_user_by_username
 
     user = get_user_by_username(session, username)
     if user is None:
         shown = shorten_for_message(username)
         raise NotFoundError(f"There is no user named {shown!r}. Run 'user list' to see them.")
-    return user.id
+    return user
+
+
+def _user_id(session: Any, username: str) -> Any:
+    return _user(session, username).id
 
 
 def cmd_user_list(args: argparse.Namespace) -> Outcome:
@@ -548,13 +605,19 @@ def cmd_user_reset_password(args: argparse.Namespace) -> Outcome:
 
 def cmd_user_unlock(args: argparse.Namespace) -> Outcome:
     """End a user's sign-in lockout."""
-    from app.services.users import unlock_user
+    from app.services.users import is_locked, unlock_user
 
     with _opened(args) as database:
         actor = _sign_in(database, args)
         with database.transaction() as session:
-            unlock_user(session, actor, _user_id(session, args.username))
-    return Outcome({"username": args.username, "unlocked": True}, [f"Unlocked {args.username}."])
+            user = _user(session, args.username)
+            was_locked = is_locked(user)
+            unlock_user(session, actor, user.id)
+    data = {"username": args.username, "unlocked": was_locked, "was_locked": was_locked}
+    if not was_locked:
+        text = f"{args.username} was not locked, so there was nothing to unlock."
+        return Outcome(data, [text])
+    return Outcome(data, [f"Unlocked {args.username}."])
 
 
 def _count(session: Any, model: Any) -> int:
@@ -653,10 +716,26 @@ def _add_command(
     return parser
 
 
+def _add_group(
+    group: Any, common: argparse.ArgumentParser, name: str, help_text: str
+) -> argparse.ArgumentParser:
+    # The common options here too, so "key --json recover" works like "key recover --json".
+    parser: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text)
+    return parser
+
+
 def _add_setup_commands(group: Any, common: argparse.ArgumentParser) -> None:
     init = _add_command(group, common, "init", cmd_init, "set up a new practice database")
+    init.epilog = (
+        f"The administrator's password comes from {PASSWORD_VAR} and the recovery "
+        f"passphrase from {PASSPHRASE_VAR}, or from prompts on a terminal."
+    )
+    required = init.add_argument_group(
+        "required practice details",
+        "Each of these is required. On a terminal, init asks for any that are left out.",
+    )
     for name, prompt in INIT_FIELDS.items():
-        init.add_argument("--" + name.replace("_", "-"), help=prompt)
+        required.add_argument("--" + name.replace("_", "-"), help=f"required: {prompt}")
     init.add_argument("--address2", help="second address line (suite, floor)")
     init.add_argument("--admin-user", default="admin", help="administrator user name")
     init.add_argument(
@@ -678,20 +757,40 @@ def _add_setup_commands(group: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_admin_commands(group: Any, common: argparse.ArgumentParser) -> None:
-    key = group.add_parser("key", help="rotate or recover the database key").add_subparsers(
-        dest="key_command", required=True, metavar="{rotate,recover}"
+    key = _add_group(
+        group, common, "key", "rotate or recover the database key, or change its passphrase"
+    ).add_subparsers(dest="key_command", required=True, metavar="{rotate,passphrase,recover}")
+    rotate = _add_command(
+        key, common, "rotate", cmd_key_rotate, "re-encrypt with a new key (same passphrase)"
     )
-    _add_command(key, common, "rotate", cmd_key_rotate, "re-encrypt with a new key")
+    rotate.description = (
+        "Re-encrypt the database with a new random key. The recovery passphrase stays the "
+        "same; 'clinicdesk key passphrase' changes it."
+    )
+    passphrase = _add_command(
+        key, common, "passphrase", cmd_key_passphrase, "change the recovery passphrase"
+    )
+    passphrase.description = (
+        "Change the recovery passphrase that unlocks the key file. The database key stays "
+        f"the same. The current passphrase comes from {PASSPHRASE_VAR} and the new one from "
+        f"{NEW_PASSPHRASE_VAR}, or from prompts on a terminal. Needs --user with an "
+        "administrator account. Backups made before the change keep the old passphrase."
+    )
     _add_command(key, common, "recover", cmd_key_recover, "put the key back into the keyring")
 
-    audit = group.add_parser("audit", help="check or export the audit log").add_subparsers(
+    audit = _add_group(group, common, "audit", "check or export the audit log").add_subparsers(
         dest="audit_command", required=True, metavar="{verify,export}"
     )
     _add_command(audit, common, "verify", cmd_audit_verify, "check the audit hash chain")
     export = _add_command(audit, common, "export", cmd_audit_export, "write audit rows to CSV")
     export.add_argument("--to", required=True, metavar="FILE.csv", help="CSV file to write")
     export.add_argument("--by-user", help="only rows of this user name")
-    export.add_argument("--action", help="only rows of this action, such as sign_in")
+    export.add_argument(
+        "--action",
+        type=_audit_action,
+        metavar="ACTION",
+        help="only rows of this action: " + ", ".join(action.value for action in AuditAction),
+    )
     export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first UTC day")
     export.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
     export.add_argument(
@@ -713,18 +812,29 @@ def _add_admin_commands(group: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _add_user_commands(group: Any, common: argparse.ArgumentParser) -> None:
-    user = group.add_parser("user", help="manage user accounts").add_subparsers(
+    user = _add_group(group, common, "user", "manage user accounts").add_subparsers(
         dest="user_command", required=True, metavar="{list,add,reset-password,unlock}"
     )
     listing = _add_command(user, common, "list", cmd_user_list, "list user accounts")
     listing.add_argument("--all", action="store_true", help="include archived accounts")
     add = _add_command(user, common, "add", cmd_user_add, "create a user account")
+    add.epilog = (
+        f"The new user's password comes from {NEW_PASSWORD_VAR}, or from a prompt on a "
+        f"terminal. --user and {PASSWORD_VAR} sign in the administrator who adds the account."
+    )
     add.add_argument("username")
-    add.add_argument("--role", required=True, type=Role, choices=list(Role), help="user's role")
+    add.add_argument(
+        "--role",
+        required=True,
+        type=_role,
+        metavar="ROLE",
+        help="user's role: " + ", ".join(role.value for role in Role),
+    )
     add.add_argument("--name", required=True, help="the person's full name")
     reset = _add_command(
         user, common, "reset-password", cmd_user_reset_password, "set a temporary password"
     )
+    reset.epilog = f"The temporary password comes from {NEW_PASSWORD_VAR} or a prompt."
     reset.add_argument("username")
     unlock = _add_command(user, common, "unlock", cmd_user_unlock, "end a sign-in lockout")
     unlock.add_argument("username")
@@ -732,7 +842,8 @@ def _add_user_commands(group: Any, common: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
-    parser = _Parser(prog="clinicdesk-cli", description="ClinicDesk administration commands.")
+    # A fixed name, so usage lines read the same under clinicdesk-cli or python -m app.cli.
+    parser = _Parser(prog="clinicdesk", description="ClinicDesk administration commands.")
     _common_options(parser, defaults=True)
     common = _Parser(add_help=False)
     _common_options(common, defaults=False)
@@ -745,15 +856,80 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Readable names for the field paths of validation problems, which stay machine-readable
+# in the services. An option in parentheses is the one that sets the value.
+FIELD_LABELS = {
+    "practice.legal_name": "Practice legal name (--practice-name)",
+    "practice.billing_npi": "Practice billing NPI (--npi)",
+    "practice.ein": "Employer identification number (--ein)",
+    "practice.taxonomy_code": "Practice taxonomy code (--taxonomy)",
+    "practice.address_line1": "Street address (--address)",
+    "practice.address_line2": "Second address line (--address2)",
+    "practice.city": "City (--city)",
+    "practice.state": "State (--state)",
+    "practice.zip_code": "ZIP code (--zip)",
+    "practice.phone": "Phone number (--phone)",
+    "practice.time_zone": "Time zone (--time-zone)",
+    "locations": "Locations",
+    "providers": "Providers (--provider)",
+    "admin.username": "Administrator user name (--admin-user)",
+    "admin.display_name": "Administrator's full name (--admin-name)",
+    "admin.password": "Administrator password",
+    "workstation_name": "Name of this computer (--workstation-name)",
+    "password": "Password",
+    "new_password": "New password",
+    "username": "User name",
+    "display_name": "Full name (--name)",
+    "role": "Role (--role)",
+}
+ITEM_LABELS = {"locations": "Location", "providers": "Provider"}
+ITEM_FIELD_LABELS = {
+    "name": "name",
+    "address_line1": "street address",
+    "address_line2": "second address line",
+    "city": "city",
+    "state": "state",
+    "zip_code": "ZIP code",
+    "phone": "phone number",
+    "place_of_service": "place of service",
+    "rooms": "room",
+    "first_name": "first name",
+    "last_name": "last name",
+    "credentials": "credentials",
+    "npi": "NPI",
+    "taxonomy_code": "taxonomy code",
+}
+# Such as "providers[0].npi" or "locations[1].rooms[2]".
+ITEM_FIELD = re.compile(r"(?P<list>\w+)\[(?P<index>\d+)\]\.(?P<field>\w+)(?:\[(?P<sub>\d+)\])?")
+
+
+def field_label(field: str) -> str:
+    """Return the name a person reads for the problem field path `field`."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    match = ITEM_FIELD.fullmatch(field)
+    if match and match["list"] in ITEM_LABELS:
+        label = f"{ITEM_LABELS[match['list']]} {int(match['index']) + 1} "
+        label += ITEM_FIELD_LABELS.get(match["field"], match["field"].replace("_", " "))
+        return label + (f" {int(match['sub']) + 1}" if match["sub"] else "")
+    return field.replace(".", " ").replace("_", " ").capitalize()
+
+
+def _validation_message(error: ValidationError) -> str:
+    lines = [f"{field_label(problem.field)}: {problem.message}" for problem in error.problems]
+    return "Please correct the following: " + " ".join(lines)
+
+
 def _print(outcome: Outcome, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(outcome.data, default=str))  # noqa: T201 (command output)
+        document = {"ok": outcome.code == EXIT_OK, **outcome.data}
+        print(json.dumps(document, default=str))  # noqa: T201 (command output)
         return
     for line in outcome.text:
         print(line)  # noqa: T201 (command output)
 
 
-def _one_line(error: BaseException) -> str:
+def _one_line(error: object) -> str:
     return " ".join(str(error).split())
 
 
@@ -782,6 +958,10 @@ def _run(args: argparse.Namespace) -> int:
     log_file = configure_logging(verbose=args.verbose, console=args.verbose)
     try:
         outcome = args.handler(args)
+    except ValidationError as exc:
+        fields = ", ".join(problem.field for problem in exc.problems)
+        log.info("command %s failed: invalid %s", args.command, fields)
+        return _fail(_one_line(_validation_message(exc)), EXIT_USER_ERROR, args.json)
     except UserError as exc:
         log.info("command %s failed: %s", args.command, type(exc).__name__)
         return _fail(_one_line(exc), EXIT_USER_ERROR, args.json)

@@ -108,7 +108,7 @@ def test_init_invalid_npi(db_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
     assert code == 1
     assert err.count("\n") == 1
-    assert "billing_npi" in err
+    assert "Practice billing NPI (--npi): " in err
     assert not db_path.exists()
 
 
