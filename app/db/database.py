@@ -319,6 +319,8 @@ class Database:
 
         lock = DatabaseLock(lock_file_path(path), path)
         lock.acquire()
+        # Files made by versions before owner-only modes are tightened here.
+        make_private(path, key_file_path(path))
         ask = _ask_once(ask_passphrase)
         try:
             _finish_key_rotation(path, ask)
@@ -432,8 +434,10 @@ class Database:
         # On the driver connection, outside any transaction: SQLAlchemy would wrap the
         # statement in BEGIN IMMEDIATE, and SQLite cannot checkpoint inside a write.
         raw = self.engine.raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None  # a pooled connection always has its driver connection
         try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlcipher3.Error:
             log.warning("WAL checkpoint failed while closing the database", exc_info=True)
         finally:

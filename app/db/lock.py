@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import IO
 
 from app.clock import utc_now
+from app.db.file_modes import make_private
 from app.errors import DatabaseLockedError, DatabaseOpenError
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class DatabaseLock:
         try:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(self.lock_path, "a+", encoding="utf-8")  # noqa: SIM115 (held until release)
+            make_private(self.lock_path)
         except OSError as exc:
             raise DatabaseOpenError(
                 f"Could not create the lock file {self.lock_path} ({exc.strerror}). ClinicDesk "

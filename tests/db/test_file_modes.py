@@ -88,3 +88,15 @@ def test_passphrase_key_file_owner_only(database: Database) -> None:
     change_passphrase(database, ACTOR, PASSPHRASE, "a different recovery passphrase")
 
     assert _mode(key_file_path(database.path)) == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_open_tightens_old_modes(db_path: Path) -> None:
+    Database.create(db_path, PASSPHRASE).close()
+    for path in (db_path, key_file_path(db_path), lock_file_path(db_path)):
+        path.chmod(0o644)
+
+    Database.open(db_path, lambda _path: PASSPHRASE).close()
+
+    for path in (db_path, key_file_path(db_path), lock_file_path(db_path)):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
