@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QSizePolicy,
+    QSpacerItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 # fields before the style sheet applies.
 FIELD_HEIGHT = 32
 # The sign-in form keeps this width, so a long message wraps instead of widening the dialog.
-SIGN_IN_FORM_WIDTH = 400
+SIGN_IN_WIDTH = 400
 
 
 class CredentialsForm(QWidget):
@@ -71,6 +73,14 @@ class CredentialsForm(QWidget):
         for field in (self.username, self.password, self.totp):
             field.returnPressed.connect(self.submitted)
             field.setMinimumHeight(FIELD_HEIGHT)
+
+    def keep_width(self, width: int) -> None:
+        """Keep the form `width` pixels wide with or without a message, which wraps to fit."""
+        self.message.setFixedWidth(width)
+        # The hidden message takes no room, so this zero-height spacer holds the width then.
+        layout = self.layout()
+        assert layout is not None
+        layout.addItem(QSpacerItem(width, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed))
 
     def values(self) -> tuple[str, str, str | None]:
         """Return (user name, password, code or None when the code field is hidden)."""
@@ -155,7 +165,7 @@ class SignInDialog(QDialog):
         layout.addWidget(database)
         layout.addWidget(self.form)
         layout.addWidget(self.buttons)
-        self.form.setFixedWidth(SIGN_IN_FORM_WIDTH)
+        self.form.keep_width(SIGN_IN_WIDTH)
         self.form.username.setFocus()
 
     def submit(self) -> None:

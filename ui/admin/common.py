@@ -33,7 +33,8 @@ SPIN_BOX_WIDTH = 220
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 Work = Callable[[Session, Progress], Any]
-# Ids are shown by their first characters, which are enough to tell rows apart by eye.
+# Ids are shown by their last characters: UUIDv7 ids begin with their creation time, so
+# rows written together share their first characters and differ only at the end.
 SHORT_ID_LENGTH = 8
 
 
@@ -45,11 +46,11 @@ class Cell(NamedTuple):
 
 
 def short_id_cell(value: object | None, prefix: str = "") -> Cell:
-    """Return a cell showing `prefix` and the start of id `value`, with the full id as tooltip."""
+    """Return a cell showing `prefix` and the end of id `value`, with the full id as tooltip."""
     if value is None or str(value) == "":
         return Cell(prefix, prefix)
     full = str(value)
-    short = full[:SHORT_ID_LENGTH] + ("…" if len(full) > SHORT_ID_LENGTH else "")
+    short = ("…" if len(full) > SHORT_ID_LENGTH else "") + full[-SHORT_ID_LENGTH:]
     joined = " ".join(part for part in (prefix, short) if part)
     return Cell(joined, " ".join(part for part in (prefix, full) if part))
 

@@ -41,5 +41,7 @@ def test_object_id_shortened(qtbot: QtBot, admin_context: AppContext, settle: Se
     assert texts != []
     item = tab.table.item(tab.table.column_texts(OBJECT_COLUMN).index(texts[0]), OBJECT_COLUMN)
     assert item is not None
+    kind, short = item.text().split(" ")
     assert len(item.text()) < len(item.toolTip())
-    assert item.toolTip().startswith(item.text().rstrip("…"))
+    assert item.toolTip().startswith(f"{kind} ")
+    assert item.toolTip().endswith(short.lstrip("…"))
