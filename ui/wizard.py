@@ -37,7 +37,7 @@ from app.errors import UserError, ValidationError
 from app.paths import key_file_path
 from app.problems import Problem, has_errors
 from app.security.keys import MIN_PASSPHRASE_LENGTH
-from app.security.permissions import Actor, Role
+from app.services.demo import DEMO_USERS, demo_account_problems
 from app.services.practice import PracticeSetup, validate_setup
 from ui.errors import show_error
 from ui.icons import app_icon
@@ -52,38 +52,11 @@ DEMO_PATIENTS = 500
 DEMO_SEED = 1
 DEMO_PRACTICE_NAME = "Lakeside Family Medicine (demo data)"
 # The accounts that app.services.demo creates with the administrator's password.
-DEMO_USERNAMES = ("frontdesk", "biller", "manager")
+DEMO_USERNAMES = tuple(username for username, _role in DEMO_USERS)
 
 
 def _local_today() -> date:
     return datetime.now().astimezone().date()
-
-
-def demo_account_problems(username: str, password: str) -> list[Problem]:
-    """Return the problems that would make creating the demo accounts fail.
-
-    The demo accounts get the administrator's password, and the password policy rejects a
-    password that contains the account's user name. The administrator also cannot take
-    a demo account's user name.
-    """
-    problems = [
-        Problem(
-            "admin.password",
-            f"The demo also creates the user {name} with this password, so the password "
-            f'must not contain "{name}". Choose another password.',
-        )
-        for name in DEMO_USERNAMES
-        if name in password.casefold()
-    ]
-    if username.strip().casefold() in DEMO_USERNAMES:
-        problems.append(
-            Problem(
-                "admin.username",
-                f"The demo creates its own user named {username.strip().casefold()}. Choose "
-                "another user name, such as admin.",
-            )
-        )
-    return problems
 
 
 class WelcomePage(QWizardPage):
@@ -192,21 +165,6 @@ class PassphrasePage(QWizardPage):
         if self.own.text() != self.own_repeat.text():
             return "The two passphrases are different. Type the same passphrase twice."
         return ""
-
-
-def _rename_demo_admin(database: Database, admin: Actor, display_name: str) -> None:
-    """Give the demo administrator the full name typed in the wizard."""
-    from app.services.users import update_user
-
-    # NOTE: create_demo_database takes no display name, so the name is set afterwards.
-    if not display_name.strip() or admin.user_id is None:
-        return
-    # The database is already usable, so a rejected name must not fail the whole creation.
-    try:
-        with database.transaction() as session:
-            update_user(session, admin, admin.user_id, display_name, Role.ADMINISTRATOR)
-    except UserError as error:
-        log.warning("demo administrator name not set: %s", type(error).__name__)
 
 
 class _CreateThread(QThread):
@@ -491,11 +449,10 @@ class SetupWizard(QWizard):
             def create_demo() -> Database:
                 from app.services.demo import create_demo_database
 
-                database, admin, _summary = create_demo_database(
+                database, _admin, _summary = create_demo_database(
                     path, passphrase, account.username, account.password, patients, DEMO_SEED,
-                    today,
+                    today, admin_display_name=account.display_name,
                 )  # fmt: skip
-                _rename_demo_admin(database, admin, account.display_name)
                 return database
 
             return create_demo

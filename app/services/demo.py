@@ -191,7 +191,15 @@ class ProviderSlot:
     room_id: uuid.UUID | None
 
 
-def demo_setup(seed: int, admin_username: str, admin_password: str) -> PracticeSetup:
+DEFAULT_ADMIN_NAME = "Practice Administrator"
+
+
+def demo_setup(
+    seed: int,
+    admin_username: str,
+    admin_password: str,
+    admin_display_name: str = DEFAULT_ADMIN_NAME,
+) -> PracticeSetup:
     """Return the set-up of "Lakeside Family Medicine" with 3 to 6 providers from `seed`."""
     from faker import Faker  # heavy import, needed only for demo data
 
@@ -207,7 +215,7 @@ def demo_setup(seed: int, admin_username: str, admin_password: str) -> PracticeS
             ProviderInput(fake.first_name(), fake.last_name(), credentials, npi, taxonomy)
         )
 
-    admin = AdminAccount(admin_username, "Practice Administrator", admin_password)
+    admin = AdminAccount(admin_username, admin_display_name or DEFAULT_ADMIN_NAME, admin_password)
     return PracticeSetup(DEMO_PRACTICE, DEMO_LOCATIONS, tuple(providers), admin, "Front desk")
 
 
@@ -482,7 +490,7 @@ def demo_account_problems(admin_username: str, password: str) -> list[Problem]:
     if any(name in password.casefold() for name in names):
         problems.append(
             Problem(
-                "password",
+                "admin.password",
                 f"The demo creates the users {names[0]}, {names[1]} and {names[2]} with this "
                 "password, so it must not contain any of those names.",
             )
@@ -556,6 +564,7 @@ def create_demo_database(  # noqa: PLR0917 (a public signature other modules cal
     patients: int,
     seed: int,
     today: date,
+    admin_display_name: str = DEFAULT_ADMIN_NAME,
 ) -> tuple[Database, Actor, DemoSummary]:
     """Create a new encrypted database holding the demo practice and its data.
 
@@ -569,7 +578,7 @@ def create_demo_database(  # noqa: PLR0917 (a public signature other modules cal
     problems = demo_account_problems(admin_username, admin_password)
     if problems:
         raise ValidationError(problems)
-    setup = demo_setup(seed, admin_username, admin_password)
+    setup = demo_setup(seed, admin_username, admin_password, admin_display_name)
     database, admin = create_practice_database(path, setup, passphrase)
     try:
         with database.transaction() as session:

@@ -239,7 +239,7 @@ def test_demo_password_with_user_name(tmp_path: Path, password: str) -> None:
         create_demo_database(path, PASSPHRASE, "admin", password, 0, 1, TODAY)
 
     problem = raised.value.problems[0]
-    assert problem.field == "password"
+    assert problem.field == "admin.password"
     assert "frontdesk, biller and manager" in problem.message
     assert list(tmp_path.iterdir()) == []
 
