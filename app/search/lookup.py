@@ -18,7 +18,7 @@ from app.search.query import Clause, MatchKind, QueryToken, typo_lookups, within
 
 log = logging.getLogger(__name__)
 
-CANDIDATE_CAP = 200
+CANDIDATE_CAP = 100
 
 PatientKey = bytes  # patient.id as stored: the UUID's 16 bytes
 

@@ -82,6 +82,7 @@ def _number_clauses(word: str, today: date) -> list[Clause]:
             phone = phone[1:]
         clauses.append(Clause(MatchKind.PREFIX, low=PHONE + phone))
 
+    # The last four digits of the SSN, once stored, become one more clause here.
     folded = fold(word)
     if folded:
         clauses.append(Clause(MatchKind.PREFIX, low=CHART + folded))
