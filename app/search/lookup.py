@@ -1,9 +1,9 @@
 """Read the patient search index: which patients each query word matches, and how well.
 
 Every lookup reads the patient_search_key b-tree in key order and stops after
-CANDIDATE_CAP rows, so a one-letter word costs no more than a CANDIDATE_CAP-row read. A word that
-hits the cap is "open": its full set of patients is unknown, and it is checked
-against the candidates that the other words found instead.
+CANDIDATE_CAP rows, so a one-letter word costs no more than a CANDIDATE_CAP-row read.
+A word that hits the cap is "open": its full set of patients is unknown, so it is
+checked against the candidates that the other words found instead.
 """
 
 import logging
