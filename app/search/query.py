@@ -21,6 +21,9 @@ _PHONE_LIKE = re.compile(r"^[\d()\-.+]+$")
 # does not start a new word.
 _AREA_CODE_SPACE = re.compile(r"(\(\d{3}\))\s+(?=\d)")
 MAX_TOKENS = 8  # words after the eighth are ignored; no real name needs more
+# The longest indexed value is a member id of 80 characters, so longer words are cut
+# there rather than turned into thousands of typo lookups.
+MAX_WORD_LENGTH = 80
 
 
 class MatchKind(IntEnum):
@@ -63,9 +66,10 @@ class QueryToken:
 
 
 def split_words(text: str) -> list[str]:
-    """Return the words of `text`, at most MAX_TOKENS of them."""
+    """Return the words of `text`: at most MAX_TOKENS, each cut to MAX_WORD_LENGTH."""
     joined = _AREA_CODE_SPACE.sub(r"\1", text.strip())
-    return [word for word in _WORD_SEPARATORS.split(joined) if word][:MAX_TOKENS]
+    words = [word for word in _WORD_SEPARATORS.split(joined) if word][:MAX_TOKENS]
+    return [word[:MAX_WORD_LENGTH] for word in words]
 
 
 def _number_clauses(word: str, today: date) -> list[Clause]:

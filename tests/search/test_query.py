@@ -92,3 +92,9 @@ def test_sql_function_unknown_kind() -> None:
 def test_sql_function_patient_keys() -> None:
     result = search_keys_sql("patient", "Zoë", None, "Ødegård", "1970-04-05", None, "RAW-1")
     assert result == '["n:zoe", "n:odegard", "d:04051970", "c:raw1", "c:1"]'
+
+
+def test_split_words_limits() -> None:
+    words = split_words(" ".join(["a" * 500] * 20))
+    assert len(words) == 8
+    assert {len(word) for word in words} == {80}
