@@ -23,8 +23,17 @@ PATIENT_KEYS = (
     "json_each(clinicdesk_search_keys('patient', {p}.first_name, {p}.middle_name, "
     "{p}.last_name, {p}.date_of_birth, {p}.phone, {p}.chart_number))"
 )
-NAME_VARIANTS = (
-    "json_each(clinicdesk_search_keys('variants', {p}.first_name, {p}.middle_name, {p}.last_name))"
+# Variants of the name parts of patient {id} that have none yet, read back from the
+# patient's keys. Checking for the part's own row first skips the function call and
+# the inserts for the common case of a name the practice already has.
+NEW_NAME_VARIANTS = (
+    "INSERT OR IGNORE INTO patient_search_variant (variant, term) "
+    "SELECT json_extract(variants.value, '$[0]'), json_extract(variants.value, '$[1]') "
+    "FROM patient_search_key AS part, "
+    "json_each(clinicdesk_search_keys('variants', substr(part.key, 3))) AS variants "
+    "WHERE part.patient_id = {id} AND part.key >= 'n:' AND part.key < 'n;' "
+    "AND NOT EXISTS (SELECT 1 FROM patient_search_variant AS known "
+    "WHERE known.variant = substr(part.key, 3) AND known.term = substr(part.key, 3));"
 )
 
 
@@ -33,9 +42,7 @@ def _index_patient(row: str) -> str:
     return (
         "INSERT OR IGNORE INTO patient_search_key (key, patient_id) "
         f"SELECT value, {row}.id FROM {PATIENT_KEYS.format(p=row)} WHERE {row}.archived = 0; "
-        "INSERT OR IGNORE INTO patient_search_variant (variant, term) "
-        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
-        f"FROM {NAME_VARIANTS.format(p=row)} WHERE {row}.archived = 0;"
+        f"{NEW_NAME_VARIANTS.format(id=row + '.id')}"
     )
 
 
@@ -110,8 +117,10 @@ def _rebuild() -> None:
     )
     op.execute(
         "INSERT OR IGNORE INTO patient_search_variant (variant, term) "
-        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') "
-        f"FROM patient, {NAME_VARIANTS.format(p='patient')} WHERE patient.archived = 0"
+        "SELECT json_extract(variants.value, '$[0]'), json_extract(variants.value, '$[1]') "
+        "FROM (SELECT DISTINCT substr(key, 3) AS term FROM patient_search_key "
+        "WHERE key >= 'n:' AND key < 'n;') AS part, "
+        "json_each(clinicdesk_search_keys('variants', part.term)) AS variants"
     )
     op.execute(
         "INSERT OR IGNORE INTO patient_search_key (key, patient_id) "
