@@ -16,7 +16,7 @@ def test_bench_prints_table(
     assert generate.main(["--db", str(path), "--small", "--today", "2026-03-11"]) == 0
     capsys.readouterr()
 
-    # The exit code says whether this machine met the time budget, so it is not checked.
+    # The exit code reports whether this machine met the time budget, so it is not checked.
     bench_search.main(["--db", str(path), "--patients", "3"])
     lines = capsys.readouterr().out.splitlines()
 
