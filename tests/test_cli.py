@@ -385,7 +385,8 @@ def test_unexpected_error_names_log(
     def broken(_args: object) -> cli.Outcome:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(cli, "cmd_info", broken)
+    # build_parser reads the handler from app.cli.parser's namespace, so patch it there.
+    monkeypatch.setattr("app.cli.parser.cmd_info", broken)
 
     code, _out, err = _run(capsys, "--db", str(practice), "info")
     log_file = Path(err.split(" in ", 1)[1].split(";")[0])

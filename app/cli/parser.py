@@ -1,0 +1,263 @@
+"""The argument parser of every `clinicdesk` command."""
+
+import argparse
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from app.cli.audit_commands import cmd_audit_export, cmd_audit_verify
+from app.cli.backup_commands import cmd_backup, cmd_restore
+from app.cli.common import (
+    NEW_PASSPHRASE_VAR,
+    NEW_PASSWORD_VAR,
+    PASSPHRASE_VAR,
+    PASSWORD_VAR,
+    Handler,
+)
+from app.cli.info import cmd_info
+from app.cli.key_commands import cmd_key_passphrase, cmd_key_recover, cmd_key_rotate
+from app.cli.setup_commands import INIT_FIELDS, cmd_demo, cmd_init
+from app.cli.user_commands import (
+    cmd_user_add,
+    cmd_user_list,
+    cmd_user_reset_password,
+    cmd_user_unlock,
+)
+from app.security.audit import AuditAction
+from app.security.permissions import Role
+from app.services.demo import MAX_DEMO_PATIENTS
+from app.validators import shorten_for_message
+
+
+class UsageError(Exception):
+    """A command line that argparse rejected, carrying argparse's message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see --help)")
+
+
+def _count_type(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """Return an argparse type for a whole number from `minimum` to `maximum`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{shorten_for_message(text)!r} is not a whole number"
+            ) from None
+        if value < minimum or (maximum is not None and value > maximum):
+            limit = (
+                f"from {minimum:,} to {maximum:,}"
+                if maximum is not None
+                else f"{minimum:,} or more"
+            )
+            raise argparse.ArgumentTypeError(f"{value:,} is out of range: use {limit}")
+        return value
+
+    return parse
+
+
+def _choice_type(values: list[str], what: str) -> Callable[[str], str]:
+    """Return an argparse type that accepts one of `values` and lists them all otherwise."""
+
+    def parse(text: str) -> str:
+        if text in values:
+            return text
+        listed = ", ".join(values[:-1]) + " or " + values[-1]
+        raise argparse.ArgumentTypeError(
+            f"{shorten_for_message(text)!r} is not {what}: use {listed}"
+        )
+
+    return parse
+
+
+def _role(text: str) -> Role:
+    return Role(_choice_type([role.value for role in Role], "a role")(text))
+
+
+def _audit_action(text: str) -> str:
+    return _choice_type([action.value for action in AuditAction], "an audit action")(text)
+
+
+def _common_options(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    """Add the options every command accepts, before or after the command name."""
+
+    def default(value: Any) -> Any:
+        # Subcommands must not overwrite a value given before the command name.
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument(
+        "--db",
+        default=default(None),
+        help="database file (default: $CLINICDESK_DB, else the ClinicDesk data folder)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print one JSON object instead of text",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=default(False),
+        help="log details to the console and the log file",
+    )
+    parser.add_argument(
+        "--user",
+        default=default(None),
+        help="ClinicDesk user to sign in as (password from $CLINICDESK_PASSWORD)",
+    )
+
+
+def _add_command(
+    group: Any, common: argparse.ArgumentParser, name: str, handler: Handler, help_text: str
+) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _add_group(
+    group: Any, common: argparse.ArgumentParser, name: str, help_text: str
+) -> argparse.ArgumentParser:
+    # The common options here too, so "key --json recover" works like "key recover --json".
+    parser: argparse.ArgumentParser = group.add_parser(name, parents=[common], help=help_text)
+    return parser
+
+
+def _add_setup_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    init = _add_command(group, common, "init", cmd_init, "set up a new practice database")
+    init.epilog = (
+        f"The administrator's password comes from {PASSWORD_VAR} and the recovery "
+        f"passphrase from {PASSPHRASE_VAR}, or from prompts on a terminal."
+    )
+    required = init.add_argument_group(
+        "required practice details",
+        "Each of these is required. On a terminal, init asks for any that are left out.",
+    )
+    for name, prompt in INIT_FIELDS.items():
+        required.add_argument("--" + name.replace("_", "-"), help=f"required: {prompt}")
+    init.add_argument("--address2", help="second address line (suite, floor)")
+    init.add_argument("--admin-user", default="admin", help="administrator user name")
+    init.add_argument(
+        "--provider",
+        action="append",
+        metavar='"FIRST LAST, CRED, NPI, TAXONOMY"',
+        help="a rendering provider; repeat for each",
+    )
+
+    demo = _add_command(group, common, "demo", cmd_demo, "create a demo database")
+    demo.add_argument(
+        "--patients",
+        type=_count_type(0, MAX_DEMO_PATIENTS),
+        default=200,
+        help=f"number of made-up patients (0 to {MAX_DEMO_PATIENTS:,})",
+    )
+    demo.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+    demo.add_argument("--admin-user", default="admin", help="administrator user name")
+
+
+def _add_admin_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    key = _add_group(
+        group, common, "key", "rotate or recover the database key, or change its passphrase"
+    ).add_subparsers(dest="key_command", required=True, metavar="{rotate,passphrase,recover}")
+    rotate = _add_command(
+        key, common, "rotate", cmd_key_rotate, "re-encrypt with a new key (same passphrase)"
+    )
+    rotate.description = (
+        "Re-encrypt the database with a new random key. The recovery passphrase stays the "
+        "same; 'clinicdesk key passphrase' changes it."
+    )
+    passphrase = _add_command(
+        key, common, "passphrase", cmd_key_passphrase, "change the recovery passphrase"
+    )
+    passphrase.description = (
+        "Change the recovery passphrase that unlocks the key file. The database key stays "
+        f"the same. The current passphrase comes from {PASSPHRASE_VAR} and the new one from "
+        f"{NEW_PASSPHRASE_VAR}, or from prompts on a terminal. Needs --user with an "
+        "administrator account. Backups made before the change keep the old passphrase."
+    )
+    _add_command(key, common, "recover", cmd_key_recover, "put the key back into the keyring")
+
+    audit = _add_group(group, common, "audit", "check or export the audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="{verify,export}"
+    )
+    _add_command(audit, common, "verify", cmd_audit_verify, "check the audit hash chain")
+    export = _add_command(audit, common, "export", cmd_audit_export, "write audit rows to CSV")
+    export.add_argument("--to", required=True, metavar="FILE.csv", help="CSV file to write")
+    export.add_argument("--by-user", help="only rows of this user name")
+    export.add_argument(
+        "--action",
+        type=_audit_action,
+        metavar="ACTION",
+        help="only rows of this action: " + ", ".join(action.value for action in AuditAction),
+    )
+    export.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first UTC day")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="last UTC day (inclusive)")
+    export.add_argument(
+        "--overwrite", action="store_true", help="replace FILE.csv if it exists already"
+    )
+
+    backup = _add_command(group, common, "backup", cmd_backup, "write a verified backup")
+    backup.add_argument("--to", metavar="DIR", help="backup folder (default: from Settings)")
+    backup.add_argument(
+        "--keep",
+        type=_count_type(1),
+        help="number of backups of this database to keep in the folder (at least 1)",
+    )
+
+    restore = _add_command(group, common, "restore", cmd_restore, "restore a backup into --db")
+    restore.add_argument("file", help="backup file (clinicdesk-YYYYMMDD-HHMMSS.db)")
+    restore.add_argument("--replace", action="store_true", help="replace an existing --db file")
+    restore.add_argument("--yes", action="store_true", help="confirm --replace without a prompt")
+
+
+def _add_user_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    user = _add_group(group, common, "user", "manage user accounts").add_subparsers(
+        dest="user_command", required=True, metavar="{list,add,reset-password,unlock}"
+    )
+    listing = _add_command(user, common, "list", cmd_user_list, "list user accounts")
+    listing.add_argument("--all", action="store_true", help="include archived accounts")
+    add = _add_command(user, common, "add", cmd_user_add, "create a user account")
+    add.epilog = (
+        f"The new user's password comes from {NEW_PASSWORD_VAR}, or from a prompt on a "
+        f"terminal. --user and {PASSWORD_VAR} sign in the administrator who adds the account."
+    )
+    add.add_argument("username")
+    add.add_argument(
+        "--role",
+        required=True,
+        type=_role,
+        metavar="ROLE",
+        help="user's role: " + ", ".join(role.value for role in Role),
+    )
+    add.add_argument("--name", required=True, help="the person's full name")
+    reset = _add_command(
+        user, common, "reset-password", cmd_user_reset_password, "set a temporary password"
+    )
+    reset.epilog = f"The temporary password comes from {NEW_PASSWORD_VAR} or a prompt."
+    reset.add_argument("username")
+    unlock = _add_command(user, common, "unlock", cmd_user_unlock, "end a sign-in lockout")
+    unlock.add_argument("username")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every command."""
+    # A fixed name, so usage lines read the same under clinicdesk-cli or python -m app.cli.
+    parser = _Parser(prog="clinicdesk", description="ClinicDesk administration commands.")
+    _common_options(parser, defaults=True)
+    common = _Parser(add_help=False)
+    _common_options(common, defaults=False)
+
+    group = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_setup_commands(group, common)
+    _add_admin_commands(group, common)
+    _add_user_commands(group, common)
+    _add_command(group, common, "info", cmd_info, "show the database, its key file and counts")
+    return parser
