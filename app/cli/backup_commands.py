@@ -40,7 +40,7 @@ def cmd_backup(args: argparse.Namespace) -> Outcome:
 
 def cmd_restore(args: argparse.Namespace) -> Outcome:
     """Restore a backup into a database file."""
-    from app.services.backup import restore_backup
+    from app.services.restore import restore_backup
 
     target = _database_path(args)
     if args.replace and target.exists():

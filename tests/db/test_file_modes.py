@@ -12,7 +12,8 @@ from app.db.database import Database
 from app.paths import key_file_path, lock_file_path
 from app.security.key_admin import change_passphrase, rotate_key
 from app.security.permissions import system_actor
-from app.services.backup import backup_database, restore_backup
+from app.services.backup import backup_database
+from app.services.restore import restore_backup
 from tests.conftest import PASSPHRASE
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes only")

@@ -34,8 +34,8 @@ from app.services.backup import (
     backup_due,
     last_verified_backup,
     list_backups,
-    restore_backup,
 )
+from app.services.restore import restore_backup
 from app.services.settings import save_setting
 from tests.conftest import PASSPHRASE
 
