@@ -62,6 +62,7 @@ class DailyBackup(QObject):
             lambda session, _progress: backup.backup_due(session, utc_now()),
             on_done=self._due_checked,
             on_error=self._failed,
+            read_only=True,
         )
 
     def _due_checked(self, due: bool) -> None:

@@ -37,16 +37,20 @@ class _Relay(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, database: Database, work: Work, progress: Progress, relay: _Relay) -> None:
+    def __init__(
+        self, database: Database, work: Work, progress: Progress, relay: _Relay, read_only: bool
+    ) -> None:
         super().__init__()
         self.database = database
         self.work = work
         self.progress = progress
         self.relay = relay
+        self.read_only = read_only
 
     def run(self) -> None:
+        unit_of_work = self.database.reading if self.read_only else self.database.transaction
         try:
-            with self.database.transaction() as session:
+            with unit_of_work() as session:
                 result = self.work(session, self.progress)
         except BaseException as exc:  # noqa: BLE001 (every failure must reach the GUI thread)
             self.relay.failed.emit(exc)
@@ -157,16 +161,19 @@ class OperationRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         title: str = "",
         parent: QWidget | None = None,
+        read_only: bool = False,
     ) -> Operation:
         """Start `work(session, progress)` on a worker thread.
 
         `on_done` receives the result on the GUI thread; errors go to `on_error`, or, when
         that is None, to the `failed` signal. `title` non-empty shows a progress dialog
-        with Cancel after a short delay.
+        with Cancel after a short delay. `read_only` runs work that only reads (lists,
+        searches) without taking the database's write lock.
         """
         operation = Operation(self, title, on_done, on_error, parent)
         self._running.add(operation)
-        self.pool.start(_Job(self.database, work, operation.progress, operation.relay))
+        job = _Job(self.database, work, operation.progress, operation.relay, read_only)
+        self.pool.start(job)
         return operation
 
     def _forget(self, operation: Operation) -> None:

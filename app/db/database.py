@@ -43,6 +43,8 @@ BUSY_TIMEOUT_MS = 5000
 # and authenticates every page it reads from disk, so keeping 32 MiB of decrypted pages
 # makes repeated reads of the day's working set cost what they cost without encryption.
 CACHE_KIB = 32 * 1024
+# Execution option that marks a unit of work as read-only (see Database.reading).
+READ_ONLY_OPTION = "clinicdesk_read_only"
 
 # Asked for when the keyring has no usable key; returns the recovery passphrase or None.
 PassphraseProvider = Callable[[Path], str | None]
@@ -156,9 +158,12 @@ def _make_engine(path: Path, key: bytes) -> Engine:
     # "database is locked" when another write commits in between, whereas IMMEDIATE
     # waits up to busy_timeout for its turn. Units of work must therefore not nest on
     # one thread (the inner one would wait for the outer one's lock).
+    # Read-only units of work (Database.reading) begin DEFERRED, so lists and searches
+    # never wait behind a write.
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -399,6 +404,17 @@ class Database:
 
         with self._sessions() as session, session.begin():
             record_denial(session, denial)
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """Yield a session for work that only reads; its transaction takes no write lock.
+
+        A write inside it may fail with "database is locked" when another unit of work
+        writes at the same time, so anything that writes belongs in transaction().
+        """
+        with self.transaction() as session:
+            session.connection(execution_options={READ_ONLY_OPTION: True})
+            yield session
 
     def session(self) -> Session:
         """Return a new session; the caller owns its transaction and must close it."""

@@ -1,6 +1,7 @@
 """Column types, the append-only triggers and the migration chain."""
 
 import threading
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -198,3 +199,16 @@ def test_close_truncates_wal(db_path: Path, caplog: pytest.LogCaptureFixture) ->
     wal = db_path.with_name(db_path.name + "-wal")
     assert "checkpoint failed" not in caplog.text
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_reading_waits_for_no_writer(database: Database) -> None:
+    # A writer holds the write lock; a read-only unit of work still runs at once.
+    with database.transaction() as writer:
+        writer.add(User(username="holder", display_name="H", role="biller", password_hash="x"))
+        writer.flush()
+        started = time.perf_counter()
+        with database.reading() as reader:
+            count = reader.execute(text("SELECT count(*) FROM users")).scalar()
+        waited = time.perf_counter() - started
+    assert count == 0
+    assert waited < 1.0

@@ -132,7 +132,9 @@ class PatientsPage(Page):
             rows = list_patients(session, actor, text, LIST_LIMIT)
             return rows, count_patients(session, actor, text)
 
-        self.context.ops.run(work, on_done=lambda result: self._show(request, *result))
+        self.context.ops.run(
+            work, on_done=lambda result: self._show(request, *result), read_only=True
+        )
 
     def _show(self, request: int, rows: list[PatientRow], total: int) -> None:
         if request != self._request:

@@ -82,7 +82,7 @@ class TodayPage(Page):
             day = practice_today(session)
             return day, todays_appointments(session, actor, day)
 
-        self.context.ops.run(work, on_done=self._show)
+        self.context.ops.run(work, on_done=self._show, read_only=True)
 
     def _show(self, result: tuple[date, list[AppointmentRow]]) -> None:
         self.day, rows = result
