@@ -17,9 +17,19 @@ log = logging.getLogger(__name__)
 REASON_HINT = "For example: patient at the front desk, provider needs the insurance details now."
 
 
+# What each permission that emergency access can grant lets the user do, in plain words.
+PERMISSION_WORDS = {
+    Permission.PATIENT_VIEW: "access to open patient records",
+    Permission.PATIENT_EDIT: "access to change patient records",
+    Permission.PATIENT_VIEW_SSN: "access to see full Social Security numbers",
+    Permission.SCHEDULE_VIEW: "access to see the schedule",
+    Permission.SCHEDULE_EDIT: "access to change the schedule",
+}
+
+
 def permission_words(permission: Permission) -> str:
-    """Return a permission as words, such as "patient view ssn" for "patient.view_ssn"."""
-    return permission.value.replace(".", " ").replace("_", " ")
+    """Return what `permission` allows in plain words, such as "access to see the schedule"."""
+    return PERMISSION_WORDS.get(permission, permission.value.replace(".", " ").replace("_", " "))
 
 
 def grant_notice(grant: EmergencyAccessSummary) -> str:
@@ -27,7 +37,7 @@ def grant_notice(grant: EmergencyAccessSummary) -> str:
     minutes = round((grant.expires_at - grant.granted_at).total_seconds() / 60)
     until = grant.expires_at.astimezone().strftime("%I:%M %p").lstrip("0")
     return (
-        f"Emergency access ({permission_words(Permission(grant.permission))}) is granted for "
+        f"You have emergency {permission_words(Permission(grant.permission))} for "
         f"{minutes} minutes, until {until}. It is recorded in the audit log, and an "
         "administrator reviews it with your reason. Now try again what you were doing."
     )
