@@ -4,8 +4,8 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
@@ -27,6 +27,7 @@ from app.security import auth
 from app.security.auth import SignInResult
 from app.security.permissions import Actor, Permission
 from app.services.numbering import local_workstation
+from app.services.patient_search import PatientMatch
 from app.services.settings import security_settings
 from app.services.users import get_user_by_username
 from ui import help as shortcuts
@@ -39,6 +40,7 @@ from ui.pages.base import Page
 from ui.pages.patients import PatientsPage
 from ui.pages.planned import PLANNED_PAGES, PlannedFeaturePage
 from ui.pages.today import TodayPage
+from ui.search_popup import PatientSearch
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,7 @@ ADMIN_PERMISSIONS = (
 )
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250
+STATUS_MESSAGE_MS = 10_000
 MINUTE_MS = 60_000
 ACCOUNT_CLOSED = (
     "Your account was archived, so you were signed out. Ask an administrator if you need "
@@ -159,11 +162,11 @@ class MainWindow(QMainWindow):
         self.search.addAction(
             icon("fa6s.magnifying-glass"), QLineEdit.ActionPosition.LeadingPosition
         )
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._apply_search)
-        self.search.textEdited.connect(lambda _text: self._search_timer.start())
+        self.patient_search = PatientSearch(
+            self.context, self.search, self, lambda: self.locked, SEARCH_DELAY_MS
+        )
+        self.patient_search.chosen.connect(self.show_patient)
+        # Enter with no result selected filters the Patients page by the typed text.
         self.search.returnPressed.connect(self._apply_search)
 
         toolbar = QToolBar("Search")
@@ -292,7 +295,7 @@ class MainWindow(QMainWindow):
         self.search.selectAll()
 
     def _apply_search(self) -> None:
-        self._search_timer.stop()
+        self.patient_search.close()
         if self.locked:
             return
         patients = self.pages["Patients"]
@@ -302,6 +305,31 @@ class MainWindow(QMainWindow):
             self.go_to("Patients")
             return
         patients.set_filter(self.search.text())
+
+    def show_patient(self, match: PatientMatch) -> None:
+        """Open the Patients page filtered to `match`'s chart number, with its row selected."""
+        if self.locked:
+            return
+        patients = self.pages["Patients"]
+        assert isinstance(patients, PatientsPage)
+        patients.select_patient(match.patient_id, match.chart_number)
+        if self.current_page_name() != "Patients":
+            self.go_to("Patients")
+        else:
+            patients.refresh()
+        patients.table.setFocus()
+        # NOTE: there is no patient record screen yet, so the Patients page row is all
+        # that opens.
+        self.statusBar().showMessage(
+            f"Showing chart {match.chart_number} on the Patients page. "
+            "Opening the full patient record is not available yet.",
+            STATUS_MESSAGE_MS,
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        # The popup is placed under the search box once, so a resize would leave it adrift.
+        self.patient_search.close()
+        super().resizeEvent(event)
 
     # Users, roles and refreshing
 
@@ -381,6 +409,7 @@ class MainWindow(QMainWindow):
             self.context.user.set_actor(current)
 
     def _clear_pages(self) -> None:
+        self.patient_search.close()
         self.search.clear()
         for page in self.pages.values():
             if isinstance(page, Page):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.ids import PatientId
 from app.progress import Progress
 from app.services.patient_list import PatientRow, count_patients, list_patients
 from ui.context import AppContext
@@ -98,6 +99,8 @@ class PatientsPage(Page):
         self.setObjectName("pagePatients")
         self.context = context
         self.filter_text = ""
+        # The patient whose row is selected when the next list arrives (set by the search box).
+        self.pending_patient: PatientId | None = None
         self._request = 0
         self.model = PatientTableModel(self)
         self.table = QTableView(self)
@@ -119,7 +122,16 @@ class PatientsPage(Page):
     def set_filter(self, text: str) -> None:
         """Show patients whose last name or chart number starts with `text`."""
         self.filter_text = text.strip()
+        self.pending_patient = None
         self.refresh()
+
+    def select_patient(self, patient_id: PatientId, chart_number: str) -> None:
+        """Filter by `chart_number` and select the patient's row when the list arrives.
+
+        Call refresh (or open the page) afterwards to load the list.
+        """
+        self.filter_text = chart_number
+        self.pending_patient = patient_id
 
     def refresh(self) -> None:
         """Reload the list on a worker thread; an older answer arriving late is dropped."""
@@ -141,10 +153,23 @@ class PatientsPage(Page):
             return
         self.model.set_rows(rows)
         self.summary.setText(summary_text(len(rows), total, bool(self.filter_text)))
+        self._select_pending()
+
+    def _select_pending(self) -> None:
+        expected, self.pending_patient = self.pending_patient, None
+        if expected is None:
+            return
+        for number, row in enumerate(self.model.rows):
+            if row.patient_id == expected:
+                self.table.selectRow(number)
+                self.table.scrollTo(self.model.index(number, 0))
+                return
+        log.info("patient %s from the search is no longer listed", expected)
 
     def clear_data(self) -> None:
         """Empty the table so no patient stays on screen."""
         self._request += 1
+        self.pending_patient = None
         self.model.set_rows([])
         self.summary.clear()
 
