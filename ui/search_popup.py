@@ -8,10 +8,8 @@ forwards Up, Down, Enter and Esc from the box to the list.
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QEvent,
     QModelIndex,
     QObject,
@@ -39,6 +37,7 @@ from app.progress import Progress
 from app.services.patient_search import PatientMatch, search_patients
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.row_model import RowTableModel
 
 log = logging.getLogger(__name__)
 
@@ -77,41 +76,20 @@ def cell_text(match: PatientMatch, column: int) -> str:
     return values[column]
 
 
-class SearchResultModel(QAbstractTableModel):
-    """Read-only rows from search_patients."""
+class SearchResultModel(RowTableModel[PatientMatch]):
+    """Read-only rows from search_patients, with balances right-aligned."""
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.matches: list[PatientMatch] = []
+        super().__init__(COLUMNS, cell_text, frozenset({"Balance"}), parent)
+
+    @property
+    def matches(self) -> list[PatientMatch]:
+        """The results shown, best first."""
+        return self.rows
 
     def set_matches(self, matches: list[PatientMatch]) -> None:
         """Replace every row."""
-        self.beginResetModel()
-        self.matches = matches
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(self.matches)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(self.matches[index.row()], column)
-        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[column] == "Balance":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(  # noqa: N802 (Qt API)
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        self.set_rows(matches)
 
 
 class SearchPopup(QFrame):

@@ -1,13 +1,10 @@
 """The Patients page: a table of patients filtered by the global search box."""
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    Qt,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +22,7 @@ from app.progress import Progress
 from app.services.patient_list import PatientRow, count_patients, list_patients
 from ui.context import AppContext
 from ui.pages.base import Page, heading
+from ui.row_model import RowTableModel
 
 log = logging.getLogger(__name__)
 
@@ -59,36 +57,11 @@ def _cell(row: PatientRow, column: int) -> str:
     return values[column]
 
 
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(RowTableModel[PatientRow]):
     """Read-only rows from list_patients."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[PatientRow] = []
-
-    def set_rows(self, rows: list[PatientRow]) -> None:
-        """Replace every row."""
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return _cell(self.rows[index.row()], index.column())
-
-    def headerData(  # noqa: N802 (Qt API)
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
+        super().__init__(COLUMNS, _cell, parent=parent)
 
 
 class PatientsPage(Page):
