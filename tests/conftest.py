@@ -1,5 +1,6 @@
 """Fixtures shared by every test: an isolated keyring, cheap key derivation, a database."""
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,21 @@ PASSPHRASE = "correct horse battery staple"
 
 # Production Argon2id settings cost about a quarter second; tests wrap keys hundreds of times.
 FAST_KDF = keys.KdfParameters(time_cost=1, memory_cost_kib=1024, parallelism=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _collect_garbage_on_main_thread() -> Iterator[None]:
+    # Automatic collection may run on an operation-runner worker and destroy Qt objects
+    # there, which crashes the process; the app avoids it the same way (ui/garbage.py).
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_test() -> Iterator[None]:
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

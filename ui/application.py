@@ -21,6 +21,7 @@ from app.services.numbering import local_workstation
 from ui.context import AppContext, SignedInUser
 from ui.daily_backup import DailyBackup
 from ui.errors import build_error_dialog, install_excepthook, set_log_file, show_error
+from ui.garbage import MainThreadGarbageCollector
 from ui.icons import app_icon
 from ui.ops import OperationRunner
 from ui.passphrase import open_with_passphrase_retries
@@ -64,6 +65,7 @@ def create_application(argv: list[str]) -> QApplication:
     install_wheel_guard(app)
     # Windows come and go (sign-in, sign-out, wizard); quitting is decided explicitly.
     app.setQuitOnLastWindowClosed(False)
+    MainThreadGarbageCollector(app)
     return app
 
 

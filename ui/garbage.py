@@ -1,0 +1,37 @@
+"""Run Python's cyclic garbage collector on the GUI thread only.
+
+Automatic collection runs on whichever thread happens to allocate, often a worker of the
+operation runner. When a collected cycle holds a Qt object that lives on the GUI thread,
+PySide destroys it on the worker, which crashes the process. So automatic collection is
+turned off and this timer collects on the GUI thread, using the collector's own thresholds.
+"""
+
+import gc
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+
+log = logging.getLogger(__name__)
+
+CHECK_INTERVAL_MS = 1000
+
+
+class MainThreadGarbageCollector(QObject):
+    """Disables automatic collection and collects from a GUI-thread timer instead."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = CHECK_INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> None:
+        """Collect the youngest generation whose count passed its threshold."""
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self.thresholds[generation]:
+                gc.collect(generation)
+                return
