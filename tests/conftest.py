@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from app.db.database import Database
 from app.security import keys
 from tests.helpers.memory_keyring import MemoryKeyring
+from ui.garbage import collect_if_due
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -23,18 +24,19 @@ FAST_KDF = keys.KdfParameters(time_cost=1, memory_cost_kib=1024, parallelism=1)
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _collect_garbage_on_main_thread() -> Iterator[None]:
+def _collect_garbage_on_main_thread() -> Iterator[tuple[int, int, int]]:
     # Automatic collection may run on an operation-runner worker and destroy Qt objects
     # there, which crashes the process; the app avoids it the same way (ui/garbage.py).
+    thresholds = gc.get_threshold()
     gc.disable()
-    yield
+    yield thresholds
     gc.enable()
 
 
 @pytest.fixture(autouse=True)
-def _collect_after_test() -> Iterator[None]:
+def _collect_after_test(_collect_garbage_on_main_thread: tuple[int, int, int]) -> Iterator[None]:
     yield
-    gc.collect()
+    collect_if_due(_collect_garbage_on_main_thread)
 
 
 @pytest.fixture(autouse=True)

@@ -29,9 +29,14 @@ class MainThreadGarbageCollector(QObject):
         self._timer.start()
 
     def check(self) -> None:
-        """Collect the youngest generation whose count passed its threshold."""
-        counts = gc.get_count()
-        for generation in (2, 1, 0):
-            if counts[generation] > self.thresholds[generation]:
-                gc.collect(generation)
-                return
+        """Collect the oldest generation whose count passed its threshold."""
+        collect_if_due(self.thresholds)
+
+
+def collect_if_due(thresholds: tuple[int, int, int]) -> None:
+    """Collect as automatic collection would have: the oldest generation past its threshold."""
+    counts = gc.get_count()
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            gc.collect(generation)
+            return
