@@ -1,4 +1,4 @@
-"""What a write changed, so open views can refresh only what they show."""
+"""Record kinds touched by a write, so open views refresh only what they show."""
 
 from dataclasses import dataclass, field
 from enum import StrEnum

@@ -1,7 +1,7 @@
 """Exception tree shared by the services, the CLI and the GUI.
 
 `UserError` and its subclasses are expected conditions: their message is written for
-the person at the keyboard and says what is wrong and how to fix it. Any other exception
+the person at the keyboard and states what is wrong and how to fix it. Any other exception
 is a bug, logged with its traceback and shown in a report dialog.
 """
 
@@ -44,7 +44,7 @@ class PermissionDeniedError(UserError):
     """The signed-in user's role does not allow the requested action.
 
     `denial` describes the attempt (an `app.security.permissions.Denial`). The unit of
-    work that sees this error rolls back its changes and then records the denial in the
+    work that catches this error rolls back its changes and then records the denial in the
     audit log in a transaction of its own, so the record survives the rollback.
     """
 

@@ -1,4 +1,4 @@
-"""Where ClinicDesk keeps its database, key file, backups and log by default."""
+"""Default locations of the database, key file, backups and log."""
 
 import os
 from pathlib import Path

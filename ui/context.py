@@ -1,4 +1,4 @@
-"""What every screen needs: the open database, the signed-in actor and the op runner."""
+"""Shared state of every screen: the open database, the signed-in actor and the op runner."""
 
 from dataclasses import dataclass
 
@@ -10,7 +10,7 @@ from ui.ops import OperationRunner
 
 
 class SignedInUser(QObject):
-    """Who is signed in on this window; emits when that changes (switch user, sign out)."""
+    """Signed-in user of this window; emits actor_changed on switch user and sign-out."""
 
     actor_changed = Signal(object)  # Actor | None
 

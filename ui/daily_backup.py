@@ -1,6 +1,6 @@
 """The automatic daily backup while the app is open.
 
-Every check interval (an hour by default) the scheduler asks whether a verified backup
+Every check interval (an hour by default) the scheduler checks whether a verified backup
 exists from the last 24 hours, and if not it runs one on a worker thread as the system
 actor. A failure is shown to whoever is signed in, because a clinic that silently stops
 backing up loses data later.

@@ -1,7 +1,7 @@
 """Run Python's cyclic garbage collector on the GUI thread only.
 
 Automatic collection runs on whichever thread happens to allocate, often a worker of the
-operation runner. When a collected cycle holds a Qt object that lives on the GUI thread,
+operation runner. When a collected cycle contains a Qt object that lives on the GUI thread,
 PySide destroys it on the worker, which crashes the process. So automatic collection is
 turned off and this timer collects on the GUI thread, using the collector's own thresholds.
 """

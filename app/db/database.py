@@ -158,8 +158,8 @@ def _make_engine(path: Path, key: bytes) -> Engine:
     # "database is locked" when another write commits in between, whereas IMMEDIATE
     # waits up to busy_timeout for its turn. Units of work must therefore not nest on
     # one thread (the inner one would wait for the outer one's lock).
-    # Read-only units of work (Database.reading) begin DEFERRED, so lists and searches
-    # never wait behind a write.
+    # Read-only units of work (Database.reading) begin DEFERRED. In WAL mode a reader
+    # does not wait for a writer, so lists and searches run while a write is open.
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
@@ -241,7 +241,7 @@ def _remember_in_keyring(database_id: uuid.UUID, key: bytes) -> None:
 
 
 def _ask_once(ask_passphrase: PassphraseProvider | None) -> PassphraseProvider | None:
-    """Wrap `ask_passphrase` so one open asks the person at most once."""
+    """Wrap `ask_passphrase` so one open requests the passphrase at most once."""
     if ask_passphrase is None:
         return None
     answers: dict[Path, str | None] = {}
@@ -281,7 +281,7 @@ def _finish_key_rotation(path: Path, ask_passphrase: PassphraseProvider | None) 
 
     passphrase = ask_passphrase(path) if ask_passphrase else None
     if not passphrase:
-        return  # the ordinary key lookup below raises the message that asks for it
+        return  # the ordinary key lookup below raises the message that requests it
     new_key = keys.unwrap_key(pending_file, passphrase, pending)
     if _probe(path, new_key):
         log.warning("completing an interrupted key rotation of database %s", current.database_id)

@@ -2,7 +2,7 @@
 
 The lock is held on `<database>.lock` for as long as the database is open. The OS drops
 it when the process dies, so a crash never leaves a stale lock behind; the file's text
-(process id, host, start time) only serves to tell the user who holds it.
+(process id, host, start time) only serves to name the holder in the error message.
 """
 
 import json

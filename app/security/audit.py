@@ -30,7 +30,7 @@ GENESIS_HASH = "0" * 64
 
 
 class AuditAction(StrEnum):
-    """What happened; stored as text so later versions can add actions."""
+    """Kind of audited event, stored as text so later versions can add kinds."""
 
     SIGN_IN = "sign_in"
     SIGN_OUT = "sign_out"

@@ -13,7 +13,7 @@ from app.ids import UserId
 
 
 class Role(StrEnum):
-    """What a user does at the practice; each role grants a fixed set of permissions."""
+    """Job of a user at the practice; each role grants a fixed set of permissions."""
 
     FRONT_DESK = "front_desk"
     BILLER = "biller"
@@ -88,7 +88,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting: the signed-in user, their role and this workstation's code."""
+    """Acting party: the signed-in user, their role and this workstation's code."""
 
     user_id: UserId | None
     username: str
