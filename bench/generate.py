@@ -153,8 +153,13 @@ def _converter(column: Column[Any]) -> Callable[[Any], Any]:
     """Return a function giving the value SQLAlchemy would store for `column`."""
     for kind, convert in STORED_FORM:
         if isinstance(column.type, kind):
-            return convert
+            return _none_stays_none(convert)
     return _keep
+
+
+def _none_stays_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Wrap `convert` so a missing (NULL) value is stored as NULL."""
+    return lambda value: None if value is None else convert(value)
 
 
 class RawInserter:
@@ -165,13 +170,18 @@ class RawInserter:
         self.table = table
         self.names = [column.name for column in table.columns]
         self.converters = [_converter(column) for column in table.columns]
+        self.defaults = {
+            column.name: column.default.arg
+            for column in table.columns
+            if column.default is not None and column.default.is_scalar
+        }
         placeholders = ", ".join("?" for _ in self.names)
         self.sql = f"INSERT INTO {table.name} ({', '.join(self.names)}) VALUES ({placeholders})"
 
     def insert(self, connection: Connection, rows: list[Row]) -> None:
         # Columns a row leaves out take the model's defaults for a new row, or NULL.
         now = utc_now()
-        fill = {"created_at": now, "updated_at": now, "archived": False, "updated_by": None}
+        fill = {"created_at": now, "updated_at": now, "updated_by": None, **self.defaults}
         pairs = list(zip(self.names, self.converters, strict=True))
         values = [
             tuple(convert(row.get(name, fill.get(name))) for name, convert in pairs) for row in rows

@@ -33,6 +33,8 @@ class Permission(StrEnum):
     PATIENT_VIEW = "patient.view"
     PATIENT_EDIT = "patient.edit"
     PATIENT_VIEW_SSN = "patient.view_ssn"
+    PATIENT_MERGE = "patient.merge"
+    PATIENT_IMPORT = "patient.import"
     SCHEDULE_VIEW = "schedule.view"
     SCHEDULE_EDIT = "schedule.edit"
     SCHEDULE_OVERRIDE = "schedule.override"
@@ -70,6 +72,8 @@ _PROVIDER = {
 }
 _MANAGER = _BILLER | {
     Permission.PATIENT_VIEW_SSN,
+    Permission.PATIENT_MERGE,
+    Permission.PATIENT_IMPORT,
     Permission.SCHEDULE_OVERRIDE,
     Permission.CHARGE_CHANGE_FEE,
     Permission.PAYMENT_VOID,

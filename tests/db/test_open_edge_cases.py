@@ -108,10 +108,11 @@ def test_damaged_page_becomes_storage_error(db_path: Path) -> None:
         session.execute(text("INSERT INTO filler (note) VALUES (:n)"), rows)
     database.close()
 
-    # Damage a page in the middle of the filler table, past what the open check reads.
+    # Damage a page of the filler table, which fills the last hundred pages of the file,
+    # past what the open check reads.
     size = db_path.stat().st_size
     with open(db_path, "r+b") as handle:
-        handle.seek((size // 4096 // 2) * 4096 + 300)
+        handle.seek((size // 4096 - 40) * 4096 + 300)
         handle.write(os.urandom(64))
 
     database = _open(db_path)
