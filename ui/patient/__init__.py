@@ -1,0 +1,1 @@
+"""Screens of one patient: the record window, the registration form and their parts."""
