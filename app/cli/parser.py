@@ -13,6 +13,7 @@ from app.cli.common import (
     PASSWORD_VAR,
     Handler,
 )
+from app.cli.csv_commands import cmd_import_csv
 from app.cli.info import cmd_info
 from app.cli.key_commands import cmd_key_passphrase, cmd_key_recover, cmd_key_rotate
 from app.cli.setup_commands import INIT_FIELDS, cmd_demo, cmd_init
@@ -247,6 +248,50 @@ def _add_user_commands(group: Any, common: argparse.ArgumentParser) -> None:
     unlock.add_argument("username")
 
 
+def _add_csv_import(imports: Any, common: argparse.ArgumentParser) -> None:
+    csv_import = _add_command(
+        imports, common, "csv", cmd_import_csv, "import patients from another system's CSV file"
+    )
+    csv_import.description = (
+        "Check every row of a CSV file of patients and import the rows without errors, in "
+        "one transaction. Rows of patients imported before from the same --source update "
+        "those patients instead of adding them again. Exits 1 when any row has errors."
+    )
+    csv_import.add_argument("path", metavar="PATH", help="CSV file exported by the old system")
+    csv_import.add_argument(
+        "--source",
+        required=True,
+        metavar="NAME",
+        help="name of the old system, such as OldPM; reuse it for later files of that system",
+    )
+    csv_import.add_argument(
+        "--mapping",
+        metavar="FILE.json",
+        help='column mapping as JSON, such as {"first_name": "FNAME", "ssn": null} '
+        "(default: suggested from the headers)",
+    )
+    csv_import.add_argument(
+        "--dry-run", action="store_true", help="check and list problems, save nothing"
+    )
+    csv_import.add_argument(
+        "--all-or-nothing",
+        action="store_true",
+        help="import nothing when any row has errors (default: skip those rows)",
+    )
+    csv_import.add_argument(
+        "--include-duplicates",
+        action="store_true",
+        help="also import rows that look like a patient already in the file or the database",
+    )
+
+
+def _add_import_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    imports = _add_group(
+        group, common, "import", "import patients from another system"
+    ).add_subparsers(dest="import_command", required=True, metavar="{csv}")
+    _add_csv_import(imports, common)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     # A fixed name, so usage lines read the same under clinicdesk-cli or python -m app.cli.
@@ -259,5 +304,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_setup_commands(group, common)
     _add_admin_commands(group, common)
     _add_user_commands(group, common)
+    _add_import_commands(group, common)
     _add_command(group, common, "info", cmd_info, "show the database, its key file and counts")
     return parser
