@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     KEY_RECOVER = "key_recover"
     SUBMIT = "submit"
     POST = "post"
+    IMPORT = "import"
 
 
 class Outcome(StrEnum):

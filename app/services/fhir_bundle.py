@@ -4,7 +4,7 @@ Bundles are read with the standard `json` module and only the elements the impor
 are kept, so a Synthea bundle of several megabytes reads in milliseconds. Resource types
 the importer does not use (Observation, Immunization, Condition ...) are counted and
 dropped. Validation with `fhir.resources` is left to the exporter: it is slow and rejects
-whole bundles over one element, while an import should take what it can and say what it
+whole bundles over one element, while an import should take what it can and report what it
 skipped.
 """
 
@@ -26,11 +26,6 @@ SSN_SYSTEM = "http://hl7.org/fhir/sid/us-ssn"
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 # Identifier system of a resource known only by its urn:uuid full URL (RFC 3986 URIs).
 URI_SYSTEM = "urn:ietf:rfc:3986"
-
-USED_TYPES = frozenset(
-    {"Patient", "Organization", "Practitioner", "Encounter", "Coverage", "Claim"}
-    | {"ExplanationOfBenefit"}
-)
 
 Json = dict[str, Any]
 
@@ -95,7 +90,7 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """What every kept resource has: type, id, full URL and identifiers."""
+    """The fields every kept resource carries: type, id, full URL and identifiers."""
 
     resource_type: str
     id: str
@@ -139,7 +134,7 @@ class FhirPractitioner:
 
 @dataclass(frozen=True, slots=True)
 class FhirEncounter:
-    """An Encounter: who, when, what kind, why, by whom and where."""
+    """An Encounter: subject, period, visit type, reason, practitioner and organization."""
 
     base: Resource
     subject: Reference
@@ -188,6 +183,19 @@ class ParsedBundle:
     coverages: list[FhirCoverage] = field(default_factory=list)
     insurance_uses: list[InsuranceUse] = field(default_factory=list)
     skipped_types: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def synthea_names(self) -> bool:
+        """True when every person's name part ends in digits, as Synthea writes them.
+
+        Synthea appends a number to each generated name ("Leta870 Kihn564"). Real names
+        do not end in digits, so a bundle whose every name part does is Synthea output
+        and the importer may strip the numbers.
+        """
+        names = [name for patient in self.patients for name in patient.names]
+        names += [name for practitioner in self.practitioners for name in practitioner.names]
+        parts = [part for name in names for part in (*name.given, name.family) if part]
+        return bool(parts) and all(part[-1].isdigit() for part in parts)
 
 
 # ---- small element readers ----------------------------------------------------------
@@ -336,7 +344,7 @@ def _language(resource: Json) -> str:
 
 
 def _made_by_synthea(resource: Json, identifiers: tuple[Identifier, ...]) -> bool:
-    """Return True for a Synthea patient: its identifier system or its generated text says so."""
+    """Return True for a Synthea patient: its identifier system or generated text names Synthea."""
     if any(identifier.system == SYNTHEA_SYSTEM for identifier in identifiers):
         return True
     return "synthea" in _text(_object(resource.get("text")).get("div")).lower()
@@ -470,7 +478,7 @@ def parse_bundle(document: object, path: Path) -> ParsedBundle:
         found = document.get("resourceType") if isinstance(document, dict) else None
         what = f"a {shorten_for_message(str(found))} resource" if found else "no FHIR resource"
         raise FhirFormatError(
-            f"{name} is not a FHIR Bundle: it holds {what}. Choose a bundle exported as "
+            f"{name} is not a FHIR Bundle: it contains {what}. Choose a bundle exported as "
             'JSON whose resourceType is "Bundle".'
         )
     parsed = ParsedBundle(path, _text(document.get("type")))

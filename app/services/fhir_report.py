@@ -1,0 +1,107 @@
+"""The report of a FHIR import: one row per resource, per-file results and totals.
+
+The report is shown in the Import tab, printed by `clinicdesk import fhir` and saved as
+CSV. Rows name resources by type and id, never by a patient's name.
+"""
+
+import csv
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.changes import Changes
+
+CSV_HEADERS = ("file", "resource_type", "resource_id", "outcome", "message")
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """What the import did with one resource, and why when it was skipped."""
+
+    file: str
+    resource_type: str
+    resource_id: str
+    outcome: str
+    message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """One file of the import: whether it was imported, and the reason when it failed."""
+
+    file: str
+    ok: bool
+    message: str = ""
+
+
+@dataclass
+class ImportReport:
+    """Everything one import did, with the kinds of record it changed."""
+
+    rows: list[ReportRow] = field(default_factory=list)
+    files: list[FileResult] = field(default_factory=list)
+    skipped_types: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+    changes: Changes = field(default_factory=Changes)
+
+    def count(self, resource_type: str, outcome: str) -> int:
+        """Return how many rows of `resource_type` ended with `outcome`."""
+        return sum(
+            1 for row in self.rows if row.resource_type == resource_type and row.outcome == outcome
+        )
+
+    def totals(self) -> dict[str, dict[str, int]]:
+        """Return row counts by resource type, then by outcome."""
+        totals: dict[str, Counter[str]] = {}
+        for row in self.rows:
+            totals.setdefault(row.resource_type, Counter())[row.outcome] += 1
+        return {kind: dict(counts) for kind, counts in sorted(totals.items())}
+
+    @property
+    def failed_files(self) -> list[FileResult]:
+        """Files that could not be imported at all."""
+        return [result for result in self.files if not result.ok]
+
+    def summary(self) -> str:
+        """Return one line such as "20 patients imported, 0 updated; 0 of 24 files failed"."""
+        patients = [self.count("Patient", outcome) for outcome in ("imported", "updated")]
+        unchanged = self.count("Patient", "unchanged")
+        skipped = self.count("Patient", "skipped")
+        return (
+            f"{patients[0]} patients imported, {patients[1]} updated, {unchanged} unchanged, "
+            f"{skipped} skipped; {len(self.failed_files)} of {len(self.files)} files failed."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as JSON-ready values."""
+        return {
+            "summary": self.summary(),
+            "seconds": round(self.seconds, 3),
+            "totals": self.totals(),
+            "files": [
+                {"file": item.file, "ok": item.ok, "message": item.message} for item in self.files
+            ],
+            "skipped_resource_types": dict(sorted(self.skipped_types.items())),
+            "rows": [{name: getattr(row, name) for name in CSV_HEADERS} for row in self.rows],
+        }
+
+
+def write_report_csv(report: ImportReport, path: Path) -> None:
+    """Write the report rows to `path` as CSV, replacing the file only once it is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".import-report-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(CSV_HEADERS)
+            for row in report.rows:
+                writer.writerow([getattr(row, name) for name in CSV_HEADERS])
+            for result in report.failed_files:
+                writer.writerow([result.file, "", "", "failed", result.message])
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
