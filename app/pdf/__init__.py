@@ -1,0 +1,1 @@
+"""Printed forms (PDF) built with reportlab."""
