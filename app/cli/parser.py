@@ -14,6 +14,7 @@ from app.cli.common import (
     Handler,
 )
 from app.cli.csv_commands import cmd_import_csv
+from app.cli.import_commands import cmd_import_fhir
 from app.cli.info import cmd_info
 from app.cli.key_commands import cmd_key_passphrase, cmd_key_recover, cmd_key_rotate
 from app.cli.setup_commands import INIT_FIELDS, cmd_demo, cmd_init
@@ -288,8 +289,23 @@ def _add_csv_import(imports: Any, common: argparse.ArgumentParser) -> None:
 def _add_import_commands(group: Any, common: argparse.ArgumentParser) -> None:
     imports = _add_group(
         group, common, "import", "import patients from another system"
-    ).add_subparsers(dest="import_command", required=True, metavar="{csv}")
+    ).add_subparsers(dest="import_command", required=True, metavar="{csv,fhir}")
     _add_csv_import(imports, common)
+    _add_fhir_import(imports, common)
+
+
+def _add_fhir_import(imports: Any, common: argparse.ArgumentParser) -> None:
+    fhir = _add_command(
+        imports, common, "fhir", cmd_import_fhir, "import FHIR R4 bundles (a file or a folder)"
+    )
+    fhir.description = (
+        "Import patients, coverages, payers, outside providers and past visits from FHIR R4 "
+        "JSON bundles, such as Synthea output. Importing the same data again updates the "
+        "records instead of adding copies. Needs --user with the manager or administrator "
+        "role. Exits 1 when any file failed; the other files are still imported."
+    )
+    fhir.add_argument("path", help="a bundle .json file, or a folder searched for .json files")
+    fhir.add_argument("--report", metavar="FILE.csv", help="also write the report rows to CSV")
 
 
 def build_parser() -> argparse.ArgumentParser:
