@@ -5,9 +5,6 @@ NOTE: characters outside Latin-1 (such as names in Chinese script) print as blan
 """
 
 import logging
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from reportlab.lib.colors import Color, HexColor  # type: ignore[import-untyped]
@@ -31,24 +28,6 @@ ALERT_COLORS: dict[str, Color] = {
     "info": HexColor("#175cd3"),
 }
 ELLIPSIS = "\u2026"
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write` with a temporary file beside `path`, then rename it to `path`.
-
-    The file appears complete or not at all, and it is owner-only (mkstemp creates it
-    with mode 0600 on POSIX) because printed forms carry patient details.
-    """
-    descriptor, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
-    os.close(descriptor)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    log.debug("wrote PDF %s", path.name)
 
 
 def new_canvas(path: Path, title: str) -> Canvas:

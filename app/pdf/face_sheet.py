@@ -5,6 +5,7 @@ from pathlib import Path
 
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
+from app.files import write_atomically
 from app.pdf.common import (
     ALERT_COLORS,
     BOLD,
@@ -19,7 +20,6 @@ from app.pdf.common import (
     Column,
     fit_lines,
     new_canvas,
-    write_atomically,
 )
 from app.services.face_sheet_values import FaceSheet, VisitLine
 
