@@ -167,6 +167,9 @@ def _save_person(session: Session, actor: Actor, person: PersonForm) -> tuple[uu
         row = Person(id=new_id())
         session.add(row)
     changed = _assign(row, _person_values(person), actor)
+    # The models declare no relationship to Person, so the unit of work cannot order
+    # this insert before the rows whose foreign keys name it; flush it now.
+    session.flush()
     return row.id, changed
 
 

@@ -78,7 +78,7 @@ def valid_form(**changes: object) -> PatientForm:
     return form
 
 
-def coverage(payer_id: uuid.UUID, **changes: object) -> CoverageForm:
+def coverage(payer_id: uuid.UUID, /, **changes: object) -> CoverageForm:
     """Return a self-subscribed coverage with `payer_id`, with `changes` applied."""
     form = CoverageForm(payer_id=payer_id, member_id="W123456789", effective_date=date(2025, 1, 1))
     for name, value in changes.items():
