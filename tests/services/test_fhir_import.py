@@ -235,3 +235,80 @@ def test_report_csv_lists_rows(practice: Practice, tmp_path: Path) -> None:
     lines = target.read_text().splitlines()
     assert lines[0] == "file,resource_type,resource_id,outcome,message"
     assert len(lines) == len(report.rows) + 1
+
+
+# ---- export -----------------------------------------------------------------------------
+
+
+def _only_patient_id(practice: Practice):  # type: ignore[no-untyped-def]
+    with practice.database.reading() as session:
+        return session.scalars(select(Patient.id)).one()
+
+
+def test_export_round_trips_patient(practice: Practice, tmp_path: Path) -> None:
+    from app.services.fhir_bundle import read_bundle
+    from app.services.fhir_export import write_patient_bundle
+
+    _import(practice, SAMPLE)
+    patient_id = _only_patient_id(practice)
+    target = tmp_path / "referral.json"
+    with practice.database.transaction() as session:
+        write_patient_bundle(session, practice.manager, patient_id, TODAY, target)
+
+    parsed = read_bundle(target)
+    assert parsed.bundle_type == "collection"
+    patient = parsed.patients[0]
+    assert patient.names[0].family == "Nienow"
+    assert patient.names[0].given == ("Roland",)
+    assert patient.birth_date == date(2009, 8, 6)
+    assert [org.name for org in parsed.organizations] == ["Medicaid"]
+    assert parsed.coverages[0].subscriber_id == "UNKNOWN"
+    assert parsed.coverages[0].relationship == "self"
+    assert len(parsed.encounters) == 13
+
+
+def test_export_validates_with_fhir_resources(practice: Practice) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    from app.services.fhir_export import export_patient_bundle
+
+    _import(practice, SAMPLE)
+    with practice.database.transaction() as session:
+        bundle = export_patient_bundle(session, practice.manager, _only_patient_id(practice), TODAY)
+
+    parsed = Bundle.model_validate(bundle)
+    kinds = [entry.resource.get_resource_type() for entry in parsed.entry or []]
+    assert kinds.count("Patient") == 1
+    assert kinds.count("Coverage") == 1
+    assert kinds.count("Organization") == 1
+    assert kinds.count("Encounter") == 13
+
+
+def test_export_ssn_only_with_permission(practice: Practice) -> None:
+    from app.services.fhir_bundle import SSN_SYSTEM
+    from app.services.fhir_export import export_patient_bundle
+
+    _import(practice, SAMPLE)
+    patient_id = _only_patient_id(practice)
+    systems = {}
+    for actor in (practice.manager, practice.front_desk):
+        with practice.database.transaction() as session:
+            bundle = export_patient_bundle(session, actor, patient_id, TODAY)
+        patient = bundle["entry"][0]["resource"]
+        systems[actor.username] = [item["system"] for item in patient["identifier"]]
+    assert SSN_SYSTEM in systems["manager"]
+    assert SSN_SYSTEM not in systems["frontdesk"]
+    assert "urn:clinicdesk:chart" in systems["frontdesk"]
+
+
+def test_export_audited(practice: Practice) -> None:
+    from app.services.fhir_export import export_patient_bundle
+
+    _import(practice, SAMPLE)
+    patient_id = _only_patient_id(practice)
+    with practice.database.transaction() as session:
+        export_patient_bundle(session, practice.manager, patient_id, TODAY)
+    with practice.database.reading() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
+    assert event.patient_id == patient_id
+    assert event.detail.startswith("fhir bundle")
