@@ -1,9 +1,10 @@
 """The patient search index: folded keys per patient and one-typo variants of names.
 
-Both tables are derived data. Triggers created by migration 0002 fill them from the
-patient and coverage tables (see app/search/index_keys.py), so code never writes them,
-and sync never needs to copy them. Variant rows are never deleted: a variant left by a
-renamed patient points at a name that no key uses, so it costs a lookup and finds no one.
+Both tables are derived data. Triggers created by migrations 0002 and 0004 fill them
+from the patient, patient_phone, patient_previous_name and coverage tables (see
+app/search/index_keys.py), so code never writes them, and sync never needs to copy
+them. Variant rows are never deleted: a variant left by a renamed patient points at a
+name that no key uses, so it costs a lookup and finds no one.
 """
 
 import uuid

@@ -2,6 +2,17 @@
 
 The search index stores a date of birth as eight digits, month first ("03041981" for
 March 4, 1981), so a date typed so far ("3/4", "3/4/19") becomes a prefix of that key.
+
+Accepted forms, for March 4, 1981:
+
+- whole dates: 3/4/81, 03/04/1981, 3-4-1981, 3.4.81, 1981-03-04, 03041981, 030481;
+- the beginning of a month-first date while it is typed: 3/, 3/4, 3/4/19, 0304;
+- a year and month in ISO order, 1981-03 or 1981-3 (every day of March 1981), and the
+  same with one digit of the day, 1981-03-1 (March 1 and 10 to 19; see `month_keys`).
+
+A year alone ("1981") is not read as a date. Four digits are more often part of a phone
+number or a chart number, and one birth year is shared by roughly one patient in a
+hundred (an estimate for ages spread over about a century).
 """
 
 import re
@@ -11,6 +22,7 @@ from datetime import date
 _MONTH_DAY_YEAR = re.compile(r"^(\d{1,2})[/.\-](?:(\d{1,2})(?:[/.\-](\d{0,4}))?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DIGITS = re.compile(r"^\d{2,8}$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})(?:-(\d?))?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,3 +119,22 @@ def dob_keys(token: str, today: date) -> list[DobKey]:
     if _DIGITS.match(token):
         return _from_digits(token, today)
     return []
+
+
+def month_keys(token: str) -> list[str]:
+    """Return the MMDDYYYY keys of every date a year-first partial date may mean.
+
+    "1981-03" and "1981-3-" give the 31 days of March 1981. "1981-03-1" gives March 10
+    to 19, the dates still possible as the day is typed (March 1 itself is a whole date
+    that `dob_keys` returns). Other tokens, and impossible months, return no keys.
+    """
+    match = _ISO_MONTH.match(token)
+    if not match:
+        return []
+    year, month = int(match.group(1)), int(match.group(2))
+    day_digit = match.group(3) or ""
+    if not 1 <= month <= 12:
+        return []
+    tens = int(day_digit or "0") * 10
+    days = range(tens, tens + 10) if day_digit else range(1, 32)
+    return [f"{month:02d}{day:02d}{year:04d}" for day in days if _valid(year, month, day)]

@@ -1,12 +1,14 @@
 """Keys that the patient search index stores, and the SQL function that computes them.
 
 Every key starts with a field letter and a colon, so one sorted column serves a
-prefix query per field: "n:" name parts, "d:" date of birth (MMDDYYYY), "p:" phone
-digits (with and without the area code), "c:" chart number, "m:" coverage member id.
-Triggers on the patient and coverage tables call SEARCH_KEYS_FUNCTION, so every
-writer (the ORM, bulk inserts, sync) keeps the index current. A future key kind (such
-as the last four digits of the SSN, once the patient table has that column) is one
-more letter here and in `patient_keys`, plus a rebuild in its migration.
+prefix query per field: "n:" name parts (current, preferred and previous names), "d:"
+date of birth (MMDDYYYY), "p:" phone digits (with and without the area code, from
+patient.phone and every patient_phone row), "c:" chart number, "m:" coverage member
+id, "s:" the last four digits of the SSN, and "r:" the chart numbers of records merged
+into this one. Triggers on the patient, patient_phone, patient_previous_name and
+coverage tables call SEARCH_KEYS_FUNCTION, so every writer (the ORM, bulk inserts,
+sync) keeps the index current. A new key kind is one more letter here, plus triggers
+and a rebuild in its migration.
 """
 
 import json
@@ -26,6 +28,8 @@ DOB = "d:"
 PHONE = "p:"
 CHART = "c:"
 MEMBER = "m:"
+SSN = "s:"
+MERGED_CHART = "r:"
 
 # Name parts shorter than this get no one-typo variants: one edit to a three-letter
 # name reaches too many other names to be a useful suggestion.
@@ -37,26 +41,49 @@ def patient_keys(
     date_of_birth: str | None,
     phone: str | None,
     chart_number: str | None,
+    ssn: str | None = None,
 ) -> list[str]:
     """Return the index keys of one patient row, with the date as stored ("1981-03-04").
 
-    `names` are the first, middle and last names; None stands for an empty column.
+    `names` are the first, middle, last and preferred names; None stands for an empty
+    column.
     """
-    keys = [NAME + part for name in names if name for part in name_parts(name)]
+    keys = name_keys(*names)
     if date_of_birth:
         try:
             keys.append(DOB + stored_key(date.fromisoformat(date_of_birth[:10])))
         except ValueError:
             log.warning("patient row has an unreadable date of birth; not indexed")
+    keys.extend(phone_keys(phone))
+    keys.extend(CHART + key for key in chart_keys(chart_number or ""))
+    keys.extend(ssn_keys(ssn))
+    return list(dict.fromkeys(keys))
+
+
+def name_keys(*names: str | None) -> list[str]:
+    """Return the "n:" keys of every part of the given names, without repeats."""
+    return list(dict.fromkeys(NAME + part for name in names if name for part in name_parts(name)))
+
+
+def phone_keys(phone: str | None) -> list[str]:
+    """Return the keys of one phone number: its digits without the US country code, and
+    for a ten-digit number also the seven digits after the area code.
+
+    "+15125550100" and "(512) 555-0100" both give "p:5125550100" and "p:5550100".
+    """
     phone_digits = digits(phone or "")
     if len(phone_digits) == 11 and phone_digits.startswith("1"):
         phone_digits = phone_digits[1:]
-    if phone_digits:
-        keys.append(PHONE + phone_digits)
+    keys = [PHONE + phone_digits] if phone_digits else []
     if len(phone_digits) == 10:
-        keys.append(PHONE + phone_digits[3:])  # the number without its area code
-    keys.extend(CHART + key for key in chart_keys(chart_number or ""))
-    return list(dict.fromkeys(keys))
+        keys.append(PHONE + phone_digits[3:])
+    return keys
+
+
+def ssn_keys(ssn: str | None) -> list[str]:
+    """Return the "s:" key of the SSN's last four digits; none for a shorter value."""
+    ssn_digits = digits(ssn or "")
+    return [SSN + ssn_digits[-4:]] if len(ssn_digits) >= 4 else []
 
 
 def chart_keys(chart_number: str) -> list[str]:
@@ -67,6 +94,11 @@ def chart_keys(chart_number: str) -> list[str]:
     folded = fold(chart_number)
     tail = folded[len(folded.rstrip("0123456789")) :].lstrip("0")
     return [key for key in dict.fromkeys((folded, tail)) if key]
+
+
+def merged_chart_keys(chart_number: str | None) -> list[str]:
+    """Return the "r:" keys under which a survivor is found by a merged record's chart."""
+    return [MERGED_CHART + key for key in chart_keys(chart_number or "")]
 
 
 def member_keys(member_id: str | None) -> list[str]:
@@ -96,17 +128,37 @@ def name_variant_pairs(*names: str | None) -> list[tuple[str, str]]:
 def search_keys_sql(kind: str, *values: object) -> str:
     """Return the keys for one row as a JSON array, for the triggers' json_each().
 
-    Kinds: "patient" (first, middle, last, date of birth, phone, chart number),
-    "member" (member id) and "variants" (first, middle, last; returns [variant, term]
-    pairs). SQLite calls this inside INSERT and UPDATE statements, so it does not raise for
-    any column value. An unknown kind returns an empty array and is logged.
+    Kinds and their values:
+
+    - "patient": first, middle, last, date of birth, phone, chart number, then
+      optionally preferred name and SSN (the six-value form serves migration 0002,
+      which runs before those columns exist);
+    - "names": any number of names, such as a previous name's first, middle and last;
+    - "phone": one phone number;
+    - "merged_chart": the chart number of a record merged into another;
+    - "member": a member id;
+    - "variants": any number of names; returns [variant, term] pairs.
+
+    SQLite calls this inside INSERT and UPDATE statements, so it does not raise for
+    any column value. An unknown kind or count returns an empty array and is logged.
     """
     texts = [value if isinstance(value, str) else None for value in values]
-    if kind == "patient" and len(texts) == 6:
-        return json.dumps(patient_keys(texts[:3], texts[3], texts[4], texts[5]))
-    if kind == "member" and len(texts) == 1:
-        return json.dumps(member_keys(texts[0]))
-    if kind == "variants":
-        return json.dumps(name_variant_pairs(*texts))
-    log.error("search key function called with kind %r and %d values", kind, len(values))
-    return "[]"
+    keys: list[str] | list[tuple[str, str]] | None = None
+    if kind == "patient" and len(texts) in (6, 8):
+        first, middle, last, born, phone, chart, *extra = texts
+        preferred, ssn = extra or (None, None)
+        keys = patient_keys((first, middle, last, preferred), born, phone, chart, ssn)
+    elif kind == "names":
+        keys = name_keys(*texts)
+    elif kind == "phone" and len(texts) == 1:
+        keys = phone_keys(texts[0])
+    elif kind == "merged_chart" and len(texts) == 1:
+        keys = merged_chart_keys(texts[0])
+    elif kind == "member" and len(texts) == 1:
+        keys = member_keys(texts[0])
+    elif kind == "variants":
+        keys = name_variant_pairs(*texts)
+    if keys is None:
+        log.error("search key function called with kind %r and %d values", kind, len(values))
+        return "[]"
+    return json.dumps(keys)

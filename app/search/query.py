@@ -3,6 +3,11 @@
 Each word of the query becomes a `QueryToken` with the lookups (`Clause`s) that can
 satisfy it: a name prefix, nickname equivalents, one-typo name variants, or a date of
 birth, phone, chart number or member id prefix. Words may come in any order.
+
+A word of exactly four digits may also be the last four digits of an SSN, but only when
+the caller passes include_ssn (the actor may view SSNs). Otherwise no clause of any word
+reads the "s:" keys, so a four-digit word keeps its other meanings: a chart number's
+trailing number, a phone number's beginning, a member id's beginning.
 """
 
 import re
@@ -10,13 +15,23 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 
-from app.search.dates import dob_keys
+from app.search.dates import dob_keys, month_keys
 from app.search.folding import digits, fold
-from app.search.index_keys import CHART, DOB, MEMBER, MIN_TYPO_LENGTH, NAME, PHONE
+from app.search.index_keys import (
+    CHART,
+    DOB,
+    MEMBER,
+    MERGED_CHART,
+    MIN_TYPO_LENGTH,
+    NAME,
+    PHONE,
+    SSN,
+)
 from app.search.nicknames import equivalents
 
 _WORD_SEPARATORS = re.compile(r"[\s,;]+")
 _PHONE_LIKE = re.compile(r"^[\d()\-.+]+$")
+_SSN_LAST_FOUR = re.compile(r"^\d{4}$")
 # "(312) 555-0142" is one phone number, so the space after an area code in brackets
 # does not start a new word.
 _AREA_CODE_SPACE = re.compile(r"(\(\d{3}\))\s+(?=\d)")
@@ -72,27 +87,47 @@ def split_words(text: str) -> list[str]:
     return [word[:MAX_WORD_LENGTH] for word in words]
 
 
-def _number_clauses(word: str, today: date) -> list[Clause]:
-    """Return clauses for a word with a digit: date of birth, phone, chart, member id."""
+def _date_clauses(word: str, today: date) -> list[Clause]:
+    """Return date-of-birth clauses: whole dates, month-first prefixes, ISO months."""
     clauses = [
         Clause(MatchKind.EXACT if key.complete else MatchKind.PREFIX, low=DOB + key.digits)
         for key in dob_keys(word, today)
     ]
+    days = month_keys(word)
+    if days:
+        clauses.append(Clause(MatchKind.PREFIX, keys=tuple(DOB + day for day in days)))
+    return clauses
+
+
+def _phone_digits(word: str) -> str:
+    """Return the digits of a phone number typed so far, without the US country code."""
+    phone = digits(word)
+    if word.startswith("+1") or (len(phone) == 11 and phone.startswith("1")):
+        return phone[1:]
+    return phone
+
+
+def _number_clauses(word: str, today: date, include_ssn: bool) -> list[Clause]:
+    """Return clauses for a word with a digit: date of birth, phone, chart number, a
+    merged record's chart number, member id and, with `include_ssn`, SSN last four."""
+    clauses = _date_clauses(word, today)
     if clauses and "/" in word:
         return clauses  # a slash is only ever typed in a date
-    phone = digits(word)
+    phone = _phone_digits(word)
     if _PHONE_LIKE.match(word) and len(phone) >= 3:
-        if len(phone) == 11 and phone.startswith("1"):
-            phone = phone[1:]
         clauses.append(Clause(MatchKind.PREFIX, low=PHONE + phone))
+    if include_ssn and _SSN_LAST_FOUR.match(word):
+        clauses.append(Clause(MatchKind.PREFIX, low=SSN + word))
 
-    # The last four digits of the SSN, once stored, become one more clause here.
     folded = fold(word)
-    if folded:
-        clauses.append(Clause(MatchKind.PREFIX, low=CHART + folded))
-        clauses.append(Clause(MatchKind.PREFIX, low=MEMBER + folded))
+    chart_forms = [folded] if folded else []
     if folded.isdigit() and folded.lstrip("0") not in ("", folded):
-        clauses.append(Clause(MatchKind.PREFIX, low=CHART + folded.lstrip("0")))
+        chart_forms.append(folded.lstrip("0"))
+    for form in chart_forms:
+        clauses.append(Clause(MatchKind.PREFIX, low=CHART + form))
+        clauses.append(Clause(MatchKind.PREFIX, low=MERGED_CHART + form))
+    if folded:
+        clauses.append(Clause(MatchKind.PREFIX, low=MEMBER + folded))
     return clauses
 
 
@@ -104,16 +139,17 @@ def _name_clauses(folded: str) -> list[Clause]:
     return clauses
 
 
-def parse_query(text: str, today: date) -> list[QueryToken]:
+def parse_query(text: str, today: date, include_ssn: bool = False) -> list[QueryToken]:
     """Return the tokens of `text`; words that fold to nothing (such as "-") are dropped.
 
-    `today` resolves two-digit birth years. One-typo clauses are added later by the
-    caller, because finding them reads the variant table.
+    `today` resolves two-digit birth years. `include_ssn` lets a four-digit word match
+    the last four digits of an SSN. One-typo clauses are added later by the caller,
+    because finding them reads the variant table.
     """
     tokens: list[QueryToken] = []
     for word in split_words(text):
         if any(c.isdigit() for c in word):
-            clauses = _number_clauses(word, today)
+            clauses = _number_clauses(word, today, include_ssn)
             if clauses:
                 tokens.append(QueryToken(word, clauses))
             continue

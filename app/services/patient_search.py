@@ -2,9 +2,13 @@
 
 Words may come in any order and each may match a different field. Patients who match
 more words come first. Among those, better matches come first (exact, then prefix,
-then nickname, then one typo), then the order is by name. The balance and the next
-appointment are read only for the page returned. Searching is not audited because the
-results show no clinical detail. Opening a patient's record is a separate, audited view.
+then nickname, then one typo). Among equal matches, a patient whose typed name words
+spell the whole name ("ana garcia" for Ana García) comes first, then patients whose
+last name begins with more of the typed words ("gar" puts García above Garth Brooks),
+then the order is by name. The balance and the next appointment are read only for the
+page returned. Searching is not audited because the results show no clinical detail.
+Opening a patient's record is a separate, audited view. A four-digit word matches the
+last four digits of an SSN only for actors with PATIENT_VIEW_SSN.
 """
 
 import logging
@@ -22,6 +26,7 @@ from app.clock import utc_now
 from app.ids import PatientId
 from app.money import ZERO, from_cents
 from app.search import lookup
+from app.search.folding import fold, name_parts
 from app.search.lookup import PatientKey
 from app.search.query import MatchKind, QueryToken, parse_query
 from app.security.permissions import Actor, Permission, require
@@ -77,14 +82,16 @@ def search_patients(
     require(actor, Permission.PATIENT_VIEW)
     limit = max(0, min(limit, MAX_LIMIT))
     local_now = _practice_now(session, now or utc_now())
-    tokens = parse_query(text, local_now.date())
+    include_ssn = actor.can(Permission.PATIENT_VIEW_SSN)
+    tokens = parse_query(text, local_now.date(), include_ssn=include_ssn)
     if not tokens or not limit:
         return []
 
     lookup.add_typo_clauses(session, tokens)
     scores = _score(session, tokens)
     connection = lookup.driver_connection(session)
-    rows = _top_rows(connection, scores, limit)
+    name_words = [token.folded_name for token in tokens if token.folded_name]
+    rows = _top_rows(connection, scores, name_words, limit)
     matches = _page(connection, rows, scores, local_now)
     log.debug(
         "patient search: %d words, %d candidates, %d shown", len(tokens), len(scores), len(matches)
@@ -149,12 +156,40 @@ def _score(session: Session, tokens: Sequence[QueryToken]) -> dict[PatientKey, _
     return scores
 
 
-# Columns read for each result, in PatientMatch's terms.
-_ROW_COLUMNS = "id, last_name, first_name, middle_name, suffix, date_of_birth, phone, chart_number"
+# Columns read for each result, in PatientMatch's terms, then the preferred name, which
+# only ranking reads.
+_ROW_COLUMNS = (
+    "id, last_name, first_name, middle_name, suffix, date_of_birth, phone, chart_number, "
+    "preferred_name"
+)
 
 
-def _top_rows(connection: Any, scores: dict[PatientKey, _Score], limit: int) -> list[Any]:
-    """Return the patient rows of the best `limit` patients, ties ordered by name."""
+def _name_order(row: Any, name_words: Sequence[str]) -> tuple[int, int]:
+    """Return the name part of a row's sort key, where smaller ranks first.
+
+    The first element is 0 for a full-name match: the typed name words, joined, spell
+    the first (or preferred) and last name in either order, with or without the middle
+    name. The second is minus the number of typed words that begin a last-name part.
+    """
+    _, last, first, middle, *_, preferred = row
+    typed = "".join(name_words)
+    spellings: set[str] = set()
+    for given_name in (first, preferred):
+        if given_name:
+            spellings.update((given_name + last, last + given_name))
+            if middle:
+                spellings.update((given_name + middle + last, last + given_name + middle))
+    full_match = bool(typed) and typed in {fold(spelling) for spelling in spellings}
+    last_parts = name_parts(last)
+    last_hits = sum(any(part.startswith(word) for part in last_parts) for word in name_words)
+    return (0 if full_match else 1, -last_hits)
+
+
+def _top_rows(
+    connection: Any, scores: dict[PatientKey, _Score], name_words: Sequence[str], limit: int
+) -> list[Any]:
+    """Return the patient rows of the best `limit` patients, ties ordered by name match
+    (see `_name_order`) and then by name."""
     ranked = sorted(scores, key=lambda patient: scores[patient].order)
     if len(ranked) > limit:
         # Patients tied with the last one on the page are ordered by name, so all load.
@@ -166,7 +201,15 @@ def _top_rows(connection: Any, scores: dict[PatientKey, _Score], limit: int) -> 
         f"WHERE id IN ({lookup.placeholders(len(ranked))}) AND archived = 0",
         ranked,
     ).fetchall()
-    rows.sort(key=lambda row: (scores[row[0]].order, row[1].casefold(), row[2].casefold(), row[0]))
+    rows.sort(
+        key=lambda row: (
+            scores[row[0]].order,
+            _name_order(row, name_words),
+            row[1].casefold(),
+            row[2].casefold(),
+            row[0],
+        )
+    )
     return rows[:limit]
 
 
@@ -208,7 +251,7 @@ def _page(
     balances = _balances(connection, ids) if ids else {}
     appointments = _next_appointments(connection, ids, local_now) if ids else {}
     matches: list[PatientMatch] = []
-    for patient, (_, last, first, middle, suffix, born, phone, chart) in zip(
+    for patient, (_, last, first, middle, suffix, born, phone, chart, _) in zip(
         ids, rows, strict=True
     ):
         score = scores[patient]

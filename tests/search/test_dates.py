@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.search.dates import DobKey, dob_keys, full_year, stored_key
+from app.search.dates import DobKey, dob_keys, full_year, month_keys, stored_key
 
 TODAY = date(2026, 12, 4)
 
@@ -53,3 +53,29 @@ def test_full_year_never_future() -> None:
 
 def test_stored_key_month_first() -> None:
     assert stored_key(date(1981, 3, 4)) == "03041981"
+
+
+@pytest.mark.parametrize(
+    ("typed", "first", "count"),
+    [
+        ("1981-03", "03011981", 31),
+        ("1981-3", "03011981", 31),
+        ("1981-03-", "03011981", 31),
+        ("1981-02", "02011981", 28),
+        ("2000-02", "02012000", 29),
+        ("1981-03-1", "03101981", 10),
+        ("1981-03-3", "03301981", 2),
+        ("1981-03-0", "03011981", 9),
+    ],
+)
+def test_month_keys_days(typed: str, first: str, count: int) -> None:
+    keys = month_keys(typed)
+    assert keys[0] == first
+    assert len(keys) == count
+
+
+@pytest.mark.parametrize(
+    "typed", ["1981", "1981-", "1981-13", "1981-00", "1981-03-4", "3/4", "81-03"]
+)
+def test_month_keys_rejects(typed: str) -> None:
+    assert month_keys(typed) == []

@@ -190,9 +190,11 @@ def test_exact_before_prefix(database: Database, people: dict[str, uuid.UUID]) -
     assert _names(database, "robert") == ["Smith, Robert", "Roberts, Smith"]
 
 
-def test_ties_by_name(database: Database, people: dict[str, uuid.UUID]) -> None:
+def test_ties_last_name_then_name(database: Database, people: dict[str, uuid.UUID]) -> None:
+    # All three match "smith" exactly. The two whose last name has the part "smith"
+    # come before the one whose first name is Smith, and those two are in name order.
     names = _names(database, "smith")
-    assert names == ["Roberts, Smith", "Smith, Robert", "Smith-Jones, Mary Ann"]
+    assert names == ["Smith, Robert", "Smith-Jones, Mary Ann", "Roberts, Smith"]
 
 
 def test_limit(database: Database, people: dict[str, uuid.UUID]) -> None:

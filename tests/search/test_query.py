@@ -1,12 +1,13 @@
 """Parsing the search box into words and clauses; nicknames and typo distance."""
 
+import json
 from datetime import date
 
 import pytest
 
 from app.search.index_keys import deletion_variants, search_keys_sql
 from app.search.nicknames import NICKNAME_GROUPS, equivalents
-from app.search.query import MatchKind, parse_query, split_words, within_one_edit
+from app.search.query import MatchKind, QueryToken, parse_query, split_words, within_one_edit
 
 TODAY = date(2026, 12, 4)
 
@@ -98,3 +99,75 @@ def test_split_words_limits() -> None:
     words = split_words(" ".join(["a" * 500] * 20))
     assert len(words) == 8
     assert {len(word) for word in words} == {80}
+
+
+def test_sql_function_registration_keys() -> None:
+    result = search_keys_sql(
+        "patient", "Josephine", None, "Park", "1990-01-02", "+16305550113", "TST-7", "Jo",
+        "123456789",
+    )  # fmt: skip
+    assert json.loads(result) == [
+        "n:josephine", "n:park", "n:jo", "d:01021990", "p:6305550113", "p:5550113",
+        "c:tst7", "c:7", "s:6789",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "keys"),
+    [
+        ("phone", ("+15125550100",), ["p:5125550100", "p:5550100"]),
+        ("phone", ("5550100",), ["p:5550100"]),
+        ("names", ("Ana", None, "Delgado-Ruiz"), ["n:ana", "n:delgadoruiz", "n:delgado", "n:ruiz"]),
+        ("merged_chart", ("TST-000104",), ["r:tst000104", "r:104"]),
+        ("merged_chart", (None,), []),
+        ("patient", ("A", None, "B", "1990-01-02", None, "C-1", None, "12"), ["n:a", "n:b",
+         "d:01021990", "c:c1", "c:1"]),
+    ],
+)  # fmt: skip
+def test_sql_function_kinds(kind: str, values: tuple[str | None, ...], keys: list[str]) -> None:
+    assert json.loads(search_keys_sql(kind, *values)) == keys
+
+
+def test_sql_function_wrong_count() -> None:
+    assert search_keys_sql("patient", "A", "B") == "[]"
+    assert search_keys_sql("phone", "1", "2") == "[]"
+
+
+def _lows(token: QueryToken) -> list[str]:
+    return [clause.low for clause in token.clauses if clause.low]
+
+
+def test_ssn_clause_only_when_allowed() -> None:
+    (hidden,) = parse_query("6789", TODAY)
+    (shown,) = parse_query("6789", TODAY, include_ssn=True)
+    assert not any(low.startswith("s:") for low in _lows(hidden))
+    assert "s:6789" in _lows(shown)
+    assert set(_lows(shown)) - set(_lows(hidden)) == {"s:6789"}
+
+
+@pytest.mark.parametrize("typed", ["678", "67890", "67-89", "6789a"])
+def test_ssn_clause_four_digits_only(typed: str) -> None:
+    (token,) = parse_query(typed, TODAY, include_ssn=True)
+    assert not any(low.startswith("s:") for low in _lows(token))
+
+
+def test_merged_chart_clauses() -> None:
+    (token,) = parse_query("TST-000104", TODAY)
+    assert {"c:tst000104", "r:tst000104"} <= set(_lows(token))
+    (tail,) = parse_query("0104", TODAY)
+    assert {"c:104", "r:104", "c:0104", "r:0104"} <= set(_lows(tail))
+
+
+def test_phone_country_code_dropped() -> None:
+    for typed in ("+1773", "+1 773", "17735550112"):
+        (token,) = parse_query(typed.replace(" ", ""), TODAY)
+        phone = [low for low in _lows(token) if low.startswith("p:")]
+        assert phone and phone[0].startswith("p:773"), typed
+
+
+def test_year_month_clause() -> None:
+    (token,) = parse_query("1981-03", TODAY)
+    (days,) = [clause for clause in token.clauses if clause.keys]
+    assert days.kind is MatchKind.PREFIX
+    assert len(days.keys) == 31
+    assert days.keys[0] == "d:03011981"
