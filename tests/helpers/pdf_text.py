@@ -24,7 +24,7 @@ def placed_text(path: Path) -> list[PlacedText]:
 
         def visit(text: str, _cm: Any, tm: Any, _font: Any, _size: Any, page=number) -> None:
             if text.strip():
-                found.append(PlacedText(page, text, float(tm[4]), float(tm[5])))
+                found.append(PlacedText(page, text.strip(), float(tm[4]), float(tm[5])))
 
         page.extract_text(visitor_text=visit)
     return found
