@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
@@ -130,8 +130,8 @@ def add_coverage(
     return coverage.id
 
 
-def add_appointment(session: Session, patient_id: uuid.UUID, starts_at: datetime) -> uuid.UUID:
-    """Book a 15-minute visit with the practice's first provider at its first location."""
+def add_appointment(session: Session, patient_id: uuid.UUID, day: date) -> uuid.UUID:
+    """Book a 15-minute 9:00 visit with the practice's first provider at its first location."""
     provider_id = session.scalars(select(Provider.id)).first()
     location_id = session.scalars(select(Location.id)).first()
     assert provider_id is not None and location_id is not None
@@ -139,7 +139,7 @@ def add_appointment(session: Session, patient_id: uuid.UUID, starts_at: datetime
         patient_id=patient_id,
         provider_id=provider_id,
         location_id=location_id,
-        starts_at=starts_at,
+        starts_at=datetime.combine(day, time(9, 0)),
         duration_minutes=15,
         appointment_type="Follow-up",
     )
