@@ -1,0 +1,120 @@
+"""The Import tab's FHIR panel and the patient's FHIR export action, with real services."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.db.database import Database
+from app.models.patients import Patient
+from ui.admin.import_page import ALL_OUTCOMES, ImportTab
+from ui.context import AppContext
+from ui.patient.fhir_export_action import export_patient_fhir
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "fhir" / "synthea-roland-batch.json"
+
+Settle = Callable[[AppContext], None]
+
+
+def _tab(qtbot: QtBot, context: AppContext) -> ImportTab:
+    tab = ImportTab(context)
+    qtbot.addWidget(tab)
+    return tab
+
+
+def _run_import(tab: ImportTab, path: Path, settle: Settle) -> None:
+    tab.fhir_panel.path.setText(str(path))
+    tab.fhir_panel.import_button.click()
+    settle(tab.context)
+
+
+def test_import_fills_report_table(
+    qtbot: QtBot, admin_context: AppContext, database: Database, settle: Settle
+) -> None:
+    tab = _tab(qtbot, admin_context)
+    _run_import(tab, SAMPLE, settle)
+
+    panel = tab.fhir_panel
+    assert panel.report is not None
+    assert panel.table.rowCount() == len(panel.report.rows)
+    assert "1 patients imported" in panel.status.text()
+    assert panel.save_button.isEnabled()
+    assert panel.import_button.isEnabled()
+    with database.reading() as session:
+        assert len(session.scalars(select(Patient)).all()) == 1
+
+
+def test_filter_shows_one_outcome(qtbot: QtBot, admin_context: AppContext, settle: Settle) -> None:
+    tab = _tab(qtbot, admin_context)
+    _run_import(tab, SAMPLE, settle)
+    panel = tab.fhir_panel
+
+    panel.outcome_filter.setCurrentText("imported")
+
+    outcomes = {panel.table.item(row, 3).text() for row in range(panel.table.rowCount())}
+    assert outcomes == {"imported"}
+    panel.outcome_filter.setCurrentText(ALL_OUTCOMES)
+    assert panel.report is not None
+    assert panel.table.rowCount() == len(panel.report.rows)
+
+
+def test_bad_file_shown_as_failed(
+    qtbot: QtBot, admin_context: AppContext, tmp_path: Path, settle: Settle
+) -> None:
+    bad = tmp_path / "notes.json"
+    bad.write_text("this is not json")
+    tab = _tab(qtbot, admin_context)
+
+    _run_import(tab, bad, settle)
+
+    panel = tab.fhir_panel
+    assert "notes.json is not valid JSON" in panel.status.text()
+    panel.outcome_filter.setCurrentText("failed")
+    assert panel.table.rowCount() == 1
+
+
+def test_report_saved_as_csv(
+    qtbot: QtBot, admin_context: AppContext, tmp_path: Path, settle: Settle
+) -> None:
+    tab = _tab(qtbot, admin_context)
+    _run_import(tab, SAMPLE, settle)
+    target = tmp_path / "report.csv"
+
+    tab.fhir_panel.save_report(target)
+
+    assert target.read_text().startswith("file,resource_type,resource_id,outcome,message")
+    assert "Report saved" in tab.fhir_panel.status.text()
+
+
+def test_second_importer_added(qtbot: QtBot, admin_context: AppContext) -> None:
+    tab = _tab(qtbot, admin_context)
+    other = ImportTab(admin_context)
+    qtbot.addWidget(other)
+
+    tab.add_importer("CSV file", other)
+
+    assert [tab.kind.itemText(index) for index in range(tab.kind.count())] == [
+        "FHIR bundles",
+        "CSV file",
+    ]
+
+
+def test_export_action_writes_bundle(
+    qtbot: QtBot, admin_context: AppContext, database: Database, tmp_path: Path, settle: Settle
+) -> None:
+    tab = _tab(qtbot, admin_context)
+    _run_import(tab, SAMPLE, settle)
+    with database.reading() as session:
+        patient_id = session.scalars(select(Patient.id)).one()
+    target = tmp_path / "out" / "referral.json"
+
+    operation = export_patient_fhir(admin_context, patient_id, tab, target)
+    settle(admin_context)
+
+    assert operation is not None
+    bundle = json.loads(target.read_text())
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["type"] == "collection"
+    assert bundle["entry"][0]["resource"]["name"][0]["family"] == "Nienow"
