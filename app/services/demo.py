@@ -22,7 +22,7 @@ from app.changes import ChangeKind, Changes
 from app.db.database import Database
 from app.errors import UserError, ValidationError
 from app.ids import new_id
-from app.models.patients import Coverage, Patient
+from app.models.patients import Coverage, Patient, PatientAlert, PatientPhone
 from app.models.practice import Location, Payer, Provider, Room
 from app.models.scheduling import Appointment
 from app.problems import Problem
@@ -30,6 +30,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
 from app.services import numbering, users
+from app.services.demo_people import PayerFacts, add_registration_details, demo_phone
 from app.services.practice import (
     AdminAccount,
     LocationInput,
@@ -161,7 +162,6 @@ PATIENT_TOWNS = (
     ("Glenview", "60025"),
     ("Lincolnwood", "60712"),
 )
-AREA_CODES = ("847", "224", "773", "312")
 
 # Medicare Beneficiary Identifier character classes (CMS MBI format), without S L O I B Z.
 _MBI_LETTERS = "ACDEFGHJKMNPQRTUVWXY"
@@ -231,7 +231,8 @@ class DemoGenerator:
         self.today = today
         self._pools: dict[str, list[str]] = {}
 
-    def _pick(self, faker_method: str) -> str:
+    def pick(self, faker_method: str) -> str:
+        """Return a Faker value of `faker_method`, such as "last_name", from a bounded pool."""
         # Faker makes about a thousand addresses a second, too slow for 100,000 patients,
         # so after its first NAME_POOL_SIZE values of a kind, values repeat from that pool.
         pool = self._pools.setdefault(faker_method, [])
@@ -244,23 +245,23 @@ class DemoGenerator:
         """Return a patient row with a new id."""
         rng = self.rng
         sex = rng.choices("FMU", weights=(51, 48, 1))[0]
-        first = self._pick("first_name_female" if sex == "F" else "first_name_male")
-        last = self._pick("last_name")
+        first = self.pick("first_name_female" if sex == "F" else "first_name_male")
+        last = self.pick("last_name")
         town, zip_code = rng.choice(PATIENT_TOWNS)
         return {
             "id": new_id(),
             "chart_number": chart_number,
             "first_name": first,
-            "middle_name": self._pick("first_name") if rng.random() < 0.3 else None,
+            "middle_name": self.pick("first_name") if rng.random() < 0.3 else None,
             "last_name": last,
             "suffix": rng.choice(("Jr", "Sr", "III")) if rng.random() < 0.02 else None,
             "date_of_birth": self._birth_date(),
             "sex": sex,
-            "phone": f"({rng.choice(AREA_CODES)}) 555-01{rng.randrange(100):02d}",
+            "phone": demo_phone(rng),
             "email": f"{first}.{last}{rng.randrange(100)}@example.com".lower()
             if rng.random() < 0.6
             else None,
-            "address_line1": f"{rng.randint(100, 9899)} {self._pick('street_name')}",
+            "address_line1": f"{rng.randint(100, 9899)} {self.pick('street_name')}",
             "address_line2": None,
             "city": town,
             "state": "IL",
@@ -443,10 +444,20 @@ def _insert_patients(
                 generator.coverage(patient, DEMO_PAYERS[index], payer_ids[index], priority)
             )
 
-    if patients:
-        session.execute(insert(Patient), patients)
-    if coverages:
-        session.execute(insert(Coverage), coverages)
+    payers = {
+        payer_id: PayerFacts(payer.payer_code, payer.group_number)
+        for payer_id, payer in zip(payer_ids, DEMO_PAYERS, strict=True)
+    }
+    children = add_registration_details(generator, patients, coverages, payers)
+
+    for model, rows in (
+        (Patient, patients),
+        (PatientPhone, children.phones),
+        (PatientAlert, children.alerts),
+        (Coverage, coverages),
+    ):
+        if rows:
+            session.execute(insert(model), rows)
     return patients, len(coverages)
 
 
