@@ -162,6 +162,8 @@ class RecordSection(QGroupBox):
             rows.append((record.id, row_cells))
         self.table.set_rows(rows)
         self._paint()
+        # Bold text is wider than the plain text the columns were sized for.
+        self.table.resizeColumnToContents(0)
         self.update_buttons()
 
     def _paint(self) -> None:
