@@ -124,7 +124,8 @@ class _Lookups:
                 ExternalReference.archived.is_(False),
             )
         )
-        self.imported: dict[str, uuid.UUID] = dict(references.tuples().all())
+        # A Result has keys(), so dict(references) would read it as a mapping of columns.
+        self.imported: dict[str, uuid.UUID] = {value: local_id for value, local_id in references}  # noqa: C416
         patients = session.execute(
             select(
                 Patient.first_name, Patient.last_name, Patient.date_of_birth, Patient.chart_number
