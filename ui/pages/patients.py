@@ -1,6 +1,7 @@
 """The Patients page: a table of patients filtered by the global search box."""
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -8,8 +9,10 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -19,9 +22,12 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.ids import PatientId
 from app.progress import Progress
+from app.security.permissions import Permission
+from app.services.patient_forms import PatientForm
 from app.services.patient_list import PatientRow, count_patients, list_patients
 from ui.context import AppContext
 from ui.pages.base import Page, heading
+from ui.patient.record import open_patient
 from ui.row_model import RowTableModel
 
 log = logging.getLogger(__name__)
@@ -84,13 +90,37 @@ class PatientsPage(Page):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._open_row)
+        self.table.setToolTip("Enter or double-click opens the patient's record.")
         self.summary = QLabel()
         self.summary.setObjectName("subtleText")
+        self.new_button = QPushButton("&New patient")
+        self.new_button.setObjectName("newPatientButton")
+        self.new_button.setAccessibleName("Register a new patient")
+        self.new_button.clicked.connect(self.new_patient)
+        # Runs before the first save of a new patient; None skips the duplicate check.
+        self.duplicate_check: Callable[[PatientForm], bool] | None = None
 
+        top = QHBoxLayout()
+        top.addWidget(heading("Patients"))
+        top.addStretch(1)
+        top.addWidget(self.new_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Patients"))
+        layout.addLayout(top)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+
+    def new_patient(self) -> QWidget:
+        """Open an empty registration form in a record window."""
+        return open_patient(self.context, None, self.window(), self.duplicate_check)
+
+    def open_patient(self, patient_id: PatientId) -> QWidget:
+        """Open the record of `patient_id` (or bring its open window forward)."""
+        return open_patient(self.context, patient_id, self.window(), self.duplicate_check)
+
+    def _open_row(self, index: QModelIndex) -> None:
+        if index.isValid() and index.row() < len(self.model.rows):
+            self.open_patient(self.model.rows[index.row()].patient_id)
 
     def set_filter(self, text: str) -> None:
         """Show patients whose last name or chart number starts with `text`."""
@@ -110,6 +140,7 @@ class PatientsPage(Page):
         """Reload the list on a worker thread; an older answer arriving late is dropped."""
         if not self.context.user.signed_in:
             return
+        self.new_button.setEnabled(self.context.can(Permission.PATIENT_EDIT))
         self._request += 1
         request, actor, text = self._request, self.context.actor, self.filter_text
 

@@ -1,0 +1,221 @@
+"""The patient record window: alerts on top, then tabs, the first being the registration form.
+
+`open_patient` is the one entry point: it opens a new patient, or brings forward the
+window already showing an existing one. Other screens add tabs with `add_tab`, or for
+every record with `register_record_tab`.
+
+Record windows are separate top-level windows, so the main window's lock panel does
+not cover them. `hide_all_records` and `show_hidden_records` hide them while the screen
+is locked, and every record closes when a different user signs in or everyone signs out.
+"""
+
+import html
+import logging
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.security.permissions import Actor
+from app.services.patient_forms import AlertEntry, PatientForm
+from app.services.registration import SaveOutcome
+from ui.admin.forms import ask
+from ui.context import AppContext
+from ui.patient.form import DISCARD_QUESTION, DuplicateCheck, PatientFormWidget
+
+log = logging.getLogger(__name__)
+
+# Makes a tab for a saved patient: (context, patient id) to the tab's widget.
+TabFactory = Callable[[AppContext, uuid.UUID], QWidget]
+
+SEVERITY_COLORS = {"critical": "#b3261e", "warning": "#8a5a00", "info": "#245c8a"}
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+WINDOW_WIDTH = 1240
+WINDOW_HEIGHT = 820
+
+_tab_factories: list[tuple[str, TabFactory]] = []
+_open_windows: list["PatientRecordWindow"] = []
+_hidden_for_lock: list["PatientRecordWindow"] = []
+
+
+def register_record_tab(title: str, factory: TabFactory) -> None:
+    """Add a tab to every record opened from now on (made once the patient is saved)."""
+    _tab_factories.append((title, factory))
+
+
+def open_records() -> list["PatientRecordWindow"]:
+    """Return the record windows open now."""
+    return list(_open_windows)
+
+
+def hide_all_records() -> None:
+    """Hide every record window (the screen is locking); their contents stay as typed."""
+    for window in _open_windows:
+        if window.isVisible():
+            window.hide()
+            _hidden_for_lock.append(window)
+
+
+def show_hidden_records() -> None:
+    """Show again the record windows hidden by `hide_all_records` (the same user unlocked)."""
+    while _hidden_for_lock:
+        window = _hidden_for_lock.pop()
+        if window in _open_windows:
+            window.show()
+
+
+def alert_text(alerts: list[AlertEntry]) -> str:
+    """Return the alerts as banner lines, critical first, such as "CRITICAL: Latex allergy"."""
+    ordered = sorted(alerts, key=lambda alert: SEVERITY_ORDER.get(alert.severity, 3))
+    lines = []
+    for alert in ordered:
+        color = SEVERITY_COLORS.get(alert.severity, SEVERITY_COLORS["info"])
+        label = f"<b>{alert.severity.upper()}:</b> {html.escape(alert.message)}"
+        lines.append(f'<span style="color:{color}">{label}</span>')
+    return "<br>".join(lines)
+
+
+class PatientRecordWindow(QWidget):
+    """One patient's record: alert banner, name line and tabs."""
+
+    def __init__(
+        self,
+        context: AppContext,
+        patient_id: uuid.UUID | None,
+        duplicate_check: DuplicateCheck | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self.setObjectName("patientRecord")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.context = context
+        self.patient_id = patient_id
+        self.actor: Actor | None = context.actor if context.user.signed_in else None
+        self.critical_shown = False
+        self.closing = False
+        self.banner = QLabel()
+        self.banner.setObjectName("alertBanner")
+        self.banner.setAccessibleName("Patient alerts")
+        self.banner.setTextFormat(Qt.TextFormat.RichText)
+        self.banner.setWordWrap(True)
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet("QLabel#alertBanner { background: #fff4e5; padding: 6px; }")
+        self.banner.setVisible(False)
+        self.heading = QLabel("New patient")
+        self.heading.setObjectName("pageHeading")
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("recordTabs")
+        self.form = PatientFormWidget(context, duplicate_check)
+        self.tabs.addTab(self.form, "&Registration")
+        self.form.loaded.connect(self._show_patient)
+        self.form.saved.connect(self._saved)
+        self.form.close_requested.connect(self._close_now)
+        context.user.actor_changed.connect(self._on_actor_changed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.tabs, 1)
+        self.setWindowTitle("New patient")
+        self.resize(WINDOW_WIDTH, WINDOW_HEIGHT)
+        _open_windows.append(self)
+        self.destroyed.connect(lambda: _forget(self))
+        self.form.load(patient_id)
+
+    def add_tab(self, title: str, widget: QWidget) -> int:
+        """Add a tab after the existing ones and return its index."""
+        return self.tabs.addTab(widget, title)
+
+    def _add_registered_tabs(self, patient_id: uuid.UUID) -> None:
+        for title, factory in _tab_factories:
+            self.add_tab(title, factory(self.context, patient_id))
+
+    def _show_patient(self, form: PatientForm) -> None:
+        name = ", ".join(part for part in (form.last_name, form.first_name) if part)
+        if form.chart_number:
+            self.heading.setText(f"{name} · chart {form.chart_number}")
+            # The title shows in the task bar, so it names the chart rather than the patient.
+            self.setWindowTitle(f"Patient record · chart {form.chart_number}")
+        self._show_alerts(form.alerts)
+
+    def _show_alerts(self, alerts: list[AlertEntry]) -> None:
+        self.banner.setText(alert_text(alerts))
+        self.banner.setVisible(bool(alerts))
+        critical = [alert for alert in alerts if alert.severity == "critical"]
+        if critical and not self.critical_shown:
+            self.critical_shown = True
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
+                "Critical alert",
+                "\n".join(alert.message for alert in critical),
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
+            box.setObjectName("criticalAlertBox")
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()
+
+    def _saved(self, outcome: SaveOutcome) -> None:
+        first_save = self.patient_id is None
+        self.patient_id = outcome.patient_id
+        if first_save and outcome.patient_id is not None:
+            self._add_registered_tabs(outcome.patient_id)
+
+    def _on_actor_changed(self, actor: Actor | None) -> None:
+        # Another user must not see, or save, what was opened under someone else's role.
+        if actor is None or actor != self.actor:
+            log.info("patient record closed: the signed-in user changed")
+            self._close_now()
+
+    def _close_now(self) -> None:
+        self.closing = True
+        self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        if self.closing or not self.form.dirty:
+            _forget(self)
+            super().closeEvent(event)
+            return
+        event.ignore()
+        ask(self, "Discard changes?", DISCARD_QUESTION, "Discard", self._close_now)
+
+
+def _forget(window: PatientRecordWindow) -> None:
+    if window in _open_windows:
+        _open_windows.remove(window)
+    if window in _hidden_for_lock:
+        _hidden_for_lock.remove(window)
+
+
+def open_patient(
+    context: AppContext,
+    patient_id: uuid.UUID | None,
+    parent: QWidget | None = None,
+    duplicate_check: DuplicateCheck | None = None,
+) -> PatientRecordWindow:
+    """Open a patient's record, or an empty one when `patient_id` is None.
+
+    An existing patient already open is brought to the front instead of opened twice.
+    `duplicate_check` runs before the first save of a new patient.
+    """
+    if patient_id is not None:
+        for window in _open_windows:
+            if window.patient_id == patient_id:
+                window.show()
+                window.raise_()
+                window.activateWindow()
+                return window
+    window = PatientRecordWindow(context, patient_id, duplicate_check, parent)
+    if patient_id is not None:
+        window._add_registered_tabs(patient_id)
+    window.show()
+    window.activateWindow()
+    return window
