@@ -1,6 +1,6 @@
 """Exporting one patient as a FHIR R4 Bundle, such as for a referral to another practice.
 
-The bundle (type collection) holds the Patient, each active Coverage with its payer as an
+The bundle (type collection) contains the Patient, each active Coverage with its payer as an
 Organization, a RelatedPerson for a guarantor or subscriber who is not a patient, and an
 Encounter for each completed past appointment and each imported past visit. Before it is
 returned, the bundle is validated with `fhir.resources` (its R4B models, which share R4's

@@ -78,7 +78,7 @@ class MappedPatient:
 
 @dataclass(frozen=True, slots=True)
 class PayerKey:
-    """How an imported payer is found again: its name and, when known, an identifier."""
+    """The lookup key of an imported payer: its name and, when known, an identifier."""
 
     name: str
     identifier: Identifier | None = None
@@ -352,7 +352,7 @@ def assign_priorities(
 ) -> tuple[list[PlannedCoverage], list[str]]:
     """Move coverages that would overlap another of the same priority to a free priority.
 
-    `taken` holds the priority and dates of the patient's other saved coverages. A
+    `taken` contains the priority and dates of the patient's other saved coverages. A
     coverage that fits no priority from 1 to 3 is dropped with a note.
     """
     kept: list[PlannedCoverage] = []

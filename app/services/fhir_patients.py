@@ -62,7 +62,7 @@ _ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state")
 
 @dataclass
 class SavedPatient:
-    """What happened to one imported patient."""
+    """The outcome of importing one patient, with notes and the kinds of record written."""
 
     patient_id: uuid.UUID | None
     outcome: RowOutcome
@@ -97,7 +97,7 @@ class PatientWriter:
         notes: list[str],
         strip_digits: bool = False,
     ) -> SavedPatient:
-        """Save one patient and its coverages; the result says what happened and why."""
+        """Save one patient and its coverages; return the outcome with its notes."""
         if patient.birth_date is None:
             return SavedPatient(None, RowOutcome.SKIPPED, ["No birth date; not imported."])
         mapped = patient_form(patient, strip_digits)

@@ -32,7 +32,7 @@ _PAYER_CODE_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
 class RowOutcome(StrEnum):
-    """What the import did with one resource."""
+    """The result of importing one resource."""
 
     IMPORTED = "imported"
     UPDATED = "updated"

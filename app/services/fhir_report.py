@@ -19,7 +19,7 @@ CSV_HEADERS = ("file", "resource_type", "resource_id", "outcome", "message")
 
 @dataclass(frozen=True, slots=True)
 class ReportRow:
-    """What the import did with one resource, and why when it was skipped."""
+    """The outcome of one resource, with the reason when it was skipped."""
 
     file: str
     resource_type: str

@@ -57,17 +57,20 @@ class FhirImportPanel(QWidget):
         self.file_button.clicked.connect(self.choose_file)
         self.folder_button = QPushButton("Choose f&older…")
         self.folder_button.clicked.connect(self.choose_folder)
+
         self.import_button = QPushButton("&Import")
         self.import_button.clicked.connect(self.start_import)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_import)
+
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Import progress")
         self.progress.setValue(0)
         self.status = QLabel("Choose a file or folder, then Import.")
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Import result")
+
         self.outcome_filter = QComboBox()
         self.outcome_filter.setAccessibleName("Show rows with outcome")
         self.outcome_filter.addItems([ALL_OUTCOMES, *OUTCOMES])
@@ -76,6 +79,7 @@ class FhirImportPanel(QWidget):
         self.save_button = QPushButton("&Save report as CSV…")
         self.save_button.setEnabled(False)
         self.save_button.clicked.connect(self.choose_report_path)
+
         self._poll = QTimer(self)
         self._poll.setInterval(PROGRESS_POLL_MS)
         self._poll.timeout.connect(self._update_progress)
@@ -151,6 +155,7 @@ class FhirImportPanel(QWidget):
         self.cancel_button.setEnabled(running)
         if running:
             self.progress.setValue(0)
+            self.progress.setFormat("%p%")
             self._poll.start()
         else:
             self._poll.stop()
@@ -168,6 +173,7 @@ class FhirImportPanel(QWidget):
         self.operation = None
         self._set_running(False)
         self.progress.setValue(self.progress.maximum())
+        self.progress.setFormat("%p% Finished")
         self.report = report
         failed = report.failed_files
         lines = [report.summary(), *(result.message for result in failed)]
