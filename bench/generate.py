@@ -39,6 +39,8 @@ from app.models import (  # noqa: E402
     LedgerEntry,
     NumberCounter,
     Patient,
+    PatientPhone,
+    PatientPreviousName,
     Payer,
     Provider,
     User,
@@ -59,6 +61,7 @@ from app.services.demo import (  # noqa: E402
     provider_slots,
 )
 from app.validators import npi_check_digit  # noqa: E402
+from bench.registration_rows import add_registration  # noqa: E402
 
 DEFAULT_PASSWORD = "Lakeside-bench-2024"  # noqa: S105 (a published demo password)
 SMALL = {"patients": 200, "appointments": 1000, "ledger_rows": 2000}
@@ -255,15 +258,22 @@ def insert_patients(
     numbers: list[str],
     payer_ids: list[uuid.UUID],
     batch_size: int,
+    *,
+    seed: int,
 ) -> tuple[PatientIndex, Counts]:
-    """Insert patients with their coverages, one transaction per batch of patients."""
+    """Insert patients with their coverages, phones and previous names, one transaction
+    per batch of patients."""
     index = PatientIndex([], {})
-    counts = Counts({"patient": 0, "coverage": 0}, {})
-    patient_inserter = RawInserter(table_of(Patient))
-    coverage_inserter = RawInserter(table_of(Coverage))
+    tables = (Patient, Coverage, PatientPhone, PatientPreviousName)
+    counts = Counts({table_of(model).name: 0 for model in tables}, {})
+    inserters = {table_of(model).name: RawInserter(table_of(model)) for model in tables}
+    # A generator of its own keeps the demo generator's sequence, and so the patients,
+    # appointments and ledger rows of a seed, as they were before these details existed.
+    registration_rng = random.Random(f"bench-registration-{seed}")
     started = time.perf_counter()
     for offset in range(0, len(numbers), batch_size):
         patients = [generator.patient(number) for number in numbers[offset : offset + batch_size]]
+        registration = add_registration(registration_rng, patients)
         coverages = []
         for patient in patients:
             plan = generator.coverage_plan(patient["date_of_birth"])
@@ -274,11 +284,16 @@ def insert_patients(
             index.ids.append(patient["id"])
             index.primary_payer[patient["id"]] = payer_ids[plan[0]]
 
+        batch = {
+            "patient": patients,
+            "coverage": coverages,
+            "patient_phone": registration.phones,
+            "patient_previous_name": registration.previous_names,
+        }
         with connection.begin():
-            patient_inserter.insert(connection, patients)
-            coverage_inserter.insert(connection, coverages)
-        counts.rows["patient"] += len(patients)
-        counts.rows["coverage"] += len(coverages)
+            for table, rows in batch.items():
+                inserters[table].insert(connection, rows)
+                counts.rows[table] += len(rows)
         report("patient", counts.rows["patient"], len(numbers), started)
 
     counts.seconds["patient"] = time.perf_counter() - started
@@ -382,7 +397,7 @@ def generate(database: Database, args: argparse.Namespace) -> Counts:
         connection.exec_driver_sql("PRAGMA cache_size = -262144")
         connection.commit()  # ends the implicit transaction, so each batch can begin its own
         patients, counts = insert_patients(
-            connection, generator, numbers, payer_ids, args.batch_size
+            connection, generator, numbers, payer_ids, args.batch_size, seed=args.seed
         )
         if (args.appointments or args.ledger_rows) and not patients.ids:
             raise SystemExit("Appointments and ledger rows need patients; give --patients 1+.")

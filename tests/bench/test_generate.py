@@ -11,7 +11,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app.db.database import Database
-from app.models import Appointment, Coverage, LedgerEntry, Patient, Provider
+from app.models import (
+    Appointment,
+    Coverage,
+    LedgerEntry,
+    Patient,
+    PatientPhone,
+    PatientPreviousName,
+    Provider,
+)
 from app.security.audit import verify_chain
 from bench import generate
 from tests.conftest import PASSPHRASE
@@ -108,3 +116,25 @@ def test_generate_stored_forms_match_orm(small_db: Path) -> None:
     assert re.match(stamp, raw[3])
     assert raw[4] == "integer"
     assert re.match(r"^\d{4}-\d\d-\d\d$", raw[5])
+
+
+def test_generate_small_registration(small_db: Path) -> None:
+    database = Database.open(small_db)
+    try:
+        with database.session() as session:
+            patients = session.scalars(select(Patient)).all()
+            phones = session.scalars(select(PatientPhone)).all()
+        previous = _count(database, PatientPreviousName)
+    finally:
+        database.close()
+
+    first_phones = {phone.patient_id: phone.number for phone in phones if phone.position == 0}
+    assert all(first_phones[patient.id] == patient.phone for patient in patients)
+    assert all(re.match(r"^\+1[2-9]\d{9}$", phone.number) for phone in phones)
+    assert len(phones) > len(patients)
+    with_ssn = [patient.ssn for patient in patients if patient.ssn]
+    assert all(re.match(r"^\d{9}$", ssn) and not ssn.startswith("666") for ssn in with_ssn)
+    # Shares of 90%, 10% and 5% of 200 patients, with room for chance.
+    assert 150 <= len(with_ssn) <= 200
+    assert 5 <= previous <= 40
+    assert 1 <= sum(1 for patient in patients if patient.preferred_name) <= 25

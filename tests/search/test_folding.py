@@ -80,3 +80,17 @@ def test_name_parts_skips_empty() -> None:
 
 def test_digits_keeps_digits() -> None:
     assert digits("(312) 555-0142 ext. 9") == "31255501429"
+
+
+@given(st.lists(st.text(alphabet=string.ascii_letters, min_size=1, max_size=8), min_size=1))
+def test_separators_give_same_parts(parts: list[str]) -> None:
+    # "Smith-Jones", "Smith Jones" and "Smith'Jones" are indexed and typed alike.
+    hyphenated = name_parts("-".join(parts))
+    assert name_parts(" ".join(parts)) == hyphenated
+    assert name_parts("'".join(parts)) == hyphenated
+
+
+def test_fold_examples_match_typing() -> None:
+    assert fold("Núñez") == fold("nunez") == "nunez"
+    assert fold("O'Brien") == fold("obrien") == "obrien"
+    assert fold("Smith-Jones") == fold("smith jones") == "smithjones"
