@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AuthorizationCheck:
-    """The answer of `authorization_for`.
+    """The result of `authorization_for`.
 
     When `covered` is False, `authorization_id`, `authorization_number` and
     `remaining_after` are None and `reason` says what is missing and names the nearest

@@ -2,7 +2,7 @@
 
 An authorization lists the procedure codes it covers, as codes only: CPT descriptors are
 AMA copyright, so none is stored. An authorization with no codes covers every service
-from that payer, and the form must say so explicitly (`covers_all_services`), so a code
+from that payer, and the form must state so explicitly (`covers_all_services`), so a code
 list left blank by mistake is caught. It counts either visits or units; remaining is
 `authorized - used`, and `use_authorization` adds to `used` as visits are scheduled or
 claims are billed. `authorization_for` is the check that scheduling and claims call.
@@ -30,6 +30,8 @@ from app.security.permissions import Actor, Permission
 from app.services.authorization_codes import code_list_problems, normalize_code
 from app.services.outcomes import SaveOutcome
 from app.services.referrals import (
+    archive_patient_record,
+    audit_patient_write,
     count_problems,
     coverage_label,
     patient_coverage,
@@ -46,8 +48,10 @@ NOTES_MAX_LENGTH = 500
 
 
 class AuthorizationStatus(StrEnum):
-    """Where an authorization stands on a day; checked in this order: expired, used up,
-    not started, active."""
+    """The status of an authorization on a day.
+
+    The first that applies wins, in this order: expired, used up, not started, active.
+    """
 
     ACTIVE = "active"
     EXPIRED = "expired"
@@ -119,7 +123,7 @@ class UnitsUsed:
 def authorization_status(
     authorization: PriorAuthorization | AuthorizationView, today: date
 ) -> AuthorizationStatus:
-    """Return where an authorization stands on `today`."""
+    """Return the status of an authorization on `today`."""
     if today > authorization.ends_on:
         return AuthorizationStatus.EXPIRED
     if authorization.used >= authorization.authorized:
@@ -368,7 +372,9 @@ def _sync_codes(
 
 def _apply(authorization: PriorAuthorization, form: AuthorizationForm, payer_id: uuid.UUID) -> None:
     # The rules have passed, so the required values are present.
-    assert form.patient_id and form.starts_on and form.ends_on and form.authorized is not None
+    assert form.patient_id is not None
+    assert form.starts_on is not None and form.ends_on is not None
+    assert form.authorized is not None
     authorization.patient_id = form.patient_id
     authorization.coverage_id = form.coverage_id
     authorization.payer_id = payer_id
@@ -403,41 +409,19 @@ def save_authorization(session: Session, actor: Actor, form: AuthorizationForm) 
 
     authorization = stored if stored is not None else PriorAuthorization()
     _apply(authorization, form, payer_id)
-    authorization.updated_by = actor.user_id
     session.add(authorization)
     session.flush()
     _sync_codes(session, authorization, form.codes, actor)
-    session.flush()
 
-    created = stored is None
-    action = AuditAction.CREATE if created else AuditAction.UPDATE
-    audit.record(
-        session, actor, action, OBJECT_TYPE, authorization.id, patient_id=authorization.patient_id
-    )
-    log.info("%s authorization %s", "created" if created else "updated", authorization.id)
-    return SaveOutcome(authorization.id, created, tuple(problems), Changes.of(ChangeKind.REFERRALS))
+    action = AuditAction.CREATE if stored is None else AuditAction.UPDATE
+    return audit_patient_write(session, actor, authorization, action, problems)
 
 
 def archive_authorization(
     session: Session, actor: Actor, authorization_id: uuid.UUID
 ) -> SaveOutcome:
     """Archive an authorization, which hides it from the record and from coverage checks."""
-    authorization = get_authorization(session, authorization_id)
-    require_or_emergency(session, actor, Permission.PATIENT_EDIT, authorization.patient_id)
-    authorization.archived = True
-    authorization.updated_by = actor.user_id
-    session.flush()
-
-    audit.record(
-        session,
-        actor,
-        AuditAction.ARCHIVE,
-        OBJECT_TYPE,
-        authorization.id,
-        patient_id=authorization.patient_id,
-    )
-    log.info("archived authorization %s", authorization.id)
-    return SaveOutcome(authorization.id, changes=Changes.of(ChangeKind.REFERRALS))
+    return archive_patient_record(session, actor, get_authorization(session, authorization_id))
 
 
 def use_authorization(

@@ -10,7 +10,7 @@ from app.problems import Problem
 
 @dataclass(frozen=True, slots=True)
 class SaveOutcome:
-    """What a save did.
+    """The result of a save.
 
     `record_id` is None when an error among `problems` stopped the save; nothing was
     written then. A saved record may still carry warnings in `problems`.

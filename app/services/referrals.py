@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app import validators as v
 from app.changes import ChangeKind, Changes
 from app.errors import NotFoundError, UserError
-from app.models.onboarding import Referral
+from app.models.onboarding import PriorAuthorization, Referral
 from app.models.patients import Coverage, OutsideProvider, Patient
 from app.models.practice import Payer
 from app.problems import Problem, has_errors
@@ -198,6 +198,34 @@ def coverage_label(session: Session, coverage_id: uuid.UUID | None) -> str:
         return ""
     payer = session.get(Payer, coverage.payer_id)
     return _coverage_label(coverage, payer.name if payer else "")
+
+
+def audit_patient_write(
+    session: Session,
+    actor: Actor,
+    record: Referral | PriorAuthorization,
+    action: AuditAction,
+    problems: list[Problem],
+) -> SaveOutcome:
+    """Stamp, flush and audit a written referral or authorization, and return the outcome."""
+    record.updated_by = actor.user_id
+    session.add(record)
+    session.flush()
+
+    object_type = record.__tablename__
+    audit.record(session, actor, action, object_type, record.id, patient_id=record.patient_id)
+    log.info("%s %s %s", action.value, object_type, record.id)
+    created = action is AuditAction.CREATE
+    return SaveOutcome(record.id, created, tuple(problems), Changes.of(ChangeKind.REFERRALS))
+
+
+def archive_patient_record(
+    session: Session, actor: Actor, record: Referral | PriorAuthorization
+) -> SaveOutcome:
+    """Archive a referral or authorization after checking the actor may edit the patient."""
+    require_or_emergency(session, actor, Permission.PATIENT_EDIT, record.patient_id)
+    record.archived = True
+    return audit_patient_write(session, actor, record, AuditAction.ARCHIVE, [])
 
 
 # ---- referral rules -----------------------------------------------------------------------
@@ -398,35 +426,13 @@ def save_referral(session: Session, actor: Actor, form: ReferralForm) -> SaveOut
 
     referral = stored if stored is not None else Referral()
     _apply(referral, form)
-    referral.updated_by = actor.user_id
-    session.add(referral)
-    session.flush()
-
-    created = stored is None
-    action = AuditAction.CREATE if created else AuditAction.UPDATE
-    audit.record(session, actor, action, OBJECT_TYPE, referral.id, patient_id=referral.patient_id)
-    log.info("%s referral %s", "created" if created else "updated", referral.id)
-    return SaveOutcome(referral.id, created, tuple(problems), Changes.of(ChangeKind.REFERRALS))
+    action = AuditAction.CREATE if stored is None else AuditAction.UPDATE
+    return audit_patient_write(session, actor, referral, action, problems)
 
 
 def archive_referral(session: Session, actor: Actor, referral_id: uuid.UUID) -> SaveOutcome:
     """Archive a referral, which hides it from the patient's record and from checks."""
-    referral = _get_referral(session, referral_id)
-    require_or_emergency(session, actor, Permission.PATIENT_EDIT, referral.patient_id)
-    referral.archived = True
-    referral.updated_by = actor.user_id
-    session.flush()
-
-    audit.record(
-        session,
-        actor,
-        AuditAction.ARCHIVE,
-        OBJECT_TYPE,
-        referral.id,
-        patient_id=referral.patient_id,
-    )
-    log.info("archived referral %s", referral.id)
-    return SaveOutcome(referral.id, changes=Changes.of(ChangeKind.REFERRALS))
+    return archive_patient_record(session, actor, _get_referral(session, referral_id))
 
 
 def require_visit_recorder(actor: Actor) -> None:

@@ -30,7 +30,7 @@ NO_COVERAGE = "None"
 
 @dataclass(frozen=True)
 class Choices:
-    """What the dialogs' pickers offer, loaded with the tab's lists."""
+    """The entries the dialogs' pickers offer, loaded with the tab's lists."""
 
     today: date
     providers: list[OutsideProviderSummary]
@@ -74,7 +74,7 @@ def parse_count(text: str) -> int | None:
 
 
 def count_text_problems(edit: QLineEdit, field: str, label: str) -> list[Problem]:
-    """Return a problem when a count field holds text that is not a whole number."""
+    """Return a problem when a count field contains text that is not a whole number."""
     text = edit.text().strip()
     if not text or parse_count(text) is not None:
         return []
