@@ -91,7 +91,7 @@ class NameSource(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class PayerFacts:
-    """What the details need to know of a demo payer."""
+    """A demo payer's code and whether members get it through an employer."""
 
     code: str
     employer_plan: bool

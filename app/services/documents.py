@@ -145,7 +145,8 @@ def _document_problems(kind: str, title: str, media_type: str, content: bytes) -
     return problems
 
 
-def _active_patient(session: Session, patient_id: uuid.UUID) -> Patient:
+def active_patient(session: Session, patient_id: uuid.UUID) -> Patient:
+    """Return the patient, or raise NotFoundError when it is missing or archived."""
     patient = session.get(Patient, patient_id)
     if patient is None or patient.archived:
         raise NotFoundError(
@@ -176,7 +177,7 @@ def add_document(  # noqa: PLR0917 (a public signature other modules call positi
 ) -> Changes:
     """Store a document for a patient; raises ValidationError listing every problem."""
     require_or_emergency(session, actor, Permission.PATIENT_EDIT, patient_id)
-    _active_patient(session, patient_id)
+    active_patient(session, patient_id)
     problems = _document_problems(kind, title, media_type, content)
     if problems:
         raise ValidationError(problems)

@@ -1,10 +1,10 @@
 """Patient registration: load a patient into a form, check it, save it, reveal the SSN.
 
 The screen edits a `PatientForm` (app.services.patient_forms). `patient_problems` lists
-every problem at once; `save_patient` writes nothing while any error remains, and
-otherwise creates or updates the patient with its phones, previous names, alerts,
-coverages, card images and the guarantor and subscribers who are not patients.
-Opening a record and revealing an SSN are audited views.
+every problem at once. `save_patient` writes nothing while any error remains. Otherwise it
+creates or updates the patient with its phones, previous names, alerts, coverages and card
+images, and the guarantor and subscribers who are not patients. Opening a record and
+revealing an SSN are audited views.
 """
 
 import logging
@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from app.ages import age_on
 from app.changes import Changes
 from app.contact import display_phone
-from app.errors import NotFoundError
 from app.ids import PatientId
 from app.models.patients import (
     Coverage,
@@ -39,6 +38,7 @@ from app.services.coverage_checks import coverage_problems
 from app.services.documents import (
     DocumentContent,
     DocumentSummary,
+    active_patient,
     add_document,
     archive_document,
     list_documents,
@@ -76,6 +76,7 @@ __all__ = [
     "mask_ssn",
     "new_patient_form",
     "outside_provider_choices",
+    "patient_age",
     "patient_problems",
     "payer_choices",
     "provider_choices",
@@ -87,7 +88,7 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class SaveOutcome:
-    """What a save did: the problems found, and the record when it was written.
+    """The result of a save: the problems found, and the record when it was written.
 
     With any error among `problems` nothing was written, `changes` is empty and
     `patient_id` and `chart_number` are the form's own (None for a new patient).
@@ -125,15 +126,6 @@ def mask_ssn(ssn: str | None) -> str:
 
 def _format_ssn(digits: str) -> str:
     return f"{digits[:3]}-{digits[3:5]}-{digits[5:]}"
-
-
-def _active_patient(session: Session, patient_id: uuid.UUID) -> Patient:
-    patient = session.get(Patient, patient_id)
-    if patient is None or patient.archived:
-        raise NotFoundError(
-            f"Patient {patient_id} was not found or is archived. Search for the patient again."
-        )
-    return patient
 
 
 def _phones(session: Session, patient_id: uuid.UUID) -> list[PatientPhone]:
@@ -286,7 +278,7 @@ def load_patient_form(session: Session, actor: Actor, patient_id: uuid.UUID) -> 
     `ssn_masked` shows the last four digits. Use `reveal_ssn` to see the whole number.
     """
     require_or_emergency(session, actor, Permission.PATIENT_VIEW, patient_id)
-    patient = _active_patient(session, patient_id)
+    patient = active_patient(session, patient_id)
     form = _patient_form(session, patient)
 
     audit.record(session, actor, AuditAction.VIEW, OBJECT_TYPE, patient.id, patient_id=patient.id)
@@ -300,7 +292,7 @@ def reveal_ssn(session: Session, actor: Actor, patient_id: uuid.UUID) -> str:
     patient.view_ssn; the denial is audited by the unit of work.
     """
     require_or_emergency(session, actor, Permission.PATIENT_VIEW_SSN, patient_id)
-    patient = _active_patient(session, patient_id)
+    patient = active_patient(session, patient_id)
     detail = "ssn shown" if patient.ssn else "no ssn on file"
 
     audit.record(

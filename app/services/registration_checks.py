@@ -6,12 +6,14 @@ database is only read to check that referenced records exist.
 """
 
 import re
+import uuid
 from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy.orm import Session
 
 from app.contact import PHONE_KINDS, contact_phone_problems, email_problems
+from app.db.base import SyncedMixin
 from app.models.patients import OutsideProvider
 from app.models.practice import Provider
 from app.problems import Problem, Severity
@@ -290,27 +292,34 @@ def _alert_problems(form: PatientForm) -> list[Problem]:
     return problems
 
 
+def _reference_problems(
+    session: Session,
+    model: type[SyncedMixin],
+    record_id: uuid.UUID | None,
+    field: str,
+    label: str,
+) -> list[Problem]:
+    if record_id is None:
+        return []
+    record = session.get(model, record_id)
+    if record is None or record.archived:
+        return [Problem(field, f"The chosen {label} was not found or is archived; choose another.")]
+    return []
+
+
 def _provider_problems(session: Session, form: PatientForm) -> list[Problem]:
-    problems = []
-    if form.primary_provider_id is not None:
-        provider = session.get(Provider, form.primary_provider_id)
-        if provider is None or provider.archived:
-            problems.append(
-                Problem(
-                    "primary_provider_id",
-                    "The chosen provider was not found or is archived; choose another.",
-                )
-            )
-    if form.referring_provider_id is not None:
-        referrer = session.get(OutsideProvider, form.referring_provider_id)
-        if referrer is None or referrer.archived:
-            problems.append(
-                Problem(
-                    "referring_provider_id",
-                    "The chosen referring provider was not found or is archived; choose another.",
-                )
-            )
-    return problems
+    return [
+        *_reference_problems(
+            session, Provider, form.primary_provider_id, "primary_provider_id", "provider"
+        ),
+        *_reference_problems(
+            session,
+            OutsideProvider,
+            form.referring_provider_id,
+            "referring_provider_id",
+            "referring provider",
+        ),
+    ]
 
 
 def _recall_problems(form: PatientForm) -> list[Problem]:

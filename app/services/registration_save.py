@@ -167,8 +167,8 @@ def _save_person(session: Session, actor: Actor, person: PersonForm) -> tuple[uu
         row = Person(id=new_id())
         session.add(row)
     changed = _assign(row, _person_values(person), actor)
-    # The models declare no relationship to Person, so the unit of work cannot order
-    # this insert before the rows whose foreign keys name it; flush it now.
+    # The models declare no relationship to Person, so the unit of work cannot order this
+    # insert before the rows whose foreign keys name it. Flushing now inserts it first.
     session.flush()
     return row.id, changed
 
@@ -378,10 +378,10 @@ def _sync_coverages(
     session: Session, actor: Actor, patient_id: uuid.UUID, form: PatientForm
 ) -> tuple[bool, bool]:
     """Write the coverages and card images; return (coverages changed, documents added)."""
-    kept = [coverage for coverage in form.coverages if not coverage.archived]
+    active_entries = [coverage for coverage in form.coverages if not coverage.archived]
     entries = []
     people_changed = False
-    for coverage in kept:
+    for coverage in active_entries:
         values, person_changed = _coverage_values(session, actor, patient_id, coverage)
         entries.append((coverage.id, values))
         people_changed |= person_changed
@@ -392,7 +392,7 @@ def _sync_coverages(
     session.flush()
 
     cards = 0
-    for coverage, row in zip(kept, rows, strict=True):
+    for coverage, row in zip(active_entries, rows, strict=True):
         for kind, image in (("card_front", coverage.card_front), ("card_back", coverage.card_back)):
             if image is not None:
                 _store_card(session, actor, row, kind, image)
