@@ -61,6 +61,7 @@ from app.services.csv_plan import (
     RowOutcome,
     RowProblem,
     RowResult,
+    write_report_csv,
 )
 from app.services.csv_reading import CsvFile, read_csv_preview
 from app.services.patient_forms import PatientForm
@@ -84,6 +85,7 @@ __all__ = [
     "source_problems",
     "suggest_mapping",
     "validate_rows",
+    "write_report_csv",
 ]
 
 RESOURCE_TYPE = "Patient"

@@ -1,9 +1,11 @@
 """The plan and the report of a CSV patient import: plain values, no database access."""
 
+import csv
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 from app.changes import Changes
 from app.errors import UserError
@@ -154,3 +156,23 @@ class ImportReport:
 
 class ImportRefusedError(UserError):
     """An all-or-nothing import found a row it cannot save; nothing was written."""
+
+
+REPORT_HEADERS = ("row", "result", "chart_number", "id_in_old_system", "message")
+
+
+def write_report_csv(report: ImportReport, path: Path) -> None:
+    """Write one line per row of the imported file: its result, chart number and message."""
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(REPORT_HEADERS)
+        for outcome in report.outcomes:
+            writer.writerow(
+                [
+                    outcome.row_number,
+                    outcome.result.value,
+                    outcome.chart_number or "",
+                    outcome.external_id,
+                    outcome.message,
+                ]
+            )
