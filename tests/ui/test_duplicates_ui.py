@@ -106,7 +106,7 @@ def test_check_hook_shows_matches(
     def answer() -> None:
         dialog = QApplication.activeModalWidget()
         assert isinstance(dialog, DuplicateCheckDialog)
-        seen.append([match_id for match_id in map(str, (m.patient_id for m in dialog.matches))])
+        seen.append([str(match.patient_id) for match in dialog.matches])
         qtbot.keyClick(dialog.list, Qt.Key.Key_Return)
 
     QTimer.singleShot(200, answer)
