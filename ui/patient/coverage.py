@@ -44,7 +44,14 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.patient.cards import CardSlot
 from ui.patient.feedback import ProblemBoard, ProblemSummary, problem_label
-from ui.patient.fields import DateField, format_amount, mark_required, money_problems, parse_money
+from ui.patient.fields import (
+    DateField,
+    format_amount,
+    index_of,
+    mark_required,
+    money_problems,
+    parse_money,
+)
 from ui.patient.party import PartyEditor
 from ui.widgets import connect_edits
 
@@ -282,8 +289,7 @@ class CoverageEditor(QDialog):
 
     @staticmethod
     def _select(combo: QComboBox, value: object) -> None:
-        index = combo.findData(value)
-        combo.setCurrentIndex(max(index, 0))
+        combo.setCurrentIndex(max(index_of(combo, value), 0))
 
     def value(self) -> CoverageForm:
         """Return the coverage as entered."""

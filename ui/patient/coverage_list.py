@@ -26,7 +26,7 @@ from app.services.patient_forms import COB_ORDER, CoverageForm
 from app.services.registration import Choice
 from ui.context import AppContext
 from ui.patient.coverage import CoverageEditor
-from ui.patient.feedback import ProblemBoard, problem_label
+from ui.patient.feedback import EnterActivates, ProblemBoard, problem_label
 from ui.patient.fields import format_date
 from ui.patient.rows import button
 
@@ -73,6 +73,7 @@ class CoverageList(QWidget):
         self.list.setAccessibleName("Insurance coverages")
         self.list.setToolTip("Enter or double-click edits the chosen coverage.")
         self.list.itemActivated.connect(lambda _item: self.edit_current())
+        EnterActivates(self.list, self.edit_current)
         self.problem = problem_label("Insurance")
         self.add_button = button("Add coverage…", "Add an insurance coverage")
         self.add_button.clicked.connect(self.add_coverage)

@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.problems import Problem, Severity
@@ -48,6 +49,27 @@ def set_invalid(widget: QWidget, invalid: bool) -> None:
     widget.setProperty("invalid", invalid)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+class EnterActivates(QObject):
+    """Runs `on_enter` for Enter in a list and stops the key there.
+
+    A list view activates its item on Enter but then lets the key travel on to its
+    parents, where the registration form would take it as "save".
+    """
+
+    def __init__(self, view: QListWidget, on_enter: Callable[[], None]) -> None:
+        super().__init__(view)
+        self.on_enter = on_enter
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        self.on_enter()
+        return True
 
 
 @dataclass
@@ -105,6 +127,7 @@ class ProblemBoard:
         self.targets: dict[str, _Target] = {}
         self._label_texts: dict[int, dict[str, list[Problem]]] = {}
         summary.list.itemActivated.connect(self._activate)
+        EnterActivates(summary.list, self._activate_current)
 
     def register(
         self,
@@ -195,6 +218,11 @@ class ProblemBoard:
         label.setText("\n".join(problem.message for problem in found))
         label.setStyleSheet(f"color: {ERROR_COLOR if is_error else WARNING_COLOR};")
         label.setVisible(bool(found))
+
+    def _activate_current(self) -> None:
+        item = self.summary.list.currentItem()
+        if item is not None:
+            self._activate(item)
 
     def _activate(self, item: QListWidgetItem) -> None:
         path = item.data(PATH_ROLE)

@@ -5,7 +5,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from app.money import to_money
 from app.problems import Problem
@@ -114,6 +114,18 @@ def money_problems(edit: QLineEdit, field: str, label: str) -> list[Problem]:
             "such as 25.00.",
         )
     ]
+
+
+def index_of(combo: QComboBox, value: object) -> int:
+    """Return the index of the entry whose item data equals `value`, or -1.
+
+    QComboBox.findData cannot compare Python objects such as UUIDs, so this compares
+    in Python.
+    """
+    for index in range(combo.count()):
+        if combo.itemData(index) == value:
+            return index
+    return -1
 
 
 def mark_required(caption: QLabel, widget: QWidget) -> None:

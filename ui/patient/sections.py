@@ -36,7 +36,7 @@ from app.services.registration import Choice
 from ui.admin.forms import select_data
 from ui.patient.address import AddressFields
 from ui.patient.feedback import ProblemBoard, problem_label
-from ui.patient.fields import DateField, mark_required
+from ui.patient.fields import DateField, index_of, mark_required
 from ui.patient.party import sex_combo
 from ui.patient.rows import AlertRow, PhoneRow, PreviousNameRow, RowList
 
@@ -59,12 +59,12 @@ def set_choices(combo: QComboBox, choices: Sequence[Choice]) -> None:
         combo.removeItem(1)
     for choice in choices:
         combo.addItem(choice.label, choice.id)
-    combo.setCurrentIndex(max(combo.findData(chosen), 0))
+    combo.setCurrentIndex(max(index_of(combo, chosen), 0))
 
 
 def select_id(combo: QComboBox, value: object) -> None:
     """Choose the entry whose data is `value` (the blank entry when it is not offered)."""
-    combo.setCurrentIndex(max(combo.findData(value), 0))
+    combo.setCurrentIndex(max(index_of(combo, value), 0))
 
 
 class Section(QGroupBox):

@@ -9,8 +9,8 @@ from pytestqt.qtbot import QtBot
 from app.services.patient_list import list_patients
 from app.services.registration import load_patient_form
 from tests.ui.patient.conftest import Practice
+from tests.ui.patient.helpers import open_record
 from ui.context import AppContext
-from ui.patient.record import PatientRecordWindow, open_patient
 
 Settle = Callable[[AppContext], None]
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -30,20 +30,11 @@ def type_then_tab(qtbot: QtBot, text: str, tabs: int = 1) -> None:
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
 
 
-def open_new(qtbot: QtBot, context: AppContext, settle: Settle) -> PatientRecordWindow:
-    window = open_patient(context, None)
-    qtbot.waitExposed(window)
-    settle(context)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    return window
-
-
 def test_keyboard_registration_saves(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
     context = context_for(practice.front_desk)
-    window = open_new(qtbot, context, settle)
+    window = open_record(qtbot, context, settle)
     form = window.form
     assert focused() is form.name.first_name
 
