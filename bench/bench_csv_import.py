@@ -2,10 +2,10 @@
 
     python bench/bench_csv_import.py --rows 10000
 
-The script makes a new practice database in a temporary folder (cheap key derivation,
-an in-memory keyring), writes N rows with a name, date of birth, sex, address and a
-primary coverage, and times validate_rows and apply_plan, each in one transaction as
-the Admin screen runs them. It prints a Markdown table row for docs/benchmarks.md.
+The script makes a new practice database in a temporary folder, with cheap key
+derivation and an in-memory keyring. It writes N rows with a name, date of birth, sex,
+address and a primary coverage. Then it times validate_rows and apply_plan, each in one
+transaction as the Admin screen runs them. It prints a Markdown table row for docs/benchmarks.md.
 """
 
 import argparse

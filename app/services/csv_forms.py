@@ -3,9 +3,10 @@
 The importer fills a `PatientForm` the way the registration screen would, so the
 registration service checks and saves imported patients with the same rules. A cell
 that cannot be read (a date in the wrong order, an unknown payer) becomes a problem
-naming its column; the field stays empty and the registration check of that field is
-not repeated. For a patient imported before, the row is laid over the stored record:
-an empty cell leaves the stored value as it is.
+naming its column. The field then stays empty, and the registration check of that
+field is left out so the cell is not reported twice. For a patient imported before,
+the row is laid over the stored record, and an empty cell leaves the stored value as
+it is.
 """
 
 import logging
@@ -259,8 +260,8 @@ def _primary_coverage(form: PatientForm, payer_id: uuid.UUID | None) -> Coverage
     """Return the stored primary coverage the row updates, or a new one added to the form.
 
     A stored primary coverage is updated when the row names its payer or names none. A
-    row naming another payer adds a new primary coverage; if the stored one is still
-    open, the registration check reports the overlap rather than ending it unasked.
+    row naming another payer adds a new primary coverage. When the stored one is still
+    open, the registration check reports the overlap, because ending it is the user's call.
     """
     for coverage in form.coverages:
         same_payer = payer_id is None or coverage.payer_id == payer_id
@@ -274,8 +275,8 @@ def _primary_coverage(form: PatientForm, payer_id: uuid.UUID | None) -> Coverage
 def registration_problems(built: BuiltRow, problems: list[Problem]) -> list[CellProblem]:
     """Turn the registration check's problems into row problems naming their columns.
 
-    Problems of a field whose cell was unreadable are dropped: the reading problem
-    already says what is wrong with that cell.
+    Problems of a field whose cell was unreadable are dropped, because the reading
+    problem already describes that cell.
     """
     failed = built.failed_targets()
     found = []

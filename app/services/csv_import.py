@@ -112,7 +112,7 @@ def source_problems(source: str) -> list[str]:
 
 
 class _Lookups:
-    """What validation and saving look up once per file rather than once per row."""
+    """Payers, earlier imports and existing patients, looked up once per file, not per row."""
 
     def __init__(self, session: Session, system: str, mapping: Mapping, today: date) -> None:
         self.system = system

@@ -1,4 +1,4 @@
-"""Which CSV column fills which patient field: the import targets and their usual headers.
+"""Column mappings of the CSV import: the fields it fills and the headers that mean them.
 
 A mapping is a dict from target key to header name (None leaves the target empty). It
 is suggested from the headers, adjusted by the user, and can be saved as JSON so the

@@ -21,21 +21,21 @@ PREVIEW_COLUMNS = (
 
 
 class RowAction(StrEnum):
-    """What saving a row does."""
+    """The effect of saving a row: a new patient or an update."""
 
     CREATE = "create"
     UPDATE = "update"
 
 
 class ImportMode(StrEnum):
-    """How apply_plan treats rows with errors."""
+    """The treatment of rows with errors in apply_plan."""
 
     SKIP_ERRORS = "skip_errors"
     ALL_OR_NOTHING = "all_or_nothing"
 
 
 class RowResult(StrEnum):
-    """What apply_plan did with one row."""
+    """The result of apply_plan for one row."""
 
     CREATED = "created"
     UPDATED = "updated"
@@ -67,7 +67,7 @@ class RowProblem:
 class PlannedRow:
     """One row of the file as it will be saved.
 
-    `preview` holds the values shown for PREVIEW_COLUMNS. `selected_by_default` is False
+    `preview` contains the values shown for PREVIEW_COLUMNS. `selected_by_default` is False
     for rows with errors and for likely duplicates, which the user should look at first.
     """
 
@@ -92,7 +92,7 @@ class PlannedRow:
 
 @dataclass(frozen=True, slots=True)
 class ImportPlan:
-    """What importing a file would do, row by row; nothing has been written."""
+    """The checked rows of a file and the effect importing each would have; nothing is written."""
 
     source: str
     csv_file: CsvFile
@@ -132,7 +132,7 @@ class ImportPlan:
 
 @dataclass(frozen=True, slots=True)
 class RowOutcome:
-    """What happened to one row of the file."""
+    """The result for one row of the file, with the chart number of the patient it saved."""
 
     row_number: int
     result: RowResult
@@ -144,7 +144,7 @@ class RowOutcome:
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What apply_plan wrote, row by row."""
+    """The rows apply_plan saved or left out, one outcome per row."""
 
     outcomes: tuple[RowOutcome, ...]
     changes: Changes = field(default_factory=Changes)

@@ -1,10 +1,11 @@
 """Read a CSV file exported by another practice system: encoding, delimiter, header, rows.
 
 Old systems and spreadsheets write CSV in several ways, so the reader detects them
-instead of asking: UTF-8 with or without a byte order mark, UTF-16 with a byte order
-mark (Excel's "Unicode Text"), else Windows-1252 (cp1252, what most US Windows programs
-write); comma, semicolon, tab or pipe delimiters. Rows whose field count differs from
-the header's are kept aside with their row numbers rather than failing the whole file.
+instead of asking. The encodings are UTF-8 with or without a byte order mark, UTF-16
+with a byte order mark (Excel's "Unicode Text") and otherwise Windows-1252 (cp1252),
+which most US Windows programs write. The delimiters are comma, semicolon, tab and
+pipe. Rows whose field count differs from the header's are kept aside with their row
+numbers rather than failing the whole file.
 Row numbers are what a spreadsheet shows: the header is row 1, the first patient row 2.
 """
 
@@ -44,7 +45,7 @@ class RaggedRow:
 class CsvFile:
     """A CSV file as read: its headers, data rows and how it was decoded.
 
-    `rows` holds every data row with exactly one value per header, numbered from
+    `rows` contains every data row with exactly one value per header, numbered from
     FIRST_DATA_ROW in `row_numbers`. Rows with a different field count are left out of
     `rows` and listed in `ragged_rows`. `complete` is False when `max_rows` stopped the
     reading early, so the file has more rows than `rows` holds.

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app import cli
 from app.logging_setup import stop_logging
 from tests.conftest import PASSPHRASE
 from tests.helpers.practice_data import ADMIN_PASSWORD
-from tests.test_cli import INIT_FLAGS
+from tests.test_cli import INIT_FLAGS, _run
 
 ROWS = (
     "Chart,FNAME,LNAME,Birth Date,Gender,Cell",
@@ -26,12 +25,6 @@ def _secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("CLINICDESK_PASSPHRASE", PASSPHRASE)
     yield
     stop_logging()
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.fixture

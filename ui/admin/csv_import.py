@@ -31,7 +31,7 @@ from app.errors import UserError
 from app.security.permissions import Permission
 from app.services import csv_import
 from app.services.csv_import import ImportMode, ImportPlan, ImportReport, RowResult
-from app.services.csv_mapping import TARGETS, Mapping
+from app.services.csv_mapping import TARGETS, Mapping, load_mapping, save_mapping
 from app.services.csv_reading import CsvFile
 from ui.admin.csv_import_pages import ConfirmPage, PreviewPage, ReportPage
 from ui.admin.forms import ERROR_COLOR
@@ -125,9 +125,21 @@ class MappingPage(QWizardPage):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
+        load = QPushButton("&Load mapping…")
+        load.clicked.connect(self.load_mapping)
+        save = QPushButton("Sa&ve mapping…")
+        save.clicked.connect(self.save_mapping)
+        self.mapping_status = QLabel()
+        self.mapping_status.setWordWrap(True)
+        self.mapping_status.setAccessibleName("Mapping file")
+        buttons = QHBoxLayout()
+        buttons.addWidget(load)
+        buttons.addWidget(save)
+        buttons.addWidget(self.mapping_status, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
 
     def _group_box(self, group: str) -> QGroupBox:
         box = QGroupBox(group)
@@ -176,6 +188,51 @@ class MappingPage(QWizardPage):
             self.samples[key].clear()
             return
         self.samples[key].setText(", ".join(csv_file.sample_values(combo.currentText())))
+
+    def set_mapping(self, mapping: Mapping) -> list[str]:
+        """Show `mapping` in the combo boxes; return the columns the file does not have."""
+        missing = []
+        for key, combo in self.combos.items():
+            header = mapping.get(key)
+            index = combo.findText(header) if header else 0
+            if index < 0:
+                missing.append(str(header))
+                index = 0
+            combo.setCurrentIndex(index)
+        return missing
+
+    def load_mapping(self, path: object = None) -> None:
+        """Read a mapping saved as JSON (the file the command line's --mapping reads)."""
+        if not path:
+            path, _filter = QFileDialog.getOpenFileName(
+                self, "Load a column mapping", "", "Mappings (*.json)"
+            )
+        if not path:
+            return
+        try:
+            missing = self.set_mapping(load_mapping(Path(str(path))))
+        except UserError as exc:
+            self.mapping_status.setText(str(exc))
+            return
+        note = f" The file has no column {', '.join(missing)}." if missing else ""
+        self.mapping_status.setText(f"Loaded {path}.{note}")
+
+    def save_mapping(self, path: object = None) -> None:
+        """Write the mapping as JSON, for the next file or for clinicdesk import csv --mapping."""
+        if not path:
+            path, _filter = QFileDialog.getSaveFileName(
+                self, "Save the column mapping", "mapping.json", "Mappings (*.json)"
+            )
+        if not path:
+            return
+        try:
+            save_mapping(self.mapping(), Path(str(path)))
+        except OSError as exc:
+            self.mapping_status.setText(
+                f"The mapping could not be saved to {path}: {exc.strerror}."
+            )
+            return
+        self.mapping_status.setText(f"Saved to {path}.")
 
     def mapping(self) -> Mapping:
         """Return the mapping the combo boxes show."""

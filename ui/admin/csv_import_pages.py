@@ -97,6 +97,8 @@ class PreviewPage(QWizardPage):
         self.skip_errors.setChecked(True)
         self.all_or_nothing = QRadioButton("Import &nothing if any row has an error")
         self.row_for_item: dict[int, int] = {}
+        # Going Back and Next again starts a new check; results of older checks are dropped.
+        self.generation = 0
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
@@ -118,6 +120,8 @@ class PreviewPage(QWizardPage):
         self.counts.setText("Checking the rows…")
         csv_file, mapping, source = self.dialog.csv_file, self.dialog.mapping, self.dialog.source
         actor = self.dialog.context.actor
+        self.generation += 1
+        generation = self.generation
 
         def work(session: Session, progress: Progress) -> ImportPlan:
             today = practice_today(session)
@@ -125,9 +129,11 @@ class PreviewPage(QWizardPage):
                 session, actor, csv_file, mapping, today, source=source, progress=progress
             )
 
-        run_for(
-            self, self.dialog.context, work, self.show_plan, self._failed, title="Checking rows"
-        )
+        def done(plan: ImportPlan) -> None:
+            if generation == self.generation:
+                self.show_plan(plan)
+
+        run_for(self, self.dialog.context, work, done, self._failed, title="Checking rows")
 
     def _failed(self, error: BaseException) -> None:
         self.counts.setText("The rows could not be checked; go Back and change the mapping.")
@@ -288,7 +294,7 @@ class ConfirmPage(QWizardPage):
 
 
 class ReportPage(QWizardPage):
-    """What happened to each row, with Save as CSV."""
+    """The last page: the result of each row, with Save as CSV."""
 
     def __init__(self, wizard: "CsvImportDialog") -> None:
         super().__init__()

@@ -157,3 +157,21 @@ def test_panel_needs_import_permission(
 
     assert not panel.start_button.isEnabled()
     assert "does not allow" in panel.status.text()
+
+
+def test_mapping_save_and_load(qtbot: QtBot, admin_context: AppContext, tmp_path: Path) -> None:
+    dialog = _wizard(qtbot, admin_context)
+    dialog.file_page.path.setText(str(write_csv(tmp_path, *GOOD_ROWS)))
+    dialog.file_page.source.setText("OldPM")
+    dialog.next()
+    page = dialog.mapping_page
+    target = tmp_path / "mapping.json"
+    page.save_mapping(str(target))
+    page.combos["first_name"].setCurrentIndex(0)
+    page.combos["last_name"].setCurrentText("City")
+
+    page.load_mapping(str(target))
+
+    assert page.combos["first_name"].currentText() == "First Name"
+    assert page.combos["last_name"].currentText() == "Last Name"
+    assert page.mapping_status.text() == f"Loaded {target}."
