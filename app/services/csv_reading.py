@@ -85,7 +85,8 @@ def read_csv_preview(path: Path, max_rows: int | None = None) -> CsvFile:
             "system and choose the CSV format."
         )
 
-    delimiter = detect_delimiter(text[:SNIFF_BYTES])
+    text, declared = _declared_delimiter(text)
+    delimiter = declared or detect_delimiter(text[:SNIFF_BYTES])
     csv_file = _parse(path, text, encoding, delimiter, max_rows)
     log.info(
         "read CSV file: %d data rows, %d ragged, %d columns, encoding %s, delimiter %s",
@@ -149,6 +150,19 @@ def _decode(raw: bytes, encoding: str, path: Path) -> str:
             f"The file {path} is not readable text: byte {exc.start:,} is not valid "
             f"{encoding}. Save it again as CSV UTF-8 from the old system or the spreadsheet."
         ) from exc
+
+
+def _declared_delimiter(text: str) -> tuple[str, str | None]:
+    """Return the text without an Excel "sep=;" first line, and the delimiter it declares.
+
+    Excel writes and reads that line to fix the delimiter, and hides it, so the header
+    still shows as row 1.
+    """
+    first, _newline, rest = text.partition("\n")
+    line = first.strip()
+    if line.lower().startswith("sep=") and len(line) == 5 and line[4] in DELIMITERS:
+        return rest, line[4]
+    return text, None
 
 
 def detect_delimiter(sample: str) -> str:

@@ -57,6 +57,17 @@ def test_semicolon_file(tmp_path: Path) -> None:
     assert csv_file.rows == (("Ana", "Ruiz", "03/14/1980"),)
 
 
+def test_excel_sep_line(tmp_path: Path) -> None:
+    csv_file = read_csv_preview(
+        _write(tmp_path / "sep.csv", "sep=;\r\nLast;City\r\nLee;Boston, MA\r\n")
+    )
+
+    assert csv_file.delimiter == ";"
+    assert csv_file.headers == ("Last", "City")
+    assert csv_file.rows == (("Lee", "Boston, MA"),)
+    assert csv_file.row_numbers == (2,)
+
+
 def test_utf16_tab_file(tmp_path: Path) -> None:
     # Excel's "Unicode Text" format: UTF-16 with a byte order mark, tab separated.
     path = _write(tmp_path / "excel.txt", "First\tLast\r\nAnn\tLee\r\n", "utf-16")

@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
     QWizard,
     QWizardPage,
 )
+from sqlalchemy.orm import Session
 
 from app.errors import UserError
+from app.progress import Progress
 from app.security.permissions import Permission
 from app.services import csv_import
 from app.services.csv_import import ImportMode, ImportPlan, ImportReport, RowResult
@@ -36,6 +38,7 @@ from app.services.csv_reading import CsvFile
 from ui.admin.csv_import_pages import ConfirmPage, PreviewPage, ReportPage
 from ui.admin.forms import ERROR_COLOR
 from ui.context import AppContext
+from ui.errors import show_error
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,7 @@ class FilePage(QWizardPage):
         form.addRow("&File:", row)
         form.addRow("&Source name:", self.source)
         form.addRow(self.error)
+        self.reading = False
         self.path.textChanged.connect(self.completeChanged)
         self.source.textChanged.connect(self.completeChanged)
 
@@ -89,21 +93,51 @@ class FilePage(QWizardPage):
         return bool(self.path.text().strip() and self.source.text().strip())
 
     def validatePage(self) -> bool:  # noqa: N802 (Qt override)
-        """Read the file; stay on this page and show why when it cannot be read."""
+        """Go on once the file is read; start reading it off the GUI thread otherwise.
+
+        A file of tens of megabytes takes seconds to decode and parse, so the read runs
+        on the operation runner and moves the wizard on when it has finished.
+        """
+        path = Path(self.path.text().strip())
+        csv_file = self.dialog.csv_file
+        if csv_file is not None and csv_file.path == path:
+            self.dialog.source = self.source.text().strip()
+            return True
         problems = csv_import.source_problems(self.source.text())
         if problems:
             self.error.setText(" ".join(problems))
-            return False
-        try:
-            # Reading is file work only and takes well under a second for 10,000 rows.
-            csv_file = csv_import.read_csv_preview(Path(self.path.text().strip()))
-        except UserError as exc:
-            self.error.setText(str(exc))
-            return False
+        elif not self.reading:
+            self._start_reading(path)
+        return False
+
+    def _start_reading(self, path: Path) -> None:
+        self.reading = True
+        self.error.setText(f"Reading {path.name}…")
+
+        def work(_session: Session, _progress: Progress) -> CsvFile:
+            return csv_import.read_csv_preview(path)
+
+        self.dialog.context.ops.run(
+            work,
+            on_done=self._read,
+            on_error=self._read_failed,
+            title="Reading the file",
+            parent=self,
+            read_only=True,
+        )
+
+    def _read(self, csv_file: CsvFile) -> None:
+        self.reading = False
         self.error.clear()
         self.dialog.csv_file = csv_file
-        self.dialog.source = self.source.text().strip()
-        return True
+        self.dialog.next()
+
+    def _read_failed(self, error: BaseException) -> None:
+        self.reading = False
+        if isinstance(error, UserError):
+            self.error.setText(str(error))
+        else:
+            show_error(self, error)
 
 
 class MappingPage(QWizardPage):

@@ -40,13 +40,18 @@ def _wizard(qtbot: QtBot, context: AppContext) -> CsvImportDialog:
     return dialog
 
 
+def _to_mapping(qtbot: QtBot, dialog: CsvImportDialog, path: Path) -> None:
+    dialog.file_page.path.setText(str(path))
+    dialog.file_page.source.setText("OldPM")
+    # The file is read on the operation runner; the wizard moves on when it is in.
+    dialog.next()
+    qtbot.waitUntil(lambda: dialog.currentPage() is dialog.mapping_page, timeout=15_000)
+
+
 def _to_preview(
     qtbot: QtBot, dialog: CsvImportDialog, path: Path, settle: Callable[[AppContext], None]
 ) -> None:
-    dialog.file_page.path.setText(str(path))
-    dialog.file_page.source.setText("OldPM")
-    dialog.next()
-    assert dialog.currentPage() is dialog.mapping_page
+    _to_mapping(qtbot, dialog, path)
     dialog.next()
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=15_000)
     settle(dialog.context)
@@ -61,9 +66,7 @@ def test_wizard_mapping_preview_confirm_report(
 ) -> None:
     path = write_csv(tmp_path, GOOD_ROWS[0], BAD_ROW, *GOOD_ROWS[1:])
     dialog = _wizard(qtbot, aetna_context)
-    dialog.file_page.path.setText(str(path))
-    dialog.file_page.source.setText("OldPM")
-    dialog.next()
+    _to_mapping(qtbot, dialog, path)
 
     mapping = dialog.mapping_page
     assert mapping.combos["first_name"].currentText() == "First Name"
@@ -116,6 +119,7 @@ def test_unreadable_file_stays_on_first_page(
     dialog.file_page.source.setText("OldPM")
 
     dialog.next()
+    qtbot.waitUntil(lambda: not dialog.file_page.reading, timeout=15_000)
 
     assert dialog.currentPage() is dialog.file_page
     assert "does not exist" in dialog.file_page.error.text()
@@ -161,9 +165,7 @@ def test_panel_needs_import_permission(
 
 def test_mapping_save_and_load(qtbot: QtBot, admin_context: AppContext, tmp_path: Path) -> None:
     dialog = _wizard(qtbot, admin_context)
-    dialog.file_page.path.setText(str(write_csv(tmp_path, *GOOD_ROWS)))
-    dialog.file_page.source.setText("OldPM")
-    dialog.next()
+    _to_mapping(qtbot, dialog, write_csv(tmp_path, *GOOD_ROWS))
     page = dialog.mapping_page
     target = tmp_path / "mapping.json"
     page.save_mapping(str(target))
