@@ -84,7 +84,7 @@ class CardSlot(QFrame):
         self.thumbnail.setWordWrap(True)
         self.thumbnail.setAccessibleName(f"Card {side} picture")
         self.thumbnail.clicked.connect(self.view)
-        self.attach = QPushButton(f"Attach {side}…")
+        self.attach = QPushButton("Attach…")
         self.attach.setAutoDefault(True)
         self.attach.setAccessibleName(f"Attach a picture of the card {side}")
         self.attach.clicked.connect(self.choose_file)

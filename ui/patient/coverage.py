@@ -64,7 +64,7 @@ COPAYS = (
     ("copay_urgent_care", "Urgent care"),
     ("copay_emergency", "Emergency room"),
 )
-EDITOR_WIDTH = 900
+EDITOR_WIDTH = 1080
 EDITOR_HEIGHT = 720
 
 
@@ -197,7 +197,7 @@ class CoverageEditor(QDialog):
         subscriber_box = QGroupBox("&Subscriber (the policy holder)")
         subscriber_layout = QFormLayout(subscriber_box)
         subscriber_layout.addRow(self.subscriber)
-        self._add_row(subscriber_layout, "relationship_code", "Patient is the subscriber's",
+        self._add_row(subscriber_layout, "relationship_code", "Relationship to subscriber",
                       self.relationship, False)  # fmt: skip
 
         cards = QHBoxLayout()

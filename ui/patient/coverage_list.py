@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QListWidgetItem,
     QVBoxLayout,
@@ -75,6 +76,8 @@ class CoverageList(QWidget):
         self.list.itemActivated.connect(lambda _item: self.edit_current())
         EnterActivates(self.list, self.edit_current)
         self.problem = problem_label("Insurance")
+        self.empty = QLabel("No coverages (self-pay). Add one with Ctrl+Shift+I.")
+        self.empty.setObjectName("subtleText")
         self.add_button = button("Add coverage…", "Add an insurance coverage")
         self.add_button.clicked.connect(self.add_coverage)
         self.edit_button = button("Edit…", "Edit the chosen coverage")
@@ -89,6 +92,7 @@ class CoverageList(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.list)
+        layout.addWidget(self.empty)
         layout.addWidget(self.problem)
         layout.addLayout(buttons)
         self._refresh()
@@ -186,8 +190,10 @@ class CoverageList(QWidget):
             self.list.addItem(QListWidgetItem(coverage_text(coverage, labels)))
         if self.coverages and self.list.currentRow() < 0:
             self.list.setCurrentRow(0)
-        shown = max(len(self.coverages), 1)
-        self.list.setFixedHeight(self.list.sizeHintForRow(0) * shown + 8 if self.coverages else 36)
+        self.list.setVisible(bool(self.coverages))
+        self.empty.setVisible(not self.coverages)
+        if self.coverages:
+            self.list.setFixedHeight(self.list.sizeHintForRow(0) * len(self.coverages) + 8)
         self.edit_button.setEnabled(bool(self.coverages))
         self.remove_button.setEnabled(bool(self.coverages))
         self.board.unregister_prefix(f"{PATH}[")

@@ -174,7 +174,7 @@ class PatientFormWidget(QWidget):
             left.addWidget(left_box)
         left.addStretch(1)
         right = QVBoxLayout()
-        for box in (self.more, self.guarantor_box, self.alerts, self.insurance_box):
+        for box in (self.insurance_box, self.guarantor_box, self.alerts, self.more):
             right.addWidget(box)
         right.addStretch(1)
         columns.addLayout(left, 1)
@@ -223,11 +223,12 @@ class PatientFormWidget(QWidget):
     def focus_chain(self) -> list[QWidget]:
         """Return every input in Tab order: left column, right column, then the buttons."""
         chain: list[QWidget] = [self.summary.list]
-        for section in (self.name, self.personal, self.contact, self.more):
+        for section in (self.name, self.personal, self.contact):
             chain.extend(section.focus_chain())
+        chain.extend(self.coverages.focus_chain())
         chain.extend(self.guarantor.focus_chain())
         chain.extend(self.alerts.focus_chain())
-        chain.extend(self.coverages.focus_chain())
+        chain.extend(self.more.focus_chain())
         return [*chain, self.save_button, self.cancel_button]
 
     def update_tab_order(self) -> None:

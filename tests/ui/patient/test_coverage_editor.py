@@ -85,7 +85,7 @@ def test_coverage_with_card_saves(
 
     editor.accept()
     settle(context)
-    assert not editor.isVisible()
+    assert form.coverages.editor is None
     assert "W123456789" in form.coverages.list.item(0).text()
     form.save()
     settle(context)
