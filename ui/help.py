@@ -63,7 +63,31 @@ DIALOG_KEYS = (
     Shortcut("Tab", "Move to the next field (Shift+Tab moves back)"),
 )
 
-SHORTCUTS: tuple[Shortcut, ...] = (SEARCH, LOCK, HELP, QUIT, *NAVIGATION, *DIALOG_KEYS)
+# Keys of the patient record's registration form (ui.patient.form builds them from these).
+PATIENT_SAVE = Shortcut("Ctrl+S", "Patient record: save (Enter in a field also saves)")
+PATIENT_ADD_PHONE = Shortcut("Ctrl+Shift+P", "Patient record: add a phone")
+PATIENT_ADD_COVERAGE = Shortcut("Ctrl+Shift+I", "Patient record: add an insurance coverage")
+PATIENT_ADD_ALERT = Shortcut("Ctrl+Shift+A", "Patient record: add an alert")
+PATIENT_SECTIONS = Shortcut(
+    "Alt+N", "Patient record: go to a section (Alt + the underlined letter, such as N for Name)"
+)
+PATIENT_FORM_KEYS = (
+    PATIENT_SAVE,
+    PATIENT_ADD_PHONE,
+    PATIENT_ADD_COVERAGE,
+    PATIENT_ADD_ALERT,
+    PATIENT_SECTIONS,
+)
+
+SHORTCUTS: tuple[Shortcut, ...] = (
+    SEARCH,
+    LOCK,
+    HELP,
+    QUIT,
+    *NAVIGATION,
+    *DIALOG_KEYS,
+    *PATIENT_FORM_KEYS,
+)
 
 HELP_TEXT = (
     "<p><b>ClinicDesk</b> keeps the front office of your practice: patients, the "

@@ -58,7 +58,7 @@ class EnterActivates(QObject):
     parents, where the registration form would take it as "save".
     """
 
-    def __init__(self, view: QListWidget, on_enter: Callable[[], None]) -> None:
+    def __init__(self, view: QListWidget, on_enter: Callable[[], object]) -> None:
         super().__init__(view)
         self.on_enter = on_enter
         view.installEventFilter(self)

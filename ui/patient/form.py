@@ -3,7 +3,7 @@
 Saving runs `save_patient` through the op runner. When the service finds problems the
 form shows all of them at once, each beside its field and in a summary list at the top,
 and keeps everything typed. Enter saves from any field, Esc asks before discarding
-changes, and the keys in `FORM_KEYS` add phones, alerts and coverages.
+changes, and the keys in `ui.help.PATIENT_FORM_KEYS` add phones, alerts and coverages.
 """
 
 import copy
@@ -43,6 +43,7 @@ from app.services.registration import (
     save_patient,
 )
 from app.services.registration_lookups import patient_labels
+from ui import help as keys
 from ui.admin.common import load_zone, run_for
 from ui.admin.forms import ERROR_COLOR, ask
 from ui.context import AppContext
@@ -64,11 +65,6 @@ from ui.widgets import connect_edits
 
 log = logging.getLogger(__name__)
 
-SAVE = Shortcut("Ctrl+S", "Patient form: save (Enter in a field also saves)")
-ADD_PHONE = Shortcut("Ctrl+Shift+P", "Patient form: add a phone")
-ADD_COVERAGE = Shortcut("Ctrl+Shift+I", "Patient form: add an insurance coverage")
-ADD_ALERT = Shortcut("Ctrl+Shift+A", "Patient form: add an alert")
-FORM_KEYS = (SAVE, ADD_PHONE, ADD_COVERAGE, ADD_ALERT)
 DISCARD_QUESTION = "Discard changes to this patient?"
 # Called with the form's values before the first save of a new patient; False stops the save.
 DuplicateCheck = Callable[[PatientForm], bool]
@@ -210,10 +206,10 @@ class PatientFormWidget(QWidget):
 
     def _build_shortcuts(self) -> None:
         actions: list[tuple[Shortcut, Callable[[], object]]] = [
-            (SAVE, self.save),
-            (ADD_PHONE, self.contact.phones.add_and_focus),
-            (ADD_COVERAGE, self.coverages.add_coverage),
-            (ADD_ALERT, self.alerts.alerts.add_and_focus),
+            (keys.PATIENT_SAVE, self.save),
+            (keys.PATIENT_ADD_PHONE, self.contact.phones.add_and_focus),
+            (keys.PATIENT_ADD_COVERAGE, self.coverages.add_coverage),
+            (keys.PATIENT_ADD_ALERT, self.alerts.alerts.add_and_focus),
         ]
         for shortcut, slot in actions:
             key = QShortcut(QKeySequence(shortcut.keys), self)
