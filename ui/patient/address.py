@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 class AddressFields(QObject):
     """Line 1 and 2, city, state and ZIP, and the button that offers the ZIP's city.
 
-    Typing a ZIP code that the bundled table knows fills city and state when both are
-    empty. When either already holds something else, the suggestion shows on a button
+    Typing a ZIP code found in the bundled table fills city and state when both are
+    empty. When either already contains something else, the suggestion shows on a button
     instead, so a typed city is never overwritten without a click.
     """
 
@@ -31,6 +31,7 @@ class AddressFields(QObject):
         self.city = QLineEdit()
         self.city.setMaxLength(30)
         self.state: QComboBox = state_combo()
+
         self.zip_code = QLineEdit()
         self.zip_code.setMaxLength(10)
         self.zip_code.setPlaceholderText("12345 or 12345-6789")
@@ -41,6 +42,7 @@ class AddressFields(QObject):
         self.suggestion.setVisible(False)
         self.suggestion.clicked.connect(self.accept_suggestion)
         self.offered: ZipSuggestion | None = None
+
         for widget, label in (
             (self.line1, "address line 1"),
             (self.line2, "address line 2"),

@@ -84,6 +84,7 @@ class CardSlot(QFrame):
         self.thumbnail.setWordWrap(True)
         self.thumbnail.setAccessibleName(f"Card {side} picture")
         self.thumbnail.clicked.connect(self.view)
+
         self.attach = QPushButton("Attach…")
         self.attach.setAutoDefault(True)
         self.attach.setAccessibleName(f"Attach a picture of the card {side}")
@@ -93,6 +94,7 @@ class CardSlot(QFrame):
         self.view_button.setAccessibleName(f"View the card {side} large")
         self.view_button.clicked.connect(self.view)
         self.problem = problem_label(f"Card {side}")
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.attach)
         buttons.addWidget(self.view_button)
@@ -195,6 +197,7 @@ class CardViewer(QDialog):
         self.picture = QLabel()
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setAccessibleName(title)
+
         pixmap = QPixmap()
         if image.media_type.startswith("image/") and pixmap.loadFromData(image.content):
             if pixmap.width() > VIEWER_WIDTH or pixmap.height() > VIEWER_HEIGHT:
@@ -209,6 +212,7 @@ class CardViewer(QDialog):
                 f"{image.media_type}, {format_size(len(image.content))}. This file type "
                 "cannot be shown here."
             )
+
         scroll = QScrollArea()
         scroll.setWidget(self.picture)
         scroll.setWidgetResizable(True)

@@ -98,7 +98,7 @@ def load_cards(
 class CoverageEditor(QDialog):
     """Edits one coverage of the form's list; OK checks it with the coverage service.
 
-    The dialog works on a copy: `result_coverage` holds the edited coverage after OK,
+    The dialog works on a copy: `result_coverage` is the edited coverage after OK,
     and Cancel leaves the form's list as it was.
     """
 

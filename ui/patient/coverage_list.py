@@ -69,6 +69,7 @@ class CoverageList(QWidget):
         self.patient_id: uuid.UUID | None = None
         self.editor: CoverageEditor | None = None
         self.problems: list[Problem] = []
+
         self.list = QListWidget()
         self.list.setObjectName("coverageList")
         self.list.setAccessibleName("Insurance coverages")
@@ -84,6 +85,7 @@ class CoverageList(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.remove_button = button("Remove", "Remove the chosen coverage")
         self.remove_button.clicked.connect(self.remove_current)
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.edit_button)

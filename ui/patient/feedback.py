@@ -139,7 +139,7 @@ class ProblemBoard:
         """Show problems of `path` on `widget` (red border) and in `label`.
 
         `reveal` runs before the widget takes focus from the summary, to scroll it into
-        view or open the dialog that holds it. Editing the widget clears its mark.
+        view or open the dialog that contains it. Editing the widget clears its mark.
         """
         self.targets[path] = _Target(widget, label, reveal)
         connect_edits(widget, lambda: self.clear_path(path))

@@ -68,7 +68,7 @@ class DateField(QLineEdit):
         self.setText(format_date(value))
 
     def problems(self, field: str, label: str) -> list[Problem]:
-        """Return a problem when the field holds text that is not a date."""
+        """Return a problem when the field contains text that is not a date."""
         text = self.text().strip()
         if not text or parse_date(text) is not None:
             return []
@@ -103,7 +103,7 @@ def format_amount(value: Decimal | None) -> str:
 
 
 def money_problems(edit: QLineEdit, field: str, label: str) -> list[Problem]:
-    """Return a problem when a money field holds text that is not an amount."""
+    """Return a problem when a money field contains text that is not an amount."""
     text = edit.text().strip()
     if not text or parse_money(text) is not None:
         return []

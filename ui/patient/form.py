@@ -2,8 +2,9 @@
 
 Saving runs `save_patient` through the op runner. When the service finds problems the
 form shows all of them at once, each beside its field and in a summary list at the top,
-and keeps everything typed. Enter saves from any field, Esc asks before discarding
-changes, and the keys in `ui.help.PATIENT_FORM_KEYS` add phones, alerts and coverages.
+and keeps everything typed. Enter saves from any field, Esc requests confirmation
+before discarding changes, and the keys in `ui.help.PATIENT_FORM_KEYS` add phones,
+alerts and coverages.
 """
 
 import copy
@@ -106,7 +107,7 @@ def load_form_data(session: Session, context: AppContext, patient_id: uuid.UUID 
 class PatientFormWidget(QWidget):
     """Edits one patient; `saved` carries the SaveOutcome of each successful save.
 
-    `close_requested` asks the window to close: after Esc with nothing changed, or
+    `close_requested` requests that the window close: after Esc with nothing changed, or
     after the user agreed to discard changes.
     """
 

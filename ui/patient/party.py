@@ -63,6 +63,7 @@ class PersonFields(QWidget):
         self.phone.setPlaceholderText("(512) 555-0100")
         self.email = QLineEdit()
         self.employer_name = QLineEdit()
+
         self.layout_ = QFormLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
         required = {"first_name", "last_name"}

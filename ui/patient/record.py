@@ -6,7 +6,8 @@ every record with `register_record_tab`.
 
 Record windows are separate top-level windows, so the main window's lock panel does
 not cover them. `hide_all_records` and `show_hidden_records` hide them while the screen
-is locked, and every record closes when a different user signs in or everyone signs out.
+is locked; `open_patient` calls them itself when its parent window has a `lock_panel`.
+Every record closes when a different user signs in or everyone signs out.
 """
 
 import html
@@ -14,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -73,6 +74,50 @@ def show_hidden_records() -> None:
             window.show()
 
 
+def show_hidden_records_of(actor: Actor | None) -> None:
+    """Show the hidden record windows again if `actor` is the user who opened them."""
+    for window in list(_hidden_for_lock):
+        if window.actor != actor:
+            window.close_now()
+    show_hidden_records()
+
+
+class LockFollower(QObject):
+    """Hides the record windows while a lock panel is on screen, and shows them after.
+
+    The unlock may sign in a different user, so records come back one event-loop turn
+    later, once the signed-in user is known, and only for the user who opened them.
+    """
+
+    def __init__(self, lock_panel: QWidget, context: AppContext) -> None:
+        super().__init__(lock_panel)
+        self.context = context
+        self.lock_panel = lock_panel
+        lock_panel.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.Show:
+            hide_all_records()
+        elif event.type() == QEvent.Type.Hide:
+            QTimer.singleShot(0, self._restore)
+        return False
+
+    def _restore(self) -> None:
+        # A minimized main window hides the panel too, but only unlocking hides it explicitly.
+        if not self.lock_panel.isHidden():
+            return
+        user = self.context.user
+        show_hidden_records_of(user.actor if user.signed_in else None)
+
+
+def follow_lock_panel(parent: QWidget | None, context: AppContext) -> None:
+    """Make record windows follow the lock panel of `parent`'s window, when it has one."""
+    window = parent.window() if parent is not None else None
+    panel = getattr(window, "lock_panel", None)
+    if isinstance(panel, QWidget) and panel.findChild(LockFollower) is None:
+        LockFollower(panel, context)
+
+
 def alert_text(alerts: list[AlertEntry]) -> str:
     """Return the alerts as banner lines, critical first, such as "CRITICAL: Latex allergy"."""
     ordered = sorted(alerts, key=lambda alert: SEVERITY_ORDER.get(alert.severity, 3))
@@ -102,6 +147,7 @@ class PatientRecordWindow(QWidget):
         self.actor: Actor | None = context.actor if context.user.signed_in else None
         self.critical_shown = False
         self.closing = False
+
         self.banner = QLabel()
         self.banner.setObjectName("alertBanner")
         self.banner.setAccessibleName("Patient alerts")
@@ -114,12 +160,14 @@ class PatientRecordWindow(QWidget):
         self.heading.setObjectName("pageHeading")
         self.tabs = QTabWidget()
         self.tabs.setObjectName("recordTabs")
+
         self.form = PatientFormWidget(context, duplicate_check)
         self.tabs.addTab(self.form, "&Registration")
         self.form.loaded.connect(self._show_patient)
         self.form.saved.connect(self._saved)
-        self.form.close_requested.connect(self._close_now)
+        self.form.close_requested.connect(self.close_now)
         context.user.actor_changed.connect(self._on_actor_changed)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
         layout.addWidget(self.heading)
@@ -173,9 +221,10 @@ class PatientRecordWindow(QWidget):
         # Another user must not see, or save, what was opened under someone else's role.
         if actor is None or actor != self.actor:
             log.info("patient record closed: the signed-in user changed")
-            self._close_now()
+            self.close_now()
 
-    def _close_now(self) -> None:
+    def close_now(self) -> None:
+        """Close without asking, dropping unsaved changes."""
         self.closing = True
         self.close()
 
@@ -185,7 +234,7 @@ class PatientRecordWindow(QWidget):
             super().closeEvent(event)
             return
         event.ignore()
-        ask(self, "Discard changes?", DISCARD_QUESTION, "Discard", self._close_now)
+        ask(self, "Discard changes?", DISCARD_QUESTION, "Discard", self.close_now)
 
 
 def _forget(window: PatientRecordWindow) -> None:
@@ -213,6 +262,7 @@ def open_patient(
                 window.raise_()
                 window.activateWindow()
                 return window
+    follow_lock_panel(parent, context)
     window = PatientRecordWindow(context, patient_id, duplicate_check, parent)
     if patient_id is not None:
         window._add_registered_tabs(patient_id)

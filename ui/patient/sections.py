@@ -200,6 +200,7 @@ class PersonalSection(Section):
         self.sex = sex_combo("Sex", blank="Choose")
         self.gender_identity = QLineEdit()
         self.gender_identity.setMaxLength(40)
+
         self.ssn = QLineEdit()
         self.ssn.setEchoMode(QLineEdit.EchoMode.Password)
         self.ssn.setMaxLength(11)
@@ -213,6 +214,7 @@ class PersonalSection(Section):
         self.clear_ssn.setVisible(False)
         self.ssn_masked = ""
         self.revealed = False
+
         self.add_field(
             "date_of_birth", "Date of birth", self.date_of_birth, required=True,
             beside=[self.age],
@@ -366,6 +368,7 @@ class MoreSection(Section):
             self.marital_status.addItem(status.capitalize(), status)
         self.employer_name = QLineEdit()
         self.employer_name.setMaxLength(60)
+
         self.emergency_name = QLineEdit()
         self.emergency_name.setMaxLength(60)
         self.emergency_phone = QLineEdit()
@@ -383,6 +386,7 @@ class MoreSection(Section):
         self.recall.setRange(0, MAX_RECALL_MONTHS)
         self.recall.setSpecialValueText("No recall")
         self.recall.setSuffix(" months")
+
         fields: list[tuple[str, str, QWidget]] = [
             ("marital_status", "Marital status", self.marital_status),
             ("employer_name", "Employer", self.employer_name),
