@@ -178,3 +178,15 @@ def test_critical_alert_pops_once(
 
     assert "Latex allergy" in window.banner.text()
     assert message_boxes("Latex allergy") == []
+
+
+def test_alt_letter_goes_to_section(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    context = context_for(practice.front_desk)
+    form = open_record(qtbot, context, settle).form
+
+    qtbot.keyClick(form.name.first_name, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is form.contact.address.line1
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is form.coverages.add_button
