@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -171,18 +172,30 @@ def _name_order(row: Any, name_words: Sequence[str]) -> tuple[int, int]:
     the first (or preferred) and last name in either order, with or without the middle
     name. The second is minus the number of typed words that begin a last-name part.
     """
+    if not name_words:
+        return (1, 0)
     _, last, first, middle, *_, preferred = row
-    typed = "".join(name_words)
+    last_folded, last_parts = _folded_name(last)
+    middle_folded = _folded_name(middle)[0] if middle else ""
     spellings: set[str] = set()
     for given_name in (first, preferred):
         if given_name:
-            spellings.update((given_name + last, last + given_name))
-            if middle:
-                spellings.update((given_name + middle + last, last + given_name + middle))
-    full_match = bool(typed) and typed in {fold(spelling) for spelling in spellings}
-    last_parts = name_parts(last)
+            given = _folded_name(given_name)[0]
+            spellings.update((given + last_folded, last_folded + given))
+            if middle_folded:
+                spellings.update(
+                    (given + middle_folded + last_folded, last_folded + given + middle_folded)
+                )
+    full_match = "".join(name_words) in spellings
     last_hits = sum(any(part.startswith(word) for part in last_parts) for word in name_words)
     return (0 if full_match else 1, -last_hits)
+
+
+@lru_cache(maxsize=8192)
+def _folded_name(name: str) -> tuple[str, tuple[str, ...]]:
+    """Return a name folded whole and its folded parts, cached because a page sorts up to
+    a few hundred rows per keystroke and names repeat across patients."""
+    return fold(name), tuple(name_parts(name))
 
 
 def _top_rows(
