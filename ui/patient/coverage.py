@@ -43,12 +43,11 @@ from ui.admin.forms import ask, select_data
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.patient.cards import CardSlot
-from ui.patient.feedback import ProblemBoard, ProblemSummary, problem_label
+from ui.patient.feedback import ProblemBoard, ProblemSummary, add_form_row, problem_label
 from ui.patient.fields import (
     DateField,
     format_amount,
     index_of,
-    mark_required,
     money_problems,
     parse_money,
 )
@@ -237,19 +236,7 @@ class CoverageEditor(QDialog):
     def _add_row(
         self, layout: QFormLayout, name: str, caption: str, widget: QWidget, required: bool
     ) -> None:
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        label = problem_label(caption)
-        column.addWidget(label)
-        title = QLabel(caption)
-        title.setBuddy(widget)
-        widget.setAccessibleName(caption)
-        if required:
-            mark_required(title, widget)
-        layout.addRow(title, holder)
+        label = add_form_row(layout, caption, widget, required=required)
         self.board.register(f"{self.prefix}.{name}", widget, label, self._reveal(widget))
 
     def _reveal(self, widget: QWidget) -> Callable[[], None]:

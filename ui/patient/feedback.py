@@ -12,10 +12,19 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.problems import Problem, Severity
 from ui.admin.forms import ERROR_COLOR, WARNING_COLOR
+from ui.patient.fields import mark_required
 from ui.widgets import connect_edits
 
 log = logging.getLogger(__name__)
@@ -31,6 +40,44 @@ def problem_label(accessible_name: str) -> QLabel:
     label.setWordWrap(True)
     label.setVisible(False)
     label.setAccessibleName(f"{accessible_name} problem")
+    return label
+
+
+def add_form_row(
+    layout: QFormLayout,
+    caption: str,
+    widget: QWidget,
+    *,
+    required: bool = False,
+    beside: Sequence[QWidget] = (),
+) -> QLabel:
+    """Add `widget` (and `beside`, to its right) to `layout` under `caption`.
+
+    Returns the hidden label beneath the widget that shows its problems. A field needed
+    on claims (`required`) gets an asterisk and an accessible note.
+    """
+    holder = QWidget()
+    column = QVBoxLayout(holder)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    if beside:
+        line = QHBoxLayout()
+        line.addWidget(widget, 1)
+        for extra in beside:
+            line.addWidget(extra)
+        column.addLayout(line)
+    else:
+        column.addWidget(widget)
+    label = problem_label(caption)
+    column.addWidget(label)
+
+    title = QLabel(caption)
+    title.setBuddy(widget)
+    if not widget.accessibleName():
+        widget.setAccessibleName(caption)
+    if required:
+        mark_required(title, widget)
+    layout.addRow(title, holder)
     return label
 
 

@@ -22,8 +22,8 @@ from app.services.patient_search import PatientMatch
 from ui.admin.forms import select_data
 from ui.context import AppContext
 from ui.patient.address import AddressFields
-from ui.patient.feedback import ProblemBoard, problem_label
-from ui.patient.fields import DateField, mark_required
+from ui.patient.feedback import ProblemBoard, add_form_row, problem_label
+from ui.patient.fields import DateField
 from ui.search_popup import PatientSearch
 from ui.widgets import connect_edits
 
@@ -101,19 +101,7 @@ class PersonFields(QWidget):
         if not name:
             self.layout_.addRow("", widget)
             return
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        label = problem_label(caption)
-        column.addWidget(label)
-        title = QLabel(caption)
-        title.setBuddy(widget)
-        widget.setAccessibleName(caption)
-        if required:
-            mark_required(title, widget)
-        self.layout_.addRow(title, holder)
+        label = add_form_row(self.layout_, caption, widget, required=required)
         board.register(f"{path}.{name}", widget, label)
         connect_edits(widget, self._emit_edited)
 

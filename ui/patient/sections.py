@@ -15,12 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -35,8 +33,8 @@ from app.services.patient_forms import (
 from app.services.registration import Choice
 from ui.admin.forms import select_data
 from ui.patient.address import AddressFields
-from ui.patient.feedback import ProblemBoard, problem_label
-from ui.patient.fields import DateField, index_of, mark_required
+from ui.patient.feedback import ProblemBoard, add_form_row
+from ui.patient.fields import DateField, index_of
 from ui.patient.party import sex_combo
 from ui.patient.rows import AlertRow, PhoneRow, PreviousNameRow, RowList
 
@@ -90,27 +88,7 @@ class Section(QGroupBox):
 
         Problems of `path` show beneath it and give `widget` a red border.
         """
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        if beside:
-            line = QHBoxLayout()
-            line.addWidget(widget, 1)
-            for extra in beside:
-                line.addWidget(extra)
-            column.addLayout(line)
-        else:
-            column.addWidget(widget)
-        label = problem_label(caption)
-        column.addWidget(label)
-        title = QLabel(caption)
-        title.setBuddy(widget)
-        if not widget.accessibleName():
-            widget.setAccessibleName(caption)
-        if required:
-            mark_required(title, widget)
-        self.rows.addRow(title, holder)
+        label = add_form_row(self.rows, caption, widget, required=required, beside=beside)
         self.board.register(path, widget, label, lambda: self.reveal(widget))
         return widget
 

@@ -27,15 +27,22 @@ def fill_with_mistakes(form: PatientFormWidget) -> None:
     form.contact.address.zip_code.setText("6020")
 
 
-def test_failed_save_keeps_values(
+def failed_save(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
-) -> None:
+) -> PatientFormWidget:
+    """Open a new patient, type it with mistakes and save."""
     context = context_for(practice.front_desk)
     form = open_record(qtbot, context, settle).form
     fill_with_mistakes(form)
-
     form.save()
     settle(context)
+    return form
+
+
+def test_failed_save_keeps_values(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    form = failed_save(qtbot, practice, context_for, settle)
 
     assert form.name.first_name.text() == "Ana"
     assert form.name.last_name.text() == "Lopez"
@@ -50,12 +57,7 @@ def test_failed_save_keeps_values(
 def test_every_problem_beside_field(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
-    context = context_for(practice.front_desk)
-    form = open_record(qtbot, context, settle).form
-    fill_with_mistakes(form)
-
-    form.save()
-    settle(context)
+    form = failed_save(qtbot, practice, context_for, settle)
 
     assert "02/30/1981" in form.board.message_for("date_of_birth")
     assert form.board.message_for("phones[0].number") != ""
@@ -71,11 +73,7 @@ def test_every_problem_beside_field(
 def test_summary_entry_focuses_field(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
-    context = context_for(practice.front_desk)
-    form = open_record(qtbot, context, settle).form
-    fill_with_mistakes(form)
-    form.save()
-    settle(context)
+    form = failed_save(qtbot, practice, context_for, settle)
     entries = [form.summary.list.item(row) for row in range(form.summary.list.count())]
     email_row = next(row for row, item in enumerate(entries) if "Email" in item.text())
 
@@ -90,11 +88,7 @@ def test_summary_entry_focuses_field(
 def test_editing_field_clears_its_mark(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
-    context = context_for(practice.front_desk)
-    form = open_record(qtbot, context, settle).form
-    fill_with_mistakes(form)
-    form.save()
-    settle(context)
+    form = failed_save(qtbot, practice, context_for, settle)
 
     qtbot.keyClicks(form.contact.email, "example.com")
 
@@ -106,11 +100,7 @@ def test_editing_field_clears_its_mark(
 def test_fixed_form_saves_after_failure(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
-    context = context_for(practice.front_desk)
-    form = open_record(qtbot, context, settle).form
-    fill_with_mistakes(form)
-    form.save()
-    settle(context)
+    form = failed_save(qtbot, practice, context_for, settle)
 
     form.personal.date_of_birth.setText("03/04/1981")
     form.contact.phones.rows[0].number.setText("(847) 555-0100")  # type: ignore[attr-defined]
@@ -118,7 +108,7 @@ def test_fixed_form_saves_after_failure(
     form.contact.address.zip_code.clear()
     qtbot.keyClicks(form.contact.address.zip_code, "60201")
     form.save()
-    settle(context)
+    settle(form.context)
 
     assert form.summary.list.count() == 0
     assert form.current.chart_number is not None
