@@ -303,21 +303,26 @@ def duplicate_pairs(
     """
     require(actor, Permission.PATIENT_VIEW)
     progress = progress or Progress()
-    progress.report(0, 0, "Reading the search index")
+    progress.report(0, 0, "Reading the records")
     patients = load_patients(session, None)
-    blocks = _index_blocks(session) + _name_year_blocks(patients.values())
-    blocks += _phone_blocks(patients.values())
+
+    # Blocks hold positions in id order rather than UUIDs: pairs of small ints hash and
+    # compare in C, which matters for the hundreds of thousands of pairs a large
+    # practice produces.
+    ordered = sorted(patients.values(), key=lambda loaded: loaded.summary.patient_id.int)
+    position = {loaded.summary.patient_id.bytes: index for index, loaded in enumerate(ordered)}
+    progress.report(0, 0, "Reading the search index")
+    blocks = _index_blocks(session, position)
+    blocks += _name_year_blocks(ordered) + _phone_blocks(ordered)
     candidates = _block_pairs(blocks)
-    candidates -= _all_decisions(session)
+    candidates -= _decided_pairs(session, position)
 
     pairs: list[DuplicatePair] = []
     total = len(candidates)
-    for done, (first, second) in enumerate(sorted(candidates), start=1):
+    for done, (first, second) in enumerate(candidates, start=1):
         if done % PROGRESS_EVERY == 0:
             progress.report(done, total, f"Compared {done:,} of {total:,} pairs")
-        a, b = patients.get(first), patients.get(second)
-        if a is None or b is None:
-            continue
+        a, b = ordered[first], ordered[second]
         similarity = score_pair(a.facts, b.facts)
         if similarity.score >= min_score:
             pairs.append(
@@ -334,10 +339,10 @@ def duplicate_pairs(
     return pairs
 
 
-def _index_blocks(session: Session) -> list[list[uuid.UUID]]:
+def _index_blocks(session: Session, position: dict[bytes, int]) -> list[list[int]]:
     """Return groups of patients sharing a date of birth (day and month in either order)
     or a member id, read from the search index in key order."""
-    groups: defaultdict[str, list[uuid.UUID]] = defaultdict(list)
+    groups: defaultdict[str, list[int]] = defaultdict(list)
     connection = lookup.driver_connection(session)
     for prefix in (DOB, MEMBER):
         high = prefix[:-1] + chr(ord(prefix[-1]) + 1)
@@ -347,8 +352,9 @@ def _index_blocks(session: Session) -> list[list[uuid.UUID]]:
         )
         for key, patient in rows:
             block = _block_key(key)
-            if block:
-                groups[block].append(uuid.UUID(bytes=bytes(patient)))
+            index = position.get(bytes(patient))
+            if block and index is not None:
+                groups[block].append(index)
     return list(groups.values())
 
 
@@ -360,30 +366,30 @@ def _block_key(key: str) -> str:
     return key
 
 
-def _name_year_blocks(patients: Iterable[LoadedPatient]) -> list[list[uuid.UUID]]:
-    groups: defaultdict[str, list[uuid.UUID]] = defaultdict(list)
-    for loaded in patients:
+def _name_year_blocks(ordered: list[LoadedPatient]) -> list[list[int]]:
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    for index, loaded in enumerate(ordered):
         facts = loaded.facts
         if facts.last and facts.date_of_birth is not None:
-            groups[f"{facts.last}:{facts.date_of_birth.year}"].append(loaded.summary.patient_id)
+            groups[f"{facts.last}:{facts.date_of_birth.year}"].append(index)
     return list(groups.values())
 
 
-def _phone_blocks(patients: Iterable[LoadedPatient]) -> list[list[uuid.UUID]]:
+def _phone_blocks(ordered: list[LoadedPatient]) -> list[list[int]]:
     """Return groups sharing a phone.
 
     These come from the loaded rows, because the index holds only patient.phone and
     not the patient_phone rows.
     """
-    groups: defaultdict[str, list[uuid.UUID]] = defaultdict(list)
-    for loaded in patients:
+    groups: defaultdict[str, list[int]] = defaultdict(list)
+    for index, loaded in enumerate(ordered):
         for phone in loaded.facts.phones:
-            groups[phone].append(loaded.summary.patient_id)
+            groups[phone].append(index)
     return list(groups.values())
 
 
-def _block_pairs(blocks: list[list[uuid.UUID]]) -> set[tuple[uuid.UUID, uuid.UUID]]:
-    pairs: set[tuple[uuid.UUID, uuid.UUID]] = set()
+def _block_pairs(blocks: list[list[int]]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
     skipped = 0
     for block in blocks:
         members = sorted(set(block))
@@ -398,10 +404,16 @@ def _block_pairs(blocks: list[list[uuid.UUID]]) -> set[tuple[uuid.UUID, uuid.UUI
     return pairs
 
 
-def _all_decisions(session: Session) -> set[tuple[uuid.UUID, uuid.UUID]]:
+def _decided_pairs(session: Session, position: dict[bytes, int]) -> set[tuple[int, int]]:
+    """Return the decided pairs as positions; id order and position order agree."""
     rows = session.execute(
         select(DuplicateDecision.first_patient_id, DuplicateDecision.second_patient_id).where(
             DuplicateDecision.archived.is_(False)
         )
     )
-    return {ordered_pair(first, second) for first, second in rows}
+    decided: set[tuple[int, int]] = set()
+    for first, second in rows:
+        a, b = position.get(first.bytes), position.get(second.bytes)
+        if a is not None and b is not None:
+            decided.add((min(a, b), max(a, b)))
+    return decided

@@ -246,6 +246,14 @@ def test_merge_undo_restores_all(practice: Practice, seed: int) -> None:
     assert before["patient_previous_name"] <= after["patient_previous_name"]
 
 
+def _two_records(practice: Practice) -> tuple[uuid.UUID, uuid.UUID]:
+    """Create two records of one person, Ann Lee, with nothing attached."""
+    with practice.database.transaction() as session:
+        first = add_patient(session, "Ann", "Lee", date(1981, 3, 4))
+        second = add_patient(session, "Ann", "Lee", date(1981, 3, 4))
+    return first, second
+
+
 def test_merge_moves_rows(practice: Practice) -> None:
     with practice.database.transaction() as session:
         survivor = add_patient(session, "Robert", "Smith", date(1981, 3, 4))
@@ -406,9 +414,7 @@ def test_undo_rejected_after_change(practice: Practice) -> None:
 
 
 def test_undo_twice_rejected(practice: Practice) -> None:
-    with practice.database.transaction() as session:
-        survivor = add_patient(session, "Ann", "Lee", date(1981, 3, 4))
-        merged = add_patient(session, "Ann", "Lee", date(1981, 3, 4))
+    survivor, merged = _two_records(practice)
     with practice.database.transaction() as session:
         outcome = merge_patients(session, practice.manager, survivor, merged, {})
     with practice.database.transaction() as session:
@@ -419,9 +425,7 @@ def test_undo_twice_rejected(practice: Practice) -> None:
 
 
 def test_undo_keeps_new_rows(practice: Practice) -> None:
-    with practice.database.transaction() as session:
-        survivor = add_patient(session, "Ann", "Lee", date(1981, 3, 4))
-        merged = add_patient(session, "Ann", "Lee", date(1981, 3, 4))
+    survivor, merged = _two_records(practice)
     with practice.database.transaction() as session:
         outcome = merge_patients(session, practice.manager, survivor, merged, {})
     with practice.database.transaction() as session:
