@@ -104,14 +104,19 @@ def _invalid_date_message(text: str, month: int, day: int) -> str:
     return f"{_shown(text)} is not a date; {DATE_HINT}"
 
 
+def _found(value: str | None, message: str) -> str:
+    """Return `value`, or raise CellValueError with `message` when the lookup found nothing."""
+    if value is None:
+        raise CellValueError(message)
+    return value
+
+
 def parse_sex(text: str) -> str:
     """Return F, M or U for the ways systems write sex (F, Female, male, unknown, other...)."""
-    code = _SEXES.get(fold(text))
-    if code is None:
-        raise CellValueError(
-            f"{_shown(text)} is not a sex ClinicDesk knows; use F, M or U (Female, Male or Unknown)"
-        )
-    return code
+    message = (
+        f"{_shown(text)} is not a sex ClinicDesk knows; use F, M or U (Female, Male or Unknown)"
+    )
+    return _found(_SEXES.get(fold(text)), message)
 
 
 def parse_state(text: str) -> str:
@@ -119,24 +124,20 @@ def parse_state(text: str) -> str:
     value = text.strip()
     if value.upper() in US_STATES:
         return value.upper()
-    code = _STATES_BY_NAME.get(fold(value))
-    if code is None:
-        raise CellValueError(
-            f"{_shown(text)} is not a US state or territory; use the two-letter code "
-            "such as MA or the full name such as Massachusetts"
-        )
-    return code
+    message = (
+        f"{_shown(text)} is not a US state or territory; use the two-letter code such as MA "
+        "or the full name such as Massachusetts"
+    )
+    return _found(_STATES_BY_NAME.get(fold(value)), message)
 
 
 def parse_marital_status(text: str) -> str:
     """Return single, married, partner, divorced, separated or widowed."""
-    status = _MARITAL.get(fold(text))
-    if status is None:
-        raise CellValueError(
-            f"{_shown(text)} is not a marital status ClinicDesk knows; use single, married, "
-            "partner, divorced, separated or widowed (or the HL7 codes S, M, T, D, L, W)"
-        )
-    return status
+    message = (
+        f"{_shown(text)} is not a marital status ClinicDesk knows; use single, married, "
+        "partner, divorced, separated or widowed (or the HL7 codes S, M, T, D, L, W)"
+    )
+    return _found(_MARITAL.get(fold(text)), message)
 
 
 def parse_plan_type(text: str) -> str:
@@ -145,13 +146,11 @@ def parse_plan_type(text: str) -> str:
     if value.upper() in PLAN_TYPES:
         return value.upper()
     folded = fold(value)
-    code = _PLAN_TYPES_BY_NAME.get(folded) or _PLAN_TYPE_WORDS.get(folded)
-    if code is None:
-        raise CellValueError(
-            f"{_shown(text)} is not a plan type ClinicDesk knows; use a code such as CI "
-            "(commercial), MB (Medicare Part B), MC (Medicaid), HM (HMO) or 12 (PPO)"
-        )
-    return code
+    message = (
+        f"{_shown(text)} is not a plan type ClinicDesk knows; use a code such as CI "
+        "(commercial), MB (Medicare Part B), MC (Medicaid), HM (HMO) or 12 (PPO)"
+    )
+    return _found(_PLAN_TYPES_BY_NAME.get(folded) or _PLAN_TYPE_WORDS.get(folded), message)
 
 
 def repair_zip(text: str) -> tuple[str, bool]:
