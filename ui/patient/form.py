@@ -303,7 +303,8 @@ class PatientFormWidget(QWidget):
     def local_problems(self) -> list[Problem]:
         """Return problems found without the database: text that is not a date."""
         problems = self.personal.date_of_birth.problems("date_of_birth", "Date of birth")
-        problems += self.more.deceased_on.problems("deceased_on", "Date of death")
+        if self.more.status.currentData() == "deceased":
+            problems += self.more.deceased_on.problems("deceased_on", "Date of death")
         problems += self.guarantor.person.date_of_birth.problems(
             "guarantor.person.date_of_birth", "Date of birth"
         )

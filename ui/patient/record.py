@@ -62,7 +62,7 @@ def hide_all_records() -> None:
     """Hide every record window (the screen is locking); their contents stay as typed."""
     for window in _open_windows:
         if window.isVisible():
-            window.hide()
+            window.hide_with_dialogs()
             _hidden_for_lock.append(window)
 
 
@@ -71,7 +71,7 @@ def show_hidden_records() -> None:
     while _hidden_for_lock:
         window = _hidden_for_lock.pop()
         if window in _open_windows:
-            window.show()
+            window.show_with_dialogs()
 
 
 def show_hidden_records_of(actor: Actor | None) -> None:
@@ -147,6 +147,7 @@ class PatientRecordWindow(QWidget):
         self.actor: Actor | None = context.actor if context.user.signed_in else None
         self.critical_shown = False
         self.closing = False
+        self.hidden_dialogs: list[QWidget] = []
 
         self.banner = QLabel()
         self.banner.setObjectName("alertBanner")
@@ -177,6 +178,22 @@ class PatientRecordWindow(QWidget):
         _open_windows.append(self)
         self.destroyed.connect(lambda: _forget(self))
         self.form.load(patient_id)
+
+    def hide_with_dialogs(self) -> None:
+        """Hide the window and its open dialogs, which hiding the window alone leaves shown."""
+        self.hidden_dialogs = [
+            child for child in self.findChildren(QWidget) if child.isWindow() and child.isVisible()
+        ]
+        for dialog in self.hidden_dialogs:
+            dialog.hide()
+        self.hide()
+
+    def show_with_dialogs(self) -> None:
+        """Show the window and the dialogs `hide_with_dialogs` hid."""
+        self.show()
+        for dialog in self.hidden_dialogs:
+            dialog.show()
+        self.hidden_dialogs = []
 
     def add_tab(self, title: str, widget: QWidget) -> int:
         """Add a tab after the existing ones and return its index."""

@@ -264,7 +264,8 @@ class PersonalSection(Section):
         form.sex = str(self.sex.currentData() or "")
         form.gender_identity = self.gender_identity.text()
         form.ssn = "" if self.revealed else self.ssn.text()
-        form.clear_ssn = self.clear_ssn.isVisible() and self.clear_ssn.isChecked()
+        # isHidden, not isVisible: a record hidden while the screen is locked still counts.
+        form.clear_ssn = not self.clear_ssn.isHidden() and self.clear_ssn.isChecked()
 
     def focus_chain(self) -> list[QWidget]:
         """Return the personal fields in Tab order."""
@@ -405,7 +406,7 @@ class MoreSection(Section):
         self._sync_deceased()
 
     def apply(self, form: PatientForm) -> None:
-        """Write the other details into `form`; a disabled date of death is not sent."""
+        """Write the other details into `form`; the date of death only for status deceased."""
         form.marital_status = str(self.marital_status.currentData() or "")
         form.employer_name = self.employer_name.text()
         form.emergency_contact_name = self.emergency_name.text()
@@ -414,7 +415,8 @@ class MoreSection(Section):
         form.primary_provider_id = self.primary_provider.currentData()
         form.referring_provider_id = self.referring_provider.currentData()
         form.status = str(self.status.currentData() or "active")
-        form.deceased_on = self.deceased_on.date_value() if self.deceased_on.isEnabled() else None
+        deceased = form.status == "deceased"
+        form.deceased_on = self.deceased_on.date_value() if deceased else None
         form.recall_interval_months = self.recall.value() or None
 
     def focus_chain(self) -> list[QWidget]:

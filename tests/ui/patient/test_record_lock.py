@@ -26,14 +26,19 @@ def test_lock_hides_and_unlock_shows(qtbot: QtBot, make_window: WindowFactory) -
     window = make_window("frontdesk")
     record = open_new_record(qtbot, window)
     record.form.name.first_name.setText("Ana")
+    editor = record.form.coverages.add_coverage()
+    qtbot.waitExposed(editor)
 
     window.lock()
     qtbot.waitUntil(lambda: not record.isVisible())
+    assert not editor.isVisible()
     window._unlock("frontdesk", DEMO_PASSWORD, None)
     settle(qtbot, window.context.ops)
 
     qtbot.waitUntil(record.isVisible)
     assert record.form.name.first_name.text() == "Ana"
+    assert editor.isVisible()
+    editor.reject()
     record.close_now()
 
 
