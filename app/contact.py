@@ -90,8 +90,8 @@ def email_problems(value: str | None, field: str) -> list[Problem]:
         return [
             Problem(
                 field,
-                f"Email address {echo_for_message(text)} is not valid: {exc}. Check it, "
-                "such as name@example.com.",
+                f"Email address {echo_for_message(text)} is not valid: "
+                f"{str(exc).rstrip('.')}. Check it, such as name@example.com.",
             )
         ]
     return []

@@ -39,7 +39,10 @@ from ui.lock import IdleWatcher, LockPanel
 from ui.pages.base import Page
 from ui.pages.patients import PatientsPage
 from ui.pages.planned import PLANNED_PAGES, PlannedFeaturePage
+from ui.pages.reports import ReportsPage
 from ui.pages.today import TodayPage
+from ui.patient.record import open_patient
+from ui.patient.record_tabs import install_record_tabs
 from ui.search_popup import PatientSearch
 
 log = logging.getLogger(__name__)
@@ -63,6 +66,8 @@ ADMIN_PERMISSIONS = (
     Permission.AUDIT_VIEW,
     Permission.BACKUP_RUN,
     Permission.EMERGENCY_REVIEW,
+    Permission.PATIENT_EDIT,
+    Permission.PATIENT_IMPORT,
 )
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250
@@ -96,6 +101,7 @@ class MainWindow(QMainWindow):
         self.admin_page: QWidget | None = None
         self._fixed_idle_ms = idle_timeout_ms
 
+        install_record_tabs()
         self._build_workspace()
         self._build_search()
         self._build_status_bar()
@@ -145,6 +151,8 @@ class MainWindow(QMainWindow):
             return TodayPage(self.context)
         if name == "Patients":
             return PatientsPage(self.context)
+        if name == "Reports":
+            return ReportsPage(self.context, open_record=self.open_patient_record)
         if name in PLANNED_PAGES:
             return PlannedFeaturePage(PLANNED_PAGES[name])
         holder = QWidget()  # the Admin page is built the first time it opens
@@ -307,7 +315,7 @@ class MainWindow(QMainWindow):
         patients.set_filter(self.search.text())
 
     def show_patient(self, match: PatientMatch) -> None:
-        """Open the Patients page filtered to `match`'s chart number, with its row selected."""
+        """Open `match`'s record and select its row on the Patients page behind it."""
         if self.locked:
             return
         patients = self.pages["Patients"]
@@ -317,14 +325,11 @@ class MainWindow(QMainWindow):
             self.go_to("Patients")
         else:
             patients.refresh()
-        patients.table.setFocus()
-        # NOTE: there is no patient record screen yet, so the Patients page row is all
-        # that opens.
-        self.statusBar().showMessage(
-            f"Showing chart {match.chart_number} on the Patients page. "
-            "Opening the full patient record is not available yet.",
-            STATUS_MESSAGE_MS,
-        )
+        self.open_patient_record(match.patient_id)
+
+    def open_patient_record(self, patient_id: uuid.UUID) -> QWidget:
+        """Open the record window of `patient_id`, or bring its open window forward."""
+        return open_patient(self.context, patient_id, self)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
         # The popup is placed under the search box once, so a resize would leave it adrift.

@@ -46,10 +46,7 @@ RESULT_LIMIT = 25
 VISIBLE_ROWS = 10
 POPUP_WIDTH = 760
 EMPTY_TEXT = "No patients match"
-HINT_TEXT = (
-    "Up and Down choose, Enter shows the patient on the Patients page, Esc closes. "
-    "Opening the full patient record is not available yet."
-)
+HINT_TEXT = "Up and Down choose, Enter opens the patient's record, Esc closes."
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 

@@ -146,6 +146,7 @@ DEMO_USERS = (
     ("frontdesk", Role.FRONT_DESK),
     ("biller", Role.BILLER),
     ("manager", Role.MANAGER),
+    ("provider", Role.PROVIDER),
 )
 
 # Real towns near the demo practice, with their five-digit ZIP codes; street addresses are made up.
@@ -502,8 +503,8 @@ def demo_account_problems(admin_username: str, password: str) -> list[Problem]:
         problems.append(
             Problem(
                 "admin.password",
-                f"The demo creates the users {names[0]}, {names[1]} and {names[2]} with this "
-                "password, so it must not contain any of those names.",
+                f"The demo creates the users {', '.join(names[:-1])} and {names[-1]} with "
+                "this password, so it must not contain any of those names.",
             )
         )
     if users.normalize_username(admin_username) in names:
@@ -530,10 +531,10 @@ def check_patient_count(patients: int) -> int:
 def build_demo(
     session: Session, *, patients: int = 500, seed: int = 0, today: date, user_password: str
 ) -> DemoSummary:
-    """Add demo payers, patients, coverages, a week of appointments and three users.
+    """Add demo payers, patients, coverages, a week of appointments and four users.
 
     The practice, its locations and providers must exist already (see `demo_setup`).
-    The front-desk, biller and manager accounts all get `user_password`. Runs as the
+    The front-desk, biller, manager and provider accounts all get `user_password`. Runs as the
     system actor, flushes and does not commit. Raises ValueError for a `patients` count
     below 0 or above MAX_DEMO_PATIENTS.
     """

@@ -56,7 +56,7 @@ def test_demo_password_names_users(
     code, _out, err = _run(capsys, "--db", str(db_path), "demo", "--patients", "0")
 
     assert code == 1
-    assert "users frontdesk, biller and manager with this password" in err
+    assert "users frontdesk, biller, manager and provider with this password" in err
     assert not db_path.exists()
     assert not key_file_path(db_path).exists()
 

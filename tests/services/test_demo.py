@@ -112,7 +112,7 @@ def test_demo_contents(tmp_path: Path) -> None:
     assert len(patients) == 80
     assert len({patient.chart_number for patient in patients}) == 80
     assert payer_count >= 10
-    assert usernames == {"admin", "frontdesk", "biller", "manager"}
+    assert usernames == {"admin", "frontdesk", "biller", "manager", "provider"}
     assert all(sorted(p) in ([1], [1, 2]) for p in coverages_by_patient.values())
     assert len(coverages_by_patient) == 80
     assert chain_breaks == []
@@ -240,7 +240,7 @@ def test_demo_password_with_user_name(tmp_path: Path, password: str) -> None:
 
     problem = raised.value.problems[0]
     assert problem.field == "admin.password"
-    assert "frontdesk, biller and manager" in problem.message
+    assert "frontdesk, biller, manager and provider" in problem.message
     assert list(tmp_path.iterdir()) == []
 
 

@@ -132,13 +132,13 @@ def test_unlock_applies_new_role(
     with demo_database.transaction() as session:
         manager = get_user_by_username(session, "manager")
         assert manager is not None
-        users.update_user(session, admin, UserId(manager.id), manager.display_name, Role.BILLER)
+        users.update_user(session, admin, UserId(manager.id), manager.display_name, Role.PROVIDER)
 
     _unlock(qtbot, window, ops, "manager")
 
     admin_row = NAVIGATION_PAGES.index("Admin")
     assert not window.locked
-    assert window.context.actor.role == Role.BILLER
+    assert window.context.actor.role == Role.PROVIDER
     assert window.navigation.item(admin_row).isHidden()
 
 

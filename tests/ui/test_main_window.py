@@ -70,8 +70,8 @@ def test_ctrl_number_switches_pages(qtbot: QtBot, make_window: WindowFactory) ->
     assert window.current_page_name() == "Today"
 
 
-def test_admin_hidden_for_front_desk(qtbot: QtBot, make_window: WindowFactory) -> None:
-    window = make_window("frontdesk")
+def test_admin_hidden_for_provider(qtbot: QtBot, make_window: WindowFactory) -> None:
+    window = make_window("provider")
     admin_row = shortcuts.NAVIGATION_PAGES.index("Admin")
 
     qtbot.keyClick(window.navigation, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
@@ -99,7 +99,21 @@ def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
 
     assert not window.navigation.item(admin_row).isHidden()
     assert window.admin_page is not None
-    assert window.admin_page.tab_titles() == ["Audit log", "Backups"]
+    assert window.admin_page.tab_titles() == [
+        "Outside providers",
+        "Import",
+        "Audit log",
+        "Backups",
+    ]
+
+
+def test_front_desk_sees_only_outside_providers(make_window: WindowFactory) -> None:
+    window = make_window("frontdesk")
+
+    window.go_to("Admin")
+
+    assert window.admin_page is not None
+    assert window.admin_page.tab_titles() == ["Outside providers"]
 
 
 def test_admin_permissions_match_tabs() -> None:
@@ -168,7 +182,7 @@ def _demote_manager(database: Database, workstation: str) -> None:
     with database.transaction() as session:
         manager = get_user_by_username(session, "manager")
         assert manager is not None
-        users.update_user(session, admin, UserId(manager.id), manager.display_name, Role.FRONT_DESK)
+        users.update_user(session, admin, UserId(manager.id), manager.display_name, Role.PROVIDER)
 
 
 def _archive_manager(database: Database, workstation: str) -> None:
@@ -193,11 +207,11 @@ def test_demoted_user_loses_admin(
     ops.changed.emit(Changes.of(ChangeKind.USERS))
     settle(qtbot, ops)
 
-    assert window.context.actor.role == Role.FRONT_DESK
+    assert window.context.actor.role == Role.PROVIDER
     assert window.navigation.item(admin_row).isHidden()
     assert window.current_page_name() == "Today"
     assert window.admin_page is None
-    assert "(Front desk)" in window.user_label.text()
+    assert "(Provider)" in window.user_label.text()
 
 
 def test_other_changes_keep_role(

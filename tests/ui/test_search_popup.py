@@ -12,6 +12,7 @@ from tests.ui.conftest import settle
 from ui.main_window import MainWindow
 from ui.ops import OperationRunner
 from ui.pages.patients import PatientsPage
+from ui.patient.record import open_records
 from ui.search_popup import EMPTY_TEXT, appointment_text
 
 WindowFactory = Callable[..., MainWindow]
@@ -82,7 +83,10 @@ def test_down_enter_opens_patient(
     selected = page.table.selectionModel().selectedRows()[0].row()
     assert page.model.rows[selected].patient_id == first.patient_id
     assert page.filter_text == first.chart_number
-    assert "not available yet" in window.statusBar().currentMessage()
+    records = [record for record in open_records() if record.patient_id == first.patient_id]
+    assert len(records) == 1
+    qtbot.waitUntil(lambda: first.chart_number in records[0].heading.text(), timeout=5_000)
+    records[0].close_now()
 
 
 def test_down_keeps_focus_in_box(

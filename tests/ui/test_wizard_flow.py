@@ -114,7 +114,7 @@ def test_demo_keeps_full_name(qtbot: QtBot, tmp_path: Path) -> None:
         name = admin.display_name if admin is not None else ""
 
     assert name == FULL_NAME
-    for username in ("frontdesk", "biller", "manager"):
+    for username in ("frontdesk", "biller", "manager", "provider"):
         assert username in wizard.sheet.demo_users.text()
     assert wizard.sheet.demo_users.isVisible()
     _close(wizard)

@@ -254,6 +254,11 @@ class ImportTab(QWidget):
         layout.addWidget(self.panels, 1)
         self.fhir_panel = FhirImportPanel(context)
         self.add_importer("FHIR bundles", self.fhir_panel)
+        # Imported here, not at the top, so the module stays importable on its own.
+        from ui.admin.csv_import import CsvImportPanel
+
+        self.csv_panel = CsvImportPanel(context)
+        self.add_importer("CSV file of patients", self.csv_panel)
 
     def add_importer(self, title: str, panel: QWidget) -> None:
         """Offer another importer, such as a CSV file panel, in the chooser."""

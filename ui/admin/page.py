@@ -68,6 +68,24 @@ def _emergency(context: AppContext) -> QWidget:
     return EmergencyTab(context)
 
 
+def _outside_providers(context: AppContext) -> QWidget:
+    from ui.admin.outside_providers import OutsideProvidersTab
+
+    return OutsideProvidersTab(context)
+
+
+def _onboarding_steps(context: AppContext) -> QWidget:
+    from ui.admin.onboarding_steps import OnboardingStepsTab
+
+    return OnboardingStepsTab(context)
+
+
+def _import(context: AppContext) -> QWidget:
+    from ui.admin.import_page import ImportTab
+
+    return ImportTab(context)
+
+
 # (tab title, permission that shows it, factory) in display order.
 TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Users", Permission.USER_MANAGE, _users),
@@ -75,6 +93,9 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Providers", Permission.PRACTICE_SETUP, _providers),
     ("Locations", Permission.PRACTICE_SETUP, _locations),
     ("Payers", Permission.PRACTICE_SETUP, _payers),
+    ("Outside providers", Permission.PATIENT_EDIT, _outside_providers),
+    ("Onboarding checklist", Permission.PRACTICE_SETUP, _onboarding_steps),
+    ("Import", Permission.PATIENT_IMPORT, _import),
     ("Audit log", Permission.AUDIT_VIEW, _audit),
     ("Backups", Permission.BACKUP_RUN, _backups),
     ("Security", Permission.PRACTICE_SETUP, _security),

@@ -1,7 +1,7 @@
 """The Patients page: a table of patients filtered by the global search box."""
 
 import logging
-from collections.abc import Callable
+import uuid
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -23,10 +23,10 @@ from app.changes import ChangeKind, Changes
 from app.ids import PatientId
 from app.progress import Progress
 from app.security.permissions import Permission
-from app.services.patient_forms import PatientForm
 from app.services.patient_list import PatientRow, count_patients, list_patients
 from ui.context import AppContext
 from ui.pages.base import Page, heading
+from ui.patient.duplicates_dialog import FormDuplicateCheck
 from ui.patient.record import open_patient
 from ui.row_model import RowTableModel
 
@@ -98,8 +98,8 @@ class PatientsPage(Page):
         self.new_button.setObjectName("newPatientButton")
         self.new_button.setAccessibleName("Register a new patient")
         self.new_button.clicked.connect(self.new_patient)
-        # Runs before the first save of a new patient; None skips the duplicate check.
-        self.duplicate_check: Callable[[PatientForm], bool] | None = None
+        # New patients are checked against likely duplicates before their first save.
+        self.check_duplicates = True
 
         top = QHBoxLayout()
         top.addWidget(heading("Patients"))
@@ -112,11 +112,15 @@ class PatientsPage(Page):
 
     def new_patient(self) -> QWidget:
         """Open an empty registration form in a record window."""
-        return open_patient(self.context, None, self.window(), self.duplicate_check)
+        check = None
+        if self.check_duplicates:
+            # One check per form: it holds the matches this form's user ruled different.
+            check = FormDuplicateCheck(self.context, self.window(), self.open_patient)
+        return open_patient(self.context, None, self.window(), check)
 
-    def open_patient(self, patient_id: PatientId) -> QWidget:
+    def open_patient(self, patient_id: uuid.UUID) -> QWidget:
         """Open the record of `patient_id` (or bring its open window forward)."""
-        return open_patient(self.context, patient_id, self.window(), self.duplicate_check)
+        return open_patient(self.context, patient_id, self.window())
 
     def _open_row(self, index: QModelIndex) -> None:
         if index.isValid() and index.row() < len(self.model.rows):

@@ -49,12 +49,6 @@ PLANNED_PAGES = {
         "when each was sent.",
         "Nothing on this page yet. Statements cannot be run in this version.",
     ),
-    "Reports": PlannedPage(
-        "Reports",
-        "Day sheets, accounts receivable aging, payer and provider totals and collection "
-        "reports, each traceable to the ledger rows behind it.",
-        "Nothing on this page yet. The command line's 'clinicdesk info' prints record counts.",
-    ),
 }
 
 

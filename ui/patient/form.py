@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from app.clock import utc_now
 from app.problems import Problem, Severity, has_errors
 from app.progress import Progress
+from app.services.duplicates import record_new_patient_decisions
 from app.services.patient_forms import PatientForm
 from app.services.registration import (
     Choice,
@@ -51,6 +52,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.help import Shortcut
 from ui.patient.coverage_list import CoverageList
+from ui.patient.duplicates_dialog import FormDuplicateCheck
 from ui.patient.feedback import ProblemBoard, ProblemSummary
 from ui.patient.party import PartyEditor
 from ui.patient.rows import button
@@ -323,11 +325,17 @@ class PatientFormWidget(QWidget):
         local = self.local_problems()
         check_only = bool(local) or self._needs_duplicate_check(form)
         context, today = self.context, self.today()
+        dismissed = self._dismissed_matches(form)
 
         def work(session: Session, _progress: Progress) -> SaveOutcome | list[Problem]:
             if check_only:
                 return patient_problems(session, form, today)
-            return save_patient(session, context.actor, form, today)
+            outcome = save_patient(session, context.actor, form, today)
+            # "Different person" rulings are recorded in the save's own transaction, so a
+            # new record and the rulings about it are written together or not at all.
+            if outcome.patient_id is not None and dismissed:
+                record_new_patient_decisions(session, context.actor, outcome.patient_id, dismissed)
+            return outcome
 
         self.saving = True
         self.save_button.setEnabled(False)
@@ -335,6 +343,12 @@ class PatientFormWidget(QWidget):
             self, context, work,
             lambda result: self._after_save(form, local, result), self._save_failed,
         )  # fmt: skip
+
+    def _dismissed_matches(self, form: PatientForm) -> list[uuid.UUID]:
+        """Return the records the user ruled different people, for a new patient's save."""
+        if form.id is not None or not isinstance(self.duplicate_check, FormDuplicateCheck):
+            return []
+        return list(self.duplicate_check.pending)
 
     def _needs_duplicate_check(self, form: PatientForm) -> bool:
         if self.duplicate_check is None or form.id is not None:
@@ -370,6 +384,8 @@ class PatientFormWidget(QWidget):
         log.info("patient %s saved", outcome.patient_id)
         self.dirty = False
         self._show_chart_number(outcome.chart_number)
+        if isinstance(self.duplicate_check, FormDuplicateCheck):
+            self.duplicate_check.pending = []
         warnings = [problem for problem in outcome.problems if problem.severity is Severity.WARNING]
         self.saved.emit(outcome)
         if outcome.patient_id is not None:

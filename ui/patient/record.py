@@ -19,8 +19,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QFrame,
+    QHBoxLayout,
     QLabel,
     QMessageBox,
+    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +33,7 @@ from app.services.patient_forms import AlertEntry, PatientForm
 from app.services.registration import SaveOutcome
 from ui.admin.forms import ask
 from ui.context import AppContext
+from ui.patient.fhir_export_action import ACTION_TEXT, export_patient_fhir
 from ui.patient.form import DISCARD_QUESTION, DuplicateCheck, PatientFormWidget
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,11 @@ _hidden_for_lock: list["PatientRecordWindow"] = []
 def register_record_tab(title: str, factory: TabFactory) -> None:
     """Add a tab to every record opened from now on (made once the patient is saved)."""
     _tab_factories.append((title, factory))
+
+
+def registered_tab_titles() -> list[str]:
+    """Return the titles of the tabs every saved record gets, in order."""
+    return [title for title, _factory in _tab_factories]
 
 
 def open_records() -> list["PatientRecordWindow"]:
@@ -159,6 +167,11 @@ class PatientRecordWindow(QWidget):
         self.banner.setVisible(False)
         self.heading = QLabel("New patient")
         self.heading.setObjectName("pageHeading")
+        self.export_button = QPushButton(ACTION_TEXT)
+        self.export_button.setObjectName("exportFhirButton")
+        self.export_button.setAccessibleName("Export the patient for a referral as FHIR")
+        self.export_button.setEnabled(patient_id is not None)
+        self.export_button.clicked.connect(self.export_for_referral)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("recordTabs")
 
@@ -169,9 +182,13 @@ class PatientRecordWindow(QWidget):
         self.form.close_requested.connect(self.close_now)
         context.user.actor_changed.connect(self._on_actor_changed)
 
+        top = QHBoxLayout()
+        top.addWidget(self.heading)
+        top.addStretch(1)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.banner)
-        layout.addWidget(self.heading)
+        layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self.setWindowTitle("New patient")
         self.resize(WINDOW_WIDTH, WINDOW_HEIGHT)
@@ -194,6 +211,11 @@ class PatientRecordWindow(QWidget):
         for dialog in self.hidden_dialogs:
             dialog.show()
         self.hidden_dialogs = []
+
+    def export_for_referral(self) -> None:
+        """Ask where to save the patient's FHIR bundle, then write it off the GUI thread."""
+        if self.patient_id is not None:
+            export_patient_fhir(self.context, self.patient_id, self)
 
     def add_tab(self, title: str, widget: QWidget) -> int:
         """Add a tab after the existing ones and return its index."""
@@ -232,6 +254,7 @@ class PatientRecordWindow(QWidget):
         first_save = self.patient_id is None
         self.patient_id = outcome.patient_id
         if first_save and outcome.patient_id is not None:
+            self.export_button.setEnabled(True)
             self._add_registered_tabs(outcome.patient_id)
 
     def _on_actor_changed(self, actor: Actor | None) -> None:

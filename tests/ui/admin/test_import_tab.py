@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -88,16 +89,17 @@ def test_report_saved_as_csv(
     assert "Report saved" in tab.fhir_panel.status.text()
 
 
-def test_second_importer_added(qtbot: QtBot, admin_context: AppContext) -> None:
+def test_importers_offered(qtbot: QtBot, admin_context: AppContext) -> None:
     tab = _tab(qtbot, admin_context)
-    other = ImportTab(admin_context)
+    other = QWidget()
     qtbot.addWidget(other)
 
-    tab.add_importer("CSV file", other)
+    tab.add_importer("Another importer", other)
 
     assert [tab.kind.itemText(index) for index in range(tab.kind.count())] == [
         "FHIR bundles",
-        "CSV file",
+        "CSV file of patients",
+        "Another importer",
     ]
 
 

@@ -178,7 +178,7 @@ def test_front_desk_no_users_tab(
     qtbot.addWidget(page)
 
     assert "Users" not in page.tab_titles()
-    assert page.tab_titles() == []
+    assert page.tab_titles() == ["Outside providers"]
 
 
 def test_manager_sees_audit_and_backups(
@@ -189,7 +189,12 @@ def test_manager_sees_audit_and_backups(
     page = AdminPage(context)
     qtbot.addWidget(page)
 
-    assert page.tab_titles() == ["Audit log", "Backups"]
+    assert page.tab_titles() == [
+        "Outside providers",
+        "Import",
+        "Audit log",
+        "Backups",
+    ]
 
 
 def test_qr_matrix_has_quiet_zone() -> None:
