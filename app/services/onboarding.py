@@ -204,7 +204,8 @@ def save_steps(session: Session, actor: Actor, steps: Sequence[StepInput]) -> Ch
     added = renamed = 0
     kept: set[str] = set()
     for position, step in enumerate(steps):
-        code = step.code or _new_code(step.label, rows.keys())
+        code = step.code or _archived_code(rows.values(), step.label, kept)
+        code = code or _new_code(step.label, rows.keys())
         row = rows.get(code)
         if row is None:
             row = OnboardingStep(code=code, label=step.label.strip(), position=position)
@@ -225,6 +226,15 @@ def save_steps(session: Session, actor: Actor, steps: Sequence[StepInput]) -> Ch
     audit.record(session, actor, AuditAction.UPDATE, "onboarding_step", detail=detail)
     log.info("onboarding checklist saved: %s", detail)
     return Changes.of(ChangeKind.SETTINGS)
+
+
+def _archived_code(rows: Iterable[OnboardingStep], label: str, kept: set[str]) -> str | None:
+    """Return the code of a removed step named `label`, so adding it back restores its ticks."""
+    wanted = label.strip().casefold()
+    for row in rows:
+        if row.archived and row.code not in kept and row.label.casefold() == wanted:
+            return row.code
+    return None
 
 
 def _archive_missing(rows: Iterable[OnboardingStep], kept: set[str], actor: Actor) -> int:

@@ -143,7 +143,11 @@ def other_patient_problems(
     if patient_id is None:
         return [Problem(field, "Choose the patient from the search results.")]
     if patient_id == own_id:
-        return [Problem(field, "The patient cannot be chosen here; choose Self or another person.")]
+        return [
+            Problem(
+                field, "The patient cannot be chosen here; choose The patient or Another person."
+            )
+        ]
     other = session.get(Patient, patient_id)
     if other is None or other.archived:
         return [

@@ -9,7 +9,7 @@ revealing an SSN are audited views.
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
@@ -54,6 +54,7 @@ from app.services.patient_forms import (
     PreviousNameEntry,
 )
 from app.services.patient_search import PatientMatch, search_patients
+from app.services.recall import add_months, last_visit_date
 from app.services.registration_checks import patient_problems
 from app.services.registration_save import write_patient
 
@@ -326,10 +327,30 @@ def save_patient(session: Session, actor: Actor, form: PatientForm, today: date)
         patient_id = PatientId(form.id) if form.id is not None else None
         return SaveOutcome(problems, patient_id, form.chart_number, Changes())
 
-    written = write_patient(session, actor, form)
+    written = write_patient(session, actor, _with_recall_due(session, form, today))
     return SaveOutcome(
         problems, PatientId(written.patient_id), written.chart_number, written.changes
     )
+
+
+def _with_recall_due(session: Session, form: PatientForm, today: date) -> PatientForm:
+    """Return `form` with the recall due date worked out when the user left it to us.
+
+    A new or changed interval without a newly typed due date gets the last completed
+    visit plus the interval, or `today` plus the interval for a patient never seen.
+    Clearing the interval clears the due date.
+    """
+    interval = form.recall_interval_months
+    if interval is None:
+        return replace(form, recall_due_on=None)
+    stored = session.get(Patient, form.id) if form.id is not None else None
+    stored_due = stored.recall_due_on if stored is not None else None
+    same_interval = stored is not None and stored.recall_interval_months == interval
+    typed_due = form.recall_due_on is not None and form.recall_due_on != stored_due
+    if typed_due or (same_interval and form.recall_due_on is not None):
+        return form
+    visit = last_visit_date(session, form.id) if form.id is not None else None
+    return replace(form, recall_due_on=add_months(visit or today, interval))
 
 
 def payer_choices(session: Session, actor: Actor) -> list[Choice]:

@@ -206,6 +206,19 @@ def test_archived_step_returns_with_code(database: Database, staff: Staff) -> No
     assert [step.code for step in steps] == ["consent_to_treat", "photo_id_captured"]
 
 
+def test_removed_step_added_back_by_name_keeps_its_code(database: Database, staff: Staff) -> None:
+    with database.transaction() as session:
+        onboarding.save_steps(session, staff.admin, [StepInput("Flu shot offered")])
+        onboarding.save_steps(session, staff.admin, [StepInput("Consent", "consent_to_treat")])
+        onboarding.save_steps(
+            session,
+            staff.admin,
+            [StepInput("Consent", "consent_to_treat"), StepInput("flu shot offered ")],
+        )
+        codes = [step.code for step in onboarding.list_steps(session, staff.front_desk)]
+    assert codes == ["consent_to_treat", "flu_shot_offered"]
+
+
 def test_new_codes_are_unique(database: Database, staff: Staff) -> None:
     with database.transaction() as session:
         onboarding.save_steps(

@@ -165,7 +165,9 @@ class RecallPage(Page):
             self,
             self.context,
             work,
-            lambda count: self.summary.setText(f"Exported {count} patients to {path.name}."),
+            lambda count: self.summary.setText(
+                f"Exported {count} {'patient' if count == 1 else 'patients'} to {path.name}."
+            ),
         )
 
     def clear_data(self) -> None:
