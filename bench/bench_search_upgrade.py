@@ -1,4 +1,4 @@
-"""Time the upgrade that adds registration keys to the patient search index (0004).
+"""Time the upgrade that adds registration keys to the patient search index (0004 onward).
 
     CLINICDESK_PASSPHRASE='…' python bench/bench_search_upgrade.py --db /tmp/search.db
 

@@ -23,17 +23,37 @@ from app.models.patients import (
     VisitHistory,
 )
 from app.models.practice import Location, Payer, Practice, Provider, Room
-from app.models.scheduling import Appointment
+from app.models.scheduling import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatusEvent,
+    AppointmentType,
+    AppointmentTypeCode,
+    Blockout,
+    CalendarView,
+    ProviderHours,
+    Reminder,
+    ReminderAttempt,
+    ReminderTemplate,
+    Resource,
+    WaitlistEntry,
+)
 from app.models.search import PatientSearchKey, PatientSearchVariant
 from app.models.security import AuditEvent, AuditHead, EmergencyAccess, User
 from app.models.system import BackupRecord, NumberCounter, Setting, Workstation
 
 __all__ = [
     "Appointment",
+    "AppointmentSeries",
+    "AppointmentStatusEvent",
+    "AppointmentType",
+    "AppointmentTypeCode",
     "AuditEvent",
     "AuditHead",
     "AuthorizedService",
     "BackupRecord",
+    "Blockout",
+    "CalendarView",
     "Coverage",
     "DuplicateDecision",
     "EmergencyAccess",
@@ -57,10 +77,16 @@ __all__ = [
     "Practice",
     "PriorAuthorization",
     "Provider",
+    "ProviderHours",
     "Referral",
+    "Reminder",
+    "ReminderAttempt",
+    "ReminderTemplate",
+    "Resource",
     "Room",
     "Setting",
     "User",
     "VisitHistory",
+    "WaitlistEntry",
     "Workstation",
 ]

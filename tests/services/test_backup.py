@@ -286,8 +286,12 @@ def test_backup_keep_below_one(filled: Database, backups: Path, keep_last: int) 
     assert not backups.exists()
 
 
-def _damage_middle_page(database: Database) -> None:
-    """Close `database`, move its WAL into the file and overwrite part of a middle page."""
+def _damage_late_page(database: Database) -> None:
+    """Close `database`, move its WAL into the file and overwrite part of a late data page.
+
+    Late pages hold the rows the test filled; the schema, which grows with every
+    migration, sits in the early pages that opening the database reads.
+    """
     import sqlcipher3
 
     key = database.raw_key()
@@ -299,13 +303,13 @@ def _damage_middle_page(database: Database) -> None:
 
     pages = database.path.stat().st_size // 4096
     with open(database.path, "r+b") as handle:
-        handle.seek(4096 * (pages // 2) + 100)
+        handle.seek(4096 * (pages * 3 // 4) + 100)
         handle.write(b"\xff" * 64)
 
 
 def test_backup_damaged_database(database: Database, backups: Path) -> None:
     _fill(database, patients=400)
-    _damage_middle_page(database)
+    _damage_late_page(database)
     damaged = Database.open(database.path)
 
     try:
