@@ -17,6 +17,7 @@ class ChangeKind(StrEnum):
     DOCUMENTS = "documents"
     REFERRALS = "referrals"
     APPOINTMENTS = "appointments"
+    SCHEDULE_SETUP = "schedule_setup"
     LEDGER = "ledger"
     AUDIT = "audit"
     BACKUPS = "backups"
