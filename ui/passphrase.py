@@ -119,9 +119,14 @@ def passphrase_provider(parent: QWidget | None = None, problem: str = "") -> Pas
     return ask
 
 
+def dialog_provider(problem: str) -> PassphraseProvider:
+    """Return a provider that asks with a parentless PassphraseDialog showing `problem`."""
+    return passphrase_provider(None, problem)
+
+
 def open_with_passphrase_retries(
     path: Path,
-    make_provider: Callable[[str], PassphraseProvider] = passphrase_provider,
+    make_provider: Callable[[str], PassphraseProvider] = dialog_provider,
     attempts: int = MAX_PASSPHRASE_ATTEMPTS,
 ) -> Database:
     """Open the database at `path`, asking again after a wrong passphrase.

@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -120,6 +122,21 @@ def test_passphrase_retry_opens(closed_database: Path) -> None:
     assert problems[0] == ""
     assert "case-sensitive" in problems[1]
     assert "3 tries left" in problems[2]
+
+
+def test_default_prompt_opens_with_dialog(qtbot: QtBot, closed_database: Path) -> None:
+    # The start-up path uses the default prompt: a real dialog, answered as a user would.
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, PassphraseDialog)
+        dialog.passphrase.setText(PASSPHRASE)
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    opened = open_with_passphrase_retries(closed_database)
+    opened.close()
+
+    assert opened.path == closed_database
 
 
 def test_passphrase_retry_gives_up(closed_database: Path) -> None:
