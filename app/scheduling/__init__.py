@@ -1,0 +1,1 @@
+"""Pure scheduling arithmetic: wall-clock intervals and recurrence rules (no database)."""
