@@ -38,6 +38,7 @@ from app.services.practice import (
     PracticeSetup,
     ProviderInput,
 )
+from app.services.schedule_defaults import default_setup
 from app.setup import create_practice_database, remove_database_files
 from app.validators import npi_check_digit
 
@@ -542,6 +543,7 @@ def build_demo(
     actor = system_actor(numbering.local_workstation(session).code)
     generator = DemoGenerator(seed, today)
     slots = provider_slots(session)
+    default_setup(session, actor, today)
 
     payer_ids = insert_demo_payers(session, actor)
     patient_rows, coverage_count = _insert_patients(session, generator, patients, payer_ids)
@@ -563,7 +565,11 @@ def build_demo(
         appointments=appointment_count,
         usernames=tuple(usernames),
         changes=Changes.of(
-            ChangeKind.PAYERS, ChangeKind.PATIENTS, ChangeKind.APPOINTMENTS, ChangeKind.USERS
+            ChangeKind.PAYERS,
+            ChangeKind.PATIENTS,
+            ChangeKind.APPOINTMENTS,
+            ChangeKind.USERS,
+            ChangeKind.SCHEDULE_SETUP,
         ),
     )
 
