@@ -105,17 +105,34 @@ _PO_BOX = re.compile(
     )(?![a-z])""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Identifier patterns spell out [0-9] and use re.ASCII because \d and str.isdigit also
+# match other scripts' digits, such as the full-width six (U+FF16) or the Arabic-Indic
+# six (U+0666), which digits_only drops and a claim file cannot carry.
 _TAXONOMY = re.compile(r"[0-9A-Z]{9}X")
-_ZIP = re.compile(r"(\d{5})(?:-?(\d{4}))?")
-_PLACE_OF_SERVICE = re.compile(r"\d{2}")
+_ZIP = re.compile(r"([0-9]{5})(?:-?([0-9]{4}))?")
+_PLACE_OF_SERVICE = re.compile(r"[0-9]{2}")
+_NPI = re.compile(r"[0-9]{10}")
+_NPI_SEPARATORS = re.compile(r"[\s-]", re.ASCII)
+_EIN_TEXT = re.compile(r"[0-9 -]+")
+_PHONE_TEXT = re.compile(r"[0-9 ().+-]+")
 
 # Unicode general categories rejected in typed text. Control characters (Cc: tab, escape,
 # bell) can drive a terminal or break a claim file, and format characters (Cf, such as the
 # right-to-left override U+202E) are invisible but reorder or hide what a screen shows.
+# Surrogates (Cs) only appear alone in broken text and cannot be stored as UTF-8, and the
+# line and paragraph separators (Zl U+2028, Zp U+2029) break a one-line field like Cc does.
 _REJECTED_CATEGORIES: dict[str, str] = {
     "Cc": "a control character",
     "Cf": "an invisible formatting character",
+    "Cs": "a broken character (a lone surrogate)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
 }
+
+# X12 separators: element (*), segment (~), component (:) and repetition (^). Text that
+# reaches a claim and contains one would split a claim segment, so they are rejected at
+# the desk.
+X12_SEPARATORS = "*~:^"
 ECHO_MAX = 60
 
 
@@ -142,19 +159,28 @@ def digits_only(value: str) -> str:
     return "".join(character for character in value if character in "0123456789")
 
 
-def character_problems(value: str | None, field: str, label: str) -> list[Problem]:
-    """Reject control and format characters (categories Cc and Cf), one Problem per kind.
+def is_ascii_digits(value: str) -> bool:
+    """Return True when `value` is one or more of the ASCII digits 0-9 and nothing else."""
+    return value.isascii() and value.isdigit()
 
+
+def character_problems(value: str | None, field: str, label: str) -> list[Problem]:
+    """Reject characters a field cannot store or show safely, one Problem per kind.
+
+    The rejected kinds are control, format and surrogate characters and line and
+    paragraph separators (categories Cc, Cf, Cs, Zl and Zp), and text made only of
+    combining marks, which shows as nothing or as accents on the field's label.
     Leading and trailing whitespace is ignored because callers store the stripped text.
     Ordinary spaces (category Zs) are allowed.
     """
+    text = (value or "").strip()
     found: dict[str, str] = {}
-    for character in (value or "").strip():
+    for character in text:
         category = unicodedata.category(character)
         if category in _REJECTED_CATEGORIES and category not in found:
             found[category] = f"U+{ord(character):04X}"
 
-    return [
+    problems = [
         Problem(
             field,
             f"{label} contains {_REJECTED_CATEGORIES[category]} ({code}), which is not "
@@ -162,6 +188,30 @@ def character_problems(value: str | None, field: str, label: str) -> list[Proble
             "and punctuation only.",
         )
         for category, code in found.items()
+    ]
+    if text and all(unicodedata.category(character).startswith("M") for character in text):
+        problems.append(
+            Problem(
+                field,
+                f"{label} contains only combining marks (accents without a letter); "
+                "retype it with letters.",
+            )
+        )
+    return problems
+
+
+def separator_problems(value: str | None, field: str, label: str) -> list[Problem]:
+    """Reject the X12 separators * ~ : ^ in text that can reach a claim."""
+    text = (value or "").strip()
+    separators = sorted({character for character in text if character in X12_SEPARATORS})
+    if not separators:
+        return []
+    return [
+        Problem(
+            field,
+            f"{label} {echo_for_message(text)} contains {' '.join(separators)}, "
+            "which claim files use as separators; remove it.",
+        )
     ]
 
 
@@ -184,9 +234,19 @@ def text_problems(
     return problems
 
 
+def claim_text_problems(
+    value: str | None, field: str, label: str, max_length: int, *, required: bool = True
+) -> list[Problem]:
+    """Check free text that can reach a claim: text_problems plus no X12 separators."""
+    return [
+        *text_problems(value, field, label, max_length, required=required),
+        *separator_problems(value, field, label),
+    ]
+
+
 def npi_check_digit(first9: str) -> int:
     """Return the Luhn check digit CMS defines for an NPI whose first nine digits are `first9`."""
-    if len(first9) != 9 or not first9.isdigit():
+    if len(first9) != 9 or not is_ascii_digits(first9):
         raise ValueError(f"{first9!r} is not nine digits")
 
     total = 0
@@ -203,7 +263,7 @@ def npi_check_digit(first9: str) -> int:
 
 def normalize_npi(value: str) -> str:
     """Return `value` without spaces or dashes, the form NPIs are stored in."""
-    return re.sub(r"[\s-]", "", value)
+    return _NPI_SEPARATORS.sub("", value)
 
 
 def npi_problems(value: str | None, field: str) -> list[Problem]:
@@ -211,7 +271,7 @@ def npi_problems(value: str | None, field: str) -> list[Problem]:
     npi = normalize_npi(value or "")
     if not npi:
         return [Problem(field, "NPI is missing; enter the 10-digit NPI from the NPPES record.")]
-    if len(npi) != 10 or not npi.isdigit():
+    if _NPI.fullmatch(npi) is None:
         return [
             Problem(
                 field,
@@ -243,7 +303,7 @@ def ein_problems(value: str | None, field: str) -> list[Problem]:
     if not text:
         return [Problem(field, "EIN is missing; enter the 9-digit federal tax id, NN-NNNNNNN.")]
     digits = digits_only(text)
-    if len(digits) != 9 or re.fullmatch(r"[\d\s-]+", text) is None:
+    if len(digits) != 9 or _EIN_TEXT.fullmatch(text) is None:
         return [
             Problem(
                 field,
@@ -381,7 +441,7 @@ def phone_problems(value: str | None, field: str, *, required: bool = True) -> l
         if not required:
             return []
         return [Problem(field, "Phone number is missing; enter it, such as (312) 555-0142.")]
-    if re.fullmatch(r"[\d\s().+-]+", text) is None or len(_phone_digits(text)) != 10:
+    if _PHONE_TEXT.fullmatch(text) is None or len(_phone_digits(text)) != 10:
         return [
             Problem(
                 field,

@@ -10,14 +10,15 @@ from datetime import date
 
 from app.search.folding import fold
 from app.services.patient_forms import PLAN_TYPES
-from app.validators import US_STATES, digits_only, echo_for_message
+from app.validators import US_STATES, digits_only, echo_for_message, is_ascii_digits
 
 DATE_HINT = "use MM/DD/YYYY, such as 03/14/1980"
 
 # Accepted date layouts, tried in order. Two-digit years are handled apart (see parse_date).
-_SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+# re.ASCII: int() also reads other scripts' digits, so \d would let them through.
+_SLASHED = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})", re.ASCII)
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
 # Spreadsheets add a time to dates ("3/14/1980 0:00", "1980-03-14T00:00:00Z"); it is dropped.
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$")
 
@@ -162,7 +163,7 @@ def repair_zip(text: str) -> tuple[str, bool]:
     Anything else comes back trimmed and unchanged for the ZIP check to judge.
     """
     value = text.strip()
-    if not value.isdigit():
+    if not is_ascii_digits(value):
         return value, False
     if len(value) in (3, 4):
         return value.zfill(5), True
@@ -178,7 +179,7 @@ def parse_ssn(text: str) -> str:
     """Return the digits of an SSN written with or without dashes or spaces."""
     value = text.strip()
     digits = digits_only(value)
-    if re.fullmatch(r"[\d\s-]+", value) is None or len(digits) != 9:
+    if re.fullmatch(r"[0-9 -]+", value) is None or len(digits) != 9:
         raise CellValueError(
             f"{_shown(text)} is not an SSN; write nine digits, such as 123-45-6789"
         )

@@ -4,6 +4,7 @@ A guarantor or subscriber may be another patient or a person who is not a patien
 These checks only read the database, to confirm that a chosen patient exists.
 """
 
+import re
 import uuid
 from datetime import date
 
@@ -13,30 +14,40 @@ from app.contact import contact_phone_problems, email_problems
 from app.models.patients import Patient
 from app.problems import Problem
 from app.services.patient_forms import SEXES, PartyChoice, PersonForm
-from app.validators import echo_for_message, state_problems, text_problems, zip_problems
+from app.validators import (
+    claim_text_problems,
+    echo_for_message,
+    state_problems,
+    zip_problems,
+)
 
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
-# X12 separators: element (*), segment (~), component (:) and repetition (^). A name
-# containing one would split a claim segment, so they are rejected at the desk.
-X12_SEPARATORS = "*~:^"
+# The characters a typed phone number may contain. The phone parser would also read
+# letters (1-800-FLOWERS), other scripts' digits and trailing text, and drop them silently.
+_PHONE_TEXT = re.compile(r"[0-9 ().+-]+")
 
 
 def name_problems(
     value: str, field: str, label: str, max_length: int, *, required: bool
 ) -> list[Problem]:
     """Check a name part: present when required, fits its column, no X12 separators."""
-    problems = text_problems(value, field, label, max_length, required=required)
-    separators = sorted({character for character in value if character in X12_SEPARATORS})
-    if separators:
-        problems.append(
+    return claim_text_problems(value, field, label, max_length, required=required)
+
+
+def phone_number_problems(value: str, field: str, *, required: bool = False) -> list[Problem]:
+    """Check a typed phone number: ASCII digits and ( ) . + - only, then a valid number."""
+    text = value.strip()
+    if text and _PHONE_TEXT.fullmatch(text) is None:
+        return [
             Problem(
                 field,
-                f"{label} {echo_for_message(value.strip())} contains {' '.join(separators)}, "
-                "which claim files use as separators; remove it.",
+                f"Phone number {echo_for_message(text)} contains characters other than "
+                "digits, spaces and ( ) . + -; enter it as digits, such as (512) 555-0100, "
+                "and put an extension in the extension box.",
             )
-        )
-    return problems
+        ]
+    return contact_phone_problems(text, field, required=required)
 
 
 def full_name_problems(
@@ -88,9 +99,9 @@ def address_problems(  # noqa: PLR0917 (the five parts of an address, in their u
 ) -> list[Problem]:
     """Check an address whose parts are each optional; state and ZIP are checked when given."""
     problems = [
-        *text_problems(line1, f"{prefix}address_line1", "Address", 55, required=False),
-        *text_problems(line2, f"{prefix}address_line2", "Address line 2", 55, required=False),
-        *text_problems(city, f"{prefix}city", "City", 30, required=False),
+        *claim_text_problems(line1, f"{prefix}address_line1", "Address", 55, required=False),
+        *claim_text_problems(line2, f"{prefix}address_line2", "Address line 2", 55, required=False),
+        *claim_text_problems(city, f"{prefix}city", "City", 30, required=False),
     ]
     if state.strip():
         problems.extend(state_problems(state, f"{prefix}state"))
@@ -126,10 +137,10 @@ def person_problems(
             person.zip_code,
         )
     )
-    problems.extend(contact_phone_problems(person.phone, f"{prefix}phone"))
+    problems.extend(phone_number_problems(person.phone, f"{prefix}phone"))
     problems.extend(email_problems(person.email, f"{prefix}email"))
     problems.extend(
-        text_problems(
+        claim_text_problems(
             person.employer_name, f"{prefix}employer_name", "Employer", 60, required=False
         )
     )

@@ -12,7 +12,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from app.contact import PHONE_KINDS, contact_phone_problems, email_problems
+from app.contact import PHONE_KINDS, email_problems
 from app.db.base import SyncedMixin
 from app.models.patients import OutsideProvider
 from app.models.practice import Provider
@@ -32,9 +32,11 @@ from app.services.person_checks import (
     full_name_problems,
     name_problems,
     party_problems,
+    phone_number_problems,
     sex_problems,
 )
 from app.validators import (
+    claim_text_problems,
     digits_only,
     echo_for_message,
     text_problems,
@@ -43,8 +45,9 @@ from app.validators import (
 MAX_ALERT_LENGTH = 500
 MAX_RECALL_MONTHS = 120
 
-_SSN_TEXT = re.compile(r"[\d\s-]+")
-_EXTENSION = re.compile(r"\d{1,10}")
+# ASCII only: \d would also accept other scripts' digits, which digits_only drops.
+_SSN_TEXT = re.compile(r"[0-9 -]+")
+_EXTENSION = re.compile(r"[0-9]{1,10}")
 
 
 def ssn_problems(value: str, field: str) -> list[Problem]:
@@ -109,7 +112,7 @@ def _phone_list_problems(form: PatientForm) -> list[Problem]:
                     "choose mobile, home, work or other.",
                 )
             )
-        problems.extend(contact_phone_problems(phone.number, f"{prefix}number", required=True))
+        problems.extend(phone_number_problems(phone.number, f"{prefix}number", required=True))
         extension = phone.extension.strip()
         if extension and _EXTENSION.fullmatch(extension) is None:
             problems.append(
@@ -173,14 +176,14 @@ def _contact_problems(form: PatientForm) -> list[Problem]:
 
 def _emergency_contact_problems(form: PatientForm) -> list[Problem]:
     problems = [
-        *text_problems(
+        *claim_text_problems(
             form.emergency_contact_name,
             "emergency_contact_name",
             "Emergency contact name",
             60,
             required=bool(form.emergency_contact_phone.strip()),
         ),
-        *contact_phone_problems(form.emergency_contact_phone, "emergency_contact_phone"),
+        *phone_number_problems(form.emergency_contact_phone, "emergency_contact_phone"),
         *text_problems(
             form.emergency_contact_relation,
             "emergency_contact_relation",
@@ -201,7 +204,7 @@ def _other_text_problems(form: PatientForm) -> list[Problem]:
         *text_problems(
             form.preferred_language, "preferred_language", "Language", 40, required=False
         ),
-        *text_problems(form.employer_name, "employer_name", "Employer", 60, required=False),
+        *claim_text_problems(form.employer_name, "employer_name", "Employer", 60, required=False),
     ]
     if form.marital_status and form.marital_status not in MARITAL_STATUSES:
         problems.append(

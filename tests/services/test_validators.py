@@ -253,6 +253,9 @@ def test_text_optional_blank() -> None:
         ("Main\tStreet", "a control character", "U+0009"),
         ("Lakeside\u202eClinic", "an invisible formatting character", "U+202E"),
         ("Lake\u200bside", "an invisible formatting character", "U+200B"),
+        ("Ma\ud800ria", "a broken character (a lone surrogate)", "U+D800"),
+        ("Main\u2028Street", "a line separator", "U+2028"),
+        ("Main\u2029Street", "a paragraph separator", "U+2029"),
     ],
 )
 def test_text_rejects_hidden_characters(text: str, kind: str, code: str) -> None:
@@ -328,3 +331,66 @@ def test_po_box_message_shortened() -> None:
 
     assert len(problems) == 1
     assert len(problems[0].message) < 300
+
+
+def test_text_rejects_combining_marks_only() -> None:
+    problems = v.text_problems("\u0301\u0301", "first_name", "First name", 35)
+
+    assert len(problems) == 1
+    assert problems[0].message.startswith("First name contains only combining marks")
+
+
+def test_text_allows_letter_with_combining_mark() -> None:
+    assert v.text_problems("Jose\u0301", "first_name", "First name", 35) == []
+
+
+def test_echo_for_message_escapes_surrogate() -> None:
+    echoed = v.echo_for_message("Ma\ud800ria")
+
+    assert echoed == "Ma\\uD800ria"
+    assert echoed.encode("utf-8")
+
+
+@pytest.mark.parametrize("text", ["820 * Davis", "Apt ~2", "Evan:ston", "Unit ^4"])
+def test_claim_text_rejects_x12_separators(text: str) -> None:
+    problems = v.claim_text_problems(text, "city", "City", 60)
+
+    assert len(problems) == 1
+    assert "which claim files use as separators" in problems[0].message
+
+
+def test_claim_text_allows_ordinary_punctuation() -> None:
+    assert v.claim_text_problems("Suite 4B, Bldg. 2 #7 (rear)", "line", "Address", 60) == []
+
+
+# Other scripts' digits, which str.isdigit and \d accept: full-width (U+FF10-U+FF19)
+# and Arabic-Indic (U+0660-U+0669).
+def _full_width(digits: str) -> str:
+    return "".join(chr(0xFF10 + int(digit)) if digit.isascii() else digit for digit in digits)
+
+
+def _arabic_indic(digits: str) -> str:
+    return "".join(
+        chr(0x0660 + int(digit)) if digit.isascii() and digit.isdigit() else digit
+        for digit in digits
+    )
+
+
+@pytest.mark.parametrize("convert", [_full_width, _arabic_indic])
+def test_identifiers_reject_non_ascii_digits(convert: Callable[[str], str]) -> None:
+    checks: list[tuple[str, list[Problem]]] = [
+        ("zip", v.zip_problems(convert("60201"), "zip")),
+        ("zip+4", v.zip_problems(convert("60201") + "-" + convert("1234"), "zip")),
+        ("npi", v.npi_problems(convert("1234567893"), "npi")),
+        ("ein", v.ein_problems(convert("36") + "-" + convert("1234567"), "ein")),
+        ("phone", v.phone_problems(convert("3125550142"), "phone")),
+        ("place of service", v.place_of_service_problems(convert("11"), "pos")),
+    ]
+    for name, problems in checks:
+        assert len(problems) == 1, f"{name}: {problems}"
+        assert "not" in problems[0].message, f"{name}: {problems[0].message}"
+
+
+def test_npi_check_digit_rejects_non_ascii_digits() -> None:
+    with pytest.raises(ValueError, match="nine digits"):
+        v.npi_check_digit(_full_width("123456789"))

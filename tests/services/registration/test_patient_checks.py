@@ -118,6 +118,47 @@ RULES: list[tuple[dict[str, object], str]] = [
     ({"primary_provider_id": new_id()}, "primary_provider_id"),
     ({"referring_provider_id": new_id()}, "referring_provider_id"),
     ({"recall_interval_months": 0}, "recall_interval_months"),
+    # Other scripts' digits: full-width and Arabic-Indic.
+    ({"zip_code": "\uff16\uff10\uff12\uff10\uff11"}, "zip_code"),
+    ({"zip_code": "\u0666\u0660\u0662\u0660\u0661-\u0661\u0662\u0663\u0664"}, "zip_code"),
+    ({"ssn": "\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669"}, "ssn"),
+    ({"phones": [PhoneEntry("mobile", "(\uff18\uff14\uff17) 555-0123")]}, "phones[0].number"),
+    ({"phones": [PhoneEntry("work", "(847) 555-0123", "\uff15\uff15")]}, "phones[0].extension"),
+    ({"phones": [PhoneEntry("mobile", "(847) 555-0123\U0001f600")]}, "phones[0].number"),
+    ({"phones": [PhoneEntry("mobile", "1-800-FLOWERS")]}, "phones[0].number"),
+    ({"emergency_contact_phone": "(847) 555-0190 junk"}, "emergency_contact_phone"),
+    # X12 separators in every field that can reach a claim.
+    ({"address_line1": "820 * Davis~St"}, "address_line1"),
+    ({"address_line2": "Apt ^2"}, "address_line2"),
+    ({"city": "Evan:ston"}, "city"),
+    ({"employer_name": "Acme*Co~"}, "employer_name"),
+    (
+        {"emergency_contact_name": "Jo*e", "emergency_contact_phone": "(847) 555-0190"},
+        "emergency_contact_name",
+    ),
+    (
+        {
+            "guarantor": PartyChoice(
+                kind="person",
+                person=PersonForm("Luis", last_name="Gonzalez", address_line1="1 Elm~St"),
+            )
+        },
+        "guarantor.person.address_line1",
+    ),
+    (
+        {
+            "guarantor": PartyChoice(
+                kind="person",
+                person=PersonForm("Luis", last_name="Gonzalez", employer_name="A:B"),
+            )
+        },
+        "guarantor.person.employer_name",
+    ),
+    # Characters that cannot be stored or shown safely.
+    ({"first_name": "Ma\ud800ria"}, "first_name"),
+    ({"first_name": "Ma\u2028ria"}, "first_name"),
+    ({"address_line1": "820 Davis\u2029Street"}, "address_line1"),
+    ({"first_name": "\u0301\u0301"}, "first_name"),
 ]
 
 
