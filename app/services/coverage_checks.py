@@ -24,7 +24,7 @@ from app.services.patient_forms import (
     CoverageForm,
 )
 from app.services.person_checks import party_problems
-from app.validators import echo_for_message, text_problems
+from app.validators import claim_text_problems, echo_for_message
 
 MEMBER_ID = re.compile(r"[A-Za-z0-9-]{1,80}")
 MAX_COPAY = Decimal("9999.99")
@@ -89,11 +89,13 @@ def _member_problems(prefix: str, coverage: CoverageForm) -> list[Problem]:
 
 def _plan_problems(prefix: str, coverage: CoverageForm) -> list[Problem]:
     problems = [
-        *text_problems(coverage.plan_name, f"{prefix}plan_name", "Plan name", 60, required=False),
-        *text_problems(
+        *claim_text_problems(
+            coverage.plan_name, f"{prefix}plan_name", "Plan name", 60, required=False
+        ),
+        *claim_text_problems(
             coverage.group_number, f"{prefix}group_number", "Group number", 50, required=False
         ),
-        *text_problems(
+        *claim_text_problems(
             coverage.group_name, f"{prefix}group_name", "Group name", 60, required=False
         ),
     ]

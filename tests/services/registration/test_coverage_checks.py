@@ -87,6 +87,13 @@ def test_each_rule_names_its_field(practice: Practice) -> None:
             {"card_back": CardImage(b"%PDF-" + bytes(10 * 1024 * 1024), "application/pdf")},
             "coverages[0].card_back",
         ),
+        ({"plan_name": "P~lan"}, "coverages[0].plan_name"),
+        ({"group_number": "G*1"}, "coverages[0].group_number"),
+        ({"group_name": "G:r^p"}, "coverages[0].group_name"),
+        (
+            {"subscriber": _subscriber(city="Spring*field"), "relationship_code": "19"},
+            "coverages[0].subscriber.person.city",
+        ),
     ]
     with practice.database.reading() as session:
         for changes, field in rules:
