@@ -144,7 +144,7 @@ def test_today_lists_appointments(
     with demo_database.transaction() as session:
         expected = todays_appointments(session, window.context.actor, practice_today(session))
 
-    assert page.table.rowCount() == len(expected)
+    assert page.model.rowCount() == len(expected)
     assert page.total.text().startswith(f"{len(expected)} appointment")
 
 

@@ -1,112 +1,311 @@
-"""The Today page: how many appointments the practice has today and the list of them."""
+"""The Today page: the front desk's board of the day's appointments and its one-key actions.
+
+Enter opens the selected patient's record, C checks the patient in (after the check-in
+dialog), R puts the patient in a room, O checks out and Shift+N marks a no-show after a
+confirmation. The booking service enforces the status rules and this page calls it.
+"""
 
 import logging
+import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.clock import utc_now
 from app.progress import Progress
-from app.services.today import AppointmentRow, practice_today, todays_appointments
+from app.services import booking
+from app.services.check_in import CheckIn, check_in_checklist
+from app.services.front_desk import INACTIVE_STATUSES, BoardRow, today_board
+from app.services.today import practice_today
 from ui.context import AppContext
 from ui.pages.base import Page, heading
+from ui.pages.check_in_dialog import CheckInDialog
+from ui.pages.today_board import BoardModel, BoardTable, status_label, time_text
+from ui.patient.record import open_patient
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ("Time", "Patient", "Provider", "Type", "Status")
+# Waiting times are shown in whole minutes, so the timer repaints them once a minute.
+TICK_MS = 60_000
+ALL = ""
+ACTIVE = "active"
+STATUS_CHOICES = (
+    (ACTIVE, "Not cancelled"),
+    (ALL, "All statuses"),
+    ("scheduled", "Scheduled"),
+    ("confirmed", "Confirmed"),
+    ("arrived", "Arrived (waiting)"),
+    ("in_room", "In room"),
+    ("checked_out", "Checked out"),
+    ("no_show", "No-show"),
+    ("cancelled", "Cancelled"),
+    ("rescheduled", "Rescheduled"),
+)
+
+BoardResult = tuple[date, list[BoardRow]]
 
 
-def _time_text(row: AppointmentRow) -> str:
-    return row.starts_at.strftime("%I:%M %p").lstrip("0")
-
-
-def _row_texts(row: AppointmentRow) -> tuple[str, ...]:
-    status = row.status.replace("_", " ").capitalize()
-    kind = row.appointment_type.replace("_", " ").capitalize()
-    return (_time_text(row), row.patient_name, row.provider_name, kind, status)
+def status_matches(row: BoardRow, choice: str) -> bool:
+    """Return True when `row` passes the status filter `choice`."""
+    if choice == ALL:
+        return True
+    if choice == ACTIVE:
+        return row.status not in INACTIVE_STATUSES
+    return row.status == choice
 
 
 class TodayPage(Page):
-    """Counts and the list of today's appointments, in the practice's time zone."""
+    """The day's appointments by time, with status, waiting time, money due and intake."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("pageToday")
         self.context = context
         self.day: date | None = None
+        self.all_rows: list[BoardRow] = []
+        self._request = 0
+        self.check_in_dialog: CheckInDialog | None = None
+        self.no_show_box: QMessageBox | None = None
         self.title = heading("Today")
         self.total = QLabel()
         self.total.setObjectName("countCard")
         self.breakdown = QLabel()
         self.breakdown.setObjectName("subtleText")
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("todayTable")
-        self.table.setAccessibleName("Today's appointments")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.empty = QLabel("No appointments are booked for today.")
+        self.model = BoardModel(self)
+        self.table = BoardTable(self)
+        self.table.setModel(self.model)
+        self.table.action_requested.connect(self.run_action)
+        self.table.doubleClicked.connect(lambda _index: self.run_action("open"))
+        self.empty = QLabel("No appointments match for today.")
         self.empty.setObjectName("subtleText")
         self.empty.hide()
+        self.keys = QLabel(
+            "Enter: open record · C: check in · R: in room · O: check out · Shift+N: no-show"
+        )
+        self.keys.setObjectName("subtleText")
+        self._build_filters()
 
         counts = QHBoxLayout()
         counts.addWidget(self.total)
         counts.addWidget(self.breakdown, 1)
+        counts.addLayout(self.filters)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(counts)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty)
+        layout.addWidget(self.keys)
+
+        # Repaints waiting times from each row's arrival time; it never reads the database.
+        self.clock = QTimer(self)
+        self.clock.setInterval(TICK_MS)
+        self.clock.timeout.connect(self.tick)
+
+    def _build_filters(self) -> None:
+        self.provider_filter = QComboBox()
+        self.provider_filter.setObjectName("todayProviderFilter")
+        self.provider_filter.setAccessibleName("Provider filter")
+        self.provider_filter.addItem("All providers", None)
+        self.status_filter = QComboBox()
+        self.status_filter.setObjectName("todayStatusFilter")
+        self.status_filter.setAccessibleName("Status filter")
+        for value, choice_text in STATUS_CHOICES:
+            self.status_filter.addItem(choice_text, value)
+        self.provider_filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
+        self.status_filter.currentIndexChanged.connect(lambda _index: self._apply_filters())
+        self.filters = QHBoxLayout()
+        for caption, combo in (
+            ("&Provider", self.provider_filter),
+            ("&Status", self.status_filter),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(combo)
+            self.filters.addWidget(label)
+            self.filters.addWidget(combo)
+
+    # Loading
 
     def refresh(self) -> None:
-        """Load today's appointments on a worker thread."""
+        """Load the board on a worker thread; an older result arriving late is dropped."""
         if not self.context.user.signed_in:
             return
-        actor = self.context.actor
+        self._request += 1
+        request, actor = self._request, self.context.actor
 
-        def work(session: Session, _progress: Progress) -> tuple[date, list[AppointmentRow]]:
-            day = practice_today(session)
-            return day, todays_appointments(session, actor, day)
+        def work(session: Session, _progress: Progress) -> BoardResult:
+            now = utc_now()
+            day = practice_today(session, now)
+            return day, today_board(session, actor, day, now)
 
-        self.context.ops.run(work, on_done=self._show, read_only=True)
+        self.context.ops.run(
+            work, on_done=lambda result: self._show(request, result), read_only=True
+        )
 
-    def _show(self, result: tuple[date, list[AppointmentRow]]) -> None:
-        self.day, rows = result
+    def _show(self, request: int, result: BoardResult) -> None:
+        if request != self._request:
+            return
+        self.day, self.all_rows = result
         self.title.setText(f"Today, {self.day:%A, %B} {self.day.day}, {self.day:%Y}")
-        self.table.setRowCount(len(rows))
-        for index, row in enumerate(rows):
-            for column, text in enumerate(_row_texts(row)):
-                self.table.setItem(index, column, QTableWidgetItem(text))
-        self._show_counts(rows)
+        self._fill_providers()
+        self._apply_filters()
+        self.clock.start()
 
-    def _show_counts(self, rows: list[AppointmentRow]) -> None:
+    def _fill_providers(self) -> None:
+        chosen = self.provider_filter.currentData()
+        providers = {row.provider_id: row.provider_name for row in self.all_rows}
+        self.provider_filter.blockSignals(True)
+        self.provider_filter.clear()
+        self.provider_filter.addItem("All providers", None)
+        for provider_id, name in sorted(providers.items(), key=lambda item: item[1]):
+            self.provider_filter.addItem(name, provider_id)
+        index = self.provider_filter.findData(chosen)
+        self.provider_filter.setCurrentIndex(max(index, 0))
+        self.provider_filter.blockSignals(False)
+
+    def _apply_filters(self) -> None:
+        selected = self.selected_row()
+        provider_id = self.provider_filter.currentData()
+        status = self.status_filter.currentData()
+        rows = [
+            row
+            for row in self.all_rows
+            if (provider_id is None or row.provider_id == provider_id)
+            and status_matches(row, status)
+        ]
+        self.model.now = utc_now()
+        self.model.set_rows(rows)
+        self._show_counts(rows)
+        self._select(selected.appointment_id if selected else None)
+
+    def _select(self, appointment_id: uuid.UUID | None) -> None:
+        for number, row in enumerate(self.model.rows):
+            if appointment_id is None or row.appointment_id == appointment_id:
+                self.table.selectRow(number)
+                return
+
+    def _show_counts(self, rows: list[BoardRow]) -> None:
         noun = "appointment" if len(rows) == 1 else "appointments"
         self.total.setText(f"{len(rows)} {noun}")
-        by_status = Counter(row.status.replace("_", " ") for row in rows)
-        self.breakdown.setText(", ".join(f"{count} {name}" for name, count in by_status.items()))
+        by_status = Counter(status_label(row.status).lower() for row in rows)
+        waiting = sum(1 for row in rows if row.status == "arrived")
+        parts = [f"{count} {name}" for name, count in by_status.items()]
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        self.breakdown.setText(", ".join(parts))
         self.empty.setVisible(not rows)
 
+    def tick(self) -> None:
+        """Move the waiting times on to the current minute (no database access)."""
+        self.model.set_now(utc_now())
+
+    def selected_row(self) -> BoardRow | None:
+        """Return the row under the table's cursor, or None."""
+        index = self.table.currentIndex()
+        if not index.isValid() or index.row() >= len(self.model.rows):
+            return None
+        return self.model.rows[index.row()]
+
+    # Actions
+
+    def run_action(self, action: str) -> None:
+        """Run board action `action` ("open", "check_in", "in_room", "check_out", "no_show")."""
+        row = self.selected_row()
+        if row is None:
+            return
+        if action == "open":
+            open_patient(self.context, row.patient_id, self.window())
+        elif action == "check_in":
+            self._start_check_in(row)
+        elif action == "in_room":
+            self.change_status(row, "in_room")
+        elif action == "check_out":
+            self.change_status(row, "checked_out")
+        elif action == "no_show":
+            self._confirm_no_show(row)
+
+    def _start_check_in(self, row: BoardRow) -> None:
+        actor, appointment_id = self.context.actor, row.appointment_id
+
+        def work(session: Session, _progress: Progress) -> CheckIn:
+            return check_in_checklist(session, actor, appointment_id)
+
+        self.context.ops.run(work, on_done=self.show_check_in, read_only=True)
+
+    def show_check_in(self, checklist: CheckIn) -> None:
+        """Open the check-in dialog (kept as `check_in_dialog`); accepting it marks arrival."""
+        dialog = CheckInDialog(checklist, self)
+        dialog.accepted.connect(lambda: self._arrive(checklist))
+        dialog.finished.connect(dialog.deleteLater)
+        self.check_in_dialog = dialog
+        dialog.open()
+
+    def _arrive(self, checklist: CheckIn) -> None:
+        row = next(
+            (row for row in self.all_rows if row.appointment_id == checklist.appointment_id),
+            None,
+        )
+        if row is not None:
+            self.change_status(row, "arrived")
+
+    def _confirm_no_show(self, row: BoardRow) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Mark as no-show",
+            f"Mark {row.patient_name}'s {time_text(row.starts_at)} visit with "
+            f"{row.provider_name} as a no-show? A no-show fee is posted if the practice "
+            "charges one.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        # A message box closes with the clicked button's code, not Accepted, so the button
+        # itself is checked.
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.buttonClicked.connect(
+            lambda button: self.change_status(row, "no_show") if button is yes else None
+        )
+        box.finished.connect(box.deleteLater)
+        self.no_show_box = box
+        box.open()
+
+    def change_status(
+        self, row: BoardRow, status: str, on_done: Callable[[Changes], None] | None = None
+    ) -> None:
+        """Ask the booking service to move `row`'s appointment to `status`."""
+        actor, appointment_id = self.context.actor, row.appointment_id
+
+        def work(session: Session, _progress: Progress) -> Changes:
+            if status == "checked_out":
+                return booking.checkout(session, actor, appointment_id)
+            return booking.set_status(session, actor, appointment_id, status)
+
+        log.info("appointment %s: requesting status %s", appointment_id, status)
+        self.context.ops.run(work, on_done=on_done)
+
+    # Page hooks
+
     def clear_data(self) -> None:
-        """Remove the list so nothing about today's patients stays on screen."""
-        self.table.setRowCount(0)
+        """Remove the board so nothing about today's patients stays on screen."""
+        self._request += 1
+        self.clock.stop()
+        self.all_rows = []
+        self.model.set_rows([])
         self.total.clear()
         self.breakdown.clear()
 
     def handle_changes(self, changes: Changes) -> None:
-        """Reload after appointments, patients or providers change."""
-        if changes.touches(ChangeKind.APPOINTMENTS, ChangeKind.PATIENTS, ChangeKind.PROVIDERS):
+        """Reload after appointments, patients, coverages, money or providers change."""
+        if changes.touches(
+            ChangeKind.APPOINTMENTS,
+            ChangeKind.PATIENTS,
+            ChangeKind.PROVIDERS,
+            ChangeKind.COVERAGES,
+            ChangeKind.LEDGER,
+            ChangeKind.DOCUMENTS,
+        ):
             self.refresh()

@@ -1,0 +1,105 @@
+"""The check-in dialog: what to confirm with the patient before marking the visit arrived."""
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.money import format_money
+from app.services.check_in import CheckIn, CoverageLine
+from ui.pages.today_board import status_label, time_text
+
+
+def _label(text: str, name: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    if name:
+        label.setObjectName(name)
+    return label
+
+
+def _coverage_text(line: CoverageLine) -> str:
+    plan = f" ({line.plan_name})" if line.plan_name else ""
+    copay = f", office copay {format_money(line.office_copay)}" if line.office_copay else ""
+    return (
+        f"{line.priority}: {line.payer_name}{plan}, member ID {line.member_id}{copay}. "
+        f"Eligibility: {line.eligibility}."
+    )
+
+
+class CheckInDialog(QDialog):
+    """Shows the check-in checklist; Check in (the default button) accepts the dialog."""
+
+    def __init__(self, checklist: CheckIn, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("checkInDialog")
+        self.setWindowTitle(f"Check in {checklist.patient_name}")
+        self.checklist = checklist
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            _label(
+                f"{checklist.patient_name} · chart {checklist.chart_number} · "
+                f"{time_text(checklist.starts_at)} with {checklist.provider_name}",
+                "checkInHeading",
+            )
+        )
+        layout.addWidget(self._contact_box())
+        layout.addWidget(self._insurance_box())
+        layout.addWidget(self._intake_box())
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.check_in_button = self.buttons.addButton(
+            "&Check in", QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.check_in_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        if not checklist.can_check_in:
+            self.check_in_button.setEnabled(False)
+            layout.addWidget(
+                _label(
+                    f"This visit is {status_label(checklist.status).lower()}. Only scheduled "
+                    "or confirmed visits can be checked in.",
+                    "warningText",
+                )
+            )
+        layout.addWidget(self.buttons)
+
+    def _contact_box(self) -> QGroupBox:
+        checklist = self.checklist
+        box = QGroupBox("Confirm with the patient")
+        form = QFormLayout(box)
+        form.addRow("Phones", _label("\n".join(checklist.phones) or "None on file"))
+        form.addRow("Address", _label("\n".join(checklist.address) or "None on file"))
+        form.addRow("Email", _label(checklist.email or "None on file"))
+        if checklist.demographics_complete:
+            form.addRow("Demographics", _label("Complete for billing"))
+        else:
+            missing = ", ".join(checklist.missing_demographics)
+            form.addRow("Demographics", _label(f"Missing: {missing}", "warningText"))
+        return box
+
+    def _insurance_box(self) -> QGroupBox:
+        checklist = self.checklist
+        box = QGroupBox("Insurance")
+        layout = QVBoxLayout(box)
+        lines = [_coverage_text(line) for line in checklist.coverages]
+        layout.addWidget(_label("\n".join(lines) or "No coverage in effect: self-pay."))
+        if checklist.copay_due is not None:
+            due = f"Copay due today: {format_money(checklist.copay_due)}"
+            layout.addWidget(_label(due, "copayDue"))
+        return box
+
+    def _intake_box(self) -> QGroupBox:
+        box = QGroupBox("New-patient checklist")
+        layout = QVBoxLayout(box)
+        missing = self.checklist.intake_not_done
+        text = "\n".join(f"• {label}" for label in missing) if missing else "Every step is done."
+        layout.addWidget(_label(text, "intakeNotDone"))
+        return box
