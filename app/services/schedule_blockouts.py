@@ -319,22 +319,23 @@ def federal_holidays(year: int) -> list[tuple[date, str]]:
     return sorted(holidays.country_holidays("US", years=year).items())
 
 
-def _holiday_starts(session: Session) -> set[datetime]:
-    """Return the start of every whole-practice holiday blockout, archived ones included."""
+def _holiday_dates(session: Session) -> set[date]:
+    """Return the first day of every whole-practice holiday blockout, archived ones included."""
     query = select(Blockout.starts_at).where(
         Blockout.kind == "holiday",
         Blockout.location_id.is_(None),
         Blockout.provider_id.is_(None),
         Blockout.room_id.is_(None),
     )
-    return set(session.scalars(query))
+    return {starts_at.date() for starts_at in session.scalars(query)}
 
 
 def prefill_holidays(session: Session, actor: Actor, year: int) -> HolidayOutcome:
     """Add the year's US federal holidays as all-day whole-practice blockouts.
 
-    Running it again adds nothing new: a date with a whole-practice holiday blockout is
-    skipped, archived ones included, so a holiday the practice removed stays removed.
+    Running it again adds nothing new: a date on which a whole-practice holiday blockout
+    starts is skipped, archived or edited ones included, so a holiday the practice removed
+    stays removed and one it shortened keeps its new times.
     Raises ValidationError for a year outside MIN_HOLIDAY_YEAR to MAX_HOLIDAY_YEAR.
     """
     require(actor, Permission.PRACTICE_SETUP)
@@ -342,14 +343,14 @@ def prefill_holidays(session: Session, actor: Actor, year: int) -> HolidayOutcom
         message = f"Year {year} is out of range; enter {MIN_HOLIDAY_YEAR} to {MAX_HOLIDAY_YEAR}."
         raise_if_invalid([Problem("holidays.year", message)])
 
-    present = _holiday_starts(session)
+    present = _holiday_dates(session)
     added: list[date] = []
     skipped: list[date] = []
     for day, name in federal_holidays(year):
-        starts_at, ends_at = all_day(day)
-        if starts_at in present:
+        if day in present:
             skipped.append(day)
             continue
+        starts_at, ends_at = all_day(day)
         row = Blockout(title=name[:80], kind="holiday", starts_at=starts_at, ends_at=ends_at)
         finish_write(session, actor, row, "blockout", created=True)
         added.append(day)
