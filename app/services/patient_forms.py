@@ -9,7 +9,7 @@ concerns, with an index for list items, such as "phones[1].number" or
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 SEXES = {"F": "Female", "M": "Male", "U": "Unknown"}
@@ -165,7 +165,8 @@ class PatientForm:
     `id` and `chart_number` are None for a patient not saved yet; the chart number is
     issued on the first save. `ssn` holds what was typed; a loaded form holds only the
     masked value ("***-**-1234") in `ssn_masked` and leaves `ssn` empty, so saving
-    without retyping keeps the number on file.
+    without retyping keeps the number on file. `loaded_at` is the patient's updated_at
+    when the form was loaded; a save is rejected when the record changed since then.
     """
 
     first_name: str = ""
@@ -206,3 +207,4 @@ class PatientForm:
     recall_due_on: date | None = None
     id: uuid.UUID | None = None
     chart_number: str | None = None
+    loaded_at: datetime | None = None

@@ -57,6 +57,7 @@ from app.services.patient_search import PatientMatch, search_patients
 from app.services.recall import add_months, last_visit_date
 from app.services.registration_checks import patient_problems
 from app.services.registration_save import write_patient
+from app.services.stale_forms import stale_form_problems
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,7 @@ def _patient_form(session: Session, patient: Patient) -> PatientForm:
         recall_due_on=patient.recall_due_on,
         id=patient.id,
         chart_number=patient.chart_number,
+        loaded_at=patient.updated_at,
         **_list_fields(session, patient),  # type: ignore[arg-type]
     )
 
@@ -312,7 +314,9 @@ def reveal_ssn(session: Session, actor: Actor, patient_id: uuid.UUID) -> str:
 def save_patient(session: Session, actor: Actor, form: PatientForm, today: date) -> SaveOutcome:
     """Check `form` and, when no error is found, create or update the patient.
 
-    With any error, nothing is written and the problems are returned. Otherwise the
+    With any error, nothing is written and the problems are returned. A form loaded
+    before someone else saved the patient gets one problem on the field "record" and
+    nothing is written, so the later save cannot undo the earlier one. Otherwise the
     patient and its child rows are written (rows left out of the form are archived),
     the chart number is issued on the first save, and the create or update is audited.
     """
@@ -320,6 +324,13 @@ def save_patient(session: Session, actor: Actor, form: PatientForm, today: date)
         require(actor, Permission.PATIENT_EDIT)
     else:
         require_or_emergency(session, actor, Permission.PATIENT_EDIT, form.id)
+
+    stale = stale_form_problems(session, form)
+    if stale:
+        log.info("patient %s not saved: changed since the form was loaded", form.id)
+        return SaveOutcome(
+            stale, PatientId(form.id) if form.id else None, form.chart_number, Changes()
+        )
 
     problems = patient_problems(session, form, today)
     if has_errors(problems):

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.clock import utc_now
 from app.contact import normalize_email, normalize_phone_e164
 from app.db.base import SyncedMixin
 from app.errors import NotFoundError
@@ -440,6 +441,12 @@ def write_patient(session: Session, actor: Actor, form: PatientForm) -> WrittenP
 
     lists_changed = _sync_lists(session, actor, patient.id, form)
     coverages_changed, documents_added = _sync_coverages(session, actor, patient.id, form)
+    children_changed = guarantor_changed or lists_changed or coverages_changed or documents_added
+    if not record_changed and children_changed:
+        # Child rows carry their own updated_at; stamping the patient too lets the
+        # stale-form check see a phone or coverage change.
+        patient.updated_at = utc_now()
+        patient.updated_by = actor.user_id
     session.flush()
 
     parts = [
