@@ -9,6 +9,7 @@ a cancel or move, the screens ask the waitlist service about the freed time.
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
@@ -32,6 +33,7 @@ from app.services.appointment_status import (
     record_status,
     set_status,
 )
+from app.services.availability import INACTIVE_STATUSES
 from app.services.booking_rules import (
     BookingRequest,
     Conflict,
@@ -67,6 +69,7 @@ __all__ = [
     "check_booking",
     "checkout",
     "edit_occurrences",
+    "flag_conflicts",
     "move",
     "no_show_counts",
     "no_show_report",
@@ -257,3 +260,28 @@ def reschedule(
     old.rescheduled_to_id = new.id
     session.flush()
     return BookingOutcome(new.id, conflicts, Changes.of(ChangeKind.APPOINTMENTS))
+
+
+def flag_conflicts(session: Session, appointment_ids: Iterable[uuid.UUID]) -> int:
+    """Note the conflicts of appointments that arrived by sync; return how many were flagged.
+
+    Sync cannot ask anyone, so it never refuses or deletes a row: each appointment that
+    still holds time and clashes gets its conflicts written to `conflict_note` for review.
+    Rows without conflicts keep whatever note they had.
+    """
+    settings = scheduling_settings(session)
+    flagged = 0
+    for appointment_id in appointment_ids:
+        appointment = session.get(Appointment, appointment_id)
+        if appointment is None or appointment.archived or appointment.status in INACTIVE_STATUSES:
+            continue
+        conflicts = find_conflicts(session, None, request_of(appointment), settings, appointment.id)
+        if not conflicts:
+            continue
+        appointment.conflict_note = "\n".join(
+            f"{conflict.severity}: {conflict.message}" for conflict in conflicts
+        )
+        flagged += 1
+    session.flush()
+    log.info("flagged %d synced appointments with conflicts", flagged)
+    return flagged

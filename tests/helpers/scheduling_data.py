@@ -91,3 +91,8 @@ def add_weekday_hours(
                         ends=ends,
                     )
                 )
+
+
+def wall(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """Return a naive wall-clock datetime, as appointments store them."""
+    return datetime.combine(date(year, month, day), time(hour, minute))
