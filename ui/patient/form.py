@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -139,6 +139,9 @@ class PatientFormWidget(QWidget):
         self.update_tab_order()
         for widget in self.findChildren(QWidget):
             connect_edits(widget, self.mark_dirty)
+        application = QApplication.instance()
+        if isinstance(application, QApplication):
+            application.focusChanged.connect(self._follow_focus)
 
     # Building
 
@@ -239,6 +242,21 @@ class PatientFormWidget(QWidget):
     def reveal(self, widget: QWidget) -> None:
         """Scroll the form so `widget` is on screen."""
         self.scroll_area.ensureWidgetVisible(widget)
+
+    def _follow_focus(self, _old: QWidget | None, new: QWidget | None) -> None:
+        # Tab, a section's Alt key, a problem in the summary and the add-row keys all end
+        # here, so the focused field is always scrolled into view.
+        if new is None or not self.scroll_area.widget().isAncestorOf(new):
+            return
+        self.reveal(new)
+        # A row added in this event loop turn gets its place only when the layout runs,
+        # so scroll again once it has.
+        QTimer.singleShot(0, self, self._reveal_focused)
+
+    def _reveal_focused(self) -> None:
+        focused = QApplication.focusWidget()
+        if focused is not None and self.scroll_area.widget().isAncestorOf(focused):
+            self.reveal(focused)
 
     def today(self) -> date:
         """Return the practice's date, read when the form was loaded."""

@@ -92,6 +92,13 @@ class EntryRow(QWidget):
         """Return the row's widgets in Tab order."""
         return [*self.fields.values(), self.remove]
 
+    def first_text_box(self) -> QWidget:
+        """Return the first box the user types in, such as the number of a phone."""
+        for widget in self.fields.values():
+            if isinstance(widget, QLineEdit):
+                return widget
+        return self.focus_chain()[0]
+
     def value(self) -> Any:
         """Return the entry the row shows."""
         raise NotImplementedError
@@ -259,9 +266,13 @@ class RowList(QWidget):
         return row
 
     def add_and_focus(self) -> EntryRow:
-        """Append an empty row and put the cursor in its first field."""
+        """Append an empty row and put the cursor in its first text box.
+
+        The kind and severity combos keep their usual first choice, so the user starts
+        typing the number or text. The form scrolls the focused box into view.
+        """
         row = self.add_row()
-        row.focus_chain()[0].setFocus(Qt.FocusReason.OtherFocusReason)
+        row.first_text_box().setFocus(Qt.FocusReason.OtherFocusReason)
         return row
 
     def remove_row(self, row: EntryRow) -> None:
