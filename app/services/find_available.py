@@ -175,7 +175,8 @@ def _slots_on(calendar: "_DayCalendar", search: SlotSearch, day: date) -> list[S
         midnight = datetime.combine(day, time.min)
         for minute in grid_starts(free, search.duration_minutes, search.grid_minutes):
             slots.append(Slot(provider_id, midnight + timedelta(minutes=minute)))
-    slots.sort(key=lambda slot: (slot.starts_at, search.provider_ids.index(slot.provider_id)))
+    order = {provider_id: index for index, provider_id in enumerate(search.provider_ids)}
+    slots.sort(key=lambda slot: (slot.starts_at, order[slot.provider_id]))
     return slots
 
 
@@ -287,19 +288,29 @@ class _DayCalendar:
         self, session: Session, provider_ids: Sequence[ProviderId], first: date, last: date
     ) -> None:
         # Start a day early so a visit running past midnight still blocks the next day.
-        query = select(
-            Appointment.provider_id, Appointment.starts_at, Appointment.duration_minutes
-        ).where(
-            Appointment.provider_id.in_(provider_ids),
-            Appointment.starts_at >= datetime.combine(first - timedelta(days=1), time.min),
-            Appointment.starts_at < datetime.combine(last + timedelta(days=1), time.min),
-            Appointment.status.not_in(FREE_STATUSES),
-            Appointment.archived.is_(False),
-        )
-        for provider_id, starts_at, minutes in session.execute(query):
-            ends_at = starts_at + timedelta(minutes=minutes)
-            for day, span in split_by_day(starts_at, ends_at):
-                self.busy[(ProviderId(provider_id), day)].append(span)
+        # One query per provider reads the (provider_id, starts_at) index and returns no
+        # ids, which saves decoding a UUID per row.
+        range_start = datetime.combine(first - timedelta(days=1), time.min)
+        range_end = datetime.combine(last + timedelta(days=1), time.min)
+        for provider_id in provider_ids:
+            query = select(Appointment.starts_at, Appointment.duration_minutes).where(
+                Appointment.provider_id == provider_id,
+                Appointment.starts_at >= range_start,
+                Appointment.starts_at < range_end,
+                Appointment.status.not_in(FREE_STATUSES),
+                Appointment.archived.is_(False),
+            )
+            for starts_at, minutes in session.execute(query):
+                self._add_busy(provider_id, starts_at, minutes)
+
+    def _add_busy(self, provider_id: ProviderId, starts_at: datetime, minutes: int) -> None:
+        start = starts_at.hour * 60 + starts_at.minute
+        if start + minutes <= MINUTES_PER_DAY:
+            self.busy[(provider_id, starts_at.date())].append((start, start + minutes))
+            return
+        ends_at = starts_at + timedelta(minutes=minutes)
+        for day, span in split_by_day(starts_at, ends_at):
+            self.busy[(provider_id, day)].append(span)
 
     def working(self, provider_id: ProviderId, day: date) -> list[Span]:
         """Return the provider's working minutes on `day`, less location blockouts."""

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db.database import Database
@@ -26,6 +26,13 @@ def demo_practice(folder: Path, patients: int = 12) -> Database:
         folder / "schedule.db", PASSPHRASE, "admin", "Lakeside-desk-2024!", patients, 3, DEMO_DAY
     )
     return database
+
+
+def clear_schedule_setup(session: Session) -> None:
+    """Archive the demo's starter hours and blockouts so a test sets its own."""
+    for model in (ProviderHours, Blockout):
+        session.execute(update(model).values(archived=True))
+    session.flush()
 
 
 def providers(session: Session) -> list[ProviderId]:

@@ -15,6 +15,7 @@ from tests.helpers.schedule_rows import (
     add_blockout,
     add_visit,
     add_week_hours,
+    clear_schedule_setup,
     demo_practice,
     first_location,
     patients,
@@ -28,6 +29,7 @@ ACTOR = system_actor("TST")
 def practice(tmp_path: Path) -> Iterator[Database]:
     database = demo_practice(tmp_path)
     with database.transaction() as session:
+        clear_schedule_setup(session)
         for provider_id in providers(session)[:2]:
             add_week_hours(session, provider_id)
     yield database
