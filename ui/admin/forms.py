@@ -42,12 +42,17 @@ def field_key(problem_field: str) -> str:
 def ask(
     parent: QWidget, title: str, text: str, yes_text: str, on_yes: Callable[[], None]
 ) -> QMessageBox:
-    """Ask a yes/no question without blocking, and run `on_yes` when the user agrees."""
+    """Ask a yes/no question without blocking, and run `on_yes` when the user agrees.
+
+    Every caller asks before something destructive (discard, archive, turn off), so
+    Cancel is the default button: Enter pressed out of habit changes nothing.
+    """
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton)
     box.setParent(parent, box.windowFlags())
     yes_button = box.addButton(yes_text, QMessageBox.ButtonRole.AcceptRole)
-    box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(yes_button)
+    cancel_button = box.addButton("Cancel", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(cancel_button)
+    box.setEscapeButton(cancel_button)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
     def clicked(button: QAbstractButton) -> None:

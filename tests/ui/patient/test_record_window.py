@@ -44,6 +44,26 @@ def test_esc_with_changes_asks(
     qtbot.waitUntil(lambda: window not in open_records())
 
 
+def test_discard_question_defaults_cancel(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    context = context_for(practice.front_desk)
+    window = open_record(qtbot, context, settle)
+    qtbot.keyClicks(window.form.name.first_name, "Ana")
+    qtbot.keyClick(window.form.name.first_name, Qt.Key.Key_Escape)
+    boxes = message_boxes(DISCARD_QUESTION)
+    assert len(boxes) == 1
+    box = boxes[0]
+    assert box.defaultButton() is not None
+    assert box.defaultButton().text() == "Cancel"
+
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: not box.isVisible())
+    assert window.isVisible()
+    assert window.form.name.first_name.text() == "Ana"
+
+
 def test_esc_without_changes_closes(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
@@ -66,7 +86,7 @@ def test_ctrl_shift_p_adds_phone(
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_P, CTRL_SHIFT)
 
     assert len(form.contact.phones.rows) == 2
-    assert QApplication.focusWidget() is form.contact.phones.rows[1].kind  # type: ignore[attr-defined]
+    assert QApplication.focusWidget() is form.contact.phones.rows[1].number  # type: ignore[attr-defined]
 
 
 def test_coverage_shortcut_opens_editor(
