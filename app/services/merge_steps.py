@@ -25,6 +25,7 @@ from app.models.patients import (
 )
 from app.models.practice import Payer
 from app.search.folding import fold
+from app.services.coverage_checks import SELF
 from app.services.merge_rows import RowRecorder, table_named
 from app.services.patient_forms import COB_ORDER
 
@@ -202,6 +203,7 @@ def repoint_references(context: MergeContext) -> None:
     )
     for coverage_id in subscribed:
         recorder.update("coverage", coverage_id, {"subscriber_patient_id": context.survivor_id})
+    _make_self_subscribed(context)
 
     links = _ids(
         session,
@@ -212,6 +214,26 @@ def repoint_references(context: MergeContext) -> None:
     )
     for link_id in links:
         recorder.update("external_reference", link_id, {"local_id": context.survivor_id})
+
+
+def _make_self_subscribed(context: MergeContext) -> None:
+    """Turn the survivor's coverages subscribed by the survivor into "self" (code 18).
+
+    Either record may have held a policy through the other. After the merge that
+    coverage names its own patient as subscriber, which the registration check
+    rejects, so the survivor could not be saved again.
+    """
+    own = _ids(
+        context.session,
+        select(Coverage.id).where(
+            Coverage.patient_id == context.survivor_id,
+            Coverage.subscriber_patient_id == context.survivor_id,
+        ),
+    )
+    for coverage_id in own:
+        context.recorder.update(
+            "coverage", coverage_id, {"subscriber_patient_id": None, "relationship_code": SELF}
+        )
 
 
 def combine_onboarding(context: MergeContext) -> None:

@@ -31,6 +31,7 @@ from app.models import (
     VisitHistory,
 )
 from app.services.merge import merge_patients, merge_preview, recent_merges, undo_merge
+from app.services.registration import load_patient_form, save_patient
 from tests.helpers.duplicate_records import (
     Practice,
     add_appointment,
@@ -478,3 +479,40 @@ def test_merge_audited_without_names(practice: Practice) -> None:
     assert {event.patient_id for event in events} == {survivor, merged}
     assert all(str(merged) in event.detail for event in events)
     assert all("Lee" not in event.detail for event in events)
+
+
+@pytest.mark.parametrize("holder", ["survivor", "merged"])
+def test_coverage_subscribed_by_other_record_becomes_self(practice: Practice, holder: str) -> None:
+    # One record holds a policy with the other record as its subscriber: after the merge
+    # both are one patient, so the policy is the survivor's own (relationship 18).
+    survivor, merged = _two_records(practice)
+    patient_id, subscriber_id = (survivor, merged) if holder == "survivor" else (merged, survivor)
+    with practice.database.transaction() as session:
+        coverage_id = add_coverage(
+            session,
+            patient_id,
+            practice.payers[0],
+            "W100",
+            subscriber_patient_id=subscriber_id,
+            relationship_code="01",
+        )
+        before = dump(session)
+
+    with practice.database.transaction() as session:
+        outcome = merge_patients(session, practice.manager, survivor, merged, {})
+    with practice.database.transaction() as session:
+        coverage = session.get(Coverage, coverage_id)
+        assert coverage is not None
+        assert coverage.patient_id == survivor
+        assert coverage.subscriber_patient_id is None
+        assert coverage.subscriber_person_id is None
+        assert coverage.relationship_code == "18"
+        form = load_patient_form(session, practice.manager, survivor)
+        saved = save_patient(session, practice.manager, form, date(2026, 3, 10))
+        coverage_problems = [p for p in saved.problems if p.field.startswith("coverages")]
+        assert coverage_problems == []
+
+    with practice.database.transaction() as session:
+        undo_merge(session, practice.manager, outcome.merge_id)
+    with practice.database.transaction() as session:
+        assert dump(session)["coverage"] == before["coverage"]
