@@ -44,6 +44,30 @@ def _payers(context: AppContext) -> QWidget:
     return PayersTab(context)
 
 
+def _visit_types(context: AppContext) -> QWidget:
+    from ui.admin.scheduling.visit_types import VisitTypesTab
+
+    return VisitTypesTab(context)
+
+
+def _working_hours(context: AppContext) -> QWidget:
+    from ui.admin.scheduling.hours import WorkingHoursTab
+
+    return WorkingHoursTab(context)
+
+
+def _blockouts(context: AppContext) -> QWidget:
+    from ui.admin.scheduling.blockouts import BlockoutsTab
+
+    return BlockoutsTab(context)
+
+
+def _resources(context: AppContext) -> QWidget:
+    from ui.admin.scheduling.resources import ResourcesTab
+
+    return ResourcesTab(context)
+
+
 def _audit(context: AppContext) -> QWidget:
     from ui.admin.audit import AuditTab
 
@@ -93,6 +117,10 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Providers", Permission.PRACTICE_SETUP, _providers),
     ("Locations", Permission.PRACTICE_SETUP, _locations),
     ("Payers", Permission.PRACTICE_SETUP, _payers),
+    ("Visit types", Permission.PRACTICE_SETUP, _visit_types),
+    ("Working hours", Permission.PRACTICE_SETUP, _working_hours),
+    ("Blockouts", Permission.PRACTICE_SETUP, _blockouts),
+    ("Resources", Permission.PRACTICE_SETUP, _resources),
     ("Outside providers", Permission.PATIENT_EDIT, _outside_providers),
     ("Onboarding checklist", Permission.PRACTICE_SETUP, _onboarding_steps),
     ("Import", Permission.PATIENT_IMPORT, _import),
