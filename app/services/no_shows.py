@@ -60,7 +60,7 @@ def no_show_report(session: Session, actor: Actor, start: date, end: date) -> li
         )
         .order_by(Appointment.starts_at)
     )
-    found = list(session.execute(query).tuples())
+    found = session.execute(query).all()
     totals = no_show_counts(session, (appointment.patient_id for appointment, _, _ in found))
     return [
         NoShowRow(
