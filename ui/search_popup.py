@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.contact import display_phone
 from app.money import format_money
 from app.progress import Progress
 from app.services.patient_search import PatientMatch, search_patients
@@ -65,7 +66,7 @@ def cell_text(match: PatientMatch, column: int) -> str:
     values = (
         match.display_name,
         match.date_of_birth.strftime("%m/%d/%Y"),
-        match.phone or "",
+        display_phone(match.phone),
         match.chart_number,
         format_money(match.balance),
         appointment_text(match.next_appointment),

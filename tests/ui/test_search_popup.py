@@ -6,6 +6,7 @@ from datetime import datetime
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from app.contact import display_phone
 from app.db.database import Database
 from app.services.patient_list import PatientRow, list_patients
 from tests.ui.conftest import settle
@@ -57,7 +58,8 @@ def test_popup_row_cells(
     cells = [model.index(row, column).data() for column in range(model.columnCount())]
 
     assert cells[1] == patient.date_of_birth.strftime("%m/%d/%Y")
-    assert cells[2] == (patient.phone or "")
+    assert cells[2] == display_phone(patient.phone)
+    assert not cells[2].startswith("+1")
     assert cells[3] == patient.chart_number
     assert cells[4].startswith(("$", "-$"))
     assert cells[5] == "none" or cells[5][2] == "/"

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.contact import display_phone
 from app.ids import PatientId
 from app.progress import Progress
 from app.security.permissions import Permission
@@ -47,7 +48,8 @@ def summary_text(shown: int, total: int, searching: bool) -> str:
             "(Ctrl+K) to narrow."
         )
     if searching:
-        return f"{total:,} {noun} match the search."
+        verb = "matches" if total == 1 else "match"
+        return f"{total:,} {noun} {verb} the search."
     return f"{total:,} {noun}. Type in the search box (Ctrl+K) to find one."
 
 
@@ -57,7 +59,7 @@ def _cell(row: PatientRow, column: int) -> str:
         row.display_name,
         row.date_of_birth.strftime("%m/%d/%Y"),
         row.sex,
-        row.phone or "",
+        display_phone(row.phone),
         row.status.capitalize(),
     )
     return values[column]

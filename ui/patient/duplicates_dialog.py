@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.contact import display_phone
 from app.progress import Progress
 from app.services.duplicates import DuplicateMatch, likely_duplicates, record_new_patient_decisions
 from app.services.patient_forms import PatientForm
@@ -55,7 +56,7 @@ def match_text(match: DuplicateMatch) -> str:
     """Return one list entry: who the record is, then why it may be the same person."""
     details = [f"born {match.date_of_birth:%m/%d/%Y}", f"chart {match.chart_number}"]
     if match.phone:
-        details.append(match.phone)
+        details.append(display_phone(match.phone))
     reasons = "; ".join(match.reasons)
     return f"{match.display_name} — {', '.join(details)} — score {match.score}\n    {reasons}"
 
