@@ -1,4 +1,4 @@
-"""The front desk's board, the check-in checklist and the no-show report, over a demo practice."""
+"""The front desk's board and the check-in checklist, over a demo practice."""
 
 import uuid
 from collections.abc import Iterator
@@ -12,7 +12,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.db.database import Database
-from app.errors import NotFoundError, UserError
+from app.errors import NotFoundError
 from app.models.ledger import LedgerEntry
 from app.models.patients import Coverage, Patient, PatientAlert
 from app.models.practice import Location, Provider
@@ -27,7 +27,6 @@ from app.services.front_desk import (
     minutes_waiting,
     today_board,
 )
-from app.services.no_show_report import no_show_report
 from tests.conftest import PASSPHRASE
 
 # A Sunday, so the demo week (the next Monday to Friday) leaves this day empty for the tests.
@@ -275,30 +274,6 @@ def test_check_in_checklist_contents(demo: Database) -> None:
 def test_check_in_unknown_appointment(demo: Database) -> None:
     with demo.reading() as session, pytest.raises(NotFoundError):
         check_in_checklist(session, ACTOR, uuid.uuid4())
-
-
-def test_no_show_report_counts(demo: Database) -> None:
-    with demo.transaction() as session:
-        first, second = _patients(session, 2)
-        _book(session, first, time(8), "no_show")
-        _book(session, first, time(9), "no_show")
-        _book(session, second, time(10), "no_show")
-        _book(session, second, time(11), "cancelled")
-        _book(session, second, time(12), "arrived")
-
-    with demo.reading() as session:
-        report = no_show_report(session, ACTOR, DAY, DAY)
-
-    assert len(report.visits) == 3
-    assert [row.count for row in report.patients] == [2, 1]
-    assert report.patients[0].patient_id == first.id
-    assert report.booked == 4
-    assert report.rate_percent == 75
-
-
-def test_no_show_report_reversed_range(demo: Database) -> None:
-    with demo.reading() as session, pytest.raises(UserError, match="before it starts"):
-        no_show_report(session, ACTOR, DAY, DAY - timedelta(days=1))
 
 
 def test_provider_role_sees_board(demo: Database) -> None:

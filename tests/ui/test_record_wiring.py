@@ -62,6 +62,7 @@ def test_reports_page_holds_recall_and_duplicates(
     assert [page.tabs.tabText(index) for index in range(page.tabs.count())] == [
         "&Recall due",
         "Possible &duplicates",
+        "&No-shows",
     ]
 
 

@@ -13,6 +13,7 @@ from app.changes import Changes
 from ui.context import AppContext
 from ui.pages.base import Page
 from ui.pages.duplicates import DuplicatesPage
+from ui.pages.no_shows import NoShowsPage
 from ui.pages.recall import RecallPage
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ OpenRecord = Callable[[uuid.UUID], object]
 
 
 class ReportsPage(Page):
-    """Recall due and possible duplicates, in tabs that load when first shown."""
+    """Recall due, possible duplicates and no-shows, in tabs that load when first shown."""
 
     def __init__(
         self, context: AppContext, open_record: OpenRecord, parent: QWidget | None = None
@@ -31,10 +32,13 @@ class ReportsPage(Page):
         self.recall = RecallPage(context)
         self.recall.open_patient_requested.connect(open_record)
         self.duplicates = DuplicatesPage(context, open_record=open_record)
+        self.no_shows = NoShowsPage(context)
+        self.no_shows.open_patient_requested.connect(open_record)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("reportTabs")
         self.tabs.addTab(self.recall, "&Recall due")
         self.tabs.addTab(self.duplicates, "Possible &duplicates")
+        self.tabs.addTab(self.no_shows, "&No-shows")
         self.tabs.currentChanged.connect(lambda _index: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -53,6 +57,7 @@ class ReportsPage(Page):
         """Drop what every tab shows, as the screen locks."""
         self.recall.clear_data()
         self.duplicates.clear_data()
+        self.no_shows.clear_data()
 
     def handle_changes(self, changes: Changes) -> None:
         """Pass `changes` to the tab in front; hidden tabs reload when shown."""
