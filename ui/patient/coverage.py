@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -135,6 +136,8 @@ class CoverageEditor(QDialog):
         for widget in self.findChildren(QWidget):
             connect_edits(widget, self._mark_dirty)
         self.resize(EDITOR_WIDTH, EDITOR_HEIGHT)
+        # The payer comes first and decides the rest, so the cursor starts there.
+        self.payer.setFocus(Qt.FocusReason.OtherFocusReason)
         if self.original.id is not None and patient_id is not None:
             self._load_stored_cards(patient_id, self.original.id)
 

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.services.registration import list_documents, load_patient_form
@@ -49,6 +50,19 @@ def test_missing_member_id_shown(
     assert editor.board.message_for("coverages[0].subscriber.person.date_of_birth") != ""
     assert form.coverages.values() == []
     editor.dirty = False
+    editor.reject()
+
+
+def test_editor_opens_on_payer(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    context = context_for(practice.front_desk)
+    form = open_record(qtbot, context, settle).form
+
+    editor = open_editor(form)
+
+    qtbot.waitExposed(editor)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is editor.payer)
     editor.reject()
 
 
