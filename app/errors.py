@@ -72,3 +72,7 @@ class NotFoundError(UserError):
 
 class BackupError(UserError):
     """A backup or restore failed; nothing was replaced."""
+
+
+class FileWriteError(UserError):
+    """An export, report or printed form could not be written to the chosen path."""

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from app.csv_safety import safe_cell
 from app.errors import UserError, ValidationError
 from app.models.security import AuditEvent
 from app.paths import backup_dir
@@ -24,9 +25,6 @@ from app.security.permissions import Actor, Permission, require
 from app.services.settings import backup_settings
 
 log = logging.getLogger(__name__)
-
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Files beside the database that an export must never replace: the key, a pending key
 # rotation, SQLite's journals and the lock file.
@@ -153,8 +151,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return safe_cell(value)
 
 
 def _write_csv(handle: Any, rows: Iterator[AuditRow]) -> int:

@@ -8,7 +8,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from app.changes import Changes
+from app.csv_safety import safe_row
 from app.errors import UserError
+from app.files import write_atomically
 from app.problems import Severity
 from app.services.csv_mapping import Mapping
 from app.services.csv_reading import CsvFile
@@ -162,17 +164,28 @@ REPORT_HEADERS = ("row", "result", "chart_number", "id_in_old_system", "message"
 
 
 def write_report_csv(report: ImportReport, path: Path) -> None:
-    """Write one line per row of the imported file: its result, chart number and message."""
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream)
-        writer.writerow(REPORT_HEADERS)
-        for outcome in report.outcomes:
-            writer.writerow(
-                [
-                    outcome.row_number,
-                    outcome.result.value,
-                    outcome.chart_number or "",
-                    outcome.external_id,
-                    outcome.message,
-                ]
-            )
+    """Write one line per row of the imported file: its result, chart number and message.
+
+    The file appears complete or not at all and is owner-only on POSIX, because its
+    messages quote the imported cells. Raises FileWriteError when `path` cannot be
+    written.
+    """
+
+    def write(target: Path) -> None:
+        with target.open("w", newline="", encoding="utf-8") as stream:
+            writer = csv.writer(stream)
+            writer.writerow(REPORT_HEADERS)
+            for outcome in report.outcomes:
+                writer.writerow(
+                    safe_row(
+                        [
+                            outcome.row_number,
+                            outcome.result.value,
+                            outcome.chart_number or "",
+                            outcome.external_id,
+                            outcome.message,
+                        ]
+                    )
+                )
+
+    write_atomically(path, write)

@@ -10,8 +10,6 @@ at the receiving system.
 
 import json
 import logging
-import os
-import tempfile
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import practice_zone, utc_now
 from app.errors import UserError
+from app.files import check_target, write_atomically
 from app.models.patients import Coverage, Patient, Person, VisitHistory
 from app.models.practice import Payer
 from app.models.scheduling import Appointment
@@ -357,15 +356,16 @@ def export_patient_bundle(
 def write_patient_bundle(
     session: Session, actor: Actor, patient_id: uuid.UUID, today: date, path: Path
 ) -> int:
-    """Export a patient's bundle to `path`, replacing it only once complete; return entries."""
+    """Export a patient's bundle to `path`, replacing it only once complete; return entries.
+
+    Raises FileWriteError when `path` cannot be written; a missing folder is not created.
+    """
+    check_target(path)
     bundle = export_patient_bundle(session, actor, patient_id, today)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".fhir-export-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+
+    def write(target: Path) -> None:
+        with target.open("w", encoding="utf-8") as stream:
             json.dump(bundle, stream, indent=2)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    write_atomically(path, write)
     return len(bundle["entry"])

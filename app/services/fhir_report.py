@@ -5,14 +5,14 @@ CSV. Rows name resources by type and id, never by a patient's name.
 """
 
 import csv
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.changes import Changes
+from app.csv_safety import safe_row
+from app.files import write_atomically
 
 CSV_HEADERS = ("file", "resource_type", "resource_id", "outcome", "message")
 
@@ -90,18 +90,18 @@ class ImportReport:
 
 
 def write_report_csv(report: ImportReport, path: Path) -> None:
-    """Write the report rows to `path` as CSV, replacing the file only once it is complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".import-report-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as stream:
+    """Write the report rows to `path` as CSV, replacing the file only once it is complete.
+
+    Raises FileWriteError when `path` cannot be written; a missing folder is not created.
+    """
+
+    def write(target: Path) -> None:
+        with target.open("w", newline="", encoding="utf-8") as stream:
             writer = csv.writer(stream)
             writer.writerow(CSV_HEADERS)
             for row in report.rows:
-                writer.writerow([getattr(row, name) for name in CSV_HEADERS])
+                writer.writerow(safe_row(getattr(row, name) for name in CSV_HEADERS))
             for result in report.failed_files:
-                writer.writerow([result.file, "", "", "failed", result.message])
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+                writer.writerow(safe_row([result.file, "", "", "failed", result.message]))
+
+    write_atomically(path, write)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.contact import display_phone
+from app.csv_safety import safe_row
 from app.errors import ValidationError
 from app.files import write_atomically
 from app.models.patients import Patient, PatientPhone, VisitHistory
@@ -237,7 +238,7 @@ def export_recall_csv(
         with target.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(CSV_HEADERS)
-            writer.writerows(_csv_cells(row) for row in rows)
+            writer.writerows(safe_row(_csv_cells(row)) for row in rows)
 
     write_atomically(path, write)
     audit.record(

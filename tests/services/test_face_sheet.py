@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.errors import NotFoundError
+from app.errors import FileWriteError, NotFoundError
 from app.models.patients import PatientAlert, Person, VisitHistory
 from app.models.security import AuditEvent
 from app.pdf.common import MARGIN, PAGE_HEIGHT, PAGE_WIDTH
@@ -168,3 +168,22 @@ def test_pdf_one_page_inside_margins(database: Database, staff: Staff, tmp_path:
         assert MARGIN - 0.5 <= piece.x <= PAGE_WIDTH - MARGIN, piece
         assert MARGIN - 0.5 <= piece.y <= PAGE_HEIGHT - MARGIN, piece
     assert list(folder.iterdir()) == [target]
+
+
+def test_pdf_bad_targets_raise_user_error(database: Database, staff: Staff, tmp_path: Path) -> None:
+    patient_id = _full_chart(database, staff)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "adir").mkdir()
+    targets = [
+        tmp_path / "missing" / "face.pdf",
+        tmp_path / "afile" / "face.pdf",
+        tmp_path / "adir",
+    ]
+
+    for target in targets:
+        with (
+            pytest.raises(FileWriteError, match=f"Could not write {target}"),
+            database.transaction() as session,
+        ):
+            print_face_sheet(session, staff.front_desk, patient_id, TODAY, target)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["adir", "afile", "practice"]

@@ -312,3 +312,19 @@ def test_export_audited(practice: Practice) -> None:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "export")).one()
     assert event.patient_id == patient_id
     assert event.detail.startswith("fhir bundle")
+
+
+def test_export_missing_folder_rejected(practice: Practice, tmp_path: Path) -> None:
+    from app.errors import FileWriteError
+    from app.services.fhir_export import write_patient_bundle
+
+    _import(practice, SAMPLE)
+    patient_id = _only_patient_id(practice)
+    target = tmp_path / "missing" / "referral.json"
+
+    with (
+        pytest.raises(FileWriteError, match="Choose another folder"),
+        practice.database.transaction() as session,
+    ):
+        write_patient_bundle(session, practice.manager, patient_id, TODAY, target)
+    assert not target.parent.exists()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.errors import PermissionDeniedError, ValidationError
+from app.errors import FileWriteError, PermissionDeniedError, ValidationError
 from app.models.patients import Patient, VisitHistory
 from app.models.practice import Provider
 from app.models.security import AuditEvent
@@ -155,3 +155,33 @@ def test_export_csv_audited(database: Database, staff: Staff, tmp_path: Path) ->
     assert event.detail == "1 patients due through 2026-02-01"
     assert target.stat().st_mode & 0o077 == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == ["practice", "recall.csv"]
+
+
+def test_export_csv_neutralizes_formulas(database: Database, staff: Staff, tmp_path: Path) -> None:
+    target = tmp_path / "recall.csv"
+    with database.transaction() as session:
+        add_patient(
+            session,
+            last_name='=HYPERLINK("http://example.com";"x")',
+            email="=1+2@example.com",
+            recall_due_on=date(2026, 1, 5),
+        )
+        recall.export_recall_csv(session, staff.front_desk, date(2026, 2, 1), target)
+    with target.open(encoding="utf-8", newline="") as handle:
+        lines = list(csv.reader(handle))
+
+    assert lines[1][0].startswith("'=HYPERLINK(")
+    assert lines[1][4] == "'=1+2@example.com"
+
+
+def test_export_csv_missing_folder(database: Database, staff: Staff, tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "recall.csv"
+    with database.transaction() as session:
+        add_patient(session, recall_due_on=date(2026, 1, 5))
+
+    with (
+        pytest.raises(FileWriteError, match=r"the folder .*missing does not exist"),
+        database.transaction() as session,
+    ):
+        recall.export_recall_csv(session, staff.front_desk, date(2026, 2, 1), target)
+    assert not target.parent.exists()

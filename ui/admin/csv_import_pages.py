@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.errors import FileWriteError
 from app.progress import Progress
 from app.services import csv_import
 from app.services.csv_import import (
@@ -345,8 +346,8 @@ class ReportPage(QWizardPage):
             return
         try:
             csv_import.write_report_csv(report, Path(path))
-        except OSError as exc:
-            self.summary.setText(f"The report could not be saved to {path}: {exc.strerror}.")
+        except FileWriteError as exc:
+            self.summary.setText(str(exc))
             log.warning("import report not saved: %s", type(exc).__name__)
             return
         self.summary.setText(self.summary.text().split(" Saved to ")[0] + f" Saved to {path}.")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.errors import UserError
+from app.errors import FileWriteError, UserError
 from app.progress import Progress
 from app.services.fhir_import import import_fhir
 from app.services.fhir_report import ImportReport, write_report_csv
@@ -226,11 +226,9 @@ class FhirImportPanel(QWidget):
             return
         try:
             write_report_csv(self.report, path)
-        except OSError as exc:
+        except FileWriteError as exc:
             log.warning("import report not saved: %s", type(exc).__name__)
-            self._show_status(
-                f"The report could not be saved to {path}: {exc.strerror}.", error=True
-            )
+            self._show_status(str(exc), error=True)
             return
         self._show_status(f"Report saved to {path}.")
 
