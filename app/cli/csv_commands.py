@@ -4,7 +4,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import EXIT_OK, EXIT_USER_ERROR, Outcome, _opened, _sign_in
+from app.cli.common import EXIT_OK, EXIT_USER_ERROR, Outcome, _opened, _sign_in, source_path
 
 # Problem lines printed as text; --json always carries all of them.
 MAX_TEXT_PROBLEMS = 200
@@ -17,7 +17,7 @@ def cmd_import_csv(args: argparse.Namespace) -> Outcome:
     from app.services.csv_mapping import complete_mapping, load_mapping
     from app.services.today import practice_today
 
-    csv_file = csv_import.read_csv_preview(Path(args.path).expanduser())
+    csv_file = csv_import.read_csv_preview(source_path(args.path, "CSV"))
     if args.mapping:
         mapping = complete_mapping(load_mapping(Path(args.mapping).expanduser()))
     else:

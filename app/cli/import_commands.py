@@ -4,7 +4,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli.common import EXIT_USER_ERROR, Outcome, _opened, _sign_in
+from app.cli.common import EXIT_USER_ERROR, Outcome, _opened, _sign_in, source_path
+from app.errors import FileWriteError
+from app.files import check_target
 from app.progress import Progress
 
 
@@ -26,14 +28,25 @@ def cmd_import_fhir(args: argparse.Namespace) -> Outcome:
     from app.services.fhir_report import write_report_csv
     from app.services.today import practice_today
 
-    source = Path(args.path).expanduser().resolve()
+    source = source_path(args.path, "FHIR")
+    report_path = Path(args.report).expanduser().resolve() if args.report else None
+    if report_path is not None:
+        # Checked first: once the import commits, a report that cannot be written
+        # could only be lost.
+        check_target(report_path)
+
     with _opened(args) as database:
         actor = _sign_in(database, args)
         with database.transaction() as session:
             today = practice_today(session)
             report = import_fhir(session, actor, source, today, _TerminalProgress())
-    if args.report:
-        write_report_csv(report, Path(args.report).expanduser().resolve())
+    if report_path is not None:
+        try:
+            write_report_csv(report, report_path)
+        except FileWriteError as error:
+            raise FileWriteError(
+                f"The import was saved, but the report was not. {error}"
+            ) from error
 
     text = [report.summary()]
     text += [f"{kind}: {counts}" for kind, counts in report.totals().items()]

@@ -118,3 +118,14 @@ def test_missing_file(practice: Path, tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert code == 1
     assert "does not exist" in err
+
+
+@pytest.mark.parametrize("path", ["", "   "])
+def test_empty_path_rejected(practice: Path, capsys: pytest.CaptureFixture[str], path: str) -> None:
+    code, _out, err = _import(capsys, practice, path, "--source", "X")
+
+    assert code == 1
+    assert err.strip() == (
+        "clinicdesk: error: The CSV path is empty; give the file or folder to import."
+    )
+    assert _patients(capsys, practice) == 0

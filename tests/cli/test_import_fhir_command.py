@@ -76,3 +76,40 @@ def test_import_fhir_writes_csv(
 
     assert code == 0
     assert report.read_text().count("\n") > 1
+
+
+def _import_text(
+    practice: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str]:
+    code = cli.main(["--db", str(practice), "--user", "admin", "import", "fhir", *extra])
+    return code, capsys.readouterr().err
+
+
+def test_import_fhir_empty_path_rejected(
+    practice: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, err = _import_text(practice, capsys, "")
+
+    assert code == 1
+    assert err.strip() == (
+        "clinicdesk: error: The FHIR path is empty; give the file or folder to import."
+    )
+
+
+def test_import_fhir_bad_report_imports_nothing(
+    practice: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    reports = [tmp_path / "missing" / "report.csv", tmp_path / "afile" / "r.csv", tmp_path]
+
+    for report in reports:
+        code, err = _import_text(practice, capsys, str(SAMPLE), "--report", str(report))
+
+        assert code == 1, report
+        assert err.count("\n") == 1, err
+        assert err.startswith(f"clinicdesk: error: Could not write {report}: "), err
+    assert not (tmp_path / "missing").exists()
+    # Nothing was committed, so the next import still imports the patient.
+    code, document = _import(practice, capsys, str(SAMPLE))
+    assert code == 0
+    assert document["totals"]["Patient"] == {"imported": 1}
