@@ -76,6 +76,7 @@ class TodayPage(Page):
         self.total.setObjectName("countCard")
         self.breakdown = QLabel()
         self.breakdown.setObjectName("subtleText")
+        self.breakdown.setWordWrap(True)
         self.model = BoardModel(self)
         self.table = BoardTable(self)
         self.table.setModel(self.model)
@@ -192,11 +193,7 @@ class TodayPage(Page):
         noun = "appointment" if len(rows) == 1 else "appointments"
         self.total.setText(f"{len(rows)} {noun}")
         by_status = Counter(status_label(row.status).lower() for row in rows)
-        waiting = sum(1 for row in rows if row.status == "arrived")
-        parts = [f"{count} {name}" for name, count in by_status.items()]
-        if waiting:
-            parts.append(f"{waiting} waiting")
-        self.breakdown.setText(", ".join(parts))
+        self.breakdown.setText(", ".join(f"{count} {name}" for name, count in by_status.items()))
         self.empty.setVisible(not rows)
 
     def tick(self) -> None:
