@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -36,6 +36,7 @@ from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import merge_steps
 from app.services.merge_rows import RowRecorder, Snapshot, read_row, table_named, write_row
+from app.services.merge_values import provider_names, shown_value
 from app.services.patient_search import display_name
 
 log = logging.getLogger(__name__)
@@ -147,9 +148,10 @@ class MergeRecord:
     merged_id: uuid.UUID
     survivor_name: str
     merged_name: str
+    survivor_chart: str
     merged_chart: str
     merged_at: datetime
-    merged_by: str
+    merged_by: str  # the user's display name
     undone: bool
 
 
@@ -162,6 +164,7 @@ def merge_preview(
     """Return what merging `merged_id` into `survivor_id` would change, writing nothing."""
     require(actor, Permission.PATIENT_VIEW)
     survivor, merged = _pair(session, survivor_id, merged_id)
+    names = provider_names(session, (survivor, merged))
     return MergePreview(
         survivor_id=survivor.id,
         merged_id=merged.id,
@@ -170,7 +173,8 @@ def merge_preview(
         survivor_chart=survivor.chart_number,
         merged_chart=merged.chart_number,
         fields=[
-            _compare(key, label, columns, survivor, merged) for key, label, columns in MERGE_FIELDS
+            _compare(key, label, columns, survivor, merged, names=names)
+            for key, label, columns in MERGE_FIELDS
         ],
         moves=_move_counts(session, merged.id),
         merged_balance=_balance(session, merged.id),
@@ -189,25 +193,20 @@ def _empty(values: tuple[object, ...]) -> bool:
     return all(value is None or value == "" for value in values)
 
 
-def _shown(key: str, values: tuple[object, ...]) -> str:
-    if key == "ssn":
-        # The merge screen shows the last four digits only, as everywhere without ssn.reveal.
-        return f"***-**-{str(values[0])[-4:]}" if values[0] else ""
-    parts = []
-    for value in values:
-        if isinstance(value, date):
-            parts.append(f"{value:%m/%d/%Y}")
-        elif value not in (None, ""):
-            parts.append(str(value))
-    return ", ".join(parts)
-
-
 def _compare(
-    key: str, label: str, columns: tuple[str, ...], survivor: Patient, merged: Patient
+    key: str,
+    label: str,
+    columns: tuple[str, ...],
+    survivor: Patient,
+    merged: Patient,
+    *,
+    names: Mapping[uuid.UUID, str],
 ) -> FieldComparison:
     kept, other = _values(survivor, columns), _values(merged, columns)
     conflict = not _empty(kept) and not _empty(other) and kept != other
-    return FieldComparison(key, label, _shown(key, kept), _shown(key, other), conflict)
+    return FieldComparison(
+        key, label, shown_value(key, kept, names), shown_value(key, other, names), conflict
+    )
 
 
 def _move_counts(session: Session, merged_id: uuid.UUID) -> dict[str, int]:
@@ -487,13 +486,13 @@ def recent_merges(session: Session, actor: Actor, limit: int = 50) -> list[Merge
     """Return the latest merges, newest first, with whether each was undone."""
     require(actor, Permission.PATIENT_VIEW)
     rows = session.execute(
-        select(PatientMerge, User.username)
+        select(PatientMerge, User.display_name)
         .join(User, User.id == PatientMerge.merged_by)
         .order_by(PatientMerge.created_at.desc(), PatientMerge.id.desc())
         .limit(max(0, limit))
     ).all()
     records: list[MergeRecord] = []
-    for merge, username in rows:
+    for merge, user_name in rows:
         survivor = session.get(Patient, merge.survivor_id)
         merged = session.get(Patient, merge.merged_id)
         assert survivor is not None and merged is not None
@@ -504,9 +503,10 @@ def recent_merges(session: Session, actor: Actor, limit: int = 50) -> list[Merge
                 merged_id=merge.merged_id,
                 survivor_name=_name(survivor),
                 merged_name=_name(merged),
+                survivor_chart=survivor.chart_number,
                 merged_chart=merged.chart_number,
                 merged_at=merge.created_at,
-                merged_by=username,
+                merged_by=user_name,
                 undone=merge.undone_at is not None,
             )
         )

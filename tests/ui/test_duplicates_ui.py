@@ -10,20 +10,21 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.models import Patient, PatientMerge
+from app.models import Patient, PatientMerge, User
 from app.services.duplicates import DuplicateMatch
+from app.services.merge import merge_patients
 from app.services.patient_forms import PatientForm
 from tests.helpers.duplicate_records import add_patient
 from tests.ui.conftest import settle, sign_in_as
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
-from ui.pages.duplicates import DuplicatesPage
+from ui.pages.duplicates import DuplicatesPage, history_cells
 from ui.patient.duplicates_dialog import (
     DuplicateAction,
     DuplicateCheckDialog,
     make_duplicate_check,
 )
-from ui.patient.merge_dialog import MergeDialog
+from ui.patient.merge_dialog import UNDONE_TEXT, MergeDialog
 
 
 def _match(name: str) -> DuplicateMatch:
@@ -191,7 +192,8 @@ def test_merge_dialog_merges_and_undoes(
         assert merged.merged_into_id == original_id
         assert kept.first_name == ("Zebulon" if use_other_name else original.first_name)
 
-    undo.click()
+    with qtbot.waitSignal(dialog.undone, timeout=15_000):
+        undo.click()
     settle(qtbot, ops)
     with demo_database.transaction() as session:
         merge = session.scalars(select(PatientMerge)).one()
@@ -221,3 +223,49 @@ def test_page_history_undo(
 
     with demo_database.transaction() as session:
         assert session.scalars(select(PatientMerge)).one().undone_at is not None
+    qtbot.waitUntil(lambda: page.summary.text() == UNDONE_TEXT, timeout=15_000)
+
+
+def test_history_shows_charts_and_user(
+    qtbot: QtBot, demo_database: Database, ops: OperationRunner, workstation: str
+) -> None:
+    original_id, twin, _ = _twin_of_first_patient(demo_database)
+    context = _context(demo_database, ops, workstation, "manager")
+    with demo_database.transaction() as session:
+        merge_patients(session, context.actor, original_id, twin, {})
+        kept = session.get(Patient, original_id)
+        merged = session.get(Patient, twin)
+        user = session.get(User, context.actor.user_id)
+        assert kept is not None and merged is not None and user is not None
+        charts = (kept.chart_number, merged.chart_number)
+        user_name = user.display_name
+    assert user_name != "manager"
+    page = DuplicatesPage(context)
+    qtbot.addWidget(page)
+
+    page.refresh()
+    qtbot.waitUntil(lambda: bool(page.history), timeout=15_000)
+
+    cells = history_cells(page.history[0])
+    assert f"({charts[0]})" in cells[1]
+    assert f"({charts[1]})" in cells[2]
+    assert cells[3] == user_name
+
+
+def test_merge_table_shows_labels(
+    qtbot: QtBot, demo_database: Database, ops: OperationRunner, workstation: str
+) -> None:
+    original_id, twin, _ = _twin_of_first_patient(demo_database)
+    context = _context(demo_database, ops, workstation, "manager")
+    dialog = MergeDialog(context, original_id, twin)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(dialog.merge_button.isEnabled, timeout=15_000)
+    table = dialog.table
+    shown = {
+        table.item(row, 0).text(): table.item(row, 1).text() for row in range(table.rowCount())
+    }
+
+    assert shown["Sex"] in {"Female", "Male", "Unknown"}
+    assert shown["Address"].count(",") >= 2
+    assert not shown["Address"].endswith(tuple(f", {digit}" for digit in "0123456789"))

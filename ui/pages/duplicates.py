@@ -29,7 +29,7 @@ from ui.admin.common import RecordTable, run_for
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page, heading
-from ui.patient.merge_dialog import MergeDialog, run_undo
+from ui.patient.merge_dialog import UNDONE_TEXT, MergeDialog, run_undo
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,9 @@ def history_cells(record: MergeRecord) -> tuple[str, ...]:
     """Return the table cells of one merge."""
     state = "Undone" if record.undone else "Merged"
     merged_at = record.merged_at.astimezone().strftime("%m/%d/%Y %I:%M %p")
+    kept = f"{record.survivor_name} ({record.survivor_chart})"
     merged = f"{record.merged_name} ({record.merged_chart})"
-    return (merged_at, record.survivor_name, merged, record.merged_by, state)
+    return (merged_at, kept, merged, record.merged_by, state)
 
 
 class DuplicatesPage(Page):
@@ -198,6 +199,7 @@ class DuplicatesPage(Page):
             return
         dialog = MergeDialog(self.context, pair.first.patient_id, pair.second.patient_id, self)
         dialog.merged.connect(lambda _outcome: self._forget_pair(pair))
+        dialog.undone.connect(self._show_undone)
         dialog.open()
 
     def mark_different(self) -> None:
@@ -225,7 +227,10 @@ class DuplicatesPage(Page):
         """Undo the highlighted merge."""
         merge = self.selected_merge()
         if merge is not None:
-            run_undo(self.context, merge.merge_id, self)
+            run_undo(self.context, merge.merge_id, self, on_undone=self._show_undone)
+
+    def _show_undone(self) -> None:
+        self.summary.setText(UNDONE_TEXT)
 
     def _forget_pair(self, pair: DuplicatePair) -> None:
         self.pairs = [other for other in self.pairs if other is not pair]

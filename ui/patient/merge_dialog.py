@@ -7,6 +7,7 @@ merge a message lists what the merge did and offers "Undo merge" at once.
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -42,6 +43,7 @@ from ui.context import AppContext
 log = logging.getLogger(__name__)
 
 HEADERS = ("Field", "Keep (surviving record)", "Other record", "Use other")
+UNDONE_TEXT = "Merge undone: both records are back."
 
 
 def moves_text(preview: MergePreview) -> str:
@@ -56,9 +58,13 @@ def moves_text(preview: MergePreview) -> str:
 
 
 class MergeDialog(QDialog):
-    """Merges one record into another after the user confirms; emits `merged` with the outcome."""
+    """Merges one record into another after the user confirms; emits `merged` with the outcome.
+
+    `undone` fires when the user then undoes the merge from the result message.
+    """
 
     merged = Signal(object)  # MergeOutcome
+    undone = Signal()
 
     def __init__(
         self,
@@ -171,10 +177,18 @@ class MergeDialog(QDialog):
         log.info("merge %s finished", outcome.merge_id)
         self.merged.emit(outcome)
         self.accept()
-        self.done_message = offer_undo(self.context, outcome, self.parentWidget())
+        self.done_message = offer_undo(
+            self.context, outcome, self.parentWidget(), on_undone=self.undone.emit
+        )
 
 
-def offer_undo(context: AppContext, outcome: MergeOutcome, parent: QWidget | None) -> QMessageBox:
+def offer_undo(
+    context: AppContext,
+    outcome: MergeOutcome,
+    parent: QWidget | None,
+    *,
+    on_undone: Callable[[], None] | None = None,
+) -> QMessageBox:
     """Show the finished merge with an "Undo merge" button, which undoes it at once."""
     notes = "\n".join(f"• {note}" for note in outcome.notes)
     box = QMessageBox(parent)
@@ -185,17 +199,38 @@ def offer_undo(context: AppContext, outcome: MergeOutcome, parent: QWidget | Non
     undo = box.addButton("&Undo merge", QMessageBox.ButtonRole.ActionRole)
     box.addButton(QMessageBox.StandardButton.Ok)
     box.buttonClicked.connect(
-        lambda button: run_undo(context, outcome.merge_id, parent) if button is undo else None
+        lambda button: (
+            run_undo(context, outcome.merge_id, parent, on_undone=on_undone)
+            if button is undo
+            else None
+        )
     )
     box.open()
     return box
 
 
-def run_undo(context: AppContext, merge_id: uuid.UUID, parent: QWidget | None) -> None:
-    """Undo a merge through the op runner; errors (such as a changed row) show in a dialog."""
+def run_undo(
+    context: AppContext,
+    merge_id: uuid.UUID,
+    parent: QWidget | None,
+    *,
+    on_undone: Callable[[], None] | None = None,
+) -> None:
+    """Undo a merge through the op runner; errors (such as a changed row) show in a dialog.
+
+    `on_undone` runs on the GUI thread once the undo is committed.
+    """
     actor = context.actor
 
     def work(session: Session, _progress: Progress) -> Changes:
         return undo_merge(session, actor, merge_id)
 
-    context.ops.run(work, title="Undoing the merge…", parent=parent)
+    def done(_changes: Changes) -> None:
+        log.info("merge %s undone", merge_id)
+        if on_undone is not None:
+            on_undone()
+
+    if parent is None:
+        context.ops.run(work, on_done=done, title="Undoing the merge…")
+    else:
+        run_for(parent, context, work, done, title="Undoing the merge…")
