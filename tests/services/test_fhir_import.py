@@ -328,3 +328,26 @@ def test_export_missing_folder_rejected(practice: Practice, tmp_path: Path) -> N
     ):
         write_patient_bundle(session, practice.manager, patient_id, TODAY, target)
     assert not target.parent.exists()
+
+
+def _patient_resource(document: dict) -> dict:  # type: ignore[type-arg]
+    return next(
+        entry["resource"]
+        for entry in document["entry"]
+        if entry["resource"]["resourceType"] == "Patient"
+    )
+
+
+def test_lone_surrogate_skips_patient_not_file(practice: Practice, tmp_path: Path) -> None:
+    bundle_path = _sample_copy(tmp_path)
+    document = json.loads(bundle_path.read_text())
+    _patient_resource(document)["name"][0]["given"] = ["Ro\ud800land"]
+    bundle_path.write_text(json.dumps(document))
+
+    report = _import(practice, bundle_path)
+
+    assert report.failed_files == []
+    row = next(row for row in report.rows if row.resource_type == "Patient")
+    assert row.outcome == "skipped"
+    assert "First name contains a broken character (a lone surrogate)" in row.message
+    assert _count(practice, Patient) == 0
