@@ -70,6 +70,7 @@ class WaitlistRow:
     available_until: date | None
     notes: str
     status: str
+    added_at: datetime  # UTC, when the patient was put on the list
 
     def to_input(self) -> WaitlistInput:
         """Return the entry's editable values, to prefill the edit form."""
@@ -371,4 +372,5 @@ def _row(
         available_until=entry.available_until,
         notes=entry.notes or "",
         status=entry.status,
+        added_at=entry.created_at,
     )
