@@ -68,6 +68,18 @@ def _resources(context: AppContext) -> QWidget:
     return ResourcesTab(context)
 
 
+def _scheduling_rules(context: AppContext) -> QWidget:
+    from ui.admin.scheduling.rules import SchedulingRulesTab
+
+    return SchedulingRulesTab(context)
+
+
+def _reminders(context: AppContext) -> QWidget:
+    from ui.admin.scheduling.reminders import RemindersTab
+
+    return RemindersTab(context)
+
+
 def _audit(context: AppContext) -> QWidget:
     from ui.admin.audit import AuditTab
 
@@ -121,6 +133,8 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Working hours", Permission.PRACTICE_SETUP, _working_hours),
     ("Blockouts", Permission.PRACTICE_SETUP, _blockouts),
     ("Resources", Permission.PRACTICE_SETUP, _resources),
+    ("Scheduling rules", Permission.PRACTICE_SETUP, _scheduling_rules),
+    ("Reminders", Permission.PRACTICE_SETUP, _reminders),
     ("Outside providers", Permission.PATIENT_EDIT, _outside_providers),
     ("Onboarding checklist", Permission.PRACTICE_SETUP, _onboarding_steps),
     ("Import", Permission.PATIENT_IMPORT, _import),
