@@ -11,8 +11,16 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
@@ -27,6 +35,7 @@ from ui.pages.base import Page, heading
 from ui.pages.check_in_dialog import CheckInDialog
 from ui.pages.today_board import BoardModel, BoardTable, status_label, time_text
 from ui.patient.record import open_patient
+from ui.schedule.waitlist_panel import WaitlistPanel
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +107,14 @@ class TodayPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(counts)
-        layout.addWidget(self.table, 1)
+        # The waitlist sits beside the board until the Schedule page can hold it.
+        self.waitlist = WaitlistPanel(context)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.waitlist)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.empty)
         layout.addWidget(self.keys)
 
@@ -146,6 +162,7 @@ class TodayPage(Page):
         self.context.ops.run(
             work, on_done=lambda result: self._show(request, result), read_only=True
         )
+        self.waitlist.refresh()
 
     def _show(self, request: int, result: BoardResult) -> None:
         if request != self._request:
@@ -294,6 +311,7 @@ class TodayPage(Page):
         self.model.set_rows([])
         self.total.clear()
         self.breakdown.clear()
+        self.waitlist.clear_data()
 
     def handle_changes(self, changes: Changes) -> None:
         """Reload after appointments, patients, coverages, money or providers change."""
