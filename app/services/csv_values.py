@@ -22,11 +22,12 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII)
 # Spreadsheets add a time to dates ("3/14/1980 0:00", "1980-03-14T00:00:00Z"); it is dropped.
 _TIME_SUFFIX = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([AaPp][Mm]|Z|[+-]\d{2}:?\d{2})?$")
 
+# Sex as claims carry it. Other codes ("X", "Other") are row problems rather than "U",
+# because a silent "Unknown" would hide a value the practice must enter by hand.
 _SEXES = {
     "f": "F", "female": "F", "woman": "F", "w": "F",
     "m": "M", "male": "M", "man": "M",
-    "u": "U", "unknown": "U", "unk": "U", "o": "U", "other": "U", "x": "U",
-    "nonbinary": "U", "notspecified": "U", "undifferentiated": "U", "declined": "U",
+    "u": "U", "unknown": "U", "unk": "U",
 }  # fmt: skip
 
 # HL7 v2 marital status codes (table 0002) and the words old systems write.
@@ -77,7 +78,7 @@ def parse_date(text: str, today: date) -> date:
     try:
         found = date(year, month, day)
     except ValueError:
-        raise CellValueError(_invalid_date_message(text, month, day)) from None
+        raise CellValueError(_invalid_date_message(text, year, month, day)) from None
     if two_digit_year and found > today:
         found = found.replace(year=found.year - 100)
     return found
@@ -96,13 +97,21 @@ def _date_parts(value: str) -> tuple[int, int, int, bool] | None:
     return None
 
 
-def _invalid_date_message(text: str, month: int, day: int) -> str:
-    if month > 12 and day <= 12:
+def _invalid_date_message(text: str, year: int, month: int, day: int) -> str:
+    if month > 12 and day <= 12 and _is_date(year, day, month):
         return (
             f"{_shown(text)} is not a date; it looks like day/month order, but US files "
             f"write the month first: {DATE_HINT}"
         )
     return f"{_shown(text)} is not a date; {DATE_HINT}"
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _found(value: str | None, message: str) -> str:
@@ -113,9 +122,10 @@ def _found(value: str | None, message: str) -> str:
 
 
 def parse_sex(text: str) -> str:
-    """Return F, M or U for the ways systems write sex (F, Female, male, unknown, other...)."""
+    """Return F, M or U for the ways systems write sex (F, Female, male, unknown, ...)."""
     message = (
-        f"{_shown(text)} is not a sex ClinicDesk knows; use F, M or U (Female, Male or Unknown)"
+        f"Sex {_shown(text)} is not valid; use F, M, U, Female, Male or Unknown "
+        "(correct the row, or enter the patient by hand)"
     )
     return _found(_SEXES.get(fold(text)), message)
 

@@ -275,14 +275,14 @@ def test_day_month_order_hint() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("F", "F"), ("m", "M"), ("U", "U"), ("Female", "F"), ("Male", "M"), ("female", "F"),
-     ("unknown", "U"), ("other", "U"), (" MALE ", "M")],
+     ("unknown", "U"), (" MALE ", "M")],
 )  # fmt: skip
 def test_sexes(text: str, expected: str) -> None:
     assert parse_sex(text) == expected
 
 
 def test_bad_sex() -> None:
-    with pytest.raises(CellValueError, match="use F, M or U"):
+    with pytest.raises(CellValueError, match="use F, M, U, Female, Male or Unknown"):
         parse_sex("Q")
 
 
@@ -319,3 +319,20 @@ def test_other_values() -> None:
     assert parse_plan_type("ci") == "CI"
     with pytest.raises(CellValueError, match="is not an SSN"):
         parse_ssn("12-345")
+
+
+def test_impossible_either_order_not_hinted() -> None:
+    with pytest.raises(CellValueError) as raised:
+        parse_date("31/02/1980", TODAY)
+
+    assert "day/month order" not in str(raised.value)
+    assert "is not a date" in str(raised.value)
+
+
+@pytest.mark.parametrize("text", ["X", "other", "nonbinary", "declined"])
+def test_unknown_sex_code_rejected(text: str) -> None:
+    with pytest.raises(CellValueError) as raised:
+        parse_sex(text)
+
+    assert text in str(raised.value)
+    assert "F, M, U, Female, Male or Unknown" in str(raised.value)
