@@ -97,7 +97,9 @@ def move_phones(context: MergeContext) -> list[str]:
         context.recorder.update("patient_phone", phone.id, values)
     if not repeats:
         return []
-    return [f"{repeats} phone number(s) the surviving record already had were archived."]
+    if repeats == 1:
+        return ["1 phone number the surviving record already had was archived."]
+    return [f"{repeats} phone numbers the surviving record already had were archived."]
 
 
 @dataclass(slots=True)

@@ -516,3 +516,25 @@ def test_coverage_subscribed_by_other_record_becomes_self(practice: Practice, ho
         undo_merge(session, practice.manager, outcome.merge_id)
     with practice.database.transaction() as session:
         assert dump(session)["coverage"] == before["coverage"]
+
+
+@pytest.mark.parametrize(
+    ("shared", "note"),
+    [
+        (1, "1 phone number the surviving record already had was archived."),
+        (2, "2 phone numbers the surviving record already had were archived."),
+    ],
+)
+def test_repeated_phones_note_plural(practice: Practice, shared: int, note: str) -> None:
+    numbers = ["+13125550101", "+13125550102"][:shared]
+    with practice.database.transaction() as session:
+        survivor = add_patient(session, "Robert", "Smith", date(1981, 3, 4))
+        merged = add_patient(session, "Bob", "Smith", date(1981, 3, 4))
+        for position, number in enumerate(numbers):
+            add_phone(session, survivor, number, position)
+            add_phone(session, merged, number, position)
+
+    with practice.database.transaction() as session:
+        outcome = merge_patients(session, practice.admin, survivor, merged, {})
+
+    assert note in outcome.notes

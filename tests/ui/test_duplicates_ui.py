@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -269,3 +269,16 @@ def test_merge_table_shows_labels(
     assert shown["Sex"] in {"Female", "Male", "Unknown"}
     assert shown["Address"].count(",") >= 2
     assert not shown["Address"].endswith(tuple(f", {digit}" for digit in "0123456789"))
+
+
+@pytest.mark.parametrize(
+    ("count", "intro"),
+    [(1, "1 existing record may be this patient."), (2, "2 existing records may be this patient.")],
+)
+def test_dialog_intro_plural(qtbot: QtBot, count: int, intro: str) -> None:
+    dialog = DuplicateCheckDialog([_match(f"Smith, Robert {n}") for n in range(count)])
+    qtbot.addWidget(dialog)
+
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+
+    assert any(text.startswith(intro) for text in texts)

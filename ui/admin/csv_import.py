@@ -73,7 +73,9 @@ class FilePage(QWizardPage):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form = QFormLayout(self)
-        form.addRow("&File:", row)
+        file_label = QLabel("&File:")
+        file_label.setBuddy(self.path)
+        form.addRow(file_label, row)
         form.addRow("&Source name:", self.source)
         form.addRow(self.error)
         self.reading = False

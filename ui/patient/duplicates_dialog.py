@@ -71,8 +71,9 @@ class DuplicateCheckDialog(QDialog):
         self.matches = matches
         self.choice = DuplicateChoice(DuplicateAction.GO_BACK)
 
+        records = "existing record" if len(matches) == 1 else "existing records"
         intro = QLabel(
-            f"{len(matches)} existing record(s) may be this patient. Open the right record "
+            f"{len(matches)} {records} may be this patient. Open the right record "
             "instead of registering the patient twice."
         )
         intro.setWordWrap(True)

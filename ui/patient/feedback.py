@@ -156,8 +156,12 @@ class ProblemSummary(QWidget):
                 item.setForeground(Qt.GlobalColor.darkYellow)
             self.list.addItem(item)
         if errors:
-            noun = "problem" if errors == 1 else "problems"
-            self.heading.setText(f"Correct {errors} {noun} before saving:")
+            # The count is of the last save, because the list stays while fields are fixed.
+            found = "1 problem" if errors == 1 else f"{errors} problems"
+            them = "it" if errors == 1 else "them"
+            self.heading.setText(
+                f"Found {found} when you last saved. Correct {them} and save again:"
+            )
         else:
             self.heading.setText("Check these warnings (saving is allowed):")
         rows = min(len(entries), SUMMARY_VISIBLE_ROWS)

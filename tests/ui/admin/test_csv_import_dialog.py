@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QWizard
+from PySide6.QtWidgets import QDialog, QLabel, QWizard
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -123,6 +123,15 @@ def test_unreadable_file_stays_on_first_page(
 
     assert dialog.currentPage() is dialog.file_page
     assert "does not exist" in dialog.file_page.error.text()
+
+
+def test_file_label_has_buddy(qtbot: QtBot, admin_context: AppContext) -> None:
+    dialog = _wizard(qtbot, admin_context)
+
+    labels = [label for label in dialog.file_page.findChildren(QLabel) if "File" in label.text()]
+
+    assert [label.text() for label in labels] == ["&File:"]
+    assert labels[0].buddy() is dialog.file_page.path
 
 
 def test_all_or_nothing_writes_nothing(

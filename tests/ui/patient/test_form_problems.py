@@ -70,6 +70,16 @@ def test_every_problem_beside_field(
     assert form.board.message_for("first_name") == ""
 
 
+def test_summary_heading_counts_last_save(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    form = failed_save(qtbot, practice, context_for, settle)
+
+    heading = form.summary.heading.text()
+
+    assert heading == "Found 4 problems when you last saved. Correct them and save again:"
+
+
 def test_summary_entry_focuses_field(
     qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
 ) -> None:
