@@ -185,16 +185,21 @@ def _create_with_wizard(path: Path) -> Database | None:
     return wizard.database
 
 
-def _configure_logging() -> None:
+def _configure_logging(verbose: bool) -> None:
     from app.logging_setup import configure_logging
 
-    set_log_file(configure_logging())
+    set_log_file(configure_logging(verbose))
 
 
-def run(database_path: Path | None = None, argv: list[str] | None = None) -> int:
-    """Run the GUI until the user quits; return the exit code."""
+def run(
+    database_path: Path | None = None, argv: list[str] | None = None, *, verbose: bool = False
+) -> int:
+    """Run the GUI until the user quits; return the exit code.
+
+    `verbose` records DEBUG in the log file and shows INFO on the console.
+    """
     app = create_application(argv if argv is not None else sys.argv[:1])
-    _configure_logging()
+    _configure_logging(verbose)
     install_excepthook()
     path = (database_path or default_database_path()).expanduser().resolve()
 

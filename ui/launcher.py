@@ -5,35 +5,62 @@ until it knows the GUI is wanted.
 """
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+VERBOSE_FLAGS = frozenset({"-v", "--verbose"})
+
+
+@dataclass(frozen=True, slots=True)
+class GuiOptions:
+    """The global options the GUI takes: the database file and verbose logging."""
+
+    database_path: Path | None = None
+    verbose: bool = False
+
+
+def gui_options(argv: list[str]) -> GuiOptions | None:
+    """Return the GUI's options, or None when `argv` names a command (or asks for help).
+
+    The GUI runs when every argument is a global option it understands: `--db PATH`
+    (also `--db=PATH`) and `-v`/`--verbose`, in any order.
+    """
+    database_path: Path | None = None
+    verbose = False
+    remaining = list(argv)
+    while remaining:
+        argument = remaining.pop(0)
+        if argument in VERBOSE_FLAGS:
+            verbose = True
+        elif argument == "--db" and remaining:
+            database_path = Path(remaining.pop(0))
+        elif argument.startswith("--db="):
+            database_path = Path(argument.removeprefix("--db="))
+        else:
+            return None
+    return GuiOptions(database_path, verbose)
 
 
 def gui_database_path(argv: list[str]) -> tuple[bool, Path | None]:
-    """Return (wants the GUI, database path) for the arguments after the program name.
-
-    The GUI runs with no arguments, or with only `--db PATH` (also `--db=PATH`).
-    """
-    if not argv:
-        return True, None
-    if len(argv) == 2 and argv[0] == "--db":
-        return True, Path(argv[1])
-    if len(argv) == 1 and argv[0].startswith("--db="):
-        return True, Path(argv[0].removeprefix("--db="))
-    return False, None
+    """Return (wants the GUI, database path) for the arguments after the program name."""
+    options = gui_options(argv)
+    if options is None:
+        return False, None
+    return True, options.database_path
 
 
 def main(argv: list[str] | None = None) -> int:
     """Start the GUI or hand the arguments to the command-line interface."""
     arguments = sys.argv[1:] if argv is None else argv
-    wants_gui, database_path = gui_database_path(arguments)
-    if not wants_gui:
+    options = gui_options(arguments)
+    if options is None:
         from app.cli import main as cli_main
 
         return cli_main(arguments)
 
     from ui.application import run
 
-    return run(database_path)
+    return run(options.database_path, verbose=options.verbose)
 
 
 if __name__ == "__main__":

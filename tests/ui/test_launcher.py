@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.launcher import gui_database_path
+from ui.launcher import GuiOptions, gui_database_path, gui_options
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +47,18 @@ def test_cli_args_skip_qt(tmp_path: Path) -> None:
         (["--help"], (False, None)),
         (["--db", "a.db", "info"], (False, None)),
         (["info"], (False, None)),
+        (["--db", "a.db", "-v"], (True, Path("a.db"))),
+        (["--verbose", "--db=b.db"], (True, Path("b.db"))),
+        (["-v"], (True, None)),
+        (["--db"], (False, None)),
+        (["--json"], (False, None)),
     ],
 )
 def test_launcher_argument_split(argv: list[str], expected: tuple[bool, Path | None]) -> None:
     assert gui_database_path(argv) == expected
+
+
+def test_verbose_flag_reaches_gui() -> None:
+    assert gui_options(["--db", "a.db", "-v"]) == GuiOptions(Path("a.db"), verbose=True)
+    assert gui_options(["--db", "a.db"]) == GuiOptions(Path("a.db"), verbose=False)
+    assert gui_options(["-v", "info"]) is None
