@@ -81,7 +81,8 @@ def row_cells(row: WaitlistRow) -> tuple[str, ...]:
         kind,
         describe_weekdays(row.weekdays),
         window_text(row.earliest, row.latest),
-        f"{row.added_at:%m/%d/%Y}",
+        # Shown in the workstation's zone, which is normally the practice's.
+        f"{row.added_at.astimezone():%m/%d/%Y}",
         row.notes,
     )
 
@@ -141,6 +142,8 @@ class WaitlistPanel(QWidget):
         self.offer_title.setWordWrap(True)
         self.offer_table = _table(OFFER_COLUMNS, "waitlistOffers")
         self.offer_table.setAccessibleName("Waiting patients who fit the freed time")
+        self.offer_table.horizontalHeader().setStretchLastSection(False)
+        self.offer_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.offer_table.hide()
 
         layout = QVBoxLayout(self)
