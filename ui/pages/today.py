@@ -35,6 +35,7 @@ from ui.pages.base import Page, heading
 from ui.pages.check_in_dialog import CheckInDialog
 from ui.pages.today_board import BoardModel, BoardTable, status_label, time_text
 from ui.patient.record import open_patient
+from ui.schedule.reminder_actions import ReminderButtons
 from ui.schedule.waitlist_panel import WaitlistPanel
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ class TodayPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(counts)
+        self.reminders = ReminderButtons(context, lambda: self.day)
+        layout.addWidget(self.reminders)
         # The waitlist sits beside the board until the Schedule page can hold it.
         self.waitlist = WaitlistPanel(context)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
