@@ -32,12 +32,13 @@ def cmd_import_csv(args: argparse.Namespace) -> Outcome:
             plan = csv_import.validate_rows(
                 session, actor, csv_file, mapping, today, source=args.source
             )
+            selected = _selection(plan, include_duplicates=args.include_duplicates)
             report = None
             if not args.dry_run:
-                selected = _selection(plan, include_duplicates=args.include_duplicates)
                 report = csv_import.apply_plan(session, actor, plan, selected, mode=mode)
 
     data, text = _plan_output(plan, dry_run=args.dry_run)
+    data["plan"] = _row_plan(plan, set(selected))
     if report is not None:
         _add_report(report, data, text)
     code = EXIT_USER_ERROR if plan.error_count else EXIT_OK
@@ -49,6 +50,30 @@ def _selection(plan: Any, *, include_duplicates: bool) -> list[int]:
         return [row.row_number for row in plan.rows if not row.has_errors]
     selected: list[int] = plan.default_selection()
     return selected
+
+
+def _row_plan(plan: Any, selected: set[int]) -> list[dict[str, Any]]:
+    """Return one entry per row: what importing would do with it and its problems.
+
+    The action is "skip" for a row with errors and for a likely duplicate left out of
+    the selection (--include-duplicates selects those).
+    """
+    return [
+        {
+            "row": row.row_number,
+            "action": row.action.value if row.row_number in selected else "skip",
+            "likely_duplicate": row.likely_duplicate,
+            "problems": [
+                {
+                    "column": problem.column,
+                    "severity": problem.severity.value,
+                    "message": problem.message,
+                }
+                for problem in row.problems
+            ],
+        }
+        for row in plan.rows
+    ]
 
 
 def _plan_output(plan: Any, *, dry_run: bool) -> tuple[dict[str, Any], list[str]]:

@@ -34,6 +34,12 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import registration
+from app.services.csv_duplicates import (
+    Identity,
+    existing_patient_problem,
+    identity_of,
+    with_file_duplicates,
+)
 from app.services.csv_forms import (
     BuiltRow,
     CellProblem,
@@ -133,7 +139,7 @@ class _Lookups:
                 Patient.first_name, Patient.last_name, Patient.date_of_birth, Patient.chart_number
             ).where(Patient.archived.is_(False))
         )
-        self.charts_by_identity: dict[tuple[str, str, date], str] = {
+        self.charts_by_identity: dict[Identity, str] = {
             (fold(first), fold(last), born): chart for first, last, born, chart in patients
         }
 
@@ -175,7 +181,7 @@ def validate_rows(
         for ragged in csv_file.ragged_rows
     ]
     seen_ids: dict[str, int] = {}
-    seen_people: dict[tuple[str, str, date], int] = {}
+    seen_people: dict[Identity, int] = {}
     total = len(csv_file.rows)
     for done, (row_number, values) in enumerate(
         zip(csv_file.row_numbers, csv_file.rows, strict=True)
@@ -184,7 +190,7 @@ def validate_rows(
             progress.report(done, total, f"Checking row {row_number:,}")
         reader = RowReader(csv_file.headers, mapping, values)
         planned, identity = _plan_row(session, actor, reader, row_number, lookups)
-        rows.append(_with_file_duplicates(planned, reader, identity, seen_ids, seen_people))
+        rows.append(with_file_duplicates(planned, reader, identity, seen_ids, seen_people))
 
     rows.sort(key=lambda row: row.row_number)
     plan = ImportPlan(source, csv_file, mapping, today, tuple(rows), _plan_notes(mapping))
@@ -208,7 +214,7 @@ def _plan_notes(mapping: Mapping) -> tuple[str, ...]:
 
 def _ragged_row(row_number: int, field_count: int, csv_file: CsvFile) -> PlannedRow:
     message = (
-        f"the row has {field_count} fields but the header has {len(csv_file.headers)}, so its "
+        f"The row has {field_count} fields but the header has {len(csv_file.headers)}, so its "
         "values cannot be matched to columns. Fix the row in the file (an unquoted "
         f"{csv_file.delimiter_name} inside a value is the usual cause) and import it again"
     )
@@ -258,7 +264,7 @@ def _plan_row(
     reader: RowReader,
     row_number: int,
     lookups: _Lookups,
-) -> tuple[PlannedRow, tuple[str, str, date] | None]:
+) -> tuple[PlannedRow, Identity | None]:
     built, patient_id = _build_row(session, actor, reader, lookups)
     checked = registration.patient_problems(session, built.form, lookups.today)
     cell_problems = built.problems + registration_problems(built, checked)
@@ -267,20 +273,18 @@ def _plan_row(
     action = RowAction.CREATE if patient_id is None else RowAction.UPDATE
     external_id = reader.cell("external_id")
     duplicate = False
-    identity = _identity(built.form)
-    if action is RowAction.CREATE and identity in lookups.charts_by_identity:
-        chart = lookups.charts_by_identity[identity]
-        message = (
-            f"the same name and date of birth as patient {chart} already in ClinicDesk, so it "
-            "is probably that patient; it is not selected, select it to add a new patient anyway"
+    if action is RowAction.CREATE:
+        warning = existing_patient_problem(
+            session, actor, built.form, row_number, lookups.charts_by_identity
         )
-        problems.append(RowProblem(row_number, "", message, Severity.WARNING))
-        duplicate = True
+        if warning is not None:
+            problems.append(warning)
+            duplicate = True
     preview = _preview(row_number, action, built.form, lookups, external_id)
     planned = PlannedRow(
         row_number, action, patient_id, external_id, preview, tuple(problems), duplicate
     )
-    return planned, identity
+    return planned, identity_of(built.form)
 
 
 def _row_problem(row_number: int, mapping: Mapping, problem: CellProblem) -> RowProblem:
@@ -288,49 +292,6 @@ def _row_problem(row_number: int, mapping: Mapping, problem: CellProblem) -> Row
     if problem.target is not None:
         column = mapping.get(problem.target) or TARGETS_BY_KEY[problem.target].label
     return RowProblem(row_number, column, problem.message, problem.severity)
-
-
-def _identity(form: PatientForm) -> tuple[str, str, date] | None:
-    if form.date_of_birth is None or not form.last_name.strip():
-        return None
-    return fold(form.first_name), fold(form.last_name), form.date_of_birth
-
-
-def _with_file_duplicates(
-    planned: PlannedRow,
-    reader: RowReader,
-    identity: tuple[str, str, date] | None,
-    seen_ids: dict[str, int],
-    seen_people: dict[tuple[str, str, date], int],
-) -> PlannedRow:
-    """Flag a row that repeats an earlier row's ID, or its name and date of birth."""
-    problems = list(planned.problems)
-    duplicate = planned.likely_duplicate
-    row_number = planned.row_number
-    external_id = planned.external_id
-    if external_id and external_id in seen_ids:
-        message = (
-            f"{echo_for_message(external_id)} is also the ID of row {seen_ids[external_id]}; "
-            "each patient must appear once, so remove one of the rows"
-        )
-        column = reader.header("external_id") or TARGETS_BY_KEY["external_id"].label
-        problems.append(RowProblem(row_number, column, message))
-    elif external_id:
-        seen_ids[external_id] = row_number
-
-    if identity is not None and identity in seen_people:
-        message = (
-            f"the same name and date of birth as row {seen_people[identity]}, so it is "
-            "probably the same patient; it is not selected, select it to import both"
-        )
-        problems.append(RowProblem(row_number, "", message, Severity.WARNING))
-        duplicate = True
-    elif identity is not None:
-        seen_people[identity] = row_number
-    return PlannedRow(
-        row_number, planned.action, planned.patient_id, external_id, planned.preview,
-        tuple(problems), duplicate,
-    )  # fmt: skip
 
 
 def _preview(
@@ -409,9 +370,9 @@ def apply_plan(
 def _skipped(row: PlannedRow, selected: set[int]) -> RowOutcome:
     if row.has_errors:
         first = next(problem for problem in row.problems if problem.severity is Severity.ERROR)
-        message = f"not imported because of errors: {first.text}"
+        message = f"Not imported because of errors: {first.text}"
     else:
-        message = "not selected"
+        message = "Not selected"
     return RowOutcome(
         row.row_number, RowResult.SKIPPED, row.external_id, row.patient_id, None, message
     )

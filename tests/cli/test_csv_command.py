@@ -129,3 +129,24 @@ def test_empty_path_rejected(practice: Path, capsys: pytest.CaptureFixture[str],
         "clinicdesk: error: The CSV path is empty; give the file or folder to import."
     )
     assert _patients(capsys, practice) == 0
+
+
+def test_json_dry_run_lists_row_plan(
+    practice: Path, csv_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = _import(
+        capsys, practice, str(csv_path), "--source", "OldPM", "--dry-run", "--json"
+    )
+
+    plan = json.loads(out)["plan"]
+    assert code == 1
+    assert [(row["row"], row["action"]) for row in plan] == [
+        (2, "create"),
+        (3, "skip"),
+        (4, "create"),
+    ]
+    assert plan[0]["problems"] == []
+    assert plan[1]["problems"][0]["column"] == "Birth Date"
+    assert plan[1]["problems"][0]["severity"] == "error"
+    assert plan[1]["likely_duplicate"] is False
+    assert _patients(capsys, practice) == 0

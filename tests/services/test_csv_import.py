@@ -196,7 +196,43 @@ def test_other_source_flags_existing_patients(
     assert plan.new_count == 3
     assert all(row.likely_duplicate for row in plan.rows)
     assert plan.default_selection() == []
+    assert plan.rows[0].problems[-1].message.startswith("The same name and date of birth as")
     assert "already in ClinicDesk" in plan.rows[0].problems[-1].message
+
+
+def test_nickname_of_stored_patient_flagged(
+    database: Database, practice: CsvPractice, tmp_path: Path
+) -> None:
+    thomas = "A200,Thomas,Monroe,05/06/1971,M,4 Pine St,Evanston,IL,60202,(224) 555-0199,,,,"
+    _apply(database, practice, _plan(database, practice, write_csv(tmp_path, thomas)))
+    thom = thomas.replace("A200,Thomas", "Z1,Thom")
+    stranger = "Z2,Dana,Wells,08/09/1985,F,,,,,,,,,"
+
+    plan = _plan(database, practice, write_csv(tmp_path, thom, stranger), source="OtherPM")
+
+    thom_row, stranger_row = plan.rows
+    assert thom_row.likely_duplicate
+    assert not thom_row.has_errors
+    warning = thom_row.problems[-1]
+    assert warning.severity is Severity.WARNING
+    assert warning.message.startswith("This may be patient ")
+    assert "same phone" in warning.message
+    assert not stranger_row.likely_duplicate
+    assert plan.default_selection() == [3]
+
+
+def test_report_messages_start_capitalized(
+    database: Database, practice: CsvPractice, tmp_path: Path
+) -> None:
+    bad = "A103,Ed,Fox,02/03/1980,Q,,,,,,,,,"
+    plan = _plan(database, practice, write_csv(tmp_path, *GOOD_ROWS, bad))
+
+    with database.transaction() as session:
+        report = csv_import.apply_plan(session, practice.admin, plan, [2, 3])
+
+    messages = {outcome.row_number: outcome.message for outcome in report.outcomes}
+    assert messages[4] == "Not selected"
+    assert messages[5].startswith("Not imported because of errors: Row 5, column Sex:")
 
 
 def test_duplicates_inside_file(database: Database, practice: CsvPractice, tmp_path: Path) -> None:
@@ -207,7 +243,7 @@ def test_duplicates_inside_file(database: Database, practice: CsvPractice, tmp_p
     twin_row, same_id_row = plan.rows[3], plan.rows[4]
     assert twin_row.likely_duplicate
     assert not twin_row.has_errors
-    assert "row 2" in twin_row.problems[-1].message
+    assert twin_row.problems[-1].message.startswith("The same name and date of birth as row 2")
     assert same_id_row.has_errors
     assert "also the ID of row 3" in same_id_row.problems[-1].message
     assert plan.default_selection() == [2, 3, 4]
@@ -246,7 +282,7 @@ def test_ragged_rows_become_row_errors(
 
     assert plan.error_count == 1
     assert plan.rows[1].row_number == 3
-    assert "has 3 fields but the header has 14" in plan.rows[1].problems[0].message
+    assert plan.rows[1].problems[0].message.startswith("The row has 3 fields but the header has 14")
 
 
 def test_zip_padding_is_a_warning(
