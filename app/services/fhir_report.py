@@ -15,6 +15,27 @@ from app.csv_safety import safe_row
 from app.files import write_atomically
 
 CSV_HEADERS = ("file", "resource_type", "resource_id", "outcome", "message")
+# The resources the summary counts, with their labels, and the outcomes it counts.
+SUMMARY_RESOURCES = (
+    ("Patient", "Patients"), ("Practitioner", "Practitioners"), ("Encounter", "Visits"),
+)  # fmt: skip
+SUMMARY_OUTCOMES = ("imported", "updated", "unchanged", "skipped")
+
+
+def review_rank(resource_type: str, outcome: str) -> int:
+    """Return where a report row sorts when shown: lower ranks need the user's eye first.
+
+    Failed rows come first, then imported and updated rows, then unchanged and skipped
+    rows. Skipped Organization rows (hospitals and clinics, which are not payers) come
+    last, because a Synthea bundle can name dozens of them.
+    """
+    if outcome == "failed":
+        return 0
+    if outcome in ("imported", "updated"):
+        return 1
+    if outcome != "skipped":
+        return 2
+    return 4 if resource_type == "Organization" else 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +87,19 @@ class ImportReport:
         return [result for result in self.files if not result.ok]
 
     def summary(self) -> str:
-        """Return one line such as "20 patients imported, 0 updated; 0 of 24 files failed"."""
-        patients = [self.count("Patient", outcome) for outcome in ("imported", "updated")]
-        unchanged = self.count("Patient", "unchanged")
-        skipped = self.count("Patient", "skipped")
-        return (
-            f"{patients[0]} patients imported, {patients[1]} updated, {unchanged} unchanged, "
-            f"{skipped} skipped; {len(self.failed_files)} of {len(self.files)} files failed."
-        )
+        """Return one line of counts per resource the import writes, then the failed files.
+
+        Such as "Patients: 20 imported, 0 updated, 0 unchanged, 0 skipped. Practitioners:
+        … Visits: … Files failed: 0 of 24."
+        """
+        parts = []
+        for resource_type, label in SUMMARY_RESOURCES:
+            counts = [
+                f"{self.count(resource_type, outcome)} {outcome}" for outcome in SUMMARY_OUTCOMES
+            ]
+            parts.append(f"{label}: {', '.join(counts)}.")
+        parts.append(f"Files failed: {len(self.failed_files)} of {len(self.files)}.")
+        return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as JSON-ready values."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.errors import FileWriteError, UserError
 from app.progress import Progress
 from app.services.fhir_import import import_fhir
-from app.services.fhir_report import ImportReport, write_report_csv
+from app.services.fhir_report import ImportReport, review_rank, write_report_csv
 from app.services.today import practice_today
 from ui.admin.common import RecordTable, run_for
 from ui.admin.forms import ERROR_COLOR
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 HEADERS = ("File", "Resource", "Id", "Outcome", "Message")
 OUTCOMES = ("imported", "updated", "unchanged", "skipped", "failed")
 ALL_OUTCOMES = "All outcomes"
+ID_COLUMN = HEADERS.index("Id")
+MESSAGE_COLUMN = HEADERS.index("Message")
+# Enough of an id to tell rows apart at a glance.
+ID_COLUMN_CHARACTERS = 12
 PROGRESS_POLL_MS = 100
 
 
@@ -195,6 +200,7 @@ class FhirImportPanel(QWidget):
     # ---- report -------------------------------------------------------------------------
 
     def _show_rows(self) -> None:
+        """Fill the table with the report rows of the chosen outcome, those to review first."""
         if self.report is None:
             return
         wanted = self.outcome_filter.currentText()
@@ -209,7 +215,22 @@ class FhirImportPanel(QWidget):
             for index, result in enumerate(self.report.failed_files)
             if wanted in (ALL_OUTCOMES, "failed")
         ]
+        # A stable sort, so rows of one rank keep the file order.
+        rows.sort(key=lambda row: review_rank(row[1][1], row[1][3]))
         self.table.set_rows(rows)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        """Keep the Id column narrow and give the Message column the rest of the width.
+
+        Synthea ids are 36-character UUIDs that the user rarely reads. The cell's tooltip
+        shows the whole id.
+        """
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(MESSAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        compact = self.table.fontMetrics().horizontalAdvance("0" * ID_COLUMN_CHARACTERS)
+        if self.table.columnWidth(ID_COLUMN) > compact:
+            self.table.setColumnWidth(ID_COLUMN, compact)
 
     def choose_report_path(self) -> None:
         """Ask where to save the report, then save it."""

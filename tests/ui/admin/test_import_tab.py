@@ -4,13 +4,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHeaderView, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db.database import Database
 from app.models.patients import Patient
-from ui.admin.import_page import ALL_OUTCOMES, ImportTab
+from ui.admin.import_page import ALL_OUTCOMES, ID_COLUMN, MESSAGE_COLUMN, ImportTab
 from ui.context import AppContext
 from ui.patient.fhir_export_action import export_patient_fhir
 
@@ -40,11 +40,56 @@ def test_import_fills_report_table(
     panel = tab.fhir_panel
     assert panel.report is not None
     assert panel.table.rowCount() == len(panel.report.rows)
-    assert "1 patients imported" in panel.status.text()
+    assert "Patients: 1 imported, 0 updated, 0 unchanged, 0 skipped." in panel.status.text()
     assert panel.save_button.isEnabled()
     assert panel.import_button.isEnabled()
     with database.reading() as session:
         assert len(session.scalars(select(Patient)).all()) == 1
+
+
+def test_summary_counts_practitioners_and_visits(
+    qtbot: QtBot, admin_context: AppContext, settle: Settle
+) -> None:
+    tab = _tab(qtbot, admin_context)
+    _run_import(tab, SAMPLE, settle)
+
+    status = tab.fhir_panel.status.text()
+    assert "Practitioners: 1 imported, 0 updated, 0 unchanged, 0 skipped." in status
+    assert "Visits: 13 imported, 0 updated, 0 unchanged, 0 skipped." in status
+    assert "Files failed: 0 of 1." in status
+
+
+def test_skipped_organizations_listed_last(
+    qtbot: QtBot, admin_context: AppContext, tmp_path: Path, settle: Settle
+) -> None:
+    (tmp_path / "a-roland.json").write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "b-notes.json").write_text("this is not json")
+    tab = _tab(qtbot, admin_context)
+    _run_import(tab, tmp_path, settle)
+
+    table = tab.fhir_panel.table
+    shown = [
+        (table.item(row, 1).text(), table.item(row, 3).text()) for row in range(table.rowCount())
+    ]
+    assert shown[0] == ("", "failed")
+    assert shown[1][1] == "imported"
+    assert shown[-1] == ("Organization", "skipped")
+    first_skipped = next(
+        index for index, (_kind, outcome) in enumerate(shown) if outcome == "skipped"
+    )
+    assert all(outcome == "skipped" for _kind, outcome in shown[first_skipped:])
+
+
+def test_message_column_stretches(qtbot: QtBot, admin_context: AppContext, settle: Settle) -> None:
+    tab = _tab(qtbot, admin_context)
+    tab.resize(1200, 600)
+    _run_import(tab, SAMPLE, settle)
+
+    table = tab.fhir_panel.table
+    header = table.horizontalHeader()
+    assert header.sectionResizeMode(MESSAGE_COLUMN) is QHeaderView.ResizeMode.Stretch
+    assert table.columnWidth(ID_COLUMN) <= table.fontMetrics().horizontalAdvance("0" * 12)
+    assert table.columnWidth(ID_COLUMN) < table.columnWidth(MESSAGE_COLUMN)
 
 
 def test_filter_shows_one_outcome(qtbot: QtBot, admin_context: AppContext, settle: Settle) -> None:
