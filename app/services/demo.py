@@ -31,6 +31,12 @@ from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
 from app.services import numbering, users
 from app.services.demo_people import PayerFacts, add_registration_details, demo_phone
+from app.services.demo_records import (
+    add_near_duplicates,
+    add_recalls,
+    insert_referral_rows,
+    referral_rows,
+)
 from app.services.practice import (
     AdminAccount,
     LocationInput,
@@ -438,6 +444,8 @@ def _insert_patients(
     session: Session, generator: DemoGenerator, count: int, payer_ids: list[uuid.UUID]
 ) -> tuple[list[Row], int]:
     patients = [generator.patient(numbering.next_number(session, "chart")) for _ in range(count)]
+    add_near_duplicates(generator, patients)
+    add_recalls(generator, patients)
     coverages = []
     for patient in patients:
         plan = generator.coverage_plan(patient["date_of_birth"])
@@ -460,6 +468,7 @@ def _insert_patients(
     ):
         if rows:
             session.execute(insert(model), rows)
+    insert_referral_rows(session, referral_rows(generator, patients, coverages, None))
     return patients, len(coverages)
 
 

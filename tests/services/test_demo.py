@@ -11,11 +11,13 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.errors import ValidationError
+from app.models.onboarding import PriorAuthorization, Referral
 from app.models.patients import Coverage, Patient
 from app.models.practice import Payer, Provider
 from app.models.scheduling import Appointment
 from app.models.security import User
 from app.security.audit import verify_chain
+from app.services.authorizations import list_authorizations
 from app.services.demo import (
     DEMO_PAYERS,
     MAX_DEMO_PATIENTS,
@@ -24,12 +26,16 @@ from app.services.demo import (
     demo_setup,
     demo_week,
 )
+from app.services.duplicates import duplicate_pairs
 from app.services.practice import initialize_practice, validate_setup
+from app.services.recall import recall_due_list
+from app.services.referrals import list_referrals
 from app.validators import claim_filing_indicator_problems, npi_problems
 from tests.conftest import PASSPHRASE
 
 PASSWORD = "Lakeside-clinic-2024!"
 TODAY = date(2026, 3, 11)  # a Wednesday
+NICKNAMES_USED = {"Liz", "Kate", "Peggy", "Bill", "Bob", "Tom"}
 
 
 def _create(path: Path, patients: int, seed: int = 7) -> Database:
@@ -250,3 +256,36 @@ def test_demo_admin_named_like_demo_user(tmp_path: Path) -> None:
 
     assert [problem.field for problem in raised.value.problems] == ["admin.username"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_shows_recall_referrals_duplicates(tmp_path: Path) -> None:
+    database, admin, _summary = create_demo_database(
+        tmp_path / "demo.db", PASSPHRASE, "admin", PASSWORD, patients=300, seed=3, today=TODAY
+    )
+    try:
+        with database.transaction() as session:
+            due = recall_due_list(session, admin, TODAY + timedelta(days=60))
+            pairs = duplicate_pairs(session, admin)
+            referred = session.scalars(select(Referral.patient_id)).first()
+            authorized = session.scalars(select(PriorAuthorization.patient_id)).first()
+            assert referred is not None
+            assert authorized is not None
+            referrals = list_referrals(session, admin, referred, TODAY)
+            authorizations = list_authorizations(session, admin, authorized, TODAY)
+    finally:
+        database.close()
+
+    assert len(due) >= 10
+    assert all(
+        TODAY - timedelta(days=14) <= row.due_on <= TODAY + timedelta(days=60) for row in due
+    )
+    assert referrals[0].provider_name
+    assert authorizations[0].payer_name
+    nickname_pairs = [
+        pair
+        for pair in pairs
+        if pair.first.date_of_birth == pair.second.date_of_birth
+        and {pair.first.display_name.split(", ")[-1], pair.second.display_name.split(", ")[-1]}
+        & NICKNAMES_USED
+    ]
+    assert len(nickname_pairs) >= 2
