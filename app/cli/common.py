@@ -86,14 +86,14 @@ def _database_path(args: argparse.Namespace) -> Path:
     return chosen.resolve()
 
 
-def source_path(text: str, what: str) -> Path:
+def source_path(text: str, kind: str) -> Path:
     """Return the file or folder to import, resolved; raise UserError for a blank path.
 
     Path("") means the current folder, so a blank argument (an unset shell variable)
     would otherwise import whatever that folder holds.
     """
     if not text.strip():
-        raise UserError(f"The {what} path is empty; give the file or folder to import.")
+        raise UserError(f"The {kind} path is empty; give the file or folder to import.")
     return Path(text).expanduser().resolve()
 
 

@@ -155,7 +155,7 @@ def test_export_action_writes_bundle(
     _run_import(tab, SAMPLE, settle)
     with database.reading() as session:
         patient_id = session.scalars(select(Patient.id)).one()
-    target = tmp_path / "out" / "referral.json"
+    target = tmp_path / "referral.json"
 
     operation = export_patient_fhir(admin_context, patient_id, tab, target)
     settle(admin_context)
