@@ -43,6 +43,7 @@ from ui.pages.reports import ReportsPage
 from ui.pages.today import TodayPage
 from ui.patient.record import open_patient
 from ui.patient.record_tabs import install_record_tabs
+from ui.schedule.page import SchedulePage
 from ui.search_popup import PatientSearch
 
 log = logging.getLogger(__name__)
@@ -151,6 +152,8 @@ class MainWindow(QMainWindow):
             return TodayPage(self.context)
         if name == "Patients":
             return PatientsPage(self.context)
+        if name == "Schedule":
+            return SchedulePage(self.context)
         if name == "Reports":
             return ReportsPage(self.context, open_record=self.open_patient_record)
         if name in PLANNED_PAGES:

@@ -82,6 +82,7 @@ class Block:
     reason: str | None
     notes: str | None
     conflict_note: str | None
+    series_id: uuid.UUID | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -309,6 +310,7 @@ def _block(
         reason=appointment.reason,
         notes=appointment.notes,
         conflict_note=appointment.conflict_note,
+        series_id=appointment.series_id,
     )
 
 

@@ -169,6 +169,9 @@ def test_working_hours_and_blockout(demo: Database) -> None:
         provider = session.get_one(Provider, column.id)
         location_id = session.scalars(select(Appointment.location_id)).first()
         assert location_id is not None
+        # Start from no hours and no blockouts, whatever the demo set up.
+        for row in [*session.scalars(select(ProviderHours)), *session.scalars(select(Blockout))]:
+            row.archived = True
         session.add(
             ProviderHours(
                 provider_id=provider.id,
@@ -201,6 +204,8 @@ def test_working_hours_and_blockout(demo: Database) -> None:
 
 def test_blockout_repeat_until_ends(demo: Database) -> None:
     with demo.transaction() as session:
+        for existing in session.scalars(select(Blockout)):
+            existing.archived = True
         session.add(
             Blockout(
                 title="Meeting",

@@ -18,13 +18,6 @@ class PlannedPage:
 
 
 PLANNED_PAGES = {
-    "Schedule": PlannedPage(
-        "Schedule",
-        "A day and week calendar per provider and room: booking, moving and cancelling "
-        "appointments, recurring visits, and warnings about double bookings.",
-        "Today's appointments are listed on the Today page. Appointments created with demo "
-        "data or by the command line appear there.",
-    ),
     "Charges": PlannedPage(
         "Charges",
         "Charge entry for each visit: procedure codes with modifiers, diagnosis pointers, "

@@ -1,0 +1,1 @@
+"""The Schedule page: a painted day and week calendar, a month overview and booking."""

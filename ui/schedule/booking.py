@@ -1,0 +1,292 @@
+"""The booking panel: patient, visit type, provider, room, time; live conflict warnings."""
+
+import logging
+import uuid
+from datetime import datetime
+
+from PySide6.QtCore import QDateTime, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationError
+from app.progress import Progress
+from app.security.permissions import Permission
+from app.services.booking import BookingOutcome, BookingRequest, Conflict, book, check_booking
+from app.services.calendar_view import BookingChoices, Choice
+from app.services.patient_search import PatientMatch
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.search_popup import PatientSearch
+
+log = logging.getLogger(__name__)
+
+CHECK_DELAY_MS = 300
+SEARCH_DELAY_MS = 250
+NONE_LABEL = "(none)"
+
+
+def fill_combo(combo: QComboBox, choices: list[Choice], optional: bool) -> None:
+    """Put `choices` in `combo`, with a "(none)" first entry when the field is optional."""
+    combo.clear()
+    if optional:
+        combo.addItem(NONE_LABEL, None)
+    for choice in choices:
+        combo.addItem(choice.label, choice.id)
+
+
+def select_id(combo: QComboBox, value: uuid.UUID | None) -> None:
+    """Select the entry whose data is `value`, when there is one."""
+    index = combo.findData(value)
+    if index >= 0:
+        combo.setCurrentIndex(index)
+
+
+def conflict_text(conflicts: list[Conflict]) -> str:
+    """One line per conflict, blocking ones marked, as the panels show them."""
+    lines = []
+    for conflict in conflicts:
+        mark = "Blocked" if conflict.severity == "block" else "Warning"
+        lines.append(f"{mark}: {conflict.message}")
+    return "\n".join(lines)
+
+
+class BookingPanel(QDialog):
+    """A non-modal form that books one appointment; `booked` carries the new id."""
+
+    booked = Signal(object)  # uuid.UUID
+
+    def __init__(
+        self,
+        context: AppContext,
+        choices: BookingChoices,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("bookingPanel")
+        self.setWindowTitle("Book an appointment")
+        self.context = context
+        self.choices = choices
+        self.patient_id: uuid.UUID | None = None
+        self.conflicts: list[Conflict] = []
+        self._check_request = 0
+        self._build()
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(CHECK_DELAY_MS)
+        self.timer.timeout.connect(self.check_now)
+        self._connect()
+
+    def _build(self) -> None:
+        self.patient = QLineEdit()
+        self.patient.setObjectName("bookingPatient")
+        self.patient.setPlaceholderText("Type a name, chart number, birth date or phone")
+        self.search = PatientSearch(
+            self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS
+        )
+        self.search.chosen.connect(self._choose_patient)
+        self.type = QComboBox()
+        fill_combo(self.type, self.choices.types, optional=True)
+        self.provider = QComboBox()
+        fill_combo(self.provider, self.choices.providers, optional=False)
+        self.location = QComboBox()
+        fill_combo(self.location, self.choices.locations, optional=False)
+        self.room = QComboBox()
+        fill_combo(self.room, self.choices.rooms, optional=True)
+        self.resource = QComboBox()
+        fill_combo(self.resource, self.choices.resources, optional=True)
+        self.starts = QDateTimeEdit()
+        self.starts.setDisplayFormat("ddd MM/dd/yyyy h:mm AP")
+        self.starts.setCalendarPopup(True)
+        self.duration = QSpinBox()
+        self.duration.setRange(5, 480)
+        self.duration.setSingleStep(5)
+        self.duration.setSuffix(" min")
+        self.duration.setValue(15)
+        self.reason = QLineEdit()
+        self.notes = QPlainTextEdit()
+        self.notes.setMaximumHeight(60)
+        self.conflict_label = QLabel()
+        self.conflict_label.setObjectName("bookingConflicts")
+        self.conflict_label.setWordWrap(True)
+        self.override = QLineEdit()
+        self.override.setObjectName("bookingOverride")
+        self.override.setPlaceholderText("Why this booking goes ahead despite the conflict")
+        self.override_label = QLabel("Override reason")
+        self._show_override(False)
+
+        form = QFormLayout()
+        for label, field in (
+            ("Patient", self.patient), ("Visit type", self.type), ("Provider", self.provider),
+            ("Location", self.location), ("Room", self.room), ("Resource", self.resource),
+            ("Starts", self.starts), ("Length", self.duration), ("Reason", self.reason),
+            ("Notes", self.notes),
+        ):  # fmt: skip
+            form.addRow(label, field)
+        form.addRow(self.override_label, self.override)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.book_button = QPushButton("Book")
+        self.book_button.setObjectName("bookButton")
+        self.book_button.setDefault(True)
+        buttons.addButton(self.book_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.rejected.connect(self.close)
+        self.book_button.clicked.connect(self.book_now)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.conflict_label)
+        layout.addWidget(buttons)
+
+    def _connect(self) -> None:
+        self.type.currentIndexChanged.connect(self._type_changed)
+        for combo in (self.provider, self.location, self.room, self.resource):
+            combo.currentIndexChanged.connect(lambda _index: self.timer.start())
+        self.starts.dateTimeChanged.connect(lambda _value: self.timer.start())
+        self.duration.valueChanged.connect(lambda _value: self.timer.start())
+
+    # Filling
+
+    def prefill(
+        self,
+        starts_at: datetime,
+        minutes: int,
+        provider_id: uuid.UUID | None = None,
+        room_id: uuid.UUID | None = None,
+    ) -> None:
+        """Start the form at a slot; `minutes` 0 keeps the visit type's length."""
+        self.starts.setDateTime(QDateTime(starts_at))
+        if minutes:
+            self.duration.setValue(minutes)
+        select_id(self.provider, provider_id)
+        select_id(self.room, room_id)
+        room = next((choice for choice in self.choices.rooms if choice.id == room_id), None)
+        if room is not None:
+            select_id(self.location, room.location_id)
+        self.timer.start()
+
+    def set_patient(self, patient_id: uuid.UUID, label: str) -> None:
+        """Book for this patient (the search box shows `label`)."""
+        self.patient_id = patient_id
+        self.patient.setText(label)
+        self.timer.start()
+
+    def _choose_patient(self, match: PatientMatch) -> None:
+        self.set_patient(match.patient_id, f"{match.display_name} ({match.chart_number})")
+
+    def _type_changed(self) -> None:
+        type_id = self.type.currentData()
+        kind = next((choice for choice in self.choices.types if choice.id == type_id), None)
+        if kind is not None and kind.minutes:
+            self.duration.setValue(kind.minutes)
+        self.timer.start()
+
+    def request(self) -> BookingRequest | None:
+        """The booking the form describes, or None until a patient and provider are chosen."""
+        provider_id = self.provider.currentData()
+        location_id = self.location.currentData()
+        if self.patient_id is None or provider_id is None or location_id is None:
+            return None
+        return BookingRequest(
+            patient_id=self.patient_id,
+            provider_id=provider_id,
+            location_id=location_id,
+            starts_at=self.starts.dateTime().toPython().replace(second=0, microsecond=0),  # type: ignore[union-attr]
+            duration_minutes=self.duration.value(),
+            appointment_type_id=self.type.currentData(),
+            room_id=self.room.currentData(),
+            resource_id=self.resource.currentData(),
+            reason=self.reason.text().strip() or None,
+            notes=self.notes.toPlainText().strip() or None,
+        )
+
+    # Checking and booking
+
+    def check_now(self) -> None:
+        """Ask the engine which conflicts the booking has; an older answer is dropped."""
+        self.timer.stop()
+        request = self.request()
+        self._check_request += 1
+        if request is None:
+            self._show_conflicts([])
+            return
+        number, actor = self._check_request, self.context.actor
+
+        def work(session: Session, _progress: Progress) -> list[Conflict]:
+            return check_booking(session, actor, request)
+
+        self.context.ops.run(
+            work,
+            on_done=lambda conflicts: self._checked(number, conflicts),
+            on_error=lambda error: self._check_failed(number, error),
+            read_only=True,
+        )
+
+    def _checked(self, number: int, conflicts: list[Conflict]) -> None:
+        if number == self._check_request:
+            self._show_conflicts(conflicts)
+
+    def _check_failed(self, number: int, error: BaseException) -> None:
+        if number != self._check_request:
+            return
+        if isinstance(error, ValidationError):
+            self.conflict_label.setText(str(error))
+            return
+        show_error(self, error)
+
+    def _show_conflicts(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        self.conflict_label.setText(conflict_text(conflicts))
+        blocking = any(conflict.severity == "block" for conflict in conflicts)
+        self._show_override(blocking and self.context.can(Permission.SCHEDULE_OVERRIDE))
+
+    def _show_override(self, visible: bool) -> None:
+        self.override.setVisible(visible)
+        self.override_label.setVisible(visible)
+
+    def book_now(self) -> None:
+        """Book the appointment; blocking conflicts stop it unless an override reason is given."""
+        request = self.request()
+        if request is None:
+            self.conflict_label.setText("Choose a patient, a provider and a location first.")
+            return
+        actor = self.context.actor
+        override = self.override.text().strip() if self.override.isVisible() else ""
+
+        def work(session: Session, _progress: Progress) -> BookingOutcome:
+            return book(session, actor, request, override or None)
+
+        self.book_button.setEnabled(False)
+        self.context.ops.run(work, on_done=self._booked, on_error=self._book_failed)
+
+    def _booked(self, outcome: BookingOutcome) -> None:
+        self.book_button.setEnabled(True)
+        if outcome.appointment_id is None:
+            self._show_conflicts(outcome.conflicts)
+            self.conflict_label.setText("Not booked.\n" + conflict_text(outcome.conflicts))
+            return
+        log.info("booked appointment %s from the calendar", outcome.appointment_id)
+        self.booked.emit(outcome.appointment_id)
+        self.close()
+
+    def _book_failed(self, error: BaseException) -> None:
+        self.book_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.conflict_label.setText(str(error))
+            return
+        show_error(self, error)
+
+    def closeEvent(self, event: object) -> None:  # noqa: N802 (Qt override)
+        self.search.close()
+        self.timer.stop()
+        super().closeEvent(event)  # type: ignore[arg-type]
