@@ -79,6 +79,23 @@ PATIENT_FORM_KEYS = (
     PATIENT_SECTIONS,
 )
 
+# Keys of the Schedule page's calendar and the Today board (their pages handle them).
+PAGE_KEYS = (
+    Shortcut("PgUp", "Schedule: previous day (previous week in the week view)"),
+    Shortcut("PgDown", "Schedule: next day (next week in the week view)"),
+    Shortcut("T", "Schedule: go to today"),
+    Shortcut("Down", "Schedule: move the selection (Up, Left and Right too)"),
+    Shortcut("N", "Schedule: book an appointment in the selected slot"),
+    Shortcut("Enter", "Schedule: open the selected appointment; Today: open the record"),
+    Shortcut("Del", "Schedule: cancel the selected appointment (asks for a reason)"),
+    Shortcut("Ctrl+=", "Schedule: zoom in"),
+    Shortcut("Ctrl+-", "Schedule: zoom out"),
+    Shortcut("C", "Today: check the selected patient in"),
+    Shortcut("R", "Today: the patient is in a room"),
+    Shortcut("O", "Today: check the patient out"),
+    Shortcut("Shift+N", "Today: mark a no-show (asks first)"),
+)
+
 SHORTCUTS: tuple[Shortcut, ...] = (
     SEARCH,
     LOCK,
@@ -87,6 +104,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     *NAVIGATION,
     *DIALOG_KEYS,
     *PATIENT_FORM_KEYS,
+    *PAGE_KEYS,
 )
 
 HELP_TEXT = (

@@ -112,7 +112,7 @@ def default_setup(
     Each part is added only where nothing of its kind exists yet: the visit types when
     there are none, hours for providers without any, the lunch when no lunch blockout
     exists. The lunch repeats every weekday, with no end, from the Monday of the week of
-    `starting` (default: the practice's today). Running it twice therefore adds nothing the second time.
+    `starting` (default: the practice's today). A second run adds nothing.
     """
     require(actor, Permission.PRACTICE_SETUP)
     first_day = starting if starting is not None else practice_today(session)

@@ -145,7 +145,7 @@ def test_recall_export_writes_csv(
     page.export_to(target)
     _settle(qtbot, context)
     assert target.read_text(encoding="utf-8").count("\n") == 2
-    assert page.summary.text() == "Exported 1 patients to recall.csv."
+    assert page.summary.text() == "Exported 1 patient to recall.csv."
 
 
 def test_step_editor_reorders_and_saves(

@@ -51,7 +51,10 @@ def _plural(count: int, noun: str) -> str:
 
 
 def send_message(report: SendReport) -> str:
-    """Return the status sentence for a send run, such as 'Queued 3 new reminders. Sent 2 emails.'"""
+    """Return the status sentence for a send run.
+
+    Such as "Queued 3 new reminders. Sent 2 emails."
+    """
     parts = [f"Queued {_plural(report.queued, 'new reminder')}."]
     if not report.email_ready:
         parts.append("Email is not set up (Admin, Reminders tab), so no email was sent.")
