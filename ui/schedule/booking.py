@@ -1,4 +1,4 @@
-"""The booking panel: patient, visit type, provider, room, time; live conflict warnings."""
+"""The booking panel: patient, visit type, provider, room, time, repeat; live conflict warnings."""
 
 import logging
 import uuid
@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -23,12 +25,24 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
 from app.progress import Progress
+from app.scheduling.recurrence import SeriesRule
 from app.security.permissions import Permission
-from app.services.booking import BookingOutcome, BookingRequest, Conflict, book, check_booking
+from app.services.booking import (
+    BookingOutcome,
+    BookingRequest,
+    Conflict,
+    SeriesOutcome,
+    book,
+    book_series,
+    check_booking,
+)
 from app.services.calendar_view import BookingChoices, Choice
 from app.services.patient_search import PatientMatch
+from app.services.series_preview import PreviewRow, preview_series
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.schedule.repeat import RepeatSection
+from ui.schedule.slot_fields import time_text
 from ui.search_popup import PatientSearch
 
 log = logging.getLogger(__name__)
@@ -63,6 +77,40 @@ def conflict_text(conflicts: list[Conflict]) -> str:
     return "\n".join(lines)
 
 
+def preview_line(row: PreviewRow) -> str:
+    """Return one preview row as the list shows it: date, time and what stops or warns."""
+    when = f"{row.starts_at:%a %m/%d/%Y} {time_text(row.starts_at)}"
+    if row.problem is not None:
+        return f"{when} — skipped: {row.problem}"
+    if not row.conflicts:
+        return f"{when} — free"
+    first = row.conflicts[0]
+    mark = "blocked" if first.severity == "block" else "warning"
+    more = f" (+{len(row.conflicts) - 1} more)" if len(row.conflicts) > 1 else ""
+    return f"{when} — {mark}: {first.message}{more}"
+
+
+def preview_summary(rows: list[PreviewRow]) -> str:
+    """Return a one-line count of the preview: dates, gap days, blocked and warned dates."""
+    gaps = sum(1 for row in rows if row.problem is not None)
+    blocked = sum(1 for row in rows if row.problem is None and row.blocked)
+    warned = sum(1 for row in rows if row.conflicts and not row.blocked)
+    return (
+        f"{len(rows)} dates: {gaps} skipped (time does not exist that day), "
+        f"{blocked} blocked (booked only with an override reason), {warned} with warnings."
+    )
+
+
+def series_report(outcome: SeriesOutcome) -> str:
+    """Return the summary shown after booking a series, one skipped date per line."""
+    visits = "visit" if len(outcome.created) == 1 else "visits"
+    text = f"Booked {len(outcome.created)} {visits}; skipped {len(outcome.skipped)}"
+    if not outcome.skipped:
+        return text + "."
+    reasons = [f"{day:%m/%d/%Y} — {reason}" for day, reason in outcome.skipped]
+    return text + ":\n" + "\n".join(reasons)
+
+
 class BookingPanel(QDialog):
     """A non-modal form that books one appointment; `booked` carries the new id."""
 
@@ -81,6 +129,8 @@ class BookingPanel(QDialog):
         self.choices = choices
         self.patient_id: uuid.UUID | None = None
         self.conflicts: list[Conflict] = []
+        self.preview_rows: list[PreviewRow] = []
+        self.last_series: SeriesOutcome | None = None
         self._check_request = 0
         self._build()
         self.timer = QTimer(self)
@@ -118,14 +168,7 @@ class BookingPanel(QDialog):
         self.reason = QLineEdit()
         self.notes = QPlainTextEdit()
         self.notes.setMaximumHeight(60)
-        self.conflict_label = QLabel()
-        self.conflict_label.setObjectName("bookingConflicts")
-        self.conflict_label.setWordWrap(True)
-        self.override = QLineEdit()
-        self.override.setObjectName("bookingOverride")
-        self.override.setPlaceholderText("Why this booking goes ahead despite the conflict")
-        self.override_label = QLabel("Override reason")
-        self._show_override(False)
+        self._build_feedback()
 
         form = QFormLayout()
         for label, field in (
@@ -145,8 +188,27 @@ class BookingPanel(QDialog):
         self.book_button.clicked.connect(self.book_now)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.repeat)
+        layout.addWidget(self.preview)
         layout.addWidget(self.conflict_label)
         layout.addWidget(buttons)
+
+    def _build_feedback(self) -> None:
+        """Build the Repeat section, the series preview, the conflict text and the override."""
+        self.conflict_label = QLabel()
+        self.conflict_label.setObjectName("bookingConflicts")
+        self.conflict_label.setWordWrap(True)
+        self.override = QLineEdit()
+        self.override.setObjectName("bookingOverride")
+        self.override.setPlaceholderText("Why this booking goes ahead despite the conflict")
+        self.override_label = QLabel("Override reason")
+        self._show_override(False)
+        self.repeat = RepeatSection()
+        self.preview = QListWidget()
+        self.preview.setObjectName("bookingPreview")
+        self.preview.setAccessibleName("Dates the series would book")
+        self.preview.setMaximumHeight(160)
+        self.preview.setVisible(False)
 
     def _connect(self) -> None:
         self.type.currentIndexChanged.connect(self._type_changed)
@@ -154,6 +216,10 @@ class BookingPanel(QDialog):
             combo.currentIndexChanged.connect(lambda _index: self.timer.start())
         self.starts.dateTimeChanged.connect(lambda _value: self.timer.start())
         self.duration.valueChanged.connect(lambda _value: self.timer.start())
+        self.repeat.changed.connect(self.timer.start)
+        self.starts.dateTimeChanged.connect(
+            lambda value: self.repeat.set_first_visit(value.toPython())
+        )
 
     # Filling
 
@@ -166,6 +232,7 @@ class BookingPanel(QDialog):
     ) -> None:
         """Start the form at a slot; `minutes` 0 keeps the visit type's length."""
         self.starts.setDateTime(QDateTime(starts_at))
+        self.repeat.set_first_visit(starts_at)
         if minutes:
             self.duration.setValue(minutes)
         select_id(self.provider, provider_id)
@@ -215,11 +282,18 @@ class BookingPanel(QDialog):
     def check_now(self) -> None:
         """Ask the engine which conflicts the booking has; an older answer is dropped."""
         self.timer.stop()
+        self.book_button.setEnabled(True)
         request = self.request()
         self._check_request += 1
         if request is None:
+            self._show_preview(None)
             self._show_conflicts([])
             return
+        rule = self.repeat.rule()
+        if rule is not None:
+            self._preview_now(request, rule)
+            return
+        self._show_preview(None)
         number, actor = self._check_request, self.context.actor
 
         def work(session: Session, _progress: Progress) -> list[Conflict]:
@@ -231,6 +305,37 @@ class BookingPanel(QDialog):
             on_error=lambda error: self._check_failed(number, error),
             read_only=True,
         )
+
+    def _preview_now(self, request: BookingRequest, rule: SeriesRule) -> None:
+        number, actor = self._check_request, self.context.actor
+
+        def work(session: Session, _progress: Progress) -> list[PreviewRow]:
+            return preview_series(session, actor, request, rule)
+
+        self.context.ops.run(
+            work,
+            on_done=lambda rows: self._previewed(number, rows),
+            on_error=lambda error: self._check_failed(number, error),
+            read_only=True,
+        )
+
+    def _previewed(self, number: int, rows: list[PreviewRow]) -> None:
+        if number != self._check_request:
+            return
+        self._show_preview(rows)
+        conflicts = [conflict for row in rows for conflict in row.conflicts]
+        self._show_conflicts(conflicts)
+        self.conflict_label.setText(preview_summary(rows))
+
+    def _show_preview(self, rows: list[PreviewRow] | None) -> None:
+        """Fill the preview list, or hide it for a visit that does not repeat."""
+        self.preview_rows = rows or []
+        self.preview.clear()
+        for row in self.preview_rows:
+            item = QListWidgetItem(preview_line(row))
+            item.setToolTip(item.text())  # the list is narrow; the tooltip shows the whole reason
+            self.preview.addItem(item)
+        self.preview.setVisible(rows is not None)
 
     def _checked(self, number: int, conflicts: list[Conflict]) -> None:
         if number == self._check_request:
@@ -262,6 +367,10 @@ class BookingPanel(QDialog):
             return
         actor = self.context.actor
         override = self.override.text().strip() if self.override.isVisible() else ""
+        rule = self.repeat.rule()
+        if rule is not None:
+            self._book_series(request, rule, override)
+            return
 
         def work(session: Session, _progress: Progress) -> BookingOutcome:
             return book(session, actor, request, override or None)
@@ -278,6 +387,33 @@ class BookingPanel(QDialog):
         log.info("booked appointment %s from the calendar", outcome.appointment_id)
         self.booked.emit(outcome.appointment_id)
         self.close()
+
+    def _book_series(self, request: BookingRequest, rule: SeriesRule, override: str) -> None:
+        actor = self.context.actor
+
+        def work(session: Session, _progress: Progress) -> SeriesOutcome:
+            return book_series(session, actor, request, rule, override or None)
+
+        self.book_button.setEnabled(False)
+        self.context.ops.run(work, on_done=self._series_booked, on_error=self._book_failed)
+
+    def _series_booked(self, outcome: SeriesOutcome) -> None:
+        """Show what was booked and skipped; the panel stays open so staff can read it."""
+        log.info(
+            "booked series %s from the calendar: %d visits, %d skipped",
+            outcome.series_id,
+            len(outcome.created),
+            len(outcome.skipped),
+        )
+        self.timer.stop()
+        self._check_request += 1
+        self.last_series = outcome
+        self.conflict_label.setText(series_report(outcome))
+        self._show_override(False)
+        # Book stays off until a field changes (check_now turns it back on), so a second
+        # press cannot book the same series twice.
+        if outcome.created:
+            self.booked.emit(outcome.created[0])
 
     def _book_failed(self, error: BaseException) -> None:
         self.book_button.setEnabled(True)
