@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
@@ -24,7 +24,7 @@ from app.errors import UserError, ValidationError
 from app.ids import new_id
 from app.models.patients import Coverage, Patient, PatientAlert, PatientPhone
 from app.models.practice import Location, Payer, Provider, Room
-from app.models.scheduling import Appointment
+from app.models.scheduling import Appointment, AppointmentType
 from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
@@ -45,6 +45,7 @@ from app.services.practice import (
     ProviderInput,
 )
 from app.services.schedule_defaults import default_setup
+from app.services.schedule_setup import AppointmentTypeInput, save_appointment_type
 from app.setup import create_practice_database, remove_database_files
 from app.validators import npi_check_digit
 
@@ -538,6 +539,25 @@ def check_patient_count(patients: int) -> int:
     return patients
 
 
+# Visit types the demo week uses beyond the practice defaults, with their colors.
+EXTRA_VISIT_TYPES = (("Sick visit", 15, "#EF6C00"), ("Medicare wellness", 45, "#00838F"))
+
+
+def _add_demo_visit_types(session: Session, actor: Actor) -> None:
+    for name, minutes, color in EXTRA_VISIT_TYPES:
+        save_appointment_type(session, actor, None, AppointmentTypeInput(name, minutes, color))
+
+
+def _link_visit_types(session: Session) -> None:
+    """Point each demo appointment at its visit type, so the calendar shows the type's color."""
+    for visit_type in session.scalars(select(AppointmentType)):
+        session.execute(
+            update(Appointment)
+            .where(Appointment.appointment_type == visit_type.name)
+            .values(appointment_type_id=visit_type.id)
+        )
+
+
 def build_demo(
     session: Session, *, patients: int = 500, seed: int = 0, today: date, user_password: str
 ) -> DemoSummary:
@@ -553,10 +573,12 @@ def build_demo(
     generator = DemoGenerator(seed, today)
     slots = provider_slots(session)
     default_setup(session, actor, today)
+    _add_demo_visit_types(session, actor)
 
     payer_ids = insert_demo_payers(session, actor)
     patient_rows, coverage_count = _insert_patients(session, generator, patients, payer_ids)
     appointment_count = _insert_week(session, generator, patient_rows, slots)
+    _link_visit_types(session)
     usernames = _create_demo_users(session, actor, user_password, seed)
 
     detail = (

@@ -14,7 +14,7 @@ from app.errors import ValidationError
 from app.models.onboarding import PriorAuthorization, Referral
 from app.models.patients import Coverage, Patient
 from app.models.practice import Payer, Provider
-from app.models.scheduling import Appointment
+from app.models.scheduling import Appointment, AppointmentType
 from app.models.security import User
 from app.security.audit import verify_chain
 from app.services.authorizations import list_authorizations
@@ -148,6 +148,24 @@ def test_demo_schedule_rules(tmp_path: Path) -> None:
         visits.sort()
         for (_, previous_end), (next_start, _) in itertools.pairwise(visits):
             assert next_start >= previous_end
+
+
+def test_demo_appointments_have_visit_types(tmp_path: Path) -> None:
+    database = _create(tmp_path / "demo.db", patients=60)
+    try:
+        with database.session() as session:
+            pairs = session.execute(
+                select(Appointment.appointment_type, AppointmentType.name).join(
+                    AppointmentType,
+                    AppointmentType.id == Appointment.appointment_type_id,
+                    isouter=True,
+                )
+            ).all()
+    finally:
+        database.close()
+
+    assert pairs
+    assert all(type_name == visit_type for visit_type, type_name in pairs)
 
 
 def test_demo_same_seed_same_data(tmp_path: Path) -> None:
