@@ -17,9 +17,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.ledger import LedgerEntry
-from app.models.patients import Coverage
 from app.models.scheduling import Appointment, Blockout, ProviderHours
-from app.services.onboarding import checklist_summary_for_patients
+from app.services.onboarding import active_steps, summarize_checklists
+from app.services.onboarding_facts import gather_facts
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,11 @@ def patient_flags(
 
     balances = _patient_balances(session, unique)
     established = _established(session, unique, day)
-    covered = _covered(session, unique, day)
-    checklist = checklist_summary_for_patients(session, unique, day)
+    # The checklist facts already contain each patient's coverages in effect on `day`,
+    # so eligibility needs no query of its own.
+    facts = gather_facts(session, unique, day)
+    checklist = summarize_checklists(active_steps(session), facts)
+    covered = {patient_id for patient_id, found in facts.items() if found.active_coverages}
     flags = {}
     for patient_id in unique:
         done, total = checklist.get(patient_id, (0, 0))
@@ -107,24 +110,6 @@ def _established(session: Session, ids: Sequence[uuid.UUID], day: date) -> set[u
                     Appointment.starts_at < before,
                     Appointment.archived.is_(False),
                     Appointment.status.not_in(NOT_A_VISIT),
-                )
-                .distinct()
-            )
-        )
-    return found
-
-
-def _covered(session: Session, ids: Sequence[uuid.UUID], day: date) -> set[uuid.UUID]:
-    found: set[uuid.UUID] = set()
-    for chunk in _chunks(ids):
-        found.update(
-            session.scalars(
-                select(Coverage.patient_id)
-                .where(
-                    Coverage.patient_id.in_(chunk),
-                    Coverage.archived.is_(False),
-                    or_(Coverage.effective_date.is_(None), Coverage.effective_date <= day),
-                    or_(Coverage.termination_date.is_(None), Coverage.termination_date >= day),
                 )
                 .distinct()
             )

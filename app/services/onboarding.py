@@ -354,9 +354,20 @@ def checklist_summary_for_patients(
     already checked its own permission (such as the Today list).
     """
     day = today if today is not None else practice_today(session)
-    steps = active_steps(session)
+    return summarize_checklists(active_steps(session), gather_facts(session, patient_ids, day))
+
+
+def summarize_checklists(
+    steps: Sequence[StepDefinition], facts_by_patient: dict[uuid.UUID, PatientFacts]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Return (done, total) for each patient from facts already read with `gather_facts`.
+
+    Callers that need other facts of the same patients (the calendar's flags) read them
+    once and summarize here, instead of reading them again through
+    `checklist_summary_for_patients`.
+    """
     summary: dict[uuid.UUID, tuple[int, int]] = {}
-    for patient_id, facts in gather_facts(session, patient_ids, day).items():
+    for patient_id, facts in facts_by_patient.items():
         done = 0
         for step in steps:
             if step.automatic:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.errors import UserError
 from app.models.ledger import LedgerEntry
+from app.models.patients import Coverage
 from app.models.practice import Provider
 from app.models.scheduling import Appointment, Blockout, ProviderHours
 from app.models.security import User
@@ -27,6 +28,7 @@ from app.services.calendar_view import (
     week_view,
 )
 from app.services.demo import create_demo_database
+from app.services.onboarding import checklist_summary_for_patients
 from tests.conftest import PASSPHRASE
 
 DAY = date(2025, 3, 12)  # a Wednesday, so the demo week has appointments on it
@@ -270,3 +272,35 @@ def test_save_view_rejects(demo: Database, name: str, mode: str, minutes: int) -
     actor = _user_actor(demo)
     with demo.transaction() as session, pytest.raises(UserError):
         save_view(session, actor, name, mode=mode, grid_minutes=minutes, column_ids=[])
+
+
+def test_flags_eligibility_follows_coverage(demo: Database) -> None:
+    with demo.transaction() as session:
+        blocks = day_view(session, ACTOR, DAY).blocks
+        covered = next(
+            block
+            for block in blocks
+            if session.scalar(select(Coverage.id).where(Coverage.patient_id == block.patient_id))
+        )
+        before = _shown(day_view(session, ACTOR, DAY).blocks, covered.appointment_id)
+        for coverage in session.scalars(
+            select(Coverage).where(Coverage.patient_id == covered.patient_id)
+        ):
+            coverage.termination_date = date(2025, 3, 11)
+        session.flush()
+        after = _shown(day_view(session, ACTOR, DAY).blocks, covered.appointment_id)
+
+    assert before.flags.eligibility_unverified
+    assert not after.flags.eligibility_unverified
+
+
+def test_flags_intake_matches_checklist(demo: Database) -> None:
+    with demo.transaction() as session:
+        blocks = day_view(session, ACTOR, DAY).blocks
+        patient_ids = [block.patient_id for block in blocks]
+        summary = checklist_summary_for_patients(session, patient_ids, DAY)
+
+    assert blocks
+    for block in blocks:
+        done, total = summary[block.patient_id]
+        assert block.flags.missing_intake == (done < total), block.patient_id
