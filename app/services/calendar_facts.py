@@ -13,10 +13,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models.ledger import LedgerEntry
+from app.models.patients import Patient
 from app.models.scheduling import Appointment, Blockout, ProviderHours
 from app.services.onboarding import active_steps, summarize_checklists
 from app.services.onboarding_facts import gather_facts
@@ -66,8 +67,7 @@ def patient_flags(
     if not unique:
         return {}
 
-    balances = _patient_balances(session, unique)
-    established = _established(session, unique, day)
+    owing, established = _balances_and_visits(session, unique, day)
     # The checklist facts already contain each patient's coverages in effect on `day`,
     # so eligibility needs no query of its own.
     facts = gather_facts(session, unique, day)
@@ -78,43 +78,43 @@ def patient_flags(
         done, total = checklist.get(patient_id, (0, 0))
         flags[patient_id] = PatientFlags(
             new_patient=patient_id not in established,
-            balance_due=balances.get(patient_id, Decimal(0)) > 0,
+            balance_due=patient_id in owing,
             missing_intake=done < total,
             eligibility_unverified=patient_id in covered,
         )
     return flags
 
 
-def _patient_balances(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
-    balances: dict[uuid.UUID, Decimal] = {}
-    for chunk in _chunks(ids):
-        rows = session.execute(
-            select(LedgerEntry.patient_id, func.sum(LedgerEntry.amount))
-            .where(LedgerEntry.patient_id.in_(chunk), LedgerEntry.responsible_party == "patient")
-            .group_by(LedgerEntry.patient_id)
-        )
-        balances.update({patient_id: Decimal(total or 0) for patient_id, total in rows})
-    return balances
+def _balances_and_visits(
+    session: Session, ids: Sequence[uuid.UUID], day: date
+) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """Return the patients who owe a balance and those with an earlier visit that took place.
 
-
-def _established(session: Session, ids: Sequence[uuid.UUID], day: date) -> set[uuid.UUID]:
-    """Return the patients with at least one earlier visit that took place."""
+    One statement answers both per patient, so the ids are bound once and the visit
+    check stops at the first matching appointment.
+    """
     before = datetime.combine(day, time.min)
-    found: set[uuid.UUID] = set()
+    balance = (
+        select(func.sum(LedgerEntry.amount))
+        .where(LedgerEntry.patient_id == Patient.id, LedgerEntry.responsible_party == "patient")
+        .scalar_subquery()
+    )
+    visited = exists().where(
+        Appointment.patient_id == Patient.id,
+        Appointment.starts_at < before,
+        Appointment.archived.is_(False),
+        Appointment.status.not_in(NOT_A_VISIT),
+    )
+    owing: set[uuid.UUID] = set()
+    established: set[uuid.UUID] = set()
     for chunk in _chunks(ids):
-        found.update(
-            session.scalars(
-                select(Appointment.patient_id)
-                .where(
-                    Appointment.patient_id.in_(chunk),
-                    Appointment.starts_at < before,
-                    Appointment.archived.is_(False),
-                    Appointment.status.not_in(NOT_A_VISIT),
-                )
-                .distinct()
-            )
-        )
-    return found
+        rows = session.execute(select(Patient.id, balance, visited).where(Patient.id.in_(chunk)))
+        for patient_id, total, earlier_visit in rows:
+            if Decimal(total or 0) > 0:
+                owing.add(patient_id)
+            if earlier_visit:
+                established.add(patient_id)
+    return owing, established
 
 
 def provider_hours(
