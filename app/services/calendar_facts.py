@@ -90,7 +90,7 @@ def _balances_and_visits(
 ) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     """Return the patients who owe a balance and those with an earlier visit that took place.
 
-    One statement answers both per patient, so the ids are bound once and the visit
+    One statement reads both for each patient, so the ids are bound once and the visit
     check stops at the first matching appointment.
     """
     before = datetime.combine(day, time.min)
