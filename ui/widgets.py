@@ -143,3 +143,15 @@ def connect_edits(widget: QWidget, callback: Callable[[], None]) -> None:
         model.rowsInserted.connect(callback)
         model.rowsRemoved.connect(callback)
         model.dataChanged.connect(callback)
+
+
+def find_data(combo: QComboBox, value: object) -> int:
+    """Return the index of the item whose data equals `value`, or -1.
+
+    QComboBox.findData compares Python objects by identity, so an equal but distinct
+    value (a UUID read in another query) would never be found.
+    """
+    for index in range(combo.count()):
+        if combo.itemData(index) == value:
+            return index
+    return -1

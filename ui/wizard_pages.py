@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.problems import Problem
 from app.services.practice import AdminAccount, LocationInput, PracticeInfo, ProviderInput
-from ui.widgets import connect_edits, state_combo, suggested_time_zone, time_zone_combo
+from ui.widgets import connect_edits, find_data, state_combo, suggested_time_zone, time_zone_combo
 
 DEFAULT_TIME_ZONE = "America/Chicago"
 _ROOM_INDEX = re.compile(r"\.rooms\[\d+\]$")
@@ -197,7 +197,7 @@ class PracticePage(FieldPage):
         add("practice.zip_code", "&ZIP+4:", QLineEdit(), "60601-1234")
         add("practice.phone", "&Phone:", QLineEdit(), "(312) 555-0100")
         zones = time_zone_combo()
-        zones.setCurrentIndex(zones.findData(DEFAULT_TIME_ZONE))
+        zones.setCurrentIndex(find_data(zones, DEFAULT_TIME_ZONE))
         add("practice.time_zone", "Ti&me zone:", zones)
         # A zone the user picked stays; until then the zone follows the chosen state.
         self.time_zone_chosen = False
@@ -214,7 +214,7 @@ class PracticePage(FieldPage):
             return
         zones = self.fields["practice.time_zone"]
         assert isinstance(zones, QComboBox)
-        zones.setCurrentIndex(zones.findData(zone))
+        zones.setCurrentIndex(find_data(zones, zone))
 
     def info(self) -> PracticeInfo:
         """Return what was typed."""

@@ -140,6 +140,21 @@ def test_n_books_at_slot(make_page: Page, qtbot: QtBot, demo_database: Database)
     assert booked[0].provider_id == page.grid.grid.columns[0].id
 
 
+def test_n_in_another_column_picks_its_provider(
+    make_page: Page, qtbot: QtBot, demo_database: Database
+) -> None:
+    page = make_page()
+    _open_day(page, qtbot, _busy_day(demo_database) + timedelta(days=14))
+    columns = page.grid.grid.columns
+    assert len(columns) > 1
+    page.grid.select_slot(len(columns) - 1, 60)
+
+    qtbot.keyClick(page.grid, Qt.Key.Key_N)
+
+    assert page.panel is not None
+    assert page.panel.provider.currentData() == columns[-1].id
+
+
 def test_conflict_warning_shows(make_page: Page, qtbot: QtBot, demo_database: Database) -> None:
     page = make_page()
     _open_day(page, qtbot, _busy_day(demo_database))

@@ -1,14 +1,22 @@
 """The wheel guard, the shared state picker, and button rules in the style sheet."""
 
 import re
+import uuid
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from ui.application import load_style_sheet
-from ui.widgets import install_wheel_guard, state_combo, suggested_time_zone
+from ui.widgets import find_data, install_wheel_guard, state_combo, suggested_time_zone
 
 
 def _wheel_down(widget: QWidget) -> None:
@@ -105,3 +113,15 @@ def test_button_states_keep_font() -> None:
     assert stateful != []
     for selector, body in stateful:
         assert "font" not in body, f"{selector} changes the font"
+
+
+def test_find_data_matches_equal_values(qtbot: QtBot) -> None:
+    combo = QComboBox()
+    qtbot.addWidget(combo)
+    first, second = uuid.uuid4(), uuid.uuid4()
+    combo.addItem("First", first)
+    combo.addItem("Second", second)
+
+    # An equal UUID made elsewhere, as a value read back from the database would be.
+    assert find_data(combo, uuid.UUID(str(second))) == 1
+    assert find_data(combo, uuid.uuid4()) == -1

@@ -23,7 +23,7 @@ from app.errors import ValidationError
 from app.problems import Problem, Severity
 from ui.admin.common import Work, run_for, show_error
 from ui.context import AppContext
-from ui.widgets import connect_edits
+from ui.widgets import connect_edits, find_data
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def code_combo(codes: dict[str, str], blank: str = "") -> QComboBox:
 
 def select_data(combo: QComboBox, value: str) -> None:
     """Select the entry whose data is `value`, adding it first when the list lacks it."""
-    index = combo.findData(value)
+    index = find_data(combo, value)
     if index < 0:
         combo.addItem(value, value)
         index = combo.count() - 1

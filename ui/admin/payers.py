@@ -15,7 +15,7 @@ from ui.admin.common import SPIN_BOX_WIDTH, Work
 from ui.admin.forms import RecordDialog, code_combo, combo_code, line, select_data
 from ui.admin.listing import RecordListTab
 from ui.context import AppContext
-from ui.widgets import state_combo
+from ui.widgets import find_data, state_combo
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def filing_indicator_combo(code: str) -> QComboBox:
     if code:
         select_data(combo, code)
     else:
-        combo.setCurrentIndex(combo.findData("CI"))
+        combo.setCurrentIndex(find_data(combo, "CI"))
     return combo
 
 

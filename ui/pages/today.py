@@ -31,12 +31,14 @@ from app.services.check_in import CheckIn, check_in_checklist
 from app.services.front_desk import INACTIVE_STATUSES, BoardRow, today_board
 from app.services.today import practice_today
 from ui.context import AppContext
+from ui.errors import show_error
 from ui.pages.base import Page, heading
 from ui.pages.check_in_dialog import CheckInDialog
 from ui.pages.today_board import BoardModel, BoardTable, status_label, time_text
 from ui.patient.record import open_patient
 from ui.schedule.reminder_actions import ReminderButtons
 from ui.schedule.waitlist_panel import WaitlistPanel
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +169,11 @@ class TodayPage(Page):
         )
         self.waitlist.refresh()
 
+    def _show_error(self, error: BaseException) -> None:
+        # Parented to the page, so a refused status change is shown even when no window
+        # is active (the shared fallback parents to the active window).
+        show_error(self, error)
+
     def _show(self, request: int, result: BoardResult) -> None:
         if request != self._request:
             return
@@ -184,7 +191,7 @@ class TodayPage(Page):
         self.provider_filter.addItem("All providers", None)
         for provider_id, name in sorted(providers.items(), key=lambda item: item[1]):
             self.provider_filter.addItem(name, provider_id)
-        index = self.provider_filter.findData(chosen)
+        index = find_data(self.provider_filter, chosen)
         self.provider_filter.setCurrentIndex(max(index, 0))
         self.provider_filter.blockSignals(False)
 
@@ -251,7 +258,9 @@ class TodayPage(Page):
         def work(session: Session, _progress: Progress) -> CheckIn:
             return check_in_checklist(session, actor, appointment_id)
 
-        self.context.ops.run(work, on_done=self.show_check_in, read_only=True)
+        self.context.ops.run(
+            work, on_done=self.show_check_in, on_error=self._show_error, read_only=True
+        )
 
     def show_check_in(self, checklist: CheckIn) -> None:
         """Open the check-in dialog (kept as `check_in_dialog`); accepting it marks arrival."""
@@ -302,7 +311,7 @@ class TodayPage(Page):
             return booking.set_status(session, actor, appointment_id, status)
 
         log.info("appointment %s: requesting status %s", appointment_id, status)
-        self.context.ops.run(work, on_done=on_done)
+        self.context.ops.run(work, on_done=on_done, on_error=self._show_error)
 
     # Page hooks
 

@@ -22,6 +22,7 @@ from ui.admin.common import Work
 from ui.admin.forms import RecordDialog, line
 from ui.context import AppContext
 from ui.patient.fields import DateField
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def select_id(combo: QComboBox, record_id: uuid.UUID | None, label: str = "") ->
     if record_id is None:
         combo.setCurrentIndex(0)
         return
-    index = combo.findData(str(record_id))
+    index = find_data(combo, str(record_id))
     if index < 0:
         combo.addItem(label or str(record_id), str(record_id))
         index = combo.count() - 1
@@ -220,7 +221,7 @@ class AuthorizationDialog(RecordDialog):
         for kind, label in UNIT_KINDS.items():
             self.unit_kind.addItem(label, kind)
         self.unit_kind.setCurrentIndex(
-            self.unit_kind.findData(current.unit_kind if current else "visits")
+            find_data(self.unit_kind, current.unit_kind if current else "visits")
         )
         self.authorized = line(str(current.authorized) if current else "", 6)
         self.used = line(str(current.used) if current else "0", 6)

@@ -44,6 +44,7 @@ from ui.errors import show_error
 from ui.schedule.repeat import RepeatSection
 from ui.schedule.slot_fields import time_text
 from ui.search_popup import PatientSearch
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def fill_combo(combo: QComboBox, choices: list[Choice], optional: bool) -> None:
 
 def select_id(combo: QComboBox, value: uuid.UUID | None) -> None:
     """Select the entry whose data is `value`, when there is one."""
-    index = combo.findData(value)
+    index = find_data(combo, value)
     if index >= 0:
         combo.setCurrentIndex(index)
 

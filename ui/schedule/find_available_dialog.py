@@ -43,6 +43,7 @@ from app.services.slot_booking import book_slot
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.slot_fields import OptionalTime, WeekdayBoxes, time_text
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ class FindAvailableDialog(QDialog):
 
     def _apply_preferences(self, today: date) -> None:
         wanted = self.preferences
-        index = self.visit_type.findData(wanted.appointment_type_id)
+        index = find_data(self.visit_type, wanted.appointment_type_id)
         self.visit_type.setCurrentIndex(max(index, 0))
         if wanted.duration_minutes:
             self.duration.setValue(wanted.duration_minutes)

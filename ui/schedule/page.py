@@ -34,6 +34,7 @@ from ui.schedule.booking import BookingPanel, conflict_text
 from ui.schedule.dialogs import AppointmentDialog, CancelDialog, WaitlistPanel
 from ui.schedule.grid import ScheduleGrid
 from ui.schedule.month import MonthView
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ class SchedulePage(Page):
         self.subject.clear()
         for choice in choices:
             self.subject.addItem(choice.label, choice.id)
-        index = self.subject.findData(current)
+        index = find_data(self.subject, current)
         self.subject.setCurrentIndex(max(index, 0))
         self.subject.blockSignals(False)
         self.subject.setVisible(self.mode.startswith("week"))
@@ -343,10 +344,10 @@ class SchedulePage(Page):
         if view is None:
             return
         self.column_ids = list(view.column_ids) or None
-        self.grid_minutes.setCurrentIndex(max(self.grid_minutes.findData(view.grid_minutes), 0))
-        self.view.setCurrentIndex(max(self.view.findData(view.mode), 0))
+        self.grid_minutes.setCurrentIndex(max(find_data(self.grid_minutes, view.grid_minutes), 0))
+        self.view.setCurrentIndex(max(find_data(self.view, view.mode), 0))
         if self.mode.startswith("week") and view.column_ids:
-            self.subject.setCurrentIndex(max(self.subject.findData(view.column_ids[0]), 0))
+            self.subject.setCurrentIndex(max(find_data(self.subject, view.column_ids[0]), 0))
         self.reload()
 
     def _save_view(self) -> None:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.scheduling.recurrence import SeriesRule, week_of_month
 from app.services.waitlist import WEEKDAY_NAMES
 from ui.schedule.slot_fields import WeekdayBoxes
+from ui.widgets import find_data
 
 # Repeat choices in the order the combo box lists them: (label, kind).
 REPEAT_KINDS = (
@@ -158,7 +159,7 @@ class RepeatSection(QGroupBox):
         day = starts_at.date()
         self.weekdays.set_weekdays((day.weekday(),))
         self.weekday.setCurrentIndex(day.weekday())
-        self.week.setCurrentIndex(self.week.findData(week_of_month(day)))
+        self.week.setCurrentIndex(find_data(self.week, week_of_month(day)))
         self.month_day.setText(f"the {ordinal(day.day)} of each month")
         end = day + timedelta(days=DEFAULT_END_DAYS)
         self.until.setDate(QDate(end.year, end.month, end.day))

@@ -29,6 +29,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.slot_fields import OptionalDate, OptionalTime, WeekdayBoxes
 from ui.search_popup import PatientSearch
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,8 @@ class WaitlistEntryDialog(QDialog):
         self.patient.setText(f"{row.patient_name} ({row.chart_number})")
         # An entry keeps its patient; a different patient gets an entry of their own.
         self.patient.setReadOnly(True)
-        self.provider.setCurrentIndex(max(self.provider.findData(row.provider_id), 0))
-        self.visit_type.setCurrentIndex(max(self.visit_type.findData(row.appointment_type_id), 0))
+        self.provider.setCurrentIndex(max(find_data(self.provider, row.provider_id), 0))
+        self.visit_type.setCurrentIndex(max(find_data(self.visit_type, row.appointment_type_id), 0))
         self.duration.setValue(row.duration_minutes)
         self.weekdays.set_weekdays(row.weekdays)
         self.earliest.set_value(row.earliest)

@@ -38,6 +38,7 @@ from ui.admin.forms import RecordDialog, line
 from ui.admin.listing import RecordListTab
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +147,13 @@ class BlockoutDialog(RecordDialog):
 
     def _fill(self, blockout: BlockoutSummary | None) -> None:
         today = datetime.now().replace(hour=12, minute=0, second=0, microsecond=0)  # noqa: DTZ005 (a wall-clock default the user edits)
-        self.kind.setCurrentIndex(self.kind.findData(blockout.kind if blockout else "other"))
-        self.scope.setCurrentIndex(self.scope.findData(blockout.scope if blockout else "practice"))
+        self.kind.setCurrentIndex(find_data(self.kind, blockout.kind if blockout else "other"))
+        self.scope.setCurrentIndex(
+            find_data(self.scope, blockout.scope if blockout else "practice")
+        )
         self._fill_targets()
         if blockout is not None and blockout.scope_id is not None:
-            self.target.setCurrentIndex(max(self.target.findData(blockout.scope_id), 0))
+            self.target.setCurrentIndex(max(find_data(self.target, blockout.scope_id), 0))
         self.starts_at.setDateTime(to_qdatetime(blockout.starts_at if blockout else today))
         ends_at = blockout.ends_at if blockout else today + timedelta(hours=1)
         self.ends_at.setDateTime(to_qdatetime(ends_at))

@@ -33,6 +33,7 @@ from ui.admin.common import run_for
 from ui.admin.forms import ERROR_COLOR, line
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ class WorkingHoursTab(QWidget):
         self.provider.clear()
         for provider_id, name in data.providers:
             self.provider.addItem(name, provider_id)
-        self.provider.setCurrentIndex(max(self.provider.findData(chosen), 0))
+        self.provider.setCurrentIndex(max(find_data(self.provider, chosen), 0))
         self.provider.blockSignals(False)
         for box in self.location_boxes:
             box.clear()
@@ -161,7 +162,7 @@ class WorkingHoursTab(QWidget):
         for period in periods:
             self.period.addItem(schedule_hours.describe_period(period), period)
         self.period.addItem("New period…", None)
-        index = self.period.findData(current) if current is not None else -1
+        index = find_data(self.period, current) if current is not None else -1
         self.period.setCurrentIndex(max(index, 0))
         self.period.blockSignals(False)
         self._show_period()
@@ -180,7 +181,7 @@ class WorkingHoursTab(QWidget):
             text = schedule_hours.format_stretches(stretches)
             self.grid.item(weekday, HOURS_COLUMN).setText(text)
             if day_rows:
-                box.setCurrentIndex(max(box.findData(day_rows[0].location_id), 0))
+                box.setCurrentIndex(max(find_data(box, day_rows[0].location_id), 0))
 
     def week_input(self) -> WeekHoursInput:
         """Return the grid as a service input; raises ValueError for an unreadable date."""

@@ -14,6 +14,7 @@ from ui.admin.common import Work, run_for
 from ui.admin.forms import RecordDialog, line
 from ui.admin.listing import RecordListTab
 from ui.context import AppContext
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class ResourceDialog(RecordDialog):
         for location in locations:
             self.location.addItem(location.name, location.id)
         if self.resource is not None:
-            index = self.location.findData(self.resource.location_id)
+            index = find_data(self.location, self.resource.location_id)
             self.location.setCurrentIndex(max(index, 0))
         self.location.blockSignals(False)
 

@@ -33,6 +33,7 @@ from app.services.scheduling_settings import (
 from ui.admin.common import SPIN_BOX_WIDTH, run_for, show_error
 from ui.admin.forms import FieldForm, line, select_data
 from ui.context import AppContext
+from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +167,7 @@ class SchedulingRulesTab(QWidget):
         self.late_cancel_hours.setValue(settings.late_cancel_hours)
         fee = settings.no_show_fee
         self.no_show_fee.setText("" if fee is None else format_money(fee).lstrip("$"))
-        self.grid_minutes.setCurrentIndex(self.grid_minutes.findData(settings.grid_minutes))
+        self.grid_minutes.setCurrentIndex(find_data(self.grid_minutes, settings.grid_minutes))
         self.filling = False
         self.dirty = False
 
