@@ -15,6 +15,7 @@ from app.models.scheduling import Appointment
 from app.services.calendar_view import Block
 from tests.ui.conftest import settle, sign_in_as
 from ui.context import AppContext, SignedInUser
+from ui.main_window import MainWindow
 from ui.ops import OperationRunner
 from ui.schedule.dialogs import CancelDialog
 from ui.schedule.page import SchedulePage
@@ -41,6 +42,9 @@ def make_page(
         return page
 
     return build
+
+
+SMALL_SCREEN_WIDTH = 1280
 
 
 def _busy_day(database: Database) -> date:
@@ -280,3 +284,19 @@ def test_delete_cancels_with_reason(
     settle(qtbot, page.context.ops)
     assert block.appointment_id not in {b.appointment_id for b in page.grid.grid.blocks}
     QApplication.processEvents()
+
+
+def test_every_view_fits_a_small_laptop_screen(
+    make_window: Callable[..., MainWindow], qtbot: QtBot, ops: OperationRunner
+) -> None:
+    window = make_window("frontdesk")
+    window.go_to("Schedule")
+    page = window.pages["Schedule"]
+    assert isinstance(page, SchedulePage)
+
+    for index in range(page.view.count()):
+        page.view.setCurrentIndex(index)
+        settle(qtbot, ops)
+        qtbot.wait(50)  # the new view's layout settles on the next event loop turn
+        # 1280 pixels is the narrowest screen still common at front desks.
+        assert window.minimumSizeHint().width() <= SMALL_SCREEN_WIDTH, page.view.currentText()

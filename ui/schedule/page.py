@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -37,6 +38,9 @@ from ui.schedule.month import MonthView
 from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
+
+COMBO_CHARACTERS = 12
+DATE_MIN_WIDTH = 140
 
 VIEWS = (
     ("day_providers", "Day by provider"),
@@ -104,7 +108,7 @@ class SchedulePage(Page):
         layout.addWidget(self.status)
         self._connect_grid()
 
-    def _toolbar(self) -> QHBoxLayout:
+    def _toolbar(self) -> QVBoxLayout:
         self.previous = QPushButton(icon("fa6s.chevron-left"), "")
         self.previous.setToolTip("Previous day (Page Up)")
         self.next = QPushButton(icon("fa6s.chevron-right"), "")
@@ -143,14 +147,32 @@ class SchedulePage(Page):
         self.delete_button.clicked.connect(self._delete_view)
         self.book_button.clicked.connect(self._book_at_cursor)
 
-        row = QHBoxLayout()
+        # Combos size to a short text rather than their longest item, and the date may be
+        # cut short, so the toolbar fits a 1366-pixel screen beside the navigation.
+        for combo in (self.view, self.subject, self.grid_minutes, self.saved):
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(COMBO_CHARACTERS)
+        self.date_label.setMinimumWidth(DATE_MIN_WIDTH)
+        self.date_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+        # Two rows: moving through days and booking above, the choice of view below.
+        moving = QHBoxLayout()
         for widget in (self.previous, self.today_button, self.next, self.date_label):
-            row.addWidget(widget)
-        row.addStretch(1)
-        for widget in (self.view, self.subject, self.grid_minutes, self.saved, self.save_button,
-                       self.delete_button, self.book_button):  # fmt: skip
-            row.addWidget(widget)
-        return row
+            moving.addWidget(widget)
+        moving.addStretch(1)
+        moving.addWidget(self.book_button)
+        viewing = QHBoxLayout()
+        for widget in (self.view, self.subject, self.grid_minutes):
+            viewing.addWidget(widget)
+        viewing.addStretch(1)
+        for widget in (self.saved, self.save_button, self.delete_button):
+            viewing.addWidget(widget)
+        rows = QVBoxLayout()
+        rows.addLayout(moving)
+        rows.addLayout(viewing)
+        return rows
 
     def _connect_grid(self) -> None:
         grid = self.grid
