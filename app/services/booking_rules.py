@@ -43,7 +43,7 @@ MAX_OVERRIDE_REASON = 200
 
 @dataclass(frozen=True, slots=True)
 class BookingRequest:
-    """What to book: who, with whom, where and when (`starts_at` is practice wall clock)."""
+    """A booking request: patient, provider, place and time (`starts_at` is practice wall clock)."""
 
     patient_id: uuid.UUID
     provider_id: uuid.UUID

@@ -34,7 +34,7 @@ CHUNK = 900
 
 @dataclass(frozen=True, slots=True)
 class PatientFlags:
-    """What the front desk should know before the patient arrives."""
+    """Flags the front desk needs before the patient arrives."""
 
     new_patient: bool = False
     balance_due: bool = False

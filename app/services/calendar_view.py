@@ -92,10 +92,11 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class CalendarGrid:
-    """What a day or week view draws.
+    """The columns, blocks, working hours and blockouts of a day or week view.
 
-    `working` holds each column's working hours; a column missing from it has no hours
-    set up and is drawn as open all day. `blockouts` holds each column's blocked time.
+    `working` maps each column to its working hours. A column missing from it has no
+    hours set up, so it is drawn as open all day. `blockouts` maps each column to its
+    blocked time.
     """
 
     mode: Mode

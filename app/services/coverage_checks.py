@@ -37,7 +37,7 @@ COPAY_FIELDS = {
     "copay_emergency": "Emergency copay",
 }
 
-# What to suggest when two coverages of one priority overlap.
+# Suggested fixes when two coverages of one priority overlap.
 _OVERLAP_FIX = {
     1: "make one secondary",
     2: "make one tertiary",

@@ -243,7 +243,7 @@ def unique_headers(header_row: list[str]) -> tuple[str, ...]:
 
 
 def check_header(path: Path, header_row: list[str]) -> None:
-    """Raise CsvReadError when the first row holds data instead of column names.
+    """Raise CsvReadError when the first row contains data instead of column names.
 
     A header names its columns, so a first row in which a cell looks like a date, a
     number or a phone number, or in which every cell is blank, is taken to be data.
@@ -257,7 +257,7 @@ def check_header(path: Path, header_row: list[str]) -> None:
     data_like = [cell for cell in cells if cell and _looks_like_data(cell)]
     if data_like:
         raise CsvReadError(
-            f"The first row of {path} holds data ({data_like[0]!r}) instead of column names. "
+            f"The first row of {path} contains data ({data_like[0]!r}) instead of column names. "
             "Add a header row with the column names (such as First Name, Last Name, DOB) "
             "or export the file again with headers switched on."
         )

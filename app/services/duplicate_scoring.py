@@ -51,7 +51,7 @@ MIN_TYPO_NAME_LENGTH = 4
 
 @dataclass(frozen=True, slots=True)
 class PatientFacts:
-    """What the comparison reads of one record, folded once so a pair costs little.
+    """The fields of one record that the comparison reads, folded once so a pair costs little.
 
     `id` is None for a patient being registered. `phones` hold ten-digit US numbers
     (or all digits for other numbers); `address` is the folded first line and ZIP5.

@@ -78,7 +78,7 @@ MERGE_FIELDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 FIELD_KEYS = frozenset(key for key, _label, _columns in MERGE_FIELDS)
 
-# What the user reads for each table a merge touches.
+# Labels shown to the user for each table a merge touches.
 KIND_LABELS = {
     "patient": "patient record",
     "appointment": "appointment",
@@ -117,7 +117,7 @@ class FieldComparison:
 
 @dataclass(frozen=True, slots=True)
 class MergePreview:
-    """What a merge would do: fields side by side, rows that would move, money that moves."""
+    """The effect of a merge: fields side by side, the rows and the money that would move."""
 
     survivor_id: uuid.UUID
     merged_id: uuid.UUID

@@ -129,7 +129,7 @@ def test_binary_file(tmp_path: Path) -> None:
 def test_file_without_header(tmp_path: Path) -> None:
     path = _write(tmp_path / "nohead.csv", "Ana,Ruiz,03/14/1980\nBo,Lee,01/02/1990\n")
 
-    with pytest.raises(CsvReadError, match="holds data") as raised:
+    with pytest.raises(CsvReadError, match="contains data") as raised:
         read_csv_preview(path)
 
     assert "03/14/1980" in str(raised.value)

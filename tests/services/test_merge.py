@@ -275,7 +275,9 @@ def test_merge_moves_rows(practice: Practice) -> None:
         transfers = session.scalars(
             select(LedgerEntry).where(LedgerEntry.source_type == "merge")
         ).all()
-        assert moved is not None and kept is not None and gone is not None
+        assert moved is not None
+        assert kept is not None
+        assert gone is not None
         assert moved.patient_id == survivor
         assert kept.email == "bob@example.com"  # blank on the survivor, filled from the other
         assert kept.first_name == "Robert"

@@ -236,7 +236,9 @@ def test_history_shows_charts_and_user(
         kept = session.get(Patient, original_id)
         merged = session.get(Patient, twin)
         user = session.get(User, context.actor.user_id)
-        assert kept is not None and merged is not None and user is not None
+        assert kept is not None
+        assert merged is not None
+        assert user is not None
         charts = (kept.chart_number, merged.chart_number)
         user_name = user.display_name
     assert user_name != "manager"

@@ -47,7 +47,7 @@ DATE_TIME_FORMAT = "yyyy-MM-dd HH:mm"
 
 @dataclass(frozen=True, slots=True)
 class ScopeChoices:
-    """What a blockout can cover, as (id, name) pairs per scope."""
+    """Targets a blockout can cover, as (id, name) pairs per scope."""
 
     by_scope: dict[str, list[tuple[Any, str]]]
 
