@@ -109,26 +109,54 @@ def _table_names(connection: Any) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+def _index_columns(connection: Any) -> list[tuple[str, str, str]]:
+    """Return (index, table, first column) for every index that starts with a column."""
+    indexes = connection.execute(
+        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"
+    ).fetchall()
+    found = []
+    for index, table in indexes:
+        columns = connection.execute(f'PRAGMA index_info("{index}")').fetchall()
+        # An index on an expression has no column name to order by; its table is read anyway.
+        if columns and columns[0][2] is not None:
+            found.append((str(index), str(table), str(columns[0][2])))
+    return found
+
+
+def _read_table_ends(connection: Any, table: str) -> None:
+    try:
+        # Two statements on purpose: SQLite reads a lone min() or max() of the rowid
+        # with one b-tree descent, but scans the whole table for both at once.
+        connection.execute(f'SELECT min(rowid) FROM "{table}"').fetchone()
+        connection.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()
+    except sqlcipher3.OperationalError:
+        # A WITHOUT ROWID table has no rowid column; its first row still reads its root.
+        connection.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone()
+
+
+def _read_index_ends(connection: Any, index: str, table: str, column: str) -> None:
+    for direction in ("ASC", "DESC"):
+        connection.execute(
+            f'SELECT "{column}" FROM "{table}" INDEXED BY "{index}" '
+            f'ORDER BY "{column}" {direction} LIMIT 1'
+        ).fetchone()
+
+
 def _check_readable(path: Path, key: bytes) -> None:
-    """Raise DatabaseOpenError when a table's first or last page fails to decrypt.
+    """Raise DatabaseOpenError when a table's or index's first or last page fails to decrypt.
 
     SQLCipher checks a page only when it is read, so a damaged file can open cleanly and
-    fail later. Reading the smallest and largest rowid of every table touches each
-    table's root page and both outer leaves in a few milliseconds, whatever the file
-    size. NOTE: damage to a page in the middle of a large table is still found only when
-    that page is read (or by a backup's integrity check).
+    fail later. Reading both ends of every table and index touches each b-tree's root
+    page and both outer leaves in a few milliseconds, whatever the file size. Damage to a
+    page in the middle of a large table is still found only when that page is read (or
+    by a backup's integrity check).
     """
     connection = _connect(path, key)
     try:
         for table in _table_names(connection):
-            try:
-                # Two statements on purpose: SQLite reads a lone min() or max() of the rowid
-                # with one b-tree descent, but scans the whole table for both at once.
-                connection.execute(f'SELECT min(rowid) FROM "{table}"').fetchone()
-                connection.execute(f'SELECT max(rowid) FROM "{table}"').fetchone()
-            except sqlcipher3.OperationalError:
-                # A WITHOUT ROWID table has no rowid column; its first row still reads its root.
-                connection.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone()
+            _read_table_ends(connection, table)
+        for index, table, column in _index_columns(connection):
+            _read_index_ends(connection, index, table, column)
     except sqlcipher3.DatabaseError as exc:
         log.warning("database file failed the open check: %s", exc)
         raise _damaged(path) from None

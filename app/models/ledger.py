@@ -47,3 +47,6 @@ class LedgerEntry(Base):
     )
     source_id: Mapped[uuid.UUID | None]
     memo: Mapped[str] = mapped_column(Text, default="")
+    row_hash: Mapped[str | None] = mapped_column(
+        String(64), comment="SHA-256 of the row's fields, set when posted; checked by ledger verify"
+    )
