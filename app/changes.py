@@ -18,6 +18,8 @@ class ChangeKind(StrEnum):
     REFERRALS = "referrals"
     APPOINTMENTS = "appointments"
     SCHEDULE_SETUP = "schedule_setup"
+    CODE_SETS = "code_sets"
+    ENCOUNTERS = "encounters"
     LEDGER = "ledger"
     AUDIT = "audit"
     BACKUPS = "backups"

@@ -172,6 +172,10 @@ class Coverage(SyncedMixin, Base):
     copay_specialist: Mapped[Decimal | None]
     copay_urgent_care: Mapped[Decimal | None]
     copay_emergency: Mapped[Decimal | None]
+    eligibility_checked_on: Mapped[date | None] = mapped_column(
+        comment="the day someone last confirmed with the payer that the policy is active"
+    )
+    eligibility_checked_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
 
     patient: Mapped[Patient] = relationship(back_populates="coverages", foreign_keys=[patient_id])
 

@@ -40,6 +40,8 @@ class Permission(StrEnum):
     SCHEDULE_OVERRIDE = "schedule.override"
     CHARGE_POST = "charge.post"
     CHARGE_CHANGE_FEE = "charge.change_fee"
+    CODE_SET_EDIT = "code_set.edit"
+    FEE_SCHEDULE_EDIT = "fee_schedule.edit"
     CLAIM_MANAGE = "claim.manage"
     PAYMENT_POST = "payment.post"
     PAYMENT_VOID = "payment.void"
@@ -76,6 +78,8 @@ _MANAGER = _BILLER | {
     Permission.PATIENT_IMPORT,
     Permission.SCHEDULE_OVERRIDE,
     Permission.CHARGE_CHANGE_FEE,
+    Permission.CODE_SET_EDIT,
+    Permission.FEE_SCHEDULE_EDIT,
     Permission.PAYMENT_VOID,
     Permission.AUDIT_VIEW,
     Permission.BACKUP_RUN,

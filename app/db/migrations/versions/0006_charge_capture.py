@@ -488,9 +488,23 @@ def upgrade() -> None:
         ),
     )
     _create_posted_line_triggers()
+    # Plain ALTER TABLE, not batch mode: a rebuilt coverage table would lose its search triggers.
+    op.add_column(
+        "coverage",
+        sa.Column(
+            "eligibility_checked_on",
+            sa.Date(),
+            nullable=True,
+            comment="the day someone last confirmed with the payer that the policy is active",
+        ),
+    )
+    op.execute("ALTER TABLE coverage ADD COLUMN eligibility_checked_by BLOB REFERENCES users (id)")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("coverage", schema=None) as batch_op:
+        batch_op.drop_column("eligibility_checked_by")
+        batch_op.drop_column("eligibility_checked_on")
     op.execute("DROP TRIGGER IF EXISTS charge_line_posted_no_update")
     op.execute("DROP TRIGGER IF EXISTS charge_line_posted_no_delete")
     with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
