@@ -20,10 +20,12 @@ from app.errors import NotFoundError, UserError
 from app.ids import new_id
 from app.models.ledger import LedgerEntry
 from app.models.scheduling import Appointment, AppointmentStatusEvent
+from app.money import to_money
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.booking_rules import BookingRequest
+from app.services.ledger import RESPONSIBLE_PATIENT, post_entry, reverse_entry
 from app.services.scheduling_settings import scheduling_settings
 
 log = logging.getLogger(__name__)
@@ -189,28 +191,17 @@ def _charge_no_show(
         log.warning("no-show fee for appointment %s skipped: no signed-in user", appointment.id)
         return changes
 
-    entry = LedgerEntry(
-        id=new_id(),
-        posted_by=actor.user_id,
+    post_entry(
+        session,
+        actor,
         entry_type="charge",
-        amount=fee,
+        amount=to_money(fee),
         patient_id=appointment.patient_id,
-        responsible_party="patient",
+        responsible_party=RESPONSIBLE_PATIENT,
         service_date=appointment.starts_at.date(),
         source_type=NO_SHOW_SOURCE,
         source_id=appointment.id,
         memo="No-show fee",
-    )
-    session.add(entry)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        AuditAction.POST,
-        "ledger_entry",
-        entry.id,
-        patient_id=appointment.patient_id,
-        detail=f"no-show fee {fee} for appointment {appointment.id}",
     )
     return Changes(changes.kinds | {ChangeKind.LEDGER})
 
@@ -238,30 +229,7 @@ def _reverse_no_show_fee(
     if not open_charges or actor.user_id is None:
         return changes
     for charge in open_charges:
-        reversal = LedgerEntry(
-            id=new_id(),
-            posted_by=actor.user_id,
-            entry_type="reversal",
-            amount=-charge.amount,
-            patient_id=charge.patient_id,
-            responsible_party=charge.responsible_party,
-            service_date=charge.service_date,
-            reverses_id=charge.id,
-            source_type=NO_SHOW_SOURCE,
-            source_id=appointment.id,
-            memo="No-show fee reversed",
-        )
-        session.add(reversal)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            AuditAction.POST,
-            "ledger_entry",
-            reversal.id,
-            patient_id=appointment.patient_id,
-            detail=f"reversal of no-show fee {charge.id}",
-        )
+        reverse_entry(session, actor, charge.id, "No-show fee reversed")
     return Changes(changes.kinds | {ChangeKind.LEDGER})
 
 

@@ -56,6 +56,15 @@ def backup_settings(session: Session) -> BackupSettings:
 def save_setting(session: Session, actor: Actor, key: str, value: object) -> None:
     """Store one setting and audit the change; only administrators change settings."""
     require(actor, Permission.PRACTICE_SETUP)
+    store_setting(session, actor, key, value)
+
+
+def store_setting(session: Session, actor: Actor, key: str, value: object) -> None:
+    """Store one setting and audit the change, without a permission check.
+
+    For services whose setting another role owns, such as the ledger lock date that
+    managers set: the caller checks that role's permission first.
+    """
     row = session.scalar(select(Setting).where(Setting.key == key))
     previous = None if row is None else row.value
     if row is None:

@@ -1,0 +1,71 @@
+"""The SHA-256 hash of a posted ledger row, which `clinicdesk ledger verify` recomputes.
+
+Migration 0006 imports this module to fill the hash of rows posted before the column
+existed, so the canonical text must never change: a new format needs a new function and
+a way to tell which rows use it. Only the standard library is imported, so later changes
+to the models or services cannot alter what an old migration computes.
+"""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _cents(amount: Decimal) -> int:
+    cents = amount.scaleb(2)
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{amount} has fractions of a cent; ledger amounts are whole cents")
+    return int(cents)
+
+
+def _instant(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("posted_at must be timezone-aware; ledger instants are UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def ledger_row_hash(
+    *,
+    entry_id: uuid.UUID,
+    posted_at: datetime,
+    posted_by: uuid.UUID,
+    entry_type: str,
+    amount: Decimal,
+    patient_id: uuid.UUID,
+    payer_id: uuid.UUID | None,
+    responsible_party: str,
+    service_date: date | None,
+    reverses_id: uuid.UUID | None,
+    source_type: str | None,
+    source_id: uuid.UUID | None,
+    memo: str,
+) -> str:
+    """Return the hex SHA-256 of the row's canonical text: sorted, compact JSON of every field.
+
+    The amount enters as whole cents and `posted_at` as UTC with microseconds, so the same
+    row read back from the database hashes the same. Raises ValueError for a naive
+    `posted_at` or an amount with fractions of a cent.
+    """
+    fields = {
+        "id": str(entry_id),
+        "posted_at": _instant(posted_at),
+        "posted_by": str(posted_by),
+        "entry_type": entry_type,
+        "amount_cents": _cents(amount),
+        "patient_id": str(patient_id),
+        "payer_id": _text(payer_id),
+        "responsible_party": responsible_party,
+        "service_date": None if service_date is None else service_date.isoformat(),
+        "reverses_id": _text(reverses_id),
+        "source_type": source_type,
+        "source_id": _text(source_id),
+        "memo": memo,
+    }
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
