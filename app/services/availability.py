@@ -78,12 +78,23 @@ def _hours_on(
     return list(session.scalars(query))
 
 
+def _hours_end(day: date, ends: time) -> datetime:
+    """Return the wall-clock end of a stretch of `day` that ends at `ends`.
+
+    Set-up stores an end of 24:00 as `time.max`, and such a stretch runs to the next
+    midnight, so a visit ending at midnight or running past it fits the hours.
+    """
+    if ends == time.max:
+        return datetime.combine(day + timedelta(days=1), time.min)
+    return datetime.combine(day, ends)
+
+
 def working_intervals(
     session: Session, provider_id: uuid.UUID, day: date, location_id: uuid.UUID | None = None
 ) -> list[Interval]:
     """Return the provider's working hours on `day`, merged (at one location when given)."""
     spans = [
-        Interval(datetime.combine(day, row.starts), datetime.combine(day, row.ends))
+        Interval(datetime.combine(day, row.starts), _hours_end(day, row.ends))
         for row in _hours_on(session, provider_id, day, location_id)
         if row.ends > row.starts
     ]
