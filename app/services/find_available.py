@@ -196,6 +196,11 @@ def _minutes(value: time) -> int:
     return value.hour * 60 + value.minute
 
 
+def _end_minutes(value: time) -> int:
+    """Return the minutes since midnight of a stretch end; set-up stores 24:00 as time.max."""
+    return MINUTES_PER_DAY if value == time.max else _minutes(value)
+
+
 def subtract(spans: Iterable[Span], removed: Iterable[Span]) -> list[Span]:
     """Return `spans` with every minute of `removed` taken out, sorted."""
     result = sorted(spans)
@@ -322,7 +327,7 @@ class _DayCalendar:
                 continue
             if row.effective_until and day > row.effective_until:
                 continue
-            own = [(_minutes(row.starts), _minutes(row.ends))]
+            own = [(_minutes(row.starts), _end_minutes(row.ends))]
             spans.extend(subtract(own, self.location_blocks.get((row.location_id, day), ())))
         return spans
 

@@ -1,0 +1,57 @@
+"""Find-available at the edges: hours ending at 24:00, daylight-saving gaps, freed time."""
+
+from datetime import date, datetime, time
+
+from app.db.database import Database
+from app.models.scheduling import ProviderHours
+from app.services.find_available import find_slots
+from tests.helpers.scheduling_data import SchedulingPractice, wall
+
+EVERY_DAY = tuple(range(7))
+
+
+def add_hours(database: Database, practice: SchedulingPractice, starts: time, ends: time) -> None:
+    """Give the first provider the same hours every day of the week."""
+    with database.transaction() as session:
+        for weekday in EVERY_DAY:
+            session.add(
+                ProviderHours(
+                    provider_id=practice.provider_ids[0],
+                    location_id=practice.location_id,
+                    weekday=weekday,
+                    starts=starts,
+                    ends=ends,
+                )
+            )
+
+
+def starts_on(
+    database: Database, practice: SchedulingPractice, first: date, days: int = 1, **search: object
+) -> list[datetime]:
+    with database.transaction() as session:
+        slots = find_slots(
+            session,
+            practice.front_desk,
+            [practice.provider_ids[0]],
+            30,
+            first,
+            days=days,
+            weekdays=EVERY_DAY,
+            limit=1000,
+            grid_minutes=30,
+            **search,  # type: ignore[arg-type]
+        )
+    return [slot.starts_at for slot in slots]
+
+
+def test_hours_to_midnight_last_slot(database: Database, practice: SchedulingPractice) -> None:
+    add_hours(database, practice, time(22), time.max)
+
+    starts = starts_on(database, practice, date(2026, 2, 2))
+
+    assert starts == [
+        wall(2026, 2, 2, 22),
+        wall(2026, 2, 2, 22, 30),
+        wall(2026, 2, 2, 23),
+        wall(2026, 2, 2, 23, 30),
+    ]
