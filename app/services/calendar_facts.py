@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.models.ledger import LedgerEntry
 from app.models.patients import Patient
 from app.models.scheduling import Appointment, Blockout, ProviderHours
+from app.services.eligibility import Visit, unverified_visits
 from app.services.onboarding import active_steps, summarize_checklists
 from app.services.onboarding_facts import gather_facts
 
@@ -39,8 +40,9 @@ class PatientFlags:
     new_patient: bool = False
     balance_due: bool = False
     missing_intake: bool = False
-    # No eligibility check is stored yet, so every patient with an active coverage counts
-    # as unverified; a patient with no coverage (self-pay) has nothing to verify.
+    # The primary coverage in effect on the visit's date was never checked with the payer,
+    # or not recently enough (app/services/eligibility.py has the rule). A patient with no
+    # coverage in effect (self-pay) has nothing to verify.
     eligibility_unverified: bool = False
 
 
@@ -60,27 +62,30 @@ def _chunks(ids: Sequence[uuid.UUID]) -> Iterable[Sequence[uuid.UUID]]:
 
 
 def patient_flags(
-    session: Session, patient_ids: Sequence[uuid.UUID], day: date
-) -> dict[uuid.UUID, PatientFlags]:
-    """Return the flags of each patient in `patient_ids` as of `day`."""
-    unique = list(dict.fromkeys(patient_ids))
+    session: Session, visits: Sequence[Visit], day: date
+) -> dict[Visit, PatientFlags]:
+    """Return the flags of each (patient id, visit date) pair in `visits`.
+
+    The new-patient, balance and intake flags are as of `day`, the first day shown. The
+    eligibility flag is as of each visit's own date, because coverages start and end.
+    """
+    unique = list(dict.fromkeys(patient_id for patient_id, _visit_day in visits))
     if not unique:
         return {}
 
     owing, established = _balances_and_visits(session, unique, day)
-    # The checklist facts already contain each patient's coverages in effect on `day`,
-    # so eligibility needs no query of its own.
     facts = gather_facts(session, unique, day)
     checklist = summarize_checklists(active_steps(session), facts)
-    covered = {patient_id for patient_id, found in facts.items() if found.active_coverages}
+    unverified = unverified_visits(session, visits)
     flags = {}
-    for patient_id in unique:
+    for visit in dict.fromkeys(visits):
+        patient_id = visit[0]
         done, total = checklist.get(patient_id, (0, 0))
-        flags[patient_id] = PatientFlags(
+        flags[visit] = PatientFlags(
             new_patient=patient_id not in established,
             balance_due=patient_id in owing,
             missing_intake=done < total,
-            eligibility_unverified=patient_id in covered,
+            eligibility_unverified=visit in unverified,
         )
     return flags
 

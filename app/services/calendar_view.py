@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -34,6 +34,7 @@ from app.services.calendar_facts import (
     patient_flags,
     provider_hours,
 )
+from app.services.eligibility import Visit
 
 log = logging.getLogger(__name__)
 
@@ -302,16 +303,18 @@ def _blocks(session: Session, mode: Mode, ids: list[uuid.UUID], days: list[date]
     if mode == "providers":
         statement = statement.where(Appointment.provider_id.in_(ids))
     rows = session.execute(statement).all()
-    flags = patient_flags(session, [row.patient_id for row in rows], days[0])
-    return [_block(mode, row, flags[row.patient_id]) for row in rows]
+    flags = patient_flags(session, [_visit(row) for row in rows], days[0])
+    return [_block(mode, row, flags[_visit(row)]) for row in rows]
+
+
+def _visit(row: Any) -> Visit:
+    return (row.patient_id, row.starts_at.date())
 
 
 def _block(mode: Mode, row: Any, flags: PatientFlags) -> Block:
     column_id = row.provider_id if mode == "providers" else row.room_id or NO_ROOM
     if row.new_patient:
-        flags = PatientFlags(
-            True, flags.balance_due, flags.missing_intake, flags.eligibility_unverified
-        )
+        flags = replace(flags, new_patient=True)
     return Block(
         appointment_id=row.id,
         column=(column_id, row.starts_at.date()),

@@ -9,13 +9,21 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.changes import Changes
 from app.contact import display_phone
-from app.errors import NotFoundError
+from app.errors import NotFoundError, UserError
 from app.ids import AppointmentId, PatientId
 from app.models.patients import Coverage, Patient, PatientPhone
 from app.models.practice import Payer, Provider
 from app.models.scheduling import Appointment
 from app.security.permissions import Actor, Permission, require
+from app.services.appointment_status import set_status
+from app.services.eligibility import (
+    eligibility_checks,
+    primary_coverage_id,
+    record_eligibility_check,
+    unverified_visits,
+)
 from app.services.front_desk import (
     copay_due,
     day_bounds_utc,
@@ -25,20 +33,24 @@ from app.services.front_desk import (
 )
 from app.services.onboarding import patient_checklist
 from app.services.onboarding_facts import gather_facts
+from app.services.scheduling_settings import practice_now
 
 log = logging.getLogger(__name__)
 
 # Statuses from which checking in (moving to "arrived") is allowed.
 CHECK_IN_FROM = frozenset({"scheduled", "confirmed"})
-# Shown until eligibility checks (270/271) record a result for a coverage.
-NOT_CHECKED = "not checked"
 PRIORITY_NAMES = {1: "Primary", 2: "Secondary", 3: "Tertiary"}
 
 
 @dataclass(frozen=True, slots=True)
 class CoverageLine:
-    """One coverage in effect on the visit's date, with its last known eligibility."""
+    """One coverage in effect on the visit's date, with its last eligibility check.
 
+    `eligibility` describes the check, such as "last checked 12/01/2026 by jo" or
+    "never checked".
+    """
+
+    coverage_id: uuid.UUID
     priority: str
     payer_name: str
     plan_name: str
@@ -53,6 +65,8 @@ class CheckIn:
 
     `phones` are display strings such as "mobile (512) 555-0100", first the number to call
     first. `copay_due` is None when no copay is due or one was collected today.
+    `eligibility_unverified` is True when the primary coverage needs a check for this
+    visit; `primary_coverage_id` is None for a self-pay visit.
     """
 
     appointment_id: AppointmentId
@@ -70,6 +84,8 @@ class CheckIn:
     coverages: tuple[CoverageLine, ...]
     copay_due: Decimal | None
     intake_not_done: tuple[str, ...]
+    primary_coverage_id: uuid.UUID | None = None
+    eligibility_unverified: bool = False
 
     @property
     def demographics_complete(self) -> bool:
@@ -114,10 +130,38 @@ def check_in_checklist(session: Session, actor: Actor, appointment_id: uuid.UUID
         phones=_phones(session, patient),
         address=_address(patient),
         email=patient.email or "",
-        coverages=_coverages(session, patient.id, day),
+        coverages=_coverages(session, actor, patient.id, day),
         copay_due=_copay_due(session, patient.id, day),
         intake_not_done=tuple(item.label for item in checklist.items if not item.done),
+        primary_coverage_id=primary_coverage_id(session, patient.id, day),
+        eligibility_unverified=bool(unverified_visits(session, [(patient.id, day)])),
     )
+
+
+def check_in(
+    session: Session, actor: Actor, appointment_id: uuid.UUID, *, eligibility_confirmed: bool
+) -> Changes:
+    """Mark the appointment arrived; with `eligibility_confirmed`, record today's check too.
+
+    The check is stored on the primary coverage in effect on the visit's date, dated the
+    practice's today and audited. Raises UserError when eligibility is confirmed for a
+    visit with no coverage in effect, and StatusChangeError when the visit cannot be
+    checked in. The caller's transaction then rolls back, so nothing is written.
+    """
+    changes = set_status(session, actor, appointment_id, "arrived")
+    if not eligibility_confirmed:
+        return changes
+
+    appointment = session.get_one(Appointment, appointment_id)
+    coverage_id = primary_coverage_id(session, appointment.patient_id, appointment.starts_at.date())
+    if coverage_id is None:
+        raise UserError(
+            "The patient has no coverage in effect on the visit's date, so there is no "
+            "eligibility to confirm. Clear the eligibility box, or add the coverage first."
+        )
+    today = practice_now(session).date()
+    recorded = record_eligibility_check(session, actor, coverage_id, today)
+    return Changes(changes.kinds | recorded.kinds)
 
 
 def _phones(session: Session, patient: Patient) -> tuple[str, ...]:
@@ -139,7 +183,9 @@ def _address(patient: Patient) -> tuple[str, ...]:
     return tuple(line for line in lines if line)
 
 
-def _coverages(session: Session, patient_id: uuid.UUID, day: date) -> tuple[CoverageLine, ...]:
+def _coverages(
+    session: Session, actor: Actor, patient_id: uuid.UUID, day: date
+) -> tuple[CoverageLine, ...]:
     rows = session.execute(
         select(Coverage, Payer.name)
         .join(Payer, Payer.id == Coverage.payer_id)
@@ -150,16 +196,17 @@ def _coverages(session: Session, patient_id: uuid.UUID, day: date) -> tuple[Cove
             or_(Coverage.termination_date.is_(None), Coverage.termination_date >= day),
         )
         .order_by(Coverage.priority)
-    )
+    ).all()
+    checks = eligibility_checks(session, actor, [coverage.id for coverage, _name in rows])
     return tuple(
         CoverageLine(
+            coverage_id=coverage.id,
             priority=PRIORITY_NAMES.get(coverage.priority, str(coverage.priority)),
             payer_name=payer_name,
             plan_name=coverage.plan_name or "",
             member_id=coverage.member_id,
             office_copay=coverage.copay_office,
-            # TODO: show the last 271 result once eligibility checks are stored.
-            eligibility=NOT_CHECKED,
+            eligibility=checks[coverage.id].describe(),
         )
         for coverage, payer_name in rows
     )

@@ -22,6 +22,7 @@ from app.models.patients import Coverage, Patient, PatientAlert
 from app.models.practice import Practice, Provider
 from app.models.scheduling import Appointment, AppointmentStatusEvent, AppointmentType
 from app.security.permissions import Actor, Permission, require
+from app.services.eligibility import unverified_visits
 from app.services.onboarding import checklist_summary_for_patients
 from app.services.onboarding_facts import CHUNK_SIZE
 
@@ -35,6 +36,7 @@ INACTIVE_STATUSES = frozenset({"cancelled", "rescheduled"})
 
 FLAG_NEW_PATIENT = "new patient"
 FLAG_SELF_PAY = "self-pay"
+FLAG_ELIGIBILITY = "eligibility not verified"
 FLAG_CONFLICT = "conflict"
 
 
@@ -114,6 +116,7 @@ def today_board(session: Session, actor: Actor, day: date, now: datetime) -> lis
     appointment_ids = [row.appointment.id for row in appointments]
     patient_ids = list(dict.fromkeys(row.patient.id for row in appointments))
     zone = practice_zone_or_utc(session)
+    unverified = unverified_visits(session, [(patient_id, day) for patient_id in patient_ids])
     facts = _Facts(
         times=status_times(session, appointment_ids),
         copays=primary_copays(session, patient_ids, day),
@@ -121,6 +124,7 @@ def today_board(session: Session, actor: Actor, day: date, now: datetime) -> lis
         balances=patient_balances(session, patient_ids),
         alerts=_alert_counts(session, patient_ids),
         intake=checklist_summary_for_patients(session, patient_ids, day),
+        unverified={patient_id for patient_id, _day in unverified},
     )
     rows = [_board_row(row, facts, now) for row in appointments]
     log.debug("built the board of %d appointments", len(rows))
@@ -143,6 +147,7 @@ class _Facts:
     balances: dict[uuid.UUID, Decimal]
     alerts: dict[uuid.UUID, int]
     intake: dict[uuid.UUID, tuple[int, int]]
+    unverified: set[uuid.UUID]
 
 
 def _day_appointments(session: Session, day: date) -> list[_DayAppointment]:
@@ -269,12 +274,14 @@ def copay_due(
     return copay
 
 
-def _flags(row: _DayAppointment, copays: dict[uuid.UUID, Decimal | None]) -> tuple[str, ...]:
+def _flags(row: _DayAppointment, facts: _Facts) -> tuple[str, ...]:
     flags = []
     if row.new_patient_type:
         flags.append(FLAG_NEW_PATIENT)
-    if row.patient.id not in copays:
+    if row.patient.id not in facts.copays:
         flags.append(FLAG_SELF_PAY)
+    if row.patient.id in facts.unverified:
+        flags.append(FLAG_ELIGIBILITY)
     if row.appointment.conflict_note:
         flags.append(FLAG_CONFLICT)
     return tuple(flags)
@@ -303,5 +310,5 @@ def _board_row(row: _DayAppointment, facts: _Facts, now: datetime) -> BoardRow:
         balance=facts.balances.get(patient.id, Decimal("0.00")),
         intake_missing=total - done,
         alert_count=facts.alerts.get(patient.id, 0),
-        flags=_flags(row, facts.copays),
+        flags=_flags(row, facts),
     )

@@ -1,4 +1,4 @@
-"""Practice-wide scheduling rules: which conflicts block a booking, late cancels, no-show fees.
+"""Practice-wide scheduling rules: conflicts that block a booking, late cancels, fees, eligibility.
 
 Stored in the setting table under "scheduling.*" keys; anything never saved has its default.
 Also home to the practice's time zone and wall-clock "now", which every scheduling rule
@@ -50,6 +50,7 @@ DEFAULT_POLICY: dict[str, Policy] = {
 
 GRID_CHOICES = (5, 10, 15, 20, 30, 60)
 MAX_LATE_CANCEL_HOURS = 168
+MAX_ELIGIBILITY_AGE_DAYS = 365
 _PREFIX = "scheduling."
 
 
@@ -63,12 +64,15 @@ class SchedulingSettings:
 
     `conflict_policy` maps each conflict kind (CONFLICT_KINDS) to "warning" or "block";
     a kind missing from the map takes its default. `no_show_fee` None charges nothing.
+    `eligibility_max_age_days` is how many days before a visit an eligibility check of
+    the primary coverage still counts.
     """
 
     conflict_policy: dict[str, Policy] = field(default_factory=_default_policy)
     late_cancel_hours: int = 24
     no_show_fee: Decimal | None = None
     grid_minutes: int = 15
+    eligibility_max_age_days: int = 30
 
     def policy(self, kind: str) -> Policy:
         """Return "warning" or "block" for a conflict kind."""
@@ -107,6 +111,9 @@ def scheduling_settings(session: Session) -> SchedulingSettings:
         ),
         no_show_fee=_fee(stored.get("no_show_fee")),
         grid_minutes=int(cast(int, stored.get("grid_minutes", defaults.grid_minutes))),
+        eligibility_max_age_days=int(
+            cast(int, stored.get("eligibility_max_age_days", defaults.eligibility_max_age_days))
+        ),
     )
 
 
@@ -143,6 +150,14 @@ def settings_problems(settings: SchedulingSettings) -> list[Problem]:
                 f"The grid must be one of {GRID_CHOICES} minutes, not {settings.grid_minutes}.",
             )
         )
+    if not 0 <= settings.eligibility_max_age_days <= MAX_ELIGIBILITY_AGE_DAYS:
+        problems.append(
+            Problem(
+                "eligibility_max_age_days",
+                f"An eligibility check must count for 0 to {MAX_ELIGIBILITY_AGE_DAYS} days, "
+                f"not {settings.eligibility_max_age_days}.",
+            )
+        )
     return problems
 
 
@@ -165,12 +180,14 @@ def save_scheduling_settings(
         "late_cancel_hours": settings.late_cancel_hours,
         "no_show_fee": fee,
         "grid_minutes": settings.grid_minutes,
+        "eligibility_max_age_days": settings.eligibility_max_age_days,
     }
     previous: dict[str, object] = {
         "conflict_policy": current.conflict_policy,
         "late_cancel_hours": current.late_cancel_hours,
         "no_show_fee": None if current.no_show_fee is None else str(current.no_show_fee),
         "grid_minutes": current.grid_minutes,
+        "eligibility_max_age_days": current.eligibility_max_age_days,
     }
     for name, value in values.items():
         if value != previous[name]:

@@ -19,7 +19,7 @@ from app.models.practice import Location, Provider
 from app.models.scheduling import Appointment, AppointmentStatusEvent, AppointmentType
 from app.models.security import User
 from app.security.permissions import Actor, Role, system_actor
-from app.services.check_in import NOT_CHECKED, check_in_checklist
+from app.services.check_in import check_in_checklist
 from app.services.demo import create_demo_database
 from app.services.front_desk import (
     FLAG_NEW_PATIENT,
@@ -267,7 +267,7 @@ def test_check_in_checklist_contents(demo: Database) -> None:
     assert not checklist.demographics_complete
     assert "ZIP code" in checklist.missing_demographics
     assert checklist.address
-    assert all(line.eligibility == NOT_CHECKED for line in checklist.coverages)
+    assert all(line.eligibility == "never checked" for line in checklist.coverages)
     assert "Demographics complete for billing" in checklist.intake_not_done
 
 

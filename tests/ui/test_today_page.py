@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.db.database import Database
-from app.models.patients import Patient
+from app.models.patients import Coverage, Patient
 from app.models.practice import Location, Provider
 from app.models.scheduling import Appointment, AppointmentStatusEvent
+from app.services.front_desk import FLAG_ELIGIBILITY
 from app.services.today import practice_today
 from tests.ui.conftest import settle
 from ui.main_window import MainWindow
@@ -29,13 +30,20 @@ WindowFactory = Callable[..., MainWindow]
 LATE = time(22, 0)
 
 
-def _book(session: Session, status: str, at: time, provider_index: int = 0) -> uuid.UUID:
+def _book(
+    session: Session,
+    status: str,
+    at: time,
+    provider_index: int = 0,
+    patient_id: uuid.UUID | None = None,
+) -> uuid.UUID:
     day = practice_today(session)
-    patient = session.scalars(select(Patient).order_by(Patient.chart_number)).first()
+    if patient_id is None:
+        patient_id = session.scalars(select(Patient.id).order_by(Patient.chart_number)).first()
     providers = session.scalars(select(Provider).order_by(Provider.last_name)).all()
-    assert patient is not None
+    assert patient_id is not None
     appointment = Appointment(
-        patient_id=patient.id,
+        patient_id=patient_id,
         provider_id=providers[provider_index].id,
         location_id=session.scalar(select(Location.id)),
         starts_at=datetime.combine(day, at),
@@ -144,6 +152,51 @@ def test_check_in_key_marks_arrived(
     assert _events(demo_database, appointment_id) == ["arrived"]
     qtbot.waitUntil(lambda: _cell(page, appointment_id, "Status") == "Arrived", timeout=5_000)
     assert _cell(page, appointment_id, "Waiting") == "0 min"
+
+
+def _covered_patient(session: Session) -> Coverage:
+    """Return a demo patient's primary coverage, made open-ended and never checked."""
+    coverage = session.scalars(
+        select(Coverage)
+        .where(Coverage.priority == 1, Coverage.archived.is_(False))
+        .order_by(Coverage.id)
+    ).first()
+    assert coverage is not None
+    coverage.effective_date = None
+    coverage.termination_date = None
+    coverage.eligibility_checked_on = None
+    return coverage
+
+
+def test_check_in_records_eligibility(
+    qtbot: QtBot, make_window: WindowFactory, demo_database: Database, ops: OperationRunner
+) -> None:
+    with demo_database.transaction() as session:
+        coverage = _covered_patient(session)
+        coverage_id = coverage.id
+        appointment_id = _book(session, "scheduled", LATE, patient_id=coverage.patient_id)
+        today = practice_today(session)
+    page = _open_today(make_window, qtbot, ops)
+    assert FLAG_ELIGIBILITY in _cell(page, appointment_id, "Flags")
+    _select(page, appointment_id)
+
+    qtbot.keyClick(page.table, Qt.Key.Key_C)
+    qtbot.waitUntil(lambda: page.check_in_dialog is not None, timeout=5_000)
+    dialog = page.check_in_dialog
+    assert dialog is not None
+    assert dialog.eligibility_box.isVisibleTo(dialog)
+    assert dialog.eligibility_box.isEnabled()
+    assert not dialog.eligibility_box.isChecked()
+    dialog.eligibility_box.click()
+    dialog.check_in_button.click()
+    settle(qtbot, ops)
+
+    assert _status(demo_database, appointment_id) == "arrived"
+    with demo_database.reading() as session:
+        stored = session.get_one(Coverage, coverage_id)
+        assert stored.eligibility_checked_on == today
+        assert stored.eligibility_checked_by is not None
+    qtbot.waitUntil(lambda: FLAG_ELIGIBILITY not in _cell(page, appointment_id, "Flags"))
 
 
 def test_room_and_check_out_keys(

@@ -1,6 +1,7 @@
 """The check-in dialog: what to confirm with the patient before marking the visit arrived."""
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -33,13 +34,25 @@ def _coverage_text(line: CoverageLine) -> str:
 
 
 class CheckInDialog(QDialog):
-    """Shows the check-in checklist; Check in (the default button) accepts the dialog."""
+    """Shows the check-in checklist; Check in (the default button) accepts the dialog.
 
-    def __init__(self, checklist: CheckIn, parent: QWidget | None = None) -> None:
+    With a primary coverage in effect, a check box records that the desk confirmed
+    eligibility with the payer today. The box is enabled only when `can_record_eligibility`
+    is True.
+    """
+
+    def __init__(
+        self,
+        checklist: CheckIn,
+        parent: QWidget | None = None,
+        *,
+        can_record_eligibility: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("checkInDialog")
         self.setWindowTitle(f"Check in {checklist.patient_name}")
         self.checklist = checklist
+        self.can_record_eligibility = can_record_eligibility
 
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -91,6 +104,20 @@ class CheckInDialog(QDialog):
         layout = QVBoxLayout(box)
         lines = [_coverage_text(line) for line in checklist.coverages]
         layout.addWidget(_label("\n".join(lines) or "No coverage in effect: self-pay."))
+        self.eligibility_box = QCheckBox("&Eligibility confirmed with the payer today")
+        self.eligibility_box.setObjectName("eligibilityConfirmed")
+        self.eligibility_box.setVisible(checklist.primary_coverage_id is not None)
+        self.eligibility_box.setEnabled(self.can_record_eligibility)
+        if not self.can_record_eligibility:
+            self.eligibility_box.setToolTip("Your role cannot record eligibility checks.")
+        if checklist.eligibility_unverified:
+            layout.addWidget(
+                _label(
+                    "Eligibility of the primary coverage is not verified for this visit.",
+                    "warningText",
+                )
+            )
+        layout.addWidget(self.eligibility_box)
         if checklist.copay_due is not None:
             due = f"Copay due today: {format_money(checklist.copay_due)}"
             layout.addWidget(_label(due, "copayDue"))
@@ -103,3 +130,9 @@ class CheckInDialog(QDialog):
         text = "\n".join(f"• {label}" for label in missing) if missing else "Every step is done."
         layout.addWidget(_label(text, "intakeNotDone"))
         return box
+
+    def eligibility_confirmed(self) -> bool:
+        """Return True when the desk ticked that it confirmed eligibility with the payer."""
+        if self.checklist.primary_coverage_id is None or not self.can_record_eligibility:
+            return False
+        return self.eligibility_box.isChecked()

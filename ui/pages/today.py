@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.progress import Progress
+from app.security.permissions import Permission
 from app.services import booking
-from app.services.check_in import CheckIn, check_in_checklist
+from app.services.check_in import CheckIn, check_in, check_in_checklist
 from app.services.front_desk import INACTIVE_STATUSES, BoardRow, today_board
 from app.services.today import practice_today
 from ui.context import AppContext
@@ -264,19 +265,24 @@ class TodayPage(Page):
 
     def show_check_in(self, checklist: CheckIn) -> None:
         """Open the check-in dialog (kept as `check_in_dialog`); accepting it marks arrival."""
-        dialog = CheckInDialog(checklist, self)
-        dialog.accepted.connect(lambda: self._arrive(checklist))
+        dialog = CheckInDialog(
+            checklist, self, can_record_eligibility=self.context.can(Permission.PATIENT_EDIT)
+        )
+        dialog.accepted.connect(lambda: self._arrive(checklist, dialog.eligibility_confirmed()))
         dialog.finished.connect(dialog.deleteLater)
         self.check_in_dialog = dialog
         dialog.open()
 
-    def _arrive(self, checklist: CheckIn) -> None:
-        row = next(
-            (row for row in self.all_rows if row.appointment_id == checklist.appointment_id),
-            None,
-        )
-        if row is not None:
-            self.change_status(row, "arrived")
+    def _arrive(self, checklist: CheckIn, eligibility_confirmed: bool) -> None:
+        actor, appointment_id = self.context.actor, checklist.appointment_id
+
+        def work(session: Session, _progress: Progress) -> Changes:
+            return check_in(
+                session, actor, appointment_id, eligibility_confirmed=eligibility_confirmed
+            )
+
+        log.info("appointment %s: checking in", appointment_id)
+        self.context.ops.run(work, on_error=self._show_error)
 
     def _confirm_no_show(self, row: BoardRow) -> None:
         box = QMessageBox(

@@ -4,6 +4,7 @@ import copy
 import logging
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -18,14 +19,22 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
+from app.changes import Changes
 from app.problems import Problem, has_errors
 from app.progress import Progress
+from app.security.permissions import Permission
+from app.services.eligibility import (
+    EligibilityCheck,
+    eligibility_checks,
+    record_eligibility_check,
+)
 from app.services.patient_forms import (
     COB_ORDER,
     PLAN_TYPES,
@@ -39,6 +48,7 @@ from app.services.registration import (
     list_documents,
     read_document,
 )
+from app.services.scheduling_settings import practice_now
 from ui.admin.common import run_for
 from ui.admin.forms import ask, select_data
 from ui.context import AppContext
@@ -66,6 +76,20 @@ COPAYS = (
 )
 EDITOR_WIDTH = 1080
 EDITOR_HEIGHT = 720
+UNSAVED_ELIGIBILITY = "Save the patient first, then record eligibility checks of this coverage."
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCheck:
+    """An eligibility check just stored, as read back, with the kinds of record it wrote."""
+
+    check: EligibilityCheck
+    changes: Changes
+
+
+def eligibility_text(check: EligibilityCheck) -> str:
+    """Return the check as the editor shows it, such as "Eligibility never checked"."""
+    return f"Eligibility {check.describe()}"
 
 
 def labeled_combo(entries: Sequence[tuple[object, str]], blank: str = "") -> QComboBox:
@@ -140,6 +164,7 @@ class CoverageEditor(QDialog):
         self.payer.setFocus(Qt.FocusReason.OtherFocusReason)
         if self.original.id is not None and patient_id is not None:
             self._load_stored_cards(patient_id, self.original.id)
+            self._load_eligibility(self.original.id)
 
     def _build_fields(self, payers: Sequence[Choice]) -> None:
         self.payer = labeled_combo([(choice.id, choice.label) for choice in payers], "Choose")
@@ -168,6 +193,16 @@ class CoverageEditor(QDialog):
         )  # fmt: skip
         self.card_front = CardSlot("front")
         self.card_back = CardSlot("back")
+        self.eligibility = QLabel(UNSAVED_ELIGIBILITY)
+        self.eligibility.setObjectName("eligibilityStatus")
+        self.eligibility.setWordWrap(True)
+        self.mark_checked = QPushButton("&Mark checked today")
+        self.mark_checked.setObjectName("markEligibilityChecked")
+        self.mark_checked.setToolTip(
+            "Record that you confirmed with the payer today that this policy is active"
+        )
+        self.mark_checked.setEnabled(False)
+        self.mark_checked.clicked.connect(self.mark_checked_today)
 
     def _build_layout(self) -> None:
         policy = QFormLayout()
@@ -195,6 +230,10 @@ class CoverageEditor(QDialog):
             copays.addWidget(label, 2, column)
             self.board.register(f"{self.prefix}.{name}", self.copays[name], label)
         policy.addRow("Copays ($)", copays)
+        eligibility = QVBoxLayout()
+        eligibility.addWidget(self.eligibility)
+        eligibility.addWidget(self.mark_checked, 0, Qt.AlignmentFlag.AlignLeft)
+        policy.addRow("Eligibility", eligibility)
 
         subscriber_box = QGroupBox("&Subscriber (the policy holder)")
         subscriber_layout = QFormLayout(subscriber_box)
@@ -389,3 +428,46 @@ class CoverageEditor(QDialog):
     def _show_stored_cards(self, cards: dict[str, CardImage]) -> None:
         self.card_front.set_stored(cards.get("front"))
         self.card_back.set_stored(cards.get("back"))
+
+    def _load_eligibility(self, coverage_id: uuid.UUID) -> None:
+        self.eligibility.setText("Reading the last eligibility check…")
+        actor = self.context.actor
+
+        def work(session: Session, _progress: Progress) -> EligibilityCheck | None:
+            return eligibility_checks(session, actor, [coverage_id]).get(coverage_id)
+
+        run_for(self, self.context, work, self._show_eligibility)
+
+    def _show_eligibility(self, check: EligibilityCheck | None) -> None:
+        if check is None:
+            self.eligibility.setText(UNSAVED_ELIGIBILITY)
+            self.mark_checked.setEnabled(False)
+            return
+        self.eligibility.setText(eligibility_text(check))
+        self.mark_checked.setEnabled(self.context.can(Permission.PATIENT_EDIT))
+
+    def mark_checked_today(self) -> None:
+        """Record that the user confirmed this stored coverage with the payer today."""
+        coverage_id = self.original.id
+        if coverage_id is None or not self.context.can(Permission.PATIENT_EDIT):
+            return
+        actor = self.context.actor
+
+        def work(session: Session, _progress: Progress) -> RecordedCheck:
+            changes = record_eligibility_check(
+                session, actor, coverage_id, practice_now(session).date()
+            )
+            return RecordedCheck(
+                eligibility_checks(session, actor, [coverage_id])[coverage_id], changes
+            )
+
+        self.mark_checked.setEnabled(False)
+        run_for(self, self.context, work, self._recorded, self._record_failed)
+
+    def _recorded(self, recorded: RecordedCheck) -> None:
+        log.info("eligibility check recorded for coverage %s", recorded.check.coverage_id)
+        self._show_eligibility(recorded.check)
+
+    def _record_failed(self, error: BaseException) -> None:
+        self.mark_checked.setEnabled(True)
+        show_error(self, error)

@@ -229,7 +229,7 @@ class SchedulePage(Page):
             return
         if changes.touches(ChangeKind.PROVIDERS, ChangeKind.LOCATIONS, ChangeKind.SCHEDULE_SETUP):
             self.refresh()
-        elif changes.touches(ChangeKind.APPOINTMENTS, ChangeKind.PATIENTS):
+        elif changes.touches(ChangeKind.APPOINTMENTS, ChangeKind.PATIENTS, ChangeKind.COVERAGES):
             self.reload()
         if changes.touches(ChangeKind.SETTINGS):
             self._reload_saved()

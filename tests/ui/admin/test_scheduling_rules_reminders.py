@@ -92,6 +92,22 @@ def test_rules_saved(
     assert stored.grid_minutes == 10
 
 
+def test_rules_eligibility_age_saved(
+    qtbot: QtBot, database: Database, admin_context: AppContext, settle: Settle
+) -> None:
+    tab = open_tab(qtbot, admin_context, "Scheduling rules", settle)
+    assert isinstance(tab, SchedulingRulesTab)
+    assert tab.eligibility_max_age_days.value() == 30
+
+    tab.eligibility_max_age_days.setValue(14)
+    tab.save_button.click()
+    settle(admin_context)
+
+    assert tab.status.text().startswith("Saved")
+    with database.reading() as session:
+        assert scheduling_settings(session).eligibility_max_age_days == 14
+
+
 def test_rules_bad_fee_beside_field(
     qtbot: QtBot, database: Database, admin_context: AppContext, settle: Settle
 ) -> None:

@@ -6,8 +6,12 @@ from pathlib import Path
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
 
+from app.models.patients import Coverage
+from app.services.patient_forms import CoverageForm
 from app.services.registration import list_documents, load_patient_form
+from app.services.scheduling_settings import practice_now
 from tests.ui.patient.conftest import Practice
 from tests.ui.patient.helpers import Settle, open_record, saved_patient
 from ui.context import AppContext
@@ -138,3 +142,41 @@ def test_stored_card_shown_on_edit(
     assert again.card_front.stored is not None
     assert not again.card_front.thumbnail.pixmap().isNull()
     again.reject()
+
+
+def test_mark_eligibility_checked_today(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    coverage = CoverageForm(payer_id=practice.payer_id, member_id="W123456789")
+    patient_id = saved_patient(practice.database, practice.admin, coverages=[coverage])
+    context = context_for(practice.front_desk)
+    form = open_record(qtbot, context, settle, patient_id).form
+    editor = form.coverages.edit_current()
+    assert editor is not None
+    settle(context)
+    assert editor.eligibility.text() == "Eligibility never checked"
+    assert editor.mark_checked.isEnabled()
+
+    editor.mark_checked.click()
+    settle(context)
+
+    with practice.database.reading() as session:
+        stored = session.scalars(select(Coverage).where(Coverage.patient_id == patient_id)).one()
+        today = practice_now(session).date()
+        assert stored.eligibility_checked_on == today
+        assert stored.eligibility_checked_by == practice.front_desk.user_id
+    expected = f"Eligibility last checked {today:%m/%d/%Y} by frontdesk1"
+    assert editor.eligibility.text() == expected
+    editor.reject()
+
+
+def test_new_coverage_cannot_mark_checked(
+    qtbot: QtBot, practice: Practice, context_for: ContextFor, settle: Settle
+) -> None:
+    context = context_for(practice.front_desk)
+    editor = open_editor(open_record(qtbot, context, settle).form)
+    settle(context)
+
+    assert not editor.mark_checked.isEnabled()
+    assert editor.eligibility.text().startswith("Save the patient first")
+    editor.reject()

@@ -1,4 +1,4 @@
-"""The Scheduling rules tab: which conflicts block a booking, late cancels, fees and the grid."""
+"""The Scheduling rules tab: blocking conflicts, late cancels, fees, the grid and eligibility."""
 
 import logging
 from decimal import Decimal
@@ -24,6 +24,7 @@ from app.progress import Progress
 from app.services.scheduling_settings import (
     CONFLICT_KINDS,
     GRID_CHOICES,
+    MAX_ELIGIBILITY_AGE_DAYS,
     MAX_LATE_CANCEL_HOURS,
     Policy,
     SchedulingSettings,
@@ -117,6 +118,17 @@ class SchedulingRulesTab(QWidget):
             "grid_minutes", "Calendar &grid", self.grid_minutes,
             "The default step of the schedule's time grid",
         )  # fmt: skip
+        self.eligibility_max_age_days = QSpinBox()
+        self.eligibility_max_age_days.setRange(0, MAX_ELIGIBILITY_AGE_DAYS)
+        self.eligibility_max_age_days.setSuffix(" days")
+        self.eligibility_max_age_days.setMaximumWidth(SPIN_BOX_WIDTH)
+        self.form.add_field(
+            "eligibility_max_age_days", "Eligibility &check valid for",
+            self.eligibility_max_age_days,
+            "Visits show eligibility not verified when the primary coverage was last checked "
+            f"with the payer more than this many days before the visit (0 to "
+            f"{MAX_ELIGIBILITY_AGE_DAYS}; 0 means a check on the visit day).",
+        )  # fmt: skip
 
     def _lay_out(self) -> None:
         scroll = QScrollArea()
@@ -168,6 +180,7 @@ class SchedulingRulesTab(QWidget):
         fee = settings.no_show_fee
         self.no_show_fee.setText("" if fee is None else format_money(fee).lstrip("$"))
         self.grid_minutes.setCurrentIndex(find_data(self.grid_minutes, settings.grid_minutes))
+        self.eligibility_max_age_days.setValue(settings.eligibility_max_age_days)
         self.filling = False
         self.dirty = False
 
@@ -188,6 +201,7 @@ class SchedulingRulesTab(QWidget):
             late_cancel_hours=self.late_cancel_hours.value(),
             no_show_fee=fee,
             grid_minutes=int(self.grid_minutes.currentData()),
+            eligibility_max_age_days=self.eligibility_max_age_days.value(),
         )
         return settings, []
 
