@@ -51,7 +51,7 @@ from app.services.booking_series import (
     rows_in_scope,
 )
 from app.services.no_shows import NoShowRow, no_show_counts, no_show_report
-from app.services.scheduling_settings import practice_now, scheduling_settings
+from app.services.scheduling_settings import practice_now, practice_zone, scheduling_settings
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +95,8 @@ class BookingOutcome:
     changes: Changes
 
 
-def _validate(request: BookingRequest) -> None:
-    problems = request_problems(request)
+def _validate(session: Session, request: BookingRequest) -> None:
+    problems = request_problems(request, practice_zone(session))
     if problems:
         raise ValidationError(problems)
 
@@ -106,7 +106,7 @@ def book(
 ) -> BookingOutcome:
     """Book one appointment unless a blocking conflict stops it (see the module notes)."""
     require(actor, Permission.SCHEDULE_EDIT)
-    _validate(request)
+    _validate(session, request)
     name = type_name(session, request.appointment_type_id)
     conflicts = find_conflicts(session, actor, request, scheduling_settings(session))
     if not may_write(session, actor, conflicts, override_reason, None):
@@ -162,7 +162,7 @@ def move(  # noqa: PLR0917 (the documented signature the calendar calls)
         provider_id=provider_id or appointment.provider_id,
         room_id=room_id or appointment.room_id,
     )
-    _validate(request)
+    _validate(session, request)
     conflicts = find_conflicts(
         session, actor, request, scheduling_settings(session), appointment.id
     )
@@ -247,7 +247,7 @@ def reschedule(
     require(actor, Permission.SCHEDULE_EDIT)
     old = load_appointment(session, appointment_id)
     check_move(old, "rescheduled")
-    _validate(request)
+    _validate(session, request)
     name = type_name(session, request.appointment_type_id)
     conflicts = find_conflicts(session, actor, request, scheduling_settings(session), old.id)
     if not may_write(session, actor, conflicts, override_reason, old.id):

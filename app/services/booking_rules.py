@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from app.models.patients import Coverage
 from app.models.scheduling import Appointment, AppointmentType, AppointmentTypeCode
 from app.problems import Problem
 from app.scheduling.intervals import Interval, covered_by
+from app.scheduling.recurrence import wall_time_problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
@@ -32,7 +34,11 @@ from app.services.availability import (
     has_hours,
     working_intervals,
 )
-from app.services.scheduling_settings import SchedulingSettings, scheduling_settings
+from app.services.scheduling_settings import (
+    SchedulingSettings,
+    practice_zone,
+    scheduling_settings,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +82,12 @@ class Conflict:
     appointment_id: uuid.UUID | None = None
 
 
-def request_problems(request: BookingRequest) -> list[Problem]:
-    """Return what is wrong with the request itself, every problem at once."""
+def request_problems(request: BookingRequest, zone: ZoneInfo | None = None) -> list[Problem]:
+    """Return what is wrong with the request itself, every problem at once.
+
+    Given the practice's `zone`, a start that the clocks skip for daylight saving time is
+    a problem too. Series leave the zone out, because they report such dates one by one.
+    """
     problems: list[Problem] = []
     if not 1 <= request.duration_minutes <= MAX_DURATION_MINUTES:
         problems.append(
@@ -91,6 +101,10 @@ def request_problems(request: BookingRequest) -> list[Problem]:
         problems.append(
             Problem("starts_at", "The start must be practice wall-clock time, without a zone.")
         )
+    elif zone is not None:
+        gap = wall_time_problem(request.starts_at, zone)
+        if gap is not None:
+            problems.append(Problem("starts_at", f"{gap} Choose another time."))
     return problems
 
 
@@ -103,7 +117,7 @@ def check_booking(
     ValidationError when the request itself is invalid.
     """
     require(actor, Permission.SCHEDULE_VIEW)
-    problems = request_problems(request)
+    problems = request_problems(request, practice_zone(session))
     if problems:
         raise ValidationError(problems)
     return find_conflicts(session, actor, request, scheduling_settings(session), ignore_id)
