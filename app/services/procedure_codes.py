@@ -110,7 +110,8 @@ def code_shape_problems(code: str, kind: CodeKind | None, field: str) -> list[Pr
     if not code:
         return [Problem(field, "Code is missing; enter the 5-character procedure code.")]
     if kind is None:
-        kind = infer_kind(code)
+        # All digits is a CPT code typed short or long, never a local code.
+        kind = CodeKind.CPT if code.isdigit() else infer_kind(code)
     if kind is CodeKind.CPT and not _CPT.fullmatch(code):
         message = f"CPT code {echoed} is invalid; CPT codes are 5 digits, such as 12345."
         return [Problem(field, message)]
