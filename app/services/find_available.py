@@ -24,7 +24,9 @@ from app.errors import NotFoundError, ValidationError
 from app.ids import ProviderId
 from app.models.scheduling import Appointment, AppointmentType, Blockout, ProviderHours
 from app.problems import Problem
+from app.scheduling.recurrence import wall_time_problem
 from app.security.permissions import Actor, Permission, require
+from app.services.scheduling_settings import practice_zone
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +139,15 @@ def search_slots(session: Session, search: SlotSearch) -> list[Slot]:
     """Run a validated search; see `find_slots`."""
     last_day = search.start_day + timedelta(days=search.days - 1)
     calendar = _DayCalendar.load(session, search.provider_ids, search.start_day, last_day)
+    zone = practice_zone(session)
     found: list[Slot] = []
     for offset in range(search.days):
         day = search.start_day + timedelta(days=offset)
         if day.weekday() not in search.weekdays:
             continue
-        found.extend(_slots_on(calendar, search, day))
+        # Starts the clocks skip for daylight saving time cannot be booked.
+        slots = _slots_on(calendar, search, day)
+        found.extend(slot for slot in slots if wall_time_problem(slot.starts_at, zone) is None)
         if len(found) >= search.limit:
             break
 
@@ -197,7 +202,7 @@ def _minutes(value: time) -> int:
 
 
 def _end_minutes(value: time) -> int:
-    """Return the minutes since midnight of a stretch end; set-up stores 24:00 as time.max."""
+    """Return the minutes since midnight of a stretch end. Set-up stores 24:00 as time.max."""
     return MINUTES_PER_DAY if value == time.max else _minutes(value)
 
 

@@ -4,22 +4,15 @@ import uuid
 from datetime import datetime
 
 import pytest
-from sqlalchemy import update
 
 from app.db.database import Database
 from app.errors import ValidationError
-from app.models.practice import Practice
 from app.models.scheduling import Appointment
 from app.services import booking
 from tests.helpers.scheduling_data import SchedulingPractice, wall
 
 # 2:30 AM does not exist on this Sunday in New York: clocks jump from 2:00 to 3:00.
 SPRING_GAP = wall(2026, 3, 8, 2, 30)
-
-
-def use_zone(database: Database, zone: str) -> None:
-    with database.transaction() as session:
-        session.execute(update(Practice).values(time_zone=zone))
 
 
 def book_at(database: Database, practice: SchedulingPractice, starts_at: datetime) -> uuid.UUID:
@@ -33,8 +26,8 @@ def problem_fields(error: pytest.ExceptionInfo[ValidationError]) -> list[str]:
     return [problem.field for problem in error.value.problems]
 
 
+@pytest.mark.usefixtures("new_york")
 def test_book_in_spring_gap_rejected(database: Database, practice: SchedulingPractice) -> None:
-    use_zone(database, "America/New_York")
 
     with pytest.raises(ValidationError) as error, database.transaction() as session:
         booking.book(session, practice.front_desk, practice.request(SPRING_GAP))
@@ -43,8 +36,8 @@ def test_book_in_spring_gap_rejected(database: Database, practice: SchedulingPra
     assert "does not exist" in error.value.problems[0].message
 
 
+@pytest.mark.usefixtures("new_york")
 def test_move_into_spring_gap_rejected(database: Database, practice: SchedulingPractice) -> None:
-    use_zone(database, "America/New_York")
     visit = book_at(database, practice, wall(2026, 3, 8, 9))
 
     with pytest.raises(ValidationError) as error, database.transaction() as session:
@@ -53,8 +46,8 @@ def test_move_into_spring_gap_rejected(database: Database, practice: SchedulingP
     assert problem_fields(error) == ["starts_at"]
 
 
+@pytest.mark.usefixtures("new_york")
 def test_check_booking_reports_gap(database: Database, practice: SchedulingPractice) -> None:
-    use_zone(database, "America/New_York")
 
     with pytest.raises(ValidationError) as error, database.transaction() as session:
         booking.check_booking(session, practice.front_desk, practice.request(SPRING_GAP))
@@ -69,16 +62,16 @@ def starts_of(database: Database, appointment_id: uuid.UUID) -> datetime:
         return row.starts_at
 
 
+@pytest.mark.usefixtures("phoenix")
 def test_phoenix_has_no_gap(database: Database, practice: SchedulingPractice) -> None:
-    use_zone(database, "America/Phoenix")
 
     visit = book_at(database, practice, SPRING_GAP)
 
     assert starts_of(database, visit) == SPRING_GAP
 
 
+@pytest.mark.usefixtures("new_york")
 def test_fall_back_repeat_bookable(database: Database, practice: SchedulingPractice) -> None:
-    use_zone(database, "America/New_York")
     repeated = wall(2026, 11, 1, 1, 30)
 
     visit = book_at(database, practice, repeated)

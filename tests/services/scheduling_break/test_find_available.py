@@ -2,6 +2,8 @@
 
 from datetime import date, datetime, time
 
+import pytest
+
 from app.db.database import Database
 from app.models.scheduling import ProviderHours
 from app.services.find_available import find_slots
@@ -55,3 +57,37 @@ def test_hours_to_midnight_last_slot(database: Database, practice: SchedulingPra
         wall(2026, 2, 2, 23),
         wall(2026, 2, 2, 23, 30),
     ]
+
+
+@pytest.mark.usefixtures("new_york")
+def test_spring_gap_not_offered(database: Database, practice: SchedulingPractice) -> None:
+    add_hours(database, practice, time(1), time(4))
+
+    starts = starts_on(database, practice, date(2026, 3, 8))
+
+    assert starts == [
+        wall(2026, 3, 8, 1),
+        wall(2026, 3, 8, 1, 30),
+        wall(2026, 3, 8, 3),
+        wall(2026, 3, 8, 3, 30),
+    ]
+
+
+@pytest.mark.usefixtures("new_york")
+def test_sixty_days_across_dst(database: Database, practice: SchedulingPractice) -> None:
+    add_hours(database, practice, time(9), time(10))
+
+    starts = starts_on(database, practice, date(2026, 2, 15), days=60)
+
+    assert len(starts) == 120
+    assert {start.time() for start in starts} == {time(9), time(9, 30)}
+    assert starts[-1] == wall(2026, 4, 15, 9, 30)
+
+
+@pytest.mark.usefixtures("phoenix")
+def test_phoenix_night_all_offered(database: Database, practice: SchedulingPractice) -> None:
+    add_hours(database, practice, time(1), time(4))
+
+    starts = starts_on(database, practice, date(2026, 3, 8))
+
+    assert len(starts) == 6
