@@ -26,14 +26,15 @@ from app.models.scheduling import Appointment, AppointmentType, Blockout, Provid
 from app.problems import Problem
 from app.scheduling.recurrence import wall_time_problem
 from app.security.permissions import Actor, Permission, require
+from app.services.availability import INACTIVE_STATUSES
 from app.services.scheduling_settings import practice_zone
 
 log = logging.getLogger(__name__)
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 
-# Statuses whose time is free again: the visit will not happen at that time.
-FREE_STATUSES = ("cancelled", "rescheduled")
+# Statuses whose time is free again, the same ones booking never counts as a conflict.
+FREE_STATUSES = INACTIVE_STATUSES
 
 MINUTES_PER_DAY = 24 * 60
 

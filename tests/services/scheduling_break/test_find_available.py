@@ -5,7 +5,8 @@ from datetime import date, datetime, time
 import pytest
 
 from app.db.database import Database
-from app.models.scheduling import ProviderHours
+from app.models.scheduling import Appointment, ProviderHours
+from app.services import booking
 from app.services.find_available import find_slots
 from tests.helpers.scheduling_data import SchedulingPractice, wall
 
@@ -91,3 +92,24 @@ def test_phoenix_night_all_offered(database: Database, practice: SchedulingPract
     starts = starts_on(database, practice, date(2026, 3, 8))
 
     assert len(starts) == 6
+
+
+@pytest.mark.parametrize(
+    ("status", "free"), [("no_show", True), ("cancelled", True), ("arrived", False)]
+)
+def test_missed_visit_frees_time(
+    database: Database, practice: SchedulingPractice, status: str, free: bool
+) -> None:
+    add_hours(database, practice, time(14), time(15))
+    with database.transaction() as session:
+        visit = booking.book(
+            session, practice.front_desk, practice.request(wall(2026, 2, 2, 14), 60)
+        )
+        row = session.get(Appointment, visit.appointment_id)
+        assert row is not None
+        row.status = status
+
+    starts = starts_on(database, practice, date(2026, 2, 2))
+
+    expected = [wall(2026, 2, 2, 14), wall(2026, 2, 2, 14, 30)] if free else []
+    assert starts == expected
