@@ -3,6 +3,8 @@ ICD-10-CM editions, encounters with diagnoses and service lines, provider favori
 a hash on each ledger row.
 
 The ledger gains its column by a plain ALTER TABLE, so its append-only triggers stay.
+Rows posted before then get their hash here, with the UPDATE trigger dropped for the
+fill and recreated as migration 0001 made it.
 Service lines of a posted encounter are frozen by triggers: a correction is a reversal
 in the ledger and a new line.
 
@@ -15,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import app.db.types
+from app.ledger_hash import ledger_row_hash
 
 revision = "0006"
 down_revision = "0005"
@@ -59,6 +62,62 @@ def _create_posted_line_triggers() -> None:
         "BEGIN SELECT RAISE(ABORT, 'charge_line rows of a posted encounter cannot be deleted: "
         "reverse the line instead'); END"
     )
+
+
+# The statement migration 0001 created the trigger with; recreated verbatim after the fill.
+_LEDGER_NO_UPDATE = (
+    "CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry "
+    "BEGIN SELECT RAISE(ABORT, 'ledger_entry rows are append-only: "
+    "post a reversal instead of update'); END"
+)
+
+# The ledger as this revision knows it, with the column types that decode stored values
+# (UUID bytes, integer cents, UTC text), so the hash sees what the application sees.
+_ledger = sa.table(
+    "ledger_entry",
+    sa.column("id", app.db.types.UUIDBlob()),
+    sa.column("posted_at", app.db.types.UTCDateTime()),
+    sa.column("posted_by", app.db.types.UUIDBlob()),
+    sa.column("entry_type", sa.String()),
+    sa.column("amount", app.db.types.MoneyCents()),
+    sa.column("patient_id", app.db.types.UUIDBlob()),
+    sa.column("payer_id", app.db.types.UUIDBlob()),
+    sa.column("responsible_party", sa.String()),
+    sa.column("service_date", sa.Date()),
+    sa.column("reverses_id", app.db.types.UUIDBlob()),
+    sa.column("source_type", sa.String()),
+    sa.column("source_id", app.db.types.UUIDBlob()),
+    sa.column("memo", sa.Text()),
+    sa.column("row_hash", sa.String()),
+)
+
+
+def _fill_ledger_hashes() -> None:
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(_ledger).where(_ledger.c.row_hash.is_(None))).all()
+    if not rows:
+        return
+    op.execute("DROP TRIGGER ledger_entry_no_update")
+    for row in rows:
+        row_hash = ledger_row_hash(
+            entry_id=row.id,
+            posted_at=row.posted_at,
+            posted_by=row.posted_by,
+            entry_type=row.entry_type,
+            amount=row.amount,
+            patient_id=row.patient_id,
+            payer_id=row.payer_id,
+            responsible_party=row.responsible_party,
+            service_date=row.service_date,
+            reverses_id=row.reverses_id,
+            source_type=row.source_type,
+            source_id=row.source_id,
+            memo=row.memo,
+        )
+        connection.execute(
+            sa.update(_ledger).where(_ledger.c.id == row.id).values(row_hash=row_hash)
+        )
+    op.execute(_LEDGER_NO_UPDATE)
 
 
 def upgrade() -> None:
@@ -487,6 +546,7 @@ def upgrade() -> None:
             comment="SHA-256 of the row's fields, set when posted; checked by ledger verify",
         ),
     )
+    _fill_ledger_hashes()
     _create_posted_line_triggers()
     # Plain ALTER TABLE, not batch mode: a rebuilt coverage table would lose its search triggers.
     op.add_column(
