@@ -125,8 +125,8 @@ class FeeImportPreview:
 
     @property
     def codes_to_create(self) -> int:
-        """Number of procedure codes the import adds."""
-        return sum(1 for row in self.rows if row.creates_code)
+        """Number of procedure codes the import adds (a code on several rows counts once)."""
+        return len({row.parsed.code for row in self.rows if row.creates_code})
 
     def problems(self) -> list[RowProblem]:
         """Return every row problem in row order."""
@@ -241,8 +241,17 @@ def _classify_all(
 ) -> tuple[FeeRow, ...]:
     codes = codes_by_value(session, {row.code for row in parsed_rows if row.code})
     items = _schedule_items(session, schedule_id)
+    # A code priced with several modifiers needs its description on one of its rows only.
+    descriptions: dict[str, str] = {}
+    for row in parsed_rows:
+        if row.description:
+            descriptions.setdefault(row.code, row.description)
+    filled = [
+        row if row.description else replace(row, description=descriptions.get(row.code, ""))
+        for row in parsed_rows
+    ]
     first_row: dict[tuple[str, str], int] = {}
-    return tuple(_classify(row, first_row, codes, items) for row in parsed_rows)
+    return tuple(_classify(row, first_row, codes, items) for row in filled)
 
 
 def preview_fee_import(
