@@ -1,8 +1,8 @@
-"""Small dialogs of the Schedule page: cancel with a reason, appointment details, waitlist."""
+"""Small dialogs of the Schedule page: cancel, appointment details and waitlist offers."""
 
 from datetime import date
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDateEdit,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -21,7 +20,9 @@ from PySide6.QtWidgets import (
 
 from app.services.calendar_view import Block
 from app.services.waitlist import WaitlistOffer
+from ui.context import AppContext
 from ui.schedule.painting import block_tooltip
+from ui.schedule.waitlist_offers import FreedTime, WaitlistOffers
 
 # The statuses the details dialog offers next, by current status (the engine enforces them).
 NEXT_STATUSES = {
@@ -156,28 +157,33 @@ class AppointmentDialog(QDialog):
         return self.day.date().toPython()  # type: ignore[return-value]
 
 
-class WaitlistPanel(QDialog):
-    """A non-modal list of waiting patients who fit a freed time."""
+class WaitlistOffersDialog(QDialog):
+    """A non-modal pop-up listing waiting patients who fit a freed time, each with Book."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    booked = Signal(object)  # uuid.UUID of the appointment booked from an offer
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("waitlistOffers")
+        self.setObjectName("waitlistOffersDialog")
         self.setWindowTitle("Waitlist: patients who fit the freed time")
         self.setModal(False)
-        self.heading = QLabel()
-        self.list = QListWidget()
+        self.heading = QLabel("Call a patient, then press Book beside their name.")
+        self.offer_list = WaitlistOffers(context)
+        self.offer_list.booked.connect(self.booked)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.hide)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
-        layout.addWidget(self.list)
+        layout.addWidget(self.offer_list, 1)
         layout.addWidget(close)
 
-    def show_offers(self, when: str, offers: list[WaitlistOffer]) -> None:
-        """List `offers` for the time described by `when` and show the panel."""
-        self.heading.setText(f"Freed: {when}. Call a patient, then book them in the calendar.")
-        self.list.clear()
-        for offer in offers:
-            self.list.addItem(f"{offer.patient_name}, {offer.phone}: {offer.why}")
+    def show_offers(self, freed: FreedTime, offers: list[WaitlistOffer]) -> None:
+        """List `offers` for the freed time and show the pop-up."""
+        self.offer_list.show_offers(freed, offers)
         self.show()
         self.raise_()
+
+    def clear(self) -> None:
+        """Hide the pop-up and drop its patients from the screen."""
+        self.offer_list.clear()
+        self.hide()

@@ -32,9 +32,10 @@ from ui.errors import show_error
 from ui.icons import icon
 from ui.pages.base import Page, heading
 from ui.schedule.booking import BookingPanel, conflict_text
-from ui.schedule.dialogs import AppointmentDialog, CancelDialog, WaitlistPanel
+from ui.schedule.dialogs import AppointmentDialog, CancelDialog, WaitlistOffersDialog
 from ui.schedule.grid import ScheduleGrid
 from ui.schedule.month import MonthView
+from ui.schedule.waitlist_offers import FreedTime
 from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,8 @@ class SchedulePage(Page):
         self.column_ids: list[uuid.UUID] | None = None
         self.now_offset = timedelta(0)
         self.panel: BookingPanel | None = None
-        self.waitlist_panel = WaitlistPanel(self)
+        self.waitlist_offers = WaitlistOffersDialog(context, self)
+        self.waitlist_offers.booked.connect(self._after_waitlist_booking)
         self.notice: QMessageBox | None = None
         self._load_number = 0
         self._pending_select: uuid.UUID | None = None
@@ -219,7 +221,7 @@ class SchedulePage(Page):
         """Drop every appointment and name on screen (the screen is locking)."""
         self.grid.clear()
         self.month.show_counts({})
-        self.waitlist_panel.hide()
+        self.waitlist_offers.clear()
         if self.panel is not None:
             self.panel.close()
 
@@ -430,6 +432,10 @@ class SchedulePage(Page):
         self.status.setText("Booked.")
         self._pending_select = appointment_id
 
+    def _after_waitlist_booking(self, appointment_id: uuid.UUID) -> None:
+        self.status.setText("Booked from the waitlist. The patient is off the waitlist.")
+        self._pending_select = appointment_id
+
     def _move_to_column(self, block: Block, key: ColumnKey, starts_at: datetime) -> None:
         column_id = key[0]
         if self.grid.grid.mode == "rooms":
@@ -535,7 +541,7 @@ class SchedulePage(Page):
 
         def done(offers: list[waitlist.WaitlistOffer]) -> None:
             if offers:
-                when = f"{block.starts_at:%a %m/%d %I:%M %p}, {block.minutes} min"
-                self.waitlist_panel.show_offers(when, offers)
+                freed = FreedTime(block.provider_id, block.starts_at, block.minutes)
+                self.waitlist_offers.show_offers(freed, offers)
 
         self.context.ops.run(work, on_done=done, read_only=True)

@@ -1,8 +1,8 @@
 """The waitlist panel: who is waiting, their preferences, and who could take a freed time.
 
-The calendar calls `show_offers` after a cancel or a move; each offer has a Book
-button. `booked` carries the id of every appointment booked from the panel, so the
-calendar can show it.
+`show_offers` lists the entries that fit a freed time, each with a Book button.
+`booked` carries the id of every appointment booked from the panel, so the calendar
+can show it.
 """
 
 import logging
@@ -12,13 +12,10 @@ from datetime import datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,46 +25,29 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.progress import Progress
 from app.security.permissions import Permission
-from app.services.booking import BookingOutcome
 from app.services.calendar_view import BookingChoices, booking_choices
-from app.services.slot_booking import book_offer
 from app.services.waitlist import (
-    WaitlistOffer,
     WaitlistRow,
     describe_weekdays,
     list_waitlist,
-    offers_for,
     remove_entry,
 )
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.schedule.find_available_dialog import (
-    FindAvailableDialog,
-    SlotPreferences,
-    conflict_lines,
-)
-from ui.schedule.slot_fields import time_text, window_text
+from ui.schedule.find_available_dialog import FindAvailableDialog, SlotPreferences
+from ui.schedule.slot_fields import window_text
 from ui.schedule.waitlist_entry_dialog import WaitlistEntryDialog
+from ui.schedule.waitlist_offers import FreedTime, WaitlistOffers, list_table
 
 log = logging.getLogger(__name__)
 
 COLUMNS = ("Patient", "Provider", "Visit type", "Days", "Times", "Since", "Notes")
-OFFER_COLUMNS = ("Patient", "Phone", "Fits", "")
 
 
 @dataclass(frozen=True, slots=True)
 class _Loaded:
     rows: list[WaitlistRow]
     choices: BookingChoices
-
-
-@dataclass(frozen=True, slots=True)
-class FreedTime:
-    """A time the calendar freed, which the offers list is about."""
-
-    provider_id: uuid.UUID
-    starts_at: datetime
-    minutes: int
 
 
 def row_cells(row: WaitlistRow) -> tuple[str, ...]:
@@ -87,19 +67,6 @@ def row_cells(row: WaitlistRow) -> tuple[str, ...]:
     )
 
 
-def _table(columns: tuple[str, ...], name: str) -> QTableWidget:
-    table = QTableWidget(0, len(columns))
-    table.setObjectName(name)
-    table.setHorizontalHeaderLabels(columns)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
 class WaitlistPanel(QWidget):
     """The waiting entries with Add, Edit, Remove and Find a time, and the offers list."""
 
@@ -110,8 +77,6 @@ class WaitlistPanel(QWidget):
         self.setObjectName("waitlistPanel")
         self.context = context
         self.rows: list[WaitlistRow] = []
-        self.offers: list[WaitlistOffer] = []
-        self.freed: FreedTime | None = None
         self.choices: BookingChoices | None = None
         self.entry_dialog: WaitlistEntryDialog | None = None
         self.find_dialog: FindAvailableDialog | None = None
@@ -120,7 +85,7 @@ class WaitlistPanel(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.table = _table(COLUMNS, "waitlistTable")
+        self.table = list_table(COLUMNS, "waitlistTable")
         self.table.setAccessibleName("Waitlist, oldest first")
         self.table.doubleClicked.connect(lambda _index: self.edit_selected())
         self.add_button = QPushButton("&Add…")
@@ -137,21 +102,14 @@ class WaitlistPanel(QWidget):
         buttons.addStretch(1)
         self.count = QLabel()
         self.count.setObjectName("subtleText")
-        self.offer_title = QLabel("Freed times show here after a cancel or a move.")
-        self.offer_title.setObjectName("subtleText")
-        self.offer_title.setWordWrap(True)
-        self.offer_table = _table(OFFER_COLUMNS, "waitlistOffers")
-        self.offer_table.setAccessibleName("Waiting patients who fit the freed time")
-        self.offer_table.horizontalHeader().setStretchLastSection(False)
-        self.offer_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.offer_table.hide()
+        self.offer_list = WaitlistOffers(self.context)
+        self.offer_list.booked.connect(self.booked)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.count)
         layout.addWidget(self.table, 2)
         layout.addLayout(buttons)
-        layout.addWidget(self.offer_title)
-        layout.addWidget(self.offer_table, 1)
+        layout.addWidget(self.offer_list, 1)
         self._enable_actions()
 
     def _enable_actions(self) -> None:
@@ -279,72 +237,16 @@ class WaitlistPanel(QWidget):
 
     def show_offers(self, provider_id: uuid.UUID, starts_at: datetime, minutes: int) -> None:
         """List the waiting patients who fit `minutes` from `starts_at` with the provider."""
-        actor = self.context.actor
-        self.freed = FreedTime(provider_id, starts_at, minutes)
-
-        def work(session: Session, _progress: Progress) -> list[WaitlistOffer]:
-            return offers_for(session, actor, provider_id, starts_at, minutes)
-
-        self.context.ops.run(work, on_done=self._show_offers, read_only=True)
-
-    def _show_offers(self, offers: list[WaitlistOffer]) -> None:
-        freed = self.freed
-        if freed is None:
-            return
-        self.offers = offers
-        when = f"{freed.starts_at:%a %m/%d/%Y} at {time_text(freed.starts_at)}"
-        if not offers:
-            self.offer_title.setText(f"Nobody waiting fits {freed.minutes} minutes on {when}.")
-        else:
-            self.offer_title.setText(f"Waiting patients who fit {freed.minutes} minutes on {when}:")
-        self.offer_table.setRowCount(len(offers))
-        for index, offer in enumerate(offers):
-            for column, text in enumerate((offer.patient_name, offer.phone, offer.why)):
-                self.offer_table.setItem(index, column, QTableWidgetItem(text))
-            button = QPushButton("Book")
-            button.setObjectName("offerBook")
-            button.setAccessibleName(f"Book {offer.patient_name}")
-            button.setEnabled(self.context.can(Permission.SCHEDULE_EDIT))
-            button.clicked.connect(lambda _checked=False, chosen=offer: self.book_offer(chosen))
-            self.offer_table.setCellWidget(index, 3, button)
-        self.offer_table.setVisible(bool(offers))
-
-    def book_offer(self, offer: WaitlistOffer) -> None:
-        """Book `offer`'s entry at the start of the freed time."""
-        freed = self.freed
-        if freed is None:
-            return
-        actor = self.context.actor
-
-        def work(session: Session, _progress: Progress) -> BookingOutcome:
-            return book_offer(session, actor, offer.entry_id, freed.provider_id, freed.starts_at)
-
-        self.context.ops.run(work, on_done=self._offer_booked, on_error=self._offer_failed)
-
-    def _offer_booked(self, outcome: BookingOutcome) -> None:
-        if outcome.appointment_id is None:
-            self.offer_title.setText("Not booked.\n" + conflict_lines(outcome.conflicts))
-            return
-        log.info("booked appointment %s from a waitlist offer", outcome.appointment_id)
-        self.freed = None
-        self.offers = []
-        self.offer_table.setRowCount(0)
-        self.offer_table.hide()
-        self.offer_title.setText("Booked. The patient is off the waitlist.")
-        self.booked.emit(outcome.appointment_id)
-
-    def _offer_failed(self, error: BaseException) -> None:
-        show_error(self, error)
+        self.offer_list.load(FreedTime(provider_id, starts_at, minutes))
 
     # Page hooks
 
     def clear_data(self) -> None:
         """Remove every patient from the screen (on sign-out or lock)."""
         self._request += 1
-        self.rows, self.offers, self.freed = [], [], None
+        self.rows = []
         self.table.setRowCount(0)
-        self.offer_table.setRowCount(0)
-        self.offer_table.hide()
+        self.offer_list.clear()
         self.count.clear()
 
     def handle_changes(self, changes: Changes) -> None:

@@ -158,15 +158,15 @@ def test_offer_book_button(qtbot: QtBot, context: AppContext, next_monday: date)
     panel.show_offers(provider_id, freed, 30)
     settle(qtbot, context.ops)
 
-    assert [offer.entry_id for offer in panel.offers] == [entry.id]
-    assert "30 minutes on Mon" in panel.offer_title.text()
-    button = panel.offer_table.cellWidget(0, 3)
+    assert [offer.entry_id for offer in panel.offer_list.offers] == [entry.id]
+    assert "30 minutes on Mon" in panel.offer_list.title.text()
+    button = panel.offer_list.book_button(0)
     assert button is not None
     with qtbot.waitSignal(panel.booked) as booked:
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         settle(qtbot, context.ops)
 
-    assert panel.offer_table.isHidden()
+    assert panel.offer_list.table.isHidden()
     with context.database.reading() as session:
         appointment = session.get(Appointment, booked.args[0])
         saved = session.get(WaitlistEntry, entry.id)
