@@ -16,6 +16,7 @@ from app.db.database import Database
 from app.models.charges import ChargeLine, Encounter
 from app.models.ledger import LedgerEntry
 from app.security.permissions import Actor, Role
+from app.services.appointment_status import create_appointment
 from app.services.ledger import CHARGE_LINE_SOURCE, RESPONSIBLE_PATIENT, post_entry
 from tests.helpers.scheduling_data import SchedulingPractice, build_scheduling_practice
 
@@ -167,3 +168,19 @@ def post_payment(
         service_date=service_date,
         memo="Payment",
     )
+
+
+def add_visit(
+    session: Session,
+    practice: LedgerPractice,
+    starts_at: datetime,
+    status: str = "checked_out",
+    *,
+    patient: int = 0,
+) -> uuid.UUID:
+    """Insert an appointment already in `status`, skipping booking rules and status hooks."""
+    request = practice.base.request(starts_at, patient=patient)
+    appointment = create_appointment(session, practice.front_desk, request, "Office visit")
+    appointment.status = status
+    session.flush()
+    return appointment.id
