@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,7 +21,13 @@ from app.errors import NotFoundError, UserError, ValidationError
 from app.ids import new_id
 from app.models.scheduling import Appointment, AppointmentSeries
 from app.problems import Problem
-from app.scheduling.recurrence import SeriesRule, occurrences, rule_problems, rule_text
+from app.scheduling.recurrence import (
+    Occurrence,
+    SeriesRule,
+    occurrences,
+    rule_problems,
+    rule_text,
+)
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
@@ -75,8 +82,8 @@ def book_series(
         raise ValidationError(problems)
 
     name = type_name(session, request.appointment_type_id)
+    found = series_dates(request, rule, practice_zone(session))
     series = _insert_series(session, actor, request, rule)
-    found = occurrences(request.starts_at, rule, practice_zone(session), MAX_OCCURRENCES)
     settings = scheduling_settings(session)
     created: list[uuid.UUID] = []
     skipped: list[tuple[date, str]] = []
@@ -96,6 +103,22 @@ def book_series(
 
     log.info("series %s: %d booked, %d skipped", series.id, len(created), len(skipped))
     return SeriesOutcome(series.id, created, skipped, Changes.of(ChangeKind.APPOINTMENTS))
+
+
+def series_dates(request: BookingRequest, rule: SeriesRule, zone: ZoneInfo) -> list[Occurrence]:
+    """Expand a valid `rule` from `request.starts_at` into the dates a booking would try.
+
+    Raises ValidationError when the end date leaves no visit, so no empty series is saved.
+    """
+    found = occurrences(request.starts_at, rule, zone, MAX_OCCURRENCES)
+    if not found:
+        ends = rule.until.isoformat() if rule.until is not None else "its end"
+        message = (
+            f"The series ends on {ends}, before its first visit on "
+            f"{request.starts_at.date().isoformat()}; choose a later end date."
+        )
+        raise ValidationError([Problem("rule", message)])
+    return found
 
 
 def _insert_series(

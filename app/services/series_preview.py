@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import ValidationError
 from app.problems import Problem
-from app.scheduling.recurrence import SeriesRule, occurrences, rule_problems
+from app.scheduling.recurrence import SeriesRule, rule_problems
 from app.security.permissions import Actor, Permission, require
 from app.services.booking_rules import (
     BookingRequest,
@@ -16,7 +16,7 @@ from app.services.booking_rules import (
     find_conflicts,
     request_problems,
 )
-from app.services.booking_series import MAX_OCCURRENCES
+from app.services.booking_series import series_dates
 from app.services.scheduling_settings import practice_zone, scheduling_settings
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def preview_series(
         raise ValidationError(problems)
 
     settings = scheduling_settings(session)
-    found = occurrences(request.starts_at, rule, practice_zone(session), MAX_OCCURRENCES)
+    found = series_dates(request, rule, practice_zone(session))
     rows: list[PreviewRow] = []
     for occurrence in found:
         if occurrence.problem is not None:

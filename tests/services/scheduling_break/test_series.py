@@ -1,0 +1,46 @@
+"""Recurring series with hostile rules and edits."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from app.db.database import Database
+from app.errors import ValidationError
+from app.models.scheduling import AppointmentSeries
+from app.scheduling.recurrence import SeriesRule
+from app.services import booking
+from app.services.series_preview import preview_series
+from tests.helpers.scheduling_data import SchedulingPractice, wall
+
+FIRST = wall(2026, 2, 2, 9)  # a Monday
+
+
+def series_count(database: Database) -> int:
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(AppointmentSeries)) or 0
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        SeriesRule("weekly", until=date(2026, 1, 1)),
+        SeriesRule("weekly", until=date(2026, 2, 1)),
+        SeriesRule("monthly_by_date", until=date(2026, 2, 1)),
+    ],
+)
+def test_until_before_start_rejected(
+    database: Database, practice: SchedulingPractice, rule: SeriesRule
+) -> None:
+    with pytest.raises(ValidationError) as error, database.transaction() as session:
+        booking.book_series(session, practice.front_desk, practice.request(FIRST), rule)
+
+    assert [problem.field for problem in error.value.problems] == ["rule"]
+    assert series_count(database) == 0
+
+
+def test_preview_until_before_start(database: Database, practice: SchedulingPractice) -> None:
+    rule = SeriesRule("daily", until=date(2026, 1, 1))
+
+    with pytest.raises(ValidationError), database.reading() as session:
+        preview_series(session, practice.front_desk, practice.request(FIRST), rule)
