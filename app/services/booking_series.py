@@ -108,14 +108,21 @@ def book_series(
 def series_dates(request: BookingRequest, rule: SeriesRule, zone: ZoneInfo) -> list[Occurrence]:
     """Expand a valid `rule` from `request.starts_at` into the dates a booking would try.
 
-    Raises ValidationError when the end date leaves no visit, so no empty series is saved.
+    Raises ValidationError when the end date leaves no visit, so no empty series is saved,
+    and when the rule gives more than MAX_OCCURRENCES visits, so none is silently dropped.
     """
-    found = occurrences(request.starts_at, rule, zone, MAX_OCCURRENCES)
+    found = occurrences(request.starts_at, rule, zone, MAX_OCCURRENCES + 1)
     if not found:
         ends = rule.until.isoformat() if rule.until is not None else "its end"
         message = (
             f"The series ends on {ends}, before its first visit on "
             f"{request.starts_at.date().isoformat()}; choose a later end date."
+        )
+        raise ValidationError([Problem("rule", message)])
+    if len(found) > MAX_OCCURRENCES:
+        message = (
+            f"The series would have more than {MAX_OCCURRENCES} visits; enter at most "
+            f"{MAX_OCCURRENCES} visits or an earlier end date."
         )
         raise ValidationError([Problem("rule", message)])
     return found

@@ -10,6 +10,7 @@ from app.errors import ValidationError
 from app.models.scheduling import AppointmentSeries
 from app.scheduling.recurrence import SeriesRule
 from app.services import booking
+from app.services.booking_series import MAX_OCCURRENCES
 from app.services.series_preview import preview_series
 from tests.helpers.scheduling_data import SchedulingPractice, wall
 
@@ -44,3 +45,31 @@ def test_preview_until_before_start(database: Database, practice: SchedulingPrac
 
     with pytest.raises(ValidationError), database.reading() as session:
         preview_series(session, practice.front_desk, practice.request(FIRST), rule)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        SeriesRule("daily", count=MAX_OCCURRENCES + 1),
+        SeriesRule("daily", count=10**9),
+        SeriesRule("daily", until=date(2028, 1, 1)),
+    ],
+)
+def test_too_many_visits_rejected(
+    database: Database, practice: SchedulingPractice, rule: SeriesRule
+) -> None:
+    with pytest.raises(ValidationError) as error, database.transaction() as session:
+        booking.book_series(session, practice.front_desk, practice.request(FIRST), rule)
+
+    assert str(MAX_OCCURRENCES) in error.value.problems[0].message
+    assert series_count(database) == 0
+
+
+def test_max_visits_still_booked(database: Database, practice: SchedulingPractice) -> None:
+    rule = SeriesRule("daily", count=MAX_OCCURRENCES)
+
+    with database.transaction() as session:
+        outcome = booking.book_series(session, practice.front_desk, practice.request(FIRST), rule)
+
+    assert len(outcome.created) == MAX_OCCURRENCES
+    assert outcome.skipped == []
