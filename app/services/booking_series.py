@@ -32,6 +32,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.appointment_status import create_appointment, load_appointment
+from app.services.availability import MAX_DURATION_MINUTES
 from app.services.booking_rules import (
     BookingRequest,
     blocking,
@@ -224,12 +225,13 @@ def edit_occurrences(  # noqa: PLR0917 (the documented signature the calendar ca
     the chosen date. Raises UserError naming the dates when a change has a blocking conflict.
     """
     require(actor, Permission.SCHEDULE_EDIT)
-    if duration_minutes is not None and duration_minutes < 1:
+    if duration_minutes is not None and not 1 <= duration_minutes <= MAX_DURATION_MINUTES:
         raise ValidationError(
             [
                 Problem(
                     "duration_minutes",
-                    f"The length must be 1 minute or more, not {duration_minutes}.",
+                    f"The length must be 1 to {MAX_DURATION_MINUTES} minutes, "
+                    f"not {duration_minutes}.",
                 )
             ]
         )

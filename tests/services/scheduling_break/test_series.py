@@ -1,5 +1,6 @@
 """Recurring series with hostile rules and edits."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -7,9 +8,10 @@ from sqlalchemy import func, select
 
 from app.db.database import Database
 from app.errors import ValidationError
-from app.models.scheduling import AppointmentSeries
+from app.models.scheduling import Appointment, AppointmentSeries
 from app.scheduling.recurrence import SeriesRule
 from app.services import booking
+from app.services.availability import MAX_DURATION_MINUTES
 from app.services.booking_series import MAX_OCCURRENCES
 from app.services.series_preview import preview_series
 from tests.helpers.scheduling_data import SchedulingPractice, wall
@@ -20,6 +22,25 @@ FIRST = wall(2026, 2, 2, 9)  # a Monday
 def series_count(database: Database) -> int:
     with database.reading() as session:
         return session.scalar(select(func.count()).select_from(AppointmentSeries)) or 0
+
+
+def book_weekly(
+    database: Database, practice: SchedulingPractice, count: int = 4
+) -> list[uuid.UUID]:
+    with database.transaction() as session:
+        outcome = booking.book_series(
+            session, practice.front_desk, practice.request(FIRST), SeriesRule("weekly", count=count)
+        )
+    assert len(outcome.created) == count
+    return outcome.created
+
+
+def row_of(database: Database, appointment_id: uuid.UUID) -> Appointment:
+    with database.reading() as session:
+        row = session.get(Appointment, appointment_id)
+        assert row is not None
+        session.expunge(row)
+        return row
 
 
 @pytest.mark.parametrize(
@@ -73,3 +94,18 @@ def test_max_visits_still_booked(database: Database, practice: SchedulingPractic
 
     assert len(outcome.created) == MAX_OCCURRENCES
     assert outcome.skipped == []
+
+
+@pytest.mark.parametrize("minutes", [0, -30, MAX_DURATION_MINUTES + 1, 10**6])
+def test_edit_length_out_of_range(
+    database: Database, practice: SchedulingPractice, minutes: int
+) -> None:
+    created = book_weekly(database, practice)
+
+    with pytest.raises(ValidationError) as error, database.transaction() as session:
+        booking.edit_occurrences(
+            session, practice.front_desk, created[0], "series", duration_minutes=minutes
+        )
+
+    assert [problem.field for problem in error.value.problems] == ["duration_minutes"]
+    assert row_of(database, created[0]).duration_minutes == 30
