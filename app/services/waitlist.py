@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
+from app.services.scheduling_settings import practice_zone
 
 if TYPE_CHECKING:
     from app.services.booking import BookingOutcome, BookingRequest
@@ -71,6 +73,7 @@ class WaitlistRow:
     notes: str
     status: str
     added_at: datetime  # UTC, when the patient was put on the list
+    added_on: date  # the practice's local date of added_at
 
     def to_input(self) -> WaitlistInput:
         """Return the entry's editable values, to prefill the edit form."""
@@ -193,7 +196,8 @@ def list_waitlist(
     )
     if waiting_only:
         query = query.where(WaitlistEntry.status == "waiting")
-    return [_row(*columns) for columns in session.execute(query)]
+    zone = practice_zone(session)
+    return [_row(*columns, zone) for columns in session.execute(query)]
 
 
 def offers_for(
@@ -354,6 +358,7 @@ def _row(
     patient: Patient,
     provider: Provider | None,
     kind: AppointmentType | None,
+    zone: ZoneInfo,
 ) -> WaitlistRow:
     return WaitlistRow(
         entry_id=entry.id,
@@ -373,4 +378,5 @@ def _row(
         notes=entry.notes or "",
         status=entry.status,
         added_at=entry.created_at,
+        added_on=entry.created_at.astimezone(zone).date(),
     )

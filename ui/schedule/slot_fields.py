@@ -82,12 +82,16 @@ class OptionalTime(QWidget):
 
 
 class OptionalDate(QWidget):
-    """A date that applies only while its check box is checked."""
+    """A date that applies only while its check box is checked.
 
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+    The field starts at `default`; pass the practice's today, because the workstation's
+    own date can differ in the evening.
+    """
+
+    def __init__(self, caption: str, default: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.check = QCheckBox(caption)
-        self.edit = QDateEdit(QDate.currentDate())
+        self.edit = QDateEdit(QDate(default.year, default.month, default.day))
         self.edit.setDisplayFormat("MM/dd/yyyy")
         self.edit.setCalendarPopup(True)
         self.edit.setAccessibleName(caption)

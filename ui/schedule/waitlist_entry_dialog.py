@@ -2,7 +2,7 @@
 
 import logging
 import uuid
-from datetime import time
+from datetime import date, time
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -37,7 +37,10 @@ SEARCH_DELAY_MS = 250
 
 
 class WaitlistEntryDialog(QDialog):
-    """Adds an entry, or edits `row` when given; `saved` fires after the write."""
+    """Adds an entry, or edits `row` when given; `saved` fires after the write.
+
+    `today` is the practice's date, which the first and last date fields start at.
+    """
 
     saved = Signal()
 
@@ -45,6 +48,7 @@ class WaitlistEntryDialog(QDialog):
         self,
         context: AppContext,
         choices: BookingChoices,
+        today: date,
         row: WaitlistRow | None = None,
         parent: QWidget | None = None,
     ) -> None:
@@ -54,6 +58,7 @@ class WaitlistEntryDialog(QDialog):
         self.context = context
         self.choices = choices
         self.row = row
+        self.today = today
         self.patient_id = row.patient_id if row else None
         self._build()
         if row is not None:
@@ -88,8 +93,8 @@ class WaitlistEntryDialog(QDialog):
         self.weekdays = WeekdayBoxes()
         self.earliest = OptionalTime("Not before", time(8))
         self.latest = OptionalTime("Ending by", time(17))
-        self.available_from = OptionalDate("From")
-        self.available_until = OptionalDate("Until")
+        self.available_from = OptionalDate("From", self.today)
+        self.available_until = OptionalDate("Until", self.today)
         self.notes = QPlainTextEdit()
         self.notes.setAccessibleName("Notes")
         self.notes.setTabChangesFocus(True)

@@ -8,7 +8,7 @@ can show it.
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -26,6 +26,7 @@ from app.changes import ChangeKind, Changes
 from app.progress import Progress
 from app.security.permissions import Permission
 from app.services.calendar_view import BookingChoices, booking_choices
+from app.services.scheduling_settings import practice_now
 from app.services.waitlist import (
     WaitlistRow,
     describe_weekdays,
@@ -48,6 +49,7 @@ COLUMNS = ("Patient", "Provider", "Visit type", "Days", "Times", "Since", "Notes
 class _Loaded:
     rows: list[WaitlistRow]
     choices: BookingChoices
+    today: date
 
 
 def row_cells(row: WaitlistRow) -> tuple[str, ...]:
@@ -61,8 +63,7 @@ def row_cells(row: WaitlistRow) -> tuple[str, ...]:
         kind,
         describe_weekdays(row.weekdays),
         window_text(row.earliest, row.latest),
-        # Shown in the workstation's zone, which is normally the practice's.
-        f"{row.added_at.astimezone():%m/%d/%Y}",
+        f"{row.added_on:%m/%d/%Y}",
         row.notes,
     )
 
@@ -78,6 +79,8 @@ class WaitlistPanel(QWidget):
         self.context = context
         self.rows: list[WaitlistRow] = []
         self.choices: BookingChoices | None = None
+        # The practice's date as of the last load; new entries' date fields start at it.
+        self.today: date | None = None
         self.entry_dialog: WaitlistEntryDialog | None = None
         self.find_dialog: FindAvailableDialog | None = None
         self.remove_box: QMessageBox | None = None
@@ -128,7 +131,8 @@ class WaitlistPanel(QWidget):
         number, actor = self._request, self.context.actor
 
         def work(session: Session, _progress: Progress) -> _Loaded:
-            return _Loaded(list_waitlist(session, actor), booking_choices(session, actor))
+            today = practice_now(session).date()
+            return _Loaded(list_waitlist(session, actor), booking_choices(session, actor), today)
 
         self.context.ops.run(
             work, on_done=lambda loaded: self._show(number, loaded), read_only=True
@@ -138,7 +142,7 @@ class WaitlistPanel(QWidget):
         if number != self._request:
             return
         chosen = self.selected_row()
-        self.rows, self.choices = loaded.rows, loaded.choices
+        self.rows, self.choices, self.today = loaded.rows, loaded.choices, loaded.today
         self.table.setRowCount(len(self.rows))
         for index, row in enumerate(self.rows):
             for column, text in enumerate(row_cells(row)):
@@ -171,9 +175,11 @@ class WaitlistPanel(QWidget):
             self._open_entry(row)
 
     def _open_entry(self, row: WaitlistRow | None) -> None:
-        if self.choices is None or not self.context.can(Permission.SCHEDULE_EDIT):
+        if self.choices is None or self.today is None:
             return
-        dialog = WaitlistEntryDialog(self.context, self.choices, row, self)
+        if not self.context.can(Permission.SCHEDULE_EDIT):
+            return
+        dialog = WaitlistEntryDialog(self.context, self.choices, self.today, row, self)
         dialog.finished.connect(dialog.deleteLater)
         self.entry_dialog = dialog
         dialog.open()

@@ -2,13 +2,14 @@
 
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
 from app.db.database import Database
 from app.errors import UserError, ValidationError
+from app.models.scheduling import WaitlistEntry
 from app.security.permissions import system_actor
 from app.services.waitlist import (
     WaitlistInput,
@@ -43,6 +44,20 @@ def test_add_and_list_entry(practice: Database) -> None:
     assert rows[0].weekdays == (0, 1, 2, 3, 4)
     assert rows[0].notes == "mornings"
     assert rows[0].status == "waiting"
+
+
+def test_added_on_is_practice_date(practice: Database) -> None:
+    # 02:30 UTC on March 10 is 9:30 PM on March 9 in Chicago, the demo practice's zone.
+    evening = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+    with practice.transaction() as session:
+        patient = patients(session)[0]
+        saved = add_entry(session, ACTOR, WaitlistInput(patient.id, 30))
+        session.get_one(WaitlistEntry, saved.entry_id).created_at = evening
+        session.flush()
+        (row,) = list_waitlist(session, ACTOR)
+
+    assert row.added_at == evening
+    assert row.added_on == date(2026, 3, 9)
 
 
 def test_invalid_entry_lists_problems(practice: Database) -> None:

@@ -1,17 +1,19 @@
 """The waitlist panel: entries, Find a time through the waitlist, and freed-time offers."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.models.scheduling import Appointment, WaitlistEntry
+from app.services import scheduling_settings
 from app.services.waitlist import WaitlistInput, add_entry
 from tests.helpers.schedule_rows import patients, providers
 from tests.ui.conftest import settle
 from ui.context import AppContext
-from ui.schedule.waitlist_panel import WaitlistPanel
+from ui.schedule.waitlist_panel import COLUMNS, WaitlistPanel
 
 
 def loaded_panel(qtbot: QtBot, context: AppContext) -> WaitlistPanel:
@@ -175,3 +177,23 @@ def test_offer_book_button(qtbot: QtBot, context: AppContext, next_monday: date)
         assert appointment.starts_at == freed
         assert appointment.duration_minutes == 30
         assert saved.status == "booked"
+
+
+def test_evening_uses_practice_date(
+    qtbot: QtBot, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 02:30 UTC on March 10 is 9:30 PM on March 9 in Chicago, the demo practice's zone.
+    evening = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+    monkeypatch.setattr(scheduling_settings, "utc_now", lambda: evening)
+    entry = put_on_list(context)
+    with context.database.transaction() as session:
+        session.get_one(WaitlistEntry, entry.id).created_at = evening
+    panel = loaded_panel(qtbot, context)
+
+    assert panel.table.item(0, COLUMNS.index("Since")).text() == "03/09/2026"
+    panel.add_entry()
+    dialog = panel.entry_dialog
+    assert dialog is not None
+    assert dialog.available_from.edit.date() == QDate(2026, 3, 9)
+    assert dialog.available_until.edit.date() == QDate(2026, 3, 9)
+    dialog.reject()
