@@ -47,7 +47,8 @@ DIAGNOSIS_LETTERS = "ABCDEFGHIJKL"
 # Code rows: a 7-point box, the code, the label (at most two lines) and the fee.
 BOX = 7
 CODE_X = 11
-LABEL_X = 40
+LABEL_X = 44
+CODE_SIZE = 8
 FEE_WIDTH = 40
 ROW_HEIGHT = 10.5
 LABEL_LINE_HEIGHT = 8.5
@@ -254,7 +255,12 @@ def _draw_cell(canvas: Canvas, cell: PlacedCell) -> None:
         canvas.setFont(BOLD, 7.5)
         canvas.setFillColor(INK)
         canvas.drawCentredString(cell.x + BOX / 2, baseline + 0.2, "X")
-    canvas.setFont(BOLD, 8)
+    # Five digits fit at full size. Wide letters, as in a local code such as "WMFEE",
+    # print smaller so they never run into the label.
+    room = LABEL_X - CODE_X - 3
+    full_width = max(stringWidth(cell.code.code, BOLD, CODE_SIZE), 1)
+    size = min(CODE_SIZE, CODE_SIZE * room / full_width)
+    canvas.setFont(BOLD, size)
     canvas.setFillColor(INK)
     canvas.drawString(cell.x + CODE_X, baseline, cell.code.code)
     canvas.setFont(REGULAR, LABEL_SIZE)
