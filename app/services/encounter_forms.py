@@ -1,4 +1,4 @@
-"""What the charge-entry screen edits and shows: an encounter, its lines and the queue rows.
+"""Values the charge-entry screen edits and shows: an encounter, its lines and queue rows.
 
 These are plain values, filled by the charge-entry form and by tests, and checked, saved
 and posted by `app.services.encounters`. A problem's `field` names the attribute it
@@ -48,7 +48,7 @@ class LineForm:
 class EncounterForm:
     """Everything the charge-entry screen edits for one visit.
 
-    `id` is None for an encounter not saved yet. `diagnoses` holds ICD-10-CM codes as
+    `id` is None for an encounter not saved yet. `diagnoses` contains ICD-10-CM codes as
     typed, in claim order. `referring_provider_id` is an outside_provider id.
     `loaded_at` is the encounter's updated_at when the form was loaded; a save is
     rejected when the encounter changed since then.
