@@ -199,8 +199,8 @@ class _Edit:
 
     def apply(self, row: Appointment, actor: Actor) -> None:
         if self.starts_time is not None:
-            base = row.series_date if row.series_date is not None else row.starts_at.date()
-            row.starts_at = datetime.combine(base, self.starts_time)
+            # The visit's own day: an occurrence moved to another day stays on that day.
+            row.starts_at = datetime.combine(row.starts_at.date(), self.starts_time)
         if self.duration_minutes is not None:
             row.duration_minutes = self.duration_minutes
         if self.provider_id is not None:

@@ -1,7 +1,7 @@
 """Recurring series with hostile rules and edits."""
 
 import uuid
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy import func, select
@@ -109,3 +109,32 @@ def test_edit_length_out_of_range(
 
     assert [problem.field for problem in error.value.problems] == ["duration_minutes"]
     assert row_of(database, created[0]).duration_minutes == 30
+
+
+def test_edit_moved_exception_keeps_day(database: Database, practice: SchedulingPractice) -> None:
+    created = book_weekly(database, practice)
+    moved_to = wall(2026, 2, 11, 9)  # the Wednesday after the second Monday
+    with database.transaction() as session:
+        booking.move(session, practice.front_desk, created[1], moved_to)
+        booking.edit_occurrences(session, practice.front_desk, created[1], "this", time(14))
+
+    row = row_of(database, created[1])
+    assert row.starts_at == wall(2026, 2, 11, 14)
+    assert row.series_date == date(2026, 2, 9)
+
+
+def test_series_edit_skips_moved_exception(
+    database: Database, practice: SchedulingPractice
+) -> None:
+    created = book_weekly(database, practice)
+    with database.transaction() as session:
+        booking.move(session, practice.front_desk, created[2], wall(2026, 2, 18, 9))
+        booking.edit_occurrences(session, practice.front_desk, created[0], "series", time(11))
+
+    starts = [row_of(database, appointment_id).starts_at for appointment_id in created]
+    assert starts == [
+        wall(2026, 2, 2, 11),
+        wall(2026, 2, 9, 11),
+        wall(2026, 2, 18, 9),
+        wall(2026, 2, 23, 11),
+    ]
