@@ -48,6 +48,8 @@ VISIBLE_ROWS = 10
 POPUP_WIDTH = 760
 EMPTY_TEXT = "No patients match"
 HINT_TEXT = "Up and Down choose, Enter opens the patient's record, Esc closes."
+# The hint of a search that fills a form field with the patient instead of opening a record.
+PICK_HINT_TEXT = "Up and Down choose, Enter picks the patient, Esc closes."
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -91,11 +93,14 @@ class SearchResultModel(RowTableModel[PatientMatch]):
 
 
 class SearchPopup(QFrame):
-    """Frame of results shown under the search box. `chosen` carries a clicked row."""
+    """Frame of results shown under the search box. `chosen` carries a clicked row.
+
+    `hint` is the key help shown under the results.
+    """
 
     chosen = Signal(object)  # PatientMatch
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget, hint: str = HINT_TEXT) -> None:
         super().__init__(parent)
         self.setObjectName("searchPopup")
         self.setAccessibleName("Patient search results")
@@ -103,12 +108,12 @@ class SearchPopup(QFrame):
         self.setAutoFillBackground(True)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.model = SearchResultModel(self)
-        self.view = self._build_view()
+        self.view = self._build_view(hint)
         self.empty_label = QLabel(EMPTY_TEXT)
         self.empty_label.setObjectName("searchPopupEmpty")
         self.empty_label.setAccessibleName("No patients match the search")
         self.empty_label.setContentsMargins(8, 4, 8, 4)
-        self.hint = QLabel(HINT_TEXT)
+        self.hint = QLabel(hint)
         self.hint.setObjectName("subtleText")
         self.hint.setWordWrap(True)
 
@@ -119,12 +124,12 @@ class SearchPopup(QFrame):
         layout.addWidget(self.hint)
         self.hide()
 
-    def _build_view(self) -> QTableView:
+    def _build_view(self, hint: str) -> QTableView:
         view = QTableView(self)
         view.setObjectName("searchResults")
         view.setAccessibleName("Matching patients")
-        view.setAccessibleDescription(HINT_TEXT)
-        view.setToolTip(HINT_TEXT)
+        view.setAccessibleDescription(hint)
+        view.setToolTip(hint)
         view.setModel(self.model)
         # The search box keeps the keyboard focus, so the list must never take it.
         view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -194,7 +199,8 @@ class PatientSearch(QObject):
     """Runs search_patients as the user types in `box` and drives the popup.
 
     `chosen` carries the PatientMatch picked with Enter or a click. Enter with no row
-    selected closes the popup and reaches the box, which emits `returnPressed`.
+    selected closes the popup and reaches the box, which emits `returnPressed`. A search
+    that fills a form field passes PICK_HINT_TEXT as `hint`.
     """
 
     chosen = Signal(object)  # PatientMatch
@@ -206,12 +212,14 @@ class PatientSearch(QObject):
         popup_parent: QWidget,
         is_locked: Callable[[], bool],
         delay_ms: int,
+        *,
+        hint: str = HINT_TEXT,
     ) -> None:
         super().__init__(box)
         self.context = context
         self.box = box
         self.is_locked = is_locked
-        self.popup = SearchPopup(popup_parent)
+        self.popup = SearchPopup(popup_parent, hint)
         self.popup.chosen.connect(self._choose)
         self._request = 0
         self.timer = QTimer(self)

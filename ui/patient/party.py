@@ -24,7 +24,7 @@ from ui.context import AppContext
 from ui.patient.address import AddressFields
 from ui.patient.feedback import ProblemBoard, add_form_row, problem_label
 from ui.patient.fields import DateField
-from ui.search_popup import PatientSearch
+from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import connect_edits
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,12 @@ class PartyEditor(QWidget):
         # The result popup is a child of the window, which is known only once shown.
         if self.searcher is None:
             self.searcher = PatientSearch(
-                self.context, self.patient_search, self.window(), lambda: False, SEARCH_DELAY_MS
+                self.context,
+                self.patient_search,
+                self.window(),
+                lambda: False,
+                SEARCH_DELAY_MS,
+                hint=PICK_HINT_TEXT,
             )
             self.searcher.chosen.connect(self.choose_patient)
         super().showEvent(event)

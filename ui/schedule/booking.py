@@ -43,7 +43,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.repeat import RepeatSection
 from ui.schedule.slot_fields import time_text
-from ui.search_popup import PatientSearch
+from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,7 @@ class BookingPanel(QDialog):
         self.patient.setObjectName("bookingPatient")
         self.patient.setPlaceholderText("Type a name, chart number, birth date or phone")
         self.search = PatientSearch(
-            self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS
+            self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS, hint=PICK_HINT_TEXT
         )
         self.search.chosen.connect(self._choose_patient)
         self.type = QComboBox()

@@ -28,7 +28,7 @@ from app.services.waitlist import WaitlistInput, WaitlistRow, add_entry, edit_en
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.slot_fields import OptionalDate, OptionalTime, WeekdayBoxes
-from ui.search_popup import PatientSearch
+from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class WaitlistEntryDialog(QDialog):
         self.patient.setAccessibleName("Patient")
         self.patient.setPlaceholderText("Type a name, chart number, birth date or phone")
         self.search = PatientSearch(
-            self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS
+            self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS, hint=PICK_HINT_TEXT
         )
         self.search.chosen.connect(self.choose_patient)
         self.provider = QComboBox()
