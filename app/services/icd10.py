@@ -8,8 +8,8 @@ the date wins over the bundled one. When no edition covers the date, the nearest
 edition is used and `code_problems` warns that the right one is missing.
 
 Each edition is loaded into memory once per process. Loading the bundled one takes about
-3 s, and after that a search takes a few milliseconds (bench/bench_icd10.py). Codes are stored without the dot
-and in upper case ("E119") and shown with it ("E11.9").
+3 s, and after that a search takes a few milliseconds (bench/bench_icd10.py). Codes are
+stored without the dot and in upper case ("E119") and shown with it ("E11.9").
 """
 
 import logging

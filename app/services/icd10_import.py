@@ -86,7 +86,7 @@ def _layout_error(line: str) -> str | None:
     order_number = line[0:5]
     if not (order_number.isascii() and order_number.isdigit()):
         return (
-            f"columns 1-5 hold {v.echo_for_message(order_number)} instead of an order number; "
+            f"columns 1-5 contain {v.echo_for_message(order_number)} instead of an order number; "
             "choose the CDC order file."
         )
     if any(line[index] != " " for index in (5, 13, 15, _LONG_DESCRIPTION_START - 1)):
@@ -105,7 +105,9 @@ def _field_error(code: str, flag: str, description: str) -> str | None:
             "(a letter and 2 to 6 letters or digits, no dot)."
         )
     if flag not in ("0", "1"):
-        return f"column 15 holds {v.echo_for_message(flag)}; it must be 1 (billable) or 0 (header)."
+        return (
+            f"column 15 contains {v.echo_for_message(flag)}; it must be 1 (billable) or 0 (header)."
+        )
     if not description:
         return f"code {code} has no long description."
     return None
@@ -166,7 +168,9 @@ def parse_order_file(data: bytes, file_name: str) -> list[OrderFileCode]:
             codes.append(parsed)
 
     if not codes and not problems:
-        problems.append(Problem("file", f"{file_name} holds no codes; choose the CDC order file."))
+        problems.append(
+            Problem("file", f"{file_name} contains no codes; choose the CDC order file.")
+        )
     if len(problems) > MAX_LINE_PROBLEMS:
         hidden = len(problems) - MAX_LINE_PROBLEMS
         problems = [

@@ -23,10 +23,6 @@ from itertools import accumulate
 _CODE_TERM = re.compile(r"[A-Za-z](?:[0-9][0-9A-Za-z]?|[A-Za-z][0-9])(?:\.?[0-9A-Za-z]{0,4})?")
 _WORD = re.compile(r"[a-z0-9]+")
 _SEPARATORS = re.compile(r"[\s,;]+")
-# Above this many distinct vocabulary words under one prefix (a one- or two-letter term),
-# the search scans the ranked codes in order instead of merging the words' postings. Such a
-# prefix matches so many codes that the scan finds `limit` of them within a few hundred.
-_MAX_MERGED_WORDS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +195,12 @@ class EditionIndex:
         return low, high
 
     def _candidates(self, word_terms: list[str]) -> Iterator[int] | None:
-        """Return positions that may match, in rank order, or None when nothing can match."""
+        """Return positions that may match, in rank order, or None when nothing can match.
+
+        The candidates are the postings of the term with the fewest, merged in rank order.
+        When even that term covers more than half of the codes (or there is no word term),
+        walking every code in rank order costs less than merging.
+        """
         best: tuple[int, int, int] | None = None
         for term in word_terms:
             low, high = self._word_range(term)
@@ -208,11 +209,10 @@ class EditionIndex:
                 return None
             if best is None or size < best[0]:
                 best = (size, low, high)
-        if best is None or best[2] - best[1] > _MAX_MERGED_WORDS:
+        if best is None or best[0] > len(self._ranked) // 2:
             return iter(range(len(self._ranked)))
         _size, low, high = best
-        merged = heapq.merge(*self._postings[low:high])
-        return _unique_sorted(merged)
+        return _unique_sorted(heapq.merge(*self._postings[low:high]))
 
     def _by_words(
         self, word_terms: list[str], code_terms: list[str], limit: int

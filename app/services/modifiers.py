@@ -141,6 +141,7 @@ class ModifierRuleSummary:
     payer_id: uuid.UUID | None
     payer_name: str
     note: str
+    archived: bool = False
 
 
 def normalize_modifier(text: str) -> str:
@@ -163,7 +164,7 @@ def modifier_labels(session: Session) -> dict[str, str]:
         .where(Modifier.archived.is_(False))
         .order_by(Modifier.code)
     )
-    return {code: label for code, label in rows}
+    return {row.code: row.label for row in rows}
 
 
 def modifier_problems(session: Session, modifiers: Sequence[str], field: str) -> list[Problem]:
@@ -240,13 +241,16 @@ def required_modifier_problems(
         allowed = split_modifiers(rule.modifiers)
         if present.intersection(allowed):
             continue
-        choices = allowed[0] if len(allowed) == 1 else "one of " + ", ".join(allowed)
+        if len(allowed) == 1:
+            choices = f"modifier {allowed[0]}"
+        else:
+            choices = "one of the modifiers " + ", ".join(allowed)
         scope = f" for {_payer_name(session, rule.payer_id)}" if rule.payer_id is not None else ""
         reason = f" ({rule.note.strip()})" if rule.note and rule.note.strip() else ""
         problems.append(
             Problem(
                 field,
-                f"{code} needs modifier {choices}{scope}{reason}; add it to the line.",
+                f"{code} needs {choices}{scope}{reason}; add it to the line.",
             )
         )
     return problems
@@ -383,14 +387,14 @@ def seed_standard_modifiers(session: Session, actor: Actor) -> Changes:
 # ---- rules -----------------------------------------------------------------------------
 
 
-def list_modifier_rules(session: Session, actor: Actor) -> list[ModifierRuleSummary]:
-    """Return the active rules by procedure code, rules for every payer first."""
+def list_modifier_rules(
+    session: Session, actor: Actor, include_archived: bool = False
+) -> list[ModifierRuleSummary]:
+    """Return the rules by procedure code, the rule for every payer before payer rules."""
     require(actor, Permission.CODE_SET_EDIT)
-    rows = session.execute(
-        select(ModifierRule, Payer.name)
-        .outerjoin(Payer, Payer.id == ModifierRule.payer_id)
-        .where(ModifierRule.archived.is_(False))
-    )
+    query = select(ModifierRule, Payer.name).outerjoin(Payer, Payer.id == ModifierRule.payer_id)
+    if not include_archived:
+        query = query.where(ModifierRule.archived.is_(False))
     rules = [
         ModifierRuleSummary(
             rule.id,
@@ -399,8 +403,9 @@ def list_modifier_rules(session: Session, actor: Actor) -> list[ModifierRuleSumm
             rule.payer_id,
             payer_name or "",
             rule.note or "",
+            rule.archived,
         )
-        for rule, payer_name in rows
+        for rule, payer_name in session.execute(query)
     ]
     return sorted(
         rules, key=lambda rule: (rule.procedure_code, rule.payer_id is not None, rule.payer_name)
