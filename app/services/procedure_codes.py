@@ -254,6 +254,14 @@ def get_procedure_code(session: Session, code_id: uuid.UUID) -> ProcedureCode:
 
 def _duplicate_problems(session: Session, form: ProcedureCodeForm) -> list[Problem]:
     code = normalize_procedure_code(form.code)
+    if form.id is not None:
+        saved = get_procedure_code(session, form.id)
+        if saved.code != code:
+            message = (
+                f"The code of {saved.code} cannot change to {code}, because fee schedules and "
+                "charges name it; archive it and add the new code instead."
+            )
+            return [Problem("code", message)]
     existing = session.scalars(select(ProcedureCode).where(ProcedureCode.code == code)).first()
     if existing is None or existing.id == form.id:
         return []

@@ -128,7 +128,7 @@ def test_archive_twice_rejected(database: Database, practice: FeePractice) -> No
             codes.archive_procedure_code(session, practice.manager, row.id)
 
 
-def test_edit_keeps_code_unique(database: Database, practice: FeePractice) -> None:
+def test_edit_keeps_code(database: Database, practice: FeePractice) -> None:
     with database.transaction() as session:
         row = codes.find_procedure_code(session, "99214")
         assert row is not None
@@ -138,7 +138,7 @@ def test_edit_keeps_code_unique(database: Database, practice: FeePractice) -> No
 
     assert renamed.saved
     assert not renamed.created
-    assert not clash.saved
+    assert "cannot change to 99213" in clash.problems[0].message
 
 
 def test_search_code_prefix_first(database: Database, practice: FeePractice) -> None:
