@@ -25,6 +25,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.booking_rules import BookingRequest
+from app.services.encounter_drafts import draft_for_appointment
 from app.services.ledger import RESPONSIBLE_PATIENT, post_entry, reverse_entry
 from app.services.scheduling_settings import scheduling_settings
 
@@ -137,7 +138,7 @@ def set_status(
     if status == "no_show":
         changes = _charge_no_show(session, actor, appointment, changes)
     if status == "checked_out":
-        on_checked_out(session, actor, appointment)
+        changes = Changes(changes.kinds | on_checked_out(session, actor, appointment).kinds)
     return changes
 
 
@@ -146,13 +147,15 @@ def checkout(session: Session, actor: Actor, appointment_id: uuid.UUID) -> Chang
     return set_status(session, actor, appointment_id, "checked_out")
 
 
-def on_checked_out(session: Session, actor: Actor, appointment: Appointment) -> None:
-    """Run after an appointment is checked out; the place charge entry will start an encounter.
+def on_checked_out(session: Session, actor: Actor, appointment: Appointment) -> Changes:
+    """Create the visit's draft encounter for charge entry, unless it already has one.
 
-    TODO: create the encounter for charge entry here once encounters exist; until then
-    this hook does nothing.
+    The front desk checks patients out without CHARGE_POST, so the draft is made without
+    that permission. A draft posts nothing, and posting it checks the permission.
     """
-    log.debug("appointment %s checked out", appointment.id)
+    encounter_id = draft_for_appointment(session, actor, appointment.id)
+    log.debug("appointment %s checked out; draft encounter %s", appointment.id, encounter_id)
+    return Changes.of(ChangeKind.ENCOUNTERS)
 
 
 def undo_last_change(
