@@ -17,8 +17,9 @@ import re
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
@@ -64,8 +65,8 @@ class PeriodLockedError(UserError):
     """A posting into a period that a manager has closed with the ledger lock date."""
 
 
-def entry_hash(entry: LedgerEntry) -> str:
-    """Return the SHA-256 of the entry's fields as `ledger_row_hash` defines it."""
+def entry_hash(entry: LedgerEntry | Row[Any]) -> str:
+    """Return the SHA-256 of the entry's fields (an ORM row or a Core row) as posted."""
     return ledger_row_hash(
         entry_id=entry.id,
         posted_at=entry.posted_at,

@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from app.ledger_hash import ledger_row_hash
 from app.models.ledger import LedgerEntry
 from app.models.practice import Payer
 from app.models.security import AuditEvent
@@ -36,6 +35,7 @@ from app.services.ledger import (
     REVERSAL,
     balances_by_bucket,
     bucket_key,
+    entry_hash,
     patient_balance,
 )
 from app.services.ledger_view import running_balances
@@ -146,7 +146,7 @@ def _row_findings(row: Row[Any], audited: list[str | None] | None) -> list[Ledge
     def add(check: str, message: str) -> None:
         found.append(LedgerFinding(check, message, row.id, row.patient_id))
 
-    expected = _expected_hash(row)
+    expected = entry_hash(row)
     if row.row_hash is None:
         add("row_hash", f"Ledger row {row.id} has no hash, so it was not posted by ClinicDesk.")
     elif row.row_hash != expected:
@@ -166,24 +166,6 @@ def _row_findings(row: Row[Any], audited: list[str | None] | None) -> list[Ledge
             "recorded: the row or its hash was changed after posting.",
         )
     return found
-
-
-def _expected_hash(row: Row[Any]) -> str:
-    return ledger_row_hash(
-        entry_id=row.id,
-        posted_at=row.posted_at,
-        posted_by=row.posted_by,
-        entry_type=row.entry_type,
-        amount=row.amount,
-        patient_id=row.patient_id,
-        payer_id=row.payer_id,
-        responsible_party=row.responsible_party,
-        service_date=row.service_date,
-        reverses_id=row.reverses_id,
-        source_type=row.source_type,
-        source_id=row.source_id,
-        memo=row.memo,
-    )
 
 
 def _removed_row_findings(audited: dict[str, list[str | None]]) -> list[LedgerFinding]:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from app.db.database import Database
 from app.models.charges import ChargeLine, Encounter
 from app.models.ledger import LedgerEntry
+from app.models.patients import Patient
 from app.security.permissions import Actor, Role
 from app.services.appointment_status import create_appointment
-from app.services.ledger import CHARGE_LINE_SOURCE, RESPONSIBLE_PATIENT, post_entry
+from app.services.ledger import CHARGE_LINE_SOURCE, RESPONSIBLE_PATIENT, post_entry, reverse_entry
 from tests.helpers.scheduling_data import SchedulingPractice, build_scheduling_practice
 
 _numbers = itertools.count(1)
@@ -184,3 +185,27 @@ def add_visit(
     appointment.status = status
     session.flush()
     return appointment.id
+
+
+def build_family_ledger(database: Database) -> LedgerPractice:
+    """Build the ledger practice with a family ledger and one unrelated patient's charge.
+
+    Rivera has a $120 Aetna charge, a $15 charge that was reversed and a $20 payment
+    (balance $100). Chen is her dependent with a $90 charge, and Nguyen has a $70 charge.
+    """
+    practice = build_ledger_practice(database)
+    rivera, chen, nguyen = practice.patient_ids
+    day = date(2026, 2, 2)
+    with database.transaction() as session:
+        dependent = session.get(Patient, chen)
+        assert dependent is not None
+        dependent.guarantor_patient_id = rivera
+        post_charge(
+            session, practice, rivera, "99213", "120", service_date=day, payer_id=practice.aetna_id
+        )
+        wrong = post_charge(session, practice, rivera, "99000", "15", service_date=day)
+        reverse_entry(session, practice.biller, wrong.id, "Not done")
+        post_payment(session, practice, rivera, "20")
+        post_charge(session, practice, chen, "99392", "90", service_date=day)
+        post_charge(session, practice, nguyen, "99213", "70", service_date=day)
+    return practice

@@ -9,39 +9,17 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.errors import NotFoundError
-from app.models.patients import Patient
 from app.models.security import AuditEvent
-from app.services.ledger import reverse_entry
 from app.services.ledger_view import LedgerQuery, ledger_rows, ledger_view
 from app.services.today import practice_today
-from tests.helpers.ledger_data import (
-    LedgerPractice,
-    build_ledger_practice,
-    post_charge,
-    post_payment,
-)
+from tests.helpers.ledger_data import LedgerPractice, build_family_ledger
 
 DOS = date(2026, 2, 2)
 
 
 @pytest.fixture
 def practice(database: Database) -> LedgerPractice:
-    """The ledger practice with Chen as Rivera's dependent and a few posted rows."""
-    built = build_ledger_practice(database)
-    rivera, chen, nguyen = built.patient_ids
-    with database.transaction() as session:
-        dependent = session.get(Patient, chen)
-        assert dependent is not None
-        dependent.guarantor_patient_id = rivera
-        post_charge(
-            session, built, rivera, "99213", "120", service_date=DOS, payer_id=built.aetna_id
-        )
-        wrong = post_charge(session, built, rivera, "99000", "15", service_date=DOS)
-        reverse_entry(session, built.biller, wrong.id, "Not done")
-        post_payment(session, built, rivera, "20")
-        post_charge(session, built, chen, "99392", "90", service_date=DOS)
-        post_charge(session, built, nguyen, "99213", "70", service_date=DOS)
-    return built
+    return build_family_ledger(database)
 
 
 def test_patient_rows_running_balance(database: Database, practice: LedgerPractice) -> None:

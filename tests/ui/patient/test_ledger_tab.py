@@ -5,18 +5,10 @@ from datetime import date
 
 import pytest
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
 
 from app.changes import ChangeKind, Changes
 from app.db.database import Database
-from app.models.patients import Patient
-from app.services.ledger import reverse_entry
-from tests.helpers.ledger_data import (
-    LedgerPractice,
-    build_ledger_practice,
-    post_charge,
-    post_payment,
-)
+from tests.helpers.ledger_data import LedgerPractice, build_family_ledger, post_payment
 from tests.ui.admin.conftest import drain, make_context
 from ui.context import AppContext
 from ui.patient.ledger_tab import PATIENT_COLUMN, LedgerTab
@@ -27,20 +19,7 @@ DOS = date(2026, 2, 2)
 
 @pytest.fixture
 def ledger_practice(database: Database) -> LedgerPractice:
-    """Rivera with an Aetna charge, a reversed charge and a payment; Chen her dependent."""
-    built = build_ledger_practice(database)
-    rivera, chen, _nguyen = built.patient_ids
-    with database.transaction() as session:
-        dependent = session.scalars(select(Patient).where(Patient.id == chen)).one()
-        dependent.guarantor_patient_id = rivera
-        post_charge(
-            session, built, rivera, "99213", "120", service_date=DOS, payer_id=built.aetna_id
-        )
-        wrong = post_charge(session, built, rivera, "99000", "15", service_date=DOS)
-        reverse_entry(session, built.biller, wrong.id, "Not done")
-        post_payment(session, built, rivera, "20")
-        post_charge(session, built, chen, "99392", "90", service_date=DOS)
-    return built
+    return build_family_ledger(database)
 
 
 @pytest.fixture
