@@ -168,6 +168,16 @@ def rule_text(first_starts_at: datetime, rule: SeriesRule) -> str:
     return ";".join(parts)
 
 
+def rule_text_with_end(text: str, count: int | None = None, until: date | None = None) -> str:
+    """Return RRULE `text` with its COUNT and UNTIL parts replaced by `count` or `until`."""
+    parts = [part for part in text.split(";") if not part.startswith(("COUNT=", "UNTIL="))]
+    if count is not None:
+        parts.append(f"COUNT={count}")
+    if until is not None:
+        parts.append(f"UNTIL={until:%Y%m%d}T235959")
+    return ";".join(parts)
+
+
 def expand_rule_text(
     text: str, first_starts_at: datetime, window_start: datetime, window_end: datetime
 ) -> list[datetime]:

@@ -10,9 +10,11 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from itertools import islice
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,7 @@ from app.scheduling.recurrence import (
     occurrences,
     rule_problems,
     rule_text,
+    rule_text_with_end,
 )
 from app.security import audit
 from app.security.audit import AuditAction
@@ -316,10 +319,15 @@ def _update_series(  # noqa: PLR0917 (one step of edit_occurrences)
     scope: str,
     edit: _Edit,
 ) -> None:
-    """Record the new pattern on the series, splitting it at the anchor for "following"."""
+    """Record the new pattern on the series, splitting it at the anchor for "following".
+
+    "following" from the series' first occurrence changes the whole series, because a
+    split there would leave an empty series behind.
+    """
     target = series
-    if scope == "following" and anchor.series_date is not None:
-        target = _split(session, actor, series, anchor.series_date)
+    split_at = anchor.series_date if scope == "following" else None
+    if split_at is not None and _has_earlier(session, series, split_at):
+        target = _split(session, actor, series, split_at)
     if edit.starts_time is not None:
         target.first_starts_at = datetime.combine(target.first_starts_at.date(), edit.starts_time)
     if edit.duration_minutes is not None:
@@ -330,10 +338,21 @@ def _update_series(  # noqa: PLR0917 (one step of edit_occurrences)
     session.flush()
 
 
+def _has_earlier(session: Session, series: AppointmentSeries, day: date) -> bool:
+    query = select(Appointment.id).where(
+        Appointment.series_id == series.id, Appointment.series_date < day
+    )
+    return session.scalar(query.limit(1)) is not None
+
+
 def _split(
     session: Session, actor: Actor, series: AppointmentSeries, from_date: date
 ) -> AppointmentSeries:
-    """End `series` the day before `from_date` and move the later occurrences to a new one."""
+    """End `series` the day before `from_date` and move the later occurrences to a new one.
+
+    Both rule texts get a new end. A series that ends after a number of visits hands the
+    visits the rule still gives from `from_date` on to the new series.
+    """
     later = list(
         session.scalars(
             select(Appointment).where(
@@ -341,6 +360,11 @@ def _split(
             )
         )
     )
+    remaining = None
+    if series.count is not None:
+        # The count bounds the expansion even if the stored text lost its COUNT part.
+        starts = islice(rrulestr(series.rule, dtstart=series.first_starts_at), series.count)
+        remaining = sum(1 for start in starts if start.date() >= from_date)
     successor = AppointmentSeries(
         id=new_id(),
         patient_id=series.patient_id,
@@ -350,8 +374,8 @@ def _split(
         appointment_type_id=series.appointment_type_id,
         first_starts_at=datetime.combine(from_date, series.first_starts_at.time()),
         duration_minutes=series.duration_minutes,
-        rule=series.rule,
-        count=None,
+        rule=rule_text_with_end(series.rule, remaining, series.until),
+        count=remaining,
         until=series.until,
         reason=series.reason,
         updated_by=actor.user_id,
@@ -362,6 +386,7 @@ def _split(
         row.series_id = successor.id
     series.until = from_date - timedelta(days=1)
     series.count = None
+    series.rule = rule_text_with_end(series.rule, until=series.until)
     series.updated_by = actor.user_id
     session.flush()
     audit.record(

@@ -4,6 +4,7 @@ import uuid
 from datetime import date, time
 
 import pytest
+from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
 
 from app.db.database import Database
@@ -138,3 +139,53 @@ def test_series_edit_skips_moved_exception(
         wall(2026, 2, 18, 9),
         wall(2026, 2, 23, 11),
     ]
+
+
+def series_rows(database: Database) -> list[AppointmentSeries]:
+    with database.reading() as session:
+        rows = list(
+            session.scalars(select(AppointmentSeries).order_by(AppointmentSeries.created_at))
+        )
+        session.expunge_all()
+        return rows
+
+
+def rule_dates(series: AppointmentSeries) -> list[date]:
+    """Expand the stored rule text from the series' first start with dateutil."""
+    starts = rrulestr(series.rule, dtstart=series.first_starts_at)
+    return [start.date() for start in starts]
+
+
+def test_split_rewrites_rule_end(database: Database, practice: SchedulingPractice) -> None:
+    created = book_weekly(database, practice)
+    with database.transaction() as session:
+        booking.edit_occurrences(session, practice.front_desk, created[2], "following", time(11))
+
+    old, new = series_rows(database)
+    assert rule_dates(old) == [date(2026, 2, 2), date(2026, 2, 9)]
+    assert rule_dates(new) == [date(2026, 2, 16), date(2026, 2, 23)]
+    assert old.count is None
+    assert old.until == date(2026, 2, 15)
+    assert new.count == 2
+
+
+def test_split_last_occurrence(database: Database, practice: SchedulingPractice) -> None:
+    created = book_weekly(database, practice)
+    with database.transaction() as session:
+        booking.edit_occurrences(session, practice.front_desk, created[3], "following", time(11))
+
+    old, new = series_rows(database)
+    assert len(rule_dates(old)) == 3
+    assert rule_dates(new) == [date(2026, 2, 23)]
+    assert row_of(database, created[3]).series_id == new.id
+
+
+def test_following_from_first_no_split(database: Database, practice: SchedulingPractice) -> None:
+    created = book_weekly(database, practice)
+    with database.transaction() as session:
+        booking.edit_occurrences(session, practice.front_desk, created[0], "following", time(11))
+
+    (series,) = series_rows(database)
+    assert series.first_starts_at == wall(2026, 2, 2, 11)
+    assert len(rule_dates(series)) == 4
+    assert {row_of(database, appointment_id).series_id for appointment_id in created} == {series.id}
