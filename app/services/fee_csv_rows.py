@@ -42,7 +42,8 @@ COLUMN_ALIASES = {
     "ndc": "requires_ndc",
     "ndc_required": "requires_ndc",
 }
-# A fee schedule of every CPT and HCPCS code is a few megabytes; more is another kind of file.
+# An estimate: every CPT and HCPCS code with a label is about 17,000 rows and under 2 MB,
+# so a larger file is most likely not a fee schedule.
 MAX_FILE_BYTES = 16 * 1024 * 1024
 SNIFF_CHARACTERS = 64 * 1024
 FIRST_DATA_ROW = 2
