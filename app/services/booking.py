@@ -158,7 +158,9 @@ def move(  # noqa: PLR0917 (the documented signature the calendar calls)
     request = replace(
         request_of(appointment),
         starts_at=starts_at,
-        duration_minutes=duration_minutes or appointment.duration_minutes,
+        duration_minutes=(
+            appointment.duration_minutes if duration_minutes is None else duration_minutes
+        ),
         provider_id=provider_id or appointment.provider_id,
         room_id=room_id or appointment.room_id,
     )

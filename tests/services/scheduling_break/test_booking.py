@@ -9,6 +9,7 @@ from app.db.database import Database
 from app.errors import ValidationError
 from app.models.scheduling import Appointment
 from app.services import booking
+from app.services.availability import MAX_DURATION_MINUTES
 from tests.helpers.scheduling_data import SchedulingPractice, wall
 
 # 2:30 AM does not exist on this Sunday in New York: clocks jump from 2:00 to 3:00.
@@ -77,3 +78,38 @@ def test_fall_back_repeat_bookable(database: Database, practice: SchedulingPract
     visit = book_at(database, practice, repeated)
 
     assert starts_of(database, visit) == repeated
+
+
+@pytest.mark.parametrize("minutes", [0, -15, MAX_DURATION_MINUTES + 1])
+def test_move_length_out_of_range(
+    database: Database, practice: SchedulingPractice, minutes: int
+) -> None:
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+
+    with pytest.raises(ValidationError) as error, database.transaction() as session:
+        booking.move(session, practice.front_desk, visit, wall(2026, 2, 2, 10), minutes)
+
+    assert problem_fields(error) == ["duration_minutes"]
+    assert starts_of(database, visit) == wall(2026, 2, 2, 9)
+
+
+@pytest.mark.parametrize("minutes", [0, -1, MAX_DURATION_MINUTES + 1])
+def test_book_length_out_of_range(
+    database: Database, practice: SchedulingPractice, minutes: int
+) -> None:
+    with pytest.raises(ValidationError) as error, database.transaction() as session:
+        booking.book(session, practice.front_desk, practice.request(wall(2026, 2, 2, 9), minutes))
+
+    assert problem_fields(error) == ["duration_minutes"]
+
+
+def test_book_full_day_allowed(database: Database, practice: SchedulingPractice) -> None:
+    with database.transaction() as session:
+        request = practice.request(wall(2026, 2, 2, 12), MAX_DURATION_MINUTES)
+        outcome = booking.book(session, practice.front_desk, request)
+        clash = booking.check_booking(
+            session, practice.front_desk, practice.request(wall(2026, 2, 3, 11, 45), patient=1)
+        )
+
+    assert outcome.appointment_id is not None
+    assert [conflict.kind for conflict in clash] == ["provider_overlap"]
