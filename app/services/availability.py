@@ -116,7 +116,13 @@ def _spans_of(row: Blockout, window: Interval) -> Iterable[Interval]:
         return
 
     # An occurrence that starts before the window can still reach into it.
-    starts = expand_rule_text(row.rule, row.starts_at, window.start - length, window.end)
+    try:
+        starts = expand_rule_text(row.rule, row.starts_at, window.start - length, window.end)
+    except (ValueError, TypeError):
+        # The calendar and find-available read such a row the same way.
+        log.warning("blockout %s has an invalid repeat rule; using its first time only", row.id)
+        yield Interval(row.starts_at, row.ends_at)
+        return
     for start in starts:
         if row.repeat_until is not None and start.date() > row.repeat_until:
             break

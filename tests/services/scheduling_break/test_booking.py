@@ -7,7 +7,7 @@ import pytest
 
 from app.db.database import Database
 from app.errors import ValidationError
-from app.models.scheduling import Appointment
+from app.models.scheduling import Appointment, Blockout
 from app.services import booking
 from app.services.availability import MAX_DURATION_MINUTES
 from tests.helpers.scheduling_data import SchedulingPractice, wall
@@ -113,3 +113,29 @@ def test_book_full_day_allowed(database: Database, practice: SchedulingPractice)
 
     assert outcome.appointment_id is not None
     assert [conflict.kind for conflict in clash] == ["provider_overlap"]
+
+
+@pytest.mark.parametrize("rule", ["FREQ=BOGUS", "not a rule", "FREQ=WEEKLY;BYDAY=XX", ""])
+def test_broken_blockout_rule_no_crash(
+    database: Database, practice: SchedulingPractice, rule: str
+) -> None:
+    # A synced row can carry any rule text; it must not stop every booking.
+    with database.transaction() as session:
+        session.add(
+            Blockout(
+                title="Staff meeting",
+                kind="meeting",
+                starts_at=wall(2026, 2, 2, 12),
+                ends_at=wall(2026, 2, 2, 13),
+                rule=rule,
+            )
+        )
+
+    later = book_at(database, practice, wall(2026, 2, 9, 12))
+    with database.transaction() as session:
+        first_day = booking.check_booking(
+            session, practice.front_desk, practice.request(wall(2026, 2, 2, 12), patient=1)
+        )
+
+    assert starts_of(database, later) == wall(2026, 2, 9, 12)
+    assert [conflict.kind for conflict in first_day] == ["blockout"]
