@@ -151,8 +151,9 @@ class EditionIndex:
     def search(self, text: str, limit: int) -> list[IndexedCode]:
         """Return codes matching a code prefix or words of the description, billable first.
 
-        A single code-like term ("e11", "E11.9") lists codes starting with it, then codes
-        whose description has a word starting with it ("b12" finds vitamin B12 codes).
+        A single code-like term ("e11", "E11.9") lists codes starting with it, including
+        the code itself when it is a category with more codes under it than `limit`, then
+        codes whose description has a word starting with it ("b12" finds vitamin B12).
         Otherwise every term must start a word of the description, in any order; a
         code-like term among words may match the code instead.
         """
@@ -162,6 +163,11 @@ class EditionIndex:
         if len(terms) == 1 and _CODE_TERM.fullmatch(terms[0]):
             code = terms[0].replace(".", "").upper()
             found = self._by_code_prefix(code, limit)
+            exact = self._by_code.get(code)
+            if exact is not None and exact not in found:
+                # A category typed in full stays in view (last, as it is not billable), so
+                # its row can show where it sits and list the codes under it.
+                found = [*found[: limit - 1], exact]
             if len(found) < limit:
                 seen = {row.code for row in found}
                 extra = self._by_words(words_of(code), [], limit)

@@ -93,6 +93,15 @@ def test_search_code_prefix_billable_first(database: Database) -> None:
     assert found.index("E119") < found.index("E11")
 
 
+def test_search_keeps_typed_category(database: Database) -> None:
+    # E11 has more than 50 billable codes under it; the category itself still shows, last.
+    found = codes_found(database, "E11")
+
+    assert len(found) == 50
+    assert found[-1] == "E11"
+    assert all(code.startswith("E11") and len(code) > 3 for code in found[:-1])
+
+
 def test_search_words_any_order(database: Database) -> None:
     forward = codes_found(database, "type 2 diabetes without complications")
     backward = codes_found(database, "complications without diabetes 2 type")

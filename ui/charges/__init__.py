@@ -1,0 +1,1 @@
+"""Charge entry: the encounter editor, its pickers and the charges queue."""
