@@ -179,7 +179,10 @@ class RecordDialog(QDialog):
 
     A failed save keeps the dialog open with everything typed, and shows each validation
     problem next to its field. Subclasses fill `self.form` and implement `build_work`.
+    A subclass whose save can take seconds sets `progress_title` to show a progress dialog.
     """
+
+    progress_title = ""
 
     def __init__(self, context: AppContext, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -230,7 +233,10 @@ class RecordDialog(QDialog):
         self.form.clear_problems()
         self.saving = True
         self.buttons.setEnabled(False)
-        run_for(self, self.context, self.build_work(), self._saved, self._failed)
+        run_for(
+            self, self.context, self.build_work(), self._saved, self._failed,
+            title=self.progress_title,
+        )  # fmt: skip
 
     def _saved(self, result: Any) -> None:
         self.saving = False
