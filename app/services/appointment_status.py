@@ -27,7 +27,7 @@ from app.security.permissions import Actor, Permission, require
 from app.services.booking_rules import BookingRequest
 from app.services.encounter_drafts import draft_for_appointment
 from app.services.ledger import RESPONSIBLE_PATIENT, post_entry, reverse_entry
-from app.services.scheduling_settings import scheduling_settings
+from app.services.scheduling_settings import practice_now, scheduling_settings
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,8 @@ def set_status(
         raise StatusChangeError(f"Use {verb} for this appointment: it records the reason and link.")
 
     check_move(appointment, status)
+    if status == "no_show":
+        _check_no_show_due(session, appointment)
     record_status(session, actor, appointment, status, note)
     changes = Changes.of(ChangeKind.APPOINTMENTS)
     if status == "no_show":
@@ -140,6 +142,20 @@ def set_status(
     if status == "checked_out":
         changes = Changes(changes.kinds | on_checked_out(session, actor, appointment).kinds)
     return changes
+
+
+def _check_no_show_due(session: Session, appointment: Appointment) -> None:
+    """Raise StatusChangeError for a visit on a later day than the practice's today.
+
+    A visit later today may still be marked, because the Today page lists the whole day.
+    """
+    day = appointment.starts_at.date()
+    if day <= practice_now(session).date():
+        return
+    raise StatusChangeError(
+        f"The visit on {day.isoformat()} has not happened yet, so it cannot be a no-show; "
+        "cancel it instead if the patient will not come."
+    )
 
 
 def checkout(session: Session, actor: Actor, appointment_id: uuid.UUID) -> Changes:
