@@ -29,7 +29,7 @@ from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
-from app.services import numbering, users
+from app.services import demo_charges, numbering, users
 from app.services.demo_people import PayerFacts, add_registration_details, demo_phone
 from app.services.demo_records import (
     add_near_duplicates,
@@ -386,7 +386,7 @@ class DemoGenerator:
         """Return a plausible status: past visits mostly completed, later ones scheduled."""
         if day >= self.today:
             return "scheduled"
-        return self.rng.choices(("completed", "no_show", "cancelled"), (85, 8, 7))[0]
+        return self.rng.choices(("checked_out", "no_show", "cancelled"), (85, 8, 7))[0]
 
 
 def demo_week(today: date) -> list[date]:
@@ -580,10 +580,14 @@ def build_demo(
     appointment_count = _insert_week(session, generator, patient_rows, slots)
     _link_visit_types(session)
     usernames = _create_demo_users(session, actor, user_password, seed)
+    demo_charges.add_demo_codes(session, actor, today - timedelta(days=365))
+    biller = demo_charges.biller_actor(session, actor.workstation)
+    encounter_count, posted_count = demo_charges.add_demo_encounters(session, biller, seed)
 
     detail = (
         f"demo data: {len(payer_ids)} payers, {len(patient_rows)} patients, "
-        f"{coverage_count} coverages, {appointment_count} appointments"
+        f"{coverage_count} coverages, {appointment_count} appointments, "
+        f"{encounter_count} encounters ({posted_count} posted)"
     )
     audit.record(session, actor, AuditAction.CREATE, "demo_data", detail=detail)
     log.info("built %s", detail)
@@ -601,6 +605,9 @@ def build_demo(
             ChangeKind.APPOINTMENTS,
             ChangeKind.USERS,
             ChangeKind.SCHEDULE_SETUP,
+            ChangeKind.CODE_SETS,
+            ChangeKind.ENCOUNTERS,
+            ChangeKind.LEDGER,
         ),
     )
 
