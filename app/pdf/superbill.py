@@ -117,6 +117,7 @@ def lay_out_codes(groups: Sequence[CodeGroup]) -> tuple[list[PlacedCell], int]:
 
     The first of these that fits is used: two columns on one page, three columns on two
     pages, then three columns with one-line labels on as many pages as they need.
+    NOTE: one-line labels fit about 270 codes on two pages, and longer lists take a third.
     """
     two = _flow(groups, 2, label_lines=2)
     if _page_count(two) == 1:

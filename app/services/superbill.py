@@ -15,11 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.charges import ProcedureCode
-from app.models.patients import Coverage, Patient
+from app.models.patients import Patient
 from app.models.practice import Payer, Provider
 from app.models.scheduling import Appointment, AppointmentTypeCode
 from app.security import audit
@@ -27,6 +27,7 @@ from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.appointment_status import load_appointment
 from app.services.billing_header import BillingHeader, billing_header
+from app.services.encounter_records import primary_coverage_on
 from app.services.fee_schedules import fee_for
 from app.services.ledger import patient_balance
 from app.services.patient_records import display_name, get_patient
@@ -239,19 +240,9 @@ def _visit(session: Session, appointment: Appointment) -> SuperbillVisit:
 
 
 def _primary_coverage(session: Session, patient: Patient, day: date) -> tuple[str, str]:
-    """Return the payer name and member id of the coverage first in line on `day`."""
-    row = session.execute(
-        select(Payer.name, Coverage.member_id)
-        .join(Payer, Payer.id == Coverage.payer_id)
-        .where(
-            Coverage.patient_id == patient.id,
-            Coverage.archived.is_(False),
-            or_(Coverage.effective_date.is_(None), Coverage.effective_date <= day),
-            or_(Coverage.termination_date.is_(None), Coverage.termination_date >= day),
-        )
-        .order_by(Coverage.priority)
-        .limit(1)
-    ).first()
-    if row is None:
+    """Return the payer name and member id of the primary coverage in force on `day`."""
+    coverage = primary_coverage_on(session, patient.id, day)
+    payer = session.get(Payer, coverage.payer_id) if coverage is not None else None
+    if coverage is None or payer is None:
         return "Self-pay", ""
-    return row[0], row[1]
+    return payer.name, coverage.member_id

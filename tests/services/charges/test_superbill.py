@@ -143,6 +143,8 @@ def test_unlisted_default_code_printed(database: Database, staff: Staff) -> None
         session.flush()
         sheet = superbill(session, staff.front_desk, appointment.id)
     rows = {row.code: row for group in sheet.groups for row in group.codes}
+    assert sheet.visit is not None
+    assert sheet.visit.payer == "Self-pay"
     assert rows["90471"].checked
     assert rows["90471"].description == NOT_IN_CODE_LIST
     assert rows["90471"].fee is None
