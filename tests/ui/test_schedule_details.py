@@ -1,10 +1,12 @@
 """Details of the Schedule page a new user meets: hints, keys, texts and field sizes."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QTableView
 from pytestqt.qtbot import QtBot
 
+from app.db.database import Database
 from tests.ui import test_schedule
 from tests.ui.conftest import settle
 from tests.ui.test_schedule import Page
@@ -39,3 +41,97 @@ def test_booking_search_hint_says_picks(make_page: Page, qtbot: QtBot) -> None:
     assert popup.hint.text() == PICK_HINT_TEXT
     assert "Enter picks the patient" in popup.view.toolTip()
     panel.close()
+
+
+def _month_page(make_page: Page, qtbot: QtBot) -> SchedulePage:
+    page = make_page()
+    page.view.setCurrentIndex(page.view.findData("month"))
+    settle(qtbot, page.context.ops)
+    assert page.stack.currentWidget() is page.month
+    return page
+
+
+def _day_cell(page: SchedulePage, day: date) -> tuple[QTableView, QPoint]:
+    """Return the month's day table and the center of `day`'s cell in its viewport.
+
+    Only days 8 to 21 are looked up, because the neighbor months' days shown in grey
+    repeat the numbers 1 to 7 and 22 to 31.
+    """
+    assert 8 <= day.day <= 21
+    view = page.month.findChild(QTableView, "qt_calendar_calendarview")
+    assert view is not None
+    model = view.model()
+    for row in range(1, model.rowCount()):  # row 0 contains the weekday names
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            if index.data() == day.day:
+                return view, view.visualRect(index).center()
+    raise AssertionError(f"{day} is not shown")
+
+
+def test_month_click_selects_day(make_page: Page, qtbot: QtBot) -> None:
+    page = _month_page(make_page, qtbot)
+    assert page.day is not None
+    target = page.day.replace(day=16 if page.day.day == 15 else 15)
+    view, point = _day_cell(page, target)
+
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    settle(qtbot, page.context.ops)
+
+    assert page.mode == "month"
+    assert page.day == target
+    page.view.setCurrentIndex(page.view.findData("day_providers"))
+    settle(qtbot, page.context.ops)
+    assert page.grid.grid.columns[0].day == target
+
+
+def test_month_double_click_opens_day(make_page: Page, qtbot: QtBot) -> None:
+    page = _month_page(make_page, qtbot)
+    assert page.day is not None
+    target = page.day.replace(day=16 if page.day.day == 15 else 15)
+    view, point = _day_cell(page, target)
+
+    # A real double-click starts with a press and release, which select the day.
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    settle(qtbot, page.context.ops)
+
+    assert page.mode == "day_providers"
+    assert page.day == target
+    assert page.grid.grid.columns[0].day == target
+
+
+def test_month_enter_opens_day(make_page: Page, qtbot: QtBot) -> None:
+    page = _month_page(make_page, qtbot)
+    assert page.day is not None
+    start = page.day
+    view = page.month.findChild(QTableView, "qt_calendar_calendarview")
+    assert view is not None
+    view.setFocus()
+
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    settle(qtbot, page.context.ops)
+
+    assert page.mode == "day_providers"
+    assert page.day == start + timedelta(days=1)
+
+
+def test_month_navigation_reloads_counts(
+    make_page: Page, qtbot: QtBot, demo_database: Database
+) -> None:
+    page = _month_page(make_page, qtbot)
+    assert page.day is not None
+    busy = test_schedule._busy_day(demo_database)
+    earlier = (busy.replace(day=1) - timedelta(days=1)).replace(day=1)
+    page.day = earlier
+    page.reload()
+    settle(qtbot, page.context.ops)
+    assert busy not in page.month.counts
+
+    page.month.showNextMonth()
+    settle(qtbot, page.context.ops)
+
+    assert (page.day.year, page.day.month) == (busy.year, busy.month)
+    assert page.month.counts.get(busy, 0) > 0
+    assert page.date_label.text() == f"{busy:%B %Y}"

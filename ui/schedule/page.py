@@ -1,5 +1,6 @@
 """The Schedule page: day, week and month calendars with booking, moving and cancelling."""
 
+import calendar
 import logging
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -34,7 +35,7 @@ from ui.pages.base import Page, heading
 from ui.schedule.booking import BookingPanel, conflict_text
 from ui.schedule.dialogs import AppointmentDialog, CancelDialog, WaitlistOffersDialog
 from ui.schedule.grid import ScheduleGrid
-from ui.schedule.month import MonthView
+from ui.schedule.month import OPEN_HINT, MonthView
 from ui.schedule.waitlist_offers import FreedTime
 from ui.widgets import find_data
 
@@ -96,6 +97,8 @@ class SchedulePage(Page):
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _value: self.grid.update())
         self.month = MonthView()
         self.month.day_chosen.connect(self._open_day)
+        self.month.day_selected.connect(self._month_day_selected)
+        self.month.month_shown.connect(self._month_shown)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.scroll)
         self.stack.addWidget(self.month)
@@ -301,6 +304,8 @@ class SchedulePage(Page):
 
     def _view_changed(self) -> None:
         self.subject.setVisible(self.mode.startswith("week"))
+        if self.mode == "month":
+            self.status.setText(OPEN_HINT)
         self._fill_subjects()
         self.reload()
 
@@ -341,6 +346,25 @@ class SchedulePage(Page):
     def _open_day(self, day: date) -> None:
         self.day = day
         self.view.setCurrentIndex(0)
+
+    def _month_day_selected(self, day: date) -> None:
+        """Make the day selected in the month view the page's day, so other views open on it."""
+        if self.mode != "month" or self.day is None or day == self.day:
+            return
+        same_month = (day.year, day.month) == (self.day.year, self.day.month)
+        self.day = day
+        if not same_month:
+            self.reload()
+
+    def _month_shown(self, first: date) -> None:
+        """Load the counts of a month the calendar's own navigation turned to."""
+        if self.mode != "month" or self.day is None:
+            return
+        if (first.year, first.month) == (self.day.year, self.day.month):
+            return
+        last = calendar.monthrange(first.year, first.month)[1]
+        self.day = first.replace(day=min(self.day.day, last))
+        self.reload()
 
     # Saved views
 
