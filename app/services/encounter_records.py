@@ -134,15 +134,17 @@ def line_pointers(line: ChargeLine) -> list[int]:
     return [pointer for pointer in slots if pointer is not None]
 
 
-def line_form(line: ChargeLine) -> LineForm:
+def line_form(line: ChargeLine, encounter_date: date | None = None) -> LineForm:
     """Return a stored line as the form edits it.
 
     The unit fee is left None (the fee schedule's price) unless it was typed over the
-    schedule, so a draft keeps following the schedule until someone types a fee.
+    schedule, so a draft keeps following the schedule until someone types a fee. The
+    date is left None when it is `encounter_date`, so the line follows the encounter's.
     """
+    own_date = line.service_date if line.service_date != encounter_date else None
     return LineForm(
         id=line.id,
-        service_date=line.service_date,
+        service_date=own_date,
         procedure_code=line.procedure_code,
         modifiers=list(line_modifiers(line)),
         units=line.units,
@@ -182,6 +184,6 @@ def encounter_form(session: Session, encounter: Encounter) -> EncounterForm:
         onset_date=encounter.onset_date,
         note=encounter.note or "",
         diagnoses=[row.code for row in active_diagnoses(session, encounter.id)],
-        lines=[line_form(line) for line in lines],
+        lines=[line_form(line, encounter.service_date) for line in lines],
         loaded_at=encounter.updated_at,
     )

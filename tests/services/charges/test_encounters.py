@@ -179,6 +179,19 @@ def test_draft_round_trip(database: Database, practice: ChargePractice) -> None:
     assert back.loaded_at is not None
 
 
+def test_line_own_date_kept(database: Database, practice: ChargePractice) -> None:
+    day_before = VISIT_DAY - timedelta(days=1)
+    lines = [
+        LineForm(procedure_code="99213"),
+        LineForm(procedure_code="99214", service_date=day_before),
+    ]
+    encounter_id = saved(database, practice.biller, practice.form(lines))
+
+    back = loaded(database, practice.biller, encounter_id)
+
+    assert [line.service_date for line in back.lines] == [None, day_before]
+
+
 def test_draft_prices_stored_lines(database: Database, practice: ChargePractice) -> None:
     line = LineForm(procedure_code="99213", modifiers=["25"], units=2)
     encounter_id = saved(database, practice.biller, practice.form([line]))
