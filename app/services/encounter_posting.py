@@ -7,6 +7,7 @@ refused for a locked period, raises and the unit of work rolls all of it back.
 
 import logging
 import uuid
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -187,7 +188,8 @@ def correct(
     """
     text = _required_reason(reason)
     old, encounter = _posted_line(session, line_id)
-    errors = _replacement_problems(session, actor, encounter, replacement)
+    # Checked as the old line, so a fee a manager typed on it may be kept without CHARGE_CHANGE_FEE.
+    errors = _replacement_problems(session, actor, encounter, replace(replacement, id=old.id))
     if errors:
         raise ValidationError(errors)
 

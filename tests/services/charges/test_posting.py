@@ -441,3 +441,22 @@ def test_corrected_line_corrected_again(database: Database, practice: ChargePrac
         )
 
     assert balance(database, practice.patient_id) == Decimal("130.00")
+
+
+def test_correction_keeps_manager_fee(database: Database, practice: ChargePractice) -> None:
+    line = LineForm(procedure_code="99213", unit_fee=Decimal("99.00"))
+    encounter_id = saved(database, practice.manager, practice.form([line]))
+    with database.transaction() as session:
+        encounters.post_encounter(session, practice.manager, encounter_id)
+    with database.reading() as session:
+        old_id = encounters.posted_lines(session, practice.biller, encounter_id)[0].id
+    same_fee = LineForm(procedure_code="99213", units=2, unit_fee=Decimal("99.00"))
+    other_fee = LineForm(procedure_code="99213", units=2, unit_fee=Decimal("98.00"))
+
+    with pytest.raises(ValidationError) as raised, database.transaction() as session:
+        encounters.correct_line(session, practice.biller, old_id, other_fee, "Two units")
+    with database.transaction() as session:
+        encounters.correct_line(session, practice.biller, old_id, same_fee, "Two units")
+
+    assert [problem.field for problem in raised.value.problems] == ["lines[0].unit_fee"]
+    assert balance(database, practice.patient_id) == Decimal("198.00")
