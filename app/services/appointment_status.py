@@ -24,7 +24,8 @@ from app.money import to_money
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
-from app.services.booking_rules import BookingRequest
+from app.services.availability import INACTIVE_STATUSES
+from app.services.booking_rules import BookingRequest, blocking, find_conflicts, request_of
 from app.services.encounter_drafts import draft_for_appointment
 from app.services.ledger import RESPONSIBLE_PATIENT, post_entry, reverse_entry
 from app.services.scheduling_settings import practice_now, scheduling_settings
@@ -188,6 +189,9 @@ def undo_last_change(
             "and book the old time again."
         )
 
+    if current in INACTIVE_STATUSES:
+        _check_time_free(session, actor, appointment)
+
     changes = Changes.of(ChangeKind.APPOINTMENTS)
     if current == "no_show":
         changes = _reverse_no_show_fee(session, actor, appointment, changes)
@@ -197,6 +201,23 @@ def undo_last_change(
         appointment.late_cancel = False
     record_status(session, actor, appointment, "scheduled", note or f"undo of {current}")
     return changes
+
+
+def _check_time_free(session: Session, actor: Actor, appointment: Appointment) -> None:
+    """Raise StatusChangeError when the visit's time now has a blocking conflict.
+
+    A cancelled or no-show visit takes no time, so another visit may have been booked
+    there since, and undoing must not double-book it.
+    """
+    conflicts = find_conflicts(
+        session, actor, request_of(appointment), scheduling_settings(session), appointment.id
+    )
+    stopping = blocking(conflicts)
+    if stopping:
+        raise StatusChangeError(
+            f"The visit cannot go back to scheduled: {stopping[0].message} Cancel or move "
+            "the other visit first, or book this patient at another time."
+        )
 
 
 def _charge_no_show(

@@ -40,6 +40,7 @@ from app.services.booking_rules import (
     check_booking,
     find_conflicts,
     may_write,
+    request_of,
     request_problems,
     type_name,
 )
@@ -115,22 +116,6 @@ def book(
     appointment = create_appointment(session, actor, request, name)
     log.info("booked appointment %s with %d conflicts", appointment.id, len(conflicts))
     return BookingOutcome(appointment.id, conflicts, Changes.of(ChangeKind.APPOINTMENTS))
-
-
-def request_of(appointment: Appointment) -> BookingRequest:
-    """Return the booking request that matches an existing appointment."""
-    return BookingRequest(
-        patient_id=appointment.patient_id,
-        provider_id=appointment.provider_id,
-        location_id=appointment.location_id,
-        starts_at=appointment.starts_at,
-        duration_minutes=appointment.duration_minutes,
-        appointment_type_id=appointment.appointment_type_id,
-        room_id=appointment.room_id,
-        resource_id=appointment.resource_id,
-        reason=appointment.reason,
-        notes=appointment.notes,
-    )
 
 
 def move(  # noqa: PLR0917 (the documented signature the calendar calls)

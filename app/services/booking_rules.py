@@ -68,6 +68,22 @@ class BookingRequest:
         return Interval.of(self.starts_at, self.duration_minutes)
 
 
+def request_of(appointment: Appointment) -> BookingRequest:
+    """Return the booking request that matches an existing appointment."""
+    return BookingRequest(
+        patient_id=appointment.patient_id,
+        provider_id=appointment.provider_id,
+        location_id=appointment.location_id,
+        starts_at=appointment.starts_at,
+        duration_minutes=appointment.duration_minutes,
+        appointment_type_id=appointment.appointment_type_id,
+        room_id=appointment.room_id,
+        resource_id=appointment.resource_id,
+        reason=appointment.reason,
+        notes=appointment.notes,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Conflict:
     """One reason a booking clashes; `appointment_id` names the other visit, if any.

@@ -60,3 +60,34 @@ def test_no_show_yesterday_allowed(database: Database, practice: SchedulingPract
         booking.set_status(session, practice.front_desk, visit, "no_show")
 
     assert status_of(database, visit) == "no_show"
+
+
+@pytest.mark.parametrize("status", ["cancelled", "no_show"])
+def test_undo_into_taken_time_rejected(
+    database: Database, practice: SchedulingPractice, status: str
+) -> None:
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.transaction() as session:
+        if status == "cancelled":
+            booking.cancel(session, practice.front_desk, visit, "Sick", "patient")
+        else:
+            booking.set_status(session, practice.front_desk, visit, status)
+    other = book_at(database, practice, wall(2026, 2, 2, 9, 15), patient=1)
+
+    with (
+        pytest.raises(StatusChangeError, match="already booked"),
+        database.transaction() as session,
+    ):
+        booking.set_status(session, practice.manager, visit, "scheduled")
+
+    assert status_of(database, visit) == status
+    assert status_of(database, other) == "scheduled"
+
+
+def test_undo_cancel_free_time(database: Database, practice: SchedulingPractice) -> None:
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.transaction() as session:
+        booking.cancel(session, practice.front_desk, visit, "Sick", "patient")
+        booking.set_status(session, practice.manager, visit, "scheduled")
+
+    assert status_of(database, visit) == "scheduled"
