@@ -19,7 +19,7 @@ from app.pdf.common import MARGIN, PAGE_HEIGHT, PAGE_WIDTH
 from app.pdf.walkout import paginate
 from app.services import encounters
 from app.services.encounters import LineForm
-from app.services.ledger import CHARGE_LINE_SOURCE, post_entry, reverse_entry
+from app.services.ledger import post_entry, reverse_entry
 from app.services.today import practice_today
 from app.services.walkout import walkout, walkout_pdf
 from tests.helpers.charge_data import ChargePractice, build_charge_practice
@@ -147,17 +147,26 @@ def test_reversed_line_left_out(database: Database, practice: ChargePractice) ->
     with database.transaction() as session:
         lines = encounters.posted_lines(session, practice.biller, encounter_id)
         therapy = next(line for line in lines if line.procedure_code == "97110")
-        # A line counts as reversed once the ledger has a reversal of its charge.
-        charge = session.scalars(
-            select(LedgerEntry).where(
-                LedgerEntry.source_type == CHARGE_LINE_SOURCE, LedgerEntry.source_id == therapy.id
-            )
-        ).one()
-        reverse_entry(session, practice.biller, charge.id, "not done")
+        encounters.reverse_line(session, practice.biller, therapy.id, "not done")
         receipt = walkout(session, practice.front_desk, encounter_id)
     assert [line.code for line in receipt.lines] == ["99213"]
     assert receipt.total_charges == Decimal("130.00")
     assert receipt.balance == Decimal("130.00")
+
+
+def test_corrected_line_replaces_old(database: Database, practice: ChargePractice) -> None:
+    encounter_id = _encounter(database, practice)
+    with database.transaction() as session:
+        lines = encounters.posted_lines(session, practice.biller, encounter_id)
+        therapy = next(line for line in lines if line.procedure_code == "97110")
+        fixed = LineForm(procedure_code="97110", units=1, pointers=[1])
+        encounters.correct_line(session, practice.biller, therapy.id, fixed, "one unit only")
+        receipt = walkout(session, practice.front_desk, encounter_id)
+    therapy_lines = [line for line in receipt.lines if line.code == "97110"]
+    assert len(therapy_lines) == 1
+    assert therapy_lines[0].units == 1
+    assert therapy_lines[0].charge == Decimal("40.00")
+    assert receipt.total_charges == Decimal("170.00")
 
 
 def test_draft_priced_from_schedule(
