@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
-from app.clock import practice_zone
+from app.clock import format_time, practice_zone
 from app.contact import display_phone
 from app.errors import NotFoundError, ValidationError
 from app.models.patients import Patient
@@ -217,7 +217,7 @@ def placeholder_values(
     return {
         "first_name": patient.preferred_name or patient.first_name,
         "date": f"{starts:%A, %B} {starts.day}, {starts.year}",
-        "time": f"{starts.hour % 12 or 12}:{starts:%M} {'AM' if starts.hour < 12 else 'PM'}",
+        "time": format_time(starts),
         "location": location.name if location else "",
         "practice_name": practice.legal_name if practice else "",
         "practice_phone": display_phone(practice.phone) if practice else "",
@@ -346,7 +346,8 @@ def send_queued(
     """Send queued email reminders that are due; record one attempt per try.
 
     A failed try waits FIRST_RETRY, then twice as long after each further failure, and
-    the reminder is marked failed after MAX_ATTEMPTS tries.
+    the reminder is marked failed after MAX_ATTEMPTS tries. A reminder whose patient no
+    longer takes email reminders is marked skipped and never sent.
     """
     require(actor, Permission.SCHEDULE_EDIT)
     _cancel_stale(session, actor)
@@ -363,7 +364,13 @@ def send_queued(
         .order_by(Appointment.starts_at)
     )
     counts = {"sent": 0, "retrying": 0, "failed": 0}
+    skipped = 0
     for reminder, appointment, patient, template in session.execute(query).all():
+        reason = _skip_reason(patient)
+        if reason is not None:
+            _skip(actor, reminder, reason)
+            skipped += 1
+            continue
         message = _message(session, appointment, patient, template)
         reminder.attempts += 1
         outcome = _send_one(session, reminder, message, transport, now)
@@ -371,8 +378,27 @@ def send_queued(
     session.flush()
 
     log.info("reminder email: %(sent)d sent, %(retrying)d retrying, %(failed)d failed", counts)
-    changed = CHANGES if any(counts.values()) else Changes()
+    if skipped:
+        log.info("reminder email: %d skipped", skipped)
+    changed = CHANGES if skipped or any(counts.values()) else Changes()
     return SendSummary(counts["sent"], counts["retrying"], counts["failed"], changed)
+
+
+def _skip_reason(patient: Patient) -> str | None:
+    """Return why an email queued earlier must not go out now, or None to send it.
+
+    Consent, address and preference may change after the reminder was queued.
+    """
+    if choose_channel(patient) == "email":
+        return None
+    return "The patient no longer takes email reminders (consent, address or preference)."
+
+
+def _skip(actor: Actor, reminder: Reminder, reason: str) -> None:
+    reminder.status = "skipped"
+    reminder.next_attempt_at = None
+    reminder.last_error = reason
+    reminder.updated_by = actor.user_id
 
 
 def _message(
