@@ -64,11 +64,11 @@ class DiagnosisPanel(QGroupBox):
         self.list.setObjectName("diagnosisList")
         self.list.setAccessibleName("Diagnoses")
         self.list.setToolTip(LIST_HINT)
-        self.up = button("Move up", "Move the selected diagnosis up (Alt+Up)")
+        self.up = button("Up (Alt+Up)", "Move the selected diagnosis up (Alt+Up)")
         self.up.clicked.connect(lambda: self.move_selected(-1))
-        self.down = button("Move down", "Move the selected diagnosis down (Alt+Down)")
+        self.down = button("Down (Alt+Down)", "Move the selected diagnosis down (Alt+Down)")
         self.down.clicked.connect(lambda: self.move_selected(1))
-        self.remove = button("Remove", "Remove the selected diagnosis (Delete)")
+        self.remove = button("Remove (Del)", "Remove the selected diagnosis (Delete)")
         self.remove.clicked.connect(self.remove_selected)
         self.problem = problem_label("Diagnoses")
         board.register("diagnoses", self.list, self.problem)
@@ -78,20 +78,14 @@ class DiagnosisPanel(QGroupBox):
         adder = QHBoxLayout()
         adder.addWidget(caption)
         adder.addWidget(self.picker, 1)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.up)
-        buttons.addWidget(self.down)
-        buttons.addWidget(self.remove)
-        buttons.addStretch(1)
-        hint = QLabel(LIST_HINT)
-        hint.setObjectName("subtleText")
-        buttons.addWidget(hint)
+        for widget in (self.up, self.down, self.remove):
+            adder.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(adder)
         layout.addWidget(self.list)
         layout.addWidget(self.problem)
-        layout.addLayout(buttons)
-        self.list.setMaximumHeight(130)
+        # Five rows show without scrolling; most visits have fewer diagnoses.
+        self.list.setFixedHeight(5 * self.list.fontMetrics().lineSpacing() + 12)
 
     # Values
 
@@ -177,7 +171,7 @@ class DiagnosisPanel(QGroupBox):
 
     def focus_chain(self) -> list[QWidget]:
         """Return the panel's widgets in Tab order."""
-        return [self.picker, self.list, self.up, self.down, self.remove]
+        return [self.picker, self.up, self.down, self.remove, self.list]
 
     # Problems
 

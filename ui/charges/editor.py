@@ -69,7 +69,7 @@ log = logging.getLogger(__name__)
 
 DISCARD_QUESTION = "Discard the changes to this encounter?"
 WINDOW_WIDTH = 1240
-WINDOW_HEIGHT = 860
+WINDOW_HEIGHT = 800
 
 
 class EncounterEditor(QWidget):
@@ -331,12 +331,14 @@ class EncounterEditor(QWidget):
         self.grid.favorites = data.favorites
         self.favorites.set_favorites(data.favorites)
         self.grid.set_lines(data.form.lines, data.codes, data.line_fees)
-        self.posted.set_lines(data.posted)
+        descriptions = {code: option.description for code, option in data.codes.items()}
+        self.posted.set_lines(data.posted, descriptions)
         self._show_status()
         self.board.clear()
         self.shown_problems = []
         self.dirty = False
         self.update_tab_order()
+        self.scroll_area.verticalScrollBar().setValue(0)
         self._focus_start()
 
     def _show_status(self) -> None:

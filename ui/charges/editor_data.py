@@ -166,7 +166,10 @@ def editor_data(
         places=places_of_service(),
         edition=edition,
         diagnoses=diagnoses,
-        codes=describe_codes(session, [line.procedure_code for line in form.lines]),
+        codes=describe_codes(
+            session,
+            [line.procedure_code for line in form.lines] + [line.procedure_code for line in posted],
+        ),
         favorites=favorite_options(session, actor, form.rendering_provider_id),
         posted=posted,
         line_fees=line_fees,

@@ -62,9 +62,9 @@ WIDTHS = {
     "number": 22,
     "code": 74,
     "modifier": 36,
-    "units": 58,
+    "units": 66,
     "fee": 78,
-    "pointers": 62,
+    "pointers": 70,
     "total": 86,
 }
 
@@ -96,7 +96,7 @@ def _fixed(widget: QWidget, key: str) -> QWidget:
     return widget
 
 
-def caption_row(fee_editable: bool) -> QWidget:
+def caption_row() -> QWidget:
     """Return the captions above the grid, aligned with the line fields."""
     holder = QWidget()
     holder.setObjectName("lineCaptions")
@@ -116,7 +116,7 @@ def caption_row(fee_editable: bool) -> QWidget:
     for number in range(1, MAX_MODIFIERS + 1):
         caption(f"M{number}", "modifier")
     caption("Units", "units")
-    caption("Fee" if fee_editable else "Fee (schedule)", "fee")
+    caption("Fee", "fee")
     caption("Pointers", "pointers")
     caption("Line note", stretch=2)
     caption("Line total", "total")
@@ -156,6 +156,7 @@ class LineRow(QWidget):
         self.units = QSpinBox()
         self.units.setRange(1, MAX_UNITS)
         self.units.setAccessibleName("Units")
+        self.units.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.fee_box = QLineEdit()
         self.fee_box.setAccessibleName("Fee per unit")
         self.fee_box.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -440,7 +441,7 @@ class LineGrid(QWidget):
         self.search_timer.timeout.connect(self._search_now)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(caption_row(fee_editable))
+        layout.addWidget(caption_row())
         layout.addLayout(self.rows_layout)
         layout.addWidget(self.empty)
 

@@ -112,9 +112,14 @@ class QueueTable(QTableView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setAlternatingRowColors(True)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
         self.setToolTip("Enter opens the selected encounter.")
+
+    def set_queue_model(self, model: "QueueModel") -> None:
+        """Show `model`; the patient's name takes the spare width, so long names are not cut."""
+        self.setModel(model)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("Patient"), QHeaderView.ResizeMode.Stretch)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -234,7 +239,7 @@ class ChargesPage(Page):
 
         self.model = QueueModel(self)
         self.table = QueueTable(self)
-        self.table.setModel(self.model)
+        self.table.set_queue_model(self.model)
         self.table.open_requested.connect(self.open_selected)
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.empty = QLabel("No encounters match.")

@@ -34,7 +34,7 @@ from ui.row_model import RowTableModel
 log = logging.getLogger(__name__)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Line", "Code", "Modifiers", "Units", "Charge", "Status")
+COLUMNS = ("Line", "Code", "Description", "Modifiers", "Units", "Charge", "Status")
 REASON_MAX_LENGTH = 200
 
 
@@ -53,6 +53,7 @@ class PostedLineModel(RowTableModel[PostedLine]):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(COLUMNS, self._cell, frozenset({"Units", "Charge"}), parent)
         self.positions: dict[uuid.UUID, int] = {}
+        self.descriptions: dict[str, str] = {}
 
     def set_rows(self, rows: list[PostedLine]) -> None:
         """Replace every row (and the line numbers that "replaces line N" refers to)."""
@@ -63,6 +64,7 @@ class PostedLineModel(RowTableModel[PostedLine]):
         values = (
             str(line.position),
             line.procedure_code,
+            self.descriptions.get(line.procedure_code, ""),
             " ".join(line.modifiers),
             str(line.units),
             money_text(line.charge_amount),
@@ -129,8 +131,9 @@ class PostedLinesPanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self._enable()
 
-    def set_lines(self, lines: list[PostedLine]) -> None:
-        """Show `lines` and select the first line still in force."""
+    def set_lines(self, lines: list[PostedLine], descriptions: dict[str, str]) -> None:
+        """Show `lines`, with each code's description, and select the first line in force."""
+        self.model.descriptions = descriptions
         self.model.set_rows(lines)
         first = next((row for row, line in enumerate(lines) if not line.reversed), 0)
         if lines:
@@ -221,7 +224,7 @@ class CorrectLineDialog(ReasonDialog):
         self.row.set_number(1)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(1, caption_row(fee_editable))
+        layout.insertWidget(1, caption_row())
         layout.insertWidget(2, self.row)
         self.setMinimumWidth(980)
         self.row.code.setFocus(Qt.FocusReason.OtherFocusReason)

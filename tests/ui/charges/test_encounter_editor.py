@@ -24,12 +24,13 @@ from tests.ui.charges.conftest import (
 from ui.charges import windows
 from ui.charges.editor import EncounterEditor
 from ui.charges.page import ChargesPage, open_encounter_for_appointment
-from ui.charges.posted import CorrectLineDialog, ReasonDialog
+from ui.charges.posted import COLUMNS, CorrectLineDialog, ReasonDialog
 from ui.context import AppContext
 
 ContextFor = Callable[[Actor], AppContext]
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
+STATUS = COLUMNS.index("Status")
 
 
 def open_draft(qtbot: QtBot, context: AppContext, practice: ChargePractice) -> EncounterEditor:
@@ -251,7 +252,7 @@ def test_reverse_line_strikes_through(
     reversed_index = editor.posted.model.index(0, 1)
     assert editor.posted.model.rows[0].reversed
     assert reversed_index.data(Qt.ItemDataRole.FontRole).strikeOut()
-    assert editor.posted.model.index(0, 5).data() == "Reversed"
+    assert editor.posted.model.index(0, STATUS).data() == "Reversed"
     editor.posted.table.selectRow(0)
     assert not editor.posted.reverse.isEnabled()
 
@@ -279,7 +280,7 @@ def test_correct_line_posts_replacement(
         ("reversal", Decimal("-120.00"), True),
         ("charge", Decimal("175.00"), False),
     ]
-    statuses = [editor.posted.model.index(row, 5).data() for row in range(3)]
+    statuses = [editor.posted.model.index(row, STATUS).data() for row in range(3)]
     assert statuses == ["Reversed", "Posted", "Posted, replaces line 1"]
     assert editor.total_label.text() == "2 lines · total $350.00"
 
