@@ -412,6 +412,15 @@ def list_modifier_rules(
     )
 
 
+def payer_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """Return the active payers by name, for choosing the payer of a rule."""
+    require(actor, Permission.CODE_SET_EDIT)
+    rows = session.execute(
+        select(Payer.id, Payer.name).where(Payer.archived.is_(False)).order_by(Payer.name)
+    )
+    return [(row.id, row.name) for row in rows]
+
+
 def _get_rule(session: Session, rule_id: uuid.UUID) -> ModifierRule:
     rule = session.get(ModifierRule, rule_id)
     if rule is None or rule.archived:

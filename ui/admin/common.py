@@ -63,10 +63,12 @@ def run_for(
     on_error: Callable[[BaseException], None] | None = None,
     *,
     title: str = "",
+    read_only: bool = False,
 ) -> Operation:
     """Run `work` through the op runner, skipping callbacks once `widget` is deleted.
 
     Without `on_error`, failures go to the error presenter with `widget` as parent.
+    `read_only` work takes no write lock, so a slow read does not hold up saves.
     """
 
     def done(result: Any) -> None:
@@ -84,7 +86,9 @@ def run_for(
         else:
             show_error(widget, error)
 
-    return context.ops.run(work, on_done=done, on_error=failed, title=title, parent=widget)
+    return context.ops.run(
+        work, on_done=done, on_error=failed, title=title, parent=widget, read_only=read_only
+    )
 
 
 def load_zone(session: Session) -> ZoneInfo | None:
