@@ -347,7 +347,8 @@ def send_queued(
 
     A failed try waits FIRST_RETRY, then twice as long after each further failure, and
     the reminder is marked failed after MAX_ATTEMPTS tries. A reminder whose patient no
-    longer takes email reminders is marked skipped and never sent.
+    longer takes email reminders, or whose visit has started, is marked skipped and never
+    sent.
     """
     require(actor, Permission.SCHEDULE_EDIT)
     _cancel_stale(session, actor)
@@ -365,8 +366,9 @@ def send_queued(
     )
     counts = {"sent": 0, "retrying": 0, "failed": 0}
     skipped = 0
+    local_now = practice_now(session, now)
     for reminder, appointment, patient, template in session.execute(query).all():
-        reason = _skip_reason(patient)
+        reason = _skip_reason(appointment, patient, local_now)
         if reason is not None:
             _skip(actor, reminder, reason)
             skipped += 1
@@ -384,14 +386,17 @@ def send_queued(
     return SendSummary(counts["sent"], counts["retrying"], counts["failed"], changed)
 
 
-def _skip_reason(patient: Patient) -> str | None:
+def _skip_reason(appointment: Appointment, patient: Patient, local_now: datetime) -> str | None:
     """Return why an email queued earlier must not go out now, or None to send it.
 
-    Consent, address and preference may change after the reminder was queued.
+    Consent, address and preference may change after the reminder was queued, and a
+    reminder still queued when the visit starts (sending failed or was not run) is late.
     """
-    if choose_channel(patient) == "email":
-        return None
-    return "The patient no longer takes email reminders (consent, address or preference)."
+    if appointment.starts_at <= local_now:
+        return "The visit had started before the reminder could be sent."
+    if choose_channel(patient) != "email":
+        return "The patient no longer takes email reminders (consent, address or preference)."
+    return None
 
 
 def _skip(actor: Actor, reminder: Reminder, reason: str) -> None:

@@ -137,3 +137,24 @@ def test_skipped_email_not_retried(clinic: Database, inbox: tuple[Inbox, SmtpSet
 
     assert again.sent == 0
     assert len(handler.recipients) == 2
+
+
+def test_no_reminder_after_visit(clinic: Database, inbox: tuple[Inbox, SmtpSettings]) -> None:
+    handler, settings = inbox
+    visit_start_utc = NOW + timedelta(days=1, hours=1)  # tomorrow 10:00 in Chicago
+
+    summary = send(clinic, settings, visit_start_utc + timedelta(minutes=1))
+
+    assert summary.sent == 0
+    assert handler.recipients == []
+    assert email_statuses(clinic) == ["skipped", "skipped", "skipped"]
+
+
+def test_reminder_just_before_visit(clinic: Database, inbox: tuple[Inbox, SmtpSettings]) -> None:
+    handler, settings = inbox
+    visit_start_utc = NOW + timedelta(days=1, hours=1)
+
+    summary = send(clinic, settings, visit_start_utc - timedelta(minutes=1))
+
+    assert summary.sent == 3
+    assert len(handler.recipients) == 3

@@ -232,7 +232,7 @@ def test_server_down_retries_then_fails(practice: Database) -> None:
             session, ACTOR, moment + timedelta(minutes=1), SmtpTransport(settings, None)
         )
         for _ in range(MAX_ATTEMPTS):
-            moment += timedelta(days=1)
+            moment += timedelta(hours=2)  # past each retry delay, before the visit
             send_queued(session, ACTOR, moment, SmtpTransport(settings, None, timeout=2))
         reminder = session.scalar(select(Reminder).where(Reminder.channel == "email"))
         attempts = session.scalars(select(ReminderAttempt.outcome)).all()
