@@ -141,6 +141,9 @@ def editor_data(
     today = practice_today(session)
     service_date = form.service_date or today
     edition, diagnoses = describe_diagnoses(session, form.diagnoses, service_date)
+    # The picker searches on the GUI thread, so the edition's index (seconds to build the
+    # first time in a process) is built here, on the worker, before the picker is usable.
+    icd10.search_codes(session, "A00", service_date, limit=1)
     posted = []
     line_fees: list[Decimal | None] = []
     if status != STATUS_DRAFT and form.id is not None:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.progress import Progress
-from app.services import encounters
+from app.services import encounters, icd10
 from app.services.encounter_forms import STATUS_DRAFT, STATUS_POSTED, EncounterSummary
 from app.services.patient_search import PatientMatch
 from app.services.today import practice_today
@@ -215,6 +215,7 @@ class ChargesPage(Page):
         self.all_rows: list[EncounterSummary] = []
         self.today: date | None = None
         self._request = 0
+        self._code_index_loaded = False
         self.new_dialog: NewEncounterDialog | None = None
         self.title = heading("Charges")
         self.count = QLabel()
@@ -307,6 +308,9 @@ class ChargesPage(Page):
             on_error=self._show_error,
             read_only=True,
         )
+        if not self._code_index_loaded:
+            self._code_index_loaded = True
+            self.context.ops.run(_load_code_index, read_only=True)
 
     def _show_error(self, error: BaseException) -> None:
         show_error(self, error)
@@ -383,6 +387,12 @@ class ChargesPage(Page):
         """Reload after encounters, the ledger or patients change."""
         if changes.touches(ChangeKind.ENCOUNTERS, ChangeKind.LEDGER, ChangeKind.PATIENTS):
             self.refresh()
+
+
+def _load_code_index(_session: Session, _progress: Progress) -> None:
+    # Reading the bundled ICD-10-CM edition takes seconds once per process, so it starts
+    # in the background while the biller looks at the queue, before an editor needs it.
+    icd10.load_bundled_edition()
 
 
 def open_encounter_for_appointment(
