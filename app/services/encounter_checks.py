@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import validators as v
-from app.models.charges import ChargeLine
+from app.models.charges import ChargeLine, Encounter
 from app.models.onboarding import PriorAuthorization
 from app.models.patients import OutsideProvider, Patient
 from app.models.practice import Location, Provider
+from app.models.scheduling import Appointment
 from app.problems import Problem, Severity
 from app.security.permissions import Actor, Permission
 from app.services import icd10, modifiers, place_of_service
@@ -127,6 +129,33 @@ def _line_shape_problems(index: int, line: LineForm) -> list[Problem]:
     return problems
 
 
+def _appointment_problems(session: Session, form: EncounterForm) -> list[Problem]:
+    if form.appointment_id is None:
+        return []
+    appointment = session.get(Appointment, form.appointment_id)
+    if appointment is None or appointment.patient_id != form.patient_id:
+        return [
+            Problem(
+                "appointment_id",
+                "The appointment is not one of this patient's; enter the charges without it, "
+                "or open the encounter from the patient's visit.",
+            )
+        ]
+    query = select(Encounter).where(Encounter.appointment_id == form.appointment_id)
+    if form.id is not None:
+        query = query.where(Encounter.id != form.id)
+    other = session.scalars(query).first()
+    if other is not None:
+        return [
+            Problem(
+                "appointment_id",
+                f"The appointment already has encounter {other.encounter_number}; open that "
+                "encounter from the Charges queue instead of entering the visit again.",
+            )
+        ]
+    return []
+
+
 def _header_shape_problems(session: Session, form: EncounterForm) -> list[Problem]:
     problems = patient_problems(session, form.patient_id)
     if form.service_date is None:
@@ -140,7 +169,8 @@ def _header_shape_problems(session: Session, form: EncounterForm) -> list[Proble
         "Rendering provider",
         required=True,
     )
-    return problems + _location_problems(session, form.location_id)
+    problems += _location_problems(session, form.location_id)
+    return problems + _appointment_problems(session, form)
 
 
 def shape_problems(session: Session, form: EncounterForm) -> list[Problem]:
@@ -275,10 +305,36 @@ def _authorization_problems(session: Session, form: EncounterForm) -> list[Probl
     return []
 
 
+def _same_day_problems(session: Session, form: EncounterForm) -> list[Problem]:
+    """Warn of another encounter for the patient on the same date, which may bill a visit twice."""
+    if form.patient_id is None or form.service_date is None:
+        return []
+    query = select(Encounter).where(
+        Encounter.patient_id == form.patient_id,
+        Encounter.service_date == form.service_date,
+        Encounter.archived.is_(False),
+    )
+    if form.id is not None:
+        query = query.where(Encounter.id != form.id)
+    other = session.scalars(query.order_by(Encounter.encounter_number)).first()
+    if other is None:
+        return []
+    return [
+        Problem(
+            "service_date",
+            f"Encounter {other.encounter_number} ({other.status}) is for the same patient and "
+            f"date {form.service_date.isoformat()}; check this is a separate visit and not the "
+            "same one entered twice.",
+            Severity.WARNING,
+        )
+    ]
+
+
 def _header_problems(session: Session, form: EncounterForm, facts: _Facts) -> list[Problem]:
     problems = _header_shape_problems(session, form)
     problems += _date_problems(form.service_date, facts, "service_date", "Date of service")
     problems += _lock_problems(form.service_date, facts, "service_date", "Date of service")
+    problems += _same_day_problems(session, form)
     problems += _provider_problems(
         session,
         form.supervising_provider_id,

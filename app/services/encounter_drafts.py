@@ -6,7 +6,7 @@ saving stores whatever the tables can hold and leaves the full check to posting.
 
 import logging
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -105,20 +105,28 @@ def _type_code_lines(session: Session, appointment: Appointment) -> list[LineFor
 
 def _visit_on(session: Session, patient_id: uuid.UUID, day: date) -> Appointment | None:
     """Return the patient's appointment on `day` that went furthest, or None."""
+    day_start = datetime.combine(day, time.min)
     query = (
         select(Appointment)
         .where(
             Appointment.patient_id == patient_id,
             Appointment.archived.is_(False),
             Appointment.status.not_in(UNBILLABLE_STATUSES),
+            Appointment.starts_at >= day_start,
+            Appointment.starts_at < day_start + timedelta(days=1),
         )
         .order_by(Appointment.starts_at)
     )
-    visits = [row for row in session.scalars(query) if row.starts_at.date() == day]
+    visits = list(session.scalars(query))
     if not visits:
         return None
     visits.sort(key=lambda visit: _VISIT_PROGRESS.index(visit.status))
     return visits[0]
+
+
+def _has_encounter(session: Session, appointment_id: uuid.UUID) -> bool:
+    query = select(Encounter.id).where(Encounter.appointment_id == appointment_id)
+    return session.scalars(query).first() is not None
 
 
 def _location_place(session: Session, location_id: uuid.UUID) -> str:
@@ -204,7 +212,11 @@ def default_form(
         )
     visit = _visit_on(session, patient_id, service_date)
     if visit is not None:
-        return appointment_form(session, actor, visit)
+        form = appointment_form(session, actor, visit)
+        # A visit bills once: a visit with an encounter lends its defaults but not its link.
+        if _has_encounter(session, visit.id):
+            form.appointment_id = None
+        return form
 
     form = EncounterForm(patient_id=patient_id, service_date=service_date)
     _fill_from_last_visit(session, form, patient)
@@ -291,7 +303,7 @@ def _write_lines(session: Session, actor: Actor, form: EncounterForm, encounter:
             )
         )
     }
-    kept: set[uuid.UUID] = set()
+    listed_ids: set[uuid.UUID] = set()
     for position, line in enumerate(form.lines, start=1):
         row = stored.get(line.id) if line.id is not None else None
         if line.id is not None and row is None:
@@ -307,9 +319,9 @@ def _write_lines(session: Session, actor: Actor, form: EncounterForm, encounter:
         if new_row:
             session.add(row)
         if line.id is not None:
-            kept.add(line.id)
+            listed_ids.add(line.id)
     for line_id, row in stored.items():
-        if line_id not in kept:
+        if line_id not in listed_ids:
             row.archived = True
             row.updated_by = actor.user_id
 

@@ -24,6 +24,7 @@ from tests.helpers.charge_data import (
     ChargePractice,
     book_visit,
     build_charge_practice,
+    check_in_and_out,
 )
 
 
@@ -144,6 +145,39 @@ def test_authorization_found_for_visit(database: Database, practice: ChargePract
         )
 
     assert form.prior_authorization_id == outcome.record_id
+
+
+def test_billed_visit_lends_defaults_only(database: Database, practice: ChargePractice) -> None:
+    appointment_id = book_visit(database, practice)
+    check_in_and_out(database, practice, appointment_id)
+
+    with database.reading() as session:
+        form = encounters.new_encounter_form(
+            session, practice.biller, practice.patient_id, VISIT_DAY
+        )
+        form.diagnoses = ["E11.9"]
+        problems = encounters.check_encounter(session, practice.biller, form)
+
+    assert form.appointment_id is None
+    assert form.rendering_provider_id == practice.provider_id
+    assert [problem.field for problem in problems] == ["service_date"]
+    assert problems[0].severity is Severity.WARNING
+    assert "same patient and date 2026-02-02" in problems[0].message
+
+
+def test_second_encounter_for_visit_rejected(database: Database, practice: ChargePractice) -> None:
+    appointment_id = book_visit(database, practice)
+    check_in_and_out(database, practice, appointment_id)
+    form = practice.form()
+    form.appointment_id = appointment_id
+
+    with database.transaction() as session:
+        outcome = encounters.save_encounter(session, practice.biller, form)
+
+    assert not outcome.saved
+    errors = [problem for problem in outcome.problems if problem.severity is Severity.ERROR]
+    assert [problem.field for problem in errors] == ["appointment_id"]
+    assert "already has encounter" in errors[0].message
 
 
 # ---- saving and loading drafts --------------------------------------------------------------
