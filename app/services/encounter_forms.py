@@ -14,8 +14,10 @@ from decimal import Decimal
 # Claims carry at most 4 modifiers and 4 diagnosis pointers per service line.
 MAX_MODIFIERS = 4
 MAX_POINTERS = 4
-# A claim carries at most 12 diagnoses; an encounter may hold more, and the claim builder
+# A claim carries at most 12 diagnoses. An encounter may list more, and the claim builder
 # splits it into several claims.
+# NOTE: pointers are positions in the encounter's whole list, so a line pointing past 12
+# must be renumbered within its claim when the encounter is split.
 MAX_CLAIM_DIAGNOSES = 12
 
 STATUS_DRAFT = "draft"
