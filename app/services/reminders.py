@@ -29,6 +29,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.mailer import MailError, MailTransport
+from app.validators import character_problems
 
 log = logging.getLogger(__name__)
 
@@ -135,20 +136,31 @@ def validate_template(values: TemplateInput) -> list[Problem]:
         problems.append(Problem("lead_days", f"{values.lead_days} days: use 0 to 30 days."))
     for field, text in (("subject", values.subject), ("body", values.body)):
         problems.extend(_placeholder_problems(field, text))
+    # An email header cannot contain a line break, so such a subject could never be sent.
+    problems.extend(character_problems(values.subject, "subject", "The subject"))
     return problems
 
 
 def _placeholder_problems(field: str, text: str) -> list[Problem]:
     allowed = ", ".join("{" + name + "}" for name in sorted(PLACEHOLDERS))
     try:
-        names = placeholders_in(text)
+        parts = list(string.Formatter().parse(text))
     except ValueError:
         return [Problem(field, f"Unmatched {{ or }}: use only placeholders such as {allowed}.")]
 
+    names = [name for _, name, _, _ in parts if name is not None]
     unknown = sorted({name for name in names if name not in PLACEHOLDERS})
     if unknown:
         listed = ", ".join("{" + name + "}" for name in unknown)
         return [Problem(field, f"Unknown placeholder {listed}: use only {allowed}.")]
+    # A format spec or conversion such as {date:%Y} or {first_name!r} fails or
+    # misbehaves when the reminder is sent, so a placeholder must be the name alone.
+    formatted = sorted(
+        {name for _, name, spec, conversion in parts if name and (spec or conversion)}
+    )
+    if formatted:
+        listed = ", ".join("{" + name + "}" for name in formatted)
+        return [Problem(field, f"Write {listed} without a format or conversion after the name.")]
     return []
 
 
@@ -373,8 +385,15 @@ def send_queued(
             _skip(actor, reminder, reason)
             skipped += 1
             continue
-        message = _message(session, appointment, patient, template)
         reminder.attempts += 1
+        try:
+            message = _message(session, appointment, patient, template)
+        except (ValueError, KeyError, IndexError) as error:
+            # A stored template that cannot be filled fails this reminder only. Raising
+            # would roll back the run and send the reminders already sent again.
+            reason = f"The reminder template could not be filled ({error}); fix it in Admin."
+            counts[_record_failure(session, reminder, now, reason)] += 1
+            continue
         outcome = _send_one(session, reminder, message, transport, now)
         counts[outcome] += 1
     session.flush()

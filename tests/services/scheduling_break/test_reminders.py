@@ -13,14 +13,17 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.models.patients import Patient
-from app.models.scheduling import Reminder
+from app.models.scheduling import Appointment, Reminder, ReminderAttempt, ReminderTemplate
 from app.security.permissions import system_actor
 from app.services.mailer import SmtpSettings, SmtpTransport
 from app.services.reminders import (
     SendSummary,
+    TemplateInput,
     ensure_default_templates,
     queue_due_reminders,
+    save_template,
     send_queued,
+    validate_template,
 )
 from tests.helpers.schedule_rows import MONDAY, add_visit, demo_practice, patients, providers
 
@@ -158,3 +161,64 @@ def test_reminder_just_before_visit(clinic: Database, inbox: tuple[Inbox, SmtpSe
 
     assert summary.sent == 3
     assert len(handler.recipients) == 3
+
+
+@pytest.mark.parametrize(
+    ("subject", "body", "field"),
+    [
+        ("Reminder", "See you on {date:%Y}", "body"),
+        ("Reminder", "Hello {first_name!r}", "body"),
+        ("Reminder", "Hello {first_name:>999999999999}", "body"),
+        ("Reminder for {first_name:{date}}", "Hello", "subject"),
+        ("Reminder\nBcc: all@example.com", "Hello", "subject"),
+        ("Reminder\x1b[31m", "Hello", "subject"),
+    ],
+)
+def test_template_unsafe_format_rejected(subject: str, body: str, field: str) -> None:
+    problems = validate_template(TemplateInput("Reminder", "email", subject, body))
+
+    assert [problem.field for problem in problems] == [field]
+
+
+def test_template_emoji_and_long_body(clinic: Database, inbox: tuple[Inbox, SmtpSettings]) -> None:
+    handler, settings = inbox
+    body = "Hello {first_name} \U0001f600 " + "x" * 10_000 + " on {date} at {time}, {location}."
+    with clinic.transaction() as session:
+        template_id = save_template(
+            session, ACTOR, None, TemplateInput("Long", "email", "Visit \U0001f4c5", body)
+        )
+        for reminder in session.scalars(select(Reminder)):
+            reminder.template_id = template_id
+
+    summary = send(clinic, settings)
+
+    assert summary.sent == 3
+    assert len(handler.messages) == 3
+
+
+def test_broken_stored_template_isolated(
+    clinic: Database, inbox: tuple[Inbox, SmtpSettings]
+) -> None:
+    # A row saved before templates were checked, or arriving by sync, may not render.
+    handler, settings = inbox
+    with clinic.transaction() as session:
+        broken = ReminderTemplate(name="Old", channel="email", subject="Hi", body="On {date:%Y}")
+        session.add(broken)
+        session.flush()
+        last = session.scalars(select(Reminder).order_by(Reminder.created_at)).all()[-1]
+        last.template_id = broken.id
+        appointment = session.get(Appointment, last.appointment_id)
+        assert appointment is not None
+        appointment.starts_at = TOMORROW_10 + timedelta(hours=1)  # sent last
+
+    first = send(clinic, settings)
+    second = send(clinic, settings, NOW + timedelta(minutes=5))
+
+    assert first.sent == 2
+    assert first.retrying == 1
+    assert second.sent == 0
+    assert len(handler.messages) == 2
+    assert email_statuses(clinic) == ["queued", "sent", "sent"]
+    with clinic.reading() as session:
+        outcomes = sorted(session.scalars(select(ReminderAttempt.outcome)))
+    assert outcomes == ["failed", "sent", "sent"]
