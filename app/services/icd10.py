@@ -7,9 +7,10 @@ into icd10_edition and icd10_code. For a date of service, an imported edition th
 the date wins over the bundled one. When no edition covers the date, the nearest earlier
 edition is used and `code_problems` warns that the right one is missing.
 
-Each edition is loaded into memory once per process. Loading the bundled one takes about
-3 s, and after that a search takes a few milliseconds (bench/bench_icd10.py). Codes are
-stored without the dot and in upper case ("E119") and shown with it ("E11.9").
+Each edition is loaded into memory once per process. Loading the bundled one takes
+seconds (3 s measured on 2 vCPUs, three times that when the machine is busy), and after
+that a search takes about a millisecond (bench/bench_icd10.py). Codes are stored without
+the dot and in upper case ("E119") and shown with it ("E11.9").
 """
 
 import logging

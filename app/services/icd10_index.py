@@ -200,42 +200,44 @@ class EditionIndex:
         high = bisect.bisect_left(self._vocabulary, prefix + "\uffff", low)
         return low, high
 
-    def _candidates(self, word_terms: list[str]) -> Iterator[int] | None:
-        """Return positions that may match, in rank order, or None when nothing can match.
-
-        The candidates are the postings of the term with the fewest, merged in rank order.
-        When even that term covers more than half of the codes (or there is no word term),
-        walking every code in rank order costs less than merging.
-        """
-        best: tuple[int, int, int] | None = None
-        for term in word_terms:
-            low, high = self._word_range(term)
-            size = self._posting_ends[high] - self._posting_ends[low]
-            if size == 0:
-                return None
-            if best is None or size < best[0]:
-                best = (size, low, high)
-        if best is None or best[0] > len(self._ranked) // 2:
-            return iter(range(len(self._ranked)))
-        _size, low, high = best
-        return _unique_sorted(heapq.merge(*self._postings[low:high]))
+    def _term_words(self, term: str) -> tuple[int, int, frozenset[str]]:
+        """Return a term's posting count, vocabulary range start, and the words it starts."""
+        low, high = self._word_range(term)
+        size = self._posting_ends[high] - self._posting_ends[low]
+        return size, low, frozenset(self._vocabulary[low:high])
 
     def _by_words(
         self, word_terms: list[str], code_terms: list[str], limit: int
     ) -> list[IndexedCode]:
-        candidates = self._candidates(word_terms)
-        if candidates is None:
+        """Return codes whose description has a word starting with each term, in rank order.
+
+        The candidates are the postings of the term with the fewest, merged in rank order.
+        When even that term covers more than half of the codes (or there is no word term),
+        walking every code in rank order costs less than merging. Each candidate is then
+        tested against the other terms' sets of words, rarest first, so most are rejected
+        by one set operation.
+        """
+        terms = sorted(self._term_words(term) for term in dict.fromkeys(word_terms))
+        if any(size == 0 for size, _low, _words in terms):
             return []
-        lowered_codes = [term.lower() for term in code_terms]
+        candidates: Iterable[int]
+        if not terms or terms[0][0] > len(self._ranked) // 2:
+            candidates = range(len(self._ranked))
+        else:
+            _size, low, words = terms[0]
+            candidates = _unique_sorted(heapq.merge(*self._postings[low : low + len(words)]))
+        word_sets = [words for _size, _low, words in terms]
+        code_filters = [(term, self._term_words(term.lower())[2]) for term in code_terms]
+
         found: list[IndexedCode] = []
         for position in candidates:
-            words = self._ranked_words[position]
-            if not all(any(word.startswith(term) for word in words) for term in word_terms):
+            description_words = self._ranked_words[position]
+            if any(words.isdisjoint(description_words) for words in word_sets):
                 continue
             row = self._ranked[position]
             if not all(
-                row.code.startswith(term) or any(word.startswith(lowered) for word in words)
-                for term, lowered in zip(code_terms, lowered_codes, strict=True)
+                row.code.startswith(term) or not words.isdisjoint(description_words)
+                for term, words in code_filters
             ):
                 continue
             found.append(row)
