@@ -198,13 +198,27 @@ class SmtpTransport:
 _REASONS: tuple[tuple[type[BaseException], str], ...] = (
     (smtplib.SMTPAuthenticationError, "the server rejected the user name or password"),
     (smtplib.SMTPRecipientsRefused, "the server rejected the recipient address"),
-    (smtplib.SMTPNotSupportedError, "the server does not offer STARTTLS; choose another security"),
     (TimeoutError, "the server timed out; check the host and port, or try again later"),
+)
+
+# smtplib raises SMTPNotSupportedError for three missing extensions, distinguished by the
+# extension name in its message (CPython 3.11 Lib/smtplib.py).
+_MISSING_EXTENSIONS = (
+    ("STARTTLS", "the server does not offer STARTTLS; choose another security"),
+    ("AUTH", "the server does not offer sign-in; clear the user name in Admin"),
+    (
+        "SMTPUTF8",
+        "the server does not accept international (non-ASCII) email addresses; use "
+        "a server that supports SMTPUTF8",
+    ),
 )
 
 
 def _reason(error: BaseException) -> str:
     """Describe a failure without the addresses that SMTP errors may carry."""
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        found = (text for name, text in _MISSING_EXTENSIONS if name in str(error))
+        return f"{next(found, 'the server does not support what the message needs')}."
     for kind, text in _REASONS:
         if isinstance(error, kind):
             return f"{text}."
