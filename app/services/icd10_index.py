@@ -5,8 +5,9 @@ only as headers for the parent chain. Search results come billable codes first.
 
 Word search ranks every code once when the index is built (billable first, then fewer
 words in the description, then code order), and each word's posting list contains
-code positions in that rank order. A query walks the postings of its rarest word in rank
-order and stops after `limit` matches, so common words answer as fast as rare ones.
+code positions in that rank order. A query walks the postings of its rarest term in rank
+order, tests each code against the other terms' sets of words, and stops after `limit`
+matches. A common word therefore costs no more than a rare one.
 """
 
 import bisect
@@ -151,9 +152,10 @@ class EditionIndex:
     def search(self, text: str, limit: int) -> list[IndexedCode]:
         """Return codes matching a code prefix or words of the description, billable first.
 
-        A single code-like term ("e11", "E11.9") lists codes starting with it, including
-        the code itself when it is a category with more codes under it than `limit`, then
-        codes whose description has a word starting with it ("b12" finds vitamin B12).
+        A single code-like term ("e11", "E11.9") lists the codes starting with it. The
+        code itself stays in the list even when it is a category with more codes under it
+        than `limit`. Then come codes whose description has a word starting with the term
+        ("b12" finds vitamin B12).
         Otherwise every term must start a word of the description, in any order; a
         code-like term among words may match the code instead.
         """
