@@ -234,6 +234,11 @@ def reschedule(
     require(actor, Permission.SCHEDULE_EDIT)
     old = load_appointment(session, appointment_id)
     check_move(old, "rescheduled")
+    if request.patient_id != old.patient_id:
+        raise UserError(
+            "The new visit is for a different patient than the one rescheduled; "
+            "book the other patient separately."
+        )
     _validate(session, request)
     name = type_name(session, request.appointment_type_id)
     conflicts = find_conflicts(session, actor, request, scheduling_settings(session), old.id)

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from app.db.database import Database
-from app.errors import ValidationError
+from app.errors import UserError, ValidationError
 from app.models.scheduling import Appointment, Blockout
 from app.services import booking
 from app.services.availability import MAX_DURATION_MINUTES
@@ -139,3 +139,19 @@ def test_broken_blockout_rule_no_crash(
 
     assert starts_of(database, later) == wall(2026, 2, 9, 12)
     assert [conflict.kind for conflict in first_day] == ["blockout"]
+
+
+def test_reschedule_other_patient_rejected(
+    database: Database, practice: SchedulingPractice
+) -> None:
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    other_patient = practice.request(wall(2026, 2, 3, 9), patient=1)
+
+    with pytest.raises(UserError, match="patient"), database.transaction() as session:
+        booking.reschedule(session, practice.front_desk, visit, other_patient)
+
+    with database.reading() as session:
+        row = session.get(Appointment, visit)
+        assert row is not None
+        assert row.status == "scheduled"
+        assert row.rescheduled_to_id is None
