@@ -31,6 +31,7 @@ from app.services.patient_search import PatientMatch
 from app.services.settings import security_settings
 from app.services.users import get_user_by_username
 from ui import help as shortcuts
+from ui.charges.page import ChargesPage
 from ui.context import AppContext
 from ui.errors import set_emergency_requester, show_error
 from ui.help import HelpDialog
@@ -69,6 +70,8 @@ ADMIN_PERMISSIONS = (
     Permission.EMERGENCY_REVIEW,
     Permission.PATIENT_EDIT,
     Permission.PATIENT_IMPORT,
+    Permission.CODE_SET_EDIT,
+    Permission.FEE_SCHEDULE_EDIT,
 )
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250
@@ -148,14 +151,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
 
     def _make_page(self, name: str) -> QWidget:
-        if name == "Today":
-            return TodayPage(self.context)
-        if name == "Patients":
-            return PatientsPage(self.context)
-        if name == "Schedule":
-            return SchedulePage(self.context)
-        if name == "Reports":
-            return ReportsPage(self.context, open_record=self.open_patient_record)
+        builders: dict[str, Callable[[], QWidget]] = {
+            "Today": lambda: TodayPage(self.context),
+            "Patients": lambda: PatientsPage(self.context),
+            "Schedule": lambda: SchedulePage(self.context),
+            "Charges": lambda: ChargesPage(self.context),
+            "Reports": lambda: ReportsPage(self.context, open_record=self.open_patient_record),
+        }
+        if name in builders:
+            return builders[name]()
         if name in PLANNED_PAGES:
             return PlannedFeaturePage(PLANNED_PAGES[name])
         holder = QWidget()  # the Admin page is built the first time it opens

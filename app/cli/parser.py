@@ -14,9 +14,11 @@ from app.cli.common import (
     Handler,
 )
 from app.cli.csv_commands import cmd_import_csv
+from app.cli.fee_commands import cmd_fees_export, cmd_fees_import
 from app.cli.import_commands import cmd_import_fhir
 from app.cli.info import cmd_info
 from app.cli.key_commands import cmd_key_passphrase, cmd_key_recover, cmd_key_rotate
+from app.cli.ledger_commands import cmd_ledger_verify
 from app.cli.setup_commands import INIT_FIELDS, cmd_demo, cmd_init
 from app.cli.user_commands import (
     cmd_user_add,
@@ -308,6 +310,70 @@ def _add_fhir_import(imports: Any, common: argparse.ArgumentParser) -> None:
     fhir.add_argument("--report", metavar="FILE.csv", help="also write the report rows to CSV")
 
 
+def _add_ledger_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    ledger = _add_group(group, common, "ledger", "check the money ledger").add_subparsers(
+        dest="ledger_command", required=True, metavar="{verify}"
+    )
+    verify = _add_command(
+        ledger,
+        common,
+        "verify",
+        cmd_ledger_verify,
+        "check ledger hashes, audit events, reversals and balances",
+    )
+    verify.description = (
+        "Check that no posted ledger row was changed, added or removed outside ClinicDesk, "
+        "that every reversal cancels one row, and that each patient's balance equals the "
+        "sum of their rows. Needs --user with the audit permission. Exits 1 on findings."
+    )
+
+
+def _add_fee_import(fees: Any, common: argparse.ArgumentParser) -> None:
+    fee_import = _add_command(
+        fees, common, "import", cmd_fees_import, "import a fee schedule CSV file"
+    )
+    fee_import.description = (
+        "Check every row of a fee schedule CSV file (columns code, description, fee and "
+        "optionally modifier, units, requires_ndc, kind) and import all rows or none. Codes "
+        "missing from Procedure codes are created. Needs --user with the manager or "
+        "administrator role."
+    )
+    fee_import.add_argument("path", metavar="PATH", help="CSV file to import")
+    fee_import.add_argument(
+        "--schedule", required=True, metavar="NAME", help="fee schedule to import into"
+    )
+    fee_import.add_argument(
+        "--dry-run", action="store_true", help="check the file and save nothing"
+    )
+    fee_import.add_argument(
+        "--effective-from",
+        metavar="YYYY-MM-DD",
+        help="first day of a new schedule; creates --schedule when no schedule has that name",
+    )
+    fee_import.add_argument(
+        "--effective-to", metavar="YYYY-MM-DD", help="last day of a new schedule (default: no end)"
+    )
+    fee_import.add_argument(
+        "--payer", metavar="NAME", help="payer of a new allowed-amount schedule"
+    )
+
+
+def _add_fee_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    fees = _add_group(
+        group, common, "fees", "import or export fee schedules as CSV"
+    ).add_subparsers(dest="fees_command", required=True, metavar="{import,export}")
+    _add_fee_import(fees, common)
+    fee_export = _add_command(
+        fees, common, "export", cmd_fees_export, "write a fee schedule to CSV"
+    )
+    fee_export.add_argument(
+        "path", metavar="PATH", help="CSV file to write (replaced if it exists)"
+    )
+    fee_export.add_argument(
+        "--schedule", required=True, metavar="NAME", help="fee schedule to export"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     # A fixed name, so usage lines read the same under clinicdesk-cli or python -m app.cli.
@@ -321,5 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_admin_commands(group, common)
     _add_user_commands(group, common)
     _add_import_commands(group, common)
+    _add_fee_commands(group, common)
+    _add_ledger_commands(group, common)
     _add_command(group, common, "info", cmd_info, "show the database, its key file and counts")
     return parser

@@ -100,6 +100,8 @@ def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
     assert not window.navigation.item(admin_row).isHidden()
     assert window.admin_page is not None
     assert window.admin_page.tab_titles() == [
+        "Procedure codes",
+        "Fee schedules",
         "Outside providers",
         "Import",
         "Audit log",

@@ -44,6 +44,18 @@ def _payers(context: AppContext) -> QWidget:
     return PayersTab(context)
 
 
+def _procedure_codes(context: AppContext) -> QWidget:
+    from ui.admin.procedure_codes import ProcedureCodesTab
+
+    return ProcedureCodesTab(context)
+
+
+def _fee_schedules(context: AppContext) -> QWidget:
+    from ui.admin.fee_schedules import FeeSchedulesTab
+
+    return FeeSchedulesTab(context)
+
+
 def _visit_types(context: AppContext) -> QWidget:
     from ui.admin.scheduling.visit_types import VisitTypesTab
 
@@ -129,6 +141,8 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Providers", Permission.PRACTICE_SETUP, _providers),
     ("Locations", Permission.PRACTICE_SETUP, _locations),
     ("Payers", Permission.PRACTICE_SETUP, _payers),
+    ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
+    ("Fee schedules", Permission.FEE_SCHEDULE_EDIT, _fee_schedules),
     ("Visit types", Permission.PRACTICE_SETUP, _visit_types),
     ("Working hours", Permission.PRACTICE_SETUP, _working_hours),
     ("Blockouts", Permission.PRACTICE_SETUP, _blockouts),

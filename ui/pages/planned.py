@@ -18,12 +18,6 @@ class PlannedPage:
 
 
 PLANNED_PAGES = {
-    "Charges": PlannedPage(
-        "Charges",
-        "Charge entry for each visit: procedure codes with modifiers, diagnosis pointers, "
-        "units and fees from the fee schedule, ready to be billed on a claim.",
-        "Nothing on this page yet. Charges cannot be entered in this version.",
-    ),
     "Claims": PlannedPage(
         "Claims",
         "Claim batches: scrubbing each claim for missing or invalid data, creating 837P "

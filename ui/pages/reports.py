@@ -1,6 +1,5 @@
-"""The Reports page: the patient lists the front desk works from, one tab each.
-
-Billing reports (day sheets, aging, collections) join these tabs as they are built.
+"""The Reports page: the patient and visit lists the front desk and billers work from,
+one tab each.
 """
 
 import logging
@@ -10,10 +9,13 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from app.changes import Changes
+from app.security.permissions import Permission
+from ui.charges.page import open_encounter_for_appointment
 from ui.context import AppContext
 from ui.pages.base import Page
 from ui.pages.duplicates import DuplicatesPage
 from ui.pages.no_shows import NoShowsPage
+from ui.pages.not_billed import NotBilledPage
 from ui.pages.recall import RecallPage
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,8 @@ OpenRecord = Callable[[uuid.UUID], object]
 
 
 class ReportsPage(Page):
-    """Recall due, possible duplicates and no-shows, in tabs that load when first shown."""
+    """Recall due, possible duplicates, no-shows and visits not billed, in tabs that load
+    when first shown; the last only for roles that bill or read reports."""
 
     def __init__(
         self, context: AppContext, open_record: OpenRecord, parent: QWidget | None = None
@@ -39,6 +42,13 @@ class ReportsPage(Page):
         self.tabs.addTab(self.recall, "&Recall due")
         self.tabs.addTab(self.duplicates, "Possible &duplicates")
         self.tabs.addTab(self.no_shows, "&No-shows")
+        self.not_billed: NotBilledPage | None = None
+        if context.can(Permission.REPORT_VIEW) or context.can(Permission.CHARGE_POST):
+            self.not_billed = NotBilledPage(context)
+            self.not_billed.open_encounter.connect(
+                lambda appointment_id: open_encounter_for_appointment(context, appointment_id, self)
+            )
+            self.tabs.addTab(self.not_billed, "Not &billed")
         self.tabs.currentChanged.connect(lambda _index: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -58,6 +68,8 @@ class ReportsPage(Page):
         self.recall.clear_data()
         self.duplicates.clear_data()
         self.no_shows.clear_data()
+        if self.not_billed is not None:
+            self.not_billed.clear_data()
 
     def handle_changes(self, changes: Changes) -> None:
         """Pass `changes` to the tab in front; hidden tabs reload when shown."""

@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QWidget
 
 from ui.context import AppContext
 from ui.patient.face_sheet_tab import FaceSheetTab
+from ui.patient.ledger_tab import LedgerTab
 from ui.patient.onboarding_tab import OnboardingTab
 from ui.patient.record import register_record_tab, registered_tab_titles
 from ui.patient.referrals_tab import ReferralsTab
@@ -14,6 +15,7 @@ from ui.patient.referrals_tab import ReferralsTab
 FACE_SHEET = "&Face sheet"
 ONBOARDING = "&Onboarding"
 REFERRALS = "Referrals and a&uthorizations"
+LEDGER = "&Ledger"
 
 
 def _face_sheet(context: AppContext, patient_id: uuid.UUID) -> QWidget:
@@ -28,6 +30,10 @@ def _referrals(context: AppContext, patient_id: uuid.UUID) -> QWidget:
     return ReferralsTab(context, patient_id)
 
 
+def _ledger(context: AppContext, patient_id: uuid.UUID) -> QWidget:
+    return LedgerTab(context, patient_id)
+
+
 def install_record_tabs() -> None:
     """Register the standard record tabs once; later calls change nothing."""
     if FACE_SHEET in registered_tab_titles():
@@ -35,3 +41,4 @@ def install_record_tabs() -> None:
     register_record_tab(FACE_SHEET, _face_sheet)
     register_record_tab(ONBOARDING, _onboarding)
     register_record_tab(REFERRALS, _referrals)
+    register_record_tab(LEDGER, _ledger)
