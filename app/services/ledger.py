@@ -203,8 +203,12 @@ def post_entry(
     source_id: uuid.UUID | None = None,
     reverses_id: uuid.UUID | None = None,
     memo: str = "",
+    check_period: bool = True,
 ) -> LedgerEntry:
     """Insert one ledger row with its row_hash, flush it and audit it (AuditAction.POST).
+
+    `check_period` False skips the lock date, for pairs of rows that move an amount
+    between patients without changing any period's total (a patient merge and its undo).
 
     Raises UserError when no person is signed in (every row names who posted it),
     PeriodLockedError when the service date falls in a closed period, and ValueError for
@@ -223,7 +227,8 @@ def post_entry(
         raise ValueError("a reversal row needs reverses_id, and only a reversal may have one")
     if reverses_id is not None:
         _check_reversal(session, reverses_id, amount)
-    _check_period_open(session, service_date)
+    if check_period:
+        _check_period_open(session, service_date)
 
     entry = LedgerEntry(
         id=new_id(),

@@ -35,6 +35,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import merge_steps
+from app.services.ledger import post_entry
 from app.services.merge_rows import RowRecorder, Snapshot, read_row, table_named, write_row
 from app.services.merge_values import provider_names, shown_value
 from app.services.patient_search import display_name
@@ -285,6 +286,7 @@ def merge_patients(
         merge_id=new_id(),
         user_id=user_id,
         instant=instant,
+        actor=actor,
     )
 
     notes = _apply_steps(context, survivor, merged, field_choices)
@@ -423,7 +425,7 @@ def undo_merge(session: Session, actor: Actor, merge_id: uuid.UUID) -> Changes:
             row_id,
             {"archived": True, "updated_at": instant.isoformat(), "updated_by": str(user_id)},
         )
-    _reverse_ledger(session, user_id, merge_id, snapshot.ledger_rows, instant)
+    _reverse_ledger(session, actor, merge_id, snapshot.ledger_rows)
 
     merge.undone_at = instant
     merge.undone_by = user_id
@@ -451,32 +453,27 @@ def _check_unchanged(session: Session, snapshot: Snapshot) -> None:
 
 
 def _reverse_ledger(
-    session: Session,
-    user_id: uuid.UUID,
-    merge_id: uuid.UUID,
-    posted: list[uuid.UUID],
-    instant: datetime,
+    session: Session, actor: Actor, merge_id: uuid.UUID, posted: list[uuid.UUID]
 ) -> None:
     for row_id in posted:
         original = session.get(LedgerEntry, row_id)
         assert original is not None
-        session.add(
-            LedgerEntry(
-                posted_at=instant,
-                posted_by=user_id,
-                entry_type="reversal",
-                amount=-original.amount,
-                patient_id=original.patient_id,
-                payer_id=original.payer_id,
-                responsible_party=original.responsible_party,
-                service_date=original.service_date,
-                reverses_id=original.id,
-                source_type="merge_undo",
-                source_id=merge_id,
-                memo=f"Reverses ledger row {original.id}: merge {merge_id} was undone.",
-            )
+        post_entry(
+            session,
+            actor,
+            entry_type="reversal",
+            amount=-original.amount,
+            patient_id=original.patient_id,
+            responsible_party=original.responsible_party,
+            payer_id=original.payer_id,
+            service_date=original.service_date,
+            reverses_id=original.id,
+            source_type="merge_undo",
+            source_id=merge_id,
+            memo=f"Reverses ledger row {original.id}: merge {merge_id} was undone.",
+            # Undoing a merge moves amounts back between two records: no period total changes.
+            check_period=False,
         )
-    session.flush()
 
 
 # --- history --------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from decimal import Decimal
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.ids import new_id
 from app.models.ledger import LedgerEntry
 from app.models.onboarding import DuplicateDecision, PatientOnboarding
 from app.models.patients import (
@@ -25,7 +24,9 @@ from app.models.patients import (
 )
 from app.models.practice import Payer
 from app.search.folding import fold
+from app.security.permissions import Actor
 from app.services.coverage_checks import SELF
+from app.services.ledger import post_entry
 from app.services.merge_rows import RowRecorder, table_named
 from app.services.patient_forms import COB_ORDER
 
@@ -53,6 +54,7 @@ class MergeContext:
     merge_id: uuid.UUID
     user_id: uuid.UUID
     instant: datetime
+    actor: Actor
 
 
 def _ids(session: Session, statement: object) -> list[uuid.UUID]:
@@ -344,8 +346,12 @@ def add_previous_name(context: MergeContext, merged: Patient, survivor: Patient)
 
 
 def transfer_ledger(context: MergeContext, merged_chart: str) -> list[uuid.UUID]:
-    """Post, for each of the merged record's ledger rows, a reversal there and a copy on
-    the survivor, and return the ids posted. Ledger rows are never updated."""
+    """Move each of the merged record's ledger rows to the survivor and return the ids posted.
+
+    Each row gets a transfer out of the merged record and a transfer into the survivor, in
+    the same bucket and with the same service date, so aging and period totals stay as
+    they were. Ledger rows are never updated.
+    """
     session = context.session
     originals = session.scalars(
         select(LedgerEntry)
@@ -354,33 +360,45 @@ def transfer_ledger(context: MergeContext, merged_chart: str) -> list[uuid.UUID]
     ).all()
     posted: list[uuid.UUID] = []
     for original in originals:
-        reversal = _ledger_copy(context, original, context.merged_id, -original.amount)
-        reversal.reverses_id = original.id
-        reversal.memo = f"Moved to the surviving record by merge {context.merge_id}."
-        copy = _ledger_copy(context, original, context.survivor_id, original.amount)
-        copy.memo = (
-            f"Moved from merged record {merged_chart} by merge {context.merge_id} "
-            f"(ledger row {original.id})."
+        moved_out = _transfer(
+            context,
+            original,
+            context.merged_id,
+            -original.amount,
+            f"Moved to the surviving record by merge {context.merge_id} "
+            f"(ledger row {original.id}).",
         )
-        session.add_all([reversal, copy])
-        posted.extend([reversal.id, copy.id])
-    session.flush()
+        moved_in = _transfer(
+            context,
+            original,
+            context.survivor_id,
+            original.amount,
+            f"Moved from merged record {merged_chart} by merge {context.merge_id} "
+            f"(ledger row {original.id}).",
+        )
+        posted.extend([moved_out.id, moved_in.id])
     return posted
 
 
-def _ledger_copy(
-    context: MergeContext, original: LedgerEntry, patient_id: uuid.UUID, amount: Decimal
+def _transfer(
+    context: MergeContext,
+    original: LedgerEntry,
+    patient_id: uuid.UUID,
+    amount: Decimal,
+    memo: str,
 ) -> LedgerEntry:
-    return LedgerEntry(
-        id=new_id(),
-        posted_at=context.instant,
-        posted_by=context.user_id,
+    # The pair nets to zero in every period, so a closed period does not stop a merge.
+    return post_entry(
+        context.session,
+        context.actor,
         entry_type="transfer",
         amount=amount,
         patient_id=patient_id,
-        payer_id=original.payer_id,
         responsible_party=original.responsible_party,
+        payer_id=original.payer_id,
         service_date=original.service_date,
         source_type="merge",
         source_id=context.merge_id,
+        memo=memo,
+        check_period=False,
     )

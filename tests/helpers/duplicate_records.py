@@ -14,7 +14,6 @@ from app.db.database import Database
 from app.models import (
     Appointment,
     Coverage,
-    LedgerEntry,
     Location,
     Patient,
     PatientPhone,
@@ -23,6 +22,7 @@ from app.models import (
 from app.security.permissions import Actor, Role
 from app.services import users
 from app.services.demo import insert_demo_payers
+from app.services.ledger import post_entry
 from app.setup import create_practice_database
 from tests.conftest import PASSPHRASE
 from tests.helpers.practice_data import sample_setup
@@ -152,9 +152,9 @@ def post_charge(
     session: Session, actor: Actor, patient_id: uuid.UUID, amount: Decimal
 ) -> uuid.UUID:
     """Post one ledger row owed by the patient and return its id."""
-    assert actor.user_id is not None
-    entry = LedgerEntry(
-        posted_by=actor.user_id,
+    entry = post_entry(
+        session,
+        actor,
         entry_type="charge",
         amount=amount,
         patient_id=patient_id,
@@ -162,6 +162,4 @@ def post_charge(
         service_date=date(2026, 1, 5),
         memo="office visit",
     )
-    session.add(entry)
-    session.flush()
     return entry.id

@@ -30,6 +30,7 @@ from app.models import (
     Referral,
     VisitHistory,
 )
+from app.services.ledger_verify import ledger_check
 from app.services.merge import merge_patients, merge_preview, recent_merges, undo_merge
 from app.services.registration import load_patient_form, save_patient
 from tests.helpers.duplicate_records import (
@@ -245,6 +246,26 @@ def test_merge_undo_restores_all(practice: Practice, seed: int) -> None:
             continue
         assert after[table] == before[table], table
     assert before["patient_previous_name"] <= after["patient_previous_name"]
+
+
+def test_merge_twice_keeps_ledger_intact(practice: Practice) -> None:
+    with practice.database.transaction() as session:
+        survivor = add_patient(session, "Robert", "Smith", date(1981, 3, 4))
+        merged = add_patient(session, "Bob", "Smyth", date(1981, 3, 4))
+        post_charge(session, practice.admin, merged, Decimal("125.00"))
+
+    with practice.database.transaction() as session:
+        first = merge_patients(session, practice.manager, survivor, merged, {})
+    with practice.database.transaction() as session:
+        undo_merge(session, practice.manager, first.merge_id)
+    with practice.database.transaction() as session:
+        merge_patients(session, practice.manager, survivor, merged, {})
+
+    with practice.database.transaction() as session:
+        findings = ledger_check(session, practice.admin)
+        assert balance(session, survivor) == Decimal("125.00")
+        assert balance(session, merged) == Decimal(0)
+    assert findings == []
 
 
 def _two_records(practice: Practice) -> tuple[uuid.UUID, uuid.UUID]:
