@@ -96,6 +96,44 @@ PAGE_KEYS = (
     Shortcut("Shift+N", "Today: mark a no-show (asks first)"),
 )
 
+# Keys of the Charges page and the encounter editor (ui.charges.keys binds them).
+CHARGES_OPEN = Shortcut("Enter", "Charges: open the selected encounter")
+CHARGES_NEW = Shortcut("Ctrl+N", "Charges: new encounter (pick the patient, then Enter)")
+CHARGES_FIND = Shortcut("Ctrl+F", "Charges: search the queue by patient or number")
+ENCOUNTER_SAVE = Shortcut("Ctrl+S", "Encounter: save the draft")
+ENCOUNTER_POST = Shortcut("Ctrl+Return", "Encounter: post the charges (asks first; Enter confirms)")
+ENCOUNTER_ADD_LINE = Shortcut("Ins", "Encounter: add a service line (also Ctrl+Shift+L)")
+ENCOUNTER_DUPLICATE_LINE = Shortcut("Ctrl+D", "Encounter: duplicate the current service line")
+ENCOUNTER_REMOVE_LINE = Shortcut(
+    "Ctrl+Del", "Encounter: remove the current service line (draft only)"
+)
+ENCOUNTER_FAVORITE = Shortcut(
+    "Alt+1", "Encounter: add favorite code 1 as a line (Alt+2 to Alt+9 too)"
+)
+ENCOUNTER_MOVE_UP = Shortcut("Alt+Up", "Encounter diagnoses: move the selected diagnosis up")
+ENCOUNTER_MOVE_DOWN = Shortcut("Alt+Down", "Encounter diagnoses: move the selected diagnosis down")
+ENCOUNTER_REMOVE_DIAGNOSIS = Shortcut("Del", "Encounter diagnoses: remove the selected diagnosis")
+ENCOUNTER_FIELDS = Shortcut(
+    "Alt+D", "Encounter: go to a field (Alt + the underlined letter, such as D for the date)"
+)
+ENCOUNTER_HELP = Shortcut("F1", "Encounter: list the editor's keys")
+ENCOUNTER_CLOSE = Shortcut("Esc", "Encounter: close (asks before discarding changes)")
+CHARGES_QUEUE_KEYS = (CHARGES_OPEN, CHARGES_NEW, CHARGES_FIND)
+ENCOUNTER_KEYS = (
+    ENCOUNTER_SAVE,
+    ENCOUNTER_POST,
+    ENCOUNTER_ADD_LINE,
+    ENCOUNTER_DUPLICATE_LINE,
+    ENCOUNTER_REMOVE_LINE,
+    ENCOUNTER_FAVORITE,
+    ENCOUNTER_MOVE_UP,
+    ENCOUNTER_MOVE_DOWN,
+    ENCOUNTER_REMOVE_DIAGNOSIS,
+    ENCOUNTER_FIELDS,
+    ENCOUNTER_HELP,
+    ENCOUNTER_CLOSE,
+)
+
 SHORTCUTS: tuple[Shortcut, ...] = (
     SEARCH,
     LOCK,
@@ -105,6 +143,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     *DIALOG_KEYS,
     *PATIENT_FORM_KEYS,
     *PAGE_KEYS,
+    *CHARGES_QUEUE_KEYS,
+    *ENCOUNTER_KEYS,
 )
 
 HELP_TEXT = (

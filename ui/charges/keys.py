@@ -13,45 +13,24 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ui import help as help_keys
 from ui.help import Shortcut
 
 log = logging.getLogger(__name__)
 
-QUEUE_OPEN = Shortcut("Enter", "Charges: open the selected encounter")
-QUEUE_NEW = Shortcut("Ctrl+N", "Charges: new encounter (pick the patient, then Enter)")
-QUEUE_SEARCH = Shortcut("Ctrl+F", "Charges: search the queue by patient or number")
-QUEUE_KEYS = (QUEUE_OPEN, QUEUE_NEW, QUEUE_SEARCH)
-
-SAVE = Shortcut("Ctrl+S", "Encounter: save the draft")
-POST = Shortcut("Ctrl+Return", "Encounter: post the charges (asks first; Enter confirms)")
-ADD_LINE = Shortcut("Ins", "Encounter: add a service line (also Ctrl+Shift+L)")
+# The keys are described in ui.help, so the main help lists them too.
+QUEUE_NEW = help_keys.CHARGES_NEW
+QUEUE_SEARCH = help_keys.CHARGES_FIND
+SAVE = help_keys.ENCOUNTER_SAVE
+ADD_LINE = help_keys.ENCOUNTER_ADD_LINE
 ADD_LINE_OTHER = Shortcut("Ctrl+Shift+L", "Encounter: add a service line")
-DUPLICATE_LINE = Shortcut("Ctrl+D", "Encounter: duplicate the current service line")
-REMOVE_LINE = Shortcut("Ctrl+Del", "Encounter: remove the current service line (draft only)")
-FAVORITE = Shortcut("Alt+1", "Encounter: add favorite code 1 as a line (Alt+2 to Alt+9 too)")
-MOVE_UP = Shortcut("Alt+Up", "Encounter diagnoses: move the selected diagnosis up")
-MOVE_DOWN = Shortcut("Alt+Down", "Encounter diagnoses: move the selected diagnosis down")
-REMOVE_DIAGNOSIS = Shortcut("Del", "Encounter diagnoses: remove the selected diagnosis")
-EDITOR_HELP = Shortcut("F1", "Encounter: list these keys")
-CLOSE = Shortcut("Esc", "Encounter: close (asks before discarding changes)")
-FIELD_KEYS = Shortcut(
-    "Alt+D", "Encounter: go to a field (Alt + the underlined letter, such as D for the date)"
-)
-EDITOR_KEYS = (
-    SAVE,
-    POST,
-    ADD_LINE,
-    DUPLICATE_LINE,
-    REMOVE_LINE,
-    FAVORITE,
-    MOVE_UP,
-    MOVE_DOWN,
-    REMOVE_DIAGNOSIS,
-    FIELD_KEYS,
-    EDITOR_HELP,
-    CLOSE,
-)
-CHARGES_KEYS = (*QUEUE_KEYS, *EDITOR_KEYS)
+DUPLICATE_LINE = help_keys.ENCOUNTER_DUPLICATE_LINE
+REMOVE_LINE = help_keys.ENCOUNTER_REMOVE_LINE
+MOVE_UP = help_keys.ENCOUNTER_MOVE_UP
+MOVE_DOWN = help_keys.ENCOUNTER_MOVE_DOWN
+REMOVE_DIAGNOSIS = help_keys.ENCOUNTER_REMOVE_DIAGNOSIS
+EDITOR_HELP = help_keys.ENCOUNTER_HELP
+EDITOR_KEYS = help_keys.ENCOUNTER_KEYS
 
 # Both Enter keys post, the one on the main block and the one on the keypad.
 POST_SEQUENCES = ("Ctrl+Return", "Ctrl+Enter")

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
@@ -408,3 +409,103 @@ def test_ndc_fields_for_drug_code(
 
     assert row.ndc_row.isVisibleTo(row)
     assert row.ndc_code in editor.focus_chain()
+
+
+def test_copy_previous_visit_lines(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    posted_encounter(charge_practice)
+    context = context_for(charge_practice.biller)
+    later = charge_practice.service_date + timedelta(days=7)
+    editor = windows.open_new_encounter(context, charge_practice.patient_id, later)
+    drain(qtbot, context)
+    qtbot.waitExposed(editor)
+    editor.activateWindow()
+    wait_for_focus(qtbot, editor.diagnoses.picker)
+    before = [line.procedure_code for line in editor.grid.values()]
+
+    press(qtbot, Qt.Key.Key_Y, ALT)
+    # A mnemonic clicks its button after a short animation, then the copy runs.
+    qtbot.waitUntil(lambda: len(editor.grid.rows) == len(before) + 2, timeout=3000)
+    drain(qtbot, context)
+
+    codes = [line.procedure_code for line in editor.grid.values()]
+    assert codes == [*before, "99213", "99214"]
+    assert [row.fee_box.text() for row in editor.grid.rows[-2:]] == ["120.00", "175.00"]
+    assert all(line.id is None for line in editor.grid.values())
+    assert "Copied 2 lines" in editor.state_label.text()
+
+
+def test_save_codes_as_favorites(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    context = context_for(charge_practice.biller)
+    editor = open_draft(qtbot, context, charge_practice)
+    press(qtbot, Qt.Key.Key_Insert)
+    type_code(qtbot, context, "97110")
+
+    editor.favorites.save_requested.emit()
+    drain(qtbot, context)
+
+    provider_id = charge_practice.scheduling.provider_ids[0]
+    with charge_practice.database.transaction() as session:
+        saved = encounters.favorite_codes(session, charge_practice.biller, provider_id)
+    assert [code.code for code in saved] == ["99213", "97110"]
+    assert "Alt+2 97110" in editor.favorites.strip.text()
+
+
+def test_mnemonics_reach_fields(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    context = context_for(charge_practice.biller)
+    editor = open_draft(qtbot, context, charge_practice)
+
+    press(qtbot, Qt.Key.Key_D, ALT)
+    assert focused() is editor.header.service_date
+    press(qtbot, Qt.Key.Key_L, ALT)
+    assert focused() is editor.grid.rows[0].code
+    press(qtbot, Qt.Key.Key_G, ALT)
+    assert focused() is editor.diagnoses.picker
+
+
+def test_posting_refreshes_queue(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    context = context_for(charge_practice.biller)
+    page = ChargesPage(context)
+    qtbot.addWidget(page)
+    context.ops.changed.connect(page.handle_changes)
+    page.refresh()
+    drain(qtbot, context)
+    assert len(page.model.rows) == 1
+    editor = open_draft(qtbot, context, charge_practice)
+    editor.diagnoses.add_code("E119")
+
+    editor.post()
+    drain(qtbot, context)
+    box = editor.confirm_box
+    assert box is not None
+    box.defaultButton().click()
+    drain(qtbot, context)
+
+    assert editor.status == "posted"
+    assert page.model.rows == []
+    page.set_status_filter("posted")
+    drain(qtbot, context)
+    assert [row.status for row in page.model.rows] == ["posted"]
+
+
+def test_lock_hides_editors(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    context = context_for(charge_practice.biller)
+    editor = open_draft(qtbot, context, charge_practice)
+
+    windows.hide_editors()
+    assert not editor.isVisible()
+    windows.show_hidden_editors(context)
+    assert editor.isVisible()
+
+    windows.hide_editors()
+    context.user.set_actor(charge_practice.manager)
+    qtbot.waitUntil(lambda: windows.open_editors() == [], timeout=2000)
