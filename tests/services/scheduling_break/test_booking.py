@@ -1,6 +1,8 @@
 """Booking, moving and rescheduling with hostile input."""
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
@@ -16,9 +18,12 @@ from tests.helpers.scheduling_data import SchedulingPractice, wall
 SPRING_GAP = wall(2026, 3, 8, 2, 30)
 
 
-def book_at(database: Database, practice: SchedulingPractice, starts_at: datetime) -> uuid.UUID:
+def book_at(
+    database: Database, practice: SchedulingPractice, starts_at: datetime, patient: int = 0
+) -> uuid.UUID:
     with database.transaction() as session:
-        outcome = booking.book(session, practice.front_desk, practice.request(starts_at))
+        request = practice.request(starts_at, patient=patient)
+        outcome = booking.book(session, practice.front_desk, request)
     assert outcome.appointment_id is not None
     return outcome.appointment_id
 
@@ -119,7 +124,7 @@ def test_book_full_day_allowed(database: Database, practice: SchedulingPractice)
 def test_broken_blockout_rule_no_crash(
     database: Database, practice: SchedulingPractice, rule: str
 ) -> None:
-    # A synced row can carry any rule text; it must not stop every booking.
+    # A synced row can carry any rule text, and it must not stop every booking.
     with database.transaction() as session:
         session.add(
             Blockout(
@@ -155,3 +160,69 @@ def test_reschedule_other_patient_rejected(
         assert row is not None
         assert row.status == "scheduled"
         assert row.rescheduled_to_id is None
+
+
+@pytest.mark.parametrize(
+    ("hour", "minute", "minutes", "expected"),
+    [
+        (9, 30, 30, []),  # starts as the first visit ends
+        (8, 30, 30, []),  # ends as the first visit starts
+        (9, 10, 10, ["provider_overlap"]),  # inside the first visit
+        (8, 0, 180, ["provider_overlap"]),  # around the first visit
+        (9, 0, 30, ["provider_overlap"]),  # the same interval
+        (9, 29, 1, ["provider_overlap"]),  # the first visit's last minute
+    ],
+)
+def test_overlap_edges(  # noqa: PLR0917 (pytest passes parameters by position)
+    database: Database,
+    practice: SchedulingPractice,
+    hour: int,
+    minute: int,
+    minutes: int,
+    expected: list[str],
+) -> None:
+    book_at(database, practice, wall(2026, 2, 2, 9))
+    other = practice.request(wall(2026, 2, 2, hour, minute), minutes, patient=1)
+
+    with database.reading() as session:
+        conflicts = booking.check_booking(session, practice.front_desk, other)
+
+    assert [conflict.kind for conflict in conflicts] == expected
+
+
+def test_two_desks_same_slot(database: Database, practice: SchedulingPractice) -> None:
+    # Each desk books in its own transaction; the write lock makes them take turns.
+    start = threading.Barrier(2)
+
+    def desk(patient: int) -> booking.BookingOutcome:
+        start.wait()
+        with database.transaction() as session:
+            request = practice.request(wall(2026, 2, 2, 9), patient=patient)
+            return booking.book(session, practice.front_desk, request)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(desk, (0, 1)))
+
+    booked = [outcome for outcome in outcomes if outcome.appointment_id is not None]
+    blocked = [outcome for outcome in outcomes if outcome.appointment_id is None]
+    assert len(booked) == 1
+    assert len(blocked) == 1
+    assert [conflict.kind for conflict in blocked[0].conflicts] == ["provider_overlap"]
+
+
+def test_stale_move_sees_new_booking(database: Database, practice: SchedulingPractice) -> None:
+    # One desk opened the calendar before another booked 10:00. Its later move is checked
+    # against the rows as they are at save time.
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.reading() as stale_view:
+        shown = booking.check_booking(
+            stale_view, practice.front_desk, practice.request(wall(2026, 2, 2, 10))
+        )
+    book_at(database, practice, wall(2026, 2, 2, 10), patient=1)
+
+    with database.transaction() as session:
+        outcome = booking.move(session, practice.front_desk, visit, wall(2026, 2, 2, 10))
+
+    assert shown == []
+    assert outcome.appointment_id is None
+    assert starts_of(database, visit) == wall(2026, 2, 2, 9)

@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 import pytest
 
 from app.db.database import Database
-from app.models.scheduling import Appointment, ProviderHours
+from app.models.scheduling import Appointment, Blockout, ProviderHours
 from app.services import booking
 from app.services.find_available import find_slots
 from tests.helpers.scheduling_data import SchedulingPractice, wall
@@ -113,3 +113,28 @@ def test_missed_visit_frees_time(
 
     expected = [wall(2026, 2, 2, 14), wall(2026, 2, 2, 14, 30)] if free else []
     assert starts == expected
+
+
+def test_no_hours_nothing_offered(database: Database, practice: SchedulingPractice) -> None:
+    starts = starts_on(database, practice, date(2026, 2, 2), days=60)
+
+    assert starts == []
+
+
+def test_all_blocked_nothing_offered(database: Database, practice: SchedulingPractice) -> None:
+    add_hours(database, practice, time(8), time(17))
+    with database.transaction() as session:
+        # One all-day blockout repeating every day, from the weekly rule set-up writes.
+        session.add(
+            Blockout(
+                title="Closed for renovation",
+                kind="other",
+                starts_at=wall(2026, 2, 2, 0),
+                ends_at=wall(2026, 2, 3, 0),
+                rule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU",
+            )
+        )
+
+    starts = starts_on(database, practice, date(2026, 2, 2), days=60)
+
+    assert starts == []

@@ -11,6 +11,7 @@ from aiosmtpd.smtp import SMTP, Envelope
 from aiosmtpd.smtp import Session as SmtpSession
 from sqlalchemy import select
 
+from app.contact import display_phone
 from app.db.database import Database
 from app.models.patients import Patient
 from app.models.scheduling import Appointment, Reminder, ReminderAttempt, ReminderTemplate
@@ -96,7 +97,7 @@ def clinic(tmp_path: Path) -> Iterator[Database]:
     database.close()
 
 
-def first_patients(database: Database) -> list[Patient]:
+def patients_of(database: Database) -> list[Patient]:
     with database.reading() as session:
         people = patients(session)[:3]
         session.expunge_all()
@@ -222,3 +223,60 @@ def test_broken_stored_template_isolated(
     with clinic.reading() as session:
         outcomes = sorted(session.scalars(select(ReminderAttempt.outcome)))
     assert outcomes == ["failed", "sent", "sent"]
+
+
+def test_rejected_recipient_retried_alone(
+    clinic: Database, inbox: tuple[Inbox, SmtpSettings]
+) -> None:
+    handler, settings = inbox
+    with clinic.transaction() as session:
+        patients(session)[1].email = REJECTED
+
+    first = send(clinic, settings)
+    second = send(clinic, settings, NOW + timedelta(minutes=10))
+
+    assert (first.sent, first.retrying) == (2, 1)
+    assert (second.sent, second.retrying) == (0, 1)
+    assert sorted(handler.recipients) == ["patient0@example.com", "patient2@example.com"]
+    with clinic.reading() as session:
+        rejected = session.scalars(
+            select(ReminderAttempt).where(ReminderAttempt.outcome == "failed")
+        )
+        details = [attempt.detail or "" for attempt in rejected]
+    assert len(details) == 2
+    assert all("rejected the recipient" in detail for detail in details)
+    assert all(REJECTED not in detail for detail in details)
+
+
+def test_server_down_then_up_once(clinic: Database, inbox: tuple[Inbox, SmtpSettings]) -> None:
+    handler, settings = inbox
+    down = SmtpSettings("127.0.0.1", free_port(), "none", "", "desk@example.com")
+
+    failed = send(clinic, down)
+    early = send(clinic, settings, NOW + timedelta(minutes=5))
+    due = send(clinic, settings, NOW + timedelta(minutes=10))
+    after = send(clinic, settings, NOW + timedelta(hours=2))
+
+    assert failed.retrying == 3
+    assert early.sent == 0
+    assert due.sent == 3
+    assert after.sent == 0
+    assert sorted(handler.recipients) == [f"patient{number}@example.com" for number in range(3)]
+
+
+def test_reminder_carries_first_name_only(
+    clinic: Database, inbox: tuple[Inbox, SmtpSettings]
+) -> None:
+    handler, settings = inbox
+    send(clinic, settings)
+
+    person = next(p for p in patients_of(clinic) if p.email == "patient0@example.com")
+    (message,) = [text for text in handler.messages if "To: patient0@example.com" in text]
+    body = message.replace("=\n", "")  # undo quoted-printable soft line breaks
+    assert f"Hello {person.preferred_name or person.first_name}," in body
+    assert "Tuesday, June 3, 2025" in body
+    assert "10:00 AM" in body
+    for private in (person.last_name, person.chart_number, person.date_of_birth.isoformat()):
+        assert private not in body
+    if person.phone:
+        assert display_phone(person.phone) not in body

@@ -189,3 +189,59 @@ def test_following_from_first_no_split(database: Database, practice: SchedulingP
     assert series.first_starts_at == wall(2026, 2, 2, 11)
     assert len(rule_dates(series)) == 4
     assert {row_of(database, appointment_id).series_id for appointment_id in created} == {series.id}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        SeriesRule("weekly", count=0),
+        SeriesRule("weekly", count=-3),
+        SeriesRule("weekly", interval=0, count=3),
+        SeriesRule("weekly", weekdays=(7,), count=3),
+        SeriesRule("monthly_by_weekday", week_of_month=5, count=3),
+        SeriesRule("weekly"),
+    ],
+)
+def test_invalid_rule_books_nothing(
+    database: Database, practice: SchedulingPractice, rule: SeriesRule
+) -> None:
+    with pytest.raises(ValidationError), database.transaction() as session:
+        booking.book_series(session, practice.front_desk, practice.request(FIRST), rule)
+
+    assert series_count(database) == 0
+
+
+def test_fifth_monday_means_last(database: Database, practice: SchedulingPractice) -> None:
+    with database.transaction() as session:
+        outcome = booking.book_series(
+            session,
+            practice.front_desk,
+            practice.request(wall(2026, 3, 30, 9)),  # the fifth Monday of March
+            SeriesRule("monthly_by_weekday", count=3),
+        )
+
+    dates = [row_of(database, appointment_id).series_date for appointment_id in outcome.created]
+    assert dates == [date(2026, 3, 30), date(2026, 4, 27), date(2026, 5, 25)]
+
+
+def test_monthly_31st_skips_short_months(database: Database, practice: SchedulingPractice) -> None:
+    with database.transaction() as session:
+        outcome = booking.book_series(
+            session,
+            practice.front_desk,
+            practice.request(wall(2026, 1, 31, 9)),
+            SeriesRule("monthly_by_date", until=date(2026, 6, 30)),
+        )
+
+    dates = [row_of(database, appointment_id).series_date for appointment_id in outcome.created]
+    assert dates == [date(2026, 1, 31), date(2026, 3, 31), date(2026, 5, 31)]
+    assert outcome.skipped == []
+
+
+def test_cancel_following_from_last(database: Database, practice: SchedulingPractice) -> None:
+    created = book_weekly(database, practice)
+    with database.transaction() as session:
+        booking.cancel(session, practice.front_desk, created[3], "Moving", "patient", "following")
+
+    statuses = [row_of(database, appointment_id).status for appointment_id in created]
+    assert statuses == ["scheduled", "scheduled", "scheduled", "cancelled"]

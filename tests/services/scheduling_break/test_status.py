@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.database import Database
+from app.errors import PermissionDeniedError
 from app.models.scheduling import Appointment, AppointmentStatusEvent
 from app.services import booking
 from app.services.appointment_status import StatusChangeError
@@ -91,3 +92,41 @@ def test_undo_cancel_free_time(database: Database, practice: SchedulingPractice)
         booking.set_status(session, practice.manager, visit, "scheduled")
 
     assert status_of(database, visit) == "scheduled"
+
+
+def test_double_check_in_rejected(database: Database, practice: SchedulingPractice) -> None:
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.transaction() as session:
+        booking.set_status(session, practice.front_desk, visit, "arrived")
+
+    with pytest.raises(StatusChangeError, match="allowed next"), database.transaction() as session:
+        booking.set_status(session, practice.front_desk, visit, "arrived")
+
+    assert event_count(database, visit) == 2
+
+
+def test_undo_checkout_needs_override(database: Database, practice: SchedulingPractice) -> None:
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.transaction() as session:
+        booking.set_status(session, practice.front_desk, visit, "arrived")
+        booking.checkout(session, practice.front_desk, visit)
+
+    with pytest.raises(PermissionDeniedError), database.transaction() as session:
+        booking.set_status(session, practice.front_desk, visit, "scheduled")
+
+    assert status_of(database, visit) == "checked_out"
+
+
+def test_second_cancel_rejected(database: Database, practice: SchedulingPractice) -> None:
+    # Two desks had the same visit open, and the second cancel arrives after the first.
+    visit = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.transaction() as session:
+        booking.cancel(session, practice.front_desk, visit, "Sick", "patient")
+
+    with pytest.raises(StatusChangeError), database.transaction() as session:
+        booking.cancel(session, practice.front_desk, visit, "Travel", "practice")
+
+    with database.reading() as session:
+        row = session.get(Appointment, visit)
+        assert row is not None
+        assert row.cancel_reason == "Sick"
