@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
@@ -43,7 +44,7 @@ from app.services.encounter_forms import STATUS_DRAFT, EncounterForm
 from app.services.icd10 import IcdMatch
 from ui.admin.common import run_for
 from ui.admin.forms import ERROR_COLOR, ask
-from ui.charges import keys
+from ui.charges import keys, print_actions
 from ui.charges.diagnoses import DiagnosisPanel
 from ui.charges.editor_data import (
     DiagnosisInfo,
@@ -59,6 +60,7 @@ from ui.charges.line_values import lines_text, money_text
 from ui.charges.lines import LineGrid
 from ui.charges.posted import PostedLinesPanel
 from ui.charges.posted_actions import PostedLineActions
+from ui.charges.print_actions import OpenFile
 from ui.charges.writes import WriteResult, after_save
 from ui.context import AppContext
 from ui.errors import show_error
@@ -214,6 +216,8 @@ class EncounterEditor(QWidget):
         self.state_label.setObjectName("subtleText")
         self.help_button = button("Keys (F1)", "List the keys of the encounter editor")
         self.help_button.clicked.connect(self.show_keys)
+        self.walkout_button = button("Print &walkout…", "Save and open the walkout receipt PDF")
+        self.walkout_button.clicked.connect(self._walkout_clicked)
         self.save_button = button("Save draft (Ctrl+S)", "Save the draft")
         self.save_button.clicked.connect(self.save)
         self.post_button = button("Post… (Ctrl+Enter)", "Check and post the charges")
@@ -222,7 +226,10 @@ class EncounterEditor(QWidget):
         self.close_button.clicked.connect(self.cancel)
         footer = QHBoxLayout()
         footer.addWidget(self.state_label, 1)
-        for widget in (self.help_button, self.save_button, self.post_button, self.close_button):
+        for widget in (
+            self.help_button, self.walkout_button, self.save_button, self.post_button,
+            self.close_button,
+        ):  # fmt: skip
             footer.addWidget(widget)
         return footer
 
@@ -263,7 +270,8 @@ class EncounterEditor(QWidget):
             chain.append(self.favorites)
         else:
             chain.extend(self.posted.focus_chain())
-        return [*chain, self.help_button, self.save_button, self.post_button, self.close_button]
+        footer = [self.help_button, self.walkout_button, self.save_button, self.post_button]
+        return [*chain, *footer, self.close_button]
 
     def update_tab_order(self) -> None:
         """Make Tab follow the screen, also after lines were added or removed."""
@@ -651,6 +659,17 @@ class EncounterEditor(QWidget):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.keys_box = box
         box.open()
+
+    def print_walkout(self, path: Path | None = None, open_file: OpenFile | None = None) -> None:
+        """Save the walkout receipt PDF (asking where when `path` is None) and open it."""
+        if self.encounter_id is not None:
+            print_actions.print_walkout(
+                self.context, self.encounter_id, self, path=path, open_file=open_file
+            )
+
+    def _walkout_clicked(self) -> None:
+        # clicked() passes the checked state, which must not reach `path`.
+        self.print_walkout()
 
     def cancel(self) -> None:
         """Close, asking first when something changed."""

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -509,3 +510,18 @@ def test_lock_hides_editors(
     windows.hide_editors()
     context.user.set_actor(charge_practice.manager)
     qtbot.waitUntil(lambda: windows.open_editors() == [], timeout=2000)
+
+
+def test_walkout_prints_saved_encounter(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    context = context_for(charge_practice.biller)
+    editor = open_draft(qtbot, context, charge_practice)
+    assert editor.walkout_button.isEnabled()
+    opened: list[Path] = []
+
+    editor.print_walkout(tmp_path / "walkout.pdf", opened.append)
+    drain(qtbot, context)
+
+    assert opened == [tmp_path / "walkout.pdf"]
+    assert opened[0].read_bytes().startswith(b"%PDF")
