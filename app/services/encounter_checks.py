@@ -352,6 +352,11 @@ def _header_problems(session: Session, form: EncounterForm, facts: _Facts) -> li
 # ---- diagnoses ------------------------------------------------------------------------------
 
 
+def _code_errors(session: Session, code: str, day: date, field: str) -> list[Problem]:
+    found = icd10.code_problems(session, code, day, field)
+    return [problem for problem in found if problem.severity is Severity.ERROR]
+
+
 def _diagnosis_problems(session: Session, form: EncounterForm) -> list[Problem]:
     if not form.diagnoses:
         return [
@@ -383,8 +388,12 @@ def _diagnosis_problems(session: Session, form: EncounterForm) -> list[Problem]:
             continue
         first_position[code] = index + 1
         if form.service_date is not None:
-            problems += icd10.code_problems(session, code, form.service_date, field)
+            problems += _code_errors(session, code, form.service_date, field)
 
+    if form.service_date is not None:
+        # One warning for the encounter, not one per code, when no edition covers the date.
+        choice = icd10.edition_for(session, form.service_date)
+        problems += icd10.edition_problems(choice, form.service_date, "diagnoses")
     count = len(form.diagnoses)
     if count > MAX_CLAIM_DIAGNOSES:
         problems.append(

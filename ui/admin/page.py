@@ -50,6 +50,12 @@ def _procedure_codes(context: AppContext) -> QWidget:
     return ProcedureCodesTab(context)
 
 
+def _code_sets(context: AppContext) -> QWidget:
+    from ui.admin.code_sets import CodeSetsTab
+
+    return CodeSetsTab(context)
+
+
 def _fee_schedules(context: AppContext) -> QWidget:
     from ui.admin.fee_schedules import FeeSchedulesTab
 
@@ -142,6 +148,7 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Locations", Permission.PRACTICE_SETUP, _locations),
     ("Payers", Permission.PRACTICE_SETUP, _payers),
     ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
+    ("Code sets", Permission.CODE_SET_EDIT, _code_sets),
     ("Fee schedules", Permission.FEE_SCHEDULE_EDIT, _fee_schedules),
     ("Visit types", Permission.PRACTICE_SETUP, _visit_types),
     ("Working hours", Permission.PRACTICE_SETUP, _working_hours),

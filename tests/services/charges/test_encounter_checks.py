@@ -55,6 +55,18 @@ def test_category_not_billable(database: Database, practice: ChargePractice) -> 
     assert "E11 is not billable" in messages[0]
 
 
+def test_missing_edition_warned_once(database: Database, practice: ChargePractice) -> None:
+    # Fiscal year 2027 starts on October 1, 2026; only FY2026 ships with ClinicDesk.
+    form = practice.form(diagnoses=["E11.9", "I10"], day=date(2026, 11, 2))
+
+    problems = problems_of(database, practice.biller, form)
+
+    warnings = [p for p in problems if p.severity is Severity.WARNING and "FY2027" in p.message]
+    assert len(warnings) == 1
+    assert warnings[0].field == "diagnoses"
+    assert errors_on(problems, "diagnoses[0]") == []
+
+
 def test_repeated_diagnosis_rejected(database: Database, practice: ChargePractice) -> None:
     form = practice.form(diagnoses=["E11.9", "I10", "e119"])
 
