@@ -1,6 +1,6 @@
-"""Instants in UTC and the practice's wall clock."""
+"""Instants in UTC, the practice's wall clock, and how screens write a time of day."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -22,3 +22,10 @@ def practice_zone(name: str) -> ZoneInfo:
 def practice_today(zone_name: str) -> date:
     """Return today's date in the practice's time zone."""
     return utc_now().astimezone(practice_zone(zone_name)).date()
+
+
+def format_time(value: datetime | time) -> str:
+    """Return the time of day on the 12-hour clock, such as "9:05 AM" or "12:30 PM"."""
+    hour = value.hour % 12 or 12
+    suffix = "AM" if value.hour < 12 else "PM"
+    return f"{hour}:{value.minute:02d} {suffix}"

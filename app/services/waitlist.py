@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.clock import format_time
 from app.contact import display_phone
 from app.errors import NotFoundError, UserError, ValidationError
 from app.models.patients import Patient
@@ -300,15 +301,16 @@ def _fit(entry: WaitlistEntry, starts_at: datetime, minutes: int) -> str | None:
     end = min(freed_end, datetime.combine(day, entry.latest) if entry.latest else freed_end)
     if end - start < timedelta(minutes=entry.duration_minutes):
         return None
-    return f"{describe_weekdays(weekdays)} {_times(entry.earliest, entry.latest)}"
+    return f"{describe_weekdays(weekdays)} {describe_window(entry.earliest, entry.latest)}"
 
 
-def _times(earliest: time | None, latest: time | None) -> str:
+def describe_window(earliest: time | None, latest: time | None) -> str:
+    """Return a time window in words, such as "9:00 AM to 11:00 AM" or "any time"."""
     if earliest is None and latest is None:
         return "any time"
-    first = earliest.strftime("%H:%M") if earliest else "open"
-    last = latest.strftime("%H:%M") if latest else "close"
-    return f"{first}-{last}"
+    first = format_time(earliest) if earliest else "opening"
+    last = format_time(latest) if latest else "closing"
+    return f"{first} to {last}"
 
 
 def _weekdays(text: str) -> tuple[int, ...]:

@@ -1,16 +1,24 @@
 """Details of the Schedule page a new user meets: hints, keys, texts and field sizes."""
 
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QLabel, QTableView
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
+from app.services.calendar_facts import PatientFlags
+from app.services.calendar_view import Block
+from tests.helpers.scheduling_data import wall
 from tests.ui import test_schedule
 from tests.ui.conftest import settle
 from tests.ui.test_schedule import Page
+from ui.schedule import painting
 from ui.schedule.booking import BookingPanel
+from ui.schedule.dialogs import CancelDialog
 from ui.schedule.page import SchedulePage
 from ui.search_popup import PICK_HINT_TEXT
 
@@ -135,3 +143,45 @@ def test_month_navigation_reloads_counts(
     assert (page.day.year, page.day.month) == (busy.year, busy.month)
     assert page.month.counts.get(busy, 0) > 0
     assert page.date_label.text() == f"{busy:%B %Y}"
+
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SCHEDULE_SOURCES = sorted(
+    [
+        *(REPOSITORY / "ui" / "schedule").glob("*.py"),
+        *(REPOSITORY / "ui" / "pages").glob("today*.py"),
+        REPOSITORY / "ui" / "pages" / "check_in_dialog.py",
+    ]
+)
+
+
+@pytest.mark.parametrize("path", SCHEDULE_SOURCES, ids=lambda path: path.name)
+def test_times_formatted_by_one_helper(path: Path) -> None:
+    # Every time of day goes through app.clock.format_time, so no file formats one itself.
+    source = path.read_text(encoding="utf-8")
+
+    assert "%I" not in source
+    assert "%H" not in source
+    assert '"AM"' not in source
+
+
+def _block(starts_at: datetime) -> Block:
+    return Block(
+        appointment_id=uuid.uuid4(), column=(uuid.uuid4(), starts_at.date()),
+        patient_id=uuid.uuid4(), provider_id=uuid.uuid4(), room_id=None,
+        location_id=uuid.uuid4(), starts_at=starts_at, minutes=45,
+        patient_name="Rivera, Maria", chart_number="T-000001", type_name="Follow-up",
+        appointment_type_id=None, color="#4a90d9", status="scheduled", flags=PatientFlags(),
+        reason=None, notes=None, conflict_note=None,
+    )  # fmt: skip
+
+
+def test_block_texts_use_twelve_hour(qtbot: QtBot) -> None:
+    block = _block(wall(2026, 2, 2, 9))
+
+    assert painting.block_title(block) == "9:00 AM Rivera, Maria"
+    assert "9:00 AM to 9:45 AM, 45 min" in painting.block_tooltip(block)
+    dialog = CancelDialog(block)
+    qtbot.addWidget(dialog)
+    labels = [label.text() for label in dialog.findChildren(QLabel)]
+    assert "Rivera, Maria, Mon 02/02 9:00 AM" in labels

@@ -11,9 +11,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.clock import format_time
 from app.money import format_money
 from app.services.check_in import CheckIn, CoverageLine
-from ui.pages.today_board import status_label, time_text
+from ui.pages.today_board import status_label
 
 
 def _label(text: str, name: str = "") -> QLabel:
@@ -58,7 +59,7 @@ class CheckInDialog(QDialog):
         layout.addWidget(
             _label(
                 f"{checklist.patient_name} · chart {checklist.chart_number} · "
-                f"{time_text(checklist.starts_at)} with {checklist.provider_name}",
+                f"{format_time(checklist.starts_at)} with {checklist.provider_name}",
                 "checkInHeading",
             )
         )

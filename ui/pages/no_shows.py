@@ -10,13 +10,14 @@ from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.clock import format_time
 from app.progress import Progress
 from app.services.no_shows import NoShowRow, no_show_report
 from ui.admin.common import run_for
 from ui.context import AppContext
 from ui.pages.base import Page, heading
 from ui.pages.recall import RecallTable
-from ui.pages.today_board import status_label, time_text
+from ui.pages.today_board import status_label
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ class NoShowsPage(Page):
 def _visit_cells(row: NoShowRow) -> list[str]:
     return [
         f"{row.starts_at:%m/%d/%Y}",
-        time_text(row.starts_at),
+        format_time(row.starts_at),
         row.patient_name,
         row.chart_number,
         row.provider_name,

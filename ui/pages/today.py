@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
-from app.clock import utc_now
+from app.clock import format_time, utc_now
 from app.progress import Progress
 from app.security.permissions import Permission
 from app.services import booking
@@ -35,7 +35,7 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page, heading
 from ui.pages.check_in_dialog import CheckInDialog
-from ui.pages.today_board import BoardModel, BoardTable, status_label, time_text
+from ui.pages.today_board import BoardModel, BoardTable, status_label
 from ui.patient.record import open_patient
 from ui.schedule.reminder_actions import ReminderButtons
 from ui.schedule.waitlist_panel import WaitlistPanel
@@ -288,7 +288,7 @@ class TodayPage(Page):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Mark as no-show",
-            f"Mark {row.patient_name}'s {time_text(row.starts_at)} visit with "
+            f"Mark {row.patient_name}'s {format_time(row.starts_at)} visit with "
             f"{row.provider_name} as a no-show? A no-show fee is posted if the practice "
             "charges one.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,

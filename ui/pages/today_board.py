@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from app.clock import utc_now
+from app.clock import format_time, utc_now
 from app.money import format_money
 from app.services.front_desk import BoardRow, minutes_waiting
 from ui.row_model import RowTableModel
@@ -56,11 +56,6 @@ def status_label(status: str) -> str:
     return status.replace("_", " ").capitalize()
 
 
-def time_text(value: datetime) -> str:
-    """Return a wall-clock time such as "9:05 AM"."""
-    return value.strftime("%I:%M %p").lstrip("0")
-
-
 def waiting_text(minutes: int | None) -> str:
     """Return a waiting time such as "12 min" or "1 h 05 min", or "" when not waiting."""
     if minutes is None:
@@ -81,7 +76,7 @@ def _balance_text(row: BoardRow) -> str:
 def board_cells(row: BoardRow, now: datetime) -> tuple[str, ...]:
     """Return the table's texts for `row`, with waiting time measured at `now`."""
     return (
-        time_text(row.starts_at),
+        format_time(row.starts_at),
         row.patient_name,
         row.chart_number,
         row.provider_name,

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.clock import format_time
 from app.errors import ValidationError
 from app.progress import Progress
 from app.scheduling.recurrence import SeriesRule
@@ -42,7 +43,6 @@ from app.services.series_preview import PreviewRow, preview_series
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.repeat import RepeatSection
-from ui.schedule.slot_fields import time_text
 from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import find_data
 
@@ -80,7 +80,7 @@ def conflict_text(conflicts: list[Conflict]) -> str:
 
 def preview_line(row: PreviewRow) -> str:
     """Return one preview row as the list shows it: date, time and what stops or warns."""
-    when = f"{row.starts_at:%a %m/%d/%Y} {time_text(row.starts_at)}"
+    when = f"{row.starts_at:%a %m/%d/%Y} {format_time(row.starts_at)}"
     if row.problem is not None:
         return f"{when} — skipped: {row.problem}"
     if not row.conflicts:

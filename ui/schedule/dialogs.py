@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.clock import format_time
 from app.services.calendar_view import Block
 from app.services.waitlist import WaitlistOffer
 from ui.context import AppContext
@@ -69,7 +70,8 @@ class CancelDialog(QDialog):
         self.error.setObjectName("errorText")
 
         form = QFormLayout()
-        form.addRow(QLabel(f"{block.patient_name}, {block.starts_at:%a %m/%d %I:%M %p}"))
+        when = f"{block.starts_at:%a %m/%d} {format_time(block.starts_at)}"
+        form.addRow(QLabel(f"{block.patient_name}, {when}"))
         form.addRow("Reason", self.reason)
         form.addRow("Cancelled by", by_row)
         if block.series_id is not None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.clock import format_time
 from app.errors import ValidationError
 from app.ids import ProviderId
 from app.progress import Progress
@@ -42,7 +43,7 @@ from app.services.scheduling_settings import practice_now, scheduling_settings
 from app.services.slot_booking import book_slot
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.schedule.slot_fields import OptionalTime, WeekdayBoxes, time_text
+from ui.schedule.slot_fields import OptionalTime, WeekdayBoxes
 from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class FindAvailableDialog(QDialog):
         for row, slot in enumerate(slots):
             cells = (
                 f"{slot.starts_at:%a %m/%d/%Y}",
-                time_text(slot.starts_at),
+                format_time(slot.starts_at),
                 names.get(slot.provider_id, ""),
             )
             for column, text in enumerate(cells):
@@ -350,7 +351,7 @@ class FindAvailableDialog(QDialog):
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Book this time",
-            f"Book {slot.starts_at:%a %m/%d/%Y} at {time_text(slot.starts_at)} with "
+            f"Book {slot.starts_at:%a %m/%d/%Y} at {format_time(slot.starts_at)} with "
             f"{provider} for {minutes} minutes?",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             self,

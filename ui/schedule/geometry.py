@@ -8,7 +8,8 @@ from PySide6.QtCore import QRectF
 from app.services.calendar_view import Block, CalendarGrid, ColumnKey
 
 HEADER_HEIGHT = 30
-GUTTER_WIDTH = 64
+# Wide enough for hour labels such as "12:00 PM" (57 pixels in a 9-point sans-serif font).
+GUTTER_WIDTH = 72
 MIN_COLUMN_WIDTH = 120
 # The grid shows at least 7:00 to 19:00 and widens to fit earlier or later visits and hours.
 FIRST_HOUR = 7

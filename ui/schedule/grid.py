@@ -12,6 +12,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
+from app.clock import format_time
 from app.services.calendar_view import Block, CalendarGrid, ColumnKey
 from ui.schedule import painting
 from ui.schedule.geometry import (
@@ -226,7 +227,7 @@ class ScheduleGrid(QWidget):
         start = self.layout_.moment_at(self.grid.columns[drag.column].day, drag.start_minute)
         painter.drawText(
             rect.adjusted(6, 2, -2, -2),
-            f"{start:%I:%M %p}".lstrip("0") + f", {int(drag.minutes)} min",
+            f"{format_time(start)}, {int(drag.minutes)} min",
         )
 
     # Mouse

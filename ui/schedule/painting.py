@@ -1,8 +1,11 @@
 """Drawing the calendar grid: hours, working time, blockouts, blocks and the now line."""
 
+from datetime import time
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen
 
+from app.clock import format_time
 from app.services.calendar_facts import Span
 from app.services.calendar_view import Block, CalendarGrid
 from ui.schedule.geometry import GUTTER_WIDTH, HEADER_HEIGHT, Layout
@@ -86,7 +89,7 @@ def _paint_lines(painter: QPainter, layout: Layout, grid_minutes: int, bottom: f
         if on_hour:
             hour = layout.first_hour + minute // 60
             painter.setPen(TEXT)
-            label = f"{(hour - 1) % 12 + 1} {'AM' if hour < 12 or hour == 24 else 'PM'}"
+            label = format_time(time(hour % 24))
             painter.drawText(
                 QRectF(0, y - 2, GUTTER_WIDTH - 6, 16), Qt.AlignmentFlag.AlignRight, label
             )
@@ -129,7 +132,7 @@ def paint_block(painter: QPainter, block: Block, rect: QRectF, selected: bool) -
     painter.setPen(TEXT)
     metrics = painter.fontMetrics()
     line_height = metrics.height()
-    name = f"{block.starts_at:%I:%M}".lstrip("0") + f" {block.patient_name}"
+    name = block_title(block)
     badge_width = _paint_badge(painter, block.status, inner)
     first_line = QRectF(inner.left(), inner.top(), inner.width() - badge_width - 4, line_height)
     painter.drawText(
@@ -146,6 +149,11 @@ def paint_block(painter: QPainter, block: Block, rect: QRectF, selected: bool) -
             Qt.AlignmentFlag.AlignLeft,
             metrics.elidedText(second, Qt.TextElideMode.ElideRight, int(rect2.width())),
         )
+
+
+def block_title(block: Block) -> str:
+    """Return the first line of a block: its start time and the patient's name."""
+    return f"{format_time(block.starts_at)} {block.patient_name}"
 
 
 def _paint_badge(painter: QPainter, status: str, inner: QRectF) -> float:
@@ -175,8 +183,7 @@ def block_tooltip(block: Block) -> str:
     end = block.ends_at
     lines = [
         f"{block.patient_name} ({block.chart_number})",
-        f"{block.starts_at:%I:%M %p}".lstrip("0") + f" to {end:%I:%M %p}".replace(" 0", " ")
-        + f", {block.minutes} min",
+        f"{format_time(block.starts_at)} to {format_time(end)}, {block.minutes} min",
         f"{block.type_name}, {status_label(block.status)}",
     ]  # fmt: skip
     lines.extend(text for field, _mark, text in FLAG_MARKS if getattr(block.flags, field))

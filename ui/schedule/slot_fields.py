@@ -1,6 +1,6 @@
 """Input widgets shared by the find-available dialog and the waitlist entry form."""
 
-from datetime import date, datetime, time
+from datetime import date, time
 
 from PySide6.QtCore import QDate, QTime
 from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QTimeEdit, QWidget
@@ -8,22 +8,6 @@ from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QTimeEdit, QWid
 from app.services.waitlist import WEEKDAY_NAMES
 
 WORKDAYS = (0, 1, 2, 3, 4)
-
-
-def time_text(value: datetime | time) -> str:
-    """Return a time as the schedule shows it, such as "9:05 AM"."""
-    hour = value.hour % 12 or 12
-    suffix = "AM" if value.hour < 12 else "PM"
-    return f"{hour}:{value.minute:02d} {suffix}"
-
-
-def window_text(earliest: time | None, latest: time | None) -> str:
-    """Return a time window in words, such as "9:00 AM to 11:00 AM" or "any time"."""
-    if earliest is None and latest is None:
-        return "any time"
-    first = time_text(earliest) if earliest else "opening"
-    last = time_text(latest) if latest else "closing"
-    return f"{first} to {last}"
 
 
 class WeekdayBoxes(QWidget):

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.clock import format_time
 from app.progress import Progress
 from app.security.permissions import Permission
 from app.services.booking import BookingOutcome
@@ -31,7 +32,6 @@ from app.services.waitlist import WaitlistOffer, offers_for
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.find_available_dialog import conflict_lines
-from ui.schedule.slot_fields import time_text
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class FreedTime:
     def describe(self) -> str:
         """Return the time in words, such as "30 minutes on Mon 02/09/2026 at 10:00 AM"."""
         day = f"{self.starts_at:%a %m/%d/%Y}"
-        return f"{self.minutes} minutes on {day} at {time_text(self.starts_at)}"
+        return f"{self.minutes} minutes on {day} at {format_time(self.starts_at)}"
 
 
 def list_table(columns: tuple[str, ...], name: str) -> QTableWidget:

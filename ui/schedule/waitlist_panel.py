@@ -30,13 +30,13 @@ from app.services.scheduling_settings import practice_now
 from app.services.waitlist import (
     WaitlistRow,
     describe_weekdays,
+    describe_window,
     list_waitlist,
     remove_entry,
 )
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.find_available_dialog import FindAvailableDialog, SlotPreferences
-from ui.schedule.slot_fields import window_text
 from ui.schedule.waitlist_entry_dialog import WaitlistEntryDialog
 from ui.schedule.waitlist_offers import FreedTime, WaitlistOffers, list_table
 
@@ -62,7 +62,7 @@ def row_cells(row: WaitlistRow) -> tuple[str, ...]:
         row.provider_name,
         kind,
         describe_weekdays(row.weekdays),
-        window_text(row.earliest, row.latest),
+        describe_window(row.earliest, row.latest),
         f"{row.added_on:%m/%d/%Y}",
         row.notes,
     )

@@ -125,7 +125,7 @@ def test_offers_match_preferences(practice: Database) -> None:
 
     assert [offer.entry_id for offer in offers] == [fits_any.entry_id, fits_first.entry_id]
     assert offers[0].why == "30 min, Mon-Fri any time, any provider"
-    assert offers[1].why == "20 min, Mon-Fri 09:00-11:00"
+    assert offers[1].why == "20 min, Mon-Fri 9:00 AM to 11:00 AM"
     assert offers[0].patient_name == f"{people[0].last_name}, {people[0].first_name}"
 
 
