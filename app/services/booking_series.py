@@ -30,6 +30,7 @@ from app.scheduling.recurrence import (
     rule_problems,
     rule_text,
     rule_text_with_end,
+    wall_time_problem,
 )
 from app.security import audit
 from app.security.audit import AuditAction
@@ -41,6 +42,7 @@ from app.services.booking_rules import (
     blocking,
     find_conflicts,
     may_write,
+    request_of,
     request_problems,
     type_name,
 )
@@ -285,27 +287,24 @@ def _series_of(session: Session, anchor: Appointment) -> AppointmentSeries | Non
 def _refuse_blocking(session: Session, actor: Actor, rows: list[Appointment]) -> None:
     """Raise UserError listing the dates whose changed visit has a blocking conflict.
 
-    The rows are already changed in the session, so the caller's rollback undoes them.
+    A date whose new time the clocks skip for daylight saving time is listed too. The
+    rows are already changed in the session, so the caller's rollback undoes them.
     """
     settings = scheduling_settings(session)
+    zone = practice_zone(session)
     clashes: list[str] = []
     for row in rows:
-        request = BookingRequest(
-            row.patient_id,
-            row.provider_id,
-            row.location_id,
-            row.starts_at,
-            row.duration_minutes,
-            row.appointment_type_id,
-            row.room_id,
-            row.resource_id,
-        )
+        gap = wall_time_problem(row.starts_at, zone)
+        if gap is not None:
+            clashes.append(f"{row.starts_at:%Y-%m-%d}: {gap}")
+            continue
+        request = request_of(row)
         stopping = blocking(find_conflicts(session, actor, request, settings, row.id))
         if stopping:
             clashes.append(f"{row.starts_at:%Y-%m-%d}: {stopping[0].message}")
     if clashes:
         raise UserError(
-            "Nothing was changed because these visits would conflict:\n"
+            "Nothing was changed because these visits cannot take the new time:\n"
             + "\n".join(clashes)
             + "\nChoose another time, or move those visits one at a time."
         )

@@ -8,7 +8,7 @@ from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
 
 from app.db.database import Database
-from app.errors import ValidationError
+from app.errors import UserError, ValidationError
 from app.models.scheduling import Appointment, AppointmentSeries
 from app.scheduling.recurrence import SeriesRule
 from app.services import booking
@@ -245,3 +245,24 @@ def test_cancel_following_from_last(database: Database, practice: SchedulingPrac
 
     statuses = [row_of(database, appointment_id).status for appointment_id in created]
     assert statuses == ["scheduled", "scheduled", "scheduled", "cancelled"]
+
+
+@pytest.mark.usefixtures("new_york")
+def test_edit_into_spring_gap_rejected(database: Database, practice: SchedulingPractice) -> None:
+    with database.transaction() as session:
+        outcome = booking.book_series(
+            session,
+            practice.front_desk,
+            practice.request(wall(2026, 3, 1, 9)),
+            SeriesRule("weekly", count=3),
+        )
+
+    with pytest.raises(UserError, match="2026-03-08"), database.transaction() as session:
+        booking.edit_occurrences(
+            session, practice.front_desk, outcome.created[0], "series", time(2, 30)
+        )
+
+    starts = [
+        row_of(database, appointment_id).starts_at.time() for appointment_id in outcome.created
+    ]
+    assert starts == [time(9), time(9), time(9)]
