@@ -1,8 +1,10 @@
 """The `ledger` commands: check that the ledger is what ClinicDesk posted."""
 
 import argparse
+from datetime import date
 
 from app.cli.common import EXIT_USER_ERROR, Outcome, _opened, _sign_in
+from app.errors import UserError
 
 
 def cmd_ledger_verify(args: argparse.Namespace) -> Outcome:
@@ -29,3 +31,34 @@ def cmd_ledger_verify(args: argparse.Namespace) -> Outcome:
     text = [f"problems found: {len(findings)} (details below)"]
     text += [f"{finding.check}: {finding.message}" for finding in findings]
     return Outcome(data, text, EXIT_USER_ERROR)
+
+
+def _lock_date(text: str) -> date | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(
+            f"{text!r} is not a date; give the last day to close as YYYY-MM-DD, "
+            "or none to reopen every day."
+        ) from None
+
+
+def cmd_ledger_lock(args: argparse.Namespace) -> Outcome:
+    """Show the ledger lock date, or set it (none reopens every day)."""
+    from app.services.ledger import ledger_lock_date, set_ledger_lock_date
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        with database.transaction() as session:
+            if args.date is not None:
+                set_ledger_lock_date(session, actor, _lock_date(args.date))
+            current = ledger_lock_date(session)
+
+    if current is None:
+        return Outcome({"lock_date": None}, ["no lock date: every day is open to posting"])
+    return Outcome(
+        {"lock_date": current.isoformat()},
+        [f"closed through {current:%m/%d/%Y}: nothing posts with an earlier or equal date"],
+    )

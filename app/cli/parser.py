@@ -18,7 +18,7 @@ from app.cli.fee_commands import cmd_fees_export, cmd_fees_import
 from app.cli.import_commands import cmd_import_fhir
 from app.cli.info import cmd_info
 from app.cli.key_commands import cmd_key_passphrase, cmd_key_recover, cmd_key_rotate
-from app.cli.ledger_commands import cmd_ledger_verify
+from app.cli.ledger_commands import cmd_ledger_lock, cmd_ledger_verify
 from app.cli.setup_commands import INIT_FIELDS, cmd_demo, cmd_init
 from app.cli.user_commands import (
     cmd_user_add,
@@ -312,7 +312,7 @@ def _add_fhir_import(imports: Any, common: argparse.ArgumentParser) -> None:
 
 def _add_ledger_commands(group: Any, common: argparse.ArgumentParser) -> None:
     ledger = _add_group(group, common, "ledger", "check the money ledger").add_subparsers(
-        dest="ledger_command", required=True, metavar="{verify}"
+        dest="ledger_command", required=True, metavar="{verify,lock}"
     )
     verify = _add_command(
         ledger,
@@ -326,6 +326,13 @@ def _add_ledger_commands(group: Any, common: argparse.ArgumentParser) -> None:
         "that every reversal cancels one row, and that each patient's balance equals the "
         "sum of their rows. Needs --user with the audit permission. Exits 1 on findings."
     )
+    lock = _add_command(ledger, common, "lock", cmd_ledger_lock, "show or set the ledger lock date")
+    lock.description = (
+        "Close every day up to and including DATE to posting, so closed months stay as they "
+        "were reported. Without DATE, show the current lock date; 'none' reopens every day. "
+        "Needs --user with the manager or administrator role."
+    )
+    lock.add_argument("date", nargs="?", metavar="DATE", help="YYYY-MM-DD, or none")
 
 
 def _add_fee_import(fees: Any, common: argparse.ArgumentParser) -> None:

@@ -1,8 +1,9 @@
-"""The `clinicdesk ledger verify` command: result data, text lines and exit codes."""
+"""The `clinicdesk ledger` commands: verify and the lock date, with data, text and exit codes."""
 
 import argparse
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sqlalchemy import text
 
 from app import cli
 from app.cli.common import EXIT_OK, EXIT_USER_ERROR, Outcome
-from app.cli.ledger_commands import cmd_ledger_verify
+from app.cli.ledger_commands import cmd_ledger_lock, cmd_ledger_verify
 from app.db.database import Database
 from app.errors import UserError
 from app.logging_setup import stop_logging
@@ -102,3 +103,45 @@ def test_verify_changed_row(practice: Path) -> None:
 def test_verify_needs_user(practice: Path) -> None:
     with pytest.raises(UserError, match="--user"):
         cmd_ledger_verify(argparse.Namespace(db=str(practice), user=None))
+
+
+def _lock(path: Path, day: str | None) -> Outcome:
+    return cmd_ledger_lock(argparse.Namespace(db=str(path), user="admin", date=day))
+
+
+def test_lock_date_set_and_cleared(practice: Path) -> None:
+    shown = _lock(practice, None)
+    closed = _lock(practice, "2026-01-31")
+    reopened = _lock(practice, "none")
+
+    assert shown.data == {"lock_date": None}
+    assert closed.data == {"lock_date": "2026-01-31"}
+    assert closed.text == ["closed through 01/31/2026: nothing posts with an earlier or equal date"]
+    assert reopened.data == {"lock_date": None}
+
+
+def test_lock_date_rejects_text(practice: Path) -> None:
+    with pytest.raises(UserError, match="'January' is not a date"):
+        _lock(practice, "January")
+
+
+def test_lock_date_stops_posting(practice: Path) -> None:
+    _lock(practice, "2026-01-31")
+
+    database = Database.open(practice, lambda _path: PASSPHRASE)
+    try:
+        with database.transaction() as session, pytest.raises(UserError, match="01/31/2026"):
+            workstation = local_workstation(session).code
+            actor = sign_in(session, "admin", ADMIN_PASSWORD, workstation).actor
+            assert actor is not None
+            post_entry(
+                session,
+                actor,
+                entry_type="charge",
+                amount=Decimal("80.00"),
+                patient_id=add_patient(session, "T-000002", "Okafor"),
+                responsible_party="patient",
+                service_date=date(2026, 1, 15),
+            )
+    finally:
+        database.close()
