@@ -209,8 +209,12 @@ def active_appointments(
 
 
 def appointment_interval(appointment: Appointment) -> Interval:
-    """Return the wall-clock interval an appointment takes."""
-    return Interval.of(appointment.starts_at, appointment.duration_minutes)
+    """Return the wall-clock interval an appointment takes.
+
+    Booking rejects a length below 1 minute, but a row that arrived by sync may have
+    one. A negative length counts as none, so such a row takes no time.
+    """
+    return Interval.of(appointment.starts_at, max(appointment.duration_minutes, 0))
 
 
 def busy_intervals(

@@ -258,8 +258,9 @@ def flag_conflicts(session: Session, appointment_ids: Iterable[uuid.UUID]) -> in
     """Note the conflicts of appointments that arrived by sync; return how many were flagged.
 
     Sync cannot ask anyone, so it never refuses or deletes a row: each appointment that
-    still holds time and clashes gets its conflicts written to `conflict_note` for review.
-    Rows without conflicts keep whatever note they had.
+    still takes time and clashes gets its conflicts written to `conflict_note` for review,
+    and one with an invalid length or start gets that problem instead. Rows without
+    conflicts keep whatever note they had.
     """
     settings = scheduling_settings(session)
     flagged = 0
@@ -267,7 +268,16 @@ def flag_conflicts(session: Session, appointment_ids: Iterable[uuid.UUID]) -> in
         appointment = session.get(Appointment, appointment_id)
         if appointment is None or appointment.archived or appointment.status in INACTIVE_STATUSES:
             continue
-        conflicts = find_conflicts(session, None, request_of(appointment), settings, appointment.id)
+        request = request_of(appointment)
+        problems = request_problems(request)
+        if problems:
+            # An invalid row cannot be checked for conflicts, so its problems are noted.
+            appointment.conflict_note = "\n".join(
+                f"invalid: {problem.message}" for problem in problems
+            )
+            flagged += 1
+            continue
+        conflicts = find_conflicts(session, None, request, settings, appointment.id)
         if not conflicts:
             continue
         appointment.conflict_note = "\n".join(

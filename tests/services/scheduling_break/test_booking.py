@@ -226,3 +226,24 @@ def test_stale_move_sees_new_booking(database: Database, practice: SchedulingPra
     assert shown == []
     assert outcome.appointment_id is None
     assert starts_of(database, visit) == wall(2026, 2, 2, 9)
+
+
+@pytest.mark.parametrize("minutes", [-30, 0])
+def test_synced_bad_length_no_crash(
+    database: Database, practice: SchedulingPractice, minutes: int
+) -> None:
+    # Sync stores rows as they arrive, so a length booking rejects can still be on file.
+    synced = book_at(database, practice, wall(2026, 2, 2, 9))
+    with database.transaction() as session:
+        row = session.get(Appointment, synced)
+        assert row is not None
+        row.duration_minutes = minutes
+
+    other = book_at(database, practice, wall(2026, 2, 2, 9), patient=1)
+    with database.transaction() as session:
+        flagged = booking.flag_conflicts(session, [synced])
+        note = session.get_one(Appointment, synced).conflict_note or ""
+
+    assert starts_of(database, other) == wall(2026, 2, 2, 9)
+    assert flagged == 1
+    assert f"not {minutes}" in note
