@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTableView
 from pytestqt.qtbot import QtBot
 
@@ -48,6 +49,21 @@ def test_booking_search_hint_says_picks(make_page: Page, qtbot: QtBot) -> None:
     assert popup.isVisible()
     assert popup.hint.text() == PICK_HINT_TEXT
     assert "Enter picks the patient" in popup.view.toolTip()
+    panel.close()
+
+
+def test_booking_notes_keep_three_lines(make_page: Page, qtbot: QtBot) -> None:
+    page = make_page()
+    panel = _open_panel(page, qtbot)
+    font = QFont(panel.font())
+    font.setPointSize(20)  # a large-text setting: three lines no longer fit in 60 pixels
+
+    panel.setFont(font)
+    panel.resize(panel.width(), 200)  # far shorter than the form needs
+    qtbot.wait(50)
+
+    lines = panel.notes.fontMetrics().lineSpacing()
+    assert panel.notes.height() >= 3 * lines
     panel.close()
 
 

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -43,6 +42,7 @@ from app.services.series_preview import PreviewRow, preview_series
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.schedule.repeat import RepeatSection
+from ui.schedule.slot_fields import NotesBox
 from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import find_data
 
@@ -167,8 +167,7 @@ class BookingPanel(QDialog):
         self.duration.setSuffix(" min")
         self.duration.setValue(15)
         self.reason = QLineEdit()
-        self.notes = QPlainTextEdit()
-        self.notes.setMaximumHeight(60)
+        self.notes = NotesBox()
         self._build_feedback()
 
         form = QFormLayout()

@@ -1,9 +1,17 @@
-"""Input widgets shared by the find-available dialog and the waitlist entry form."""
+"""Input widgets shared by the booking panel, the find-available dialog and the waitlist form."""
 
+import math
 from datetime import date, time
 
-from PySide6.QtCore import QDate, QTime
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QHBoxLayout, QTimeEdit, QWidget
+from PySide6.QtCore import QDate, QEvent, QTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QTimeEdit,
+    QWidget,
+)
 
 from app.services.waitlist import WEEKDAY_NAMES
 
@@ -98,3 +106,33 @@ class OptionalDate(QWidget):
         self.check.setChecked(value is not None)
         if value is not None:
             self.edit.setDate(QDate(value.year, value.month, value.day))
+
+
+class NotesBox(QPlainTextEdit):
+    """A notes field sized in lines of its own font, so a short form cannot squeeze it.
+
+    It is at least MIN_LINES and at most MAX_LINES tall, and Tab moves on to the next field.
+    """
+
+    MIN_LINES = 3
+    MAX_LINES = 5
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTabChangesFocus(True)
+        self._fit_to_font()
+
+    def lines_height(self, lines: int) -> int:
+        """Return the height in pixels that shows `lines` lines of text."""
+        margin = self.document().documentMargin()
+        text = lines * self.fontMetrics().lineSpacing()
+        return math.ceil(text + 2 * margin + 2 * self.frameWidth())
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self._fit_to_font()
+
+    def _fit_to_font(self) -> None:
+        self.setMinimumHeight(self.lines_height(self.MIN_LINES))
+        self.setMaximumHeight(self.lines_height(self.MAX_LINES))

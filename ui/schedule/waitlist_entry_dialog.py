@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -27,7 +26,7 @@ from app.services.patient_search import PatientMatch
 from app.services.waitlist import WaitlistInput, WaitlistRow, add_entry, edit_entry
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.schedule.slot_fields import OptionalDate, OptionalTime, WeekdayBoxes
+from ui.schedule.slot_fields import NotesBox, OptionalDate, OptionalTime, WeekdayBoxes
 from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import find_data
 
@@ -95,10 +94,8 @@ class WaitlistEntryDialog(QDialog):
         self.latest = OptionalTime("Ending by", time(17))
         self.available_from = OptionalDate("From", self.today)
         self.available_until = OptionalDate("Until", self.today)
-        self.notes = QPlainTextEdit()
+        self.notes = NotesBox()
         self.notes.setAccessibleName("Notes")
-        self.notes.setTabChangesFocus(True)
-        self.notes.setMaximumHeight(60)
         self.problems = QLabel()
         self.problems.setObjectName("waitlistProblems")
         self.problems.setWordWrap(True)
