@@ -500,6 +500,17 @@ class EncounterEditor(QWidget):
 
         self.run_write(work, self._saved, "Saving")
 
+    def _focus_position(self) -> int | None:
+        """Return the place of the focused field in the Tab order, or None."""
+        focused = QApplication.focusWidget()
+        chain = self.focus_chain()
+        return chain.index(focused) if focused in chain else None
+
+    def _restore_focus(self, position: int | None) -> None:
+        chain = self.focus_chain()
+        if position is not None and position < len(chain) and chain[position].isEnabled():
+            chain[position].setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _show_local_errors(self) -> bool:
         """Show the problems found without the database; return True when any is an error."""
         local = self.local_problems()
@@ -513,7 +524,10 @@ class EncounterEditor(QWidget):
             log.info("encounter not saved: %d problems", len(result.problems))
             self.show_problems(list(result.problems))
             return
+        # Saving rebuilds the fields, so the cursor goes back to the place it was.
+        position = self._focus_position()
         self.show_data(result.data)
+        self._restore_focus(position)
         self.announce_saved()
         # A saved draft may still have errors; they block posting, not saving.
         if has_errors(list(result.problems)):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -43,6 +44,8 @@ def open_draft(qtbot: QtBot, context: AppContext, practice: ChargePractice) -> E
     editor = editors[0]
     qtbot.waitExposed(editor)
     editor.activateWindow()
+    # The editor puts the cursor in its first field once its window is active.
+    qtbot.waitUntil(lambda: editor.isAncestorOf(QApplication.focusWidget()), timeout=3000)
     return editor
 
 
@@ -525,3 +528,21 @@ def test_walkout_prints_saved_encounter(
 
     assert opened == [tmp_path / "walkout.pdf"]
     assert opened[0].read_bytes().startswith(b"%PDF")
+
+
+def test_save_keeps_cursor_place(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    context = context_for(charge_practice.biller)
+    editor = open_draft(qtbot, context, charge_practice)
+    editor.diagnoses.add_code("E119")
+    editor.grid.rows[0].note.setFocus()
+    type_text(qtbot, "Reviewed")
+
+    press(qtbot, Qt.Key.Key_S, CTRL)
+    drain(qtbot, context)
+
+    assert not editor.dirty
+    assert editor.state_label.text() == "Draft saved."
+    assert focused() is editor.grid.rows[0].note
+    assert editor.grid.rows[0].note.text() == "Reviewed"
