@@ -233,6 +233,7 @@ def test_drag_edge_resizes(make_page: Page, qtbot: QtBot, demo_database: Databas
         resized = session.get_one(Appointment, block.appointment_id)
         assert resized.duration_minutes == block.minutes + 30, page.status.text()
         assert resized.starts_at == block.starts_at
+    assert page.status.text().startswith(f"Resized to {block.minutes + 30} minutes.")
 
 
 def test_blocked_move_snaps_back(make_page: Page, qtbot: QtBot, demo_database: Database) -> None:

@@ -1,5 +1,7 @@
 """The waitlist pop-up the calendar shows after a cancel: offers with a Book button."""
 
+from datetime import timedelta
+
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -69,3 +71,30 @@ def test_popup_book_fills_freed_time(
         assert entry.status == "booked"
     assert popup.offer_list.table.isHidden()
     assert "Booked from the waitlist" in page.status.text()
+
+
+@pytest.mark.qt_log_ignore("does not support raise")
+def test_shorter_visit_offers_freed_end(
+    make_page: Page, qtbot: QtBot, demo_database: Database
+) -> None:
+    page = make_page()
+    test_schedule._open_day(page, qtbot, test_schedule._busy_day(demo_database))
+    block = next(b for b in page.grid.grid.blocks if b.status == "scheduled" and b.minutes >= 30)
+    waiting_patient = next(
+        other.patient_id for other in page.grid.grid.blocks if other.patient_id != block.patient_id
+    )
+    with demo_database.transaction() as session:
+        add_entry(
+            session, system_actor("TST"), WaitlistInput(waiting_patient, 15, weekdays=EVERY_DAY)
+        )
+
+    page.resize_block(block, block.minutes - 15)
+    settle(qtbot, page.context.ops)
+
+    assert page.status.text().startswith(f"Resized to {block.minutes - 15} minutes.")
+    popup = page.waitlist_offers
+    qtbot.waitUntil(popup.isVisible, timeout=5_000)
+    freed = popup.offer_list.freed
+    assert freed is not None
+    assert freed.starts_at == block.ends_at - timedelta(minutes=15)
+    assert freed.minutes == 15

@@ -3,6 +3,7 @@
 import calendar
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -184,9 +185,7 @@ class SchedulePage(Page):
         grid.book_requested.connect(self.open_booking)
         grid.open_requested.connect(self.open_appointment)
         grid.move_requested.connect(self._move_to_column)
-        grid.resize_requested.connect(
-            lambda block, minutes: self.move(block, block.starts_at, minutes=minutes)
-        )
+        grid.resize_requested.connect(self.resize_block)
         grid.cancel_requested.connect(self.cancel)
         grid.day_step_requested.connect(self.step_day)
         grid.today_requested.connect(self.go_today)
@@ -478,7 +477,38 @@ class SchedulePage(Page):
         provider_id: uuid.UUID | None = None,
         room_id: uuid.UUID | None = None,
     ) -> None:
-        """Move or resize through the engine; a blocked move redraws the block where it was."""
+        """Move through the engine; a blocked move redraws the block where it was."""
+
+        def done(outcome: booking.BookingOutcome) -> None:
+            if self._written(outcome, "Moved.", "Not moved"):
+                self.offer_waitlist(FreedTime(block.provider_id, block.starts_at, block.minutes))
+
+        self._change_time(block, starts_at, minutes, provider_id, room_id, done)
+
+    def resize_block(self, block: Block, minutes: int) -> None:
+        """Change the visit's length through the engine; a blocked resize snaps back.
+
+        A shorter visit frees the end of its old time, so the waitlist is asked about that.
+        """
+
+        def done(outcome: booking.BookingOutcome) -> None:
+            if not self._written(outcome, f"Resized to {minutes} minutes.", "Not resized"):
+                return
+            if minutes < block.minutes:
+                freed_at = block.starts_at + timedelta(minutes=minutes)
+                self.offer_waitlist(FreedTime(block.provider_id, freed_at, block.minutes - minutes))
+
+        self._change_time(block, block.starts_at, minutes, None, None, done)
+
+    def _change_time(  # noqa: PLR0917 (the arguments of booking.move, plus the callback)
+        self,
+        block: Block,
+        starts_at: datetime,
+        minutes: int | None,
+        provider_id: uuid.UUID | None,
+        room_id: uuid.UUID | None,
+        done: Callable[[booking.BookingOutcome], None],
+    ) -> None:
         actor = self.context.actor
 
         def work(session: Session, _progress: Progress) -> booking.BookingOutcome:
@@ -486,22 +516,19 @@ class SchedulePage(Page):
                 session, actor, block.appointment_id, starts_at, minutes, provider_id, room_id
             )
 
-        self.context.ops.run(
-            work,
-            on_done=lambda outcome: self._moved(block, outcome),
-            on_error=self._write_failed,
-        )
+        self.context.ops.run(work, on_done=done, on_error=self._write_failed)
 
-    def _moved(self, block: Block, outcome: booking.BookingOutcome) -> None:
+    def _written(self, outcome: booking.BookingOutcome, done_text: str, refused_title: str) -> bool:
+        """Report a move or resize in the status line; return False when conflicts stopped it."""
         if outcome.appointment_id is None:
             self.grid.show_grid(self.grid.grid)  # the block snaps back
-            text = "Not moved. " + conflict_text(outcome.conflicts)
+            text = f"{refused_title}. " + conflict_text(outcome.conflicts)
             self.status.setText(text)
-            self._notice("Not moved", text)
-            return
+            self._notice(refused_title, text)
+            return False
         warnings = conflict_text(outcome.conflicts)
-        self.status.setText("Moved." + (f"\n{warnings}" if warnings else ""))
-        self.offer_waitlist(block)
+        self.status.setText(done_text + (f"\n{warnings}" if warnings else ""))
+        return True
 
     def _notice(self, title: str, text: str) -> None:
         """Show `text` in a box that does not block the page (it may wait while work runs)."""
@@ -529,7 +556,7 @@ class SchedulePage(Page):
 
         def done(_changes: Changes) -> None:
             self.status.setText("Cancelled.")
-            self.offer_waitlist(block)
+            self.offer_waitlist(FreedTime(block.provider_id, block.starts_at, block.minutes))
 
         self.context.ops.run(work, on_done=done, on_error=lambda error: show_error(self, error))
 
@@ -554,18 +581,17 @@ class SchedulePage(Page):
 
         self.context.ops.run(work, on_error=lambda error: show_error(self, error))
 
-    def offer_waitlist(self, block: Block) -> None:
-        """Ask the waitlist who fits the time `block` gave up; show them when someone does."""
+    def offer_waitlist(self, freed: FreedTime) -> None:
+        """Ask the waitlist who fits the `freed` time; show them when someone does."""
         actor = self.context.actor
 
         def work(session: Session, _progress: Progress) -> list[waitlist.WaitlistOffer]:
             return waitlist.offers_for(
-                session, actor, block.provider_id, block.starts_at, block.minutes
+                session, actor, freed.provider_id, freed.starts_at, freed.minutes
             )
 
         def done(offers: list[waitlist.WaitlistOffer]) -> None:
             if offers:
-                freed = FreedTime(block.provider_id, block.starts_at, block.minutes)
                 self.waitlist_offers.show_offers(freed, offers)
 
         self.context.ops.run(work, on_done=done, read_only=True)
