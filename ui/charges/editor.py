@@ -252,8 +252,13 @@ class EncounterEditor(QWidget):
         router.bind(keys.EDITOR_HELP.keys, self.show_keys)
         self.router = router
 
+    @property
+    def editable(self) -> bool:
+        """True for a draft the signed-in user may change (and so save and post)."""
+        return self.status == STATUS_DRAFT and self.can_post
+
     def _drafting(self, _widget: QWidget) -> bool:
-        return self.status == STATUS_DRAFT and self.data is not None and not self.busy
+        return self.editable and self.data is not None and not self.busy
 
     def _in_diagnosis_list(self, widget: QWidget) -> bool:
         return widget is self.diagnoses.list and self._drafting(widget)
@@ -361,8 +366,11 @@ class EncounterEditor(QWidget):
         self.badge.setText(badge[0])
         self.badge.setStyleSheet(f"background: {badge[1]}; color: {badge[2]};")
 
-        self.header.set_read_only(not drafting)
-        self.diagnoses.set_read_only(not drafting)
+        # Saving a draft needs the same permission as posting, so others only read it.
+        editable = self.editable
+        self.header.set_read_only(not editable)
+        self.diagnoses.set_read_only(not editable)
+        self.grid.set_read_only(not editable)
         self.grid.setVisible(drafting)
         self.posted.setVisible(not drafting)
         for widget in (
@@ -370,14 +378,15 @@ class EncounterEditor(QWidget):
             self.favorites, self.favorites.strip, self.save_button, self.post_button,
         ):  # fmt: skip
             widget.setVisible(drafting)
-        self.post_button.setEnabled(self.can_post)
+            widget.setEnabled(editable)
 
         if drafting:
             self._show_total(len(self.grid.rows), self.grid.total())
             self.state_label.setText(
                 "Draft: Ctrl+S saves, Ctrl+Enter posts."
-                if self.can_post
-                else "Draft: Ctrl+S saves. Posting needs the charge-posting permission."
+                if editable
+                else "Draft, read-only: entering and posting charges is for billers, "
+                "providers and managers."
             )
         else:
             posted_total = sum(
@@ -487,7 +496,7 @@ class EncounterEditor(QWidget):
 
     def save(self) -> None:
         """Save the draft; problems that stop the save show beside their fields."""
-        if self.busy or self.data is None or self.status != STATUS_DRAFT:
+        if self.busy or self.data is None or not self.editable:
             return
         if self._show_local_errors():
             return
@@ -541,7 +550,7 @@ class EncounterEditor(QWidget):
 
     def post(self) -> None:
         """Save, check, confirm with the total, then post the draft's charges."""
-        if self.busy or self.data is None or self.status != STATUS_DRAFT or not self.can_post:
+        if self.busy or self.data is None or not self.editable:
             return
         if self._show_local_errors():
             return
@@ -640,8 +649,8 @@ class EncounterEditor(QWidget):
 
     def _write_finished(self) -> None:
         self.busy = False
-        self.save_button.setEnabled(True)
-        self.post_button.setEnabled(self.can_post)
+        self.save_button.setEnabled(self.editable)
+        self.post_button.setEnabled(self.editable)
 
     def _write_failed(self, error: BaseException) -> None:
         self._write_finished()

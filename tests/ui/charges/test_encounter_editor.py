@@ -546,3 +546,21 @@ def test_save_keeps_cursor_place(
     assert editor.state_label.text() == "Draft saved."
     assert focused() is editor.grid.rows[0].note
     assert editor.grid.rows[0].note.text() == "Reviewed"
+
+
+def test_front_desk_reads_only(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    encounter_id = draft_id(charge_practice)
+    context = context_for(charge_practice.charges.front_desk)
+    editor = windows.open_encounter(context, encounter_id)
+    drain(qtbot, context)
+
+    assert editor.status == "draft"
+    assert not editor.header.service_date.isEnabled()
+    assert not editor.grid.isEnabled()
+    assert not editor.save_button.isEnabled()
+    assert not editor.post_button.isEnabled()
+    assert "read-only" in editor.state_label.text()
+    editor.save()
+    assert not editor.busy
