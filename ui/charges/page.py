@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.progress import Progress
+from app.security.permissions import Permission
 from app.services import encounters, icd10
 from app.services.encounter_forms import STATUS_DRAFT, STATUS_POSTED, EncounterSummary
 from app.services.patient_search import PatientMatch
@@ -295,6 +296,7 @@ class ChargesPage(Page):
         """Load the queue on a worker thread; an older result arriving late is dropped."""
         if not self.context.user.signed_in:
             return
+        self.new_button.setEnabled(self.context.can(Permission.CHARGE_POST))
         self._request += 1
         request, actor = self._request, self.context.actor
         status = self.filter.currentData()
@@ -358,7 +360,9 @@ class ChargesPage(Page):
             open_encounter(self.context, row.id, self.window())
 
     def new_encounter(self) -> None:
-        """Ask for the patient and date, then open an unsaved encounter."""
+        """Ask for the patient and date, then open an unsaved encounter (billers and up)."""
+        if not self.context.can(Permission.CHARGE_POST):
+            return
         dialog = NewEncounterDialog(self.context, self.today or utc_now().astimezone().date(), self)
         dialog.accepted.connect(lambda: self._start(dialog))
         dialog.finished.connect(dialog.deleteLater)

@@ -163,3 +163,17 @@ def test_appointment_opens_its_draft(
 
     editors = windows.open_editors()
     assert [editor.encounter_id for editor in editors] == [expected]
+
+
+def test_front_desk_cannot_start(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    context = context_for(charge_practice.charges.front_desk)
+    page = shown_page(qtbot, context)
+    page.table.setFocus()
+
+    press(qtbot, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+
+    assert not page.new_button.isEnabled()
+    assert page.new_dialog is None
+    assert len(page.model.rows) == 1
