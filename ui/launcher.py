@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 VERBOSE_FLAGS = frozenset({"-v", "--verbose"})
+# The flag that runs the built-in end-to-end check (ui/self_test_window.py) instead of the GUI.
+SELF_TEST_FLAG = "--self-test"
+EXIT_USAGE = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +52,25 @@ def gui_database_path(argv: list[str]) -> tuple[bool, Path | None]:
     return True, options.database_path
 
 
+def run_self_test(arguments: list[str]) -> int:
+    """Run the self-test, which accepts no arguments but the flag itself and -v/--verbose."""
+    unknown = [word for word in arguments if word != SELF_TEST_FLAG and word not in VERBOSE_FLAGS]
+    if unknown:
+        sys.stderr.write(
+            f"clinicdesk: {SELF_TEST_FLAG} takes only -v/--verbose, not {' '.join(unknown)}\n"
+        )
+        return EXIT_USAGE
+
+    from ui.self_test_window import main as self_test_main
+
+    return self_test_main(verbose=bool(VERBOSE_FLAGS.intersection(arguments)))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Start the GUI or hand the arguments to the command-line interface."""
+    """Start the GUI, run the self-test, or hand the arguments to the command line."""
     arguments = sys.argv[1:] if argv is None else argv
+    if SELF_TEST_FLAG in arguments:
+        return run_self_test(arguments)
     options = gui_options(arguments)
     if options is None:
         from app.cli import main as cli_main
