@@ -92,24 +92,36 @@ def preview_line(row: PreviewRow) -> str:
 
 
 def preview_summary(rows: list[PreviewRow]) -> str:
-    """Return a one-line count of the preview: dates, gap days, blocked and warned dates."""
+    """Return a one-line count of the preview: dates, gap days, blocked and warned dates.
+
+    Counts of zero are left out, such as "4 dates: 1 with warnings." or "4 dates, all free."
+    """
     gaps = sum(1 for row in rows if row.problem is not None)
     blocked = sum(1 for row in rows if row.problem is None and row.blocked)
     warned = sum(1 for row in rows if row.conflicts and not row.blocked)
-    return (
-        f"{len(rows)} dates: {gaps} skipped (time does not exist that day), "
-        f"{blocked} blocked (booked only with an override reason), {warned} with warnings."
-    )
+    parts = [
+        f"{count} {what}"
+        for count, what in (
+            (gaps, "skipped (time does not exist that day)"),
+            (blocked, "blocked (booked only with an override reason)"),
+            (warned, "with warnings"),
+        )
+        if count
+    ]
+    dates = f"{len(rows)} {'date' if len(rows) == 1 else 'dates'}"
+    if not parts:
+        return f"{dates}, all free."
+    return f"{dates}: {', '.join(parts)}."
 
 
 def series_report(outcome: SeriesOutcome) -> str:
     """Return the summary shown after booking a series, one skipped date per line."""
     visits = "visit" if len(outcome.created) == 1 else "visits"
-    text = f"Booked {len(outcome.created)} {visits}; skipped {len(outcome.skipped)}"
+    text = f"Booked {len(outcome.created)} {visits}"
     if not outcome.skipped:
         return text + "."
     reasons = [f"{day:%m/%d/%Y} — {reason}" for day, reason in outcome.skipped]
-    return text + ":\n" + "\n".join(reasons)
+    return f"{text}; skipped {len(outcome.skipped)}:\n" + "\n".join(reasons)
 
 
 class BookingPanel(QDialog):
