@@ -10,15 +10,18 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTableView
 from pytestqt.qtbot import QtBot
 
+from app.changes import Changes
 from app.db.database import Database
+from app.services.booking import Conflict, SeriesOutcome
 from app.services.calendar_facts import PatientFlags
 from app.services.calendar_view import Block
+from app.services.series_preview import PreviewRow
 from tests.helpers.scheduling_data import wall
 from tests.ui import test_schedule
 from tests.ui.conftest import settle
 from tests.ui.test_schedule import Page
 from ui.schedule import painting
-from ui.schedule.booking import BookingPanel
+from ui.schedule.booking import BookingPanel, preview_summary, series_report
 from ui.schedule.dialogs import CancelDialog
 from ui.schedule.page import SchedulePage
 from ui.search_popup import PICK_HINT_TEXT
@@ -201,3 +204,45 @@ def test_block_texts_use_twelve_hour(qtbot: QtBot) -> None:
     qtbot.addWidget(dialog)
     labels = [label.text() for label in dialog.findChildren(QLabel)]
     assert "Rivera, Maria, Mon 02/02 9:00 AM" in labels
+
+
+def _preview(problem: str | None = None, *severities: str) -> PreviewRow:
+    conflicts = tuple(
+        Conflict("provider_overlap", "The provider has another visit", severity)  # type: ignore[arg-type]
+        for severity in severities
+    )
+    starts_at = wall(2026, 2, 2, 9)
+    return PreviewRow(starts_at.date(), starts_at, problem, conflicts)
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([_preview(), _preview()], "2 dates, all free."),
+        ([_preview()], "1 date, all free."),
+        ([_preview(), _preview(None, "warning")], "2 dates: 1 with warnings."),
+        (
+            [_preview("no such time"), _preview(None, "block"), _preview()],
+            "3 dates: 1 skipped (time does not exist that day), "
+            "1 blocked (booked only with an override reason).",
+        ),
+    ],
+)
+def test_preview_summary_leaves_out_zeros(rows: list[PreviewRow], expected: str) -> None:
+    assert preview_summary(rows) == expected
+
+
+def test_series_report_without_skips() -> None:
+    outcome = SeriesOutcome(uuid.uuid4(), [uuid.uuid4(), uuid.uuid4()], [], Changes())
+
+    assert series_report(outcome) == "Booked 2 visits."
+
+
+def test_series_report_lists_skips() -> None:
+    skipped = [(date(2026, 3, 8), "2:30 AM does not exist that day")]
+    outcome = SeriesOutcome(uuid.uuid4(), [uuid.uuid4()], skipped, Changes())
+
+    assert series_report(outcome) == (
+        "Booked 1 visit; skipped 1:\n03/08/2026 — 2:30 AM does not exist that day"
+    )
+
