@@ -24,6 +24,7 @@ from ui.schedule import painting
 from ui.schedule.booking import BookingPanel, preview_summary, series_report
 from ui.schedule.dialogs import CancelDialog
 from ui.schedule.page import SchedulePage
+from ui.schedule.repeat import RepeatSection
 from ui.search_popup import PICK_HINT_TEXT
 
 # The page fixture the calendar tests use, shared rather than copied.
@@ -246,3 +247,23 @@ def test_series_report_lists_skips() -> None:
         "Booked 1 visit; skipped 1:\n03/08/2026 — 2:30 AM does not exist that day"
     )
 
+
+def _kind_label(section: RepeatSection, kind: str) -> str:
+    return section.kind.itemText(section.kind.findData(kind))
+
+
+def test_repeat_labels_show_numbers(qtbot: QtBot) -> None:
+    section = RepeatSection()
+    qtbot.addWidget(section)
+    section.set_first_visit(wall(2026, 2, 17, 9))  # the third Tuesday of February
+
+    assert _kind_label(section, "every_n_weeks") == "Every 2 weeks"
+    assert _kind_label(section, "monthly_by_date") == "Monthly on day 17"
+    assert _kind_label(section, "monthly_by_weekday") == "Monthly on the 3rd Tuesday"
+
+    section.interval.lineEdit().selectAll()
+    qtbot.keyClicks(section.interval, "6")
+    assert _kind_label(section, "every_n_weeks") == "Every 6 weeks"
+
+    section.week.setCurrentIndex(section.week.findData(-1))
+    assert _kind_label(section, "monthly_by_weekday") == "Monthly on the last Tuesday"

@@ -21,16 +21,18 @@ from app.services.waitlist import WEEKDAY_NAMES
 from ui.schedule.slot_fields import WeekdayBoxes
 from ui.widgets import find_data
 
-# Repeat choices in the order the combo box lists them: (label, kind).
+# Repeat choices in the order the combo box lists them: (label, kind). The last three
+# labels are rewritten with the interval and the first visit's date as they change.
 REPEAT_KINDS = (
     ("None", "none"),
     ("Daily", "daily"),
     ("Weekly", "weekly"),
-    ("Every N weeks", "every_n_weeks"),
-    ("Monthly on day D", "monthly_by_date"),
-    ("Monthly on the Nth weekday", "monthly_by_weekday"),
+    ("Every 2 weeks", "every_n_weeks"),
+    ("Monthly on the same date", "monthly_by_date"),
+    ("Monthly on the same weekday", "monthly_by_weekday"),
 )
 WEEK_CHOICES = (("1st", 1), ("2nd", 2), ("3rd", 3), ("4th", 4), ("Last", -1))
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_VISITS = 4
 MAX_VISITS = 400
 # The end date a new series starts with, counted from the first visit.
@@ -52,6 +54,7 @@ class RepeatSection(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Repeat", parent)
         self.setObjectName("repeatSection")
+        self.first_day: date | None = None
         self._build()
         self._connect()
         self._show_fields()
@@ -123,6 +126,9 @@ class RepeatSection(QGroupBox):
 
     def _connect(self) -> None:
         self.kind.currentIndexChanged.connect(self._show_fields)
+        self.interval.valueChanged.connect(lambda _value: self._name_kinds())
+        for combo in (self.week, self.weekday):
+            combo.currentIndexChanged.connect(lambda _index: self._name_kinds())
         self.after.toggled.connect(self._end_toggled)
         for box in self.weekdays.boxes:
             box.toggled.connect(lambda _checked: self.changed.emit())
@@ -161,8 +167,21 @@ class RepeatSection(QGroupBox):
         self.weekday.setCurrentIndex(day.weekday())
         self.week.setCurrentIndex(find_data(self.week, week_of_month(day)))
         self.month_day.setText(f"the {ordinal(day.day)} of each month")
+        self.first_day = day
         end = day + timedelta(days=DEFAULT_END_DAYS)
         self.until.setDate(QDate(end.year, end.month, end.day))
+        self._name_kinds()
+
+    def _name_kinds(self) -> None:
+        """Put the real interval, day and weekday in the repeat choices' labels."""
+        labels = {"every_n_weeks": f"Every {self.interval.value()} weeks"}
+        if self.first_day is not None:
+            labels["monthly_by_date"] = f"Monthly on day {self.first_day.day}"
+        week = str(self.week.currentText()).lower()
+        weekday = DAY_NAMES[int(self.weekday.currentData())]
+        labels["monthly_by_weekday"] = f"Monthly on the {week} {weekday}"
+        for kind, label in labels.items():
+            self.kind.setItemText(find_data(self.kind, kind), label)
 
     def end_date(self) -> date:
         """Return the end date the date field shows (used only with "On")."""
