@@ -93,6 +93,8 @@ PAGE_KEYS = (
     Shortcut("C", "Today: check the selected patient in"),
     Shortcut("R", "Today: the patient is in a room"),
     Shortcut("O", "Today: check the patient out"),
+    Shortcut("B", "Today: open the charges of a checked-out visit"),
+    Shortcut("S", "Today: print the visit's superbill"),
     Shortcut("Shift+N", "Today: mark a no-show (asks first)"),
 )
 

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.db.database import Database
+from app.models.charges import Encounter
 from app.models.patients import Coverage, Patient
 from app.models.practice import Location, Provider
 from app.models.scheduling import Appointment, AppointmentStatusEvent
 from app.services.front_desk import FLAG_ELIGIBILITY
 from app.services.today import practice_today
 from tests.ui.conftest import settle
+from ui.charges.windows import open_editors
 from ui.main_window import MainWindow
 from ui.ops import OperationRunner
 from ui.pages.today import TICK_MS, TodayPage
@@ -69,8 +71,10 @@ def _arrived(database: Database, minutes_ago: int) -> uuid.UUID:
     return appointment_id
 
 
-def _open_today(make_window: WindowFactory, qtbot: QtBot, ops: OperationRunner) -> TodayPage:
-    window = make_window("frontdesk")
+def _open_today(
+    make_window: WindowFactory, qtbot: QtBot, ops: OperationRunner, username: str = "frontdesk"
+) -> TodayPage:
+    window = make_window(username)
     page = window.pages["Today"]
     assert isinstance(page, TodayPage)
     page.refresh()
@@ -217,6 +221,29 @@ def test_room_and_check_out_keys(
     settle(qtbot, ops)
     assert _status(demo_database, appointment_id) == "checked_out"
     assert _events(demo_database, appointment_id) == ["arrived", "in_room", "checked_out"]
+
+
+def test_charges_key_opens_encounter(
+    qtbot: QtBot, make_window: WindowFactory, demo_database: Database, ops: OperationRunner
+) -> None:
+    appointment_id = _arrived(demo_database, 5)
+    page = _open_today(make_window, qtbot, ops, "biller")
+    _select(page, appointment_id)
+    qtbot.keyClick(page.table, Qt.Key.Key_O)
+    settle(qtbot, ops)
+
+    _select(page, appointment_id)
+    qtbot.keyClick(page.table, Qt.Key.Key_B)
+    settle(qtbot, ops)
+
+    with demo_database.reading() as session:
+        encounter_id = session.scalar(
+            select(Encounter.id).where(Encounter.appointment_id == appointment_id)
+        )
+    assert encounter_id is not None
+    qtbot.waitUntil(lambda: any(e.encounter_id == encounter_id for e in open_editors()))
+    for editor in open_editors():
+        editor.close()
 
 
 @pytest.mark.parametrize(("answer", "expected"), [("No", "scheduled"), ("Yes", "no_show")])

@@ -25,12 +25,15 @@ from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import format_time, utc_now
+from app.errors import UserError
 from app.progress import Progress
 from app.security.permissions import Permission
 from app.services import booking
 from app.services.check_in import CheckIn, check_in, check_in_checklist
 from app.services.front_desk import INACTIVE_STATUSES, BoardRow, today_board
 from app.services.today import practice_today
+from ui.charges.page import open_encounter_for_appointment
+from ui.charges.print_actions import print_superbill
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page, heading
@@ -99,7 +102,8 @@ class TodayPage(Page):
         self.empty.setObjectName("subtleText")
         self.empty.hide()
         self.keys = QLabel(
-            "Enter: open record · C: check in · R: in room · O: check out · Shift+N: no-show"
+            "Enter: open record · C: check in · R: in room · O: check out · "
+            "B: charges · S: superbill · Shift+N: no-show"
         )
         self.keys.setObjectName("subtleText")
         self._build_filters()
@@ -238,7 +242,8 @@ class TodayPage(Page):
     # Actions
 
     def run_action(self, action: str) -> None:
-        """Run board action `action` ("open", "check_in", "in_room", "check_out", "no_show")."""
+        """Run board action `action`: "open", "check_in", "in_room", "check_out", "charges",
+        "superbill" or "no_show"."""
         row = self.selected_row()
         if row is None:
             return
@@ -252,6 +257,23 @@ class TodayPage(Page):
             self.change_status(row, "checked_out")
         elif action == "no_show":
             self._confirm_no_show(row)
+        elif action == "charges":
+            self._open_charges(row)
+        elif action == "superbill":
+            print_superbill(self.context, row.appointment_id, self)
+
+    def _open_charges(self, row: BoardRow) -> None:
+        if not self.context.can(Permission.CHARGE_POST):
+            self._show_error(
+                UserError("Your role cannot enter charges. A biller or provider enters them.")
+            )
+            return
+        if row.status != "checked_out":
+            self._show_error(
+                UserError("Charges open once the patient is checked out; press O to check out.")
+            )
+            return
+        open_encounter_for_appointment(self.context, row.appointment_id, self.window())
 
     def _start_check_in(self, row: BoardRow) -> None:
         actor, appointment_id = self.context.actor, row.appointment_id

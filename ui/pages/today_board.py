@@ -130,14 +130,16 @@ ACTION_KEYS = {
     Qt.Key.Key_C: "check_in",
     Qt.Key.Key_R: "in_room",
     Qt.Key.Key_O: "check_out",
+    Qt.Key.Key_B: "charges",
+    Qt.Key.Key_S: "superbill",
 }
 
 
 class BoardTable(QTableView):
     """The board's view; action keys emit `action_requested` with the action's name.
 
-    Enter or Return emits "open", C "check_in", R "in_room", O "check_out" and Shift+N
-    "no_show".
+    Enter or Return emits "open", C "check_in", R "in_room", O "check_out", B "charges",
+    S "superbill" and Shift+N "no_show".
     """
 
     action_requested = Signal(str)

@@ -108,13 +108,20 @@ class CancelDialog(QDialog):
 class AppointmentDialog(QDialog):
     """Shows one appointment with its next statuses, cancel and "Move to day"."""
 
-    def __init__(self, block: Block, can_edit: bool, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        block: Block,
+        can_edit: bool,
+        parent: QWidget | None = None,
+        *,
+        can_charge: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("appointmentDialog")
         self.setWindowTitle("Appointment")
         self.block = block
         self.chosen_status: str | None = None
-        self.action = ""  # "status", "cancel" or "move_day"
+        self.action = ""  # "status", "cancel", "move_day", "charges" or "superbill"
         self.day = QDateEdit(QDate(block.starts_at.date()))
         self.day.setCalendarPopup(True)
         details = QLabel(block_tooltip(block))
@@ -138,6 +145,15 @@ class AppointmentDialog(QDialog):
         cancel = QPushButton("Cancel appointment…")
         cancel.setEnabled(can_edit and block.status in ("scheduled", "confirmed"))
         cancel.clicked.connect(lambda: self._finish("cancel", None))
+        billing = QHBoxLayout()
+        charges = QPushButton("C&harges…")
+        charges.setToolTip("Enter or review the visit's charges (after check-out)")
+        charges.setEnabled(can_charge and block.status == "checked_out")
+        charges.clicked.connect(lambda: self._finish("charges", None))
+        billing.addWidget(charges)
+        superbill = QPushButton("Print &superbill…")
+        superbill.clicked.connect(lambda: self._finish("superbill", None))
+        billing.addWidget(superbill)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
 
@@ -146,6 +162,7 @@ class AppointmentDialog(QDialog):
         layout.addLayout(actions)
         layout.addLayout(move_row)
         layout.addWidget(cancel)
+        layout.addLayout(billing)
         layout.addWidget(close)
 
     def _finish(self, action: str, status: str | None) -> None:

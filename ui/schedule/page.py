@@ -29,6 +29,8 @@ from app.security.permissions import Permission
 from app.services import booking, calendar_view, waitlist
 from app.services.calendar_view import Block, BookingChoices, CalendarGrid, ColumnKey, SavedView
 from app.services.scheduling_settings import practice_now
+from ui.charges.page import open_encounter_for_appointment
+from ui.charges.print_actions import print_superbill
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.icons import icon
@@ -561,8 +563,14 @@ class SchedulePage(Page):
         self.context.ops.run(work, on_done=done, on_error=lambda error: show_error(self, error))
 
     def open_appointment(self, block: Block) -> None:
-        """Show the appointment with its status actions, "Move to day" and cancel."""
-        dialog = AppointmentDialog(block, self.context.can(Permission.SCHEDULE_EDIT), self)
+        """Show the appointment with its status actions, "Move to day", cancel, charges
+        and the superbill."""
+        dialog = AppointmentDialog(
+            block,
+            self.context.can(Permission.SCHEDULE_EDIT),
+            self,
+            can_charge=self.context.can(Permission.CHARGE_POST),
+        )
         if dialog.exec() != AppointmentDialog.DialogCode.Accepted:
             return
         if dialog.action == "cancel":
@@ -572,6 +580,10 @@ class SchedulePage(Page):
             self.move(block, starts_at)
         elif dialog.action == "status" and dialog.chosen_status:
             self._set_status(block, dialog.chosen_status)
+        elif dialog.action == "charges":
+            open_encounter_for_appointment(self.context, block.appointment_id, self.window())
+        elif dialog.action == "superbill":
+            print_superbill(self.context, block.appointment_id, self)
 
     def _set_status(self, block: Block, status: str) -> None:
         actor = self.context.actor
