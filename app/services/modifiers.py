@@ -246,7 +246,8 @@ def required_modifier_problems(
         else:
             choices = "one of the modifiers " + ", ".join(allowed)
         scope = f" for {_payer_name(session, rule.payer_id)}" if rule.payer_id is not None else ""
-        reason = f" ({rule.note.strip()})" if rule.note and rule.note.strip() else ""
+        note = (rule.note or "").strip().rstrip(".")
+        reason = f" ({note})" if note else ""
         problems.append(
             Problem(
                 field,

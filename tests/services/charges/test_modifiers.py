@@ -230,7 +230,8 @@ def test_edit_needs_code_set_edit(database: Database, practice: FeePractice) -> 
 
 def test_rule_for_all_payers(database: Database, practice: FeePractice) -> None:
     add_cpt_25(database, practice)
-    rule = ModifierRuleForm("99213", "25", None, "Billed with a same-day procedure")
+    # The note's own full stop is dropped inside the parentheses of the message.
+    rule = ModifierRuleForm("99213", "25", None, "Billed with a same-day procedure.")
     assert save_rule(database, practice, rule) == []
 
     missing = required(database, "99213", practice.aetna_id)
