@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from app.clock import format_time
 from app.errors import NotFoundError, ValidationError
 from app.models.onboarding import PriorAuthorization
 from app.models.patients import Coverage
@@ -179,7 +180,7 @@ def _overlaps(
     for other in candidates:
         if other.id == ignore_id:
             continue
-        at = f"{other.starts_at:%I:%M %p} ({other.duration_minutes} min)"
+        at = f"{format_time(other.starts_at)} ({other.duration_minutes} min)"
         checks = (
             ("provider_overlap", other.provider_id == request.provider_id, "The provider"),
             (
@@ -217,7 +218,8 @@ def _hours_conflicts(
         )
     if covered_by(interval, hours):
         return []
-    shown = ", ".join(f"{part.start:%I:%M %p}-{part.end:%I:%M %p}" for part in hours) or "none"
+    shown = ", ".join(f"{format_time(part.start)} to {format_time(part.end)}" for part in hours)
+    shown = shown or "none"
     message = (
         f"The visit is outside the provider's hours at this location on "
         f"{interval.start:%a %b %d} (hours: {shown})."
@@ -234,7 +236,7 @@ def _blockout_conflicts(
         Conflict(
             "blockout",
             f"The time is blocked out for {span.title} "
-            f"({span.interval.start:%I:%M %p}-{span.interval.end:%I:%M %p}).",
+            f"({format_time(span.interval.start)} to {format_time(span.interval.end)}).",
             settings.policy("blockout"),
         )
         for span in spans

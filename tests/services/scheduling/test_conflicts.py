@@ -64,7 +64,7 @@ def test_provider_overlap_blocks(database: Database, practice: SchedulingPractic
     assert kinds(clash) == ["provider_overlap"]
     assert clash.conflicts[0].severity == "block"
     assert clash.conflicts[0].appointment_id == first.appointment_id
-    assert "09:00 AM" in clash.conflicts[0].message
+    assert "at 9:00 AM (30 min)" in clash.conflicts[0].message
     assert not clash.changes.kinds
 
 
@@ -374,7 +374,7 @@ def test_flag_conflicts_synced_rows(database: Database, practice: SchedulingPrac
         count = len(list(session.scalars(select(Appointment))))
     assert count == 4
     assert notes[0] is not None
-    assert "block: The provider is already booked at 09:15 AM" in notes[0]
+    assert "block: The provider is already booked at 9:15 AM" in notes[0]
     assert notes[1] is not None
     assert notes[1].count("block:") == 2
     assert notes[3] is None
