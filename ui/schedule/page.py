@@ -521,7 +521,7 @@ class SchedulePage(Page):
         self.context.ops.run(work, on_done=done, on_error=self._write_failed)
 
     def _written(self, outcome: booking.BookingOutcome, done_text: str, refused_title: str) -> bool:
-        """Report a move or resize in the status line; return False when conflicts stopped it."""
+        """Report a move or resize in the status line, and return False if conflicts stopped it."""
         if outcome.appointment_id is None:
             self.grid.show_grid(self.grid.grid)  # the block snaps back
             text = f"{refused_title}. " + conflict_text(outcome.conflicts)
@@ -594,7 +594,7 @@ class SchedulePage(Page):
         self.context.ops.run(work, on_error=lambda error: show_error(self, error))
 
     def offer_waitlist(self, freed: FreedTime) -> None:
-        """Ask the waitlist who fits the `freed` time; show them when someone does."""
+        """Ask the waitlist who fits the `freed` time, and show them when someone does."""
         actor = self.context.actor
 
         def work(session: Session, _progress: Progress) -> list[waitlist.WaitlistOffer]:
