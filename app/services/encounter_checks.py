@@ -485,18 +485,43 @@ def _fee_problems(
         return [
             Problem(field, f"Line {number} has a negative fee {line.unit_fee}; enter 0 or more.")
         ]
-    if schedule_fee is None or line.unit_fee == schedule_fee:
+    return _fee_change_problems(session, actor, index, line, schedule_fee)
+
+
+def _fee_change_problems(
+    session: Session, actor: Actor, index: int, line: LineForm, schedule_fee: Decimal | None
+) -> list[Problem]:
+    """Return an error when a role without CHARGE_CHANGE_FEE typed over the schedule's price."""
+    if line.unit_fee is None or schedule_fee is None or line.unit_fee == schedule_fee:
         return []
     if actor.can(Permission.CHARGE_CHANGE_FEE) or _fee_already_stored(session, line):
         return []
+    code = normalize_procedure_code(line.procedure_code)
     return [
         Problem(
-            field,
-            f"The fee {line.unit_fee} on line {number} differs from the fee schedule's "
+            f"lines[{index}].unit_fee",
+            f"The fee {line.unit_fee} on line {index + 1} differs from the fee schedule's "
             f"{schedule_fee} for {code}, and your role does not allow changing fees; clear the "
             "fee to use the schedule's price, or ask a manager to change it.",
         )
     ]
+
+
+def fee_permission_problems(session: Session, actor: Actor, form: EncounterForm) -> list[Problem]:
+    """Return the fees typed over the schedule's price by a role that may not change fees.
+
+    Saving a draft stops on these, so a typed fee stored on a line was always entered by
+    someone with CHARGE_CHANGE_FEE, and posting may trust it.
+    """
+    problems: list[Problem] = []
+    for index, line in enumerate(form.lines):
+        code = normalize_procedure_code(line.procedure_code)
+        day = line_date(form, line)
+        if line.unit_fee is None or not code or day is None:
+            continue
+        schedule_fee = fee_for(session, code, normalize_modifiers(line.modifiers), day)
+        problems += _fee_change_problems(session, actor, index, line, schedule_fee)
+    return problems
 
 
 def _fee_already_stored(session: Session, line: LineForm) -> bool:

@@ -20,7 +20,12 @@ from app.problems import Problem
 from app.security.emergency import require_or_emergency
 from app.security.permissions import Actor, Permission, require
 from app.services import encounter_posting as posting
-from app.services.encounter_checks import encounter_problems, line_date, shape_problems
+from app.services.encounter_checks import (
+    encounter_problems,
+    fee_permission_problems,
+    line_date,
+    shape_problems,
+)
 from app.services.encounter_drafts import (
     default_form,
     draft_for_appointment,
@@ -172,9 +177,10 @@ def save_encounter(session: Session, actor: Actor, form: EncounterForm) -> SaveO
     """Create (`form.id` None) or update a draft encounter, and audit the write.
 
     Only what keeps the draft from being stored rejects the save: a missing patient, date,
-    provider or location, more than four modifiers or no pointer on a line, a posted
-    encounter or a stale form. A saved outcome still lists every other problem
-    `check_encounter` finds, errors included, because they must be fixed before posting.
+    provider or location, more than four modifiers or no pointer on a line, a fee typed by
+    a role that may not change fees, a posted encounter or a stale form. A saved outcome
+    still lists every other problem `check_encounter` finds, errors included, because they
+    must be fixed before posting.
     """
     require(actor, Permission.CHARGE_POST)
     stored = get_encounter(session, form.id) if form.id is not None else None
@@ -183,7 +189,7 @@ def save_encounter(session: Session, actor: Actor, form: EncounterForm) -> SaveO
             f"Encounter {stored.encounter_number} belongs to another patient; reopen it from "
             "the Charges queue."
         )
-    blocking = shape_problems(session, form)
+    blocking = shape_problems(session, form) + fee_permission_problems(session, actor, form)
     if stored is not None:
         blocking += _stale_problems(session, form, stored)
     problems = encounter_problems(session, actor, form)
