@@ -1,11 +1,11 @@
 """The checks an encounter passes before it is saved as a draft and before it is posted.
 
 The checks come in two levels. `shape_problems` lists what the tables need to store a
-draft at all: a patient, a date, providers, at most four modifiers and one to four
-pointers per line. `encounter_problems` adds everything a claim needs, such as valid
-codes, pointers within the diagnosis list, fees, dates and NDCs. A draft saved at
-check-out has no diagnoses yet, so only the first level stops a save, and posting needs
-both.
+draft at all: a patient, a date, providers, and per line at most four modifiers, one to
+four pointers, and units and a fee small enough to store. `encounter_problems` adds
+everything a claim needs, such as valid codes, pointers within the diagnosis list, fees,
+dates and NDCs. A draft saved at check-out has no diagnoses yet, so only the first level
+stops a save, and posting needs both.
 """
 
 import uuid
@@ -29,6 +29,7 @@ from app.services.encounter_forms import (
     MAX_CLAIM_DIAGNOSES,
     MAX_MODIFIERS,
     MAX_POINTERS,
+    MAX_UNITS,
     EncounterForm,
     LineForm,
 )
@@ -38,7 +39,7 @@ from app.services.encounter_ndc import (
     ndc_unit_problems,
 )
 from app.services.encounter_records import primary_payer_on
-from app.services.fee_schedules import fee_for
+from app.services.fee_schedules import MAX_FEE, fee_for
 from app.services.ledger import ledger_lock_date
 from app.services.procedure_codes import find_procedure_code, normalize_procedure_code
 from app.services.referrals import patient_problems
@@ -108,6 +109,23 @@ def _line_shape_problems(index: int, line: LineForm) -> list[Problem]:
                 f"{prefix}.modifiers",
                 f"Line {number} has {count} modifiers; a claim line carries at most "
                 f"{MAX_MODIFIERS}, so remove {count - MAX_MODIFIERS}.",
+            )
+        )
+    if line.units > MAX_UNITS:
+        problems.append(
+            Problem(
+                f"{prefix}.units",
+                f"Line {number} has {line.units:,} units; a line carries at most "
+                f"{MAX_UNITS:,}, so correct the units or split the service over several lines.",
+            )
+        )
+    fee = line.unit_fee
+    if fee is not None and not (fee.is_finite() and fee <= MAX_FEE):
+        problems.append(
+            Problem(
+                f"{prefix}.unit_fee",
+                f"The fee {fee} on line {number} is not an amount from 0.00 to {MAX_FEE:,}; "
+                "enter the price of one unit.",
             )
         )
     if not line.pointers:
@@ -481,6 +499,8 @@ def _fee_problems(
                 "schedules), or type the fee.",
             )
         ]
+    if not line.unit_fee.is_finite():
+        return []  # reported by _line_shape_problems
     if line.unit_fee < 0:
         return [
             Problem(field, f"Line {number} has a negative fee {line.unit_fee}; enter 0 or more.")

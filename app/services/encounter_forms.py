@@ -14,6 +14,9 @@ from decimal import Decimal
 # Claims carry at most 4 modifiers and 4 diagnosis pointers per service line.
 MAX_MODIFIERS = 4
 MAX_POINTERS = 4
+# The maximum units of one line, as charge entry offers them. Even at the maximum fee
+# (fee_schedules.MAX_FEE) the charge, about $10 billion, fits a money column's cents.
+MAX_UNITS = 9999
 # A claim carries at most 12 diagnoses. An encounter may list more, and the claim builder
 # splits it into several claims.
 # NOTE: pointers are positions in the encounter's whole list, so a line pointing past 12

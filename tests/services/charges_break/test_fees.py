@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+import pytest
+
 from app.db.database import Database
 from app.services import encounters
 from app.services.encounters import LineForm
@@ -44,3 +46,23 @@ def test_provider_fee_change_rejected(database: Database, practice: ChargePracti
 
     assert outcome.record_id is None
     assert [problem.field for problem in outcome.problems] == ["lines[0].unit_fee"]
+
+
+@pytest.mark.parametrize("fee", ["1000000.00", "1e14", "1e20"])
+def test_fee_past_limit_rejected(database: Database, practice: ChargePractice, fee: str) -> None:
+    form = practice.form([LineForm(procedure_code="99213", unit_fee=Decimal(fee))])
+
+    outcome = save(database, practice.manager, form)
+
+    assert outcome.record_id is None
+    assert [problem.field for problem in outcome.problems] == ["lines[0].unit_fee"]
+    assert "999,999.99" in outcome.problems[0].message
+
+
+def test_most_fee_and_units_post(database: Database, practice: ChargePractice) -> None:
+    most = LineForm(procedure_code="99213", units=9999, unit_fee=Decimal("999999.99"))
+    encounter_id = saved(database, practice.manager, practice.form([most]))
+
+    post(database, practice.manager, encounter_id)
+
+    assert ledger_amounts(database) == [Decimal("9998999900.01")]
