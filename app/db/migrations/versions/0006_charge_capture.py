@@ -562,13 +562,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("coverage", schema=None) as batch_op:
-        batch_op.drop_column("eligibility_checked_by")
-        batch_op.drop_column("eligibility_checked_on")
+    # Plain ALTER TABLE, as in upgrade: rebuilding coverage would break its search triggers.
+    op.drop_column("coverage", "eligibility_checked_by")
+    op.drop_column("coverage", "eligibility_checked_on")
     op.execute("DROP TRIGGER IF EXISTS charge_line_posted_no_update")
     op.execute("DROP TRIGGER IF EXISTS charge_line_posted_no_delete")
-    with op.batch_alter_table("ledger_entry", schema=None) as batch_op:
-        batch_op.drop_column("row_hash")
+    # Plain ALTER TABLE: a rebuilt ledger_entry would lose its append-only triggers.
+    op.drop_column("ledger_entry", "row_hash")
 
     with op.batch_alter_table("encounter_diagnosis", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_encounter_diagnosis_encounter_id"))
