@@ -91,6 +91,7 @@ KIND_LABELS = {
     "referral": "referral",
     "prior_authorization": "prior authorization",
     "visit_history": "past visit",
+    "encounter": "encounter",
     "patient_onboarding": "checklist item",
     "duplicate_decision": "duplicate decision",
     "external_reference": "import link",

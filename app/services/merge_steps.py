@@ -39,6 +39,7 @@ SIMPLE_MOVES = (
     ("referral", "patient_id"),
     ("prior_authorization", "patient_id"),
     ("visit_history", "patient_id"),
+    ("encounter", "patient_id"),
 )
 MAX_PRIORITY = max(COB_ORDER)
 
