@@ -5,9 +5,6 @@ row_hash, and its audit POST event carries the same hash, so `ledger verify` can
 row added, changed or removed behind the application's back. Balances are sums over the
 ledger and are never stored.
 
-NOTE: the patient merge (merge_steps.transfer_ledger and merge._reverse_ledger) still
-inserts its rows directly, without a hash or POST event, so ledger verify reports them.
-
 The functions that post check no permission: the caller checks the one its action needs
 (CHARGE_POST for charges, SCHEDULE_EDIT for a no-show fee, and so on).
 """
@@ -28,6 +25,7 @@ from app.errors import NotFoundError, UserError, ValidationError
 from app.ids import new_id
 from app.ledger_hash import ledger_row_hash
 from app.models.ledger import LedgerEntry
+from app.models.onboarding import PatientMerge
 from app.models.practice import Payer
 from app.models.system import Setting
 from app.money import ZERO, to_money
@@ -45,6 +43,9 @@ REVERSAL = "reversal"
 RESPONSIBLE_PATIENT = "patient"
 RESPONSIBLE_PARTIES = (RESPONSIBLE_PATIENT, "primary", "secondary", "tertiary")
 CHARGE_LINE_SOURCE = "charge_line"
+# source_type of the transfers that move a merged record's rows to the survivor; their
+# source_id is the patient_merge id.
+MERGE_SOURCE = "merge"
 
 # Bucket key of the patient's own share in balances_by_bucket; insurance buckets are
 # keyed by the payer's name.
@@ -274,6 +275,9 @@ def _post_detail(entry: LedgerEntry) -> str:
 def reverse_entry(session: Session, actor: Actor, entry_id: uuid.UUID, memo: str) -> LedgerEntry:
     """Post the reversal of `entry_id`: the opposite amount in the same bucket and source.
 
+    When the row's patient was merged into another record, the reversal is then moved to
+    that record as the merge moved the row itself, so the survivor's balance drops.
+
     Raises UserError without a memo (the reason stays on the ledger), for a row that is
     already reversed, and for a row that is itself a reversal (post the original again
     instead); NotFoundError when the row does not exist.
@@ -288,7 +292,7 @@ def reverse_entry(session: Session, actor: Actor, entry_id: uuid.UUID, memo: str
             f"Ledger row {entry_id} is itself a reversal and cannot be reversed; "
             "post the original entry again instead."
         )
-    return post_entry(
+    reversal = post_entry(
         session,
         actor,
         entry_type=REVERSAL,
@@ -302,6 +306,50 @@ def reverse_entry(session: Session, actor: Actor, entry_id: uuid.UUID, memo: str
         reverses_id=original.id,
         memo=memo.strip(),
     )
+    _follow_merges(session, actor, reversal)
+    return reversal
+
+
+def _follow_merges(session: Session, actor: Actor, reversal: LedgerEntry) -> None:
+    """Move a reversal posted on a merged record to the record that has its balance now.
+
+    Each merge in force moves the amount by a pair of transfers tagged with the merge, as
+    the merge moved every other row, so undoing that merge moves the pair back too.
+    """
+    patient_id = reversal.patient_id
+    seen: set[uuid.UUID] = set()
+    while True:
+        merge = session.scalars(
+            select(PatientMerge)
+            .where(PatientMerge.merged_id == patient_id, PatientMerge.undone_at.is_(None))
+            .order_by(PatientMerge.created_at.desc())
+            .limit(1)
+        ).first()
+        if merge is None or merge.id in seen:
+            return
+        seen.add(merge.id)
+        moves = (
+            (patient_id, -reversal.amount, "to the surviving record"),
+            (merge.survivor_id, reversal.amount, "from the merged record"),
+        )
+        for owner, amount, direction in moves:
+            post_entry(
+                session,
+                actor,
+                entry_type="transfer",
+                amount=amount,
+                patient_id=owner,
+                responsible_party=reversal.responsible_party,
+                payer_id=reversal.payer_id,
+                service_date=reversal.service_date,
+                source_type=MERGE_SOURCE,
+                source_id=merge.id,
+                memo=f"Reversal {reversal.id} moved {direction} of merge {merge.id}.",
+                # The pair nets to zero in every period, as the merge's own transfers do.
+                check_period=False,
+            )
+        log.info("moved reversal %s to the survivor of merge %s", reversal.id, merge.id)
+        patient_id = merge.survivor_id
 
 
 # --- balances -----------------------------------------------------------------------

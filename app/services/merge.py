@@ -35,7 +35,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import merge_steps
-from app.services.ledger import post_entry
+from app.services.ledger import MERGE_SOURCE, post_entry
 from app.services.merge_rows import RowRecorder, Snapshot, read_row, table_named, write_row
 from app.services.merge_values import provider_names, shown_value
 from app.services.patient_search import display_name
@@ -426,7 +426,8 @@ def undo_merge(session: Session, actor: Actor, merge_id: uuid.UUID) -> Changes:
             row_id,
             {"archived": True, "updated_at": instant.isoformat(), "updated_by": str(user_id)},
         )
-    _reverse_ledger(session, actor, merge_id, snapshot.ledger_rows)
+    moved_since = _moved_since(session, merge_id, snapshot.ledger_rows)
+    _reverse_ledger(session, actor, merge_id, [*snapshot.ledger_rows, *moved_since])
 
     merge.undone_at = instant
     merge.undone_by = user_id
@@ -451,6 +452,27 @@ def _check_unchanged(session: Session, snapshot: Snapshot) -> None:
             "on the surviving record; to separate the records, register the change again "
             "after a manager undoes the merge."
         )
+
+
+def _moved_since(
+    session: Session, merge_id: uuid.UUID, merge_rows: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Return the transfers that moved reversals to the survivor after the merge.
+
+    A reversal of a row the merge moved is moved to the survivor in the same way
+    (ledger.reverse_entry), tagged with the merge, so undoing the merge moves it back.
+    """
+    return list(
+        session.scalars(
+            select(LedgerEntry.id)
+            .where(
+                LedgerEntry.source_type == MERGE_SOURCE,
+                LedgerEntry.source_id == merge_id,
+                LedgerEntry.id.not_in(merge_rows),
+            )
+            .order_by(LedgerEntry.posted_at, LedgerEntry.id)
+        )
+    )
 
 
 def _reverse_ledger(

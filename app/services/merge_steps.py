@@ -26,7 +26,7 @@ from app.models.practice import Payer
 from app.search.folding import fold
 from app.security.permissions import Actor
 from app.services.coverage_checks import SELF
-from app.services.ledger import post_entry
+from app.services.ledger import MERGE_SOURCE, post_entry
 from app.services.merge_rows import RowRecorder, table_named
 from app.services.patient_forms import COB_ORDER
 
@@ -398,7 +398,7 @@ def _transfer(
         responsible_party=original.responsible_party,
         payer_id=original.payer_id,
         service_date=original.service_date,
-        source_type="merge",
+        source_type=MERGE_SOURCE,
         source_id=context.merge_id,
         memo=memo,
         check_period=False,

@@ -10,13 +10,14 @@ from app.db.database import Database
 from app.errors import ValidationError
 from app.models.patients import Patient
 from app.services import encounters
-from app.services.merge import merge_patients
+from app.services.encounters import LineForm
+from app.services.merge import merge_patients, undo_merge
 from tests.helpers.charge_data import (
     ChargePractice,
     book_visit,
     check_in_and_out,
 )
-from tests.services.charges_break.flows import balance, post, save, saved
+from tests.services.charges_break.flows import balance, line_ids, post, posted, save, saved
 
 
 def merge_first_into_second(database: Database, practice: ChargePractice) -> uuid.UUID:
@@ -57,6 +58,64 @@ def test_checkout_draft_follows_merge(database: Database, practice: ChargePracti
 
     assert form.patient_id == survivor
     assert balance(database, survivor) == Decimal("120.00")
+
+
+def test_reversal_after_merge(database: Database, practice: ChargePractice) -> None:
+    survivor = practice.scheduling.patient_ids[1]
+    encounter_id = posted(database, practice, practice.form())
+    merge_first_into_second(database, practice)
+    (line_id,) = line_ids(database, encounter_id)
+
+    with database.transaction() as session:
+        encounters.reverse_line(session, practice.biller, line_id, "Not done")
+
+    assert balance(database, survivor) == Decimal("0.00")
+    assert balance(database, practice.patient_id) == Decimal("0.00")
+
+
+def test_correction_after_merge(database: Database, practice: ChargePractice) -> None:
+    survivor = practice.scheduling.patient_ids[1]
+    encounter_id = posted(database, practice, practice.form())
+    merge_first_into_second(database, practice)
+    (line_id,) = line_ids(database, encounter_id)
+    higher = LineForm(procedure_code="99214")
+
+    with database.transaction() as session:
+        encounters.correct_line(session, practice.biller, line_id, higher, "Wrong level")
+
+    assert balance(database, survivor) == Decimal("175.00")
+    assert balance(database, practice.patient_id) == Decimal("0.00")
+
+
+def test_merge_undone_after_reversal(database: Database, practice: ChargePractice) -> None:
+    survivor = practice.scheduling.patient_ids[1]
+    encounter_id = posted(database, practice, practice.form())
+    merge_id = merge_first_into_second(database, practice)
+    (line_id,) = line_ids(database, encounter_id)
+    with database.transaction() as session:
+        encounters.reverse_line(session, practice.biller, line_id, "Not done")
+
+    with database.transaction() as session:
+        undo_merge(session, practice.manager, merge_id)
+
+    assert balance(database, survivor) == Decimal("0.00")
+    assert balance(database, practice.patient_id) == Decimal("0.00")
+
+
+def test_reversal_after_two_merges(database: Database, practice: ChargePractice) -> None:
+    first, second, third = practice.scheduling.patient_ids
+    encounter_id = posted(database, practice, practice.form())
+    merge_first_into_second(database, practice)
+    with database.transaction() as session:
+        merge_patients(session, practice.manager, third, second, {})
+    (line_id,) = line_ids(database, encounter_id)
+
+    with database.transaction() as session:
+        encounters.reverse_line(session, practice.biller, line_id, "Not done")
+
+    assert balance(database, first) == Decimal("0.00")
+    assert balance(database, second) == Decimal("0.00")
+    assert balance(database, third) == Decimal("0.00")
 
 
 def test_archived_patient_not_billed(database: Database, practice: ChargePractice) -> None:
