@@ -71,13 +71,24 @@ def post(session: Session, actor: Actor, encounter_id: uuid.UUID) -> Changes:
     """Check the draft, price its lines, mark it posted and write one ledger charge per line.
 
     Raises ValidationError with every error when a check fails, and UserError when the
-    encounter is already posted. The caller checks CHARGE_POST.
+    encounter is already posted or its lines already have ledger charges. The caller
+    checks CHARGE_POST.
     """
     encounter = get_encounter(session, encounter_id)
     if encounter.status == STATUS_POSTED:
         raise UserError(
             f"Encounter {encounter.encounter_number} is already posted; correct a line with "
             "Reverse line or Correct line instead."
+        )
+    lines = active_lines(session, encounter.id)
+    if line_charges(session, [line.id for line in lines]):
+        # Only a status changed outside ClinicDesk gets here, and the ledger is the record
+        # of what was billed.
+        log.warning("encounter %s is a draft but its lines have ledger charges", encounter.id)
+        raise UserError(
+            f"Encounter {encounter.encounter_number} already has ledger charges although it "
+            "is marked as a draft, so posting it again would bill it twice. Run ledger "
+            "verify and report the finding to your administrator."
         )
     form = encounter_form(session, encounter)
     errors = _errors(encounter_problems(session, actor, form))
@@ -86,7 +97,6 @@ def post(session: Session, actor: Actor, encounter_id: uuid.UUID) -> Changes:
         raise ValidationError(errors)
 
     # Price every line with the schedule in force now, before the triggers freeze them.
-    lines = active_lines(session, encounter.id)
     for line, typed in zip(lines, form.lines, strict=True):
         write_line(session, form, typed, line, line.position)
         line.updated_by = actor.user_id
