@@ -154,9 +154,17 @@ def add_entry(session: Session, actor: Actor, values: WaitlistInput) -> Waitlist
 def edit_entry(
     session: Session, actor: Actor, entry_id: uuid.UUID, values: WaitlistInput
 ) -> Changes:
-    """Change a waiting entry's preferences; raises ValidationError listing every problem."""
+    """Change a waiting entry's preferences; raises ValidationError listing every problem.
+
+    The patient stays the same: an entry's place in line belongs to the patient who asked.
+    """
     require(actor, Permission.SCHEDULE_EDIT)
     entry = _waiting(session, entry_id)
+    if values.patient_id != entry.patient_id:
+        raise UserError(
+            "A waitlist entry keeps its patient. Remove this entry and add one for the "
+            "other patient."
+        )
     _check(session, values)
     _apply(entry, values)
     entry.updated_by = actor.user_id

@@ -97,6 +97,14 @@ def test_edit_and_remove_entry(practice: Database) -> None:
     assert [row.status for row in everything] == ["removed"]
 
 
+def test_edit_keeps_the_patient(practice: Database) -> None:
+    with practice.transaction() as session:
+        first, second = patients(session)[:2]
+        saved = add_entry(session, ACTOR, WaitlistInput(first.id, 30))
+        with pytest.raises(UserError, match="keeps its patient"):
+            edit_entry(session, ACTOR, saved.entry_id, WaitlistInput(second.id, 30))
+
+
 def test_removed_entry_not_edited(practice: Database) -> None:
     with practice.transaction() as session:
         patient = patients(session)[0]
