@@ -2,7 +2,7 @@
 
 The checks come in two levels. `shape_problems` lists what the tables need to store a
 draft at all: a patient, a date, providers, and per line at most four modifiers, one to
-four pointers, and units and a fee small enough to store. `encounter_problems` adds
+four pointers, 1 to 9,999 units and a fee small enough to store. `encounter_problems` adds
 everything a claim needs, such as valid codes, pointers within the diagnosis list, fees,
 dates and NDCs. A draft saved at check-out has no diagnoses yet, so only the first level
 stops a save, and posting needs both.
@@ -98,6 +98,21 @@ def _location_problems(session: Session, location_id: uuid.UUID | None) -> list[
     return []
 
 
+def _units_problems(index: int, line: LineForm) -> list[Problem]:
+    field = f"lines[{index}].units"
+    if line.units < 1:
+        return [Problem(field, f"Line {index + 1} has {line.units} units; enter 1 or more.")]
+    if line.units > MAX_UNITS:
+        return [
+            Problem(
+                field,
+                f"Line {index + 1} has {line.units:,} units; a line carries at most "
+                f"{MAX_UNITS:,}, so correct the units or split the service over several lines.",
+            )
+        ]
+    return []
+
+
 def _line_shape_problems(index: int, line: LineForm) -> list[Problem]:
     number = index + 1
     prefix = f"lines[{index}]"
@@ -111,14 +126,7 @@ def _line_shape_problems(index: int, line: LineForm) -> list[Problem]:
                 f"{MAX_MODIFIERS}, so remove {count - MAX_MODIFIERS}.",
             )
         )
-    if line.units > MAX_UNITS:
-        problems.append(
-            Problem(
-                f"{prefix}.units",
-                f"Line {number} has {line.units:,} units; a line carries at most "
-                f"{MAX_UNITS:,}, so correct the units or split the service over several lines.",
-            )
-        )
+    problems += _units_problems(index, line)
     fee = line.unit_fee
     if fee is not None and not (fee.is_finite() and fee <= MAX_FEE):
         problems.append(
@@ -459,17 +467,6 @@ def _pointer_problems(index: int, line: LineForm, facts: _Facts) -> list[Problem
     return problems
 
 
-def _units_problems(index: int, line: LineForm) -> list[Problem]:
-    if line.units > 0:
-        return []
-    return [
-        Problem(
-            f"lines[{index}].units",
-            f"Line {index + 1} has {line.units} units; enter 1 or more.",
-        )
-    ]
-
-
 def _unknown_code_problem(index: int, code: str) -> Problem:
     field = f"lines[{index}].procedure_code"
     if not code:
@@ -580,7 +577,6 @@ def _line_problems(
     problems += _lock_problems(line.service_date, facts, f"{prefix}.service_date", date_label)
     problems += modifiers.modifier_problems(session, typed_modifiers, f"{prefix}.modifiers")
     problems += _line_shape_problems(index, line)
-    problems += _units_problems(index, line)
     problems += _pointer_problems(index, line, facts)
     if procedure is None or day is None:
         return problems + _ndc_problems(index, line, required=False)

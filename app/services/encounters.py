@@ -177,8 +177,8 @@ def save_encounter(session: Session, actor: Actor, form: EncounterForm) -> SaveO
     """Create (`form.id` None) or update a draft encounter, and audit the write.
 
     Only what keeps the draft from being stored rejects the save: a missing patient, date,
-    provider or location; on a line more than four modifiers, no pointer, more units or a
-    larger fee than a line may carry, or a fee typed by a role that may not change fees; a
+    provider or location; on a line more than four modifiers, no pointer, units outside 1
+    to 9,999, a fee past the maximum, or a fee typed by a role that may not change fees; a
     posted encounter or a stale form. A saved outcome
     still lists every other problem `check_encounter` finds, errors included, because they
     must be fixed before posting.
