@@ -339,6 +339,16 @@ def _coverage_values(
     return values, person_changed
 
 
+def _forget_stale_check(session: Session, coverage_id: uuid.UUID | None, values: Values) -> None:
+    """Clear the eligibility check when the payer or member id changes (another policy)."""
+    stored = session.get(Coverage, coverage_id) if coverage_id is not None else None
+    if stored is None:
+        return
+    if (stored.payer_id, stored.member_id) != (values["payer_id"], values["member_id"]):
+        values["eligibility_checked_on"] = None
+        values["eligibility_checked_by"] = None
+
+
 def _store_card(
     session: Session, actor: Actor, coverage: Coverage, kind: str, image: CardImage
 ) -> None:
@@ -384,6 +394,7 @@ def _sync_coverages(
     people_changed = False
     for coverage in active_entries:
         values, person_changed = _coverage_values(session, actor, patient_id, coverage)
+        _forget_stale_check(session, coverage.id, values)
         entries.append((coverage.id, values))
         people_changed |= person_changed
 

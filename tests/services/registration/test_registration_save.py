@@ -24,6 +24,7 @@ from app.models.security import AuditEvent
 from app.models.system import NumberCounter, Workstation
 from app.problems import Severity
 from app.security.permissions import Actor, Role
+from app.services.eligibility import record_eligibility_check
 from app.services.patient_forms import (
     AlertEntry,
     PartyChoice,
@@ -437,3 +438,19 @@ def test_save_unknown_patient_not_found(practice: Practice) -> None:
         practice.database.transaction() as session,
     ):
         save_patient(session, practice.front_desk, valid_form(id=uuid.uuid4()), TODAY)
+
+
+@pytest.mark.parametrize(("change", "kept"), [("group_name", True), ("member_id", False)])
+def test_new_member_id_clears_eligibility(practice: Practice, change: str, kept: bool) -> None:
+    patient_id = _save(practice, valid_form(coverages=[coverage(practice.aetna)]))
+    with practice.database.transaction() as session:
+        row = _active(session, Coverage, patient_id)[0]
+        record_eligibility_check(session, practice.front_desk, row.id, TODAY)
+    loaded = _load(practice, patient_id)
+    setattr(loaded.coverages[0], change, "NEW-9")
+
+    _save(practice, loaded)
+
+    with practice.database.session() as session:
+        checked_on = _active(session, Coverage, patient_id)[0].eligibility_checked_on
+    assert (checked_on == TODAY) is kept
