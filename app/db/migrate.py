@@ -69,11 +69,13 @@ def stored_revision(engine: Engine) -> str | None:
 
 def ensure_current(engine: Engine, path: Path) -> None:
     """Migrate a database written by an older version; refuse one from a newer version."""
-    from alembic.util import CommandError
-
     revision = stored_revision(engine)
     if revision == SCHEMA_HEAD:
         return
+
+    # Imported only here, so an ordinary start with a current schema never loads Alembic.
+    from alembic.util import CommandError
+
     try:
         upgrade(engine)
     except CommandError as exc:
