@@ -145,6 +145,8 @@ APPOINTMENT_TYPES = (
 # Cumulative weights give the same draws as `weights=` without re-summing on every call.
 _TYPE_CUM_WEIGHTS = tuple(itertools.accumulate(weight for _, _, weight in APPOINTMENT_TYPES))
 NAME_POOL_SIZE = 2000
+# Share of demo coverages whose eligibility the front desk has already confirmed.
+ELIGIBILITY_CHECKED_SHARE = 0.8
 DAY_START = time(8, 0)
 LUNCH = (time(12, 0), time(13, 0))
 DAY_END = time(17, 0)
@@ -441,6 +443,19 @@ def insert_demo_payers(session: Session, actor: Actor) -> list[uuid.UUID]:
     return payer_ids
 
 
+def add_eligibility_checks(generator: DemoGenerator, coverages: list[Row]) -> None:
+    """Mark most coverages as confirmed with the payer in the last three weeks.
+
+    The rest stay unchecked, so the calendar and Today show some visits to verify.
+    """
+    for row in coverages:
+        checked = generator.rng.random() < ELIGIBILITY_CHECKED_SHARE
+        days_ago = generator.rng.randint(0, 20)
+        row["eligibility_checked_on"] = (
+            generator.today - timedelta(days=days_ago) if checked else None
+        )
+
+
 def _insert_patients(
     session: Session, generator: DemoGenerator, count: int, payer_ids: list[uuid.UUID]
 ) -> tuple[list[Row], int]:
@@ -460,6 +475,7 @@ def _insert_patients(
         for payer_id, payer in zip(payer_ids, DEMO_PAYERS, strict=True)
     }
     children = add_registration_details(generator, patients, coverages, payers)
+    add_eligibility_checks(generator, coverages)
 
     for model, rows in (
         (Patient, patients),
