@@ -13,6 +13,7 @@ Columns 6, 14, 16 and 77 are spaces. The whole file is checked before anything i
 so a rejected file leaves the database as it was.
 """
 
+import codecs
 import hashlib
 import logging
 import re
@@ -136,7 +137,12 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def parse_order_file(data: bytes, file_name: str) -> list[OrderFileCode]:
-    """Read every code of a CDC order file; raise ValidationError naming each bad line."""
+    """Read every code of a CDC order file; raise ValidationError naming each bad line.
+
+    A UTF-8 byte order mark, which editors such as Notepad may add when the file is saved
+    again, is ignored.
+    """
+    data = data.removeprefix(codecs.BOM_UTF8)
     codes: list[OrderFileCode] = []
     problems: list[Problem] = []
     first_line: dict[str, int] = {}
