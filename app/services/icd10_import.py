@@ -197,8 +197,11 @@ def _edition_problems(
     session: Session, name: str, valid_from: date | None, valid_to: date | None
 ) -> list[Problem]:
     problems = v.text_problems(name, "name", "Edition name", NAME_MAX_LENGTH)
+    # Names are compared ignoring case, so FY2027 and fy2027 cannot both name an edition.
     taken = session.scalar(
-        select(func.count()).select_from(IcdEdition).where(IcdEdition.name == name.strip())
+        select(func.count())
+        .select_from(IcdEdition)
+        .where(func.upper(IcdEdition.name) == name.strip().upper())
     )
     if name.strip() and (taken or name.strip().upper() == BUNDLED_EDITION.upper()):
         problems.append(

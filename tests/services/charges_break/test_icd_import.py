@@ -53,6 +53,19 @@ def test_file_with_bom_imported(
         assert icd10.describe_code(session, "E11.9", date(2026, 11, 2)) is not None
 
 
+def test_name_differing_in_case_rejected(
+    database: Database, practice: ChargePractice, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "\n".join(GOOD_LINES).encode() + b"\n")
+    import_file(database, practice, path, "FY2027")
+
+    with pytest.raises(ValidationError) as error:
+        import_file(database, practice, path, " fy2027 ")
+
+    assert [problem.field for problem in error.value.problems] == ["name"]
+    assert stored_counts(database) == (1, 3)
+
+
 @pytest.mark.parametrize(
     ("last_line", "expected"),
     [
