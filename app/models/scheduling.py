@@ -220,6 +220,9 @@ class Reminder(SyncedMixin, Base):
     next_attempt_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    visit_starts_at: Mapped[datetime | None] = mapped_column(
+        WallClock(), comment="the visit time the reminder names; a moved visit gets a new one"
+    )
 
 
 class ReminderAttempt(Base):

@@ -265,6 +265,7 @@ def queue_due_reminders(session: Session, actor: Actor, now: datetime) -> QueueS
     """
     require(actor, Permission.SCHEDULE_EDIT)
     cancelled = _cancel_stale(session, actor)
+    _follow_moves(session)
     templates = _templates_by_channel(session)
     if not templates:
         return QueueSummary(0, cancelled, CHANGES if cancelled else Changes())
@@ -308,6 +309,7 @@ def _new_reminder(
         channel=channel,
         status="queued",
         next_attempt_at=now if channel == "email" else None,
+        visit_starts_at=appointment.starts_at,
         updated_by=actor.user_id,
     )
 
@@ -328,7 +330,15 @@ def _queued_pairs(
     query = (
         select(Reminder.appointment_id, Reminder.channel)
         .join(Appointment, Appointment.id == Reminder.appointment_id)
-        .where(Appointment.starts_at > first, Appointment.starts_at < horizon)
+        .where(
+            Appointment.starts_at > first,
+            Appointment.starts_at < horizon,
+            Reminder.status != "cancelled",
+            # A reminder for an earlier time of a moved visit does not count; rows made
+            # before reminders recorded the time count as they did then.
+            Reminder.visit_starts_at.is_(None)
+            | (Reminder.visit_starts_at == Appointment.starts_at),
+        )
     )
     return {(appointment_id, channel) for appointment_id, channel in session.execute(query)}
 
@@ -350,6 +360,22 @@ def _cancel_stale(session: Session, actor: Actor) -> int:
         count += 1
     session.flush()
     return count
+
+
+def _follow_moves(session: Session) -> None:
+    """Point queued reminders of moved visits at the new time.
+
+    A queued reminder is written at send time from the visit as it is then, so it stays
+    valid; only its record of the time changes, so no second reminder is queued.
+    """
+    query = (
+        select(Reminder, Appointment.starts_at)
+        .join(Appointment, Appointment.id == Reminder.appointment_id)
+        .where(Reminder.status == "queued", Reminder.visit_starts_at != Appointment.starts_at)
+    )
+    for reminder, starts_at in session.execute(query):
+        reminder.visit_starts_at = starts_at
+    session.flush()
 
 
 def send_queued(

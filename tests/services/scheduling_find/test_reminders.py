@@ -187,6 +187,58 @@ def test_cancelled_visit_cancels_reminder(practice: Database) -> None:
     assert statuses == {"cancelled"}
 
 
+def test_moved_visit_gets_new_reminder(practice: Database) -> None:
+    from app.models.scheduling import Appointment
+
+    with practice.transaction() as session:
+        queue_due_reminders(session, ACTOR, NOW)
+        for reminder in session.scalars(select(Reminder)):
+            reminder.status = "sent"
+        for appointment in session.scalars(
+            select(Appointment).where(Appointment.starts_at == TOMORROW_10)
+        ):
+            appointment.starts_at = TOMORROW_10 + timedelta(hours=3)
+        again = queue_due_reminders(session, ACTOR, NOW + timedelta(hours=1))
+        times = sorted(set(session.scalars(select(Reminder.visit_starts_at))))
+
+    assert again.queued == 3
+    assert times == [TOMORROW_10, TOMORROW_10 + timedelta(hours=3)]
+
+
+def test_moved_queued_reminder_not_doubled(practice: Database) -> None:
+    from app.models.scheduling import Appointment
+
+    with practice.transaction() as session:
+        queue_due_reminders(session, ACTOR, NOW)
+        for appointment in session.scalars(
+            select(Appointment).where(Appointment.starts_at == TOMORROW_10)
+        ):
+            appointment.starts_at = TOMORROW_10 + timedelta(hours=3)
+        again = queue_due_reminders(session, ACTOR, NOW + timedelta(hours=1))
+        times = set(session.scalars(select(Reminder.visit_starts_at)))
+
+    assert again.queued == 0
+    assert times == {TOMORROW_10 + timedelta(hours=3)}
+
+
+def test_restored_visit_gets_new_reminder(practice: Database) -> None:
+    from app.models.scheduling import Appointment
+
+    with practice.transaction() as session:
+        queue_due_reminders(session, ACTOR, NOW)
+        visits = list(
+            session.scalars(select(Appointment).where(Appointment.starts_at == TOMORROW_10))
+        )
+        for appointment in visits:
+            appointment.status = "cancelled"
+        queue_due_reminders(session, ACTOR, NOW)
+        for appointment in visits:
+            appointment.status = "scheduled"
+        restored = queue_due_reminders(session, ACTOR, NOW + timedelta(hours=1))
+
+    assert restored.queued == 3
+
+
 def test_call_list_rows(practice: Database) -> None:
     with practice.transaction() as session:
         queue_due_reminders(session, ACTOR, NOW)

@@ -1,6 +1,7 @@
 """Charge capture: procedure codes, modifiers and their rules, fee schedules, imported
 ICD-10-CM editions, encounters with diagnoses and service lines, provider favorites, and
-a hash on each ledger row.
+a hash on each ledger row. Coverage records its last eligibility check, and a reminder
+the visit time it names.
 
 The ledger gains its column by a plain ALTER TABLE, so its append-only triggers stay.
 Rows posted before then get their hash here, with the UPDATE trigger dropped for the
@@ -559,9 +560,19 @@ def upgrade() -> None:
         ),
     )
     op.execute("ALTER TABLE coverage ADD COLUMN eligibility_checked_by BLOB REFERENCES users (id)")
+    op.add_column(
+        "reminder",
+        sa.Column(
+            "visit_starts_at",
+            app.db.types.WallClock(),
+            nullable=True,
+            comment="the visit time the reminder names; a moved visit gets a new one",
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("reminder", "visit_starts_at")
     # Plain ALTER TABLE, as in upgrade: rebuilding coverage would break its search triggers.
     op.drop_column("coverage", "eligibility_checked_by")
     op.drop_column("coverage", "eligibility_checked_on")
