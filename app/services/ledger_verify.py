@@ -1,6 +1,6 @@
 """Checking that the ledger is what the application posted.
 
-Five checks, each finding named by its `check`:
+Six checks, each finding named by its `check`:
 - "row_hash": every row's stored hash matches its fields, so no field changed.
 - "audit": every row has an audit POST event carrying the same hash, and every POST
   event of a ledger row still has its row, so no row was added or removed outside
@@ -10,6 +10,11 @@ Five checks, each finding named by its `check`:
 - "balance": for every patient, the sum of the rows equals patient_balance, the bucket
   sums equal balances_by_bucket, and the ledger view's running balance ends there too.
 - "audit_chain": the audit log's hash chain is intact (app.security.audit.verify_chain).
+- "charge_line": every charge row's service line exists, belongs to a posted encounter
+  and still carries the charged amount as units times unit fee. Claims are built from
+  the lines, so a line changed after posting would bill what the ledger does not show.
+  NOTE: a changed procedure code, modifier or pointer on a posted line is not found,
+  because lines carry no hash of their own.
 """
 
 import logging
@@ -23,6 +28,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.models.charges import ChargeLine, Encounter
 from app.models.ledger import LedgerEntry
 from app.models.practice import Payer
 from app.models.security import AuditEvent
@@ -30,7 +36,10 @@ from app.money import ZERO, format_money
 from app.security import audit
 from app.security.audit import AuditAction, Outcome
 from app.security.permissions import Actor, Permission, require
+from app.services.encounter_forms import STATUS_POSTED
+from app.services.encounter_records import CHARGE_ENTRY_TYPE
 from app.services.ledger import (
+    CHARGE_LINE_SOURCE,
     HASH_PATTERN,
     REVERSAL,
     balances_by_bucket,
@@ -75,6 +84,8 @@ def ledger_check(session: Session, actor: Actor) -> list[LedgerFinding]:
         findings.extend(_balance_findings(session, patient_id, rows, payer_names))
     findings.extend(_removed_row_findings(audited))
     findings.extend(_reversal_findings(session))
+    changed = {finding.entry_id for finding in findings if finding.check == "row_hash"}
+    findings.extend(_charge_line_findings(session, changed))
     findings.extend(
         LedgerFinding(
             "audit_chain",
@@ -291,4 +302,54 @@ def _reversal_findings(session: Session) -> list[LedgerFinding]:
         )
         for reverses_id, count in twice
     )
+    return found
+
+
+def _charge_line_findings(session: Session, changed: set[uuid.UUID | None]) -> list[LedgerFinding]:
+    """Compare each charge row with its service line; rows in `changed` are left out.
+
+    A charge row whose own hash fails is reported by the row_hash check already.
+    """
+    rows = session.execute(
+        select(
+            LedgerEntry.id,
+            LedgerEntry.patient_id,
+            LedgerEntry.amount,
+            LedgerEntry.source_id,
+            ChargeLine.id.label("line_id"),
+            ChargeLine.units,
+            ChargeLine.unit_fee,
+            ChargeLine.charge_amount,
+            Encounter.status,
+        )
+        .outerjoin(ChargeLine, ChargeLine.id == LedgerEntry.source_id)
+        .outerjoin(Encounter, Encounter.id == ChargeLine.encounter_id)
+        .where(
+            LedgerEntry.source_type == CHARGE_LINE_SOURCE,
+            LedgerEntry.entry_type == CHARGE_ENTRY_TYPE,
+        )
+        .execution_options(yield_per=BATCH_ROWS)
+    )
+    found: list[LedgerFinding] = []
+    for row in rows:
+        if row.id in changed:
+            continue
+        if row.line_id is None:
+            message = (
+                f"Ledger charge {row.id} bills service line {row.source_id}, which does not "
+                "exist: the line was deleted outside ClinicDesk."
+            )
+        elif row.status != STATUS_POSTED:
+            message = (
+                f"Service line {row.line_id} has ledger charge {row.id} but its encounter is a "
+                "draft: the encounter's status was changed outside ClinicDesk."
+            )
+        elif row.charge_amount != row.amount or row.unit_fee * row.units != row.amount:
+            message = (
+                f"Service line {row.line_id} differs from its ledger charge {row.id}: its "
+                "units, fee or charge amount was changed after posting."
+            )
+        else:
+            continue
+        found.append(LedgerFinding("charge_line", message, row.id, row.patient_id))
     return found

@@ -82,7 +82,8 @@ def test_stale_session_post_rejected(database: Database, practice: ChargePractic
     assert ledger_amounts(database) == [Decimal("120.00")]
 
 
-def test_flipped_status_not_reposted(database: Database, practice: ChargePractice) -> None:
+def test_flipped_status_not_reposted(database: Database, tampered_practice: ChargePractice) -> None:
+    practice = tampered_practice
     encounter_id = posted(database, practice, practice.form())
     with database.transaction() as session:
         session.execute(
