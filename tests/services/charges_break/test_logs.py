@@ -16,7 +16,7 @@ from app.services.merge import merge_patients
 from tests.helpers.charge_data import ChargePractice, book_visit, check_in_and_out
 from tests.services.charges_break.flows import line_ids, post, posted, save, saved
 
-# What the sample practice knows about its patients, as a log line might spell it.
+# Details the sample practice stores about its patients, as a log line might spell them.
 PATIENT_DETAILS = (
     "Maria",
     "Rivera",
