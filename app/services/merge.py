@@ -445,10 +445,11 @@ def _check_unchanged(session: Session, snapshot: Snapshot) -> None:
         if current == change.after:
             continue
         kind = KIND_LABELS.get(change.table, change.table)
+        article = "An" if kind[0] in "aeiou" else "A"
         when = f" on {str(current['updated_at'])[:10]}" if current else ""
         raise UserError(
-            f"A {kind} that this merge changed was changed again afterwards{when}. Undoing "
-            f"the merge would lose that change, so nothing was undone. Review the {kind} "
+            f"{article} {kind} that this merge changed was changed again afterwards{when}. "
+            f"Undoing the merge would lose that change, so nothing was undone. Review the {kind} "
             "on the surviving record; to separate the records, register the change again "
             "after a manager undoes the merge."
         )

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from app.db.database import Database
-from app.errors import ValidationError
+from app.errors import UserError, ValidationError
 from app.models.patients import Patient
 from app.services import encounters
 from app.services.encounters import LineForm
@@ -116,6 +116,20 @@ def test_reversal_after_two_merges(database: Database, practice: ChargePractice)
     assert balance(database, first) == Decimal("0.00")
     assert balance(database, second) == Decimal("0.00")
     assert balance(database, third) == Decimal("0.00")
+
+
+def test_undo_refused_after_draft_edit(database: Database, practice: ChargePractice) -> None:
+    encounter_id = saved(database, practice.biller, practice.form())
+    merge_id = merge_first_into_second(database, practice)
+    with database.reading() as session:
+        form = encounters.load_encounter(session, practice.biller, encounter_id)
+    form.note = "Coded after the merge"
+    saved(database, practice.biller, form)
+
+    with pytest.raises(UserError) as error, database.transaction() as session:
+        undo_merge(session, practice.manager, merge_id)
+
+    assert str(error.value).startswith("An encounter that this merge changed")
 
 
 def test_archived_patient_not_billed(database: Database, practice: ChargePractice) -> None:
