@@ -154,6 +154,24 @@ def echo_for_message(value: str) -> str:
     return shorten_for_message(escaped)
 
 
+def lookalike_note(value: str) -> str:
+    """Return a sentence naming the first character of a code outside ASCII, or "" for none.
+
+    Codes are ASCII letters and digits. A letter of another script, such as a Cyrillic
+    capital IE (U+0415) typed for the E of E11.9, shows like a Latin one, so a message
+    that only echoes the code would print a value that looks valid. The sentence starts
+    with a space, so a message about the code ends with it.
+    """
+    for character in value:
+        if not character.isascii():
+            name = unicodedata.name(character, "an unnamed character").lower()
+            return (
+                f" It contains {name} (U+{ord(character):04X}), but codes use only the letters "
+                "A to Z and the digits 0 to 9, so retype it."
+            )
+    return ""
+
+
 def digits_only(value: str) -> str:
     """Return the ASCII digits in `value`, in order."""
     return "".join(character for character in value if character in "0123456789")

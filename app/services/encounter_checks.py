@@ -475,7 +475,7 @@ def _unknown_code_problem(index: int, code: str) -> Problem:
         field,
         f"Procedure code {v.echo_for_message(code)} on line {index + 1} is not one of the "
         "practice's procedure codes; add it under Admin > Procedure codes or import it with a "
-        "fee schedule, then enter it again.",
+        f"fee schedule, then enter it again.{v.lookalike_note(code)}",
     )
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.models.charges import IcdCode, IcdEdition
 from app.problems import Problem, Severity
 from app.services.icd10_index import EditionIndex, Header, IndexedCode, with_dot
-from app.validators import echo_for_message
+from app.validators import echo_for_message, lookalike_note
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,7 @@ def code_problems(session: Session, code: str, service_date: date, field: str) -
             Problem(
                 field,
                 f"{shown} is not an ICD-10-CM code in {choice.name}; check the code or search "
-                "by words of the diagnosis.",
+                f"by words of the diagnosis.{lookalike_note(stored)}",
             ),
         )
     elif not row.billable:

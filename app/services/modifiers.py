@@ -180,7 +180,7 @@ def modifier_problems(session: Session, modifiers: Sequence[str], field: str) ->
             Problem(
                 field,
                 f"Modifier {v.echo_for_message(code)} is not valid; a modifier is two letters "
-                "or digits, such as RT or 25.",
+                f"or digits, such as RT or 25.{v.lookalike_note(code)}",
             )
         )
 

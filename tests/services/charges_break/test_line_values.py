@@ -154,6 +154,26 @@ def test_lookalike_codes_rejected(
     assert ledger_amounts(database) == []
 
 
+@pytest.mark.parametrize(
+    ("diagnosis", "line", "character"),
+    [
+        ("\u0415119", LineForm(procedure_code="99213"), "U+0415"),
+        ("E11.9", LineForm(procedure_code="\u04081100"), "U+0408"),
+        ("E11.9", LineForm(procedure_code="99213", modifiers=["G\u0420"]), "U+0420"),
+    ],
+)
+def test_lookalike_character_named(
+    database: Database, practice: ChargePractice, diagnosis: str, line: LineForm, character: str
+) -> None:
+    form = practice.form([line], diagnoses=[diagnosis])
+
+    errors = check(database, practice, form)
+
+    assert len(errors) == 1
+    assert character in errors[0].message
+    assert "retype" in errors[0].message
+
+
 @pytest.mark.parametrize("units", [0, -1, -(10**19)])
 def test_units_below_one_rejected(database: Database, practice: ChargePractice, units: int) -> None:
     form = practice.form([LineForm(procedure_code="99213", units=units)])
