@@ -181,7 +181,7 @@ def test_front_desk_no_users_tab(
     assert page.tab_titles() == ["Outside providers"]
 
 
-def test_manager_sees_audit_and_backups(
+def test_manager_sees_codes_audit_backups(
     qtbot: QtBot, database: Database, admin_actor: Actor, context_for: ContextFor
 ) -> None:
     manager = add_user(database, admin_actor, "manager", Role.MANAGER)
@@ -190,6 +190,9 @@ def test_manager_sees_audit_and_backups(
     qtbot.addWidget(page)
 
     assert page.tab_titles() == [
+        "Procedure codes",
+        "Code sets",
+        "Fee schedules",
         "Outside providers",
         "Import",
         "Audit log",
