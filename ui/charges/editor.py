@@ -40,6 +40,7 @@ from app.problems import Problem, Severity, has_errors
 from app.progress import Progress
 from app.security.permissions import Actor, Permission
 from app.services import encounters, icd10
+from app.services.charge_estimate import ChargeEstimate, charge_estimate
 from app.services.encounter_forms import STATUS_DRAFT, EncounterForm
 from app.services.icd10 import IcdMatch
 from ui.admin.common import run_for
@@ -566,7 +567,8 @@ class EncounterEditor(QWidget):
             if result.data is None:
                 return result
             problems = encounters.check_encounter(session, actor, result.data.form)
-            return WriteResult(result.changes, result.data, tuple(problems))
+            estimate = charge_estimate(session, actor, result.data.form)
+            return WriteResult(result.changes, result.data, tuple(problems), estimate)
 
         self.run_write(work, self._checked_for_posting, "Checking")
 
@@ -583,17 +585,17 @@ class EncounterEditor(QWidget):
             return
         if problems:
             self.show_problems(problems)
-        self._confirm_post(result.data)
+        self._confirm_post(result.data, result.estimate)
 
-    def _confirm_post(self, data: EditorData) -> None:
+    def _confirm_post(self, data: EditorData, estimate: ChargeEstimate | None) -> None:
         count = len(data.form.lines)
         total = self.grid.total()
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Post charges",
             f"Post {lines_text(count)} totaling {money_text(total)} for encounter "
-            f"{data.encounter_number}?\n\nPosted charges go to the ledger; after posting, a "
-            "line changes only by reversal or correction.",
+            f"{data.encounter_number}?\n\n{estimate_text(estimate)}Posted charges go to the "
+            "ledger; after posting, a line changes only by reversal or correction.",
             QMessageBox.StandardButton.NoButton,
             self,
         )
@@ -727,6 +729,22 @@ class EncounterEditor(QWidget):
         if actor is None or actor != self.actor:
             log.info("encounter editor closed: the signed-in user changed")
             self.close_now()
+
+
+def estimate_text(estimate: ChargeEstimate | None) -> str:
+    """Return the expected shares as a sentence for the post confirmation, or nothing."""
+    if estimate is None:
+        return "No insurance covers this date: the patient is billed for every line.\n\n"
+    if estimate.payer_share is None or estimate.patient_share is None:
+        return (
+            f"{estimate.payer_name}'s allowed amounts do not list every code, so no estimate "
+            "of the shares is shown.\n\n"
+        )
+    return (
+        f"Expected from {estimate.payer_name}: about {money_text(estimate.payer_share)}; "
+        f"from the patient: about {money_text(estimate.patient_share)} (copay), before any "
+        "deductible or coinsurance.\n\n"
+    )
 
 
 def _with_edition(data: EditorData, edition: str) -> EditorData:

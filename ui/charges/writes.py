@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from app.changes import Changes
 from app.problems import Problem
 from app.security.permissions import Actor
+from app.services.charge_estimate import ChargeEstimate
 from app.services.outcomes import SaveOutcome
 from ui.charges.editor_data import EditorData, load_editor_data
 
@@ -16,12 +17,14 @@ class WriteResult:
     """A write and the encounter as it reads afterwards; `changes` reaches the open views.
 
     `data` is None when problems stopped the write; `problems` may also list warnings,
-    and errors that block posting but not saving a draft.
+    and errors that block posting but not saving a draft. `estimate` is set by the check
+    before posting.
     """
 
     changes: Changes
     data: EditorData | None
     problems: tuple[Problem, ...] = ()
+    estimate: ChargeEstimate | None = None
 
 
 def after_save(session: Session, actor: Actor, outcome: SaveOutcome) -> WriteResult:

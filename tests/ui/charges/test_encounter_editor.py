@@ -138,6 +138,7 @@ def test_keyboard_flow_posts_charges(
     box = editor.confirm_box
     assert box is not None
     assert "Post 2 lines totaling $200.00" in box.text()
+    assert "Aetna's allowed amounts do not list every code" in box.text()  # 97110 has none
     press(qtbot, Qt.Key.Key_Return)
     drain(qtbot, context)
 
