@@ -37,7 +37,7 @@ from app.errors import UserError, ValidationError
 from app.paths import key_file_path
 from app.problems import Problem, has_errors
 from app.security.keys import MIN_PASSPHRASE_LENGTH
-from app.services.demo import DEMO_USERS, demo_account_problems
+from app.services.demo import DEMO_USERS, demo_account_problems, demo_today
 from app.services.practice import PracticeSetup, validate_setup
 from ui.errors import show_error
 from ui.icons import app_icon
@@ -444,7 +444,7 @@ class SetupWizard(QWizard):
         path, passphrase = self.database_path, self.passphrase_page.passphrase()
         account = self.admin.account()
         if self.demo:
-            patients, today = self.demo_patients, self.today or _local_today()
+            patients, today = self.demo_patients, self.today or demo_today()
 
             def create_demo() -> Database:
                 from app.services.demo import create_demo_database

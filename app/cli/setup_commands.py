@@ -149,15 +149,15 @@ def cmd_init(args: argparse.Namespace) -> Outcome:
 
 def cmd_demo(args: argparse.Namespace) -> Outcome:
     """Create a database filled with made-up patients for training and trials."""
-    from app.clock import utc_now
-    from app.services.demo import create_demo_database
+    from app.services.demo import create_demo_database, demo_today
 
     path = _database_path(args)
     _refuse_existing(path)
     password = _secret(PASSWORD_VAR, f"New password for {args.admin_user}: ", confirm=True)
     passphrase = _secret(PASSPHRASE_VAR, "New recovery passphrase: ", confirm=True)
 
-    today: date = utc_now().date()
+    # The practice's date, not UTC's: in a US evening UTC is already tomorrow.
+    today: date = demo_today()
     database, _admin, summary = create_demo_database(
         path, passphrase, args.admin_user, password, args.patients, args.seed, today
     )

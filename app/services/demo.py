@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.clock import utc_now
 from app.db.database import Database
 from app.errors import UserError, ValidationError
 from app.ids import new_id
@@ -145,6 +147,8 @@ APPOINTMENT_TYPES = (
 # Cumulative weights give the same draws as `weights=` without re-summing on every call.
 _TYPE_CUM_WEIGHTS = tuple(itertools.accumulate(weight for _, _, weight in APPOINTMENT_TYPES))
 NAME_POOL_SIZE = 2000
+# Weekdays before today that the demo fills with past, mostly checked-out visits.
+PAST_WEEKDAYS = 3
 # Share of demo coverages whose eligibility the front desk has already confirmed.
 ELIGIBILITY_CHECKED_SHARE = 0.8
 DAY_START = time(8, 0)
@@ -391,6 +395,25 @@ class DemoGenerator:
         return self.rng.choices(("checked_out", "no_show", "cancelled"), (85, 8, 7))[0]
 
 
+def demo_today() -> date:
+    """Return today's date in the demo practice's time zone."""
+    return utc_now().astimezone(ZoneInfo(DEMO_PRACTICE.time_zone)).date()
+
+
+def demo_days(today: date) -> list[date]:
+    """Return the three weekdays before `today` and the weekdays of `demo_week(today)`.
+
+    The days before today give the demo checked-out visits to bill on any day of the week.
+    """
+    past: list[date] = []
+    day = today
+    while len(past) < PAST_WEEKDAYS:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            past.append(day)
+    return sorted(set(past) | set(demo_week(today)))
+
+
 def demo_week(today: date) -> list[date]:
     """Return Monday to Friday of the week around `today` (the next week on weekends)."""
     monday = today - timedelta(days=today.weekday())
@@ -493,7 +516,7 @@ def _insert_week(
     session: Session, generator: DemoGenerator, patients: list[Row], slots: list[ProviderSlot]
 ) -> int:
     appointments: list[Row] = []
-    for day in demo_week(generator.today):
+    for day in demo_days(generator.today):
         # Each patient is seen at most once a day.
         order = [patient["id"] for patient in patients]
         generator.rng.shuffle(order)

@@ -23,6 +23,7 @@ from app.services.demo import (
     MAX_DEMO_PATIENTS,
     build_demo,
     create_demo_database,
+    demo_days,
     demo_setup,
     demo_week,
 )
@@ -91,6 +92,14 @@ def test_demo_payers_realistic() -> None:
         assert claim_filing_indicator_problems(payer.claim_filing_indicator, "cfi") == []
 
 
+def test_demo_days_include_past_weekdays() -> None:
+    # Monday: the three weekdays before are the previous Wednesday to Friday.
+    days = demo_days(date(2026, 3, 9))
+
+    assert days[:3] == [date(2026, 3, 4), date(2026, 3, 5), date(2026, 3, 6)]
+    assert days[3:] == demo_week(date(2026, 3, 9))
+
+
 def test_demo_week_weekdays() -> None:
     assert demo_week(TODAY)[0] == date(2026, 3, 9)
     assert demo_week(TODAY)[-1] == date(2026, 3, 13)
@@ -132,7 +141,7 @@ def test_demo_schedule_rules(tmp_path: Path) -> None:
     finally:
         database.close()
 
-    week = set(demo_week(TODAY))
+    week = set(demo_days(TODAY))
     by_provider = defaultdict(list)
     for appointment in appointments:
         start = appointment.starts_at
