@@ -43,6 +43,8 @@ class DiagnosisPanel(QGroupBox):
     """The ordered diagnoses; `edited` fires when the list changes."""
 
     edited = Signal()
+    # Old 1-based position -> new position, or None when removed, so lines can follow.
+    positions_moved = Signal(object)
 
     def __init__(
         self,
@@ -152,6 +154,7 @@ class DiagnosisPanel(QGroupBox):
         self.list.insertItem(target, item)
         self._renumber()
         self.list.setCurrentRow(target)
+        self.positions_moved.emit({row + 1: target + 1, target + 1: row + 1})
         self.edited.emit()
 
     def remove_selected(self) -> None:
@@ -162,6 +165,9 @@ class DiagnosisPanel(QGroupBox):
         self.list.takeItem(row)
         self._renumber()
         self.list.setCurrentRow(min(row, self.list.count() - 1))
+        moved: dict[int, int | None] = {row + 1: None}
+        moved.update({old: old - 1 for old in range(row + 2, self.list.count() + 2)})
+        self.positions_moved.emit(moved)
         self.edited.emit()
 
     def set_read_only(self, read_only: bool) -> None:

@@ -137,6 +137,7 @@ class EncounterEditor(QWidget):
         self.diagnoses.edited.connect(self.mark_dirty)
         self.diagnoses.edited.connect(self.update_tab_order)
         self.grid = LineGrid(self.board, self.fee_editable)
+        self.diagnoses.positions_moved.connect(self.grid.follow_diagnoses)
         self.grid.edited.connect(self.mark_dirty)
         self.grid.rows_changed.connect(self.update_tab_order)
         self.grid.price_requested.connect(self.line_actions.request_price)

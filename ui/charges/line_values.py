@@ -45,6 +45,16 @@ def parse_pointers(text: str) -> list[int] | None:
     return [pointer for pointer in pointers if pointer is not None]
 
 
+def remap_pointers(pointers: list[int], moved: dict[int, int | None]) -> list[int]:
+    """Return `pointers` after the diagnoses moved: `moved` maps old positions to new ones.
+
+    A position mapped to None was removed, so its pointer is dropped; positions not in
+    `moved` stay where they were.
+    """
+    remapped = [moved.get(pointer, pointer) for pointer in pointers]
+    return [pointer for pointer in remapped if pointer is not None]
+
+
 def pointer_text(pointers: list[int]) -> str:
     """Return pointers as the grid shows them, such as "1 2"."""
     return " ".join(str(pointer) for pointer in pointers)

@@ -35,6 +35,7 @@ from ui.charges.line_values import (
     parse_pointers,
     pointer_problems,
     pointer_text,
+    remap_pointers,
 )
 from ui.patient.feedback import ProblemBoard, problem_label
 from ui.patient.fields import format_amount, money_problems, parse_money
@@ -550,6 +551,13 @@ class LineGrid(QWidget):
     def focus_chain(self) -> list[QWidget]:
         """Return the inputs of every line in Tab order."""
         return [widget for row in self.rows for widget in row.focus_chain()]
+
+    def follow_diagnoses(self, moved: dict[int, int | None]) -> None:
+        """Point each line at the same diagnoses after the list was reordered or shortened."""
+        for row in self.rows:
+            pointers = parse_pointers(row.pointers.text())
+            if pointers:
+                row.pointers.setText(pointer_text(remap_pointers(pointers, moved)))
 
     def total(self) -> Decimal:
         """Return the total of the lines whose fee is known."""

@@ -201,6 +201,27 @@ def test_problems_beside_cell_and_summary(
     assert editor.diagnoses.list.currentRow() == 1
 
 
+def test_pointers_follow_diagnosis_moves(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    editor = open_draft(qtbot, context_for(charge_practice.biller), charge_practice)
+    for code in ("E11.9", "Z79.4", "I10"):
+        editor.diagnoses.picker.setFocus()
+        pick_diagnosis(qtbot, code)
+    row = editor.grid.rows[0]
+    row.pointers.setText("1 3")
+
+    editor.diagnoses.select_index(2)
+    editor.diagnoses.move_selected(-1)  # I10 becomes 2, Z79.4 becomes 3
+    moved = row.pointers.text()
+    editor.diagnoses.select_index(0)
+    editor.diagnoses.remove_selected()  # E11.9 goes; I10 becomes 1
+
+    assert editor.diagnoses.codes() == ["I10", "Z794"]
+    assert moved == "1 2"
+    assert row.pointers.text() == "1"
+
+
 def test_fee_read_only_for_biller(
     qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
 ) -> None:

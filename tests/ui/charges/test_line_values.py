@@ -10,6 +10,7 @@ from ui.charges.line_values import (
     parse_pointers,
     pointer_problems,
     pointer_text,
+    remap_pointers,
 )
 
 
@@ -59,3 +60,12 @@ def test_modifier_cleaned() -> None:
 def test_line_total_units() -> None:
     assert line_total(3, Decimal("4.50")) == Decimal("13.50")
     assert line_total(3, None) is None
+
+
+def test_pointers_follow_a_swap() -> None:
+    assert remap_pointers([1, 3], {3: 1, 1: 3}) == [3, 1]
+
+
+def test_pointer_to_removed_dropped() -> None:
+    # Diagnosis 2 of three was removed: 3 becomes 2.
+    assert remap_pointers([1, 2, 3], {2: None, 3: 2}) == [1, 2]
