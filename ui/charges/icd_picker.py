@@ -301,6 +301,11 @@ class IcdPicker(QLineEdit):
             self.close_popup()
             return True
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.timer.isActive():
+                # The list still shows matches for fewer characters than were typed, so
+                # its highlighted row is not what the user means: take the typed text.
+                self.timer.stop()
+                return self._accept_typed()
             current = self.popup.current_match() if visible else None
             if current is not None:
                 self._choose(current)

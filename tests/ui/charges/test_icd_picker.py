@@ -95,6 +95,17 @@ def test_enter_picks_typed_code(qtbot: QtBot, dialog: Dialog) -> None:
     assert picked.args == ["I10"]
 
 
+def test_fast_enter_takes_typed_code(qtbot: QtBot, dialog: Dialog) -> None:
+    # The list shows J0 matches (J00 first) when "2.9" is typed and Enter follows at once.
+    type_text(qtbot, dialog.picker, "J0")
+    qtbot.keyClicks(dialog.picker, "2.9")
+
+    with qtbot.waitSignal(dialog.picker.picked) as picked:
+        qtbot.keyClick(dialog.picker, Qt.Key.Key_Return)
+
+    assert picked.args == ["J029"]
+
+
 def test_arrows_move_highlight(qtbot: QtBot, dialog: Dialog) -> None:
     type_text(qtbot, dialog.picker, "diabetes")
     results = dialog.picker.popup.list
