@@ -115,3 +115,24 @@ def test_clear_data_empties_table(
 
     assert page.table.rowCount() == 0
     assert page.summary.text() == ""
+
+
+def test_reports_tab_follows_the_user(
+    qtbot: QtBot, context: AppContext, practice: LedgerPractice
+) -> None:
+    from ui.pages.reports import ReportsPage
+
+    page = ReportsPage(context, open_record=lambda _patient_id: None)
+    qtbot.addWidget(page)
+    shown_to_biller = page.tabs.indexOf(page.not_billed) >= 0
+
+    context.user.set_actor(practice.front_desk)
+    page.refresh()
+    shown_to_front_desk = page.tabs.indexOf(page.not_billed) >= 0
+    context.user.set_actor(practice.biller)
+    page.refresh()
+
+    assert shown_to_biller
+    assert not shown_to_front_desk
+    assert page.tabs.indexOf(page.not_billed) >= 0
+    drain(qtbot, context)

@@ -42,17 +42,29 @@ class ReportsPage(Page):
         self.tabs.addTab(self.recall, "&Recall due")
         self.tabs.addTab(self.duplicates, "Possible &duplicates")
         self.tabs.addTab(self.no_shows, "&No-shows")
-        self.not_billed: NotBilledPage | None = None
-        if context.can(Permission.REPORT_VIEW) or context.can(Permission.CHARGE_POST):
-            self.not_billed = NotBilledPage(context)
-            self.not_billed.open_encounter.connect(
-                lambda appointment_id: open_encounter_for_appointment(context, appointment_id, self)
-            )
-            self.tabs.addTab(self.not_billed, "Not &billed")
+        # Built for every user, but shown only to roles that bill or read reports: the
+        # window stays open when another user signs in, so the tab follows the user.
+        self.not_billed = NotBilledPage(context)
+        self.not_billed.open_encounter.connect(
+            lambda appointment_id: open_encounter_for_appointment(context, appointment_id, self)
+        )
+        self.context = context
+        self._sync_billing_tab()
         self.tabs.currentChanged.connect(lambda _index: self.refresh())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
+    def _billing_allowed(self) -> bool:
+        return self.context.can(Permission.REPORT_VIEW) or self.context.can(Permission.CHARGE_POST)
+
+    def _sync_billing_tab(self) -> None:
+        index = self.tabs.indexOf(self.not_billed)
+        if self._billing_allowed() and index < 0:
+            self.tabs.addTab(self.not_billed, "Not &billed")
+        elif not self._billing_allowed() and index >= 0:
+            self.tabs.removeTab(index)
+            self.not_billed.clear_data()
 
     def _current(self) -> Page:
         page = self.tabs.currentWidget()
@@ -61,6 +73,7 @@ class ReportsPage(Page):
 
     def refresh(self) -> None:
         """Load the tab in front; the others load when the user turns to them."""
+        self._sync_billing_tab()
         self._current().refresh()
 
     def clear_data(self) -> None:
@@ -68,9 +81,9 @@ class ReportsPage(Page):
         self.recall.clear_data()
         self.duplicates.clear_data()
         self.no_shows.clear_data()
-        if self.not_billed is not None:
-            self.not_billed.clear_data()
+        self.not_billed.clear_data()
 
     def handle_changes(self, changes: Changes) -> None:
         """Pass `changes` to the tab in front; hidden tabs reload when shown."""
+        self._sync_billing_tab()
         self._current().handle_changes(changes)
