@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -292,11 +293,19 @@ class ChargesPage(Page):
 
     # Loading
 
+    def _take_focus(self) -> None:
+        # Opened from the navigation, the focus is still outside (often in the patient
+        # search), where the page's keys (Enter, Ctrl+N, Ctrl+F) do not reach it.
+        focused = QApplication.focusWidget()
+        if self.isVisible() and (focused is None or not self.isAncestorOf(focused)):
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def refresh(self) -> None:
         """Load the queue on a worker thread; an older result arriving late is dropped."""
         if not self.context.user.signed_in:
             return
         self.new_button.setEnabled(self.context.can(Permission.CHARGE_POST))
+        self._take_focus()
         self._request += 1
         request, actor = self._request, self.context.actor
         status = self.filter.currentData()

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.security.permissions import Actor
@@ -50,6 +51,30 @@ def test_queue_lists_checked_out_draft(
     assert cells[1] == "02/02/2026"
     assert cells[-1] == "Draft"
     assert page.count.text() == "1 to post"
+
+
+def test_refresh_moves_focus_into_page(
+    qtbot: QtBot, charge_practice: ChargePractice, context_for: ContextFor
+) -> None:
+    # As in the main window, a search box beside the page has the focus when it opens.
+    context = context_for(charge_practice.biller)
+    window = QWidget()
+    qtbot.addWidget(window)
+    search = QLineEdit()
+    page = ChargesPage(context)
+    layout = QVBoxLayout(window)
+    layout.addWidget(search)
+    layout.addWidget(page)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    search.setFocus()
+    qtbot.waitUntil(search.hasFocus)
+
+    page.refresh()
+    drain(qtbot, context)
+
+    assert page.isAncestorOf(QApplication.focusWidget())
 
 
 def test_enter_opens_editor(
