@@ -282,6 +282,12 @@ def test_flags_eligibility_follows_coverage(demo: Database) -> None:
             for block in blocks
             if session.scalar(select(Coverage.id).where(Coverage.patient_id == block.patient_id))
         )
+        # The demo records checks on most coverages; this patient's are cleared.
+        for coverage in session.scalars(
+            select(Coverage).where(Coverage.patient_id == covered.patient_id)
+        ):
+            coverage.eligibility_checked_on = None
+        session.flush()
         before = _shown(day_view(session, ACTOR, DAY).blocks, covered.appointment_id)
         for coverage in session.scalars(
             select(Coverage).where(Coverage.patient_id == covered.patient_id)
