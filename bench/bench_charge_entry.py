@@ -49,7 +49,7 @@ from ui.charges.page import ChargesPage  # noqa: E402
 from ui.context import AppContext, SignedInUser  # noqa: E402
 from ui.ops import OperationRunner  # noqa: E402
 
-# The database is made for this run in a temporary folder and holds made-up data only.
+# The database is made for this run in a temporary folder and contains made-up data only.
 PASSPHRASE = "bench charge entry passphrase"  # noqa: S105 (throwaway test database)
 FIRST_HOUR = 8
 TIMEOUT_S = 30.0

@@ -31,7 +31,7 @@ from app.services.icd10 import load_bundled_edition, search_codes  # noqa: E402
 
 LIMIT = 50
 SERVICE_DATE = date(2026, 3, 2)
-# What a biller types: codes with and without the dot, and words, short and long.
+# Queries a biller types: codes with and without the dot, and words, short and long.
 QUERIES: dict[str, tuple[str, ...]] = {
     "code": ("E11.9", "s72001a", "I10", "Z00.00", "M54.50", "J45.909", "T36.0X1A"),
     "words": (

@@ -1,4 +1,4 @@
-"""What a draft encounter is expected to bring in: the payer's share and the patient's.
+"""Estimates of an encounter's income: the payer's share and the patient's.
 
 The estimate uses the primary payer's allowed-amount schedule in force on the date of
 service and the coverage's office copay. It is a guide for the front desk and the

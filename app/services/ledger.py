@@ -184,7 +184,7 @@ def _check_reversal(session: Session, target_id: uuid.UUID, amount: Decimal) -> 
 
 
 def reversal_of(session: Session, entry_id: uuid.UUID) -> LedgerEntry | None:
-    """Return the row that reverses `entry_id`, or None while it stands."""
+    """Return the row that reverses `entry_id`, or None when it is not reversed."""
     return session.scalars(
         select(LedgerEntry).where(LedgerEntry.reverses_id == entry_id).limit(1)
     ).first()
@@ -262,7 +262,7 @@ def post_entry(
 
 
 def _post_detail(entry: LedgerEntry) -> str:
-    # Ids and the hash only: the audit detail holds no amounts tied to a patient.
+    # Ids and the hash only: the audit detail contains no amounts tied to a patient.
     parts = [entry.entry_type]
     if entry.source_type:
         parts.append(f"source {entry.source_type} {entry.source_id}")

@@ -366,7 +366,7 @@ def _follow_moves(session: Session) -> None:
     """Point queued reminders of moved visits at the new time.
 
     A queued reminder is written at send time from the visit as it is then, so it stays
-    valid; only its record of the time changes, so no second reminder is queued.
+    valid. Only its record of the time changes, so no second reminder is queued.
     """
     query = (
         select(Reminder, Appointment.starts_at)

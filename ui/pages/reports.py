@@ -24,8 +24,8 @@ OpenRecord = Callable[[uuid.UUID], object]
 
 
 class ReportsPage(Page):
-    """Recall due, possible duplicates, no-shows and visits not billed, in tabs that load
-    when first shown; the last only for roles that bill or read reports."""
+    """Report tabs that load when first shown: recall due, possible duplicates, no-shows,
+    and visits not billed (only for roles that bill or read reports)."""
 
     def __init__(
         self, context: AppContext, open_record: OpenRecord, parent: QWidget | None = None
