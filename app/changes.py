@@ -20,6 +20,7 @@ class ChangeKind(StrEnum):
     SCHEDULE_SETUP = "schedule_setup"
     CODE_SETS = "code_sets"
     ENCOUNTERS = "encounters"
+    CLAIMS = "claims"
     LEDGER = "ledger"
     AUDIT = "audit"
     BACKUPS = "backups"

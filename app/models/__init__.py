@@ -13,6 +13,20 @@ from app.models.charges import (
     ProcedureCode,
     ProcedureFavorite,
 )
+from app.models.claims import (
+    Claim,
+    ClaimBatch,
+    ClaimBatchItem,
+    ClaimDiagnosis,
+    ClaimEvent,
+    ClaimFinding,
+    ClaimLine,
+    Clearinghouse,
+    PayerAdjudication,
+    PayerAdjustment,
+    PayerLineAdjudication,
+    X12Response,
+)
 from app.models.ledger import LedgerEntry
 from app.models.onboarding import (
     AuthorizedService,
@@ -68,6 +82,14 @@ __all__ = [
     "Blockout",
     "CalendarView",
     "ChargeLine",
+    "Claim",
+    "ClaimBatch",
+    "ClaimBatchItem",
+    "ClaimDiagnosis",
+    "ClaimEvent",
+    "ClaimFinding",
+    "ClaimLine",
+    "Clearinghouse",
     "Coverage",
     "DuplicateDecision",
     "EmergencyAccess",
@@ -95,6 +117,9 @@ __all__ = [
     "PatientSearchKey",
     "PatientSearchVariant",
     "Payer",
+    "PayerAdjudication",
+    "PayerAdjustment",
+    "PayerLineAdjudication",
     "Person",
     "Practice",
     "PriorAuthorization",
@@ -113,4 +138,5 @@ __all__ = [
     "VisitHistory",
     "WaitlistEntry",
     "Workstation",
+    "X12Response",
 ]

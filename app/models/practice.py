@@ -91,3 +91,6 @@ class Payer(SyncedMixin, Base):
         String(2), comment="X12 SBR09 code such as CI (commercial), MB (Medicare Part B), MC"
     )
     timely_filing_days: Mapped[int] = mapped_column(default=365)
+    clearinghouse_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("clearinghouse.id"), comment="where this payer's claims are sent"
+    )
