@@ -17,6 +17,7 @@ from app import validators as v
 from app.changes import ChangeKind, Changes
 from app.db.base import SyncedMixin
 from app.errors import NotFoundError, ValidationError
+from app.models.claims import Clearinghouse
 from app.models.practice import Location, Payer, Provider, Room
 from app.problems import Problem, has_errors
 from app.security import audit
@@ -110,6 +111,7 @@ class PayerInput:
     city: str = ""
     state: str = ""
     zip_code: str = ""
+    clearinghouse_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,8 @@ class PayerSummary:
     state: str
     zip_code: str
     archived: bool
+    clearinghouse_id: uuid.UUID | None = None
+    clearinghouse_name: str = ""
 
 
 # ---- shared steps -------------------------------------------------------------------
@@ -400,7 +404,8 @@ def archive_room(session: Session, actor: Actor, room_id: uuid.UUID) -> RecordWr
 # ---- payers -------------------------------------------------------------------------
 
 
-def _summarize_payer(payer: Payer) -> PayerSummary:
+def _summarize_payer(payer: Payer, clearinghouse_names: dict[uuid.UUID, str]) -> PayerSummary:
+    clearinghouse_id = payer.clearinghouse_id
     return PayerSummary(
         id=payer.id,
         name=payer.name,
@@ -414,7 +419,22 @@ def _summarize_payer(payer: Payer) -> PayerSummary:
         state=payer.state or "",
         zip_code=payer.zip_code or "",
         archived=payer.archived,
+        clearinghouse_id=clearinghouse_id,
+        clearinghouse_name=""
+        if clearinghouse_id is None
+        else clearinghouse_names.get(clearinghouse_id, ""),
     )
+
+
+def clearinghouse_choices(session: Session, actor: Actor) -> list[tuple[uuid.UUID, str]]:
+    """Return the active clearinghouses as (id, name), for choosing where a payer's claims go."""
+    del actor  # names only, like the payer list itself
+    query = (
+        select(Clearinghouse.id, Clearinghouse.name)
+        .where(Clearinghouse.archived.is_(False))
+        .order_by(Clearinghouse.name)
+    )
+    return [(row.id, row.name) for row in session.execute(query)]
 
 
 def list_payers(
@@ -425,7 +445,9 @@ def list_payers(
     query = select(Payer).order_by(Payer.name)
     if not include_archived:
         query = query.where(Payer.archived.is_(False))
-    return [_summarize_payer(payer) for payer in session.scalars(query)]
+    rows = session.execute(select(Clearinghouse.id, Clearinghouse.name))
+    names = {row.id: row.name for row in rows}
+    return [_summarize_payer(payer, names) for payer in session.scalars(query)]
 
 
 def _payer_address_problems(data: PayerInput) -> list[Problem]:
@@ -473,6 +495,21 @@ def payer_problems(data: PayerInput) -> list[Problem]:
     return problems
 
 
+def _clearinghouse_problems(session: Session, data: PayerInput) -> list[Problem]:
+    if data.clearinghouse_id is None:
+        return []
+    clearinghouse = session.get(Clearinghouse, data.clearinghouse_id)
+    if clearinghouse is not None and not clearinghouse.archived:
+        return []
+    return [
+        Problem(
+            "payer.clearinghouse_id",
+            "The chosen clearinghouse no longer exists or was archived; pick another one, "
+            "or none to print this payer's claims on paper.",
+        )
+    ]
+
+
 def _apply_payer(payer: Payer, data: PayerInput) -> None:
     payer.name = data.name.strip()
     payer.payer_code = data.payer_code.strip().upper()
@@ -483,6 +520,7 @@ def _apply_payer(payer: Payer, data: PayerInput) -> None:
     payer.city = data.city.strip() or None
     payer.state = v.normalize_state(data.state) or None
     payer.zip_code = v.normalize_zip(data.zip_code) if data.zip_code.strip() else None
+    payer.clearinghouse_id = data.clearinghouse_id
 
 
 def save_payer(
@@ -490,7 +528,7 @@ def save_payer(
 ) -> RecordWrite:
     """Create or update a payer; validates and audits."""
     require(actor, Permission.PRACTICE_SETUP)
-    _raise_if_invalid(payer_problems(data))
+    _raise_if_invalid([*payer_problems(data), *_clearinghouse_problems(session, data)])
 
     created = payer_id is None
     payer = Payer() if payer_id is None else _get_active(session, Payer, payer_id, "payer")

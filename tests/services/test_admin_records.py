@@ -1,13 +1,16 @@
 """Providers, locations, rooms and payers: listing, saving, archiving, permissions."""
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.db.database import Database
 from app.errors import NotFoundError, PermissionDeniedError, ValidationError
+from app.models.claims import Clearinghouse
 from app.models.practice import Payer, Provider, Room
 from app.models.security import AuditEvent
 from app.security.permissions import Actor, Role
@@ -293,3 +296,49 @@ def test_payer_code_echo_shortened() -> None:
     assert any(message.startswith("Payer id 6\\u001B6") for message in messages)
     assert all(len(message) < 300 for message in messages)
     assert all("\x1b" not in message for message in messages)
+
+
+def _add_clearinghouse(session: Session, name: str) -> uuid.UUID:
+    clearinghouse = Clearinghouse(
+        name=name,
+        submitter_id="SUB01",
+        submitter_name="Clinic",
+        submitter_contact="Billing",
+        submitter_phone="5555550100",
+        receiver_id="CH01",
+        receiver_name="Clearinghouse",
+        isa_sender_id="SUB01",
+        isa_receiver_id="CH01",
+        gs_sender_code="SUB01",
+        gs_receiver_code="CH01",
+    )
+    session.add(clearinghouse)
+    session.flush()
+    return clearinghouse.id
+
+
+def test_payer_clearinghouse_saved_and_listed(practice: Practice) -> None:
+    with practice.database.transaction() as session:
+        clearinghouse_id = _add_clearinghouse(session, "Loopback Exchange")
+        routed = replace(PAYER, clearinghouse_id=clearinghouse_id)
+        records.save_payer(session, practice.admin, None, routed)
+
+    with practice.database.session() as session:
+        listed = records.list_payers(session, practice.admin)
+        choices = records.clearinghouse_choices(session, practice.admin)
+    assert listed[0].clearinghouse_id == clearinghouse_id
+    assert listed[0].clearinghouse_name == "Loopback Exchange"
+    assert choices == [(clearinghouse_id, "Loopback Exchange")]
+
+
+def test_payer_archived_clearinghouse_rejected(practice: Practice) -> None:
+    with practice.database.transaction() as session:
+        clearinghouse_id = _add_clearinghouse(session, "Old Exchange")
+        clearinghouse = session.get(Clearinghouse, clearinghouse_id)
+        assert clearinghouse is not None
+        clearinghouse.archived = True
+
+    routed = replace(PAYER, clearinghouse_id=clearinghouse_id)
+    with pytest.raises(ValidationError) as caught, practice.database.transaction() as session:
+        records.save_payer(session, practice.admin, None, routed)
+    assert [p.field for p in caught.value.problems] == ["payer.clearinghouse_id"]

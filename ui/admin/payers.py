@@ -1,6 +1,7 @@
 """The Payers tab: insurance payers, their electronic ids and claim filing rules."""
 
 import logging
+import uuid
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
@@ -39,7 +40,11 @@ class PayerDialog(RecordDialog):
     """Adds or edits a payer."""
 
     def __init__(
-        self, context: AppContext, payer: PayerSummary | None, parent: QWidget | None = None
+        self,
+        context: AppContext,
+        payer: PayerSummary | None,
+        clearinghouses: list[tuple[uuid.UUID, str]],
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(context, "Add payer" if payer is None else "Edit payer", parent)
         self.payer = payer
@@ -59,6 +64,9 @@ class PayerDialog(RecordDialog):
         self.state = state_combo()
         select_data(self.state, payer.state if payer else "")
         self.zip_code = line(payer.zip_code if payer else "", 10)
+        self.clearinghouse = _clearinghouse_combo(
+            clearinghouses, payer.clearinghouse_id if payer else None
+        )
         self._add_fields()
         self.finish_building()
 
@@ -82,6 +90,11 @@ class PayerDialog(RecordDialog):
         form.add_field("city", "&City", self.city)
         form.add_field("state", "St&ate", self.state)
         form.add_field("zip_code", "&ZIP code", self.zip_code)
+        form.add_field(
+            "clearinghouse_id", "Claims go t&hrough", self.clearinghouse,
+            "The clearinghouse that receives this payer's electronic claims; "
+            "none means they are printed on paper",
+        )  # fmt: skip
 
     def build_work(self) -> Work:
         actor = self.context.actor
@@ -96,8 +109,21 @@ class PayerDialog(RecordDialog):
             city=self.city.text(),
             state=combo_code(self.state),
             zip_code=self.zip_code.text(),
+            clearinghouse_id=self.clearinghouse.currentData(),
         )
         return lambda session, _p: admin_records.save_payer(session, actor, payer_id, data)
+
+
+def _clearinghouse_combo(
+    clearinghouses: list[tuple[uuid.UUID, str]], chosen: uuid.UUID | None
+) -> QComboBox:
+    combo = QComboBox()
+    combo.addItem("None (paper claims)", None)
+    for clearinghouse_id, name in clearinghouses:
+        combo.addItem(name, clearinghouse_id)
+    if chosen is not None:
+        combo.setCurrentIndex(max(find_data(combo, chosen), 0))
+    return combo
 
 
 class PayersTab(RecordListTab):
@@ -105,9 +131,20 @@ class PayersTab(RecordListTab):
 
     kind = ChangeKind.PAYERS
     noun = "payer"
-    headers = ("Name", "Payer id", "Claim filing indicator", "Timely filing", "City", "State")
+    headers = (
+        "Name",
+        "Payer id",
+        "Claim filing indicator",
+        "Timely filing",
+        "Clearinghouse",
+        "City",
+        "State",
+    )
+    # The clearinghouses a payer may name, read with the list so dialogs open instantly.
+    clearinghouses: list[tuple[uuid.UUID, str]] = []  # noqa: RUF012 (replaced, never mutated)
 
     def load(self, session: Session, actor: Actor, include_archived: bool) -> list[Any]:
+        self.clearinghouses = admin_records.clearinghouse_choices(session, actor)
         return admin_records.list_payers(session, actor, include_archived=include_archived)
 
     def cells(self, record: PayerSummary) -> list[str]:
@@ -115,10 +152,18 @@ class PayersTab(RecordListTab):
         if record.claim_filing_label:
             indicator += f": {record.claim_filing_label}"
         days = f"{record.timely_filing_days} days"
-        return [record.name, record.payer_code, indicator, days, record.city, record.state]
+        return [
+            record.name,
+            record.payer_code,
+            indicator,
+            days,
+            record.clearinghouse_name,
+            record.city,
+            record.state,
+        ]
 
     def make_dialog(self, record: PayerSummary | None) -> RecordDialog:
-        return PayerDialog(self.context, record, self)
+        return PayerDialog(self.context, record, self.clearinghouses, self)
 
     def archive(self, session: Session, actor: Actor, record_id: Any) -> Any:
         return admin_records.archive_payer(session, actor, record_id)
