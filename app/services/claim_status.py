@@ -1,0 +1,149 @@
+"""Claim statuses, the kinds of claim event, and recording an event on a claim.
+
+A claim's status is the latest status an event moved it to, so every status change goes
+through `record_event` and leaves a row in the claim's history.
+"""
+
+import logging
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.clock import utc_now
+from app.models.claims import Claim, ClaimEvent, ClaimLine
+
+log = logging.getLogger(__name__)
+
+
+class ClaimStatus(StrEnum):
+    """A claim's place in its life cycle, from built to closed."""
+
+    HOLD = "hold"
+    READY = "ready"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    PENDING = "pending"
+    PAID = "paid"
+    PARTIAL = "partial"
+    DENIED = "denied"
+    FORWARDED = "forwarded"
+    PATIENT_RESP = "patient_resp"
+    APPEALED = "appealed"
+    CORRECTED = "corrected"
+    VOIDED = "voided"
+    CLOSED = "closed"
+
+
+STATUS_LABELS: dict[ClaimStatus, str] = {
+    ClaimStatus.HOLD: "On hold",
+    ClaimStatus.READY: "Ready to send",
+    ClaimStatus.SUBMITTED: "Sent",
+    ClaimStatus.REJECTED: "Rejected",
+    ClaimStatus.ACCEPTED: "Accepted",
+    ClaimStatus.PENDING: "Pending",
+    ClaimStatus.PAID: "Paid",
+    ClaimStatus.PARTIAL: "Partly paid",
+    ClaimStatus.DENIED: "Denied",
+    ClaimStatus.FORWARDED: "Forwarded",
+    ClaimStatus.PATIENT_RESP: "Patient owes",
+    ClaimStatus.APPEALED: "Appealed",
+    ClaimStatus.CORRECTED: "Corrected",
+    ClaimStatus.VOIDED: "Voided",
+    ClaimStatus.CLOSED: "Closed",
+}
+
+# A claim in one of these statuses no longer bills its lines: a replacement or void
+# claim has taken over. An archived claim (rebuilt from current charges) is dead too.
+DEAD_STATUSES = frozenset({ClaimStatus.CORRECTED, ClaimStatus.VOIDED})
+
+# Statuses of a claim the payer has never accepted, so it can still be rebuilt or re-sent
+# as a new original.
+NEVER_ACCEPTED_STATUSES = frozenset({ClaimStatus.HOLD, ClaimStatus.READY, ClaimStatus.REJECTED})
+
+
+class ClaimEventKind(StrEnum):
+    """The kind of a claim event, stored in claim_event.event."""
+
+    BUILT = "built"
+    SCRUBBED = "scrubbed"
+    SENT = "sent"
+    EXPORTED = "exported"
+    ACKNOWLEDGED = "acknowledged"
+    REJECTED = "rejected"
+    ACCEPTED = "accepted"
+    PAID = "paid"
+    DENIED = "denied"
+    CORRECTED = "corrected"
+    VOIDED = "voided"
+    CLOSED = "closed"
+    NOTE = "note"
+    ASSIGNED = "assigned"
+    FOLLOW_UP = "follow_up"
+    PRINTED = "printed"
+
+
+def status_label(status: str) -> str:
+    """Return the plain-words label of a stored status, or the stored text when unknown."""
+    try:
+        return STATUS_LABELS[ClaimStatus(status)]
+    except ValueError:
+        return status
+
+
+def record_event(
+    session: Session,
+    claim: Claim,
+    kind: ClaimEventKind,
+    *,
+    user_id: uuid.UUID | None,
+    status: ClaimStatus | None = None,
+    detail: str | None = None,
+    batch_id: uuid.UUID | None = None,
+    response_id: uuid.UUID | None = None,
+    line_id: uuid.UUID | None = None,
+) -> ClaimEvent:
+    """Add one event to the claim's history and apply the status it moves to.
+
+    With `status` and no `line_id`, the claim and every one of its lines take the
+    status. With `status` and a `line_id`, only that line takes it, because a payer
+    can reject or deny one line of a claim. `user_id` is None when a file from the
+    clearinghouse caused the event. The caller checks permissions and commits.
+    """
+    event = ClaimEvent(
+        claim_id=claim.id,
+        claim_line_id=line_id,
+        occurred_at=utc_now(),
+        user_id=user_id,
+        event=kind.value,
+        status=status.value if status is not None else None,
+        detail=detail,
+        batch_id=batch_id,
+        response_id=response_id,
+        updated_by=user_id,
+    )
+    session.add(event)
+
+    if status is not None:
+        _apply_status(session, claim, status, user_id, line_id)
+    log.debug("claim %s event %s status %s", claim.id, kind.value, status)
+    return event
+
+
+def _apply_status(
+    session: Session,
+    claim: Claim,
+    status: ClaimStatus,
+    user_id: uuid.UUID | None,
+    line_id: uuid.UUID | None,
+) -> None:
+    lines = update(ClaimLine).values(status=status.value, updated_by=user_id)
+    if line_id is not None:
+        session.execute(lines.where(ClaimLine.id == line_id, ClaimLine.claim_id == claim.id))
+        return
+
+    claim.status = status.value
+    claim.updated_by = user_id
+    session.execute(lines.where(ClaimLine.claim_id == claim.id))
