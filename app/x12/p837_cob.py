@@ -103,6 +103,8 @@ def adjustment_segments(adjustments: Sequence[Adjustment]) -> list[str]:
     """Build CAS segments: one per group code in first-seen order, six adjustments each.
 
     A group with more than six adjustments continues in another CAS with the same group.
+    NOTE: the TR3 allows at most 5 CAS per 2320 or 2430 and this does not check it. With
+    the five group codes, a sixth CAS needs more than six adjustments in some group.
     """
     by_group: dict[str, list[Adjustment]] = {}
     for adjustment in adjustments:
