@@ -19,6 +19,8 @@ from app.x12.segments import (
     parse_segments,
     period_start,
     segment_error,
+    walk_segments,
+    wrong_transaction_error,
 )
 
 # HI composite qualifiers: ICD-10-CM principal and other diagnoses (ABK, ABF) and their
@@ -95,11 +97,6 @@ class _Reader:
     patient_last_name: str = ""
     claim: _ClaimDraft | None = None
 
-    def feed(self, segment: Segment) -> None:
-        handler = _HANDLERS.get(segment.id)
-        if handler is not None:
-            handler(self, segment)
-
     def finish_claim(self) -> None:
         if self.claim is not None:
             self.claims.append(_finish_claim(self.claim))
@@ -114,8 +111,7 @@ def read_837p(text: str) -> list[ReadClaim]:
     """
     _, segments = parse_segments(text)
     reader = _Reader()
-    for segment in segments:
-        reader.feed(segment)
+    walk_segments(segments, _HANDLERS, reader)
     reader.finish_claim()
     return reader.claims
 
@@ -128,11 +124,8 @@ def _on_transaction(reader: _Reader, segment: Segment) -> None:
     set_id = segment.element(1).strip()
     convention = segment.element(3).strip()
     if set_id != "837" or (convention and not convention.startswith("005010X222")):
-        raise segment_error(
-            segment,
-            f"this transaction set is {set_id} {convention}, not an 837P professional "
-            "claim (837 005010X222)",
-            "Open the file with the reader for its kind.",
+        raise wrong_transaction_error(
+            segment, f"{set_id} {convention}", "an 837P professional claim (837 005010X222)"
         )
     reader.transaction_number = segment.element(2).strip()
     reader.level = ""

@@ -10,10 +10,12 @@ mismatch means the file was cut or edited and its content cannot be trusted.
 """
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import TypeVar
 
 from app.errors import UserError
 
@@ -95,6 +97,30 @@ class Segment:
 def segment_error(segment: Segment, problem: str, fix: str = _NEW_COPY) -> X12FormatError:
     """Build the error for `segment`, such as "Segment 12 (CLM): <problem>. <fix>"."""
     return X12FormatError(f"{segment.label}: {problem}. {fix}")
+
+
+def wrong_transaction_error(segment: Segment, found: str, expected: str) -> X12FormatError:
+    """Build the error for an ST of another kind than the reader reads."""
+    return segment_error(
+        segment,
+        f"this transaction set is {found.strip()}, not {expected}",
+        "Open the file with the reader for its kind.",
+    )
+
+
+State = TypeVar("State")
+
+
+def walk_segments(
+    segments: list[Segment],
+    handlers: Mapping[str, Callable[[State, Segment], None]],
+    state: State,
+) -> None:
+    """Call the handler for each segment's id, in file order; other segments are skipped."""
+    for segment in segments:
+        handler = handlers.get(segment.id)
+        if handler is not None:
+            handler(state, segment)
 
 
 def decode_x12_bytes(data: bytes) -> str:

@@ -1,4 +1,5 @@
 import contextlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -8,6 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import UserError
+from app.x12.ack_277ca import read_277ca
+from app.x12.ack_999 import read_999
+from app.x12.kinds import detect_kind
+from app.x12.reader_837p import read_837p
 from app.x12.segments import (
     X12FormatError,
     decode_x12_bytes,
@@ -243,10 +248,17 @@ def test_corpus_copy_parses() -> None:
     assert segments[-1].id == "IEA"
 
 
+READERS: dict[str, Callable[[str], object]] = {
+    "837P": read_837p,
+    "999": read_999,
+    "277CA": read_277ca,
+}
+
 GOOD_FILES = [
     "uhin-minimal-single-claim.837",
     "wpc-ex3b-cob-to-secondary-2320-cas-amt-2430-svd.837",
     "dhs-wisconsin-999-partial-ik3-ik4-ctx.999",
+    "emedny-277ca-rejected-a7-562.277",
     "oopfactory-masked-277ca-multiple-stc.277",
 ]
 
@@ -282,13 +294,11 @@ CHUNKS = st.one_of(
 
 def read_everything(data: bytes) -> None:
     """Run every reader that applies; only X12FormatError may escape."""
-    from app.x12.kinds import detect_kind
-    from app.x12.reader_837p import read_837p
-
     text = decode_x12_bytes(data)
     parse_segments(text)
-    if detect_kind(text) == "837P":
-        read_837p(text)
+    reader = READERS.get(detect_kind(text))
+    if reader is not None:
+        reader(text)
 
 
 @settings(max_examples=300, deadline=None)
