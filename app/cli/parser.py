@@ -6,6 +6,15 @@ from typing import Any, NoReturn
 
 from app.cli.audit_commands import cmd_audit_export, cmd_audit_verify
 from app.cli.backup_commands import cmd_backup, cmd_restore
+from app.cli.claims_commands import (
+    cmd_claims_build,
+    cmd_claims_export,
+    cmd_claims_print,
+    cmd_claims_scrub,
+    cmd_claims_submit,
+    cmd_x12_import,
+    cmd_x12_validate,
+)
 from app.cli.common import (
     NEW_PASSPHRASE_VAR,
     NEW_PASSWORD_VAR,
@@ -381,6 +390,77 @@ def _add_fee_commands(group: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_claims_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    claims = _add_group(group, common, "claims", "build, check, send and print claims")
+    commands = claims.add_subparsers(
+        dest="claims_command", required=True, metavar="{build,scrub,export,submit,print}"
+    )
+    build = _add_command(
+        commands, common, "build", cmd_claims_build, "build claims from posted charges"
+    )
+    build.description = (
+        "Build claims from posted charges that are not on a claim yet, one per patient, "
+        "payer, provider and date of service (split above 50 lines or 12 diagnoses), then "
+        "scrub them. Needs --user with the biller, manager or administrator role. Exits 1 "
+        "when any new claim is on hold."
+    )
+    scrub = _add_command(commands, common, "scrub", cmd_claims_scrub, "check claims before sending")
+    scrub.description = (
+        "Check claims on hold, ready or rejected (or only the claims named) against the "
+        "claim rules and the payer rule files, and list what to fix. Exits 1 when any "
+        "claim stays on hold."
+    )
+    scrub.add_argument("claims", nargs="*", metavar="CLAIM", help="claim numbers (default: all)")
+    export = _add_command(
+        commands, common, "export", cmd_claims_export, "write ready claims to 837P files"
+    )
+    export.description = (
+        "Write every claim that is ready to send into an 837P file per clearinghouse, for "
+        "upload by hand, and mark the claims sent."
+    )
+    export.add_argument(
+        "--out", required=True, metavar="FILE", help="837P file to write, or a folder"
+    )
+    submit = _add_command(commands, common, "submit", cmd_claims_submit, "send ready claims")
+    submit.description = (
+        "Send every claim that is ready: upload its 837P file to the clearinghouse over "
+        "SFTP, or save it in the clearinghouse's outbox folder when no SFTP server is set. "
+        "A file is never sent twice."
+    )
+    print_command = _add_command(
+        commands, common, "print", cmd_claims_print, "write claims as CMS-1500 PDF forms"
+    )
+    print_command.add_argument("claims", nargs="+", metavar="CLAIM", help="claim numbers")
+    print_command.add_argument("--out", required=True, metavar="FILE.pdf", help="PDF to write")
+    print_command.add_argument(
+        "--mode",
+        choices=["form", "data"],
+        default="form",
+        help="form: the whole form on plain paper; data: data only, for red forms",
+    )
+
+
+def _add_x12_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    x12 = _add_group(group, common, "x12", "read and check X12 files")
+    commands = x12.add_subparsers(dest="x12_command", required=True, metavar="{import,validate}")
+    x12_import = _add_command(
+        commands, common, "import", cmd_x12_import, "read a 999 or 277CA from the clearinghouse"
+    )
+    x12_import.description = (
+        "Read a 999 or 277CA acknowledgement and update the claims it answers. A file is "
+        "read once; rejected claims go back on the Claims page with the reason."
+    )
+    x12_import.add_argument("path", metavar="FILE", help="X12 file to read")
+    validate = _add_command(
+        commands, common, "validate", cmd_x12_validate, "check an X12 file with pyx12"
+    )
+    validate.description = (
+        "Check an X12 file's envelope and counts, and its implementation guide with pyx12 "
+        "(837P, 835, 999 and 277CA). Exits 1 when pyx12 finds problems. Needs no database."
+    )
+    validate.add_argument("path", metavar="FILE", help="X12 file to check")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every command."""
     # A fixed name, so usage lines read the same under clinicdesk-cli or python -m app.cli.
@@ -396,5 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_import_commands(group, common)
     _add_fee_commands(group, common)
     _add_ledger_commands(group, common)
+    _add_claims_commands(group, common)
+    _add_x12_commands(group, common)
     _add_command(group, common, "info", cmd_info, "show the database, its key file and counts")
     return parser
