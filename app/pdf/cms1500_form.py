@@ -100,19 +100,19 @@ BOXES: tuple[Box, ...] = (
     Box("21", "DIAGNOSES: relate A to L to the service lines (24E)       ICD IND", 37, 40, 1, 49),
     Box("22", "RESUBMISSION CODE      ORIGINAL REFERENCE NUMBER", 37, 38, 50, LAST_COLUMN),
     Box("23", "PRIOR AUTHORIZATION NUMBER", 39, 40, 50, LAST_COLUMN),
-    Box("25", "FEDERAL TAX ID NUMBER    SSN EIN", 55, 56, 1, 21),
+    Box("25", "FEDERAL TAX ID NUMBER", 55, 56, 1, 21),
     Box("26", "PATIENT'S ACCOUNT NO.", 55, 56, 22, 36),
     Box("27", "ACCEPT ASSIGNMENT?", 55, 56, 37, 49),
     Box("28", "TOTAL CHARGE  $", 55, 56, 50, 60),
     Box("29", "AMOUNT PAID  $", 55, 56, 61, 70),
     Box("30", "RSVD FOR NUCC", 55, 56, 71, LAST_COLUMN),
-    Box("31", "SIGNATURE OF PHYSICIAN OR SUPPLIER (with degrees or credentials)", 57, 61, 1, 22),
+    Box("31", "SIGNATURE OF PHYSICIAN OR SUPPLIER", 57, 61, 1, 22),
     Box("32", "SERVICE FACILITY LOCATION", 57, 60, 23, 49),
-    Box("a", "", 61, 61, 23, 33),
-    Box("b", "", 61, 61, 34, 49),
+    Box("a", "", 61, 61, 23, 34),
+    Box("b", "", 61, 61, 35, 49),
     Box("33", "BILLING PROVIDER AND PHONE", 57, 60, 50, LAST_COLUMN),
-    Box("a", "", 61, 61, 50, 60),
-    Box("b", "", 61, 61, 61, LAST_COLUMN),
+    Box("a", "", 61, 61, 50, 61),
+    Box("b", "", 61, 61, 62, LAST_COLUMN),
 )  # fmt: skip
 
 CHECK_LABELS: tuple[CheckLabel, ...] = (
@@ -139,8 +139,8 @@ CHECK_LABELS: tuple[CheckLabel, ...] = (
     CheckLabel("11a.female", "F"),
     CheckLabel("11d.yes", "YES"),
     CheckLabel("11d.no", "NO"),
-    CheckLabel("25.ssn", "", "above"),
-    CheckLabel("25.ein", "", "above"),
+    CheckLabel("25.ssn", "SSN", "above"),
+    CheckLabel("25.ein", "EIN", "above"),
     CheckLabel("27.yes", "YES"),
     CheckLabel("27.no", "NO"),
 )
@@ -156,7 +156,7 @@ SERVICE_COLUMNS: tuple[tuple[str, int, int], ...] = (
     ("E. DX PTR", 45, 49),
     ("F. $ CHARGES", 50, 58),
     ("G. UNITS", 59, 62),
-    ("H. EPSDT", 63, 64),
+    ("H.", 63, 64),
     ("I. QUAL", 65, 67),
     ("J. RENDERING PROVIDER ID", 68, LAST_COLUMN),
 )
@@ -174,6 +174,9 @@ def draw_form(canvas: Canvas) -> None:
     for check in CHECK_LABELS:
         _check_box(canvas, check)
     _diagnosis_letters(canvas)
+    for cents_field in ("28.cents", "29.cents"):
+        line = FIELDS[cents_field].line
+        _cents_rule(canvas, cents_field, line, line_top(line) - LINE_HEIGHT)
     _outline(canvas)
     canvas.restoreState()
 
@@ -242,18 +245,17 @@ def _fit(canvas: Canvas, text: str, width: float) -> str:
 
 
 def _check_box(canvas: Canvas, check: CheckLabel) -> None:
+    # The square covers the whole character cell, so a Courier "X" prints inside it.
     field = FIELDS[check.field]
-    size = COLUMN_WIDTH - 1.5
-    x = field.x + 0.75
     canvas.setLineWidth(0.5)
-    canvas.rect(x, field.y - 1.5, size, size + 1.5)
+    canvas.rect(field.x, field.y - 1.5, COLUMN_WIDTH, COLUMN_WIDTH + 1.5)
     canvas.setFont(CAPTION_FONT, CAPTION_SIZE)
     if check.place == "right":
-        canvas.drawString(x + size + 1.5, field.y, check.label)
+        canvas.drawString(field.x + COLUMN_WIDTH + 1.5, field.y, check.label)
     elif check.place == "left":
-        canvas.drawRightString(x - 1.5, field.y, check.label)
+        canvas.drawRightString(field.x - 1.5, field.y, check.label)
     else:
-        canvas.drawString(x, field.y + LINE_HEIGHT - 3, check.label)
+        canvas.drawString(field.x, field.y + LINE_HEIGHT - 3.5, check.label)
 
 
 def _diagnosis_letters(canvas: Canvas) -> None:
@@ -291,8 +293,12 @@ def _service_lines(canvas: Canvas) -> None:
         )
         if first > 1:
             canvas.line(_left(first), top - LINE_HEIGHT, _left(first), bottom)
-    # Dollars and cents of 24F are split by a dotted rule, as on the printed form.
+    _cents_rule(canvas, "24.1.F.cents", FIRST_SERVICE_LINE, bottom)
+
+
+def _cents_rule(canvas: Canvas, cents_field: str, top_line: int, bottom: float) -> None:
+    """Split dollars from cents with a dotted rule, as the printed form does."""
+    x = FIELDS[cents_field].x - COLUMN_WIDTH / 2
     canvas.setDash(1, 1)
-    cents = column_x(56) - COLUMN_WIDTH / 2
-    canvas.line(cents, line_top(FIRST_SERVICE_LINE), cents, bottom)
+    canvas.line(x, line_top(top_line), x, bottom)
     canvas.setDash()
