@@ -105,9 +105,12 @@ def render_cms1500(
     A path is written atomically. Positive offsets move the print right and down, in
     millimeters from -10 to 10. In "form" mode the drawn form moves with the data, so a
     plain-paper copy stays aligned. Raises Cms1500Error when an amount or the claim
-    number does not fit its item, and ValueError for an unknown mode or offset.
+    number does not fit its item, and ValueError for an unknown mode, an offset out of
+    range or no documents.
     """
     _check_options(mode, offset_x_mm, offset_y_mm)
+    if not documents:
+        raise ValueError("no claims to print: a PDF needs at least one page")
     pages = [values for document in documents for values in claim_pages(document)]
 
     def write(output: Path | BinaryIO) -> None:

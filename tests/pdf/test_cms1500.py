@@ -449,3 +449,9 @@ def test_claim_number_too_long(tmp_path: Path) -> None:
 def test_rejects_bad_options(tmp_path: Path, mode: str, offset: float) -> None:
     with pytest.raises(ValueError):
         render_cms1500([subscriber_claim()], tmp_path / "claim.pdf", mode=mode, offset_x_mm=offset)
+
+
+def test_rejects_no_claims(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no claims"):
+        render_cms1500([], tmp_path / "claim.pdf")
+    assert not (tmp_path / "claim.pdf").exists()
