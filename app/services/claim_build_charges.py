@@ -152,7 +152,7 @@ def _load_facts(session: Session, encounter_ids: Sequence[uuid.UUID] | None) -> 
         encounters=encounters,
         lines=lines,
         reversed_ids=reversed_ids,
-        diagnoses=_load_diagnoses(session, ids),
+        diagnoses=load_diagnoses(session, ids),
         coverages=coverages,
         payers=_load_payers(session, payer_ids),
         live=_load_live_claims(session, line_ids),
@@ -174,7 +174,8 @@ def _load_lines(
     return lines
 
 
-def _load_diagnoses(session: Session, encounter_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+def load_diagnoses(session: Session, encounter_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    """Return each encounter's diagnosis codes in claim order, keyed by encounter id."""
     diagnoses: dict[uuid.UUID, list[str]] = defaultdict(list)
     for part in chunks(encounter_ids):
         query = (

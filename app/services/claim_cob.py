@@ -1,0 +1,496 @@
+"""Coordination of benefits: a payer's adjudication of a claim, and the next payer's claim.
+
+`record_adjudication` stores how a payer settled a claim (typed from a paper EOB here;
+the 835 import reuses it) after checking that the amounts balance. It posts no money:
+payment posting reads the stored adjudication. `build_secondary_claim` bills the next
+payer in coordination-of-benefits order and reports the earlier payers' adjudications on it.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.changes import ChangeKind, Changes
+from app.errors import UserError
+from app.models.claims import (
+    Claim,
+    ClaimLine,
+    PayerAdjudication,
+    PayerAdjustment,
+    PayerLineAdjudication,
+)
+from app.models.practice import Payer
+from app.money import format_money
+from app.problems import Problem, Severity, has_errors
+from app.security.permissions import Actor, Permission, require
+from app.services.claim_build_charges import DEAD_STATUS_VALUES
+from app.services.claim_build_rows import (
+    PAYER_SEQUENCES,
+    ClaimHeader,
+    claim_diagnoses,
+    claim_lines,
+    coverages_in_force,
+    draft_from_claim_line,
+    get_claim,
+    patient_coverages,
+    payer_sequence,
+    write_claim,
+)
+from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event
+from app.services.outcomes import SaveOutcome
+
+log = logging.getLogger(__name__)
+
+# CAS group codes of an 837 COB loop (CR still exists there, though the 5010 835 dropped it).
+GROUP_CODES = frozenset({"CO", "CR", "OA", "PI", "PR"})
+PATIENT_GROUP = "PR"
+# CLP02 claim status codes this form accepts: processed as primary, secondary or
+# tertiary; denied; processed and forwarded to the next payer (crossover); not our claim.
+PROCESSED_CODES = frozenset({"1", "2", "3"})
+DENIED_CODE = "4"
+CROSSOVER_CODES = frozenset({"19", "20", "21", "23"})
+SOURCE_PAPER = "paper"
+ZERO = Decimal("0.00")
+
+
+@dataclass(slots=True)
+class AdjustmentForm:
+    """One CAS adjustment: group code (CO, OA, PI, PR), reason code (CARC) and amount."""
+
+    group_code: str
+    reason_code: str
+    amount: Decimal
+    quantity: int | None = None
+
+
+@dataclass(slots=True)
+class LineAdjudicationForm:
+    """The payer's settlement of one claim line.
+
+    Procedure code, modifiers, units and charge None mean as billed on the claim line.
+    """
+
+    claim_line_id: uuid.UUID
+    paid_amount: Decimal
+    adjustments: list[AdjustmentForm] = field(default_factory=list)
+    procedure_code: str | None = None
+    modifiers: tuple[str, ...] | None = None
+    units: int | None = None
+    charge_amount: Decimal | None = None
+
+
+@dataclass(slots=True)
+class AdjudicationForm:
+    """A payer's settlement of a claim, as typed from a paper EOB or read from an 835.
+
+    `claim_status_code` is the CLP02 code. `patient_responsibility` None means the sum
+    of the PR adjustments. Without `lines`, the claim balances against its total charge.
+    """
+
+    claim_id: uuid.UUID
+    claim_status_code: str
+    paid_amount: Decimal
+    adjudicated_on: date
+    payer_claim_number: str | None = None
+    patient_responsibility: Decimal | None = None
+    adjustments: list[AdjustmentForm] = field(default_factory=list)
+    lines: list[LineAdjudicationForm] = field(default_factory=list)
+    source: str = SOURCE_PAPER
+    response_id: uuid.UUID | None = None
+
+
+def record_adjudication(session: Session, actor: Actor, form: AdjudicationForm) -> SaveOutcome:
+    """Check and store a payer's adjudication of a claim, and move the claim's status.
+
+    A line balances when its charge minus its adjustments equals its paid amount. The
+    claim balances when its paid amount equals the lines' paid amounts minus the claim
+    adjustments. Nothing is written when an amount does not balance, and the outcome's
+    problems name the line and the amounts. An earlier adjudication of the
+    claim by the same payer is marked voided, so the new one replaces it.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    claim = get_claim(session, form.claim_id)
+    lines = {line.id: line for line in claim_lines(session, claim.id)}
+    problems = _form_problems(form, claim, lines)
+    if has_errors(problems):
+        log.info("adjudication of claim %s rejected with %d problems", claim.id, len(problems))
+        return SaveOutcome.rejected(problems)
+
+    _void_earlier(session, actor, claim)
+    adjudication = _write(session, actor, claim, lines, form)
+    if form.payer_claim_number:
+        claim.payer_claim_number = form.payer_claim_number
+    _record_status(session, actor, claim, form)
+    session.flush()
+    log.info("recorded adjudication %s of claim %s", adjudication.id, claim.id)
+    return SaveOutcome(adjudication.id, True, tuple(problems), Changes.of(ChangeKind.CLAIMS))
+
+
+def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> uuid.UUID | None:
+    """Bill the next payer in order after this claim's payer; return the new claim's id.
+
+    The next payer is the next coverage by priority in force on the date of service. The
+    new claim has the same lines and diagnoses, and its document lists every payer ahead
+    with that payer's adjudication. Returns None, with an event on the claim saying why,
+    when the payer forwarded the claim itself (crossover). Raises UserError when this
+    payer has not adjudicated the claim, no next coverage is in force, or a live claim
+    already bills the next payer.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    prior = get_claim(session, claim_id)
+    adjudication = latest_adjudication(session, prior)
+    payer_name = _payer_name(session, prior.payer_id)
+    if adjudication is None:
+        raise UserError(
+            f"{payer_name} has not adjudicated claim {prior.claim_number} yet; enter its "
+            "remittance or EOB first, then bill the next payer."
+        )
+
+    in_force = coverages_in_force(
+        patient_coverages(session, prior.patient_id), prior.service_date_from
+    )
+    place = _place_in_order(prior, [coverage.id for coverage in in_force])
+    if place + 1 >= len(in_force):
+        raise UserError(
+            f"The patient has no coverage after {payer_name} in force on "
+            f"{prior.service_date_from:%m/%d/%Y}; add the next coverage, or bill the patient."
+        )
+    coverage = in_force[place + 1]
+    next_payer = session.get(Payer, coverage.payer_id)
+    assert next_payer is not None, "coverage.payer_id is a foreign key"
+
+    if adjudication.crossed_over:
+        record_event(
+            session,
+            prior,
+            ClaimEventKind.NOTE,
+            user_id=actor.user_id,
+            detail=(
+                f"{payer_name} forwarded the claim to {next_payer.name} itself (crossover), "
+                f"so no claim to {next_payer.name} was built; wait for its remittance."
+            ),
+        )
+        session.flush()
+        log.info("claim %s crossed over; no secondary claim built", prior.id)
+        return None
+
+    _check_not_billed(session, prior, next_payer)
+    header = ClaimHeader(
+        patient_id=prior.patient_id,
+        encounter_id=prior.encounter_id,
+        coverage_id=coverage.id,
+        payer_id=next_payer.id,
+        payer_sequence=payer_sequence(place + 1),
+        rendering_provider_id=prior.rendering_provider_id,
+        location_id=prior.location_id,
+        place_of_service=prior.place_of_service,
+        clearinghouse_id=next_payer.clearinghouse_id,
+    )
+    diagnoses = claim_diagnoses(session, prior.id)
+    lines = [draft_from_claim_line(line, diagnoses) for line in claim_lines(session, prior.id)]
+    detail = (
+        f"Built for {next_payer.name} after {payer_name} adjudicated claim {prior.claim_number}"
+    )
+    claim = write_claim(session, actor, header, lines, diagnoses, detail=detail)
+    session.flush()
+    log.info("claim %s billed to the next payer as claim %s", prior.id, claim.id)
+    return claim.id
+
+
+def latest_adjudication(session: Session, claim: Claim) -> PayerAdjudication | None:
+    """Return the claim's current adjudication by its own payer, or None."""
+    query = (
+        select(PayerAdjudication)
+        .where(
+            PayerAdjudication.claim_id == claim.id,
+            PayerAdjudication.payer_id == claim.payer_id,
+            PayerAdjudication.voided.is_(False),
+            PayerAdjudication.archived.is_(False),
+        )
+        .order_by(PayerAdjudication.adjudicated_on.desc(), PayerAdjudication.created_at.desc())
+    )
+    return session.scalars(query).first()
+
+
+def _payer_name(session: Session, payer_id: uuid.UUID) -> str:
+    payer = session.get(Payer, payer_id)
+    return payer.name if payer is not None else "The payer"
+
+
+def _place_in_order(claim: Claim, coverage_ids: list[uuid.UUID]) -> int:
+    if claim.coverage_id in coverage_ids:
+        return coverage_ids.index(claim.coverage_id)
+    # The claim's coverage is no longer in force on the date (its dates were changed),
+    # so the claim's own place in the order is used instead.
+    if claim.payer_sequence in PAYER_SEQUENCES:
+        return PAYER_SEQUENCES.index(claim.payer_sequence)
+    return 0
+
+
+def _check_not_billed(session: Session, prior: Claim, payer: Payer) -> None:
+    charge_lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == prior.id)
+    query = (
+        select(Claim.claim_number)
+        .join(ClaimLine, ClaimLine.claim_id == Claim.id)
+        .where(
+            ClaimLine.charge_line_id.in_(charge_lines),
+            Claim.payer_id == payer.id,
+            Claim.archived.is_(False),
+            Claim.status.not_in(DEAD_STATUS_VALUES),
+        )
+    )
+    existing = session.scalars(query).first()
+    if existing is not None:
+        raise UserError(
+            f"Claim {existing} already bills these services to {payer.name}; open that claim "
+            "instead of building another."
+        )
+
+
+def _adjustment_problems(adjustments: list[AdjustmentForm], where: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for adjustment in adjustments:
+        if adjustment.group_code not in GROUP_CODES:
+            problems.append(
+                Problem(
+                    "adjustments",
+                    f"{where}: group code {adjustment.group_code or '(blank)'} is not valid; "
+                    "use CO, OA, PI or PR.",
+                )
+            )
+        code = adjustment.reason_code.strip()
+        if not code or len(code) > 5:
+            problems.append(
+                Problem(
+                    "adjustments",
+                    f"{where}: reason code {code or '(blank)'} is not valid; enter the claim "
+                    "adjustment reason code (CARC) from the EOB, such as 45.",
+                )
+            )
+    return problems
+
+
+def _form_problems(
+    form: AdjudicationForm, claim: Claim, lines: dict[uuid.UUID, ClaimLine]
+) -> list[Problem]:
+    problems: list[Problem] = []
+    code = form.claim_status_code
+    if code not in PROCESSED_CODES | CROSSOVER_CODES | {DENIED_CODE}:
+        problems.append(
+            Problem(
+                "claim_status_code",
+                f"Claim status code {code or '(blank)'} is not one this form records; use 1, "
+                "2 or 3 (processed), 4 (denied) or 19, 20, 21 or 23 (forwarded).",
+            )
+        )
+    problems += _adjustment_problems(form.adjustments, "Claim adjustment")
+    seen: set[uuid.UUID] = set()
+    for line_form in form.lines:
+        line = lines.get(line_form.claim_line_id)
+        if line is None or line.id in seen:
+            problems.append(
+                Problem(
+                    "lines",
+                    f"A line entered is not on claim {claim.claim_number} or is entered "
+                    "twice; reopen the claim and enter each line once.",
+                )
+            )
+            continue
+        seen.add(line.id)
+        problems += _line_problems(line_form, line)
+    problems += _claim_balance_problems(form, claim, lines)
+    problems += _patient_share_problems(form)
+    return problems
+
+
+def _line_problems(form: LineAdjudicationForm, line: ClaimLine) -> list[Problem]:
+    where = f"Line {line.line_number}"
+    problems = _adjustment_problems(form.adjustments, where)
+    charge = form.charge_amount if form.charge_amount is not None else line.charge_amount
+    adjusted = sum((adjustment.amount for adjustment in form.adjustments), ZERO)
+    if charge - adjusted != form.paid_amount:
+        problems.append(
+            Problem(
+                "lines",
+                f"{where} does not balance: charge {format_money(charge)} minus adjustments "
+                f"{format_money(adjusted)} is {format_money(charge - adjusted)}, but paid is "
+                f"{format_money(form.paid_amount)}; check the amounts against the EOB.",
+            )
+        )
+    return problems
+
+
+def _claim_balance_problems(
+    form: AdjudicationForm, claim: Claim, lines: dict[uuid.UUID, ClaimLine]
+) -> list[Problem]:
+    adjusted = sum((adjustment.amount for adjustment in form.adjustments), ZERO)
+    if form.lines:
+        base = sum((line.paid_amount for line in form.lines), ZERO)
+        base_name = "the lines' paid amounts"
+    else:
+        base = claim.total_charge
+        base_name = "the claim's charge"
+    if base - adjusted == form.paid_amount:
+        return []
+    return [
+        Problem(
+            "paid_amount",
+            f"Claim {claim.claim_number} does not balance: {base_name} {format_money(base)} minus "
+            f"claim adjustments {format_money(adjusted)} is {format_money(base - adjusted)}, "
+            f"but paid is {format_money(form.paid_amount)}; check the amounts against the EOB.",
+        )
+    ]
+
+
+def _patient_adjustments(form: AdjudicationForm) -> Decimal:
+    every = form.adjustments + [item for line in form.lines for item in line.adjustments]
+    return sum((item.amount for item in every if item.group_code == PATIENT_GROUP), ZERO)
+
+
+def _patient_share_problems(form: AdjudicationForm) -> list[Problem]:
+    if form.patient_responsibility is None:
+        return []
+    expected = _patient_adjustments(form)
+    if form.patient_responsibility == expected:
+        return []
+    return [
+        Problem(
+            "patient_responsibility",
+            f"Patient responsibility {format_money(form.patient_responsibility)} differs from "
+            f"the PR adjustments, which add up to {format_money(expected)}; check the EOB.",
+            Severity.WARNING,
+        )
+    ]
+
+
+def _void_earlier(session: Session, actor: Actor, claim: Claim) -> None:
+    earlier = latest_adjudication(session, claim)
+    while earlier is not None:
+        earlier.voided = True
+        earlier.updated_by = actor.user_id
+        session.flush()
+        earlier = latest_adjudication(session, claim)
+
+
+def _write(
+    session: Session,
+    actor: Actor,
+    claim: Claim,
+    lines: dict[uuid.UUID, ClaimLine],
+    form: AdjudicationForm,
+) -> PayerAdjudication:
+    patient_share = form.patient_responsibility
+    if patient_share is None:
+        patient_share = _patient_adjustments(form)
+    adjudication = PayerAdjudication(
+        claim_id=claim.id,
+        payer_id=claim.payer_id,
+        payer_claim_number=form.payer_claim_number,
+        claim_status_code=form.claim_status_code,
+        charge_amount=claim.total_charge,
+        paid_amount=form.paid_amount,
+        patient_responsibility=patient_share,
+        adjudicated_on=form.adjudicated_on,
+        crossed_over=form.claim_status_code in CROSSOVER_CODES,
+        source=form.source,
+        response_id=form.response_id,
+        updated_by=actor.user_id,
+    )
+    session.add(adjudication)
+    session.flush()
+    _add_adjustments(session, actor, adjudication.id, None, form.adjustments)
+
+    for line_form in form.lines:
+        line = lines[line_form.claim_line_id]
+        modifiers = line_form.modifiers
+        if modifiers is None:
+            slots = (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
+            modifiers = tuple(modifier for modifier in slots if modifier)
+        row = PayerLineAdjudication(
+            adjudication_id=adjudication.id,
+            claim_line_id=line.id,
+            procedure_code=line_form.procedure_code or line.procedure_code,
+            modifiers=" ".join(modifiers),
+            units=line_form.units if line_form.units is not None else line.units,
+            charge_amount=(
+                line_form.charge_amount
+                if line_form.charge_amount is not None
+                else line.charge_amount
+            ),
+            paid_amount=line_form.paid_amount,
+            updated_by=actor.user_id,
+        )
+        session.add(row)
+        session.flush()
+        _add_adjustments(session, actor, adjudication.id, row.id, line_form.adjustments)
+    return adjudication
+
+
+def _add_adjustments(
+    session: Session,
+    actor: Actor,
+    adjudication_id: uuid.UUID,
+    line_id: uuid.UUID | None,
+    adjustments: list[AdjustmentForm],
+) -> None:
+    for adjustment in adjustments:
+        session.add(
+            PayerAdjustment(
+                adjudication_id=adjudication_id,
+                line_adjudication_id=line_id,
+                group_code=adjustment.group_code,
+                reason_code=adjustment.reason_code.strip(),
+                amount=adjustment.amount,
+                quantity=adjustment.quantity,
+                updated_by=actor.user_id,
+            )
+        )
+
+
+def _denied(paid: Decimal, adjustments: list[AdjustmentForm]) -> bool:
+    # Nothing paid and nothing left to the patient: the payer refused the service. A
+    # zero payment that went to the deductible (a PR adjustment) is not a denial.
+    return paid == ZERO and not any(item.group_code == PATIENT_GROUP for item in adjustments)
+
+
+def _claim_status(form: AdjudicationForm) -> ClaimStatus:
+    code = form.claim_status_code
+    if code == DENIED_CODE:
+        return ClaimStatus.DENIED
+    if code in CROSSOVER_CODES:
+        return ClaimStatus.FORWARDED
+    if not form.lines:
+        denied = _denied(form.paid_amount, form.adjustments)
+        return ClaimStatus.DENIED if denied else ClaimStatus.PAID
+    denied_lines = [line for line in form.lines if _denied(line.paid_amount, line.adjustments)]
+    if len(denied_lines) == len(form.lines):
+        return ClaimStatus.DENIED
+    return ClaimStatus.PARTIAL if denied_lines else ClaimStatus.PAID
+
+
+def _record_status(session: Session, actor: Actor, claim: Claim, form: AdjudicationForm) -> None:
+    status = _claim_status(form)
+    kind = ClaimEventKind.DENIED if status is ClaimStatus.DENIED else ClaimEventKind.PAID
+    detail = (
+        f"Payer paid {format_money(form.paid_amount)} of {format_money(claim.total_charge)} "
+        f"(claim status code {form.claim_status_code}, from {form.source})"
+    )
+    record_event(session, claim, kind, user_id=actor.user_id, status=status, detail=detail)
+    if status is not ClaimStatus.PARTIAL:
+        return
+    for line in form.lines:
+        if _denied(line.paid_amount, line.adjustments):
+            record_event(
+                session,
+                claim,
+                ClaimEventKind.DENIED,
+                user_id=actor.user_id,
+                status=ClaimStatus.DENIED,
+                line_id=line.claim_line_id,
+                detail="The payer paid nothing for this line",
+            )
