@@ -29,7 +29,11 @@ from app.x12.segments import (
 _DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
 _OTHER_HI_QUALIFIERS = frozenset({"BP", "BO", "BG"})
 
-_PLACE_OF_SERVICE = re.compile(r"\d{2}")
+# ASCII digits only: str.isdigit() and \d also accept characters such as "²" or "٣".
+_PLACE_OF_SERVICE = re.compile(r"[0-9]{2}")
+_FREQUENCY = re.compile(r"[0-9]")
+_LINE_NUMBER = re.compile(r"[0-9]{1,6}")  # LX01 has at most 6 digits
+_POINTER = re.compile(r"[0-9]{1,2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +253,7 @@ def _finish_claim(claim: _ClaimDraft) -> ReadClaim:
             f"{segment.delimiters.component!r} that ISA16 declares",
         )
     frequency = segment.component(5, 3).strip()
-    if not (len(frequency) == 1 and frequency.isdigit()):
+    if not _FREQUENCY.fullmatch(frequency):
         raise segment_error(
             segment, f"CLM05-3 (claim frequency code) is {frequency!r} instead of one digit"
         )
@@ -280,8 +284,10 @@ def _on_line(reader: _Reader, segment: Segment) -> None:
     _close_line(claim)
 
     number = segment.element(1).strip()
-    if not number.isdigit():
-        raise segment_error(segment, f"LX01 (line number) is {number!r} instead of a number")
+    if not _LINE_NUMBER.fullmatch(number):
+        raise segment_error(
+            segment, f"LX01 (line number) is {number[:20]!r} instead of a number of 1 to 6 digits"
+        )
     claim.loop = "2400"
     claim.line = _LineDraft(opener=segment, line_number=int(number))
 
@@ -350,10 +356,10 @@ def _pointers(service: Segment) -> tuple[int, ...]:
         value = part.strip()
         if not value:
             continue
-        if not value.isdigit() or not 1 <= int(value) <= 12:
+        if not _POINTER.fullmatch(value) or not 1 <= int(value) <= 12:
             raise segment_error(
                 service,
-                f"SV107 (diagnosis pointers) holds {value!r}; each pointer must be a number "
+                f"SV107 (diagnosis pointers) holds {value[:20]!r}; each pointer must be a number "
                 "from 1 to 12",
             )
         pointers.append(int(value))

@@ -44,6 +44,9 @@ _ISA_NAMES = (
 )
 
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
+# Counts in SE01, GE01 and IEA01 have at most 10 digits. ASCII digits only, because
+# str.isdigit() also accepts characters such as "²" that int() rejects.
+_COUNT = re.compile(r"[0-9]{1,10}")
 _BETWEEN_SEGMENTS = " \t\r\n"
 _NEW_COPY = "Ask the clearinghouse for a new copy of the file."
 
@@ -410,9 +413,9 @@ def _check_body(state: _Envelope, segment: Segment) -> None:
 
 def _check_count(segment: Segment, container: str, things: str, found: int) -> None:
     declared = segment.element(1).strip()
-    if not declared.isdigit():
+    if not _COUNT.fullmatch(declared):
         raise segment_error(
-            segment, f"{segment.id}01 should give the number of {things} but is {declared!r}"
+            segment, f"{segment.id}01 should give the number of {things} but is {declared[:20]!r}"
         )
     if int(declared) != found:
         raise segment_error(
@@ -443,7 +446,7 @@ _ENVELOPE_HANDLERS = {
 
 # --- element values -------------------------------------------------------------------
 
-_AMOUNT = re.compile(r"-?(\d+\.?\d*|\.\d+)")
+_AMOUNT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
 
 
 def element_amount(segment: Segment, index: int) -> Decimal:
@@ -451,7 +454,7 @@ def element_amount(segment: Segment, index: int) -> Decimal:
     value = segment.element(index).strip()
     if not _AMOUNT.fullmatch(value):
         raise segment_error(
-            segment, f"{segment.id}{index:02d} should be an amount but is {value!r}"
+            segment, f"{segment.id}{index:02d} should be an amount but is {value[:20]!r}"
         )
     return Decimal(value)
 
