@@ -320,12 +320,16 @@ def _conditions(document: ClaimDocument) -> dict[str, str]:
 
 
 def _diagnoses(document: ClaimDocument) -> dict[str, str]:
-    """Item 21: the ICD-10 indicator and up to twelve codes, written with their dot."""
+    """Item 21: the ICD-10 indicator and up to twelve codes, written without their dot.
+
+    Medicare's and the NUCC's instructions for item 21 say not to enter the period: the
+    form has room for the characters only, and OCR reads the code as typed.
+    """
     if len(document.diagnoses) > len(DIAGNOSIS_LETTERS):
         raise ValueError(f"claim {document.claim_number} has more than 12 diagnoses")
     values = {"21.indicator": ICD10_INDICATOR}
     for position, code in zip(DIAGNOSIS_LETTERS, document.diagnoses, strict=False):
-        values[f"21.{position}"] = _text(_dotted(code), f"21.{position}", keep=".")
+        values[f"21.{position}"] = _text(code.replace(".", ""), f"21.{position}")
     return values
 
 
@@ -472,12 +476,6 @@ def _short_date(day: date) -> str:
 
 def _long_date(day: date) -> str:
     return f"{day:%m %d %Y}"
-
-
-def _dotted(code: str) -> str:
-    """Return an ICD-10-CM code with its dot after the third character, as in "E11.9"."""
-    bare = code.replace(".", "").strip()
-    return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
 
 
 # --- drawing -----------------------------------------------------------------------------
