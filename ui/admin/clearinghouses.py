@@ -274,16 +274,17 @@ class ClearinghouseDialog(RecordDialog):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         layout = self.layout()
+        assert layout is not None
         layout.replaceWidget(self.form, scroll)
         scroll.setWidget(self.form)
-        self.scroll = scroll
+        self.scroll_area = scroll
 
     def show_problems(self, problems: Sequence[Problem]) -> None:
         """Show the problems and scroll to the first field that has one."""
         super().show_problems(problems)
         focused = QApplication.focusWidget()
         if focused is not None and self.form.isAncestorOf(focused):
-            self.scroll.ensureWidgetVisible(focused)
+            self.scroll_area.ensureWidgetVisible(focused)
 
     def entered(self) -> ClearinghouseForm:
         """Return the settings as typed."""
