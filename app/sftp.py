@@ -121,13 +121,15 @@ def upload_file(target: SftpTarget, folder: str, file_name: str, content: bytes)
 
 
 def list_and_download(
-    target: SftpTarget, folder: str, wanted: Callable[[RemoteFile], bool]
+    target: SftpTarget, folder: str, choose: Callable[[list[RemoteFile]], list[RemoteFile]]
 ) -> list[DownloadedFile]:
-    """List the regular files in `folder` and download those `wanted` accepts, by name.
+    """List the regular files in `folder` and download the ones `choose` returns, by name.
 
-    One connection does both. Raises SftpError when listing or any download fails.
+    `choose` gets the whole listing sorted by name, so the caller can look all of them up
+    at once. One connection does both steps. Raises SftpError when listing or any
+    download fails.
     """
-    files = _run(target, "Download", _download(target, folder, wanted))
+    files = _run(target, "Download", _download(target, folder, choose))
     log.info("downloaded %d files from %s", len(files), target.address)
     return files
 
@@ -205,13 +207,11 @@ async def _remove_quietly(sftp: asyncssh.SFTPClient, path: str) -> None:
 
 
 async def _download(
-    target: SftpTarget, folder: str, wanted: Callable[[RemoteFile], bool]
+    target: SftpTarget, folder: str, choose: Callable[[list[RemoteFile]], list[RemoteFile]]
 ) -> list[DownloadedFile]:
     downloaded: list[DownloadedFile] = []
     async with await _connect(target) as connection, connection.start_sftp_client() as sftp:
-        for remote in await _list_files(sftp, folder or "."):
-            if not wanted(remote):
-                continue
+        for remote in choose(await _list_files(sftp, folder or ".")):
             path = posixpath.join(folder, remote.name) if folder else remote.name
             async with sftp.open(path, "rb") as remote_file:
                 # asyncssh types read() as AnyStr; "rb" mode returns bytes.

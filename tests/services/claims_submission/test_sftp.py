@@ -119,15 +119,15 @@ def test_download_lists_and_filters(sftp_server: SftpTestServer) -> None:
     (outbound / "a.999").write_bytes(b"first")
     (outbound / "b.277").write_bytes(b"second file")
     (outbound / "folder").mkdir()
-    seen: list[RemoteFile] = []
+    listings: list[list[RemoteFile]] = []
 
-    def wanted(remote: RemoteFile) -> bool:
-        seen.append(remote)
-        return remote.name != "a.999"
+    def choose(listing: list[RemoteFile]) -> list[RemoteFile]:
+        listings.append(listing)
+        return [remote for remote in listing if remote.name != "a.999"]
 
-    files = list_and_download(sftp_server.target(), "outbound", wanted)
+    files = list_and_download(sftp_server.target(), "outbound", choose)
 
-    assert seen == [RemoteFile("a.999", 5), RemoteFile("b.277", 11)]
+    assert listings == [[RemoteFile("a.999", 5), RemoteFile("b.277", 11)]]
     assert [(file.name, file.size, file.content) for file in files] == [
         ("b.277", 11, b"second file")
     ]
@@ -135,7 +135,7 @@ def test_download_lists_and_filters(sftp_server: SftpTestServer) -> None:
 
 def test_download_missing_folder(sftp_server: SftpTestServer) -> None:
     with pytest.raises(SftpError, match=r"Download from 127\.0\.0\.1:.* does not exist"):
-        list_and_download(sftp_server.target(), "nowhere", lambda remote: True)
+        list_and_download(sftp_server.target(), "nowhere", lambda listing: listing)
 
 
 def test_host_key_forms() -> None:
