@@ -8,8 +8,9 @@ would split an element or end a segment early.
 
 import re
 
-from app.x12.claim_data import ClaimDocument, Person
+from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person
 from app.x12.envelope import X12WriteError
+from app.x12.text import clean_element, digits_only
 
 _PLACE_OF_SERVICE = re.compile(r"[0-9]{2}")
 _FREQUENCY = re.compile(r"[0-9]")
@@ -80,3 +81,89 @@ def _check(claim: str, name: str, value: str, pattern: re.Pattern[str], record: 
             f"Claim {claim}: the {name} {value[:20]!r} is invalid. Correct it in {record} "
             "and create the batch again."
         )
+
+
+def check_required_text(document: ClaimDocument) -> None:
+    """Raise X12WriteError when a value that the 837P requires is empty once cleaned.
+
+    Cleaning drops delimiters and characters outside the X12 set, so a name of only emoji
+    or an id of only "*" becomes empty, and the TR3 requires these elements.
+    """
+    claim = document.claim_number
+    provider = document.billing_provider
+    _require(claim, "billing provider name", provider.name, "the practice settings")
+    _require(claim, "billing provider NPI", digits_only(provider.npi), "the practice settings")
+    _require(claim, "billing provider EIN", digits_only(provider.ein), "the practice settings")
+    _require_address(claim, "billing provider", provider.address, "the practice settings")
+
+    _require_person(claim, "subscriber", document.subscriber)
+    _require(claim, "member id", document.member_id, "the coverage")
+    _require_payer(claim, "payer", document.payer)
+    if not document.patient_is_subscriber:
+        _require_person(claim, "patient", document.patient)
+
+    for index, code in enumerate(document.diagnoses, start=1):
+        _require(claim, f"diagnosis {index}", code.replace(".", ""), "the visit's diagnoses")
+    for line in document.lines:
+        _require(
+            claim, f"line {line.line_number} procedure code", line.procedure_code, "the charge"
+        )
+
+    _require_providers(document)
+    for other in document.other_payers:
+        _require_person(claim, "other payer's subscriber", other.subscriber)
+        _require(claim, "other payer's member id", other.member_id, "the coverage")
+        _require_payer(claim, "other payer", other.payer)
+
+
+def _require_providers(document: ClaimDocument) -> None:
+    # The 2310 loops are written only in some cases, but checking their names always is
+    # harmless: a provider or location without a name is a data error either way.
+    claim = document.claim_number
+    rendering = document.rendering_provider
+    _require(claim, "rendering provider last name", rendering.last_name, "the provider record")
+    _require(claim, "rendering provider NPI", digits_only(rendering.npi), "the provider record")
+
+    referring = document.referring_provider
+    if referring is not None:
+        _require(claim, "referring provider last name", referring.last_name, "the visit")
+        _require(claim, "referring provider NPI", digits_only(referring.npi), "the visit")
+
+    facility = document.service_facility
+    _require(claim, "service location name", facility.name, "the location settings")
+    _require_address(claim, "service location", facility.address, "the location settings")
+
+
+def _require_person(claim: str, role: str, person: Person) -> None:
+    record = f"the {role}'s record"
+    _require(claim, f"{role} last name", person.last_name, record)
+    if person.address is not None:
+        _require_address(claim, role, person.address, record)
+
+
+def _require_payer(claim: str, role: str, payer: PayerInfo) -> None:
+    _require(claim, f"{role} name", payer.name, "the payer settings")
+    _require(claim, f"{role} id", payer.payer_code, "the payer settings")
+    if payer.address is not None:
+        _require_address(claim, role, payer.address, "the payer settings")
+
+
+def _require_address(claim: str, role: str, address: Address, record: str) -> None:
+    _require(claim, f"{role} street address", address.line1, record)
+    _require(claim, f"{role} city", address.city, record)
+
+
+def _require(claim: str, name: str, value: str, record: str) -> None:
+    if clean_element(value, 80):
+        return
+
+    if not value.strip():
+        problem = "is missing"
+    else:
+        problem = (
+            f"{value[:20]!r} contains no character that X12 allows (delimiters such as * ~ : ^ "
+            "and emoji are removed)"
+        )
+    raise X12WriteError(
+        f"Claim {claim}: the {name} {problem}. Correct it in {record} and create the batch again."
+    )

@@ -5,9 +5,9 @@ from app.x12.envelope import X12WriteError, composite, segment
 from app.x12.p837_common import (
     address_segments,
     date_segment,
+    optional_reference,
     organization_name,
     person_name,
-    reference,
     same_address,
 )
 from app.x12.text import clean_element, digits_only, format_amount
@@ -59,11 +59,10 @@ def claim_information(document: ClaimDocument) -> list[str]:
     if document.patient_paid is not None and document.patient_paid > 0:
         segments.append(segment("AMT", "F5", format_amount(document.patient_paid)))
 
-    if document.prior_authorization:
-        segments.append(reference("G1", document.prior_authorization))
+    segments.extend(optional_reference("G1", document.prior_authorization))
 
-    if document.frequency_code in REPLACEMENT_FREQUENCIES and document.payer_claim_number:
-        segments.append(reference("F8", document.payer_claim_number))
+    if document.frequency_code in REPLACEMENT_FREQUENCIES:
+        segments.extend(optional_reference("F8", document.payer_claim_number))
 
     segments.append(diagnoses(document))
     return segments

@@ -7,9 +7,9 @@ from app.x12.envelope import composite, segment
 from app.x12.p837_common import (
     address_segments,
     date_segment,
+    optional_reference,
     organization_name,
     person_nm1,
-    reference,
 )
 from app.x12.text import clean_element, format_amount
 
@@ -75,8 +75,7 @@ def other_payer_name(other: OtherPayer, has_line_adjudication: bool) -> list[str
         segments.extend(address_segments(other.payer.address))
     if other.adjudicated_on is not None and not has_line_adjudication:
         segments.append(date_segment("573", other.adjudicated_on))
-    if other.payer_claim_number:
-        segments.append(reference("F8", other.payer_claim_number))
+    segments.extend(optional_reference("F8", other.payer_claim_number))
     return segments
 
 

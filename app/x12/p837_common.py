@@ -31,8 +31,7 @@ def organization_name(entity: str, name: str, id_qualifier: str = "", id_value: 
         "",
         "",
         "",
-        id_qualifier if id_value else "",
-        clean_element(id_value, NM109_LENGTH),
+        *_identifier(id_qualifier, id_value),
     )
 
 
@@ -56,9 +55,14 @@ def person_name(
         clean_element(middle_name or "", NM105_LENGTH),
         "",
         clean_element(suffix or "", NM107_LENGTH),
-        id_qualifier if id_value else "",
-        clean_element(id_value, NM109_LENGTH),
+        *_identifier(id_qualifier, id_value),
     )
+
+
+def _identifier(qualifier: str, value: str) -> tuple[str, str]:
+    """Return NM108 and NM109, both empty when cleaning leaves no id (they go together)."""
+    cleaned = clean_element(value, NM109_LENGTH)
+    return (qualifier, cleaned) if cleaned else ("", "")
 
 
 def person_nm1(entity: str, person: Person, id_qualifier: str = "", id_value: str = "") -> str:
@@ -97,6 +101,13 @@ def demographics(person: Person) -> list[str]:
 
 def reference(qualifier: str, value: str) -> str:
     return segment("REF", qualifier, clean_element(value, REF02_LENGTH))
+
+
+def optional_reference(qualifier: str, value: str | None) -> list[str]:
+    """Build a REF for an optional value, or nothing when cleaning leaves it empty."""
+    if not clean_element(value or "", REF02_LENGTH):
+        return []
+    return [reference(qualifier, value or "")]
 
 
 def date_segment(qualifier: str, day: date) -> str:

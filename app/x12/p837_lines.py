@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from app.x12.claim_data import ClaimDocument, ServiceLine
 from app.x12.envelope import X12WriteError, composite, segment
 from app.x12.p837_cob import line_adjudication_loops, procedure_composite
-from app.x12.p837_common import date_segment, reference
+from app.x12.p837_common import date_segment, optional_reference
 from app.x12.text import clean_element, digits_only, format_amount
 
 MAX_LINES = 50  # 2400 repeats at most 50 times per claim
@@ -25,8 +25,7 @@ def service_line_loops(document: ClaimDocument) -> list[str]:
         segments.append(segment("LX", str(number)))
         segments.append(professional_service(document, line))
         segments.append(date_segment("472", line.service_date))
-        if line.line_control_number:
-            segments.append(reference("6R", line.line_control_number))
+        segments.extend(optional_reference("6R", line.line_control_number))
         segments.extend(drug_identification(document, line))
         segments.extend(line_adjudication_loops(line.adjudications))
     return segments
