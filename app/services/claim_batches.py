@@ -100,7 +100,7 @@ def create_batches(
         except X12WriteError as error:
             # The settings or the practice's address need fixing; other groups go on.
             log.warning("batch for clearinghouse %s not written: %s", clearinghouse.id, error)
-            problems.append(Problem("clearinghouse.settings", str(error)))
+            problems.append(Problem("claim_file", str(error)))
             continue
         batch_ids.append(batch.id)
 

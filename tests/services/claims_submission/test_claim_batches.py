@@ -15,6 +15,7 @@ from app.models.claims import ClaimBatch, Clearinghouse
 from app.models.practice import Payer
 from app.models.security import AuditEvent
 from app.problems import Severity
+from app.progress import OperationCancelledError, Progress
 from app.services import claim_batches
 from app.services.claim_batches import BatchStatus
 from app.services.claim_status import ClaimEventKind, ClaimStatus
@@ -450,3 +451,30 @@ def test_upload_without_sftp_settings(practice: SubmissionPractice) -> None:
 
     with pytest.raises(UserError, match=r"SFTP is not set up .* host, user name, host key"):
         _upload(practice, batch)
+
+
+def test_cancelled_upload_sends_nothing(
+    sftp_practice: SubmissionPractice, sftp_server: SftpTestServer
+) -> None:
+    batch = _one_batch(sftp_practice)
+    progress = Progress()
+    progress.cancel()
+
+    with pytest.raises(OperationCancelledError), sftp_practice.database.transaction() as session:
+        claim_batches.upload_batch(session, sftp_practice.biller, batch.id, progress=progress)
+
+    assert list((sftp_server.root / "inbound").iterdir()) == []
+    assert sftp_server.state.logins == 0
+    assert sftp_practice.statuses() == [READY, READY, READY]
+
+
+def test_upload_reports_progress(sftp_practice: SubmissionPractice) -> None:
+    batch = _one_batch(sftp_practice)
+    progress = Progress()
+
+    with sftp_practice.database.transaction() as session:
+        claim_batches.upload_batch(session, sftp_practice.biller, batch.id, progress=progress)
+
+    done, total, message = progress.snapshot()
+    assert (done, total) == (0, 1)
+    assert batch.file_name in message
