@@ -206,6 +206,17 @@ def ack_999(
     return _envelope(control, "FA", "005010X231A1", body)
 
 
+def ack_ta1(batch: ClaimBatch, code: str, *, control: int = 801) -> str:
+    """Write an interchange acknowledgment (TA1) of `batch` with TA104 `code` (A, E or R)."""
+    note = "000" if code == "A" else "024"
+    segments = [
+        _isa(control),
+        f"TA1*{batch.interchange_control_number}*260205*0930*{code}*{note}~",
+        f"IEA*0*{control:09d}~",
+    ]
+    return "\n".join(segments) + "\n"
+
+
 @dataclass(frozen=True)
 class ClaimStatusLine:
     """One claim in a 277CA: its number, its STC01 composite and any payer claim number."""

@@ -20,6 +20,7 @@ from tests.services.claims_submission.submission_data import (
     SubmissionPractice,
     ack_277ca,
     ack_999,
+    ack_ta1,
     build_submission_practice,
 )
 
@@ -167,6 +168,26 @@ def test_corpus_999_for_other_batches(practice: SubmissionPractice, name: str) -
         stored = session.scalars(select(X12Response)).one()
     assert stored.file_name == Path(name).name
     assert stored.kind == "999"
+
+
+@pytest.mark.parametrize(("code", "status"), [("A", SUBMITTED), ("R", REJECTED)])
+def test_ta1_acknowledges_interchange(
+    practice: SubmissionPractice, sent_batch: ClaimBatch, code: str, status: str
+) -> None:
+    result = _import(practice, ack_ta1(sent_batch, code), "envelope.ta1")
+
+    assert result.kind == "TA1"
+    assert practice.statuses() == [status, status, status]
+    expected = (0, 3) if code == "R" else (3, 0)
+    assert (result.accepted, result.rejected) == expected
+
+
+def test_ta1_for_unknown_interchange(practice: SubmissionPractice) -> None:
+    batch = ClaimBatch(interchange_control_number="000000042")
+
+    result = _import(practice, ack_ta1(batch, "R"))
+
+    assert result.unmatched == ["interchange 000000042"]
 
 
 # ---- 277CA --------------------------------------------------------------------------------
