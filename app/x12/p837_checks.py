@@ -7,6 +7,7 @@ would split an element or end a segment early.
 """
 
 import re
+from datetime import date
 
 from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person
 from app.x12.envelope import X12WriteError
@@ -167,3 +168,47 @@ def _require(claim: str, name: str, value: str, record: str) -> None:
     raise X12WriteError(
         f"Claim {claim}: the {name} {problem}. Correct it in {record} and create the batch again."
     )
+
+
+# pyx12 4.0 (validation.is_valid_date) rejects every date before 1800, and such a date
+# is a typing error in a practice's records anyway.
+EARLIEST_DATE = date(1800, 1, 1)
+
+
+def check_dates(document: ClaimDocument) -> None:
+    """Raise X12WriteError for a date before 1800, naming the claim, the date and its record."""
+    claim = document.claim_number
+    _check_date(claim, "onset date", document.onset_date, "the visit")
+    _check_date(
+        claim,
+        "subscriber's birth date",
+        document.subscriber.date_of_birth,
+        "the subscriber's record",
+    )
+    _check_date(
+        claim, "patient's birth date", document.patient.date_of_birth, "the patient's record"
+    )
+
+    for other in document.other_payers:
+        _check_date(
+            claim, "other subscriber's birth date", other.subscriber.date_of_birth, "the coverage"
+        )
+        _check_date(claim, "other payer's adjudication date", other.adjudicated_on, "the EOB")
+
+    for line in document.lines:
+        _check_date(claim, f"line {line.line_number} service date", line.service_date, "the charge")
+        for adjudication in line.adjudications:
+            _check_date(
+                claim,
+                f"line {line.line_number} adjudication date",
+                adjudication.adjudicated_on,
+                "the EOB",
+            )
+
+
+def _check_date(claim: str, name: str, day: date | None, record: str) -> None:
+    if day is not None and day < EARLIEST_DATE:
+        raise X12WriteError(
+            f"Claim {claim}: the {name} {day.isoformat()} is before 1800, which claim "
+            f"validators reject. Correct it in {record} and create the batch again."
+        )

@@ -93,7 +93,7 @@ def format_amount(amount: Decimal) -> str:
 
 def format_date(day: date) -> str:
     """Format a date as CCYYMMDD (X12 DT, DTP qualifier D8)."""
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def format_time(moment: datetime) -> str:

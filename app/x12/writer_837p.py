@@ -24,7 +24,7 @@ from app.x12.envelope import (
     segment,
     st_segment,
 )
-from app.x12.p837_checks import check_claim_codes, check_required_text
+from app.x12.p837_checks import check_claim_codes, check_dates, check_required_text
 from app.x12.p837_claim import claim_loops
 from app.x12.p837_cob import other_payer_loops
 from app.x12.p837_common import (
@@ -73,8 +73,9 @@ def write_837p(
 
     Raises X12WriteError when a billing provider or service facility ZIP code is not 9
     digits, a code value (such as the place of service or a modifier) does not match
-    its format, a required name, id or address is empty once cleaned, an NDC quantity
-    or unit is invalid, or a clearinghouse setting does not fit the envelope. Raises
+    its format, a required name, id or address is empty once cleaned, a date is before
+    1800, an NDC quantity or unit is invalid, or a clearinghouse setting does not fit
+    the envelope. Raises
     ValueError for programming errors: no claims, a repeated claim number, or a claim
     that the scrubber should have held (no diagnoses, more than 12, or more than 50
     lines).
@@ -186,6 +187,7 @@ def hierarchy(claims: Sequence[ClaimDocument]) -> list[str]:
             _check_billing_zip(claim)
             check_claim_codes(claim)
             check_required_text(claim)
+            check_dates(claim)
             level += 1
             subscriber_level = level
             segments.extend(subscriber(claim, subscriber_level, provider_level))
