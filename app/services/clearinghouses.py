@@ -78,7 +78,9 @@ class ClearinghouseForm:
 
 
 # Columns copied between the form and the row, as they are named in both.
-_COLUMNS = tuple(field.name for field in fields(ClearinghouseForm))[1:-1]
+_COLUMNS = tuple(
+    field.name for field in fields(ClearinghouseForm) if field.name not in {"id", "password_saved"}
+)
 _OPTIONAL_COLUMNS = ("outbox_folder", "sftp_host", "sftp_username", "sftp_host_key")
 
 
