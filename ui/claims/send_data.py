@@ -52,11 +52,6 @@ class ChosenClaim:
     status: str
     status_label: str
 
-    @property
-    def ready(self) -> bool:
-        """True when the claim can go into a file now."""
-        return self.status == ClaimStatus.READY
-
 
 @dataclass(frozen=True, slots=True)
 class BatchRow:

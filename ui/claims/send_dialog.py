@@ -182,11 +182,8 @@ class SendClaimsDialog(QDialog):
         sendable = [group for group in overview.groups if group.clearinghouse_id is not None]
         count = sum(group.claim_count for group in sendable)
         if self.claim_ids is not None:
-            not_ready = sum(1 for claim in overview.chosen if not claim.ready)
-            text = f"{counted(len(overview.chosen), 'claim')} chosen, {count} ready to send."
-            if not_ready:
-                text += f" {not_ready} are not ready and stay out of the files."
-            return text
+            # The chosen claims table shows the status of the others.
+            return f"{counted(len(overview.chosen), 'claim')} chosen, {count} ready to send."
         if not count:
             return "No claims are ready to send. Scrub claims on the Claims page first."
         places = counted(len(sendable), "clearinghouse")

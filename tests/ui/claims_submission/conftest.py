@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -14,13 +13,13 @@ from pytestqt.qtbot import QtBot
 from app.db.database import Database
 from app.models.claims import Claim
 from app.security.permissions import Actor
-from app.services import clearinghouses
 from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event
-from app.services.clearinghouses import ClearinghouseForm
 from app.services.practice import initialize_practice
 from tests.helpers.charge_data import VISIT_DAY
 from tests.helpers.claim_data import ClaimPractice, build_claim_practice
 from tests.helpers.practice_data import sample_setup
+from tests.helpers.sftp_server import USERNAME, SftpTestServer, running_server
+from tests.services.claims_submission.clearinghouse_data import add_clearinghouse
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
 
@@ -83,47 +82,6 @@ class SendPractice:
         return [self.claims.claim(claim_id).status for claim_id in self.claim_ids]
 
 
-def clearinghouse_form(outbox: Path, **changes: Any) -> ClearinghouseForm:
-    """Return valid clearinghouse settings that save claim files to `outbox`."""
-    values: dict[str, Any] = {
-        "id": None,
-        "name": "Lakeside Claims Exchange",
-        "submitter_id": "CDK4471",
-        "submitter_name": "Lakeside Family Medicine",
-        "submitter_contact": "Dana Ortiz",
-        "submitter_phone": "3125550142",
-        "receiver_id": "LCX01",
-        "receiver_name": "Lakeside Claims Exchange",
-        "isa_sender_qualifier": "ZZ",
-        "isa_sender_id": "CDK4471",
-        "isa_receiver_qualifier": "ZZ",
-        "isa_receiver_id": "LCX01",
-        "gs_sender_code": "CDK4471",
-        "gs_receiver_code": "LCX01",
-        "usage_indicator": "T",
-        "outbox_folder": str(outbox),
-        "sftp_host": "",
-        "sftp_port": 22,
-        "sftp_username": "",
-        "sftp_host_key": "",
-        "upload_folder": "inbound",
-        "download_folder": "outbound",
-        "file_name_pattern": "{batch}.837",
-    }
-    values.update(changes)
-    return ClearinghouseForm(**values)
-
-
-def save_settings(
-    database: Database, actor: Actor, form: ClearinghouseForm, password: str | None = None
-) -> uuid.UUID:
-    """Save clearinghouse settings through the service and return the clearinghouse id."""
-    with database.transaction() as session:
-        outcome = clearinghouses.save_clearinghouse(session, actor, form, password)
-    assert outcome.record_id is not None, outcome.problems
-    return outcome.record_id
-
-
 def mark_ready(database: Database, actor: Actor, claim_ids: list[uuid.UUID]) -> None:
     """Move claims to Ready to send, as a clean scrub does."""
     with database.transaction() as session:
@@ -147,5 +105,26 @@ def send_practice(database: Database, tmp_path: Path) -> SendPractice:
     mark_ready(database, claims.biller, claim_ids)
     outbox = tmp_path / "outbox"
     outbox.mkdir()
-    clearinghouse_id = save_settings(database, claims.biller, clearinghouse_form(outbox))
+    clearinghouse_id = add_clearinghouse(database, claims.biller, outbox_folder=str(outbox))
     return SendPractice(claims, clearinghouse_id, claim_ids, outbox)
+
+
+@pytest.fixture
+def sftp_server(tmp_path: Path) -> Iterator[SftpTestServer]:
+    """A loopback SFTP server with inbound and outbound folders."""
+    yield from running_server(tmp_path / "sftp")
+
+
+def use_sftp(practice: SendPractice, server: SftpTestServer, password: str) -> None:
+    """Point the practice's clearinghouse at the loopback server, with `password` saved."""
+    add_clearinghouse(
+        practice.database,
+        practice.biller,
+        password,
+        id=practice.clearinghouse_id,
+        outbox_folder=str(practice.outbox),
+        sftp_host="127.0.0.1",
+        sftp_port=server.port,
+        sftp_username=USERNAME,
+        sftp_host_key=server.public_key,
+    )

@@ -1,31 +1,18 @@
 """The send dialog: ready claims per clearinghouse, claim files, outbox, upload and resend."""
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
 from app.security.permissions import Actor
-from tests.helpers.sftp_server import PASSWORD, USERNAME, SftpTestServer, running_server
-from tests.ui.claims_submission.conftest import (
-    SendPractice,
-    clearinghouse_form,
-    drain,
-    save_settings,
-)
+from tests.helpers.sftp_server import PASSWORD, SftpTestServer
+from tests.ui.claims_submission.conftest import SendPractice, drain, use_sftp
 from ui.claims.send_dialog import RESULT_COLUMN, SendClaimsDialog
 from ui.context import AppContext
 
 MakeContext = Callable[[Database, Actor], AppContext]
-
-
-@pytest.fixture
-def sftp_server(tmp_path: Path) -> Iterator[SftpTestServer]:
-    """A loopback SFTP server with inbound and outbound folders."""
-    yield from running_server(tmp_path / "sftp")
 
 
 def open_dialog(
@@ -44,19 +31,6 @@ def create_files(qtbot: QtBot, dialog: SendClaimsDialog) -> None:
     drain(qtbot, dialog.context)
 
 
-def use_sftp(practice: SendPractice, server: SftpTestServer, password: str) -> None:
-    """Point the practice's clearinghouse at the loopback server."""
-    form = clearinghouse_form(
-        practice.outbox,
-        id=practice.clearinghouse_id,
-        sftp_host="127.0.0.1",
-        sftp_port=server.port,
-        sftp_username=USERNAME,
-        sftp_host_key=server.public_key,
-    )
-    save_settings(practice.database, practice.biller, form, password)
-
-
 def message_boxes() -> list[QMessageBox]:
     widgets = QApplication.topLevelWidgets()
     return [box for box in widgets if isinstance(box, QMessageBox) and box.isVisible()]
@@ -68,7 +42,7 @@ def test_ready_claims_grouped(
     context = context_for(send_practice.database, send_practice.biller)
     dialog = open_dialog(qtbot, context)
 
-    assert dialog.groups.column_texts(0) == ["Lakeside Claims Exchange"]
+    assert dialog.groups.column_texts(0) == ["Lakeshore Claims Exchange"]
     assert dialog.groups.column_texts(1) == ["2"]
     assert "Ready to send: 2 claims to 1 clearinghouse." in dialog.summary.text()
     assert dialog.create_button.isEnabled()
