@@ -11,6 +11,7 @@ from datetime import date
 
 from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person
 from app.x12.envelope import X12WriteError
+from app.x12.p837_claim import CLAIM_NUMBER_LENGTH
 from app.x12.text import clean_element, digits_only
 
 _PLACE_OF_SERVICE = re.compile(r"[0-9]{2}")
@@ -211,4 +212,23 @@ def _check_date(claim: str, name: str, day: date | None, record: str) -> None:
         raise X12WriteError(
             f"Claim {claim}: the {name} {day.isoformat()} is before 1800, which claim "
             f"validators reject. Correct it in {record} and create the batch again."
+        )
+
+
+def check_claim_number(document: ClaimDocument) -> None:
+    """Raise X12WriteError unless CLM01 carries the claim number exactly as ClinicDesk stores it.
+
+    The 999, the 277CA and the 835 return CLM01 to match the claim, so a number that
+    cleaning would change (a delimiter, a lower-case letter or more than 20 characters)
+    would leave every response for the claim unmatched.
+    """
+    number = document.claim_number
+    if (
+        clean_element(number, CLAIM_NUMBER_LENGTH + 1) != number
+        or len(number) > CLAIM_NUMBER_LENGTH
+    ):
+        raise X12WriteError(
+            f"The claim number {number[:30]!r} cannot be sent unchanged: an 837P claim number "
+            f"has at most {CLAIM_NUMBER_LENGTH} upper-case letters, digits, spaces or common "
+            "punctuation other than * ~ : ^ | >. Rebuild the claim so it gets a new number."
         )

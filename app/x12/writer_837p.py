@@ -24,7 +24,12 @@ from app.x12.envelope import (
     segment,
     st_segment,
 )
-from app.x12.p837_checks import check_claim_codes, check_dates, check_required_text
+from app.x12.p837_checks import (
+    check_claim_codes,
+    check_claim_number,
+    check_dates,
+    check_required_text,
+)
 from app.x12.p837_claim import claim_loops
 from app.x12.p837_cob import other_payer_loops
 from app.x12.p837_common import (
@@ -71,14 +76,14 @@ def write_837p(
     `group_number` GS06 and GE02; transaction sets are numbered 0001, 0002, ... in ST02
     and SE02.
 
-    Raises X12WriteError when a billing provider or service facility ZIP code is not 9
-    digits, a code value (such as the place of service or a modifier) does not match
-    its format, a required name, id or address is empty once cleaned, a date is before
-    1800, an NDC quantity or unit is invalid, or a clearinghouse setting does not fit
-    the envelope. Raises
-    ValueError for programming errors: no claims, a repeated claim number, or a claim
-    that the scrubber should have held (no diagnoses, more than 12, or more than 50
-    lines).
+    Raises X12WriteError when a claim's data cannot be written as a valid 837P: a
+    claim number that would change in CLM01, a billing provider or service facility ZIP
+    code that is not 9 digits, a code (such as the place of service or a modifier) that
+    does not match its format, a required name, id or address that is empty once
+    cleaned, a date before 1800, an invalid NDC quantity or unit, or a clearinghouse
+    setting that does not fit the envelope. Raises ValueError for programming errors: no
+    claims, a repeated claim number, or a claim that the scrubber should have held (no
+    diagnoses, more than 12, or more than 50 lines).
     """
     _check_claims(claims, claims_per_transaction)
 
@@ -185,6 +190,7 @@ def hierarchy(claims: Sequence[ClaimDocument]) -> list[str]:
 
         for claim in provider_claims:
             _check_billing_zip(claim)
+            check_claim_number(claim)
             check_claim_codes(claim)
             check_required_text(claim)
             check_dates(claim)

@@ -351,9 +351,11 @@ def test_clm_segment() -> None:
     ]
 
 
-def test_clm01_cut_to_20_characters() -> None:
+def test_clm01_longer_than_20_characters_rejected() -> None:
+    # A cut claim number would not match the CLM01 that responses return.
     claim = replace(subscriber_claim(), claim_number="C" * 25)
-    assert find(claim_segments(claim), "CLM")[0][1] == "C" * 20
+    with pytest.raises(X12WriteError, match="cannot be sent unchanged"):
+        claim_segments(claim)
 
 
 def test_clm02_amount_format() -> None:
