@@ -11,7 +11,7 @@ from datetime import date
 
 from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person
 from app.x12.envelope import X12WriteError
-from app.x12.p837_claim import CLAIM_NUMBER_LENGTH
+from app.x12.p837_claim import CLAIM_NUMBER_LENGTH, REPLACEMENT_FREQUENCIES
 from app.x12.text import clean_element, digits_only
 
 _PLACE_OF_SERVICE = re.compile(r"[0-9]{2}")
@@ -103,6 +103,16 @@ def check_required_text(document: ClaimDocument) -> None:
     _require_payer(claim, "payer", document.payer)
     if not document.patient_is_subscriber:
         _require_person(claim, "patient", document.patient)
+
+    # The TR3 requires REF*F8 with frequency 7 (replacement) and 8 (void), so the payer
+    # knows which claim to replace; without it the payer rejects the claim.
+    if document.frequency_code in REPLACEMENT_FREQUENCIES:
+        _require(
+            claim,
+            f"payer claim number (needed for frequency {document.frequency_code})",
+            document.payer_claim_number or "",
+            "the claim (copy it from the payer's remittance)",
+        )
 
     for index, code in enumerate(document.diagnoses, start=1):
         _require(claim, f"diagnosis {index}", code.replace(".", ""), "the visit's diagnoses")
