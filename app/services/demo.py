@@ -31,7 +31,7 @@ from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
-from app.services import demo_charges, numbering, users
+from app.services import demo_charges, demo_claims, numbering, users
 from app.services.demo_people import PayerFacts, add_registration_details, demo_phone
 from app.services.demo_records import (
     add_near_duplicates,
@@ -598,11 +598,19 @@ def _link_visit_types(session: Session) -> None:
 
 
 def build_demo(
-    session: Session, *, patients: int = 500, seed: int = 0, today: date, user_password: str
+    session: Session,
+    *,
+    patients: int = 500,
+    seed: int = 0,
+    today: date,
+    user_password: str,
+    claims_outbox: Path | None = None,
 ) -> DemoSummary:
-    """Add demo payers, patients, coverages, a week of appointments and four users.
+    """Add demo payers, patients, coverages, a week of appointments, claims and four users.
 
     The practice, its locations and providers must exist already (see `demo_setup`).
+    With `claims_outbox`, the older claims are saved there as an 837P file and answered;
+    without it every clean claim stays ready to send.
     The front-desk, biller, manager and provider accounts all get `user_password`. Runs as the
     system actor, flushes and does not commit. Raises ValueError for a `patients` count
     below 0 or above MAX_DEMO_PATIENTS.
@@ -622,11 +630,13 @@ def build_demo(
     demo_charges.add_demo_codes(session, actor, today - timedelta(days=365))
     biller = demo_charges.biller_actor(session, actor.workstation)
     encounter_count, posted_count = demo_charges.add_demo_encounters(session, biller, seed)
+    claims = demo_claims.add_demo_claims(session, biller, today, claims_outbox)
 
     detail = (
         f"demo data: {len(payer_ids)} payers, {len(patient_rows)} patients, "
         f"{coverage_count} coverages, {appointment_count} appointments, "
-        f"{encounter_count} encounters ({posted_count} posted)"
+        f"{encounter_count} encounters ({posted_count} posted), {claims.built} claims "
+        f"({claims.sent} sent, {claims.rejected} rejected)"
     )
     audit.record(session, actor, AuditAction.CREATE, "demo_data", detail=detail)
     log.info("built %s", detail)
@@ -647,6 +657,8 @@ def build_demo(
             ChangeKind.CODE_SETS,
             ChangeKind.ENCOUNTERS,
             ChangeKind.LEDGER,
+            ChangeKind.CLAIMS,
+            ChangeKind.SETTINGS,
         ),
     )
 
@@ -678,7 +690,12 @@ def create_demo_database(  # noqa: PLR0917 (a public signature other modules cal
     try:
         with database.transaction() as session:
             summary = build_demo(
-                session, patients=patients, seed=seed, today=today, user_password=admin_password
+                session,
+                patients=patients,
+                seed=seed,
+                today=today,
+                user_password=admin_password,
+                claims_outbox=path.parent / demo_claims.OUTBOX_FOLDER_NAME,
             )
     except BaseException:
         log.warning("demo data failed; removing the new database %s", database.database_id)
