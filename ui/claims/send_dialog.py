@@ -181,13 +181,23 @@ class SendClaimsDialog(QDialog):
     def _summary_text(self, overview: SendOverview) -> str:
         sendable = [group for group in overview.groups if group.clearinghouse_id is not None]
         count = sum(group.claim_count for group in sendable)
+        stuck = sum(group.claim_count for group in overview.groups) - count
         if self.claim_ids is not None:
             # The chosen claims table shows the status of the others.
-            return f"{counted(len(overview.chosen), 'claim')} chosen, {count} ready to send."
-        if not count:
-            return "No claims are ready to send. Scrub claims on the Claims page first."
-        places = counted(len(sendable), "clearinghouse")
-        return f"Ready to send: {counted(count, 'claim')} to {places}."
+            text = f"{counted(len(overview.chosen), 'claim')} chosen, {count} ready to send."
+        elif count:
+            places = counted(len(sendable), "clearinghouse")
+            text = f"Ready to send: {counted(count, 'claim')} to {places}."
+        else:
+            text = "No claims can be sent yet."
+        if stuck:
+            text += (
+                f" {counted(stuck, 'ready claim')} cannot be sent because their payer has no "
+                "clearinghouse. Choose one for the payer on Admin > Payers."
+            )
+        elif not overview.groups and self.claim_ids is None:
+            text += " Scrub claims on the Claims page to make them ready."
+        return text
 
     def _show_batches(self) -> None:
         new = set(self.new_batch_ids)

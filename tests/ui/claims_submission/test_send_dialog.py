@@ -8,7 +8,9 @@ from pytestqt.qtbot import QtBot
 from app.db.database import Database
 from app.security.permissions import Actor
 from tests.helpers.sftp_server import PASSWORD, SftpTestServer
+from tests.services.claims_submission.clearinghouse_data import add_clearinghouse
 from tests.ui.claims_submission.conftest import SendPractice, drain, use_sftp
+from ui.claims.send_data import NO_CLEARINGHOUSE
 from ui.claims.send_dialog import RESULT_COLUMN, SendClaimsDialog
 from ui.context import AppContext
 
@@ -164,3 +166,18 @@ def test_failed_upload_leaves_ready(
     assert "0 of 1 claim file sent." in dialog.status.text()
     assert list((sftp_server.root / "inbound").iterdir()) == []
     assert send_practice.statuses() == ["ready", "ready"]
+
+
+def test_payer_without_clearinghouse_listed(
+    qtbot: QtBot, send_practice: SendPractice, context_for: MakeContext
+) -> None:
+    # With a second clearinghouse, a payer that names none has no clearinghouse at all.
+    add_clearinghouse(send_practice.database, send_practice.biller, name="Prairie EDI")
+    context = context_for(send_practice.database, send_practice.biller)
+    dialog = open_dialog(qtbot, context)
+
+    assert dialog.groups.column_texts(0) == [NO_CLEARINGHOUSE]
+    assert dialog.groups.column_texts(1) == ["2"]
+    assert "2 ready claims cannot be sent" in dialog.summary.text()
+    assert "Admin > Payers" in dialog.summary.text()
+    assert not dialog.create_button.isEnabled()
