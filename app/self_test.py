@@ -32,7 +32,7 @@ from typing import TextIO, TypeVar
 
 import keyring
 from keyring.backends.fail import Keyring as FailKeyring
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 import app
@@ -86,6 +86,9 @@ class SelfTestRun:
     patient_id: uuid.UUID | None = None
     appointment_id: uuid.UUID | None = None
     encounter_id: uuid.UUID | None = None
+    claim_id: uuid.UUID | None = None
+    claim_number: str = ""
+    batch_id: uuid.UUID | None = None
 
     @property
     def database_path(self) -> Path:
@@ -334,6 +337,121 @@ def print_walkout(run: SelfTestRun) -> str:
     return _render_pdf(run, "walkout.pdf", render)
 
 
+def build_claim(run: SelfTestRun) -> str:
+    """Build the posted visit's claim and scrub it; it must be ready to send."""
+    from app.models.claims import Claim
+    from app.services.claim_build import build_claims
+    from app.services.claim_scrub import scrub_claims
+
+    encounter_id = run.value(run.encounter_id, "posted encounter")
+    biller = run.actor(BILLER_USER)
+    with run.open_database().transaction() as session:
+        built = build_claims(session, biller, encounter_ids=[encounter_id])
+        if len(built.claim_ids) != 1:
+            reasons = _problem_text(built.skipped)
+            raise SelfTestError(f"{len(built.claim_ids)} claims were built, not 1: {reasons}")
+        run.claim_id = built.claim_ids[0]
+        result = scrub_claims(session, biller, [run.claim_id])
+        findings = result.findings.get(run.claim_id, [])
+        if run.claim_id not in result.ready:
+            errors = [finding.message for finding in findings if finding.severity == "error"]
+            raise SelfTestError(f"the claim is on hold: {_problem_text(errors)}")
+        run.claim_number = session.get_one(Claim, run.claim_id).claim_number
+    return f"claim {run.claim_number} built and scrubbed: ready, {len(findings)} warning(s)"
+
+
+def write_837p(run: SelfTestRun) -> str:
+    """Save the claim's 837P batch in the outbox folder, check it with pyx12, read it back."""
+    from app.services.claim_batches import create_batches, export_batch
+    from app.x12.reader_837p import read_837p
+    from app.x12.validate import pyx12_errors
+
+    claim_id = run.value(run.claim_id, "ready claim")
+    biller = run.actor(BILLER_USER)
+    with run.open_database().transaction() as session:
+        result = create_batches(session, biller, [claim_id])
+        if len(result.batch_ids) != 1:
+            raise SelfTestError(f"no 837P batch was created: {_problem_text(result.problems)}")
+        run.batch_id = result.batch_ids[0]
+        path = export_batch(session, biller, run.batch_id)
+
+    text = path.read_text(encoding="utf-8")
+    errors = pyx12_errors(text)
+    if errors:
+        raise SelfTestError(f"pyx12 found {len(errors)} problem(s) in {path.name}: {errors[0]}")
+    numbers = [claim.claim_number for claim in read_837p(text)]
+    if numbers != [run.claim_number]:
+        raise SelfTestError(f"{path.name} reads back as claims {numbers}, not {run.claim_number}")
+    return f"{path.name}: {len(text.splitlines())} segments, valid by pyx12, read back"
+
+
+def import_acknowledgements(run: SelfTestRun) -> str:
+    """Import a 999 and a 277CA accepting the batch; the claim must become accepted."""
+    from app.models.claims import Claim, ClaimBatch, ClaimBatchItem, Clearinghouse
+    from app.models.patients import Coverage, Patient
+    from app.models.practice import Practice
+    from app.services import demo_responses
+    from app.services.claim_status import ClaimStatus
+    from app.services.x12_control import next_interchange_number
+    from app.services.x12_responses import import_response
+
+    batch_id = run.value(run.batch_id, "sent batch")
+    biller = run.actor(BILLER_USER)
+    when = datetime.now()  # noqa: DTZ005 (the file's local time, as a clearinghouse writes it)
+    with run.open_database().transaction() as session:
+        batch = session.get_one(ClaimBatch, batch_id)
+        clearinghouse = session.get_one(Clearinghouse, batch.clearinghouse_id)
+        item = session.scalars(
+            select(ClaimBatchItem).where(ClaimBatchItem.batch_id == batch_id)
+        ).one()
+        claim = session.get_one(Claim, item.claim_id)
+        patient = session.get_one(Patient, claim.patient_id)
+        coverage = session.get_one(Coverage, claim.coverage_id)
+        practice = session.scalars(select(Practice)).one()
+        ack = demo_responses.acknowledgement_999(
+            clearinghouse,
+            batch,
+            [item.transaction_control_number],
+            control=next_interchange_number(session),
+            when=when,
+        )
+        verdict = demo_responses.ClaimVerdict(
+            claim_number=claim.claim_number,
+            amount=claim.total_charge,
+            status=demo_responses.ACCEPTED_STATUS,
+            patient_last_name=patient.last_name,
+            patient_first_name=patient.first_name,
+            member_id=coverage.member_id,
+            service_date=claim.service_date_from,
+            payer_claim_number="SELFTEST1",
+        )
+        status_file = demo_responses.acknowledgement_277ca(
+            clearinghouse,
+            practice.legal_name,
+            practice.billing_npi,
+            [verdict],
+            control=next_interchange_number(session),
+            when=when,
+        )
+        import_response(session, biller, ack, "self-test.999")
+        result = import_response(session, biller, status_file, "self-test.277")
+        session.flush()
+        if claim.status != ClaimStatus.ACCEPTED:
+            raise SelfTestError(f"after the 277CA the claim is {claim.status}, not accepted")
+    return f"999 and 277CA imported: {result.summary}"
+
+
+def print_cms1500(run: SelfTestRun) -> str:
+    """Render the claim on a CMS-1500 form and read its claim number back from the PDF."""
+    from app.services.claim_printing import print_claims
+
+    claim_id = run.value(run.claim_id, "claim")
+    path = run.folder / "cms1500.pdf"
+    with run.open_database().transaction() as session:
+        print_claims(session, run.actor(BILLER_USER), [claim_id], path, mode="form")
+    return _check_pdf(path, run.claim_number, "claim number")
+
+
 def verify_ledger(run: SelfTestRun) -> str:
     """Run every ledger check (row hashes, audit trail, balances, reversals)."""
     from app.services.ledger_verify import ledger_check
@@ -369,6 +487,10 @@ SERVICE_STEPS: tuple[SelfTestStep, ...] = (
     SelfTestStep("post the visit's charges", post_charge),
     SelfTestStep("render the superbill PDF", print_superbill),
     SelfTestStep("render the walkout receipt PDF", print_walkout),
+    SelfTestStep("build and scrub the visit's claim", build_claim),
+    SelfTestStep("write the 837P file and check it with pyx12", write_837p),
+    SelfTestStep("import a 999 and a 277CA for it", import_acknowledgements),
+    SelfTestStep("render the CMS-1500 PDF", print_cms1500),
     SelfTestStep("verify the ledger", verify_ledger),
     SelfTestStep("back up and verify the database", back_up),
 )
@@ -388,15 +510,15 @@ def _render_pdf(run: SelfTestRun, file_name: str, render: Callable[[Session, Pat
     return _check_pdf(path, run.chart_number)
 
 
-def _check_pdf(path: Path, expected: str) -> str:
+def _check_pdf(path: Path, expected: str, what: str = "chart number") -> str:
     """Describe the PDF at `path`, raising SelfTestError unless its text contains `expected`."""
     from pypdf import PdfReader
 
     reader = PdfReader(path)
     content = "\n".join(page.extract_text() for page in reader.pages)
     if expected not in content:
-        raise SelfTestError(f"{path.name} does not contain the chart number {expected}")
-    return f"{len(reader.pages)} page(s), {path.stat().st_size:,} bytes, names chart {expected}"
+        raise SelfTestError(f"{path.name} does not contain the {what} {expected}")
+    return f"{len(reader.pages)} page(s), {path.stat().st_size:,} bytes, shows {what} {expected}"
 
 
 @contextmanager
