@@ -104,8 +104,8 @@ def check_required_text(document: ClaimDocument) -> None:
     if not document.patient_is_subscriber:
         _require_person(claim, "patient", document.patient)
 
-    # The TR3 requires REF*F8 with frequency 7 (replacement) and 8 (void), so the payer
-    # knows which claim to replace; without it the payer rejects the claim.
+    # The TR3 requires REF*F8 with frequency 7 (replacement) and 8 (void), because it
+    # names the claim to replace. Payers reject such a claim without it.
     if document.frequency_code in REPLACEMENT_FREQUENCIES:
         _require(
             claim,
@@ -242,3 +242,41 @@ def check_claim_number(document: ClaimDocument) -> None:
             f"has at most {CLAIM_NUMBER_LENGTH} upper-case letters, digits, spaces or common "
             "punctuation other than * ~ : ^ | >. Rebuild the claim so it gets a new number."
         )
+
+
+MAX_POINTERS = 4  # SV107 has four diagnosis pointer components
+MAX_MODIFIERS = 4  # SV101-03 to SV101-06
+MAX_UNIT_DIGITS = 15  # SV104 is at most 15 characters
+
+
+def check_service_lines(document: ClaimDocument) -> None:
+    """Raise X12WriteError for a line whose pointers, modifiers or units SV1 cannot carry.
+
+    The builders would otherwise drop pointers and modifiers past the fourth without a
+    word, or write an SV1 that pyx12 rejects (no pointer, or too many unit digits).
+    """
+    claim = document.claim_number
+    diagnosis_count = len(document.diagnoses)
+    if diagnosis_count == 0:
+        return  # A claim without diagnoses is a programming error that diagnoses() raises.
+
+    for line in document.lines:
+        where = f"Claim {claim}, line {line.line_number}"
+        if not 1 <= len(line.pointers) <= MAX_POINTERS:
+            _line_error(where, f"has {len(line.pointers)} diagnosis pointers instead of 1 to 4")
+        for pointer in line.pointers:
+            if not 1 <= pointer <= diagnosis_count:
+                _line_error(
+                    where,
+                    f"points to diagnosis {pointer}, but the claim has {diagnosis_count}",
+                )
+        if len(line.modifiers) > MAX_MODIFIERS:
+            _line_error(where, f"has {len(line.modifiers)} modifiers, but a claim line carries 4")
+        if not 0 < line.units < 10**MAX_UNIT_DIGITS:
+            _line_error(
+                where, f"has {line.units} units instead of a positive number of at most 15 digits"
+            )
+
+
+def _line_error(where: str, problem: str) -> None:
+    raise X12WriteError(f"{where} {problem}. Correct the charge line and create the batch again.")

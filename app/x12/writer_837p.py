@@ -29,6 +29,7 @@ from app.x12.p837_checks import (
     check_claim_number,
     check_dates,
     check_required_text,
+    check_service_lines,
 )
 from app.x12.p837_claim import claim_loops
 from app.x12.p837_cob import other_payer_loops
@@ -80,10 +81,11 @@ def write_837p(
     claim number that would change in CLM01, a billing provider or service facility ZIP
     code that is not 9 digits, a code (such as the place of service or a modifier) that
     does not match its format, a required name, id or address that is empty once
-    cleaned, a date before 1800, an invalid NDC quantity or unit, or a clearinghouse
-    setting that does not fit the envelope. Raises ValueError for programming errors: no
-    claims, a repeated claim number, or a claim that the scrubber should have held (no
-    diagnoses, more than 12, or more than 50 lines).
+    cleaned, a date before 1800, diagnosis pointers, modifiers or units that a service
+    line cannot carry, an invalid NDC quantity or unit, or a clearinghouse setting that
+    does not fit the envelope. Raises ValueError for programming errors: no claims, a
+    repeated claim number, or a claim that the scrubber should have held (no diagnoses,
+    more than 12, or more than 50 lines).
     """
     _check_claims(claims, claims_per_transaction)
 
@@ -194,6 +196,7 @@ def hierarchy(claims: Sequence[ClaimDocument]) -> list[str]:
             check_claim_codes(claim)
             check_required_text(claim)
             check_dates(claim)
+            check_service_lines(claim)
             level += 1
             subscriber_level = level
             segments.extend(subscriber(claim, subscriber_level, provider_level))
