@@ -8,6 +8,7 @@ would split an element or end a segment early.
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person
 from app.x12.envelope import X12WriteError
@@ -280,3 +281,49 @@ def check_service_lines(document: ClaimDocument) -> None:
 
 def _line_error(where: str, problem: str) -> None:
     raise X12WriteError(f"{where} {problem}. Correct the charge line and create the batch again.")
+
+
+# HIPAA limits a monetary amount (data element 782) to 10 digits including the cents,
+# so 99999999.99 is the largest (005010 TR3 appendix B.1.1.3.1.2, "Decimal").
+MAX_AMOUNT = Decimal("99999999.99")
+CENT = Decimal("0.01")
+
+
+def check_amounts(document: ClaimDocument) -> None:
+    """Raise X12WriteError for an amount with more than 2 decimals or over 99,999,999.99.
+
+    format_amount writes every digit it is given, so "125.555" would reach the payer, who
+    then rounds it its own way.
+    """
+    claim = document.claim_number
+    _check_amount(claim, "total charge", document.total_charge)
+    if document.patient_paid is not None:
+        _check_amount(claim, "patient paid amount", document.patient_paid)
+
+    for other in document.other_payers:
+        for name, amount in (
+            ("other payer's paid amount", other.paid_amount),
+            ("other payer's remaining patient liability", other.remaining_patient_liability),
+        ):
+            if amount is not None:
+                _check_amount(claim, name, amount)
+        for adjustment in other.claim_adjustments:
+            _check_amount(claim, "other payer's adjustment", adjustment.amount)
+
+    for line in document.lines:
+        where = f"line {line.line_number} "
+        _check_amount(claim, where + "charge", line.charge_amount)
+        for adjudication in line.adjudications:
+            _check_amount(claim, where + "paid amount", adjudication.paid_amount)
+            for adjustment in adjudication.adjustments:
+                _check_amount(claim, where + "adjustment", adjustment.amount)
+
+
+def _check_amount(claim: str, name: str, amount: Decimal) -> None:
+    if amount.is_finite() and abs(amount) <= MAX_AMOUNT and amount == amount.quantize(CENT):
+        return
+    raise X12WriteError(
+        f"Claim {claim}: the {name} {amount} is invalid, because an 837P amount has at most "
+        "2 decimals and at most 99,999,999.99. Correct the amount on the charge or payment and "
+        "create the batch again."
+    )

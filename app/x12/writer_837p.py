@@ -25,6 +25,7 @@ from app.x12.envelope import (
     st_segment,
 )
 from app.x12.p837_checks import (
+    check_amounts,
     check_claim_codes,
     check_claim_number,
     check_dates,
@@ -81,9 +82,10 @@ def write_837p(
     claim number that would change in CLM01, a billing provider or service facility ZIP
     code that is not 9 digits, a code (such as the place of service or a modifier) that
     does not match its format, a required name, id or address that is empty once
-    cleaned, a date before 1800, diagnosis pointers, modifiers or units that a service
-    line cannot carry, an invalid NDC quantity or unit, or a clearinghouse setting that
-    does not fit the envelope. Raises ValueError for programming errors: no claims, a
+    cleaned, a date before 1800, an amount with more than 2 decimals or over
+    99,999,999.99, diagnosis pointers, modifiers or units that a service line cannot
+    carry, an invalid NDC quantity or unit, or a clearinghouse setting that does not fit
+    the envelope. Raises ValueError for programming errors: no claims, a
     repeated claim number, or a claim that the scrubber should have held (no diagnoses,
     more than 12, or more than 50 lines).
     """
@@ -197,6 +199,7 @@ def hierarchy(claims: Sequence[ClaimDocument]) -> list[str]:
             check_required_text(claim)
             check_dates(claim)
             check_service_lines(claim)
+            check_amounts(claim)
             level += 1
             subscriber_level = level
             segments.extend(subscriber(claim, subscriber_level, provider_level))
