@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
@@ -21,9 +21,10 @@ from app.ids import new_id
 from app.models.charges import ChargeLine
 from app.models.claims import Claim, ClaimDiagnosis, ClaimEvent, ClaimLine
 from app.models.patients import Coverage
+from app.models.system import NumberCounter
 from app.security.permissions import Actor
 from app.services.claim_status import ClaimEventKind, ClaimStatus
-from app.services.numbering import next_number
+from app.services.numbering import local_workstation, next_number
 
 # An 837P claim carries at most 50 service lines and 12 diagnoses (HI01 to HI12).
 MAX_CLAIM_LINES = 50
@@ -31,6 +32,7 @@ MAX_CLAIM_DIAGNOSES = 12
 # Ids per IN list: well under SQLite's limit on bound parameters, and small enough that
 # one query never builds a huge statement.
 IN_CHUNK = 500
+CLAIM_NUMBER_KIND = "claim"
 # SBR01 letters for the first three payers in coordination-of-benefits order.
 PAYER_SEQUENCES = ("P", "S", "T")
 
@@ -213,6 +215,91 @@ class ClaimLink:
     split_count: int = 1
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimRows:
+    """The column values of one new claim, its diagnoses, its lines and its BUILT event."""
+
+    claim_id: uuid.UUID
+    claim: dict[str, object]
+    diagnoses: list[dict[str, object]]
+    lines: list[dict[str, object]]
+    event: dict[str, object]
+
+
+def claim_rows(
+    actor: Actor,
+    header: ClaimHeader,
+    lines: Sequence[LineDraft],
+    diagnoses: Sequence[str],
+    *,
+    claim_number: str,
+    link: ClaimLink = ClaimLink(),
+    detail: str,
+) -> ClaimRows:
+    """Return the rows of one claim on hold, with its diagnoses, lines and BUILT event.
+
+    `diagnoses` must contain every code the lines point at. Pointers are renumbered
+    into `diagnoses`, and line control numbers are the claim number plus the line number.
+    """
+    claim_id = new_id()
+    claim = {
+        "id": claim_id,
+        "claim_number": claim_number,
+        "patient_id": header.patient_id,
+        "encounter_id": header.encounter_id,
+        "coverage_id": header.coverage_id,
+        "payer_id": header.payer_id,
+        "payer_sequence": header.payer_sequence,
+        "rendering_provider_id": header.rendering_provider_id,
+        "location_id": header.location_id,
+        "place_of_service": header.place_of_service,
+        "service_date_from": min(line.service_date for line in lines),
+        "service_date_to": max(line.service_date for line in lines),
+        "total_charge": sum((line.charge_amount for line in lines), Decimal("0.00")),
+        "frequency_code": link.frequency_code,
+        "original_claim_id": link.original_claim_id,
+        "payer_claim_number": link.payer_claim_number,
+        "split_part": link.split_part,
+        "split_count": link.split_count,
+        "status": ClaimStatus.HOLD.value,
+        "clearinghouse_id": header.clearinghouse_id,
+        "updated_by": actor.user_id,
+    }
+    positions = {code: index for index, code in enumerate(diagnoses, start=1)}
+    diagnosis_rows: list[dict[str, object]] = [
+        {
+            "id": new_id(),
+            "claim_id": claim_id,
+            "position": position,
+            "code": code,
+            "updated_by": actor.user_id,
+        }
+        for code, position in positions.items()
+    ]
+    line_rows = [
+        _line_row(
+            line,
+            claim_id=claim_id,
+            control_number=f"{claim_number}-{number}",
+            number=number,
+            positions=positions,
+            actor=actor,
+        )
+        for number, line in enumerate(lines, start=1)
+    ]
+    event: dict[str, object] = {
+        "id": new_id(),
+        "claim_id": claim_id,
+        "occurred_at": utc_now(),
+        "user_id": actor.user_id,
+        "event": ClaimEventKind.BUILT.value,
+        "status": ClaimStatus.HOLD.value,
+        "detail": detail,
+        "updated_by": actor.user_id,
+    }
+    return ClaimRows(claim_id, claim, diagnosis_rows, line_rows, event)
+
+
 def write_claim(
     session: Session,
     actor: Actor,
@@ -223,91 +310,94 @@ def write_claim(
     link: ClaimLink = ClaimLink(),
     detail: str,
 ) -> Claim:
-    """Add one claim on hold with its diagnoses, lines and BUILT event; return it.
+    """Add one claim on hold, as `claim_rows` describes it, with the next claim number.
 
-    `diagnoses` must contain every code the lines point at. Pointers are renumbered
-    into `diagnoses`, and line control numbers are the claim number plus the line number.
+    The rows are added to the session, not flushed.
     """
-    # The number is issued first, so the flush inside next_number writes only the counter.
-    claim_number = next_number(session, "claim")
-    claim = Claim(
-        claim_number=claim_number,
-        patient_id=header.patient_id,
-        encounter_id=header.encounter_id,
-        coverage_id=header.coverage_id,
-        payer_id=header.payer_id,
-        payer_sequence=header.payer_sequence,
-        rendering_provider_id=header.rendering_provider_id,
-        location_id=header.location_id,
-        place_of_service=header.place_of_service,
-        service_date_from=min(line.service_date for line in lines),
-        service_date_to=max(line.service_date for line in lines),
-        total_charge=sum((line.charge_amount for line in lines), Decimal("0.00")),
-        frequency_code=link.frequency_code,
-        original_claim_id=link.original_claim_id,
-        payer_claim_number=link.payer_claim_number,
-        split_part=link.split_part,
-        split_count=link.split_count,
-        status=ClaimStatus.HOLD.value,
-        clearinghouse_id=header.clearinghouse_id,
-        updated_by=actor.user_id,
+    rows = claim_rows(
+        actor,
+        header,
+        lines,
+        diagnoses,
+        claim_number=next_number(session, CLAIM_NUMBER_KIND),
+        link=link,
+        detail=detail,
     )
-    rows: list[object] = [claim]
-    # The claim's id is set by its column default only at flush, so set it now.
-    claim.id = new_id()
-    positions = {code: index for index, code in enumerate(diagnoses, start=1)}
-    rows.extend(
-        ClaimDiagnosis(claim_id=claim.id, position=position, code=code, updated_by=actor.user_id)
-        for code, position in positions.items()
-    )
-    rows.extend(
-        _claim_line(claim, number, line, positions, actor)
-        for number, line in enumerate(lines, start=1)
-    )
-    rows.append(
-        ClaimEvent(
-            claim_id=claim.id,
-            occurred_at=utc_now(),
-            user_id=actor.user_id,
-            event=ClaimEventKind.BUILT.value,
-            status=ClaimStatus.HOLD.value,
-            detail=detail,
-            updated_by=actor.user_id,
-        )
-    )
-    session.add_all(rows)
+    claim = Claim(**rows.claim)
+    session.add(claim)
+    session.add_all(ClaimDiagnosis(**row) for row in rows.diagnoses)
+    session.add_all(ClaimLine(**row) for row in rows.lines)
+    session.add(ClaimEvent(**rows.event))
     return claim
 
 
-def _claim_line(
-    claim: Claim, number: int, line: LineDraft, positions: dict[str, int], actor: Actor
-) -> ClaimLine:
+def insert_claims(session: Session, claims: Sequence[ClaimRows]) -> None:
+    """Insert many new claims with one multi-row INSERT per table, bypassing the unit of work."""
+    if not claims:
+        return
+    session.execute(insert(Claim), [rows.claim for rows in claims])
+    session.execute(insert(ClaimDiagnosis), [row for rows in claims for row in rows.diagnoses])
+    session.execute(insert(ClaimLine), [row for rows in claims for row in rows.lines])
+    session.execute(insert(ClaimEvent), [rows.event for rows in claims])
+
+
+def issue_claim_numbers(session: Session, count: int) -> list[str]:
+    """Issue `count` claim numbers with one update of this workstation's claim counter.
+
+    The numbers are the ones `next_number(session, "claim")` would issue one call at a
+    time, from the same counter and in the same form.
+    """
+    # NOTE: this repeats the number format of app.services.numbering.next_number, because
+    # that module issues one number per flush and 5,000 flushes take seconds.
+    if count == 0:
+        return []
+    code = local_workstation(session).code
+    counter = session.get(NumberCounter, CLAIM_NUMBER_KIND)
+    if counter is None:
+        counter = NumberCounter(kind=CLAIM_NUMBER_KIND, last_value=0)
+        session.add(counter)
+    first = counter.last_value + 1
+    counter.last_value += count
+    session.flush()
+    return [f"{code}-{value:06d}" for value in range(first, first + count)]
+
+
+def _line_row(
+    line: LineDraft,
+    *,
+    claim_id: uuid.UUID,
+    control_number: str,
+    number: int,
+    positions: dict[str, int],
+    actor: Actor,
+) -> dict[str, object]:
     pointers = [positions[code] for code in line.codes][:4]
     if not pointers:
         # Posting requires a pointer on every line, so only a programming error gets here.
         raise ValueError(f"charge line {line.charge_line_id} points at no diagnosis")
     extra: list[int | None] = [*pointers[1:], None, None, None]
-    return ClaimLine(
-        claim_id=claim.id,
-        charge_line_id=line.charge_line_id,
-        line_number=number,
-        line_control_number=f"{claim.claim_number}-{number}",
-        service_date=line.service_date,
-        procedure_code=line.procedure_code,
-        modifier1=line.modifiers[0],
-        modifier2=line.modifiers[1],
-        modifier3=line.modifiers[2],
-        modifier4=line.modifiers[3],
-        units=line.units,
-        charge_amount=line.charge_amount,
-        pointer1=pointers[0],
-        pointer2=extra[0],
-        pointer3=extra[1],
-        pointer4=extra[2],
-        place_of_service=line.place_of_service,
-        ndc_code=line.ndc_code,
-        ndc_quantity=line.ndc_quantity,
-        ndc_unit=line.ndc_unit,
-        status=ClaimStatus.HOLD.value,
-        updated_by=actor.user_id,
-    )
+    return {
+        "id": new_id(),
+        "claim_id": claim_id,
+        "charge_line_id": line.charge_line_id,
+        "line_number": number,
+        "line_control_number": control_number,
+        "service_date": line.service_date,
+        "procedure_code": line.procedure_code,
+        "modifier1": line.modifiers[0],
+        "modifier2": line.modifiers[1],
+        "modifier3": line.modifiers[2],
+        "modifier4": line.modifiers[3],
+        "units": line.units,
+        "charge_amount": line.charge_amount,
+        "pointer1": pointers[0],
+        "pointer2": extra[0],
+        "pointer3": extra[1],
+        "pointer4": extra[2],
+        "place_of_service": line.place_of_service,
+        "ndc_code": line.ndc_code,
+        "ndc_quantity": line.ndc_quantity,
+        "ndc_unit": line.ndc_unit,
+        "status": ClaimStatus.HOLD.value,
+        "updated_by": actor.user_id,
+    }

@@ -12,9 +12,9 @@ from datetime import date
 from sqlalchemy import select
 
 from app.db.database import Database
-from app.models.claims import Claim, ClaimLine
+from app.models.claims import Claim, ClaimLine, Clearinghouse
 from app.models.patients import Coverage
-from app.models.practice import Practice
+from app.models.practice import Payer, Practice
 from app.security.permissions import Actor
 from app.services import encounters
 from app.services.claim_build import BuildResult, build_claims
@@ -133,6 +133,29 @@ def set_practice_zip(database: Database, zip_code: str) -> None:
     with database.transaction() as session:
         practice = session.scalars(select(Practice)).one()
         practice.zip_code = zip_code
+
+
+def add_clearinghouse(database: Database) -> uuid.UUID:
+    """Add a test clearinghouse, send every payer's claims through it, and return its id."""
+    with database.transaction() as session:
+        clearinghouse = Clearinghouse(
+            name="Test clearinghouse",
+            submitter_id="SUB01",
+            submitter_name="Lakeside Family Medicine",
+            submitter_contact="Billing office",
+            submitter_phone="(847) 555-0140",
+            receiver_id="CH01",
+            receiver_name="Test clearinghouse",
+            isa_sender_id="LAKESIDE",
+            isa_receiver_id="TESTHOUSE",
+            gs_sender_code="LAKESIDE",
+            gs_receiver_code="TESTHOUSE",
+        )
+        session.add(clearinghouse)
+        session.flush()
+        for payer in session.scalars(select(Payer)):
+            payer.clearinghouse_id = clearinghouse.id
+        return clearinghouse.id
 
 
 def build_claim_practice(database: Database) -> ClaimPractice:

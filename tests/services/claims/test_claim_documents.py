@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import event
 
 from app.errors import NotFoundError
-from app.models.claims import Clearinghouse
 from app.models.onboarding import PriorAuthorization
 from app.models.patients import Coverage, Person
 from app.services.claim_documents import claim_documents, submitter_for
 from app.services.encounters import LineForm
 from app.x12.claim_data import ClaimDocument
 from tests.helpers.charge_data import VISIT_DAY
-from tests.helpers.claim_data import ClaimPractice, set_practice_zip
+from tests.helpers.claim_data import ClaimPractice, add_clearinghouse, set_practice_zip
 
 
 def documents(
@@ -235,23 +234,7 @@ def test_documents_query_count_is_flat(claim_practice: ClaimPractice) -> None:
 
 
 def test_submitter_for_clearinghouse(claim_practice: ClaimPractice) -> None:
-    with claim_practice.database.transaction() as session:
-        clearinghouse = Clearinghouse(
-            name="Test house",
-            submitter_id="SUB01",
-            submitter_name="Lakeside",
-            submitter_contact="Billing",
-            submitter_phone="(847) 555-0140",
-            receiver_id="CH01",
-            receiver_name="Test house",
-            isa_sender_id="LAKESIDE",
-            isa_receiver_id="TESTHOUSE",
-            gs_sender_code="LAKESIDE",
-            gs_receiver_code="TESTHOUSE",
-        )
-        session.add(clearinghouse)
-        session.flush()
-        clearinghouse_id = clearinghouse.id
+    clearinghouse_id = add_clearinghouse(claim_practice.database)
 
     with claim_practice.database.reading() as session:
         submitter = submitter_for(session, clearinghouse_id)
@@ -262,4 +245,4 @@ def test_submitter_for_clearinghouse(claim_practice: ClaimPractice) -> None:
     assert submitter.contact_phone == "8475550140"
     assert submitter.isa_sender_qualifier == "ZZ"
     assert submitter.usage_indicator == "T"
-    assert submitter.receiver_name == "Test house"
+    assert submitter.receiver_name == "Test clearinghouse"
