@@ -11,14 +11,16 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
-from app.models.claims import Claim, ClaimFinding
+from app.ids import new_id
+from app.models.claims import Claim, ClaimFinding, ClaimLine
 from app.problems import Severity
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import chunks
@@ -62,6 +64,9 @@ __all__ = ["ClaimFacts", "Finding", "ScrubResult", "scrub_claims", "scrub_docume
 # Only claims the payer has not accepted move between HOLD and READY; the scrub of a
 # claim in any other status stores its findings and leaves the status alone.
 MOVABLE_STATUSES = frozenset({ClaimStatus.HOLD, ClaimStatus.READY, ClaimStatus.REJECTED})
+
+# Claim columns the bulk UPDATEs write; loaded Claim objects expire them afterwards.
+EXPIRED_COLUMNS = ("status", "last_scrubbed_at", "updated_by", "updated_at")
 
 WHY_UNCHECKED = (
     "ClinicDesk could not run its checks on this claim, so it is held until a scrub succeeds."
@@ -114,14 +119,27 @@ def scrub_claims(session: Session, actor: Actor, claim_ids: Sequence[uuid.UUID])
 
     result = ScrubResult(changes=Changes.of(ChangeKind.CLAIMS))
     _archive_old_findings(session, actor, [claim.id for claim in claims])
+    rows: list[dict[str, Any]] = []
     for claim in claims:
         document = documents.get(claim.id)
         if document is None:
-            findings = [_unchecked(claim, failures.get(claim.id, "its data could not be read"))]
+            reason = failures.get(claim.id, "its data could not be read")
+            findings = [_unchecked(claim, reason)]
         else:
             findings = _scrub_one(session, actor, claim, document=document, book=book, data=data)
         result.findings[claim.id] = findings
-        _store(session, actor, claim, findings=findings, data=data, result=result)
+        rows += _finding_rows(actor, claim, findings, data)
+        _record_scrub(session, actor, claim, findings, result)
+
+    if rows:
+        session.execute(insert(ClaimFinding), rows)
+    _mark_scrubbed(session, actor, [claim.id for claim in claims])
+    _set_statuses(session, actor, ClaimStatus.READY, result.ready)
+    _set_statuses(session, actor, ClaimStatus.HOLD, result.held)
+    session.flush()
+    # The bulk UPDATEs skip the session, so loaded claims read their new values again.
+    for claim in claims:
+        session.expire(claim, list(EXPIRED_COLUMNS))
 
     log.info(
         "scrubbed %d claims: %d ready, %d held", len(claims), len(result.ready), len(result.held)
@@ -211,39 +229,76 @@ def _archive_old_findings(session: Session, actor: Actor, claim_ids: list[uuid.U
         )
 
 
-def _store(
-    session: Session,
-    actor: Actor,
-    claim: Claim,
-    *,
-    findings: list[Finding],
-    data: ScrubData,
-    result: ScrubResult,
-) -> None:
+def _finding_rows(
+    actor: Actor, claim: Claim, findings: list[Finding], data: ScrubData
+) -> list[dict[str, Any]]:
+    """Return ClaimFinding rows for a bulk insert, with each line finding's claim line id."""
     line_ids = {line.line_number: line.id for line in data.lines.get(claim.id, [])}
-    session.add_all(
-        ClaimFinding(
-            claim_id=claim.id,
-            claim_line_id=line_ids.get(item.line_number) if item.line_number else None,
-            rule=item.rule,
-            severity=item.severity.value,
-            message=item.message,
-            why=item.why,
-            field=item.field,
-            record_id=item.record_id,
-            updated_by=actor.user_id,
-        )
+    now = utc_now()
+    return [
+        {
+            "id": new_id(),
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": actor.user_id,
+            "claim_id": claim.id,
+            "claim_line_id": line_ids.get(item.line_number) if item.line_number else None,
+            "rule": item.rule,
+            "severity": item.severity.value,
+            "message": item.message,
+            "why": item.why,
+            "field": item.field,
+            "record_id": item.record_id,
+        }
         for item in findings
-    )
+    ]
 
+
+def _record_scrub(
+    session: Session, actor: Actor, claim: Claim, findings: list[Finding], result: ScrubResult
+) -> None:
+    """Record the SCRUBBED event and, for a movable claim, the status it moves to.
+
+    The event is recorded without a status, which record_event would apply with one
+    UPDATE per claim. The event gets the status here, and _set_statuses moves all
+    claims and their lines afterwards in a few statements.
+    """
     errors = sum(1 for item in findings if item.severity is Severity.ERROR)
-    warnings = len(findings) - errors
-    detail = f"{errors} errors, {warnings} warnings"
-    claim.last_scrubbed_at = utc_now()
-    status = None
-    if claim.status in MOVABLE_STATUSES:
-        status = ClaimStatus.HOLD if errors else ClaimStatus.READY
-        (result.held if errors else result.ready).append(claim.id)
-    record_event(
-        session, claim, ClaimEventKind.SCRUBBED, user_id=actor.user_id, status=status, detail=detail
+    detail = f"{errors} errors, {len(findings) - errors} warnings"
+    event = record_event(
+        session, claim, ClaimEventKind.SCRUBBED, user_id=actor.user_id, detail=detail
     )
+    if claim.status not in MOVABLE_STATUSES:
+        return
+
+    status = ClaimStatus.HOLD if errors else ClaimStatus.READY
+    event.status = status.value
+    (result.held if errors else result.ready).append(claim.id)
+
+
+def _mark_scrubbed(session: Session, actor: Actor, claim_ids: list[uuid.UUID]) -> None:
+    now = utc_now()
+    for chunk in chunks(claim_ids):
+        session.execute(
+            update(Claim)
+            .where(Claim.id.in_(chunk))
+            .values(last_scrubbed_at=now, updated_by=actor.user_id, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+
+def _set_statuses(
+    session: Session, actor: Actor, status: ClaimStatus, claim_ids: list[uuid.UUID]
+) -> None:
+    """Move the claims and every line of them to `status`, as record_event does one by one."""
+    now = utc_now()
+    values = {"status": status.value, "updated_by": actor.user_id, "updated_at": now}
+    for chunk in chunks(claim_ids):
+        session.execute(
+            update(Claim).where(Claim.id.in_(chunk)).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+        session.execute(
+            update(ClaimLine).where(ClaimLine.claim_id.in_(chunk)).values(**values),
+            execution_options={"synchronize_session": False},
+        )

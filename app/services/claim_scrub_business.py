@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 FILING_WARNING_DAYS = 30
 DEAD_STATUS_VALUES = tuple(status.value for status in DEAD_STATUSES)
 VOID_FREQUENCY = "8"
+# A duplicate warning names this many other claims at most.
+MAX_NAMED_CLAIMS = 3
 
 WHY_TIMELY = (
     "Payers deny claims received after their filing limit, counted from the date of service, "
@@ -98,6 +100,30 @@ def filing_days_left(
     return (filing_deadline(service_date, timely_filing_days, rule) - today).days
 
 
+@dataclass(frozen=True, slots=True)
+class ScrubLine:
+    """The columns of a claim line the edits read.
+
+    Plain values instead of ORM rows keep thousands of lines out of the session's
+    identity map, which every later UPDATE of claim lines would scan.
+    """
+
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    charge_line_id: uuid.UUID
+    line_number: int
+    service_date: date
+    procedure_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class BilledClaims:
+    """The live claims that bill one patient, payer, date of service and code."""
+
+    numbers: tuple[tuple[str, uuid.UUID], ...]  # (claim number, claim id) by claim number
+    ids: frozenset[uuid.UUID]
+
+
 @dataclass
 class ScrubData:
     """Rows and settings the database edits read, loaded in bulk for a set of claims."""
@@ -108,11 +134,10 @@ class ScrubData:
     coverages: dict[uuid.UUID, Coverage] = field(default_factory=dict)
     encounters: dict[uuid.UUID, Encounter] = field(default_factory=dict)
     authorizations: dict[uuid.UUID, PriorAuthorization] = field(default_factory=dict)
-    lines: dict[uuid.UUID, list[ClaimLine]] = field(default_factory=dict)  # claim id -> lines
+    lines: dict[uuid.UUID, list[ScrubLine]] = field(default_factory=dict)  # claim id -> lines
     reversed_charge_lines: set[uuid.UUID] = field(default_factory=set)
-    # (patient id, payer id, service date, procedure code) -> live claims billing it
-    billed: dict[tuple[Any, ...], set[uuid.UUID]] = field(default_factory=dict)
-    claim_numbers: dict[uuid.UUID, str] = field(default_factory=dict)
+    # (patient id, payer id, service date, procedure code) -> the live claims billing it
+    billed: dict[tuple[Any, ...], BilledClaims] = field(default_factory=dict)
     # claim id -> the claims it replaces, voids or resubmits, and the ones that do so to it
     related: dict[uuid.UUID, set[uuid.UUID]] = field(default_factory=dict)
     ndc_codes: frozenset[str] = frozenset()
@@ -171,22 +196,29 @@ def load_scrub_data(
 
 def _claim_lines(
     session: Session, claim_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[ClaimLine]]:
-    found: dict[uuid.UUID, list[ClaimLine]] = defaultdict(list)
+) -> dict[uuid.UUID, list[ScrubLine]]:
+    found: dict[uuid.UUID, list[ScrubLine]] = defaultdict(list)
     for chunk in chunks(sorted(claim_ids)):
         query = (
-            select(ClaimLine)
+            select(
+                ClaimLine.id,
+                ClaimLine.claim_id,
+                ClaimLine.charge_line_id,
+                ClaimLine.line_number,
+                ClaimLine.service_date,
+                ClaimLine.procedure_code,
+            )
             .where(ClaimLine.claim_id.in_(chunk), ClaimLine.archived.is_(False))
             .order_by(ClaimLine.claim_id, ClaimLine.line_number)
         )
-        for line in session.scalars(query):
-            found[line.claim_id].append(line)
+        for row in session.execute(query):
+            found[row.claim_id].append(ScrubLine(*row))
     return found
 
 
 def _load_billed(session: Session, data: ScrubData, patient_ids: Sequence[uuid.UUID]) -> None:
     """Index every live claim line of these patients by patient, payer, date and code."""
-    billed: dict[tuple[Any, ...], set[uuid.UUID]] = defaultdict(set)
+    billed: dict[tuple[Any, ...], set[tuple[str, uuid.UUID]]] = defaultdict(set)
     related: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for chunk in chunks(patient_ids):
         query = (
@@ -211,12 +243,16 @@ def _load_billed(session: Session, data: ScrubData, patient_ids: Sequence[uuid.U
         for claim_id, number, original_id, patient_id, payer_id, day, code in session.execute(
             query
         ):
-            billed[(patient_id, payer_id, day, code)].add(claim_id)
-            data.claim_numbers[claim_id] = number
+            billed[(patient_id, payer_id, day, code)].add((number, claim_id))
             if original_id is not None:
                 related[claim_id].add(original_id)
                 related[original_id].add(claim_id)
-    data.billed = billed
+    data.billed = {
+        key: BilledClaims(
+            tuple(sorted(claims)), frozenset(claim_id for _number, claim_id in claims)
+        )
+        for key, claims in billed.items()
+    }
     data.related = related
 
 
@@ -361,7 +397,7 @@ def authorization_findings(
 
 
 def _linked_gap(
-    session: Session, authorization: PriorAuthorization, claim: Claim, line: ClaimLine
+    session: Session, authorization: PriorAuthorization, claim: Claim, line: ScrubLine
 ) -> str | None:
     """Say why the encounter's authorization does not cover the line, or None when it does.
 
@@ -397,13 +433,13 @@ def duplicate_findings(claim: Claim, data: ScrubData) -> list[Finding]:
     ignore = {claim.id, *data.related.get(claim.id, set())}
     for line in data.lines.get(claim.id, []):
         key = (claim.patient_id, claim.payer_id, line.service_date, line.procedure_code)
-        others = sorted(data.claim_numbers[other] for other in data.billed.get(key, set()) - ignore)
+        others = _other_claims(data.billed.get(key), ignore)
         if not others:
             continue
         message = (
             f"Line {line.line_number}: {line.procedure_code} on {line.service_date.isoformat()} "
-            f"is also billed to this payer on claim {', '.join(others)}; void one of them, or "
-            "add modifier 76 or 77 if the service was repeated."
+            f"is also billed to this payer on claim {others}; void one of them, or add "
+            "modifier 76 or 77 if the service was repeated."
         )
         findings.append(
             finding(
@@ -417,6 +453,27 @@ def duplicate_findings(claim: Claim, data: ScrubData) -> list[Finding]:
             )
         )
     return findings
+
+
+def _other_claims(billed: BilledClaims | None, ignore: set[uuid.UUID]) -> str:
+    """Name up to MAX_NAMED_CLAIMS of the billing claims outside `ignore`, and count the rest.
+
+    Returns "" when no other claim bills the line. Only the first entries of the sorted
+    list are read, so a line billed on thousands of claims stays cheap.
+    """
+    if billed is None:
+        return ""
+    count = len(billed.ids) - len(billed.ids & ignore)
+    if count == 0:
+        return ""
+    shown: list[str] = []
+    for number, claim_id in billed.numbers:
+        if len(shown) == MAX_NAMED_CLAIMS:
+            break
+        if claim_id not in ignore:
+            shown.append(number)
+    more = count - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more else "")
 
 
 def eligibility_findings(claim: Claim, data: ScrubData) -> list[Finding]:

@@ -535,3 +535,17 @@ def test_imported_edition_rejects_missing_code(claim_practice: ClaimPractice) ->
     [item] = [item for item in result.findings[claim_id] if item.rule == "diagnosis.invalid"]
     assert "J06.9" in item.message
     assert "FY2027" in item.message
+
+
+def test_loaded_claim_sees_new_status(claim_practice: ClaimPractice, tmp_path: Path) -> None:
+    make_clean(claim_practice, tmp_path / "outbox")
+    [claim_id] = built(claim_practice)
+
+    with claim_practice.database.transaction() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        assert claim.status == "hold"
+        claim_scrub.scrub_claims(session, claim_practice.biller, [claim_id])
+
+        assert claim.status == "ready"
+        assert claim.last_scrubbed_at is not None
