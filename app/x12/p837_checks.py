@@ -10,7 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person
+from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person, Submitter
 from app.x12.envelope import X12WriteError
 from app.x12.p837_claim import CLAIM_NUMBER_LENGTH, REPLACEMENT_FREQUENCIES
 from app.x12.text import clean_element, digits_only
@@ -327,3 +327,28 @@ def _check_amount(claim: str, name: str, amount: Decimal) -> None:
         "2 decimals and at most 99,999,999.99. Correct the amount on the charge or payment and "
         "create the batch again."
     )
+
+
+def check_submitter(submitter: Submitter) -> None:
+    """Raise X12WriteError when a 1000A or 1000B value that the 837P requires is empty.
+
+    Names and ids are cleaned like all text, and PER04 carries only the phone's digits,
+    so a setting of only delimiters, emoji or letters would leave a required element empty.
+    """
+    for name, value in (
+        ("submitter name", submitter.submitter_name),
+        ("submitter id", submitter.submitter_id),
+        ("receiver name", submitter.receiver_name),
+        ("receiver id", submitter.receiver_id),
+    ):
+        if not clean_element(value, 80):
+            raise X12WriteError(
+                f"The clearinghouse {name} {value[:20]!r} is missing or contains no character "
+                "that X12 allows. Correct it in the clearinghouse settings."
+            )
+
+    if not digits_only(submitter.contact_phone):
+        raise X12WriteError(
+            f"The clearinghouse contact phone {submitter.contact_phone[:20]!r} has no digits. "
+            "Enter the phone number of the practice's EDI contact in the clearinghouse settings."
+        )

@@ -31,6 +31,7 @@ from app.x12.p837_checks import (
     check_dates,
     check_required_text,
     check_service_lines,
+    check_submitter,
 )
 from app.x12.p837_claim import claim_loops
 from app.x12.p837_cob import other_payer_loops
@@ -85,11 +86,13 @@ def write_837p(
     cleaned, a date before 1800, an amount with more than 2 decimals or over
     99,999,999.99, diagnosis pointers, modifiers or units that a service line cannot
     carry, an invalid NDC quantity or unit, or a clearinghouse setting that does not fit
-    the envelope. Raises ValueError for programming errors: no claims, a
-    repeated claim number, or a claim that the scrubber should have held (no diagnoses,
-    more than 12, or more than 50 lines).
+    the envelope or leaves a required submitter or receiver value empty. Raises
+    ValueError for programming errors: no claims, a repeated claim number, or a claim
+    that the scrubber should have held (no diagnoses, more than 12, or more than 50
+    lines).
     """
     _check_claims(claims, claims_per_transaction)
+    check_submitter(submitter)
 
     header = [
         isa_segment(
