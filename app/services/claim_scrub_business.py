@@ -380,7 +380,7 @@ def authorization_findings(
                 line.procedure_code,
             )
             # A covering authorization that is not linked is reported by the payer rule
-            # that asks for the number on the claim.
+            # that requires the number on the claim.
             reason = None if check.covered else check.reason
         if reason:
             findings.append(
@@ -485,6 +485,7 @@ def eligibility_findings(claim: Claim, data: ScrubData) -> list[Finding]:
     max_age = data.eligibility_max_age_days
     if not check_is_stale(checked_on, claim.service_date_from, max_age):
         return []
+
     payer = data.payers.get(claim.payer_id)
     payer_name = payer.name if payer is not None else "the payer"
     day = claim.service_date_from.isoformat()
@@ -499,6 +500,7 @@ def eligibility_findings(claim: Claim, data: ScrubData) -> list[Finding]:
         f"Eligibility of the coverage with {payer_name} {when}; check it with the payer and "
         "record the check on the patient's insurance."
     )
+
     return [
         finding(
             "eligibility.not_verified",
