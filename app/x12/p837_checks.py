@@ -10,6 +10,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
+from app.validators import US_STATES
 from app.x12.claim_data import Address, ClaimDocument, PayerInfo, Person, Submitter
 from app.x12.envelope import X12WriteError
 from app.x12.p837_claim import CLAIM_NUMBER_LENGTH, REPLACEMENT_FREQUENCIES
@@ -352,3 +353,45 @@ def check_submitter(submitter: Submitter) -> None:
             f"The clearinghouse contact phone {submitter.contact_phone[:20]!r} has no digits. "
             "Enter the phone number of the practice's EDI contact in the clearinghouse settings."
         )
+
+
+_ZIP_CODE = re.compile(r"[0-9]{5}(-?[0-9]{4})?")
+
+
+def check_addresses(document: ClaimDocument) -> None:
+    """Raise X12WriteError for an address whose state or ZIP code the 837P cannot carry.
+
+    Cleaning would cut "IéL" to "IE" and digits_only would turn "627O2" into "6272", so
+    a mistyped state or ZIP code would reach the payer as another valid-looking value.
+    """
+    claim = document.claim_number
+    addresses: list[tuple[str, Address | None, str]] = [
+        ("billing provider", document.billing_provider.address, "the practice settings"),
+        ("service location", document.service_facility.address, "the location settings"),
+        ("subscriber", document.subscriber.address, "the subscriber's record"),
+        ("patient", document.patient.address, "the patient's record"),
+        ("payer", document.payer.address, "the payer settings"),
+    ]
+    for other in document.other_payers:
+        addresses.append(("other subscriber", other.subscriber.address, "the coverage"))
+        addresses.append(("other payer", other.payer.address, "the payer settings"))
+
+    # NOTE: pyx12 4.0's state list lacks PW (Palau), so a Palau address passes here but
+    # fails the pyx12 check of the written file.
+    for role, address, record in addresses:
+        if address is None:
+            continue
+        if address.state.strip().upper() not in US_STATES:
+            _address_error(
+                claim, f"{role} state {address.state[:20]!r} is not a US state code", record
+            )
+        if not _ZIP_CODE.fullmatch(address.zip_code.strip()):
+            _address_error(
+                claim, f"{role} ZIP code {address.zip_code[:20]!r} is not 5 or 9 digits", record
+            )
+
+
+def _address_error(claim: str, problem: str, record: str) -> None:
+    raise X12WriteError(
+        f"Claim {claim}: the {problem}. Correct it in {record} and create the batch again."
+    )

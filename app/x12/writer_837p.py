@@ -25,6 +25,7 @@ from app.x12.envelope import (
     st_segment,
 )
 from app.x12.p837_checks import (
+    check_addresses,
     check_amounts,
     check_claim_codes,
     check_claim_number,
@@ -81,7 +82,8 @@ def write_837p(
 
     Raises X12WriteError when a claim's data cannot be written as a valid 837P: a
     claim number that would change in CLM01, a billing provider or service facility ZIP
-    code that is not 9 digits, a code (such as the place of service or a modifier) that
+    code that is not 9 digits, another ZIP code that is not 5 or 9 digits or a state
+    that is not a US state code, a code (such as the place of service or a modifier) that
     does not match its format, a required name, id or address that is empty once
     cleaned, a date before 1800, an amount with more than 2 decimals or over
     99,999,999.99, diagnosis pointers, modifiers or units that a service line cannot
@@ -203,6 +205,7 @@ def hierarchy(claims: Sequence[ClaimDocument]) -> list[str]:
             check_dates(claim)
             check_service_lines(claim)
             check_amounts(claim)
+            check_addresses(claim)
             level += 1
             subscriber_level = level
             segments.extend(subscriber(claim, subscriber_level, provider_level))
