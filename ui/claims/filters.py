@@ -5,7 +5,6 @@ by aging bucket itself, so the aging strip can keep counting every bucket while 
 them is chosen.
 """
 
-import itertools
 import logging
 import uuid
 from collections.abc import Sequence
@@ -61,7 +60,8 @@ def _fill(combo: QComboBox, first: str, choices: Sequence[Choice]) -> None:
 class FilterBar(QWidget):
     """Status, payer, provider, assigned user, age, amount range and a search box.
 
-    `changed` is emitted after each choice, and after a pause in typing.
+    `changed` is emitted after each choice, and after a pause in typing. The search box
+    and its `find_label` are laid out by the page.
     """
 
     changed = Signal()
@@ -139,18 +139,18 @@ class FilterBar(QWidget):
         amounts.addWidget(self.max_amount)
         grid.addWidget(amount_label, 0, len(captioned))
         grid.addLayout(amounts, 1, len(captioned))
-        find_label = QLabel("&Find")
-        find_label.setBuddy(self.search)
-        grid.addWidget(find_label, 0, len(captioned) + 1)
-        grid.addWidget(self.search, 1, len(captioned) + 1)
+        # The search box sits in the page's title row, where it has the width it needs.
+        self.find_label = QLabel("&Find")
+        self.find_label.setBuddy(self.search)
         grid.setColumnStretch(len(captioned) + 1, 1)
         grid.addWidget(self.problem, 2, 0, 1, len(captioned) + 2)
-        order = [
-            self.status, self.payer, self.provider, self.assigned, self.age,
-            self.min_amount, self.max_amount, self.search,
+
+    def focus_order(self) -> list[QWidget]:
+        """Return the inputs in Tab order: the search box, then the filters left to right."""
+        return [
+            self.search, self.status, self.payer, self.provider, self.assigned, self.age,
+            self.min_amount, self.max_amount,
         ]  # fmt: skip
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
 
     def _typed(self) -> None:
         self.changed.emit()

@@ -7,6 +7,7 @@ has "Go to field", which opens the screen that fixes it, and "Scrub again" check
 claim once the fix is saved.
 """
 
+import itertools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 # Moving the cursor through the list loads a claim's details (an audited view) only after
 # it rests this long, so arrowing past claims does not read and audit each one.
 DETAIL_DELAY_MS = 350
+SEARCH_MIN_WIDTH = 200
 KEYS_TEXT = (
     "Enter: details · Ctrl+F: find · Ctrl+B: build · Ctrl+R: scrub · Ctrl+E: send · "
     "Ctrl+P: print · Ctrl+T: assign · Ctrl+U: follow-up · Ctrl+G: go to field · F5: reload"
@@ -170,7 +172,10 @@ class ClaimsPage(Page):
         bar = QHBoxLayout()
         bar.addWidget(self.title)
         bar.addWidget(self.count)
-        bar.addStretch(1)
+        bar.addSpacing(12)
+        bar.addWidget(self.filters.find_label)
+        bar.addWidget(self.filters.search, 1)
+        self.filters.search.setMinimumWidth(SEARCH_MIN_WIDTH)
         self.buttons = [
             self._action_button(action)
             for action in (
@@ -212,7 +217,10 @@ class ClaimsPage(Page):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status)
         layout.addWidget(hint)
-        QWidget.setTabOrder(self.filters.search, self.table)
+        # Set once the search box is in the page's layout, because Qt orders only widgets
+        # of one window.
+        for first, second in itertools.pairwise([*self.filters.focus_order(), self.table]):
+            QWidget.setTabOrder(first, second)
 
     def _action_button(self, action: QAction) -> QToolButton:
         tool = QToolButton()
