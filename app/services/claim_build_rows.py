@@ -16,6 +16,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
+from app.db.base import Base
 from app.errors import NotFoundError
 from app.ids import new_id
 from app.models.charges import ChargeLine
@@ -335,10 +336,16 @@ def insert_claims(session: Session, claims: Sequence[ClaimRows]) -> None:
     """Insert many new claims with one multi-row INSERT per table, bypassing the unit of work."""
     if not claims:
         return
-    session.execute(insert(Claim), [rows.claim for rows in claims])
-    session.execute(insert(ClaimDiagnosis), [row for rows in claims for row in rows.diagnoses])
-    session.execute(insert(ClaimLine), [row for rows in claims for row in rows.lines])
-    session.execute(insert(ClaimEvent), [rows.event for rows in claims])
+    tables: list[tuple[type[Base], list[dict[str, object]]]] = [
+        (Claim, [rows.claim for rows in claims]),
+        (ClaimDiagnosis, [row for rows in claims for row in rows.diagnoses]),
+        (ClaimLine, [row for rows in claims for row in rows.lines]),
+        (ClaimEvent, [rows.event for rows in claims]),
+    ]
+    for model, values in tables:
+        # render_nulls keeps every row's columns the same, so SQLAlchemy batches them all;
+        # otherwise rows that differ in which values are None go in separate statements.
+        session.execute(insert(model).execution_options(render_nulls=True), values)
 
 
 def issue_claim_numbers(session: Session, count: int) -> list[str]:
