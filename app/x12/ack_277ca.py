@@ -126,6 +126,11 @@ def _on_trace(reader: _Reader, segment: Segment) -> None:
 
 def _on_status(reader: _Reader, segment: Segment) -> None:
     claim = reader.claim
+    if claim is None and reader.level == "PT":
+        # Without TRN*2 the status names no claim, and skipping it would hide a rejection.
+        raise segment_error(
+            segment, "this claim status comes before the TRN*2 that names its claim"
+        )
     if claim is None:
         return  # A batch status of the receiver or provider level, not a claim's.
     statuses = _statuses(segment)
