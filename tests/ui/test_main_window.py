@@ -100,6 +100,7 @@ def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
     assert not window.navigation.item(admin_row).isHidden()
     assert window.admin_page is not None
     assert window.admin_page.tab_titles() == [
+        "Clearinghouses",
         "Procedure codes",
         "Code sets",
         "Fee schedules",

@@ -44,6 +44,12 @@ def _payers(context: AppContext) -> QWidget:
     return PayersTab(context)
 
 
+def _clearinghouses(context: AppContext) -> QWidget:
+    from ui.admin.clearinghouses import ClearinghousesTab
+
+    return ClearinghousesTab(context)
+
+
 def _procedure_codes(context: AppContext) -> QWidget:
     from ui.admin.procedure_codes import ProcedureCodesTab
 
@@ -147,6 +153,8 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Providers", Permission.PRACTICE_SETUP, _providers),
     ("Locations", Permission.PRACTICE_SETUP, _locations),
     ("Payers", Permission.PRACTICE_SETUP, _payers),
+    # Billers too: the SFTP password is kept in each workstation's own keyring.
+    ("Clearinghouses", Permission.CLAIM_MANAGE, _clearinghouses),
     ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
     ("Code sets", Permission.CODE_SET_EDIT, _code_sets),
     ("Fee schedules", Permission.FEE_SCHEDULE_EDIT, _fee_schedules),

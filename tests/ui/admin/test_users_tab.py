@@ -190,6 +190,7 @@ def test_manager_sees_codes_audit_backups(
     qtbot.addWidget(page)
 
     assert page.tab_titles() == [
+        "Clearinghouses",
         "Procedure codes",
         "Code sets",
         "Fee schedules",
