@@ -178,9 +178,24 @@ def parse_segments(text: str) -> tuple[Delimiters, list[Segment]]:
     X12FormatError for a bad header, an invalid segment id, a file that ends inside a
     segment or envelope, and trailer counts or control numbers that do not match.
     """
-    segments = _split_segments(text.lstrip("\ufeff"))
+    segments = _split_segments(_unwrap_lines(text.lstrip("\ufeff")))
     _check_envelopes(segments)
     return segments[0].delimiters, segments
+
+
+def _unwrap_lines(text: str) -> str:
+    """Join the lines of a file wrapped at a fixed width, such as 80 columns.
+
+    Some senders break their files into fixed-width lines wherever a line fills up. A
+    line break inside the first 105 characters of the ISA shows such a file, because a
+    line break there is never a delimiter. X12 data never contains CR or LF, so they can
+    all be removed then.
+    """
+    start = _skip_between(text, 0)
+    header = text[start : start + ISA_LENGTH - 1]
+    if "\n" not in header and "\r" not in header:
+        return text
+    return text[:start] + text[start:].replace("\r", "").replace("\n", "")
 
 
 # --- splitting ---------------------------------------------------------------------
