@@ -5,7 +5,13 @@ the person at the keyboard and states what is wrong and how to fix it. Any other
 is a bug, logged with its traceback and shown in a report dialog.
 """
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from app.problems import Problem
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 class ClinicDeskError(Exception):
@@ -13,7 +19,14 @@ class ClinicDeskError(Exception):
 
 
 class UserError(ClinicDeskError):
-    """An expected failure whose message is shown to the user as it is."""
+    """An expected failure whose message is shown to the user as it is.
+
+    A service may set `audit_after_rollback` to a function that records the failed
+    attempt: `Database.transaction` calls it with a fresh session after rolling the unit
+    of work back, so the attempt stays on record although nothing else is kept.
+    """
+
+    audit_after_rollback: "Callable[[Session], object] | None" = None
 
 
 class DatabaseLockedError(UserError):

@@ -30,6 +30,7 @@ from app.errors import (
     KeyringUnavailableError,
     PermissionDeniedError,
     StorageError,
+    UserError,
 )
 from app.paths import key_file_path, lock_file_path, pending_key_file_path
 from app.search.index_keys import SEARCH_KEYS_FUNCTION, search_keys_sql
@@ -409,8 +410,9 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """Yield a session whose work is committed on success and rolled back on error.
 
-        A PermissionDeniedError that carries a denial is audited after the rollback, in a
-        transaction of its own, so refused attempts are on record even though nothing
+        A PermissionDeniedError that carries a denial, and a UserError that carries an
+        `audit_after_rollback` function, are audited after the rollback, in a transaction
+        of their own, so refused and failed attempts are on record even though nothing
         else of the unit of work is kept.
         """
         try:
@@ -419,6 +421,11 @@ class Database:
         except PermissionDeniedError as denied:
             if denied.denial is not None:
                 self._record_denial(denied.denial)
+            raise
+        except UserError as failed:
+            if failed.audit_after_rollback is not None:
+                with self._sessions() as session, session.begin():
+                    failed.audit_after_rollback(session)
             raise
         except (OperationalError, SQLAlchemyDatabaseError) as error:
             message = storage_error_message(self.path, error)

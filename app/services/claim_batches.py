@@ -10,7 +10,7 @@ import hashlib
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -326,10 +326,10 @@ def upload_batch(
         remote_path = upload_file(
             target, clearinghouse.upload_folder, batch.file_name, batch.content.encode("utf-8")
         )
-    except UserError:
-        # NOTE: the unit of work rolls back on this error, so a failed attempt is in the
-        # application log only, not in the audit log.
+    except UserError as error:
+        # The unit of work rolls back, so the failed attempt is audited after it.
         log.warning("upload of batch %s failed", batch.id)
+        error.audit_after_rollback = _failed_upload_audit(actor, batch.id, error)
         raise
 
     sent_to = f"sftp://{target.address}/{remote_path}"
@@ -338,6 +338,25 @@ def upload_batch(
     audit.record(session, actor, AuditAction.SUBMIT, OBJECT_TYPE, batch.id, detail=detail)
     log.info("uploaded batch %s (%d claims)", batch.id, batch.claim_count)
     return Changes.of(ChangeKind.CLAIMS)
+
+
+def _failed_upload_audit(
+    actor: Actor, batch_id: uuid.UUID, error: UserError
+) -> Callable[[Session], object]:
+    detail = f"upload failed: {type(error).__name__}"
+
+    def record(session: Session) -> object:
+        return audit.record(
+            session,
+            actor,
+            AuditAction.SUBMIT,
+            OBJECT_TYPE,
+            batch_id,
+            outcome=audit.Outcome.FAILURE,
+            detail=detail,
+        )
+
+    return record
 
 
 def get_batch(session: Session, batch_id: uuid.UUID) -> ClaimBatch:

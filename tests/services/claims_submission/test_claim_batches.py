@@ -81,6 +81,12 @@ def _audit_actions(practice: SubmissionPractice, batch: ClaimBatch) -> list[str]
         return list(session.scalars(query.order_by(AuditEvent.sequence)))
 
 
+def _audit_outcomes(practice: SubmissionPractice, batch: ClaimBatch) -> list[str]:
+    with practice.database.reading() as session:
+        query = select(AuditEvent.outcome).where(AuditEvent.object_id == str(batch.id))
+        return list(session.scalars(query.order_by(AuditEvent.sequence)))
+
+
 # ---- creating -----------------------------------------------------------------------------
 
 
@@ -367,6 +373,8 @@ def test_upload_wrong_password_marks_nothing(
 
     assert sftp_server.state.rejected_logins >= 1
     assert sftp_practice.statuses() == [READY, READY, READY]
+    assert _audit_actions(sftp_practice, batch) == ["create", "submit"]
+    assert _audit_outcomes(sftp_practice, batch) == ["success", "failure"]
 
 
 def test_upload_dropped_then_retry_works(
