@@ -29,6 +29,7 @@ from app.services.claim_build_rows import (
     ClaimLink,
     ClaimRows,
     LineDraft,
+    bills_lines,
     chunks,
     claim_rows,
     coverages_in_force,
@@ -39,13 +40,11 @@ from app.services.claim_build_rows import (
     part_diagnoses,
     payer_sequence,
 )
-from app.services.claim_status import DEAD_STATUSES, NEVER_ACCEPTED_STATUSES, ClaimStatus
+from app.services.claim_status import NEVER_ACCEPTED_STATUSES, ClaimStatus
 from app.services.encounter_forms import STATUS_POSTED
 from app.services.encounter_records import reversed_line_ids
 
 log = logging.getLogger(__name__)
-
-DEAD_STATUS_VALUES = tuple(status.value for status in DEAD_STATUSES)
 
 
 @dataclass
@@ -237,8 +236,7 @@ def _load_live_claims(
             .where(
                 ClaimLine.charge_line_id.in_(part),
                 ClaimLine.archived.is_(False),
-                Claim.archived.is_(False),
-                Claim.status.not_in(DEAD_STATUS_VALUES),
+                bills_lines(),
             )
         )
         for line_id, claim_id, number, payer_id, status in session.execute(query):

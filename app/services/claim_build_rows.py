@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, and_, insert, select
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
@@ -24,7 +24,7 @@ from app.models.claims import Claim, ClaimDiagnosis, ClaimEvent, ClaimLine
 from app.models.patients import Coverage
 from app.models.system import NumberCounter
 from app.security.permissions import Actor
-from app.services.claim_status import ClaimEventKind, ClaimStatus
+from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, ClaimStatus
 from app.services.numbering import local_workstation, next_number
 
 # An 837P claim carries at most 50 service lines and 12 diagnoses (HI01 to HI12).
@@ -34,6 +34,10 @@ MAX_CLAIM_DIAGNOSES = 12
 # one query never builds a huge statement.
 IN_CHUNK = 500
 CLAIM_NUMBER_KIND = "claim"
+# CLM05-3 claim frequency codes.
+FREQUENCY_ORIGINAL = "1"
+FREQUENCY_REPLACEMENT = "7"
+FREQUENCY_VOID = "8"
 # SBR01 letters for the first three payers in coordination-of-benefits order.
 PAYER_SEQUENCES = ("P", "S", "T")
 
@@ -174,6 +178,19 @@ def payer_sequence(position: int) -> str:
     return PAYER_SEQUENCES[position] if position < len(PAYER_SEQUENCES) else "U"
 
 
+def bills_lines() -> ColumnElement[bool]:
+    """Return the condition for a claim that still bills its lines.
+
+    Voided, corrected and archived (rebuilt) claims no longer bill their lines, and
+    neither does a void claim (frequency 8), which cancels them at the payer.
+    """
+    return and_(
+        Claim.archived.is_(False),
+        Claim.status.not_in([status.value for status in DEAD_STATUSES]),
+        Claim.frequency_code != FREQUENCY_VOID,
+    )
+
+
 def get_claim(session: Session, claim_id: uuid.UUID) -> Claim:
     """Return the claim, or raise NotFoundError when it is missing or archived."""
     claim = session.get(Claim, claim_id)
@@ -209,7 +226,7 @@ def claim_diagnoses(session: Session, claim_id: uuid.UUID) -> list[str]:
 class ClaimLink:
     """The link of a new claim to an earlier one: frequency, original and payer number."""
 
-    frequency_code: str = "1"
+    frequency_code: str = FREQUENCY_ORIGINAL
     original_claim_id: uuid.UUID | None = None
     payer_claim_number: str | None = None
     split_part: int = 1

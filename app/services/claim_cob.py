@@ -28,10 +28,10 @@ from app.models.practice import Payer
 from app.money import format_money
 from app.problems import Problem, Severity, has_errors
 from app.security.permissions import Actor, Permission, require
-from app.services.claim_build_charges import DEAD_STATUS_VALUES
 from app.services.claim_build_rows import (
     PAYER_SEQUENCES,
     ClaimHeader,
+    bills_lines,
     claim_diagnoses,
     claim_lines,
     coverages_in_force,
@@ -240,8 +240,7 @@ def _check_not_billed(session: Session, prior: Claim, payer: Payer) -> None:
         .where(
             ClaimLine.charge_line_id.in_(charge_lines),
             Claim.payer_id == payer.id,
-            Claim.archived.is_(False),
-            Claim.status.not_in(DEAD_STATUS_VALUES),
+            bills_lines(),
         )
     )
     existing = session.scalars(query).first()

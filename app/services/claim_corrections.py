@@ -19,6 +19,8 @@ from app.models.claims import Claim, ClaimLine
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_charges import build_claims, load_diagnoses
 from app.services.claim_build_rows import (
+    FREQUENCY_REPLACEMENT,
+    FREQUENCY_VOID,
     MAX_CLAIM_DIAGNOSES,
     MAX_CLAIM_LINES,
     ClaimHeader,
@@ -44,9 +46,6 @@ from app.services.claim_status import (
 from app.services.encounter_records import reversed_line_ids
 
 log = logging.getLogger(__name__)
-
-FREQUENCY_REPLACEMENT = "7"
-FREQUENCY_VOID = "8"
 
 
 def replace_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> uuid.UUID:
@@ -211,6 +210,11 @@ def _check_alive(claim: Claim, action: str) -> None:
 def _correctable(session: Session, claim_id: uuid.UUID, action: str) -> Claim:
     claim = get_claim(session, claim_id)
     _check_alive(claim, action)
+    if claim.frequency_code == FREQUENCY_VOID:
+        raise UserError(
+            f"Claim {claim.claim_number} is a void claim, so you cannot {action} it; open "
+            "the claim it voids instead."
+        )
     if not claim.payer_claim_number:
         raise UserError(
             f"Claim {claim.claim_number} has no payer claim number, which a {action} claim "

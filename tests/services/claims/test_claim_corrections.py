@@ -186,6 +186,21 @@ def test_void_copies_original_lines(claim_practice: ClaimPractice) -> None:
     assert events_of(claim_practice, claim_id)[-1][0] == "voided"
 
 
+def test_void_lets_lines_bill_again(claim_practice: ClaimPractice) -> None:
+    (claim_id,) = claim_practice.build().claim_ids
+    adjudicated(claim_practice, claim_id)
+    void_id = run(claim_practice, void_claim, claim_id)
+
+    (rebilled_id,) = claim_practice.build().claim_ids
+
+    assert rebilled_id not in {claim_id, void_id}
+    rebilled = claim_practice.claim(rebilled_id)
+    assert rebilled.frequency_code == "1"
+    assert rebilled.original_claim_id is None
+    with pytest.raises(UserError, match="is a void claim, so you cannot void it"):
+        run(claim_practice, void_claim, void_id)
+
+
 def test_void_needs_payer_number(claim_practice: ClaimPractice) -> None:
     (claim_id,) = claim_practice.build().claim_ids
 
