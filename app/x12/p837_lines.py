@@ -1,5 +1,6 @@
 """Loop 2400 (service lines) with its drug loop 2410 and the prior payers' 2430 loops."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from app.x12.claim_data import ClaimDocument, ServiceLine
@@ -10,6 +11,8 @@ from app.x12.text import clean_element, digits_only, format_amount
 
 MAX_LINES = 50  # 2400 repeats at most 50 times per claim
 NDC_UNITS = frozenset({"F2", "GR", "ME", "ML", "UN"})  # CTP05-01 unit codes
+NDC_DIGITS = 11  # LIN03 with N4 is the 11-digit (5-4-2) NDC
+_NDC_TEXT = re.compile(r"[0-9 -]+")  # digits, with the hyphens or spaces people type
 
 
 def service_line_loops(document: ClaimDocument) -> list[str]:
@@ -52,11 +55,19 @@ def professional_service(document: ClaimDocument, line: ServiceLine) -> str:
 def drug_identification(document: ClaimDocument, line: ServiceLine) -> list[str]:
     """Build 2410 (LIN with the 11-digit NDC, CTP with quantity and unit) for a drug line.
 
-    Raises X12WriteError when the NDC quantity is not a positive number or the unit is
-    not one of F2, GR, ME, ML or UN.
+    Raises X12WriteError when the NDC is not 11 digits, the NDC quantity is not a
+    positive number or the unit is not one of F2, GR, ME, ML or UN.
     """
     if not line.ndc_code:
         return []
+
+    ndc = digits_only(line.ndc_code)
+    if len(ndc) != NDC_DIGITS or not _NDC_TEXT.fullmatch(line.ndc_code.strip()):
+        raise X12WriteError(
+            f"Claim {document.claim_number}, line {line.line_number}: the NDC "
+            f"{line.ndc_code[:20]!r} is not an 11-digit NDC. Enter it in the 5-4-2 form, "
+            "such as 00641-0367-25, on the charge line."
+        )
 
     quantity = _ndc_quantity(document, line)
     unit = (line.ndc_unit or "").strip().upper()
@@ -67,7 +78,7 @@ def drug_identification(document: ClaimDocument, line: ServiceLine) -> list[str]
         )
 
     return [
-        segment("LIN", "", "N4", digits_only(line.ndc_code)),
+        segment("LIN", "", "N4", ndc),
         segment("CTP", "", "", "", format_amount(quantity), unit),
     ]
 
