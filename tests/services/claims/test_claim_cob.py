@@ -1,7 +1,7 @@
 """Payer adjudications with their balancing checks, and secondary and tertiary claims."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -23,12 +23,14 @@ from app.services.claim_build import (
     build_secondary_claim,
     record_adjudication,
 )
-from app.services.claim_documents import claim_documents
+from app.services.claim_documents import claim_documents, submitter_for
 from app.services.encounters import LineForm
 from app.services.outcomes import SaveOutcome
 from app.x12.claim_data import Adjustment, ClaimDocument
+from app.x12.validate import pyx12_errors
+from app.x12.writer_837p import write_837p
 from tests.helpers.charge_data import VISIT_DAY
-from tests.helpers.claim_data import ClaimPractice
+from tests.helpers.claim_data import ClaimPractice, add_clearinghouse
 
 PAID_ON = date(2026, 3, 2)
 
@@ -454,3 +456,29 @@ def test_secondary_document_without_adjudication(claim_practice: ClaimPractice) 
     assert other.adjudicated_on is None
     assert built.lines[0].adjudications == ()
     assert built.lines[0].service_date == VISIT_DAY
+
+
+def test_documents_pass_pyx12(claim_practice: ClaimPractice) -> None:
+    claim_practice.add_coverage(claim_practice.cigna_id, 2)
+    clearinghouse_id = add_clearinghouse(claim_practice.database)
+    (claim_id,) = claim_practice.build().claim_ids
+    record(claim_practice, paid_form(claim_practice, claim_id))
+    secondary_id = secondary(claim_practice, claim_id)
+    assert secondary_id is not None
+
+    with claim_practice.database.reading() as session:
+        documents = claim_documents(session, [claim_id, secondary_id])
+        submitter = submitter_for(session, clearinghouse_id)
+    written = write_837p(
+        submitter,
+        list(documents.values()),
+        interchange_number=7,
+        group_number=7,
+        created_at=datetime(2026, 3, 3, 9, 30, tzinfo=UTC),
+    )
+
+    assert pyx12_errors(written.text) == []
+    assert "SBR*S*18*GRP-77" in written.text
+    assert "AMT*D*85~" in written.text
+    assert "SVD*60054*85*HC:99213**1~" in written.text
+    assert "DTP*573*D8*20260302~" in written.text
