@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.errors import UserError
 from app.models.claims import (
@@ -482,3 +482,27 @@ def test_documents_pass_pyx12(claim_practice: ClaimPractice) -> None:
     assert "AMT*D*85~" in written.text
     assert "SVD*60054*85*HC:99213**1~" in written.text
     assert "DTP*573*D8*20260302~" in written.text
+
+
+def test_secondary_documents_query_count(claim_practice: ClaimPractice) -> None:
+    claim_practice.add_coverage(claim_practice.cigna_id, 2)
+    (claim_id,) = claim_practice.build().claim_ids
+    record(claim_practice, paid_form(claim_practice, claim_id))
+    secondary_id = secondary(claim_practice, claim_id)
+    assert secondary_id is not None
+    statements: list[str] = []
+
+    def remember(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    engine = claim_practice.database.engine
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        with claim_practice.database.reading() as session:
+            found = claim_documents(session, [claim_id, secondary_id])
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+
+    assert len(found) == 2
+    selects = [text for text in statements if text.lstrip().upper().startswith("SELECT")]
+    assert len(selects) <= 14
