@@ -4,6 +4,9 @@ Some code values (place of service, frequency, relationship, payer sequence, sex
 group) are written without cleaning, and cleaning others (modifiers) would change their
 meaning. So each code must match its format here. Otherwise a delimiter in one of them
 would split an element or end a segment early.
+
+Messages name the claim, the field and where to correct it, but never the patient's
+values, because callers log them and logs must not contain patient data.
 """
 
 import re
@@ -82,7 +85,7 @@ def _check_person(claim: str, person: Person) -> None:
 def _check(claim: str, name: str, value: str, pattern: re.Pattern[str], record: str) -> None:
     if not pattern.fullmatch(value):
         raise X12WriteError(
-            f"Claim {claim}: the {name} {value[:20]!r} is invalid. Correct it in {record} "
+            f"Claim {claim}: the {name} is invalid. Correct it in {record} "
             "and create the batch again."
         )
 
@@ -175,7 +178,7 @@ def _require(claim: str, name: str, value: str, record: str) -> None:
         problem = "is missing"
     else:
         problem = (
-            f"{value[:20]!r} contains no character that X12 allows (delimiters such as * ~ : ^ "
+            "contains no character that X12 allows (delimiters such as * ~ : ^ "
             "and emoji are removed)"
         )
     raise X12WriteError(
@@ -222,7 +225,7 @@ def check_dates(document: ClaimDocument) -> None:
 def _check_date(claim: str, name: str, day: date | None, record: str) -> None:
     if day is not None and day < EARLIEST_DATE:
         raise X12WriteError(
-            f"Claim {claim}: the {name} {day.isoformat()} is before 1800, which claim "
+            f"Claim {claim}: the {name} is before 1800, which claim "
             f"validators reject. Correct it in {record} and create the batch again."
         )
 
@@ -324,7 +327,7 @@ def _check_amount(claim: str, name: str, amount: Decimal) -> None:
     if amount.is_finite() and abs(amount) <= MAX_AMOUNT and amount == amount.quantize(CENT):
         return
     raise X12WriteError(
-        f"Claim {claim}: the {name} {amount} is invalid, because an 837P amount has at most "
+        f"Claim {claim}: the {name} is invalid, because an 837P amount has at most "
         "2 decimals and at most 99,999,999.99. Correct the amount on the charge or payment and "
         "create the batch again."
     )
@@ -382,13 +385,9 @@ def check_addresses(document: ClaimDocument) -> None:
         if address is None:
             continue
         if address.state.strip().upper() not in US_STATES:
-            _address_error(
-                claim, f"{role} state {address.state[:20]!r} is not a US state code", record
-            )
+            _address_error(claim, f"{role} state is not a US state code", record)
         if not _ZIP_CODE.fullmatch(address.zip_code.strip()):
-            _address_error(
-                claim, f"{role} ZIP code {address.zip_code[:20]!r} is not 5 or 9 digits", record
-            )
+            _address_error(claim, f"{role} ZIP code is not 5 or 9 digits", record)
 
 
 def _address_error(claim: str, problem: str, record: str) -> None:

@@ -64,8 +64,8 @@ def drug_identification(document: ClaimDocument, line: ServiceLine) -> list[str]
     ndc = digits_only(line.ndc_code)
     if len(ndc) != NDC_DIGITS or not _NDC_TEXT.fullmatch(line.ndc_code.strip()):
         raise X12WriteError(
-            f"Claim {document.claim_number}, line {line.line_number}: the NDC "
-            f"{line.ndc_code[:20]!r} is not an 11-digit NDC. Enter it in the 5-4-2 form, "
+            f"Claim {document.claim_number}, line {line.line_number}: the NDC is not an "
+            "11-digit NDC. Enter it in the 5-4-2 form, "
             "such as 00641-0367-25, on the charge line."
         )
 

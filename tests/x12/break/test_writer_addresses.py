@@ -24,13 +24,13 @@ def _subscriber_address(**changes: str) -> ClaimDocument:
 
 @pytest.mark.parametrize("state", ["IéL", "I", "XX", "", "I*L"])
 def test_invalid_state_raises_write_error(state: str) -> None:
-    with pytest.raises(X12WriteError, match=r"the subscriber state .* is not a US state code"):
+    with pytest.raises(X12WriteError, match="the subscriber state is not a US state code"):
         write_text(_subscriber_address(state=state))
 
 
 @pytest.mark.parametrize("zip_code", ["627O2", "6270", "627021", "62702-12", "", "62702~"])
 def test_invalid_zip_raises_write_error(zip_code: str) -> None:
-    with pytest.raises(X12WriteError, match=r"the subscriber ZIP code .* is not 5 or 9 digits"):
+    with pytest.raises(X12WriteError, match="the subscriber ZIP code is not 5 or 9 digits"):
         write_text(_subscriber_address(zip_code=zip_code))
 
 
@@ -53,5 +53,5 @@ def test_patient_address_checked_for_dependent() -> None:
     assert claim.patient.address is not None
     patient = replace(claim.patient, address=replace(claim.patient.address, state="ZZ"))
 
-    with pytest.raises(X12WriteError, match="the patient state 'ZZ'"):
+    with pytest.raises(X12WriteError, match="the patient state is not a US state code"):
         write_text(replace(claim, patient=patient))

@@ -26,7 +26,7 @@ def _one_line_claim(amount: Decimal) -> ClaimDocument:
     "amount", [Decimal("125.555"), Decimal("0.001"), Decimal("100000000"), Decimal("NaN")]
 )
 def test_invalid_charge_raises_write_error(amount: Decimal) -> None:
-    with pytest.raises(X12WriteError, match=r"the total charge .* is invalid"):
+    with pytest.raises(X12WriteError, match="the total charge is invalid"):
         write_text(_one_line_claim(amount))
 
 
@@ -34,7 +34,7 @@ def test_invalid_paid_amount_raises_write_error() -> None:
     claim = secondary_claim()
     other = replace(claim.other_payers[0], paid_amount=Decimal("10.001"))
 
-    with pytest.raises(X12WriteError, match=r"the other payer's paid amount 10\.001 is invalid"):
+    with pytest.raises(X12WriteError, match="the other payer's paid amount is invalid"):
         write_text(replace(claim, other_payers=(other,)))
 
 
@@ -45,7 +45,7 @@ def test_invalid_line_adjustment_raises_write_error() -> None:
     adjudication = replace(adjudication, adjustments=(adjustment, *adjudication.adjustments[1:]))
     lines = (replace(claim.lines[0], adjudications=(adjudication,)), *claim.lines[1:])
 
-    with pytest.raises(X12WriteError, match=r"the line 1 adjustment 1\.2345 is invalid"):
+    with pytest.raises(X12WriteError, match="the line 1 adjustment is invalid"):
         write_text(replace(claim, lines=lines))
 
 

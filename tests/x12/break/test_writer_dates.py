@@ -55,7 +55,7 @@ def test_format_date_pads_year() -> None:
     ],
 )
 def test_date_before_1800_raises_write_error(claim: ClaimDocument, name: str) -> None:
-    with pytest.raises(X12WriteError, match=f"the {name} .* is before 1800"):
+    with pytest.raises(X12WriteError, match=f"the {name} is before 1800"):
         write_text(claim)
 
 

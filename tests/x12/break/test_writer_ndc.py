@@ -23,7 +23,7 @@ def _with_ndc(ndc: str) -> ClaimDocument:
 
 @pytest.mark.parametrize("ndc", ["123", "0064*1036725", "006410367251", "0064103672A"])
 def test_invalid_ndc_raises_write_error(ndc: str) -> None:
-    with pytest.raises(X12WriteError, match=r"line 2: the NDC .* is not an 11-digit NDC"):
+    with pytest.raises(X12WriteError, match="line 2: the NDC is not an 11-digit NDC"):
         write_text(_with_ndc(ndc))
 
 
