@@ -24,16 +24,7 @@ from app.x12.envelope import (
     segment,
     st_segment,
 )
-from app.x12.p837_checks import (
-    check_addresses,
-    check_amounts,
-    check_claim_codes,
-    check_claim_number,
-    check_dates,
-    check_required_text,
-    check_service_lines,
-    check_submitter,
-)
+from app.x12.p837_checks import check_claim, check_submitter
 from app.x12.p837_claim import claim_loops
 from app.x12.p837_cob import other_payer_loops
 from app.x12.p837_common import (
@@ -199,13 +190,7 @@ def hierarchy(claims: Sequence[ClaimDocument]) -> list[str]:
 
         for claim in provider_claims:
             _check_billing_zip(claim)
-            check_claim_number(claim)
-            check_claim_codes(claim)
-            check_required_text(claim)
-            check_dates(claim)
-            check_service_lines(claim)
-            check_amounts(claim)
-            check_addresses(claim)
+            check_claim(claim)
             level += 1
             subscriber_level = level
             segments.extend(subscriber(claim, subscriber_level, provider_level))
