@@ -24,6 +24,7 @@ from app.progress import Progress
 from app.security.permissions import Actor, Permission
 from app.services import claim_build, claim_scrub, claim_worklist
 from app.services.today import practice_today
+from ui.admin.common import run_for
 from ui.admin.forms import ask
 from ui.claims import keys
 from ui.claims.dialogs import AssignDialog, FollowUpDialog, NoteDialog, ResubmitLinesDialog
@@ -152,13 +153,7 @@ class ClaimActions:
 
     def run(self, title: str, work: Callable[[Session, Progress], ActionResult]) -> None:
         """Run `work` with a progress dialog titled `title`, then show its summary."""
-        self.context.ops.run(
-            work,
-            on_done=self._finished,
-            on_error=self.page.show_error,
-            title=title,
-            parent=self.page,
-        )
+        run_for(self.page, self.context, work, self._finished, self.page.show_error, title=title)
 
     def _finished(self, result: ActionResult) -> None:
         if result.select_ids:
@@ -260,7 +255,7 @@ class ClaimActions:
             dialog.accepted.connect(lambda: self._assign(claim_ids, dialog.user_id()))
             self._open(dialog)
 
-        self.context.ops.run(load, on_done=ask_user, on_error=self.page.show_error, read_only=True)
+        run_for(self.page, self.context, load, ask_user, self.page.show_error, read_only=True)
 
     def _assign(self, claim_ids: list[uuid.UUID], user_id: uuid.UUID | None) -> None:
         actor = self.context.actor
@@ -290,7 +285,7 @@ class ClaimActions:
             )
             self._open(dialog)
 
-        self.context.ops.run(load, on_done=ask_date, on_error=self.page.show_error, read_only=True)
+        run_for(self.page, self.context, load, ask_date, self.page.show_error, read_only=True)
 
     def _follow_up(self, claim_ids: list[uuid.UUID], on: date | None, note: str) -> None:
         actor = self.context.actor

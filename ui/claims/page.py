@@ -34,6 +34,7 @@ from app.progress import Progress
 from app.security.permissions import Actor, Permission
 from app.services import claim_worklist, registration
 from app.services.claim_worklist import WorklistRow
+from ui.admin.common import run_for
 from ui.claims import keys
 from ui.claims.actions import ClaimActions
 from ui.claims.detail import DetailPane
@@ -65,6 +66,7 @@ WATCHED_KINDS = (
     ChangeKind.PROVIDERS,
     ChangeKind.USERS,
 )
+NO_MATCHES = "No claims match these filters."
 NO_PERMISSION = "Your role cannot work claims. Billers, managers and administrators can."
 CHOICE_KINDS = (ChangeKind.PAYERS, ChangeKind.PROVIDERS, ChangeKind.USERS)
 
@@ -135,7 +137,7 @@ class ClaimsPage(Page):
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._cursor_moved())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
-        self.empty = QLabel("No claims match these filters.")
+        self.empty = QLabel(NO_MATCHES)
         self.empty.setObjectName("subtleText")
         self.empty.hide()
         self.detail = DetailPane()
@@ -278,10 +280,13 @@ class ClaimsPage(Page):
             choices = load_choices(session, actor) if with_choices else None
             return Loaded(rows, choices)
 
-        self.context.ops.run(
+        # run_for drops the result when the page was deleted meanwhile (a sign-out).
+        run_for(
+            self,
+            self.context,
             work,
-            on_done=lambda loaded: self._show(request, loaded),
-            on_error=self.show_error,
+            lambda loaded: self._show(request, loaded),
+            self.show_error,
             read_only=True,
         )
 
@@ -312,6 +317,7 @@ class ClaimsPage(Page):
         rows = [row for row in self.all_rows if bucket is None or row.aging_bucket == bucket]
         self.aging.show_summary(claim_worklist.aging_summary(self.all_rows), bucket)
         self.model.set_rows(rows)
+        self.empty.setText(NO_MATCHES)
         self.empty.setVisible(not rows)
         self._show_count(rows)
         if not self.table.select_claims(chosen) and rows:
@@ -381,7 +387,7 @@ class ClaimsPage(Page):
                 self.detail.focus_findings()
 
         # Not read-only: viewing a claim writes an audit row.
-        self.context.ops.run(work, on_done=done, on_error=self.show_error)
+        run_for(self, self.context, work, done, self.show_error)
 
     def _update_actions(self) -> None:
         self.actions.update_enabled()

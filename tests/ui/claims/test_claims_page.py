@@ -11,7 +11,7 @@ from app.models.claims import Claim
 from app.services.claim_worklist import AGING_BUCKETS
 from tests.helpers.claim_data import ClaimPractice
 from tests.ui.claims.conftest import ContextFor, settle, show_page
-from ui.claims.page import ClaimsPage
+from ui.claims.page import NO_PERMISSION, ClaimsPage
 from ui.claims.worklist import COLUMNS, WARNING_COLOR
 from ui.widgets import find_data
 
@@ -263,3 +263,5 @@ def test_front_desk_loads_nothing(
 
     assert page.model.rows == []
     assert not page.actions.build.isEnabled()
+    assert page.empty.isVisibleTo(page)
+    assert page.empty.text() == NO_PERMISSION
