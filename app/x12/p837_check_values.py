@@ -1,9 +1,10 @@
 """Checks of the names, ids, dates, amounts and line values in an 837P claim.
 
 Cleaning empties a value of only delimiters or emoji, the TR3 limits amounts, pointers
-and units, and pyx12 rejects dates before 1800. A value outside these limits raises X12WriteError here instead of
-making pyx12 or the payer reject the file. Messages name the claim, the field and where
-to correct it, but never the patient's values, because callers log them.
+and units, and pyx12 rejects dates before 1800. A value outside these limits raises
+X12WriteError here instead of making pyx12 or the payer reject the file. Messages name
+the claim, the field and where to correct it, but never the patient's values, because
+callers log them.
 """
 
 from datetime import date
