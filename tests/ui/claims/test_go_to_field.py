@@ -290,3 +290,17 @@ def test_scrub_again_clears_fixed_finding(
     assert "patient.address" not in [shown.field for shown in after.findings]
     assert page.status.text() == "Scrubbed again: the claim is ready to send."
     assert page.model.rows[0].status == "ready"
+
+
+def test_enter_on_finding_goes_to_field(
+    qtbot: QtBot, window_and_page: Callable[[Actor], WindowAndPage], claim_practice: ClaimPractice
+) -> None:
+    _window, page = window_and_page(claim_practice.biller)
+    findings = page.detail.findings
+    findings.setCurrentRow(listed(page, "patient.address"))
+
+    qtbot.keyClick(findings, Qt.Key.Key_Return)
+    drain(qtbot, page.context)
+
+    opened = [record.patient_id for record in open_records()]
+    assert opened == [claim_practice.patient_id]
