@@ -404,7 +404,7 @@ def _outbox(clearinghouse: Clearinghouse) -> Path:
 def _check_sendable(session: Session, batch: ClaimBatch, resend: bool) -> None:
     """Raise UserError when the batch was sent before (unless resending) or a claim moved on."""
     if batch.send_count > 0 and not resend:
-        when = batch.sent_at.date().isoformat() if batch.sent_at is not None else "earlier"
+        when = f"{batch.sent_at.date():%m/%d/%Y}" if batch.sent_at is not None else "earlier"
         raise UserError(
             f"Claim file {batch.batch_number} was already sent on {when} to "
             f"{batch.sent_to}. Sending it again can make the payer see the claims twice; "

@@ -338,14 +338,14 @@ def timely_filing_findings(claim: Claim, rules: PayerRules, data: ScrubData) -> 
     field_name = "payer.timely_filing_days"
     if left < 0:
         message = (
-            f"The filing deadline of {payer.name} for {claim.service_date_from.isoformat()} was "
-            f"{deadline.isoformat()}, {-left} days ago; send it only with proof of timely "
+            f"The filing deadline of {payer.name} for {claim.service_date_from:%m/%d/%Y} was "
+            f"{deadline:%m/%d/%Y}, {-left} days ago; send it only with proof of timely "
             "filing (such as an earlier acknowledgement), or write the charges off."
         )
         return [finding("timely_filing.past", message, why, field_name, payer.id)]
     message = (
         f"{left} days are left to file with {payer.name}: the deadline for "
-        f"{claim.service_date_from.isoformat()} is {deadline.isoformat()}. Send the claim soon."
+        f"{claim.service_date_from:%m/%d/%Y} is {deadline:%m/%d/%Y}. Send the claim soon."
     )
     return [
         finding("timely_filing.soon", message, why, field_name, payer.id, severity=Severity.WARNING)
@@ -414,9 +414,9 @@ def _linked_gap(
         )
     if not authorization.starts_on <= line.service_date <= authorization.ends_on:
         return (
-            f"authorization {number} runs {authorization.starts_on.isoformat()} to "
-            f"{authorization.ends_on.isoformat()}, which does not include "
-            f"{line.service_date.isoformat()}; ask the payer to extend it or link another."
+            f"authorization {number} runs {authorization.starts_on:%m/%d/%Y} to "
+            f"{authorization.ends_on:%m/%d/%Y}, which does not include "
+            f"{line.service_date:%m/%d/%Y}; ask the payer to extend it or link another."
         )
     codes = authorized_codes(session, authorization.id)
     if codes and line.procedure_code not in codes:
@@ -437,7 +437,7 @@ def duplicate_findings(claim: Claim, data: ScrubData) -> list[Finding]:
         if not others:
             continue
         message = (
-            f"Line {line.line_number}: {line.procedure_code} on {line.service_date.isoformat()} "
+            f"Line {line.line_number}: {line.procedure_code} on {line.service_date:%m/%d/%Y} "
             f"is also billed to this payer on claim {others}; void one of them, or add "
             "modifier 76 or 77 if the service was repeated."
         )
@@ -488,12 +488,12 @@ def eligibility_findings(claim: Claim, data: ScrubData) -> list[Finding]:
 
     payer = data.payers.get(claim.payer_id)
     payer_name = payer.name if payer is not None else "the payer"
-    day = claim.service_date_from.isoformat()
+    day = f"{claim.service_date_from:%m/%d/%Y}"
     if checked_on is None:
         when = f"was never checked for the date of service {day}"
     else:
         when = (
-            f"was last checked {checked_on.isoformat()}, more than {max_age} days before the "
+            f"was last checked {checked_on:%m/%d/%Y}, more than {max_age} days before the "
             f"date of service {day}"
         )
     message = (

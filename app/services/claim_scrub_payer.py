@@ -172,7 +172,7 @@ def unit_limit_findings(
             if units <= limit.max_units:
                 continue
             message = (
-                f"{code} is billed for {units} units on {day.isoformat()}, more than the "
+                f"{code} is billed for {units} units on {day:%m/%d/%Y}, more than the "
                 f"{limit.max_units} {document.payer.name} pays per day (rule in {limit.source}); "
                 "correct the units, or add the modifier the payer accepts for a separate service."
             )

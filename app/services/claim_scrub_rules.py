@@ -238,7 +238,7 @@ def _code_findings(code: str, service_date: date, facts: ClaimFacts) -> list[Fin
         rule = "diagnosis.unchecked"
         message = (
             f"Diagnosis {display_code(code)} could not be checked for "
-            f"{service_date.isoformat()}; scrub the claim again."
+            f"{service_date:%m/%d/%Y}; scrub the claim again."
         )
     elif not check.known:
         rule, message = "diagnosis.invalid", check.message
@@ -387,17 +387,17 @@ def modifier_findings(line: ServiceLine, facts: ClaimFacts) -> list[Finding]:
 def date_findings(line: ServiceLine, birth_date: date | None, facts: ClaimFacts) -> list[Finding]:
     """Reject a service date after today or before the patient's birth date."""
     label = f"Line {line.line_number} ({line.procedure_code})"
-    day = line.service_date.isoformat()
+    day = f"{line.service_date:%m/%d/%Y}"
     if line.service_date > facts.today:
         message = (
-            f"{label} is dated {day}, after today ({facts.today.isoformat()}); correct the "
+            f"{label} is dated {day}, after today ({facts.today:%m/%d/%Y}); correct the "
             "date of service, or wait until the service has happened."
         )
         return [_line_finding("line.date_future", message, WHY_DATE, line, facts)]
     if birth_date is not None and line.service_date < birth_date:
         message = (
             f"{label} is dated {day}, before the patient's birth date "
-            f"({birth_date.isoformat()}); correct the date of service or the birth date."
+            f"({birth_date:%m/%d/%Y}); correct the date of service or the birth date."
         )
         return [_line_finding("line.date_before_birth", message, WHY_DATE, line, facts)]
     return []

@@ -141,7 +141,7 @@ def _check_not_imported(session: Session, digest: str, file_name: str) -> None:
     earlier = session.scalar(select(X12Response).where(X12Response.sha256 == digest))
     if earlier is None:
         return
-    when = earlier.received_at.date().isoformat()
+    when = f"{earlier.received_at.date():%m/%d/%Y}"
     same_name = "" if earlier.file_name == file_name else f" as {earlier.file_name}"
     raise AlreadyImportedError(
         f"{file_name} was already imported on {when}{same_name}, so nothing was changed. "
