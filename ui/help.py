@@ -136,6 +136,34 @@ ENCOUNTER_KEYS = (
     ENCOUNTER_CLOSE,
 )
 
+# Keys of the Claims page (ui.claims.keys binds them).
+CLAIMS_OPEN = Shortcut("Enter", "Claims: open the selected claim's details")
+CLAIMS_FIND = Shortcut("Ctrl+F", "Claims: search by claim number, patient or chart")
+CLAIMS_REFRESH = Shortcut("F5", "Claims: reload the worklist")
+CLAIMS_BUILD = Shortcut("Ctrl+B", "Claims: build claims from every posted charge, then scrub them")
+CLAIMS_SCRUB = Shortcut("Ctrl+R", "Claims: scrub the selected claims again")
+CLAIMS_SEND = Shortcut("Ctrl+E", "Claims: send the selected ready claims to the clearinghouse")
+CLAIMS_PRINT = Shortcut("Ctrl+P", "Claims: print the selected claims on CMS-1500 forms")
+CLAIMS_RESPONSES = Shortcut("Ctrl+Shift+R", "Claims: fetch or import the clearinghouse's responses")
+CLAIMS_ASSIGN = Shortcut("Ctrl+T", "Claims: assign the selected claims to a user")
+CLAIMS_FOLLOW_UP = Shortcut("Ctrl+U", "Claims: set a follow-up date and note")
+CLAIMS_NOTE = Shortcut("Ctrl+Shift+N", "Claims: add a note to the selected claims")
+CLAIMS_GO_TO_FIELD = Shortcut("Ctrl+G", "Claims: go to the field of the selected finding")
+CLAIMS_KEYS = (
+    CLAIMS_OPEN,
+    CLAIMS_FIND,
+    CLAIMS_REFRESH,
+    CLAIMS_BUILD,
+    CLAIMS_SCRUB,
+    CLAIMS_SEND,
+    CLAIMS_PRINT,
+    CLAIMS_RESPONSES,
+    CLAIMS_ASSIGN,
+    CLAIMS_FOLLOW_UP,
+    CLAIMS_NOTE,
+    CLAIMS_GO_TO_FIELD,
+)
+
 SHORTCUTS: tuple[Shortcut, ...] = (
     SEARCH,
     LOCK,
@@ -147,6 +175,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     *PAGE_KEYS,
     *CHARGES_QUEUE_KEYS,
     *ENCOUNTER_KEYS,
+    *CLAIMS_KEYS,
 )
 
 HELP_TEXT = (

@@ -32,6 +32,7 @@ from app.services.settings import security_settings
 from app.services.users import get_user_by_username
 from ui import help as shortcuts
 from ui.charges.page import ChargesPage
+from ui.claims.page import ClaimsPage
 from ui.context import AppContext
 from ui.errors import set_emergency_requester, show_error
 from ui.help import HelpDialog
@@ -157,6 +158,7 @@ class MainWindow(QMainWindow):
             "Patients": lambda: PatientsPage(self.context),
             "Schedule": lambda: SchedulePage(self.context),
             "Charges": lambda: ChargesPage(self.context),
+            "Claims": lambda: ClaimsPage(self.context),
             "Reports": lambda: ReportsPage(self.context, open_record=self.open_patient_record),
         }
         if name in builders:

@@ -18,12 +18,6 @@ class PlannedPage:
 
 
 PLANNED_PAGES = {
-    "Claims": PlannedPage(
-        "Claims",
-        "Claim batches: scrubbing each claim for missing or invalid data, creating 837P "
-        "files and CMS-1500 forms, and following claim status from the clearinghouse.",
-        "Nothing on this page yet. Claims cannot be created in this version.",
-    ),
     "Payments": PlannedPage(
         "Payments",
         "Patient payments with receipts, and insurance payments posted by hand or from "
