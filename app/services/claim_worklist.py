@@ -20,10 +20,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from app.errors import UserError
 from app.models.claims import Claim, ClaimEvent, ClaimFinding
 from app.models.patients import Patient
 from app.models.practice import Payer, Provider
 from app.models.security import User
+from app.money import to_money
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_detail import (
     FILING_STATUSES,
@@ -70,6 +72,9 @@ __all__ = [
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "91-120", "Over 120")
 # Upper bound in days of each bucket but the last.
 _BUCKET_LIMITS = (30, 60, 90, 120)
+# Largest age filter, 100 years: a larger one is a typing mistake, and one beyond the
+# calendar's range would overflow the date arithmetic.
+MAX_AGE_DAYS = 36_500
 
 # Statuses that need someone's work: held by the scrub, rejected by the clearinghouse or
 # denied by the payer. A claim with a follow-up date on or before today needs work too.
@@ -202,7 +207,34 @@ def _like(column: Any, word: str) -> ColumnElement[bool]:
     return func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
 
 
+def _check_age(label: str, days: int | None) -> None:
+    if days is not None and not 0 <= days <= MAX_AGE_DAYS:
+        raise UserError(
+            f"The {label} age of {days} days is not between 0 and {MAX_AGE_DAYS:,}; "
+            "enter an age in days within that range, or clear it."
+        )
+
+
+def _amount(label: str, value: Decimal | None) -> Decimal | None:
+    """Return the amount rounded to cents, as claims store it, or raise UserError."""
+    if value is None:
+        return None
+    try:
+        return to_money(value)
+    except ValueError:
+        raise UserError(
+            f"The {label} amount {value} is not an amount of money; enter dollars and "
+            "cents, such as 150.00, or clear it."
+        ) from None
+
+
 def _conditions(filters: WorklistFilter, today: date) -> list[ColumnElement[bool]]:
+    """Return the filters as SQL conditions; raises UserError for an age or amount out of range."""
+    _check_age("minimum", filters.min_age_days)
+    _check_age("maximum", filters.max_age_days)
+    min_amount = _amount("minimum", filters.min_amount)
+    max_amount = _amount("maximum", filters.max_amount)
+
     conditions: list[ColumnElement[bool]] = []
     if filters.statuses:
         conditions.append(Claim.status.in_(sorted(filters.statuses)))
@@ -219,10 +251,10 @@ def _conditions(filters: WorklistFilter, today: date) -> list[ColumnElement[bool
         conditions.append(Claim.service_date_from <= today - timedelta(days=filters.min_age_days))
     if filters.max_age_days is not None:
         conditions.append(Claim.service_date_from >= today - timedelta(days=filters.max_age_days))
-    if filters.min_amount is not None:
-        conditions.append(Claim.total_charge >= filters.min_amount)
-    if filters.max_amount is not None:
-        conditions.append(Claim.total_charge <= filters.max_amount)
+    if min_amount is not None:
+        conditions.append(Claim.total_charge >= min_amount)
+    if max_amount is not None:
+        conditions.append(Claim.total_charge <= max_amount)
     for word in filters.text.split():
         columns = (Claim.claim_number, Patient.chart_number, Patient.last_name, Patient.first_name)
         conditions.append(or_(*(_like(column, word) for column in columns)))
