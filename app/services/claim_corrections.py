@@ -26,6 +26,7 @@ from app.services.claim_build_rows import (
     ClaimHeader,
     ClaimLink,
     LineDraft,
+    bills_lines,
     chunks,
     claim_diagnoses,
     claim_lines,
@@ -99,6 +100,7 @@ def resubmit_lines(
     original = get_claim(session, claim_id)
     _check_alive(original, "send lines of")
     chosen = _chosen_lines(session, original, line_ids)
+    _check_not_sent_again(session, original, chosen)
     diagnoses = claim_diagnoses(session, original.id)
     lines = [draft_from_claim_line(line, diagnoses) for line in chosen]
 
@@ -258,6 +260,31 @@ def _chosen_lines(session: Session, claim: Claim, line_ids: Sequence[uuid.UUID])
             "choose its lines again."
         )
     return lines
+
+
+def _check_not_sent_again(session: Session, claim: Claim, lines: list[ClaimLine]) -> None:
+    """Raise UserError when another live claim to the payer already bills a chosen line."""
+    query = (
+        select(ClaimLine.charge_line_id, Claim.claim_number)
+        .join(Claim, Claim.id == ClaimLine.claim_id)
+        .where(
+            ClaimLine.charge_line_id.in_([line.charge_line_id for line in lines]),
+            ClaimLine.archived.is_(False),
+            Claim.id != claim.id,
+            Claim.payer_id == claim.payer_id,
+            bills_lines(),
+        )
+    )
+    billed = session.execute(query).first()
+    if billed is None:
+        return
+    charge_line_id, other_number = billed
+    line_number = next(line.line_number for line in lines if line.charge_line_id == charge_line_id)
+    raise UserError(
+        f"Line {line_number} of claim {claim.claim_number} is already billed on claim "
+        f"{other_number}, so sending it again would bill it twice; work claim "
+        f"{other_number} instead."
+    )
 
 
 def _encounter_ids(session: Session, claim: Claim) -> list[uuid.UUID]:
