@@ -191,6 +191,12 @@ class ClaimActions:
         claim_ids = self.page.selected_ids()
         if not claim_ids:
             return
+
+        # The Go to field notice requests this scrub, so it is stale once the scrub runs.
+        detail_view = self.page.current_detail()
+        if detail_view is not None and detail_view.claim_id in claim_ids:
+            self.page.detail.show_notice(None)
+
         actor = self.context.actor
 
         def work(session: Session, _progress: Progress) -> ActionResult:

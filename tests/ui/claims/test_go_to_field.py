@@ -292,6 +292,21 @@ def test_scrub_again_clears_fixed_finding(
     assert page.model.rows[0].status == "ready"
 
 
+def test_scrub_key_clears_go_to_notice(
+    qtbot: QtBot, window_and_page: Callable[[Actor], WindowAndPage], claim_practice: ClaimPractice
+) -> None:
+    _window, page = window_and_page(claim_practice.biller)
+    page.go_to_field(finding(page, "encounter.diagnoses", claim_practice.encounter_id))
+    drain(qtbot, page.context)
+    assert "Scrub again" in page.detail.notice.text()
+
+    page.actions.scrub.trigger()
+    settle(qtbot, page)
+
+    assert page.detail.notice.text() == ""
+    assert page.detail.notice.isHidden()
+
+
 def test_enter_on_finding_goes_to_field(
     qtbot: QtBot, window_and_page: Callable[[Actor], WindowAndPage], claim_practice: ClaimPractice
 ) -> None:
