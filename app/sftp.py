@@ -76,12 +76,36 @@ class DownloadedFile:
 def parse_host_key(text: str) -> asyncssh.SSHKey:
     """Parse an OpenSSH public key, such as a line of `ssh-keyscan` output.
 
-    A leading host name (the known_hosts and ssh-keyscan form) is skipped. Raises
-    ValueError naming the expected form when the text is not a public key.
+    A leading host name (the known_hosts and ssh-keyscan form) is skipped, and so are
+    blank lines and `#` comment lines, which ssh-keyscan prints before each key. Raises
+    ValueError naming the expected form when the text contains no public key or more than one.
     """
-    stripped = text.strip()
-    candidates = [stripped]
-    parts = stripped.split()
+    keys: list[asyncssh.SSHKey] = []
+    for line in text.splitlines():
+        if line.strip() and not line.strip().startswith("#"):
+            key = _parse_key_line(line)
+            if key is None:
+                raise ValueError(
+                    "not an OpenSSH public key; paste one line such as 'ssh-ed25519 "
+                    "AAAAC3Nza...' as the clearinghouse gave it"
+                )
+            keys.append(key)
+
+    distinct = {key.export_public_key("openssh") for key in keys}
+    if not distinct:
+        raise ValueError("empty; paste one line such as 'ssh-ed25519 AAAAC3Nza...'")
+    if len(distinct) > 1:
+        raise ValueError(
+            f"not one key but {len(distinct)} different keys; paste only the line of the "
+            "key type the clearinghouse named, such as the ssh-ed25519 line"
+        )
+    return keys[0]
+
+
+def _parse_key_line(line: str) -> asyncssh.SSHKey | None:
+    # split() also splits at no-break spaces, which a key copied from an email may contain.
+    parts = line.split()
+    candidates = [" ".join(parts)]
     if len(parts) >= 3:
         candidates.append(" ".join(parts[1:]))
     for candidate in candidates:
@@ -89,10 +113,7 @@ def parse_host_key(text: str) -> asyncssh.SSHKey:
             return asyncssh.import_public_key(candidate)
         except (asyncssh.KeyImportError, ValueError):
             continue
-    raise ValueError(
-        "not an OpenSSH public key; paste one line such as 'ssh-ed25519 AAAAC3Nza...' "
-        "as the clearinghouse gave it"
-    )
+    return None
 
 
 def normalize_host_key(text: str) -> str:

@@ -1,11 +1,13 @@
-"""Fixtures for the claim break tests: the claim practice and the submission practice."""
+"""Fixtures for the claim break tests: claim and submission practices, a loopback server."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.db.database import Database
 from tests.helpers.claim_data import ClaimPractice, build_claim_practice
+from tests.helpers.sftp_server import SftpTestServer, running_server
 from tests.services.claims_submission.submission_data import (
     SubmissionPractice,
     build_submission_practice,
@@ -24,3 +26,9 @@ def submission(database: Database, tmp_path: Path) -> SubmissionPractice:
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     return build_submission_practice(database, outbox)
+
+
+@pytest.fixture
+def sftp_server(tmp_path: Path) -> Iterator[SftpTestServer]:
+    """An SFTP server on 127.0.0.1 serving tmp_path/sftp, with inbound and outbound folders."""
+    yield from running_server(tmp_path / "sftp")
