@@ -181,7 +181,8 @@ class FetchResponsesDialog(QDialog):
             cells: list[str | Cell] = [Cell(row.file_name, row.summary or row.file_name), row.kind]
             if row.error:
                 # A file that failed changed nothing, so its counts stay blank rather than 0.
-                cells += ["", "", "", row.error]
+                # The column is too narrow for most reasons, so the tooltip shows all of it.
+                cells += ["", "", "", Cell(row.error, row.error)]
             else:
                 unmatched = Cell(str(len(row.unmatched)), ", ".join(row.unmatched) or "None")
                 cells += [str(row.accepted), str(row.rejected), unmatched, ""]
@@ -207,7 +208,7 @@ class FetchResponsesDialog(QDialog):
         failed = sum(1 for outcome in outcomes if outcome.error is not None)
         text = f"{counted(files, 'response file')} read." if files else "No new response files."
         if failed:
-            text += f" {failed} could not be read. The Errors column gives the reason."
+            text += f" {failed} could not be read. Select a file to see the whole reason above."
         self.status.setText(text)
 
     def _failed(self, error: BaseException) -> None:

@@ -104,11 +104,16 @@ def test_bad_file_keeps_others(
     rejected = dict(zip(files, dialog.table.column_texts(3), strict=True))
     assert rejected == {"gone.999": "", "notes.txt": "", "response.277": "1"}
 
+    error_item = dialog.table.item(files.index("notes.txt"), 5)
+    assert error_item is not None
+    assert error_item.toolTip() == errors["notes.txt"]
+
     dialog.table.selectRow(files.index("notes.txt"))
     assert dialog.details.text().startswith("notes.txt: ")
     assert errors["notes.txt"] in dialog.details.text()
     assert send_practice.statuses() == ["rejected", "submitted"]
     assert "2 could not be read" in dialog.status.text()
+    assert "Select a file" in dialog.status.text()
 
 
 def test_second_import_is_refused(
