@@ -41,7 +41,13 @@ from app.services.claim_build_rows import (
     payer_sequence,
     write_claim,
 )
-from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event
+from app.services.claim_status import (
+    DEAD_STATUSES,
+    ClaimEventKind,
+    ClaimStatus,
+    record_event,
+    status_label,
+)
 from app.services.outcomes import SaveOutcome
 
 log = logging.getLogger(__name__)
@@ -143,6 +149,14 @@ def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -
     """
     require(actor, Permission.CLAIM_MANAGE)
     prior = get_claim(session, claim_id)
+    if ClaimStatus(prior.status) in DEAD_STATUSES:
+        # The replacement or void claim now bills these services, so the next payer must
+        # be billed from the claim that is still live.
+        raise UserError(
+            f"Claim {prior.claim_number} is {status_label(prior.status).lower()}, so the next "
+            "payer cannot be billed from it; open the claim that replaced it and bill the "
+            "next payer from there."
+        )
     adjudication = latest_adjudication(session, prior)
     payer_name = _payer_name(session, prior.payer_id)
     if adjudication is None:
@@ -479,6 +493,13 @@ def _record_status(session: Session, actor: Actor, claim: Claim, form: Adjudicat
         f"Payer paid {format_money(form.paid_amount)} of {format_money(claim.total_charge)} "
         f"(claim status code {form.claim_status_code}, from {form.source})"
     )
+    if ClaimStatus(claim.status) in DEAD_STATUSES:
+        # A late remittance for a replaced or voided claim is stored for posting, but
+        # must not make the claim bill its lines again next to its replacement.
+        detail += f"; the claim stays {status_label(claim.status).lower()}"
+        record_event(session, claim, kind, user_id=actor.user_id, detail=detail)
+        return
+
     record_event(session, claim, kind, user_id=actor.user_id, status=status, detail=detail)
     if status is not ClaimStatus.PARTIAL:
         return
