@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 import shiboken6
 from PySide6.QtWidgets import QLabel, QWidget
 
+from app.changes import Changes
 from app.errors import UserError
 from app.progress import Progress
 from ui.admin.common import run_for
@@ -35,7 +36,8 @@ class ItemQueue(Generic[T]):
     """Runs the same work for each item in turn, each in its own transaction.
 
     One item's failure rolls back only that item and never stops the others, so one
-    unreachable clearinghouse or one bad file still lets the rest go through.
+    unreachable clearinghouse or one bad file still lets the rest go through. After the
+    last item, `changes` is announced to every page when at least one item succeeded.
     """
 
     def __init__(
@@ -47,6 +49,7 @@ class ItemQueue(Generic[T]):
         on_finished: Callable[[list[ItemOutcome[T]]], None],
         *,
         title: str,
+        changes: Changes,
     ) -> None:
         self.widget = widget
         self.context = context
@@ -54,6 +57,7 @@ class ItemQueue(Generic[T]):
         self.on_item = on_item
         self.on_finished = on_finished
         self.title = title
+        self.changes = changes
         self.pending: list[T] = []
         self.outcomes: list[ItemOutcome[T]] = []
         self.running = False
@@ -70,6 +74,7 @@ class ItemQueue(Generic[T]):
             return
         if not self.pending:
             self.running = False
+            self._announce_changes()
             self.on_finished(self.outcomes)
             return
         item = self.pending.pop(0)
@@ -84,6 +89,12 @@ class ItemQueue(Generic[T]):
             lambda error: self._record(ItemOutcome(item, error=error)),
             title=self.title,
         )  # fmt: skip
+
+    def _announce_changes(self) -> None:
+        # Item results are not Changes values, so the runner does not announce them and
+        # pages such as the claims worklist would keep showing the old statuses.
+        if any(outcome.error is None for outcome in self.outcomes):
+            self.context.ops.changed.emit(self.changes)
 
     def _record(self, outcome: ItemOutcome[T]) -> None:
         if outcome.error is not None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.changes import ChangeKind, Changes
 from app.errors import UserError
 from app.ids import new_id
 from app.progress import Progress
@@ -157,6 +158,7 @@ class FetchResponsesDialog(QDialog):
         self.queue = ItemQueue(
             self, self.context, _work_for(self.context), self._show_outcome, self._finished,
             title=title,
+            changes=Changes.of(ChangeKind.CLAIMS),
         )  # fmt: skip
         self.queue.start(sources)
 

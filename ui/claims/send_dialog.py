@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.changes import ChangeKind, Changes
 from app.errors import UserError
 from app.money import format_money
 from app.progress import Progress
@@ -349,6 +350,7 @@ class SendClaimsDialog(QDialog):
         self.sender_queue = ItemQueue(
             self, self.context, work, self._show_sent, self._all_sent,
             title="Sending claim files…",
+            changes=Changes.of(ChangeKind.CLAIMS),
         )  # fmt: skip
         self.sender_queue.start(batches)
         self._update_buttons()

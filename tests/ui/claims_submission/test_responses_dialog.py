@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from app.changes import ChangeKind, Changes
 from app.db.database import Database
 from app.security.permissions import Actor
 from app.services import claim_batches
@@ -78,6 +79,38 @@ def test_277ca_import_rejects_claim(
     assert dialog.table.column_texts(5) == [""]
     assert send_practice.statuses() == ["rejected", "submitted"]
     assert dialog.status.text() == "1 response file read."
+
+
+def test_import_announces_claim_changes(
+    qtbot: QtBot, send_practice: SendPractice, context_for: MakeContext, tmp_path: Path
+) -> None:
+    send_to_outbox(send_practice)
+    path = rejection_for(send_practice, tmp_path / "downloads", "response.277")
+    context = context_for(send_practice.database, send_practice.biller)
+    dialog = open_dialog(qtbot, context)
+    announced: list[Changes] = []
+    context.ops.changed.connect(announced.append)
+
+    dialog.import_files([path])
+    wait_until_idle(qtbot, dialog)
+
+    assert any(changes.touches(ChangeKind.CLAIMS) for changes in announced)
+
+
+def test_failed_import_announces_nothing(
+    qtbot: QtBot, send_practice: SendPractice, context_for: MakeContext, tmp_path: Path
+) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("Call Aetna about the March claims.", encoding="utf-8")
+    context = context_for(send_practice.database, send_practice.biller)
+    dialog = open_dialog(qtbot, context)
+    announced: list[Changes] = []
+    context.ops.changed.connect(announced.append)
+
+    dialog.import_files([bad])
+    wait_until_idle(qtbot, dialog)
+
+    assert announced == []
 
 
 def test_bad_file_keeps_others(
