@@ -25,7 +25,7 @@ from app.models.claims import (
     PayerLineAdjudication,
 )
 from app.models.practice import Payer
-from app.money import format_money
+from app.money import format_money, to_money
 from app.problems import Problem, Severity, has_errors
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import (
@@ -291,7 +291,10 @@ def _adjustment_problems(adjustments: list[AdjustmentForm], where: str) -> list[
 def _form_problems(
     form: AdjudicationForm, claim: Claim, lines: dict[uuid.UUID, ClaimLine]
 ) -> list[Problem]:
-    problems: list[Problem] = []
+    problems = _amount_problems(form)
+    if problems:
+        # Balancing cannot compare amounts that are not money.
+        return problems
     code = form.claim_status_code
     if code not in PROCESSED_CODES | CROSSOVER_CODES | {DENIED_CODE}:
         problems.append(
@@ -318,6 +321,39 @@ def _form_problems(
         problems += _line_problems(line_form, line)
     problems += _claim_balance_problems(form, claim, lines)
     problems += _patient_share_problems(form)
+    return problems
+
+
+def _form_amounts(form: AdjudicationForm) -> list[tuple[str, Decimal | None]]:
+    amounts: list[tuple[str, Decimal | None]] = [
+        ("Paid amount", form.paid_amount),
+        ("Patient responsibility", form.patient_responsibility),
+    ]
+    amounts += [("Claim adjustment", item.amount) for item in form.adjustments]
+    for line in form.lines:
+        amounts += [("Line paid amount", line.paid_amount), ("Line charge", line.charge_amount)]
+        amounts += [("Line adjustment", item.amount) for item in line.adjustments]
+    return amounts
+
+
+def _amount_problems(form: AdjudicationForm) -> list[Problem]:
+    """Return a problem for each amount that is not a finite amount in whole cents."""
+    problems: list[Problem] = []
+    for label, amount in _form_amounts(form):
+        if amount is None:
+            continue
+        try:
+            valid = to_money(amount) == amount
+        except ValueError:
+            valid = False
+        if not valid:
+            problems.append(
+                Problem(
+                    "amounts",
+                    f"{label} {amount} is not an amount in dollars and cents; enter it as "
+                    "the EOB shows it, such as 85.00.",
+                )
+            )
     return problems
 
 

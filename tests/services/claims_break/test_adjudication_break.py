@@ -1,4 +1,4 @@
-"""Adjudications of replaced or voided claims, and secondary claims built from them."""
+"""Adjudications of replaced claims, secondary claims from them, and amounts that are not money."""
 
 import uuid
 from datetime import date
@@ -94,6 +94,41 @@ def test_secondary_from_replaced_claim_rejected(claim_practice: ClaimPractice) -
     with claim_practice.database.reading() as session:
         cigna = select(func.count(Claim.id)).where(Claim.payer_id == claim_practice.cigna_id)
         assert session.scalar(cigna) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("paid_amount", Decimal("sNaN"), "Paid amount sNaN"),
+        ("paid_amount", Decimal("Infinity"), "Paid amount Infinity"),
+        ("paid_amount", Decimal("85.001"), "Paid amount 85.001"),
+        ("patient_responsibility", Decimal("NaN"), "Patient responsibility NaN"),
+    ],
+)
+def test_amount_not_money_is_problem(
+    claim_practice: ClaimPractice, field: str, value: Decimal, words: str
+) -> None:
+    (claim_id,) = claim_practice.build().claim_ids
+    form = paid_form(claim_practice, claim_id)
+    setattr(form, field, value)
+
+    outcome = record(claim_practice, form)
+
+    assert outcome.record_id is None
+    assert any(words in problem.message for problem in outcome.problems)
+    assert adjudication_count(claim_practice, claim_id) == 0
+    assert claim_practice.claim(claim_id).status == "hold"
+
+
+def test_line_adjustment_not_money_is_problem(claim_practice: ClaimPractice) -> None:
+    (claim_id,) = claim_practice.build().claim_ids
+    form = paid_form(claim_practice, claim_id)
+    form.lines[0].adjustments[0].amount = Decimal("-Infinity")
+
+    outcome = record(claim_practice, form)
+
+    assert outcome.record_id is None
+    assert any("Line adjustment -Infinity" in problem.message for problem in outcome.problems)
 
 
 def test_build_ignores_adjudicated_dead_claim(claim_practice: ClaimPractice) -> None:
