@@ -24,6 +24,7 @@ from app.models.practice import Payer
 from app.problems import Problem
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import (
+    CLAIM_NUMBER_KIND,
     MAX_CLAIM_DIAGNOSES,
     ClaimHeader,
     ClaimLink,
@@ -35,7 +36,6 @@ from app.services.claim_build_rows import (
     coverages_in_force,
     draft_from_charge,
     insert_claims,
-    issue_claim_numbers,
     pack_lines,
     part_diagnoses,
     payer_sequence,
@@ -43,6 +43,7 @@ from app.services.claim_build_rows import (
 from app.services.claim_status import NEVER_ACCEPTED_STATUSES, ClaimStatus
 from app.services.encounter_forms import STATUS_POSTED
 from app.services.encounter_records import reversed_line_ids
+from app.services.numbering import next_numbers
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,8 @@ def build_claims(
     # The rows go in as multi-row INSERTs with numbers issued in one counter update,
     # because thousands of claims through the unit of work take several seconds.
     parts = {key: pack_lines(group.lines) for key, group in groups.items()}
-    numbers = iter(issue_claim_numbers(session, sum(len(split) for split in parts.values())))
+    count = sum(len(split) for split in parts.values())
+    numbers = iter(next_numbers(session, CLAIM_NUMBER_KIND, count))
     rows: list[ClaimRows] = []
     for key, group in groups.items():
         rows.extend(_group_rows(actor, group, parts[key], numbers))

@@ -30,11 +30,26 @@ def local_workstation(session: Session) -> Workstation:
 
 def next_number(session: Session, kind: str, width: int = 6) -> str:
     """Issue the next number of `kind` (such as "chart" or "receipt") on this workstation."""
+    return next_numbers(session, kind, 1, width)[0]
+
+
+def next_numbers(session: Session, kind: str, count: int, width: int = 6) -> list[str]:
+    """Issue the next `count` numbers of `kind` on this workstation with one counter update.
+
+    The numbers are the ones `count` calls of `next_number` would issue, in order. A
+    count of 0 returns an empty list and leaves the counter alone.
+    """
+    if count < 0:
+        raise ValueError(f"count must be 0 or more, not {count}")
+    if count == 0:
+        return []
+
     code = local_workstation(session).code
     counter = session.get(NumberCounter, kind)
     if counter is None:
         counter = NumberCounter(kind=kind, last_value=0)
         session.add(counter)
-    counter.last_value += 1
+    first = counter.last_value + 1
+    counter.last_value += count
     session.flush()
-    return f"{code}-{counter.last_value:0{width}d}"
+    return [f"{code}-{value:0{width}d}" for value in range(first, first + count)]
