@@ -9,21 +9,21 @@ moves each claim to READY (no errors) or HOLD (errors), and records a SCRUBBED e
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.ids import new_id
-from app.models.claims import Claim, ClaimFinding, ClaimLine
+from app.models.claims import Claim, ClaimEvent, ClaimFinding, ClaimLine
 from app.problems import Severity
 from app.security.permissions import Actor, Permission, require
-from app.services.claim_build_rows import chunks
+from app.services.claim_build_rows import chunks, insert_rows
 from app.services.claim_documents import claim_documents
 from app.services.claim_scrub_business import (
     ScrubData,
@@ -53,7 +53,7 @@ from app.services.claim_scrub_rules import (
     line_findings,
     total_findings,
 )
-from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event
+from app.services.claim_status import ClaimEventKind, ClaimStatus
 from app.services.payer_rules import PayerRuleBook, PayerRules, load_payer_rules
 from app.x12.claim_data import ClaimDocument
 
@@ -103,8 +103,18 @@ def scrub_document(document: ClaimDocument, facts: ClaimFacts, rules: PayerRules
     ]
 
 
-def scrub_claims(session: Session, actor: Actor, claim_ids: Sequence[uuid.UUID]) -> ScrubResult:
+def scrub_claims(
+    session: Session,
+    actor: Actor,
+    claim_ids: Sequence[uuid.UUID],
+    documents: Mapping[uuid.UUID, ClaimDocument] | None = None,
+) -> ScrubResult:
     """Scrub the claims, store their findings and move the movable ones to READY or HOLD.
+
+    `documents` are claim documents the caller already loaded with `claim_documents` in
+    this unit of work, so build, scrub and write read them once. Claims without one
+    are loaded here. A document loaded before a change to its claim or the records it
+    reads would be scrubbed as it was.
 
     One claim that cannot be checked never stops the others: an unexpected error while
     scrubbing it becomes an error finding on it ("could not be checked") and is logged
@@ -114,14 +124,15 @@ def scrub_claims(session: Session, actor: Actor, claim_ids: Sequence[uuid.UUID])
     require(actor, Permission.CLAIM_MANAGE)
     book = load_payer_rules()
     claims = _load_claims(session, claim_ids)
-    documents, failures = _documents(session, [claim.id for claim in claims])
-    data = load_scrub_data(session, actor, claims, documents)
+    loaded, failures = _documents(session, [claim.id for claim in claims], documents or {})
+    data = load_scrub_data(session, actor, claims, loaded)
 
     result = ScrubResult(changes=Changes.of(ChangeKind.CLAIMS))
     _archive_old_findings(session, actor, [claim.id for claim in claims])
     rows: list[dict[str, Any]] = []
+    events: list[dict[str, object]] = []
     for claim in claims:
-        document = documents.get(claim.id)
+        document = loaded.get(claim.id)
         if document is None:
             reason = failures.get(claim.id, "its data could not be read")
             findings = [_unchecked(claim, reason)]
@@ -129,10 +140,10 @@ def scrub_claims(session: Session, actor: Actor, claim_ids: Sequence[uuid.UUID])
             findings = _scrub_one(session, actor, claim, document=document, book=book, data=data)
         result.findings[claim.id] = findings
         rows += _finding_rows(actor, claim, findings, data)
-        _record_scrub(session, actor, claim, findings, result)
+        events.append(_scrub_event(actor, claim, findings, result))
 
-    if rows:
-        session.execute(insert(ClaimFinding), rows)
+    insert_rows(session, ClaimFinding, rows)
+    insert_rows(session, ClaimEvent, events)
     _mark_scrubbed(session, actor, [claim.id for claim in claims])
     _set_statuses(session, actor, ClaimStatus.READY, result.ready)
     _set_statuses(session, actor, ClaimStatus.HOLD, result.held)
@@ -160,23 +171,27 @@ def _load_claims(session: Session, claim_ids: Sequence[uuid.UUID]) -> list[Claim
 
 
 def _documents(
-    session: Session, claim_ids: list[uuid.UUID]
+    session: Session, claim_ids: list[uuid.UUID], given: Mapping[uuid.UUID, ClaimDocument]
 ) -> tuple[dict[uuid.UUID, ClaimDocument], dict[uuid.UUID, str]]:
-    """Load the claims' documents in bulk; after a failure, load them one by one.
+    """Return the claims' documents, loading in bulk those not `given`.
 
-    Loading one by one finds the claims whose data breaks the mapping, so only those
-    are reported as not checked.
+    After a failure of the bulk load, the documents are loaded one by one. That finds
+    the claims whose data breaks the mapping, so only those are reported as not checked.
     """
+    documents = {claim_id: given[claim_id] for claim_id in claim_ids if claim_id in given}
+    missing = [claim_id for claim_id in claim_ids if claim_id not in given]
+    if not missing:
+        return documents, {}
     try:
-        return claim_documents(session, claim_ids), {}
+        documents.update(claim_documents(session, missing))
+        return documents, {}
     except SQLAlchemyError:
         raise
     except Exception:  # one bad claim must not stop the scrub of the others
-        log.exception("loading %d claim documents failed; loading them one by one", len(claim_ids))
+        log.exception("loading %d claim documents failed; loading them one by one", len(missing))
 
-    documents: dict[uuid.UUID, ClaimDocument] = {}
     failures: dict[uuid.UUID, str] = {}
-    for claim_id in claim_ids:
+    for claim_id in missing:
         try:
             documents.update(claim_documents(session, [claim_id]))
         except SQLAlchemyError:
@@ -254,26 +269,34 @@ def _finding_rows(
     ]
 
 
-def _record_scrub(
-    session: Session, actor: Actor, claim: Claim, findings: list[Finding], result: ScrubResult
-) -> None:
-    """Record the SCRUBBED event and, for a movable claim, the status it moves to.
+def _scrub_event(
+    actor: Actor, claim: Claim, findings: list[Finding], result: ScrubResult
+) -> dict[str, object]:
+    """Return the SCRUBBED event row and add a movable claim to `result.ready` or `held`.
 
-    The event is recorded without a status, which record_event would apply with one
-    UPDATE per claim. The event gets the status here, and _set_statuses moves all
-    claims and their lines afterwards in a few statements.
+    The event carries the status the claim moves to. _set_statuses then moves all
+    claims and their lines in a few statements, where record_event would run one
+    UPDATE per claim.
     """
     errors = sum(1 for item in findings if item.severity is Severity.ERROR)
-    detail = f"{errors} errors, {len(findings) - errors} warnings"
-    event = record_event(
-        session, claim, ClaimEventKind.SCRUBBED, user_id=actor.user_id, detail=detail
-    )
-    if claim.status not in MOVABLE_STATUSES:
-        return
+    status: ClaimStatus | None = None
+    if claim.status in MOVABLE_STATUSES:
+        status = ClaimStatus.HOLD if errors else ClaimStatus.READY
+        (result.held if errors else result.ready).append(claim.id)
 
-    status = ClaimStatus.HOLD if errors else ClaimStatus.READY
-    event.status = status.value
-    (result.held if errors else result.ready).append(claim.id)
+    return {
+        "id": new_id(),
+        "claim_id": claim.id,
+        "claim_line_id": None,
+        "occurred_at": utc_now(),
+        "user_id": actor.user_id,
+        "event": ClaimEventKind.SCRUBBED.value,
+        "status": status.value if status is not None else None,
+        "detail": f"{errors} errors, {len(findings) - errors} warnings",
+        "batch_id": None,
+        "response_id": None,
+        "updated_by": actor.user_id,
+    }
 
 
 def _mark_scrubbed(session: Session, actor: Actor, claim_ids: list[uuid.UUID]) -> None:

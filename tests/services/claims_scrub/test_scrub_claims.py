@@ -1,5 +1,6 @@
 """scrub_claims on real claims: stored findings, status moves, events and the database edits."""
 
+import dataclasses
 import logging
 import uuid
 from datetime import date, timedelta
@@ -238,6 +239,47 @@ def test_broken_document_isolated(
     assert result.ready == [good_id]
     assert rules_of(result, bad_id) == ["scrub.failed"]
     assert "ValueError" in result.findings[bad_id][0].message
+
+
+def test_given_documents_not_loaded_again(
+    claim_practice: ClaimPractice, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_clean(claim_practice, tmp_path / "outbox")
+    given_id, other_id = two_claims(claim_practice)
+    loaded: list[list[uuid.UUID]] = []
+    real = claim_scrub.claim_documents
+
+    def recording_documents(
+        session: object, claim_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, ClaimDocument]:
+        loaded.append(list(claim_ids))
+        return real(session, claim_ids)  # type: ignore[arg-type]
+
+    with claim_practice.database.transaction() as session:
+        documents = real(session, [given_id])
+        monkeypatch.setattr(claim_scrub, "claim_documents", recording_documents)
+        result = claim_scrub.scrub_claims(
+            session, claim_practice.biller, [given_id, other_id], documents
+        )
+
+    assert loaded == [[other_id]]
+    assert result.ready == [given_id, other_id]
+
+
+def test_given_document_is_scrubbed(claim_practice: ClaimPractice, tmp_path: Path) -> None:
+    make_clean(claim_practice, tmp_path / "outbox")
+    [claim_id] = built(claim_practice)
+
+    with claim_practice.database.transaction() as session:
+        document = claim_scrub.claim_documents(session, [claim_id])[claim_id]
+        # A document without diagnoses proves the scrub read this copy, not the database.
+        changed = dataclasses.replace(document, diagnoses=())
+        result = claim_scrub.scrub_claims(
+            session, claim_practice.biller, [claim_id], {claim_id: changed}
+        )
+
+    assert result.held == [claim_id]
+    assert "diagnosis.count" in rules_of(result, claim_id)
 
 
 # ---- database edits -------------------------------------------------------------------------
