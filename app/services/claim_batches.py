@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +24,14 @@ from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.errors import FileWriteError, NotFoundError, UserError
 from app.files import write_atomically
-from app.models.claims import Claim, ClaimBatch, ClaimBatchItem, Clearinghouse, X12Response
+from app.models.claims import (
+    Claim,
+    ClaimBatch,
+    ClaimBatchItem,
+    ClaimFinding,
+    Clearinghouse,
+    X12Response,
+)
 from app.models.practice import Payer
 from app.problems import Problem, Severity
 from app.progress import Progress
@@ -38,9 +46,11 @@ from app.services.scheduling_settings import practice_now
 from app.services.x12_control import format_control_number, next_interchange_number
 from app.services.x12_responses import AlreadyImportedError, ResponseImport, import_response
 from app.sftp import DownloadedFile, RemoteFile, SftpTarget, list_and_download, upload_file
-from app.x12.envelope import X12WriteError
+from app.x12.claim_data import Submitter
+from app.x12.envelope import X12WriteError, gs_segment, isa_segment
+from app.x12.p837_checks import check_submitter
 from app.x12.segments import decode_x12_bytes
-from app.x12.writer_837p import write_837p
+from app.x12.writer_837p import Written837, write_837p
 
 __all__ = [
     "BatchResult",
@@ -55,6 +65,13 @@ log = logging.getLogger(__name__)
 
 OBJECT_TYPE = "claim_batch"
 BATCH_NUMBER_KIND = "claim_batch"
+# The finding on a claim whose 837P cannot be written, and the field it opens.
+WRITE_RULE = "x12.write"
+WRITE_FIELD = "claim.claim_number"
+WHY_UNWRITABLE = (
+    "The claim's data cannot be written as a valid 837P, and clearinghouses reject a "
+    "file with an invalid claim, so it was left out of the file until it is corrected."
+)
 
 
 class BatchStatus(StrEnum):
@@ -94,18 +111,22 @@ def create_batches(
     problems.extend(unrouted)
 
     batch_ids = []
+    held_any = False
     for clearinghouse, group in groups:
         try:
-            batch = _write_batch(session, actor, clearinghouse, group)
+            batch, held_problems = _write_batch(session, actor, clearinghouse, group)
         except X12WriteError as error:
             # The settings or the practice's address need fixing; other groups go on.
             log.warning("batch for clearinghouse %s not written: %s", clearinghouse.id, error)
             problems.append(Problem("claim_file", str(error)))
             continue
-        batch_ids.append(batch.id)
+        problems.extend(held_problems)
+        held_any = held_any or bool(held_problems)
+        if batch is not None:
+            batch_ids.append(batch.id)
 
     log.info("created %d claim batches, %d problems", len(batch_ids), len(problems))
-    changes = Changes.of(ChangeKind.CLAIMS) if batch_ids else Changes()
+    changes = Changes.of(ChangeKind.CLAIMS) if batch_ids or held_any else Changes()
     return BatchResult(batch_ids, problems, changes)
 
 
@@ -198,18 +219,39 @@ def _no_clearinghouse(session: Session, claim: Claim) -> Problem:
 
 def _write_batch(
     session: Session, actor: Actor, clearinghouse: Clearinghouse, claims: list[Claim]
-) -> ClaimBatch:
+) -> tuple[ClaimBatch | None, list[Problem]]:
+    """Write one batch of the claims, leaving out and holding each claim that cannot be written.
+
+    Returns None for the batch when no claim could be written. Raises X12WriteError when
+    the clearinghouse settings do not fit the envelope, because then no claim can be sent.
+    """
     documents = claim_documents(session, [claim.id for claim in claims])
     submitter = submitter_for(session, clearinghouse.id)
     interchange = next_interchange_number(session)
     created_at = practice_now(session)
-    written = write_837p(
-        submitter,
-        [documents[claim.id] for claim in claims],
-        interchange_number=interchange,
-        group_number=interchange,
-        created_at=created_at,
-    )
+
+    def write(batch_claims: list[Claim]) -> Written837:
+        return write_837p(
+            submitter,
+            [documents[claim.id] for claim in batch_claims],
+            interchange_number=interchange,
+            group_number=interchange,
+            created_at=created_at,
+        )
+
+    try:
+        written = write(claims)
+    except X12WriteError:
+        # Writing the claims one by one finds the ones at fault; the others still go out.
+        _check_envelope(submitter, interchange, created_at)
+        unwritable = _unwritable_claims(claims, write)
+        problems = _hold_unwritable(session, actor, unwritable)
+        claims = [claim for claim in claims if claim.id not in unwritable]
+        if not claims:
+            return None, problems
+        written = write(claims)
+    else:
+        problems = []
 
     batch_number = next_number(session, BATCH_NUMBER_KIND)
     control = format_control_number(interchange)
@@ -252,7 +294,80 @@ def _write_batch(
 
     detail = f"{len(claims)} claims, interchange {control}, clearinghouse {clearinghouse.id}"
     audit.record(session, actor, AuditAction.CREATE, OBJECT_TYPE, batch.id, detail=detail)
-    return batch
+    return batch, problems
+
+
+def _check_envelope(submitter: Submitter, interchange: int, created_at: datetime) -> None:
+    """Raise X12WriteError when the clearinghouse settings cannot go into the 837P envelope."""
+    check_submitter(submitter)
+    isa_segment(
+        sender_qualifier=submitter.isa_sender_qualifier,
+        sender_id=submitter.isa_sender_id,
+        receiver_qualifier=submitter.isa_receiver_qualifier,
+        receiver_id=submitter.isa_receiver_id,
+        interchange_number=interchange,
+        usage_indicator=submitter.usage_indicator,
+        created_at=created_at,
+    )
+    gs_segment(
+        sender_code=submitter.gs_sender_code,
+        receiver_code=submitter.gs_receiver_code,
+        group_number=interchange,
+        created_at=created_at,
+    )
+
+
+def _unwritable_claims(
+    claims: list[Claim], write: Callable[[list[Claim]], Written837]
+) -> dict[uuid.UUID, X12WriteError]:
+    """Write each claim alone and return the error of each claim that fails, by claim id."""
+    errors: dict[uuid.UUID, X12WriteError] = {}
+    for claim in claims:
+        try:
+            write([claim])
+        except X12WriteError as error:
+            errors[claim.id] = error
+    return errors
+
+
+def _hold_unwritable(
+    session: Session, actor: Actor, errors: dict[uuid.UUID, X12WriteError]
+) -> list[Problem]:
+    """Put each claim on hold with an x12.write finding and a NOTE event; return the problems.
+
+    The next scrub replaces the finding like any other, so a claim whose data is still
+    wrong returns here on the next batch.
+    """
+    problems = []
+    for claim_id, error in errors.items():
+        claim = session.get(Claim, claim_id)
+        assert claim is not None  # loaded by _batchable_claims in this unit of work
+        message = f"{error} The claim was left out of the claim file and put on hold."
+        session.add(
+            ClaimFinding(
+                claim_id=claim.id,
+                rule=WRITE_RULE,
+                severity=Severity.ERROR.value,
+                message=str(error),
+                why=WHY_UNWRITABLE,
+                # NOTE: X12WriteError does not name the field, so the finding points at
+                # the claim; its message names the record to correct.
+                field=WRITE_FIELD,
+                record_id=claim.id,
+                updated_by=actor.user_id,
+            )
+        )
+        record_event(
+            session,
+            claim,
+            ClaimEventKind.NOTE,
+            user_id=actor.user_id,
+            status=ClaimStatus.HOLD,
+            detail=message,
+        )
+        log.warning("claim %s left out of its claim file: its 837P cannot be written", claim.id)
+        problems.append(Problem(WRITE_FIELD, message))
+    return problems
 
 
 # ---- sending batches ----------------------------------------------------------------------

@@ -9,9 +9,10 @@ import keyring
 import pytest
 from sqlalchemy import select
 
+from app.changes import ChangeKind
 from app.db.database import Database
 from app.errors import FileWriteError, PermissionDeniedError, UserError
-from app.models.claims import ClaimBatch, Clearinghouse
+from app.models.claims import ClaimBatch, ClaimFinding, ClaimLine, Clearinghouse
 from app.models.practice import Payer
 from app.models.security import AuditEvent
 from app.problems import Severity
@@ -170,6 +171,85 @@ def test_payer_without_clearinghouse_left_out(
     assert {problem.field for problem in result.problems} == {"payer.clearinghouse"}
     assert {problem.severity for problem in result.problems} == {Severity.ERROR}
     assert "Aetna has no clearinghouse" in result.problems[0].message
+
+
+def _break_ndc(practice: SubmissionPractice, claim_id: uuid.UUID) -> None:
+    """Give the claim's first line an NDC of 3 digits, which no 837P can carry."""
+    with practice.database.transaction() as session:
+        line = session.scalars(select(ClaimLine).where(ClaimLine.claim_id == claim_id)).first()
+        assert line is not None
+        line.ndc_code = "123"
+        line.ndc_quantity = "1"
+        line.ndc_unit = "ML"
+
+
+def test_unwritable_claim_held_others_written(practice: SubmissionPractice) -> None:
+    first, bad, third = practice.claim_ids
+    _break_ndc(practice, bad)
+
+    result = _create(practice)
+
+    assert len(result.batch_ids) == 1
+    batch = practice.batch(result.batch_ids[0])
+    assert set(practice.items(batch.id)) == {first, third}
+    assert batch.claim_count == 2
+    assert practice.claim_number(bad) not in batch.content
+    assert pyx12_errors(batch.content) == []
+    assert practice.statuses() == [READY, ClaimStatus.HOLD.value, READY]
+    (problem,) = result.problems
+    assert practice.claim_number(bad) in problem.message
+    assert "NDC" in problem.message
+    assert ChangeKind.CLAIMS in result.changes.kinds
+
+
+def test_unwritable_claim_gets_finding_and_event(practice: SubmissionPractice) -> None:
+    bad = practice.claim_ids[1]
+    _break_ndc(practice, bad)
+
+    _create(practice)
+
+    with practice.database.reading() as session:
+        (finding,) = session.scalars(select(ClaimFinding).where(ClaimFinding.claim_id == bad))
+        assert finding.rule == "x12.write"
+        assert finding.severity == Severity.ERROR.value
+        assert "NDC" in finding.message
+        assert finding.field == "claim.claim_number"
+        assert finding.record_id == bad
+    event = practice.events(bad)[-1]
+    assert event.event == ClaimEventKind.NOTE.value
+    assert event.status == ClaimStatus.HOLD.value
+    assert event.detail is not None
+    assert "put on hold" in event.detail
+
+
+def test_all_claims_unwritable_no_batch(practice: SubmissionPractice) -> None:
+    for claim_id in practice.claim_ids:
+        _break_ndc(practice, claim_id)
+
+    result = _create(practice)
+
+    assert result.batch_ids == []
+    assert len(result.problems) == 3
+    assert practice.statuses() == [ClaimStatus.HOLD.value] * 3
+    with practice.database.reading() as session:
+        assert session.scalars(select(ClaimBatch)).first() is None
+
+
+def test_bad_clearinghouse_setting_holds_nothing(database: Database, outbox: Path) -> None:
+    practice = build_submission_practice(database, outbox)
+    _break_ndc(practice, practice.claim_ids[0])
+    with database.transaction() as session:
+        clearinghouse = session.get(Clearinghouse, practice.clearinghouse_id)
+        assert clearinghouse is not None
+        clearinghouse.usage_indicator = "X"
+
+    result = _create(practice)
+
+    assert result.batch_ids == []
+    (problem,) = result.problems
+    assert problem.field == "claim_file"
+    assert "usage indicator" in problem.message
+    assert practice.statuses() == [READY, READY, READY]
 
 
 def test_batches_grouped_by_clearinghouse(database: Database, practice: SubmissionPractice) -> None:
