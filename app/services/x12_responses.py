@@ -98,7 +98,7 @@ def import_response(session: Session, actor: Actor, text: str, file_name: str) -
     """
     require(actor, Permission.CLAIM_MANAGE)
     digest = response_digest(text)
-    _check_not_imported(session, digest, file_name)
+    _check_not_imported(session, {digest, _text_digest(text)}, file_name)
     kind = detect_kind(text)
     if kind in _NOT_HERE:
         raise UserError(f"{file_name} {_NOT_HERE[kind]}")
@@ -133,12 +133,25 @@ def import_response(session: Session, actor: Actor, text: str, file_name: str) -
 
 
 def response_digest(text: str) -> str:
-    """Return the SHA-256 (hex) of the file's text as UTF-8, the key a file imports once by."""
+    """Return the SHA-256 (hex) of the file's segments, the key a file imports once by.
+
+    The segments are hashed rather than the text, so a copy of the file with other line
+    endings, a byte order mark or lines wrapped at another width has the same digest.
+    Raises X12FormatError for text that is not X12.
+    """
+    _, segments = parse_segments(text)
+    canonical = "~".join("*".join(segment.elements) for segment in segments)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _text_digest(text: str) -> str:
+    # Files imported before digests were taken over segments are stored under this one.
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _check_not_imported(session: Session, digest: str, file_name: str) -> None:
-    earlier = session.scalar(select(X12Response).where(X12Response.sha256 == digest))
+def _check_not_imported(session: Session, digests: set[str], file_name: str) -> None:
+    query = select(X12Response).where(X12Response.sha256.in_(digests))
+    earlier = session.scalars(query).first()
     if earlier is None:
         return
     when = f"{earlier.received_at.date():%m/%d/%Y}"
