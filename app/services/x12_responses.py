@@ -3,7 +3,7 @@
 A 999 is matched to a claim batch by its AK1 group control number (our GS06) and to
 the claims by each AK2 transaction control number (our ST02). A rejected transaction
 set rejects every claim in it. A 277CA names each claim by its TRN02, which is our
-claim number (CLM01). Each file is stored once, by the SHA-256 of its text, so importing
+claim number (CLM01). Each file is stored once, by the SHA-256 of its segments, so importing
 the same file twice changes nothing. Responses change the status only of claims that are
 sent, accepted or rejected. Any other claim gets the event without a new status, so a
 late acknowledgment never undoes a payment.
