@@ -500,3 +500,54 @@ def add_claim_note(session: Session, actor: Actor, claim_id: uuid.UUID, note: st
     record_event(session, claim, ClaimEventKind.NOTE, user_id=actor.user_id, detail=text)
     log.info("added a note to claim %s", claim.id)
     return Changes.of(ChangeKind.CLAIMS)
+
+
+# The payer's claim number (ICN/DCN): letters, digits and hyphens, as REF*F8 carries it.
+PAYER_CLAIM_NUMBER_MAX = 50
+
+
+def _payer_claim_number_problems(number: str) -> list[Problem]:
+    if not number:
+        return [
+            Problem(
+                "claim.payer_claim_number",
+                "The payer's claim number is missing; copy it from the remittance or EOB, "
+                "where it may be called ICN, DCN or claim control number.",
+            )
+        ]
+    if len(number) > PAYER_CLAIM_NUMBER_MAX or not number.replace("-", "").isalnum():
+        return [
+            Problem(
+                "claim.payer_claim_number",
+                f"The payer's claim number {number[:60]!r} is not valid; it has up to "
+                f"{PAYER_CLAIM_NUMBER_MAX} letters, digits and hyphens, such as 22123456789000.",
+            )
+        ]
+    return []
+
+
+def set_payer_claim_number(
+    session: Session, actor: Actor, claim_id: uuid.UUID, number: str
+) -> Changes:
+    """Store the payer's claim number typed from a paper remittance or EOB.
+
+    Replacement and void claims send it back to the payer (REF*F8). A 277CA or a
+    remittance that carries one sets it too. Raises ValidationError for an empty or
+    invalid number.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    claim = get_claim(session, claim_id)
+    cleaned = number.strip().upper()
+    problems = _payer_claim_number_problems(cleaned)
+    if problems:
+        raise ValidationError(problems)
+
+    previous = claim.payer_claim_number
+    claim.payer_claim_number = cleaned
+    detail = f"Payer's claim number set to {cleaned}" + (
+        f" (was {previous})" if previous and previous != cleaned else ""
+    )
+    record_event(session, claim, ClaimEventKind.NOTE, user_id=actor.user_id, detail=detail)
+    audit.record(session, actor, AuditAction.UPDATE, "claim", claim.id, detail="payer claim number")
+    log.info("set the payer's claim number of claim %s", claim.id)
+    return Changes.of(ChangeKind.CLAIMS)

@@ -43,6 +43,7 @@ from app.services.claim_detail import (
     person_name,
     provider_name,
     set_follow_up,
+    set_payer_claim_number,
 )
 from app.services.claim_scrub_business import filing_days_left
 from app.services.claim_status import ClaimStatus, status_label
@@ -66,6 +67,7 @@ __all__ = [
     "assignable_users",
     "claim_detail",
     "set_follow_up",
+    "set_payer_claim_number",
     "worklist",
 ]
 

@@ -27,7 +27,13 @@ from app.services.today import practice_today
 from ui.admin.common import run_for
 from ui.admin.forms import ask
 from ui.claims import keys
-from ui.claims.dialogs import AssignDialog, FollowUpDialog, NoteDialog, ResubmitLinesDialog
+from ui.claims.dialogs import (
+    AssignDialog,
+    FollowUpDialog,
+    NoteDialog,
+    PayerClaimNumberDialog,
+    ResubmitLinesDialog,
+)
 from ui.claims.print_dialog import open_print_dialog
 from ui.claims.responses_dialog import open_responses_dialog
 from ui.claims.send_dialog import open_send_dialog
@@ -117,9 +123,11 @@ class ClaimActions:
         self.void = self._action("&Void claim (frequency 8)…", self.void_current)
         self.resubmit = self._action("Resubmit selected &lines…", self.resubmit_current)
         self.rebuild = self._action("Reb&uild claim", self.rebuild_current)
+        self.payer_number = self._action("Payer's claim &number…", self.payer_number_current)
         self.all = [
             self.build, self.scrub, self.send, self.print, self.responses, self.assign,
             self.follow_up, self.note, self.replace, self.void, self.resubmit, self.rebuild,
+            self.payer_number,
         ]  # fmt: skip
 
     def _action(
@@ -146,7 +154,7 @@ class ClaimActions:
         self.responses.setEnabled(allowed)
         for action in (self.scrub, self.send, self.print, self.assign, self.follow_up, self.note):
             action.setEnabled(allowed and selected)
-        for action in (self.replace, self.void, self.resubmit, self.rebuild):
+        for action in (self.replace, self.void, self.resubmit, self.rebuild, self.payer_number):
             action.setEnabled(allowed and single)
 
     # Running work
@@ -329,6 +337,25 @@ class ClaimActions:
             )
 
         self.run("Adding the note", work)
+
+    def payer_number_current(self) -> None:
+        """Ask for the payer's claim number of the claim in the detail pane and store it."""
+        view = self.page.current_detail()
+        if view is None:
+            return
+        dialog = PayerClaimNumberDialog(view.claim_number, view.payer_claim_number, self.page)
+        claim_id = view.claim_id
+        dialog.accepted.connect(lambda: self._payer_number(claim_id, dialog.number_text()))
+        self._open(dialog)
+
+    def _payer_number(self, claim_id: uuid.UUID, number: str) -> None:
+        actor = self.context.actor
+
+        def work(session: Session, _progress: Progress) -> ActionResult:
+            changes = claim_worklist.set_payer_claim_number(session, actor, claim_id, number)
+            return ActionResult(changes, "Payer's claim number saved.")
+
+        self.run("Saving the payer's claim number", work)
 
     # Corrections of the claim in the detail pane
 

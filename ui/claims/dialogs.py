@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.money import format_money
-from app.services.claim_detail import MAX_NOTE_LENGTH
+from app.services.claim_detail import MAX_NOTE_LENGTH, PAYER_CLAIM_NUMBER_MAX
 from app.services.claim_worklist import DetailLine
 from ui.patient.fields import DateField
 
@@ -234,5 +235,38 @@ class ResubmitLinesDialog(ClaimDialog):
         """Close when at least one line is ticked."""
         if not self.chosen_line_ids():
             self.reject_input("Tick at least one line (Space ticks the current line).", self.lines)
+            return
+        super().accept()
+
+
+class PayerClaimNumberDialog(ClaimDialog):
+    """Takes the payer's claim number from a paper remittance or EOB."""
+
+    def __init__(
+        self, claim_number: str, current: str | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            "Payer's claim number",
+            f"The number the payer gave claim {claim_number}. Replacement and void claims "
+            "send it back so the payer finds the original.",
+            "Save",
+            parent,
+        )
+        self.setObjectName("payerClaimNumberDialog")
+        self.number = QLineEdit(current or "")
+        self.number.setObjectName("payerClaimNumber")
+        self.number.setMaxLength(PAYER_CLAIM_NUMBER_MAX)
+        self.number.setPlaceholderText("ICN, DCN or claim control number, such as 22123456789000")
+        self.add_row("Payer's claim &number", self.number)
+        self.number.setFocus()
+
+    def number_text(self) -> str:
+        """Return the number typed, without surrounding blanks."""
+        return self.number.text().strip()
+
+    def accept(self) -> None:
+        """Close when a number is typed."""
+        if not self.number_text():
+            self.reject_input("Type the payer's claim number first, or press Cancel.", self.number)
             return
         super().accept()

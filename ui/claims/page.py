@@ -244,7 +244,13 @@ class ClaimsPage(Page):
                 self.actions.responses,
             ),
             (self.actions.assign, self.actions.follow_up, self.actions.note),
-            (self.actions.replace, self.actions.void, self.actions.resubmit, self.actions.rebuild),
+            (
+                self.actions.payer_number,
+                self.actions.replace,
+                self.actions.void,
+                self.actions.resubmit,
+                self.actions.rebuild,
+            ),
         )
         for number, group in enumerate(groups):
             if number:

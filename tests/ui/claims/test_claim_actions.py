@@ -12,7 +12,7 @@ from app.models.claims import Claim, ClaimEvent
 from app.services.today import practice_today
 from tests.helpers.claim_data import ClaimPractice
 from tests.ui.claims.conftest import ContextFor, settle, show_page
-from ui.claims.dialogs import AssignDialog, FollowUpDialog, NoteDialog
+from ui.claims.dialogs import AssignDialog, FollowUpDialog, NoteDialog, PayerClaimNumberDialog
 from ui.claims.page import ClaimsPage
 
 T = TypeVar("T")
@@ -114,6 +114,35 @@ def test_note_goes_into_history(
         )
     assert notes == 1
     assert page.detail.history.rowCount() == rows_before + 1
+
+
+def test_payer_claim_number_saved(
+    qtbot: QtBot, claim_practice: ClaimPractice, context_for: ContextFor
+) -> None:
+    page = shown_claim(qtbot, claim_practice, context_for)
+    claim_id = page.model.rows[0].claim_id
+
+    page.actions.payer_number.trigger()
+    dialog = dialog_of(qtbot, page, PayerClaimNumberDialog)
+    dialog.number.setText(" 22123456789000 ")
+    dialog.accept()
+    settle(qtbot, page)
+
+    with claim_practice.database.reading() as session:
+        claim = session.get_one(Claim, claim_id)
+        assert claim.payer_claim_number == "22123456789000"
+
+
+def test_payer_claim_number_required(
+    qtbot: QtBot, claim_practice: ClaimPractice, context_for: ContextFor
+) -> None:
+    page = shown_claim(qtbot, claim_practice, context_for)
+
+    page.actions.payer_number.trigger()
+    dialog = dialog_of(qtbot, page, PayerClaimNumberDialog)
+    dialog.accept()
+
+    assert dialog.isVisible()
 
 
 def test_empty_note_rejected(
