@@ -29,6 +29,7 @@ from app.models.claims import (
     ClaimBatch,
     ClaimBatchItem,
     ClaimFinding,
+    ClaimLine,
     Clearinghouse,
     X12Response,
 )
@@ -41,6 +42,7 @@ from app.security.permissions import Actor, Permission, require
 from app.services import clearinghouses
 from app.services.claim_documents import claim_documents, submitter_for
 from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event, status_label
+from app.services.encounter_records import reversed_line_ids
 from app.services.numbering import next_number
 from app.services.scheduling_settings import practice_now
 from app.services.x12_control import format_control_number, next_interchange_number
@@ -142,6 +144,7 @@ def _batchable_claims(
 
     problems = []
     waiting = _claims_in_unsent_batches(session, [claim.id for claim in found])
+    reversed_lines = _reversed_line_numbers(session, [claim.id for claim in found])
     batchable = []
     for claim in found:
         if claim.status != ClaimStatus.READY.value:
@@ -163,9 +166,37 @@ def _batchable_claims(
                     Severity.WARNING,
                 )
             )
+        elif claim.id in reversed_lines:
+            problems.append(
+                Problem(
+                    "claim.lines",
+                    f"Claim {claim.claim_number} was left out: the charge of line "
+                    f"{reversed_lines[claim.id]} was reversed after the claim was checked. "
+                    "Check the claim again, then rebuild it from the current charges.",
+                    Severity.WARNING,
+                )
+            )
         else:
             batchable.append(claim)
     return batchable, problems
+
+
+def _reversed_line_numbers(session: Session, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Map each claim that bills a reversed charge to the first such line's number."""
+    if not claim_ids:
+        return {}
+    query = (
+        select(ClaimLine.claim_id, ClaimLine.line_number, ClaimLine.charge_line_id)
+        .where(ClaimLine.claim_id.in_(claim_ids), ClaimLine.archived.is_(False))
+        .order_by(ClaimLine.line_number)
+    )
+    rows = session.execute(query).all()
+    reversed_ids = reversed_line_ids(session, [row.charge_line_id for row in rows])
+    found: dict[uuid.UUID, int] = {}
+    for claim_id, line_number, charge_line_id in rows:
+        if charge_line_id in reversed_ids:
+            found.setdefault(claim_id, line_number)
+    return found
 
 
 def _claims_in_unsent_batches(session: Session, claim_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
