@@ -25,6 +25,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event
+from app.services.rejection_findings import add_rejection_finding
 from app.services.today import practice_today
 from app.x12.ack_277ca import ClaimAck, StatusCode, read_277ca
 from app.x12.ack_999 import FunctionalAck, SetAck, read_999
@@ -381,12 +382,13 @@ def _apply_claim_ack(
         tally.rejected += 1
         detail = f"The payer rejected the claim (277CA): {explanation}"
         _reject(session, response, claim, detail)
+        add_rejection_finding(session, claim, ack, explanation)
         return
 
     if ack.payer_claim_number:
         claim.payer_claim_number = ack.payer_claim_number
     if ack.accepted is None:
-        # A status that neither accepts nor rejects, such as A0 forwarded or A4 not found.
+        # A status that neither accepts nor rejects, such as A0 forwarded.
         detail = f"The clearinghouse reported (277CA): {explanation}"
         record_event(
             session,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.errors import PermissionDeniedError, UserError
-from app.models.claims import ClaimBatch, X12Response
+from app.models.claims import ClaimBatch, ClaimFinding, X12Response
 from app.models.security import AuditEvent
 from app.services import claim_batches, x12_responses
 from app.services.claim_batches import BatchStatus
@@ -226,6 +226,36 @@ def test_rejecting_277ca_explains(practice: SubmissionPractice, sent_batch: Clai
     assert detail is not None
     assert "A7:562:85" in detail
     assert "The payer rejected the claim" in detail
+
+
+@pytest.mark.parametrize(
+    ("status", "field"),
+    [
+        ("A7:562:85", "practice.billing_npi"),
+        ("A7:164:IL", "coverage.member_id"),
+        ("A8:158:QC", "patient.date_of_birth"),
+        ("A3:21", "claim.rejection"),
+    ],
+)
+def test_rejection_becomes_finding(
+    practice: SubmissionPractice, sent_batch: ClaimBatch, status: str, field: str
+) -> None:
+    second = practice.claim_ids[1]
+    line = ClaimStatusLine(practice.claim_number(second), status)
+
+    _import(practice, ack_277ca([line]))
+
+    with practice.database.reading() as session:
+        findings = list(
+            session.scalars(select(ClaimFinding).where(ClaimFinding.claim_id == second))
+        )
+    rejection = [finding for finding in findings if finding.rule == "payer.rejected"]
+    assert len(rejection) == 1
+    assert rejection[0].severity == "error"
+    assert rejection[0].field == field
+    # The practice has one row, so its fields need no record id.
+    assert (rejection[0].record_id is None) == field.startswith("practice.")
+    assert rejection[0].message.startswith("The payer rejected the claim:")
 
 
 def test_277ca_unknown_claims_listed(practice: SubmissionPractice, sent_batch: ClaimBatch) -> None:
