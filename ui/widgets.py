@@ -2,8 +2,9 @@
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QStandardPaths, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -155,3 +156,14 @@ def find_data(combo: QComboBox, value: object) -> int:
         if combo.itemData(index) == value:
             return index
     return -1
+
+
+def documents_path(file_name: str = "") -> str:
+    """Return `file_name` in the user's Documents folder, where save and open dialogs start.
+
+    Without it a dialog starts in the program's working folder, which on an installed
+    copy is the install folder: no place for PDFs that hold patient data.
+    """
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    base = Path(folder) if folder else Path.home()
+    return str(base / file_name) if file_name else str(base)

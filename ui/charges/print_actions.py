@@ -18,6 +18,7 @@ from app.services.walkout import walkout_pdf
 from ui.admin.common import run_for
 from ui.context import AppContext
 from ui.ops import Operation
+from ui.widgets import documents_path
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def print_walkout(
 
 def _choose_path(parent: QWidget, default_name: str) -> Path | None:
     name, _filter = QFileDialog.getSaveFileName(
-        parent, "Save PDF", default_name, "PDF files (*.pdf)"
+        parent, "Save PDF", documents_path(default_name), "PDF files (*.pdf)"
     )
     return Path(name) if name else None
 

@@ -38,6 +38,7 @@ from ui.admin.common import SPIN_BOX_WIDTH, Work, run_for
 from ui.charges.print_actions import open_pdf
 from ui.claims.dialog_parts import counted, error_text, report_unexpected, status_label
 from ui.context import AppContext
+from ui.widgets import documents_path
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ class PrintClaimsDialog(QDialog):
 
     def _choose_path(self, default_name: str) -> Path | None:
         name, _filter = QFileDialog.getSaveFileName(
-            self, "Save PDF", default_name, "PDF files (*.pdf)"
+            self, "Save PDF", documents_path(default_name), "PDF files (*.pdf)"
         )
         return Path(name) if name else None
 

@@ -39,6 +39,7 @@ from ui.claims.dialog_parts import (
     status_label,
 )
 from ui.context import AppContext
+from ui.widgets import documents_path
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class FetchResponsesDialog(QDialog):
     def choose_files(self) -> None:
         """Ask for response files on disk and import them."""
         names, _filter = QFileDialog.getOpenFileNames(
-            self, "Import 999 or 277CA files", "", FILE_FILTER
+            self, "Import 999 or 277CA files", documents_path(), FILE_FILTER
         )
         if names:
             self.import_files([Path(name) for name in names])

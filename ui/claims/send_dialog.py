@@ -368,7 +368,7 @@ class SendClaimsDialog(QDialog):
     def _all_sent(self, outcomes: list[ItemOutcome[BatchRow]]) -> None:
         failed = [outcome for outcome in outcomes if outcome.error is not None]
         sent = len(outcomes) - len(failed)
-        text = f"{sent} of {counted(len(outcomes), 'claim file')} sent."
+        text = f"{sent} of {counted(len(outcomes), 'claim file')} saved or uploaded."
         if failed:
             first = failed[0]
             text += f" {first.item.batch_number} failed: {error_text(first.error)}"  # type: ignore[arg-type]

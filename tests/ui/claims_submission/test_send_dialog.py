@@ -88,7 +88,7 @@ def test_outbox_writes_file_marks_sent(
     assert send_practice.statuses() == ["submitted", "submitted"]
     assert dialog.batch_table.item(0, RESULT_COLUMN).text().startswith("Saved to ")
     assert dialog.batch_table.column_texts(4)[0].startswith("Saved to outbox")
-    assert "1 of 1 claim file sent." in dialog.status.text()
+    assert "1 of 1 claim file saved or uploaded." in dialog.status.text()
     assert dialog.groups.rowCount() == 0
 
 
@@ -135,7 +135,7 @@ def test_upload_over_sftp(
     create_files(qtbot, dialog)
 
     dialog.upload_button.click()
-    qtbot.waitUntil(lambda: " sent." in dialog.status.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: " uploaded." in dialog.status.text(), timeout=20_000)
     drain(qtbot, context)
 
     uploaded = list((sftp_server.root / "inbound").iterdir())
@@ -157,13 +157,13 @@ def test_failed_upload_leaves_ready(
     create_files(qtbot, dialog)
 
     dialog.upload_button.click()
-    qtbot.waitUntil(lambda: " sent." in dialog.status.text(), timeout=20_000)
+    qtbot.waitUntil(lambda: " uploaded." in dialog.status.text(), timeout=20_000)
     drain(qtbot, context)
 
     result = dialog.batch_table.item(0, RESULT_COLUMN).text()
     assert result.startswith("Failed: ")
     assert "password" in result.lower()
-    assert "0 of 1 claim file sent." in dialog.status.text()
+    assert "0 of 1 claim file saved or uploaded." in dialog.status.text()
     assert list((sftp_server.root / "inbound").iterdir()) == []
     assert send_practice.statuses() == ["ready", "ready"]
 
