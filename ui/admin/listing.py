@@ -4,6 +4,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
@@ -35,6 +36,8 @@ class RecordListTab(QWidget):
         self.table = RecordTable(self.headers, f"{self.noun.capitalize()}s")
         self.table.itemSelectionChanged.connect(self._update_buttons)
         self.table.doubleClicked.connect(self.edit_record)
+        # Enter opens the selected record too, for keyboard users.
+        self.table.installEventFilter(self)
         self.show_archived = QCheckBox("Show &archived")
         self.show_archived.setAccessibleName(f"Show archived {self.noun}s")
         self.show_archived.toggled.connect(self.refresh)
@@ -122,6 +125,15 @@ class RecordListTab(QWidget):
     def add_record(self) -> None:
         """Open the dialog for a new record."""
         self.make_dialog(None).open()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        """Open the selected record when Enter is pressed in the table."""
+        if watched is self.table and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.edit_record()
+                return True
+        return super().eventFilter(watched, event)
 
     def edit_record(self) -> None:
         """Open the dialog for the selected record."""

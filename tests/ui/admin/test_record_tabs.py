@@ -72,6 +72,27 @@ def test_payer_added_to_table(qtbot: QtBot, admin_context: AppContext, settle: S
     assert tab.table.column_texts(3) == ["365 days"]
 
 
+def test_enter_opens_selected_payer(
+    qtbot: QtBot, admin_context: AppContext, settle: Settle
+) -> None:
+    _page, tab = open_tab(qtbot, admin_context, settle, "Payers")
+    tab.add_record()
+    dialog = tab.findChild(PayerDialog)
+    assert dialog is not None
+    fill_payer(qtbot, dialog, "MB")
+    dialog.accept()
+    settle(admin_context)
+    tab.table.selectRow(0)
+    tab.table.setFocus()
+
+    qtbot.keyClick(tab.table, Qt.Key.Key_Return)
+
+    editors = [child for child in tab.findChildren(PayerDialog) if child.payer is not None]
+    assert len(editors) == 1
+    assert editors[0].name.text() == "Medicare Part B of Illinois"
+    editors[0].reject()
+
+
 def test_provider_bad_npi_beside_field(
     qtbot: QtBot, admin_context: AppContext, settle: Settle
 ) -> None:
