@@ -209,7 +209,7 @@ def _status_file(claim_number: str) -> str:
 
 
 def test_x12_validate_good_and_bad(capsys: pytest.CaptureFixture[str]) -> None:
-    good = (DATA / "uhin-minimal-single-claim.837")
+    good = DATA / "uhin-minimal-single-claim.837"
 
     assert cli.main(["x12", "validate", str(good)]) == 0
     assert ": valid 837P" in capsys.readouterr().out
