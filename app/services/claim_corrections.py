@@ -94,11 +94,13 @@ def resubmit_lines(
 
     The lines keep their codes and amounts, and their pointers are renumbered into the
     new claim's diagnoses. Raises UserError when no line is chosen, a line is not on the
-    claim, or the claim is corrected or voided.
+    claim, the claim is corrected or voided, or the payer has not adjudicated it (denied,
+    partly paid or paid).
     """
     require(actor, Permission.CLAIM_MANAGE)
     original = get_claim(session, claim_id)
     _check_alive(original, "send lines of")
+    _check_adjudicated(original)
     chosen = _chosen_lines(session, original, line_ids)
     _check_not_sent_again(session, original, chosen)
     diagnoses = claim_diagnoses(session, original.id)
@@ -206,6 +208,20 @@ def _check_alive(claim: Claim, action: str) -> None:
         raise UserError(
             f"Claim {claim.claim_number} is {status_label(claim.status).lower()}, so you "
             f"cannot {action} it; open the claim that replaced it."
+        )
+
+
+# Resubmitting lines is for lines the payer denied; before adjudication the claim itself
+# is fixed and scrubbed again (or rebuilt), so both claims never go out together.
+ADJUDICATED_STATUSES = frozenset({ClaimStatus.DENIED, ClaimStatus.PARTIAL, ClaimStatus.PAID})
+
+
+def _check_adjudicated(claim: Claim) -> None:
+    if ClaimStatus(claim.status) not in ADJUDICATED_STATUSES:
+        raise UserError(
+            f"Claim {claim.claim_number} is {status_label(claim.status).lower()}, so its lines "
+            "cannot go on a new claim yet: that is for lines a payer denied. Fix this claim "
+            "and scrub it again, or use Rebuild claim."
         )
 
 

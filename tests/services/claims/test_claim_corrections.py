@@ -75,6 +75,20 @@ def two_line_claim(practice: ClaimPractice) -> tuple[uuid.UUID, uuid.UUID]:
     return encounter_id, claim_id
 
 
+def deny(practice: ClaimPractice, claim_id: uuid.UUID) -> None:
+    """Mark the claim denied, as a remittance would, so its lines may be resubmitted."""
+    with practice.database.transaction() as session:
+        session.get_one(Claim, claim_id).status = "denied"
+
+
+def test_resubmit_needs_adjudicated_claim(claim_practice: ClaimPractice) -> None:
+    _, claim_id = two_line_claim(claim_practice)
+    _, second = claim_practice.claim_lines(claim_id)
+
+    with pytest.raises(UserError, match="cannot go on a new claim yet"):
+        run(claim_practice, resubmit_lines, claim_id, [second.id])
+
+
 # ---- replacement ---------------------------------------------------------------------------
 
 
@@ -213,6 +227,7 @@ def test_void_needs_payer_number(claim_practice: ClaimPractice) -> None:
 
 def test_resubmit_chosen_line(claim_practice: ClaimPractice) -> None:
     _, claim_id = two_line_claim(claim_practice)
+    deny(claim_practice, claim_id)
     _, second = claim_practice.claim_lines(claim_id)
 
     new_id = run(claim_practice, resubmit_lines, claim_id, [second.id])
@@ -226,7 +241,7 @@ def test_resubmit_chosen_line(claim_practice: ClaimPractice) -> None:
     assert line.charge_line_id == second.charge_line_id
     assert line.pointer1 == 1
     assert claim.total_charge == second.charge_amount
-    assert claim_practice.claim(claim_id).status == "hold"
+    assert claim_practice.claim(claim_id).status == "denied"
     assert events_of(claim_practice, claim_id)[-1] == (
         "note",
         f"Lines 2 sent again on claim {claim.claim_number}",
@@ -235,6 +250,7 @@ def test_resubmit_chosen_line(claim_practice: ClaimPractice) -> None:
 
 def test_resubmit_rejects_foreign_line(claim_practice: ClaimPractice) -> None:
     _, claim_id = two_line_claim(claim_practice)
+    deny(claim_practice, claim_id)
 
     with pytest.raises(UserError, match="not on claim"):
         run(claim_practice, resubmit_lines, claim_id, [uuid.uuid4()])

@@ -22,7 +22,14 @@ def two_line_claim(practice: ClaimPractice) -> uuid.UUID:
     ]
     form = practice.form(lines, diagnoses=["E11.9", "I10"], day=VISIT_DAY + timedelta(days=1))
     (claim_id,) = practice.build([practice.post(form)]).claim_ids
+    deny(practice, claim_id)
     return claim_id
+
+
+def deny(practice: ClaimPractice, claim_id: uuid.UUID) -> None:
+    """Mark the claim denied, as a remittance would, so its lines may be resubmitted."""
+    with practice.database.transaction() as session:
+        session.get_one(Claim, claim_id).status = "denied"
 
 
 def resubmit(practice: ClaimPractice, claim_id: uuid.UUID, line_ids: list[uuid.UUID]) -> uuid.UUID:
