@@ -292,7 +292,7 @@ def _scrub_event(
         "user_id": actor.user_id,
         "event": ClaimEventKind.SCRUBBED.value,
         "status": status.value if status is not None else None,
-        "detail": f"{errors} errors, {len(findings) - errors} warnings",
+        "detail": f"{_count(errors, 'error')}, {_count(len(findings) - errors, 'warning')}",
         "batch_id": None,
         "response_id": None,
         "updated_by": actor.user_id,
@@ -325,3 +325,7 @@ def _set_statuses(
             update(ClaimLine).where(ClaimLine.claim_id.in_(chunk)).values(**values),
             execution_options={"synchronize_session": False},
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
