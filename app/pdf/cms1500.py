@@ -280,12 +280,44 @@ def _birth_and_sex(person: Person, item: str) -> dict[str, str]:
     return values
 
 
+# USPS standard abbreviations (Publication 28), used only when a street line is too long
+# for its box, so "1800 SHERMAN AVENUE SUITE 400" keeps its suite number.
+_STREET_ABBREVIATIONS = {
+    "AVENUE": "AVE",
+    "BOULEVARD": "BLVD",
+    "STREET": "ST",
+    "ROAD": "RD",
+    "DRIVE": "DR",
+    "LANE": "LN",
+    "COURT": "CT",
+    "PLACE": "PL",
+    "PARKWAY": "PKWY",
+    "HIGHWAY": "HWY",
+    "SUITE": "STE",
+    "APARTMENT": "APT",
+    "BUILDING": "BLDG",
+    "FLOOR": "FL",
+    "NORTH": "N",
+    "SOUTH": "S",
+    "EAST": "E",
+    "WEST": "W",
+}
+
+
+def _street(address: Address, key: str) -> str:
+    """Write the street lines in the box, abbreviated the USPS way when they do not fit."""
+    street = form_text(f"{address.line1} {address.line2}", 10_000)
+    if len(street) > FIELDS[key].width:
+        words = [_STREET_ABBREVIATIONS.get(word, word) for word in street.split()]
+        street = " ".join(words)
+    return _text(street, key)
+
+
 def _address(address: Address | None, item: str) -> dict[str, str]:
     if address is None:
         return {}
-    street = f"{address.line1} {address.line2}"
     return {
-        f"{item}.street": _text(street, f"{item}.street"),
+        f"{item}.street": _street(address, f"{item}.street"),
         f"{item}.city": _text(address.city, f"{item}.city"),
         f"{item}.state": _text(address.state, f"{item}.state"),
         f"{item}.zip": _text(address.zip_code, f"{item}.zip"),
@@ -343,10 +375,10 @@ def _provider(document: ClaimDocument) -> dict[str, str]:
         "27.yes": "X",
         "31": SIGNATURE_ON_FILE,
         "32.name": _text(facility.name, "32.name"),
-        "32.street": _text(f"{facility.address.line1} {facility.address.line2}", "32.street"),
+        "32.street": _street(facility.address, "32.street"),
         "32.city": _text(_city_line(facility.address), "32.city"),
         "33.name": _text(billing.name, "33.name"),
-        "33.street": _text(f"{billing.address.line1} {billing.address.line2}", "33.street"),
+        "33.street": _street(billing.address, "33.street"),
         "33.city": _text(_city_line(billing.address), "33.city"),
         "33a": _text(billing.npi, "33a"),
     }

@@ -25,7 +25,7 @@ from app.pdf.cms1500_layout import (
     PAGE_WIDTH,
     PRINT_MARGIN,
 )
-from app.x12.claim_data import ClaimDocument
+from app.x12.claim_data import Address, ClaimDocument
 from tests.helpers.pdf_text import PlacedText, page_count, placed_text
 from tests.x12.claim_samples import (
     BILLING_PROVIDER,
@@ -455,3 +455,16 @@ def test_rejects_no_claims(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no claims"):
         render_cms1500([], tmp_path / "claim.pdf")
     assert not (tmp_path / "claim.pdf").exists()
+
+
+def test_long_street_abbreviated_to_fit(tmp_path: Path) -> None:
+    base = nine_line_claim()
+    street = Address("1800 Sherman Avenue", "Suite 400", "Evanston", "IL", "602013779")
+    facility = replace(base.service_facility, address=street)
+    billing = replace(base.billing_provider, address=street)
+    runs = render(
+        [replace(base, service_facility=facility, billing_provider=billing)], tmp_path / "c.pdf"
+    )
+
+    assert text_at(runs, "32.street") == "1800 SHERMAN AVE STE 400"
+    assert text_at(runs, "33.street") == "1800 SHERMAN AVENUE SUITE 400"
