@@ -86,6 +86,9 @@ def build_and_scrub(session: Session, actor: Actor, progress: Progress) -> Actio
     progress.report(1, 2, f"Scrubbing {plural(len(built.claim_ids), 'new claim')}")
     scrubbed = claim_scrub.scrub_claims(session, actor, built.claim_ids)
     summary = f"Built {plural(len(built.claim_ids), 'claim')}: {scrub_summary(scrubbed)}."
+    if scrubbed.ready:
+        # The page opens on "Needs work", which hides ready claims.
+        summary += " Ready claims show under Status: Ready to send or All."
     if built.skipped:
         summary += f" Skipped {plural(len(built.skipped), 'encounter')}:"
     return ActionResult(
