@@ -211,6 +211,9 @@ def duplicate_diagnosis_findings(document: ClaimDocument, facts: ClaimFacts) -> 
     ]
 
 
+CODE_SETS_FIELD = "code_sets.icd10"
+
+
 def diagnosis_code_findings(document: ClaimDocument, facts: ClaimFacts) -> list[Finding]:
     """Check each diagnosis against the ICD-10-CM edition of each date of service."""
     findings: list[Finding] = []
@@ -222,8 +225,9 @@ def diagnosis_code_findings(document: ClaimDocument, facts: ClaimFacts) -> list[
                     "diagnosis.edition",
                     warning,
                     WHY_EDITION,
-                    DIAGNOSES_FIELD,
-                    facts.encounter_id,
+                    # The fix is importing the year's edition, not editing the encounter.
+                    CODE_SETS_FIELD,
+                    None,
                     severity=Severity.WARNING,
                 )
             )

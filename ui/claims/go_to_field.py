@@ -8,7 +8,7 @@ page reaches as its top-level window:
 - practice.*        Admin ▸ Practice, the field's input focused
 - provider.*        Admin ▸ Providers, payer.* Admin ▸ Payers, location.* Admin ▸
                     Locations, clearinghouse.* Admin ▸ Clearinghouses: the record
-                    selected and its edit dialog opened
+                    selected and its edit dialog opened; code_sets.* Admin ▸ Code sets
 - patient.*         the patient's record, the Name, Personal or Contact section focused
 - coverage.*        the patient's record, the Insurance section focused
 - encounter.*       the encounter's editor
@@ -77,6 +77,7 @@ ADMIN_TABS = {
     "payer": "Payers",
     "location": "Locations",
     "clearinghouse": "Clearinghouses",
+    "code_sets": "Code sets",
 }
 # The Practice tab's input for each practice field.
 PRACTICE_INPUTS = {

@@ -297,6 +297,8 @@ def test_edition_warning_once_per_date() -> None:
 
     assert len(found) == 1
     assert found[0].severity is Severity.WARNING
+    assert found[0].field == "code_sets.icd10"
+    assert found[0].record_id is None
 
 
 def test_drug_code_needs_ndc() -> None:

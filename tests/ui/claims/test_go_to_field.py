@@ -37,6 +37,7 @@ DESTINATIONS = (
     ("payer.payer_code", Screen.ADMIN, "Payers", "", RECORD),
     ("location.address", Screen.ADMIN, "Locations", "", RECORD),
     ("clearinghouse.settings", Screen.ADMIN, "Clearinghouses", "", RECORD),
+    ("code_sets.icd10", Screen.ADMIN, "Code sets", "", RECORD),
     ("patient.date_of_birth", Screen.PATIENT, "", "personal", REFS.patient_id),
     ("patient.name", Screen.PATIENT, "", "name", REFS.patient_id),
     ("patient.address", Screen.PATIENT, "", "contact", REFS.patient_id),
