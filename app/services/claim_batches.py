@@ -49,10 +49,9 @@ from app.services.x12_control import format_control_number, next_interchange_num
 from app.services.x12_responses import AlreadyImportedError, ResponseImport, import_response
 from app.sftp import DownloadedFile, RemoteFile, SftpTarget, list_and_download, upload_file
 from app.x12.claim_data import Submitter
-from app.x12.envelope import X12WriteError, gs_segment, isa_segment
-from app.x12.p837_checks import check_submitter
+from app.x12.envelope import X12WriteError
 from app.x12.segments import decode_x12_bytes
-from app.x12.writer_837p import Written837, write_837p
+from app.x12.writer_837p import Written837, envelope_header, write_837p
 
 __all__ = [
     "BatchResult",
@@ -330,21 +329,8 @@ def _write_batch(
 
 def _check_envelope(submitter: Submitter, interchange: int, created_at: datetime) -> None:
     """Raise X12WriteError when the clearinghouse settings cannot go into the 837P envelope."""
-    check_submitter(submitter)
-    isa_segment(
-        sender_qualifier=submitter.isa_sender_qualifier,
-        sender_id=submitter.isa_sender_id,
-        receiver_qualifier=submitter.isa_receiver_qualifier,
-        receiver_id=submitter.isa_receiver_id,
-        interchange_number=interchange,
-        usage_indicator=submitter.usage_indicator,
-        created_at=created_at,
-    )
-    gs_segment(
-        sender_code=submitter.gs_sender_code,
-        receiver_code=submitter.gs_receiver_code,
-        group_number=interchange,
-        created_at=created_at,
+    envelope_header(
+        submitter, interchange_number=interchange, group_number=interchange, created_at=created_at
     )
 
 

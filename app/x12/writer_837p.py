@@ -55,6 +55,33 @@ class Written837:
     transaction_numbers: dict[str, str]  # claim number -> ST02
 
 
+def envelope_header(
+    submitter: Submitter, *, interchange_number: int, group_number: int, created_at: datetime
+) -> list[str]:
+    """Return the ISA and GS segments of a claim file after checking the submitter's ids.
+
+    Raises X12WriteError when a clearinghouse setting does not fit the envelope.
+    """
+    check_submitter(submitter)
+    return [
+        isa_segment(
+            sender_qualifier=submitter.isa_sender_qualifier,
+            sender_id=submitter.isa_sender_id,
+            receiver_qualifier=submitter.isa_receiver_qualifier,
+            receiver_id=submitter.isa_receiver_id,
+            interchange_number=interchange_number,
+            usage_indicator=submitter.usage_indicator,
+            created_at=created_at,
+        ),
+        gs_segment(
+            sender_code=submitter.gs_sender_code,
+            receiver_code=submitter.gs_receiver_code,
+            group_number=group_number,
+            created_at=created_at,
+        ),
+    ]
+
+
 def write_837p(
     submitter: Submitter,
     claims: Sequence[ClaimDocument],
@@ -85,25 +112,12 @@ def write_837p(
     lines).
     """
     _check_claims(claims, claims_per_transaction)
-    check_submitter(submitter)
-
-    header = [
-        isa_segment(
-            sender_qualifier=submitter.isa_sender_qualifier,
-            sender_id=submitter.isa_sender_id,
-            receiver_qualifier=submitter.isa_receiver_qualifier,
-            receiver_id=submitter.isa_receiver_id,
-            interchange_number=interchange_number,
-            usage_indicator=submitter.usage_indicator,
-            created_at=created_at,
-        ),
-        gs_segment(
-            sender_code=submitter.gs_sender_code,
-            receiver_code=submitter.gs_receiver_code,
-            group_number=group_number,
-            created_at=created_at,
-        ),
-    ]
+    header = envelope_header(
+        submitter,
+        interchange_number=interchange_number,
+        group_number=group_number,
+        created_at=created_at,
+    )
 
     chunks = [
         claims[start : start + claims_per_transaction]
