@@ -283,7 +283,7 @@ def edition_problems(choice: EditionChoice, service_date: date, field: str) -> l
     return [
         Problem(
             field,
-            f"No ICD-10-CM edition covers {service_date.isoformat()} (FY{year}), so the code "
+            f"No ICD-10-CM edition covers {service_date:%m/%d/%Y} (FY{year}), so the code "
             f"was checked against {choice.name}. Import the CDC code file for FY{year} in "
             f"{IMPORT_HINT}.",
             Severity.WARNING,

@@ -257,6 +257,10 @@ class PayerClaimNumberDialog(ClaimDialog):
         self.number.setObjectName("payerClaimNumber")
         self.number.setMaxLength(PAYER_CLAIM_NUMBER_MAX)
         self.number.setPlaceholderText("ICN, DCN or claim control number, such as 22123456789000")
+        # Wide enough for the whole placeholder, which says what the payer may call it.
+        self.number.setMinimumWidth(
+            self.number.fontMetrics().horizontalAdvance(self.number.placeholderText()) + 24
+        )
         self.add_row("Payer's claim &number", self.number)
         self.number.setFocus()
 
