@@ -16,7 +16,7 @@ from app.db.base import Base, SyncedMixin
 
 
 class Clearinghouse(SyncedMixin, Base):
-    """Where claim files go: the clearinghouse's ids and its SFTP connection.
+    """A destination of claim files: the clearinghouse's ids and its SFTP connection.
 
     The SFTP password lives in the system keyring, never in the database.
     """
@@ -230,7 +230,7 @@ class X12Response(SyncedMixin, Base):
 
 
 class PayerAdjudication(SyncedMixin, Base):
-    """How one payer settled a claim: from a remittance or typed from a paper EOB.
+    """One payer's settlement of a claim, from a remittance or typed from a paper EOB.
 
     Secondary and tertiary claims report these amounts to the next payer.
     """
@@ -256,7 +256,7 @@ class PayerAdjudication(SyncedMixin, Base):
 
 
 class PayerLineAdjudication(SyncedMixin, Base):
-    """How a payer settled one line of a claim (835 SVC, 837 2430 SVD)."""
+    """A payer's settlement of one claim line (835 SVC, 837 2430 SVD)."""
 
     __tablename__ = "payer_line_adjudication"
 

@@ -280,8 +280,9 @@ def _birth_and_sex(person: Person, item: str) -> dict[str, str]:
     return values
 
 
-# USPS standard abbreviations (Publication 28), used only when a street line is too long
-# for its box, so "1800 SHERMAN AVENUE SUITE 400" keeps its suite number.
+# The post office's usual abbreviations of street types, units and directions. They are used
+# only when a street line is too long for its box, so "1800 SHERMAN AVENUE SUITE 400" keeps
+# its suite number.
 _STREET_ABBREVIATIONS = {
     "AVENUE": "AVE",
     "BOULEVARD": "BLVD",
@@ -354,8 +355,8 @@ def _conditions(document: ClaimDocument) -> dict[str, str]:
 def _diagnoses(document: ClaimDocument) -> dict[str, str]:
     """Item 21: the ICD-10 indicator and up to twelve codes, written without their dot.
 
-    Medicare's and the NUCC's instructions for item 21 say not to enter the period: the
-    form has room for the characters only, and OCR reads the code as typed.
+    Medicare's claim-form instructions for item 21 state: do not insert a period in the
+    ICD-9-CM or ICD-10-CM code.
     """
     if len(document.diagnoses) > len(DIAGNOSIS_LETTERS):
         raise ValueError(f"claim {document.claim_number} has more than 12 diagnoses")

@@ -211,8 +211,8 @@ def _check_alive(claim: Claim, action: str) -> None:
         )
 
 
-# Resubmitting lines is for lines the payer denied; before adjudication the claim itself
-# is fixed and scrubbed again (or rebuilt), so both claims never go out together.
+# Resubmitting is for lines a payer denied. Before adjudication the claim itself is fixed
+# and scrubbed again, or rebuilt, so the original and a new claim never both go out.
 ADJUDICATED_STATUSES = frozenset({ClaimStatus.DENIED, ClaimStatus.PARTIAL, ClaimStatus.PAID})
 
 

@@ -609,7 +609,7 @@ def build_demo(
     """Add demo payers, patients, coverages, a week of appointments, claims and four users.
 
     The practice, its locations and providers must exist already (see `demo_setup`).
-    With `claims_outbox`, the older claims are saved there as an 837P file and answered;
+    With `claims_outbox`, the older claims are saved there as an 837P file and acknowledged;
     without it every clean claim stays ready to send.
     The front-desk, biller, manager and provider accounts all get `user_password`. Runs as the
     system actor, flushes and does not commit. Raises ValueError for a `patients` count

@@ -1,5 +1,5 @@
 """Demo claims: a test clearinghouse, claims built from the demo's posted charges, and
-the older claims sent and answered, so the Claims page shows every kind of status.
+the older claims sent and acknowledged, so the Claims page shows every kind of status.
 
 The claims of the last two demo days stay ready to send, for trying the Send dialog. The
 rest are saved to the clearinghouse's outbox folder beside the database, then answered
@@ -39,7 +39,7 @@ UNSENT_DAYS = 2
 
 @dataclass(frozen=True, slots=True)
 class DemoClaimCounts:
-    """What the demo billed: claims built, and how many were sent, accepted and rejected."""
+    """Counts of the demo's claims: built, ready, held, sent, accepted and rejected."""
 
     built: int
     ready: int
@@ -167,7 +167,7 @@ def _answer_batch(session: Session, actor: Actor, batch_id: uuid.UUID) -> tuple[
 def add_demo_claims(
     session: Session, biller: Actor, today: date, outbox: Path | None
 ) -> DemoClaimCounts:
-    """Build and scrub claims for every posted demo encounter, then send and answer the older.
+    """Build and scrub claims for every posted demo encounter, then send and acknowledge the older.
 
     Sending saves the file in `outbox`. Without an outbox, or when the folder cannot be
     written, the claims stay ready to send and the demo goes on.

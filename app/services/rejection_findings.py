@@ -19,7 +19,7 @@ WHY = (
     "rejected claim never reached the payer's claim system: fix the value and send it again."
 )
 
-# Claim status codes (STC01-2) that name one value, with the field that holds it.
+# Claim status codes (STC01-2) that name one value, with the field that contains it.
 _FIELD_BY_STATUS = {
     "33": "coverage.member_id",  # subscriber and subscriber id not found
     "164": "coverage.member_id",  # entity's contract or member number
@@ -28,7 +28,7 @@ _FIELD_BY_STATUS = {
     "254": "encounter.diagnoses",  # principal diagnosis code
     "255": "encounter.diagnoses",  # diagnosis code
 }
-# The entity (STC01-3) a status concerns, when the status code alone does not say.
+# The entity (STC01-3) a status concerns, used when the status code names no field.
 _FIELD_BY_ENTITY = {
     "IL": "coverage.member_id",  # subscriber
     "QC": "patient.name",  # patient
