@@ -45,11 +45,13 @@ def ledger_row_hash(
     source_type: str | None,
     source_id: uuid.UUID | None,
     memo: str,
+    charge_line_id: uuid.UUID | None = None,
 ) -> str:
     """Return the hex SHA-256 of the row's canonical text: sorted, compact JSON of every field.
 
     The amount enters as whole cents and `posted_at` as UTC with microseconds, so the same
-    row read back from the database hashes the same. Raises ValueError for a naive
+    row read back from the database hashes the same. `charge_line_id` enters the text only
+    when set, so rows written before the column existed keep their hash. Raises ValueError for a naive
     `posted_at` or an amount with fractions of a cent.
     """
     fields = {
@@ -67,5 +69,7 @@ def ledger_row_hash(
         "source_id": _text(source_id),
         "memo": memo,
     }
+    if charge_line_id is not None:
+        fields["charge_line_id"] = str(charge_line_id)
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -49,6 +49,18 @@ from app.models.patients import (
     Person,
     VisitHistory,
 )
+from app.models.payments import (
+    AccountAdjustment,
+    DayClose,
+    Deposit,
+    Payment,
+    PostingRule,
+    ProviderAdjustment,
+    Refund,
+    RemarkCode,
+    Remittance,
+    RemittanceClaim,
+)
 from app.models.practice import Location, Payer, Practice, Provider, Room
 from app.models.scheduling import (
     Appointment,
@@ -70,6 +82,7 @@ from app.models.security import AuditEvent, AuditHead, EmergencyAccess, User
 from app.models.system import BackupRecord, NumberCounter, Setting, Workstation
 
 __all__ = [
+    "AccountAdjustment",
     "Appointment",
     "AppointmentSeries",
     "AppointmentStatusEvent",
@@ -91,6 +104,8 @@ __all__ = [
     "ClaimLine",
     "Clearinghouse",
     "Coverage",
+    "DayClose",
+    "Deposit",
     "DuplicateDecision",
     "EmergencyAccess",
     "Encounter",
@@ -120,17 +135,24 @@ __all__ = [
     "PayerAdjudication",
     "PayerAdjustment",
     "PayerLineAdjudication",
+    "Payment",
     "Person",
+    "PostingRule",
     "Practice",
     "PriorAuthorization",
     "ProcedureCode",
     "ProcedureFavorite",
     "Provider",
+    "ProviderAdjustment",
     "ProviderHours",
     "Referral",
+    "Refund",
+    "RemarkCode",
     "Reminder",
     "ReminderAttempt",
     "ReminderTemplate",
+    "Remittance",
+    "RemittanceClaim",
     "Resource",
     "Room",
     "Setting",

@@ -46,6 +46,11 @@ class LedgerEntry(Base):
         String(30), comment="charge line, payment, ERA …"
     )
     source_id: Mapped[uuid.UUID | None]
+    charge_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("charge_line.id"),
+        index=True,
+        comment="the service line the row settles; null for account-level money",
+    )
     memo: Mapped[str] = mapped_column(Text, default="")
     row_hash: Mapped[str | None] = mapped_column(
         String(64), comment="SHA-256 of the row's fields, set when posted; checked by ledger verify"

@@ -94,3 +94,16 @@ class Payer(SyncedMixin, Base):
     clearinghouse_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("clearinghouse.id"), comment="where this payer's claims are sent"
     )
+    payer_kind: Mapped[str] = mapped_column(
+        String(20),
+        default="commercial",
+        server_default="commercial",
+        comment="commercial, medicare, medicaid, workers_comp, auto, liability, "
+        "public_health, grant, employer, attorney or other",
+    )
+    era_posting_mode: Mapped[str] = mapped_column(
+        String(10),
+        default="matched",
+        server_default="matched",
+        comment="auto, matched (post matched claims, review the rest) or review",
+    )

@@ -64,6 +64,7 @@ def _post_line_charge(
         source_type=ledger.CHARGE_LINE_SOURCE,
         source_id=line.id,
         memo=f"Encounter {encounter.encounter_number} line {line.position}",
+        charge_line_id=line.id,
     )
 
 

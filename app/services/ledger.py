@@ -82,6 +82,7 @@ def entry_hash(entry: LedgerEntry | Row[Any]) -> str:
         source_type=entry.source_type,
         source_id=entry.source_id,
         memo=entry.memo,
+        charge_line_id=entry.charge_line_id,
     )
 
 
@@ -205,10 +206,13 @@ def post_entry(
     reverses_id: uuid.UUID | None = None,
     memo: str = "",
     check_period: bool = True,
+    charge_line_id: uuid.UUID | None = None,
 ) -> LedgerEntry:
     """Insert one ledger row with its row_hash, flush it and audit it (AuditAction.POST).
 
-    `check_period` False skips the lock date, for pairs of rows that move an amount
+    `charge_line_id` names the service line the row settles (a payment or adjustment of
+    that line), so line balances are sums too. `check_period` False skips the lock date,
+    for pairs of rows that move an amount
     between patients without changing any period's total (a patient merge and its undo).
 
     Raises UserError when no person is signed in (every row names who posted it),
@@ -245,6 +249,7 @@ def post_entry(
         source_type=source_type,
         source_id=source_id,
         memo=memo,
+        charge_line_id=charge_line_id,
     )
     entry.row_hash = entry_hash(entry)
     session.add(entry)
@@ -305,6 +310,7 @@ def reverse_entry(session: Session, actor: Actor, entry_id: uuid.UUID, memo: str
         source_id=original.source_id,
         reverses_id=original.id,
         memo=memo.strip(),
+        charge_line_id=original.charge_line_id,
     )
     _follow_merges(session, actor, reversal)
     return reversal

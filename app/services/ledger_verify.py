@@ -47,6 +47,7 @@ from app.services.ledger import (
     entry_hash,
     patient_balance,
 )
+from app.services.ledger_bulk import BATCH_OBJECT_TYPE, PAIR_PATTERN
 from app.services.ledger_view import running_balances
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,24 @@ def _audited_hashes(session: Session) -> dict[str, list[str | None]]:
     for object_id, detail in events:
         found = HASH_PATTERN.search(detail or "")
         hashes.setdefault(object_id or "", []).append(found.group(1) if found else None)
+    _add_batch_hashes(session, hashes)
     return hashes
+
+
+def _add_batch_hashes(session: Session, hashes: dict[str, list[str | None]]) -> None:
+    """Add the rows that bulk posting audited together, each event listing `id=hash` pairs."""
+    events = session.scalars(
+        select(AuditEvent.detail)
+        .where(
+            AuditEvent.action == AuditAction.POST.value,
+            AuditEvent.object_type == BATCH_OBJECT_TYPE,
+            AuditEvent.outcome == Outcome.SUCCESS.value,
+        )
+        .execution_options(yield_per=BATCH_ROWS)
+    )
+    for detail in events:
+        for entry_id, row_hash in PAIR_PATTERN.findall(detail or ""):
+            hashes.setdefault(entry_id, []).append(row_hash)
 
 
 def _rows_by_patient(session: Session) -> Iterator[tuple[uuid.UUID, list[Row[Any]]]]:

@@ -13,6 +13,7 @@ from app.errors import PermissionDeniedError
 from app.ids import new_id
 from app.models.ledger import LedgerEntry
 from app.services.ledger import entry_hash, reverse_entry
+from app.services.ledger_bulk import NewEntry, post_entries
 from app.services.ledger_verify import LedgerFinding, _balance_findings, ledger_check
 from tests.helpers.ledger_data import (
     LedgerPractice,
@@ -223,3 +224,37 @@ def test_balance_mismatch_found(
     assert "the rows sum to $0.00 but the balance reads $120.00" in messages[0]
     assert "the ledger view ends at $0.00" in messages[1]
     assert "bucket sums (none) differ" in messages[2]
+
+
+def _bulk_rows(practice: LedgerPractice) -> list[NewEntry]:
+    rivera = practice.patient_ids[0]
+    return [
+        NewEntry("payment", Decimal(f"-{n}.25"), rivera, "patient", memo=f"row {n}")
+        for n in range(1, 4)
+    ]
+
+
+def test_bulk_rows_verify_and_count_in_balance(
+    database: Database, practice: LedgerPractice, charge_id: uuid.UUID
+) -> None:
+    with database.transaction() as session:
+        ids = post_entries(session, practice.biller, _bulk_rows(practice), detail="test")
+    assert len(ids) == 3
+    assert _check(database, practice) == []
+    with database.transaction() as session:
+        stored = session.get(LedgerEntry, ids[0])
+        assert stored is not None and stored.row_hash == entry_hash(stored)
+
+
+def test_bulk_row_changed_later_found(
+    database: Database, practice: LedgerPractice, charge_id: uuid.UUID
+) -> None:
+    with database.transaction() as session:
+        ids = post_entries(session, practice.biller, _bulk_rows(practice))
+    _tamper(
+        database,
+        ("DROP TRIGGER ledger_entry_no_update", {}),
+        ("UPDATE ledger_entry SET memo = 'edited' WHERE id = :id", {"id": ids[1].bytes}),
+    )
+    checks = {finding.check for finding in _check(database, practice) if finding.entry_id == ids[1]}
+    assert "row_hash" in checks
