@@ -21,6 +21,7 @@ class ChangeKind(StrEnum):
     CODE_SETS = "code_sets"
     ENCOUNTERS = "encounters"
     CLAIMS = "claims"
+    PAYMENTS = "payments"
     LEDGER = "ledger"
     AUDIT = "audit"
     BACKUPS = "backups"
