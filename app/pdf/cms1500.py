@@ -378,6 +378,9 @@ def _provider(document: ClaimDocument) -> dict[str, str]:
         "32.name": _text(facility.name, "32.name"),
         "32.street": _street(facility.address, "32.street"),
         "32.city": _text(_city_line(facility.address), "32.city"),
+        # Every service location is one of the practice's own offices, billed under the
+        # group's NPI, so 32a repeats it; Medicare wants 32a whenever box 32 is filled.
+        "32a": _text(billing.npi, "32a"),
         "33.name": _text(billing.name, "33.name"),
         "33.street": _street(billing.address, "33.street"),
         "33.city": _text(_city_line(billing.address), "33.city"),

@@ -284,6 +284,7 @@ def test_provider_items(tmp_path: Path) -> None:
     assert text_at(runs, "31.date") == "03 03 26"
     assert text_at(runs, "24.1.J") == GROUP_NPI
     assert text_at(runs, "33a") == GROUP_NPI
+    assert text_at(runs, "32a") == GROUP_NPI
     assert text_at(runs, "33.name") == "MAPLE STREET FAMILY MEDICINE"
     assert text_at(runs, "33.street") == "100 MAPLE ST SUITE 200"
     assert text_at(runs, "33.city") == "SPRINGFIELD IL 627011234"
