@@ -210,7 +210,7 @@ def _payer_names(session: Session, payer_ids: set[uuid.UUID]) -> dict[uuid.UUID,
     if not payer_ids:
         return {}
     rows = session.execute(select(Payer.id, Payer.name).where(Payer.id.in_(payer_ids)))
-    return dict(rows.tuples())
+    return {row.id: row.name for row in rows}
 
 
 def _add(buckets: dict[K, Decimal], key: K, amount: Decimal) -> None:

@@ -1,0 +1,507 @@
+"""The ledger rows and status changes that posting one payer adjudication makes.
+
+`plan_adjudication` reads a stored PayerAdjudication (written by
+`claim_cob.record_adjudication`) and works out, without writing anything, what posting
+it means for each claim line:
+
+- the payment leaves the bucket of the payer that was billed;
+- each adjustment follows its posting rule (`posting_rules`): written off, moved to the
+  patient or the next payer, or left with the payer as a denial or for review;
+- claim-level adjustments are spread over the lines in proportion to what each line
+  brought before them (its paid amount, or its charge when the remittance has no lines),
+  and the last line takes the rounding remainder. Each line's payment is its paid amount
+  minus its share, so the payments add up to the money received.
+
+Write-offs are limited to what is left in the payer's bucket after the payment and the
+transfers. On a secondary payer's remittance, OA 23 repeats what the primary paid and
+wrote off, and that money has already left the ledger. For a primary payer that
+settles a line in full, payment, write-offs and transfers add up to the line's charge,
+so the bucket ends at zero.
+"""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import NotFoundError, UserError
+from app.models.claims import (
+    Claim,
+    ClaimLine,
+    PayerAdjudication,
+    PayerAdjustment,
+    PayerLineAdjudication,
+)
+from app.models.ledger import LedgerEntry
+from app.models.practice import Payer
+from app.money import ZERO, format_money, to_money
+from app.services.claim_build_rows import (
+    PAYER_SEQUENCES,
+    claim_lines,
+    coverages_in_force,
+    get_claim,
+    patient_coverages,
+)
+from app.services.claim_status import ClaimStatus
+from app.services.ledger import REVERSAL
+from app.services.ledger_bulk import NewEntry
+from app.services.line_balances import PATIENT, Bucket, line_buckets
+from app.services.posting_rules import (
+    DENIAL,
+    NEXT_PAYER,
+    REVIEW,
+    WRITE_OFF,
+    RuleBook,
+    load_rules,
+)
+from app.services.posting_rules import PATIENT as PATIENT_ACTION
+
+log = logging.getLogger(__name__)
+
+SOURCE_TYPE = "remittance_claim"
+DENIED_CODE = "4"
+# The ledger's insurance buckets, in the order of the claim's SBR01 letter P, S, T.
+INSURANCE_PARTIES = ("primary", "secondary", "tertiary")
+LINE_PAID = "paid"
+LINE_DENIED = "denied"
+LINE_PARTIAL = "partial"
+
+
+@dataclass(frozen=True, slots=True)
+class NextPayer:
+    """The payer after the claim's payer in coordination-of-benefits order."""
+
+    payer_id: uuid.UUID
+    payer_name: str
+    bucket: Bucket
+
+
+@dataclass(frozen=True, slots=True)
+class CodedAmount:
+    """One adjustment on one line as posting sees it: its code, amount and action."""
+
+    group_code: str
+    reason_code: str
+    amount: Decimal
+    action: str
+
+    @property
+    def code(self) -> str:
+        """The adjustment as billers write it, such as CO-45."""
+        return f"{self.group_code}-{self.reason_code}"
+
+
+@dataclass(slots=True)
+class LinePlan:
+    """What posting does on one claim line."""
+
+    claim_line_id: uuid.UUID
+    charge_line_id: uuid.UUID
+    payment: Decimal
+    adjustments: list[CodedAmount]
+    balance_before: Decimal
+    status: str = LINE_PAID
+    written_off: Decimal = ZERO
+    to_patient: Decimal = ZERO
+    to_next_payer: Decimal = ZERO
+
+
+@dataclass(slots=True)
+class PostingPlan:
+    """Everything posting one adjudication writes, worked out before anything is written.
+
+    `entries` are the ledger rows for `ledger_bulk.post_entries`. `claim_status` is
+    the status the claim moves to, and each line's own status is in `lines`.
+    `denial_codes` and `review_codes` name the adjustments (such as CO-16) that made the
+    claim a denial work item or need a biller's review. `bill_next_payer` is True when
+    a claim to the next payer must be built.
+    """
+
+    adjudication_id: uuid.UUID
+    claim_id: uuid.UUID
+    source_id: uuid.UUID
+    payer_name: str
+    claim_status: ClaimStatus
+    lines: list[LinePlan]
+    entries: list[NewEntry] = field(default_factory=list)
+    next_payer: NextPayer | None = None
+    crossed_over: bool = False
+    bill_next_payer: bool = False
+    denial_codes: tuple[str, ...] = ()
+    review_codes: tuple[str, ...] = ()
+    short_lines: int = 0
+
+    @property
+    def paid(self) -> Decimal:
+        """The money the payer paid on the claim."""
+        return sum((line.payment for line in self.lines), ZERO)
+
+    @property
+    def written_off(self) -> Decimal:
+        """The amount written off."""
+        return sum((line.written_off for line in self.lines), ZERO)
+
+    @property
+    def to_patient(self) -> Decimal:
+        """The amount moved to the patient's bucket."""
+        return sum((line.to_patient for line in self.lines), ZERO)
+
+    @property
+    def to_next_payer(self) -> Decimal:
+        """The amount moved to the next payer's bucket."""
+        return sum((line.to_next_payer for line in self.lines), ZERO)
+
+    @property
+    def denied_lines(self) -> int:
+        """The number of lines with a denied amount (denied or partly paid)."""
+        return sum(1 for line in self.lines if line.status != LINE_PAID)
+
+
+def plan_adjudication(
+    session: Session,
+    adjudication_id: uuid.UUID,
+    source_id: uuid.UUID,
+    *,
+    rules: RuleBook | None = None,
+) -> PostingPlan:
+    """Work out the ledger rows and statuses of posting one adjudication; write nothing.
+
+    `source_id` is the RemittanceClaim the rows name as their source. `rules` lets a
+    caller planning many claims load the posting rules once. Raises NotFoundError for an
+    unknown adjudication and UserError when it is voided, when this source already
+    posted rows that are not reversed, or when the claim's payer has no ledger bucket.
+    """
+    adjudication = session.get(PayerAdjudication, adjudication_id)
+    if adjudication is None:
+        raise NotFoundError(
+            f"Payer adjudication {adjudication_id} was not found; refresh and open the "
+            "remittance again."
+        )
+    claim = get_claim(session, adjudication.claim_id)
+    if adjudication.voided:
+        raise UserError(
+            f"The payer's adjudication of claim {claim.claim_number} was replaced or "
+            "reversed, so it cannot be posted; post the current one."
+        )
+    _check_not_posted(session, source_id, claim)
+    book = rules if rules is not None else load_rules(session)
+
+    payer_bucket = _claim_bucket(claim)
+    denied_claim = adjudication.claim_status_code == DENIED_CODE
+    lines = _plan_lines(session, adjudication, claim, book)
+    balances = line_buckets(session, [line.charge_line_id for line in lines])
+    for line in lines:
+        line.balance_before = balances[line.charge_line_id].get(payer_bucket, ZERO)
+
+    next_payer = _next_payer(session, claim)
+    plan = PostingPlan(
+        adjudication_id=adjudication.id,
+        claim_id=claim.id,
+        source_id=source_id,
+        payer_name=_payer_name(session, claim.payer_id),
+        claim_status=ClaimStatus.PAID,
+        lines=lines,
+        next_payer=next_payer,
+        crossed_over=adjudication.crossed_over,
+    )
+    context = _ClaimContext(
+        claim=claim,
+        source_id=source_id,
+        payer_bucket=payer_bucket,
+        next_payer=next_payer,
+        denied_claim=denied_claim,
+        memo=f"Claim {claim.claim_number}, {plan.payer_name}",
+    )
+    for line in lines:
+        plan.entries += _line_entries(line, context)
+    plan.bill_next_payer = (
+        next_payer is not None and plan.to_next_payer != ZERO and not adjudication.crossed_over
+    )
+    plan.claim_status = _claim_status(lines, denied_claim)
+    plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
+    plan.review_codes = _codes(lines, REVIEW, every=False)
+    plan.short_lines = sum(1 for line in lines if _settles_more_than_owed(line))
+    log.debug(
+        "planned adjudication %s of claim %s: %d rows", adjudication.id, claim.id, len(plan.entries)
+    )
+    return plan
+
+
+def _check_not_posted(session: Session, source_id: uuid.UUID, claim: Claim) -> None:
+    """Raise UserError when rows of this source are in the ledger and not reversed."""
+    posted = select(LedgerEntry.id).where(
+        LedgerEntry.source_type == SOURCE_TYPE,
+        LedgerEntry.source_id == source_id,
+        LedgerEntry.entry_type != REVERSAL,
+    )
+    reversed_ids = select(LedgerEntry.reverses_id).where(
+        LedgerEntry.source_type == SOURCE_TYPE,
+        LedgerEntry.source_id == source_id,
+        LedgerEntry.reverses_id.is_not(None),
+    )
+    live = session.scalars(posted.where(LedgerEntry.id.not_in(reversed_ids)).limit(1)).first()
+    if live is not None:
+        raise UserError(
+            f"This remittance's payment of claim {claim.claim_number} is already posted; "
+            "reverse that posting first if the payer corrected it."
+        )
+
+
+def _claim_bucket(claim: Claim) -> Bucket:
+    if claim.payer_sequence not in PAYER_SEQUENCES:
+        raise UserError(
+            f"Claim {claim.claim_number} is billed to a payer after the third, and the "
+            "ledger keeps primary, secondary and tertiary insurance only; post this "
+            "payment by hand on the patient's account."
+        )
+    party = INSURANCE_PARTIES[PAYER_SEQUENCES.index(claim.payer_sequence)]
+    return Bucket(party, claim.payer_id)
+
+
+def _next_payer(session: Session, claim: Claim) -> NextPayer | None:
+    """Return the next payer in order on the date of service, or None when there is none."""
+    in_force = coverages_in_force(
+        patient_coverages(session, claim.patient_id), claim.service_date_from
+    )
+    ids = [coverage.id for coverage in in_force]
+    if claim.coverage_id in ids:
+        place = ids.index(claim.coverage_id)
+    else:
+        # The claim's coverage is no longer in force on the date (its dates changed), so
+        # the claim's own place in the order is used, as building the next claim does.
+        place = PAYER_SEQUENCES.index(claim.payer_sequence)
+    after = place + 1
+    # A fourth payer has no ledger bucket, so what it would owe goes to the patient.
+    if after >= len(in_force) or after >= len(INSURANCE_PARTIES):
+        return None
+    coverage = in_force[after]
+    return NextPayer(
+        payer_id=coverage.payer_id,
+        payer_name=_payer_name(session, coverage.payer_id),
+        bucket=Bucket(INSURANCE_PARTIES[after], coverage.payer_id),
+    )
+
+
+def _payer_name(session: Session, payer_id: uuid.UUID) -> str:
+    payer = session.get(Payer, payer_id)
+    return payer.name if payer is not None else "the payer"
+
+
+# --- lines and the claim-level spread -------------------------------------------------
+
+
+def _plan_lines(
+    session: Session, adjudication: PayerAdjudication, claim: Claim, book: RuleBook
+) -> list[LinePlan]:
+    """Return one LinePlan per settled line, with claim-level adjustments spread over them."""
+    lines_by_id = {line.id: line for line in claim_lines(session, claim.id)}
+    settled = list(
+        session.scalars(
+            select(PayerLineAdjudication)
+            .where(PayerLineAdjudication.adjudication_id == adjudication.id)
+            .order_by(PayerLineAdjudication.created_at, PayerLineAdjudication.id)
+        )
+    )
+    adjustments = list(
+        session.scalars(
+            select(PayerAdjustment)
+            .where(PayerAdjustment.adjudication_id == adjudication.id)
+            .order_by(PayerAdjustment.created_at, PayerAdjustment.id)
+        )
+    )
+    by_line: dict[uuid.UUID | None, list[PayerAdjustment]] = {}
+    for adjustment in adjustments:
+        by_line.setdefault(adjustment.line_adjudication_id, []).append(adjustment)
+
+    def coded(item: PayerAdjustment) -> CodedAmount:
+        action = book.action(claim.payer_id, item.group_code, item.reason_code)
+        return CodedAmount(item.group_code, item.reason_code, item.amount, action)
+
+    plans: list[LinePlan] = []
+    if settled:
+        for row in settled:
+            line = lines_by_id[row.claim_line_id]
+            items = [coded(item) for item in by_line.get(row.id, [])]
+            plans.append(_line_plan(line, row.paid_amount, items))
+    else:
+        # A claim-level remittance: each line brings its whole charge, and the claim
+        # adjustments take the rest.
+        plans = [_line_plan(line, line.charge_amount, []) for line in lines_by_id.values()]
+
+    claim_items = [coded(item) for item in by_line.get(None, [])]
+    _spread(plans, claim_items)
+    return plans
+
+
+def _line_plan(line: ClaimLine, paid: Decimal, items: list[CodedAmount]) -> LinePlan:
+    return LinePlan(
+        claim_line_id=line.id,
+        charge_line_id=line.charge_line_id,
+        payment=paid,
+        adjustments=items,
+        balance_before=ZERO,
+    )
+
+
+def _spread(lines: list[LinePlan], claim_items: list[CodedAmount]) -> None:
+    """Share each claim-level adjustment over the lines and take it off their payments.
+
+    The weights are the lines' amounts before claim-level adjustments, so no line's
+    share is more than it brought; when they are all zero, the lines share equally.
+    """
+    if not lines or not claim_items:
+        return
+    weights = [max(line.payment, ZERO) for line in lines]
+    if sum(weights, ZERO) == ZERO:
+        weights = [Decimal(1)] * len(lines)
+    for item in claim_items:
+        for line, share in zip(lines, _shares(item.amount, weights), strict=True):
+            if share == ZERO:
+                continue
+            line.payment -= share
+            line.adjustments.append(
+                CodedAmount(item.group_code, item.reason_code, share, item.action)
+            )
+
+
+def _shares(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """Split `amount` in proportion to `weights`, in cents; the last share takes the rest."""
+    total = sum(weights, ZERO)
+    shares = [to_money(amount * weight / total) for weight in weights[:-1]]
+    shares.append(amount - sum(shares, ZERO))
+    return shares
+
+
+# --- ledger rows ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimContext:
+    """What every line of one claim posts with."""
+
+    claim: Claim
+    source_id: uuid.UUID
+    payer_bucket: Bucket
+    next_payer: NextPayer | None
+    denied_claim: bool
+    memo: str
+
+
+def _line_entries(line: LinePlan, context: _ClaimContext) -> list[NewEntry]:
+    """Return the line's rows: payment, transfers, then write-offs limited to the balance."""
+    rows: list[NewEntry] = []
+
+    def row(entry_type: str, amount: Decimal, bucket: Bucket, text: str) -> None:
+        rows.append(
+            NewEntry(
+                entry_type=entry_type,
+                amount=amount,
+                patient_id=context.claim.patient_id,
+                responsible_party=bucket.responsible_party,
+                payer_id=bucket.payer_id,
+                source_type=SOURCE_TYPE,
+                source_id=context.source_id,
+                memo=text,
+                charge_line_id=line.charge_line_id,
+            )
+        )
+
+    if line.payment != ZERO:
+        row("payment", -line.payment, context.payer_bucket, f"{context.memo}: payment")
+
+    denied = context.denied_claim or any(item.action == DENIAL for item in line.adjustments)
+    line.status = _line_status(line, denied)
+    if context.denied_claim:
+        # A denied claim leaves every amount with the payer until a biller acts.
+        return rows
+
+    to_patient = [item for item in line.adjustments if item.action == PATIENT_ACTION]
+    to_next = [item for item in line.adjustments if item.action == NEXT_PAYER]
+    if context.next_payer is None:
+        to_patient += to_next
+        to_next = []
+    line.to_patient = _total(to_patient)
+    line.to_next_payer = _total(to_next)
+    if line.to_patient != ZERO:
+        text = f"{context.memo}: {_code_list(to_patient)} to the patient"
+        row("transfer", -line.to_patient, context.payer_bucket, text)
+        row("transfer", line.to_patient, PATIENT, text)
+    if context.next_payer is not None and line.to_next_payer != ZERO:
+        text = f"{context.memo}: {_code_list(to_next)} to {context.next_payer.payer_name}"
+        row("transfer", -line.to_next_payer, context.payer_bucket, text)
+        row("transfer", line.to_next_payer, context.next_payer.bucket, text)
+
+    write_offs = [item for item in line.adjustments if item.action == WRITE_OFF]
+    line.written_off = _write_off_amount(line, _total(write_offs))
+    if line.written_off != ZERO:
+        row(
+            "adjustment",
+            -line.written_off,
+            context.payer_bucket,
+            f"{context.memo}: {_code_list(write_offs)}",
+        )
+    return rows
+
+
+def _write_off_amount(line: LinePlan, requested: Decimal) -> Decimal:
+    """Return the write-off, limited to what the payer's bucket holds after the other rows."""
+    if requested <= ZERO:
+        # A negative adjustment gives back an earlier reduction; it posts as it is.
+        return requested
+    left = line.balance_before - line.payment - line.to_patient - line.to_next_payer
+    return min(requested, max(left, ZERO))
+
+
+def _settles_more_than_owed(line: LinePlan) -> bool:
+    """Return True when payment and transfers take more than the payer's bucket held."""
+    moved = line.payment + line.to_patient + line.to_next_payer
+    return moved > ZERO and moved > line.balance_before
+
+
+def _line_status(line: LinePlan, denied: bool) -> str:
+    if not denied:
+        return LINE_PAID
+    return LINE_PARTIAL if line.payment > ZERO else LINE_DENIED
+
+
+def _claim_status(lines: list[LinePlan], denied_claim: bool) -> ClaimStatus:
+    if denied_claim or (lines and all(line.status == LINE_DENIED for line in lines)):
+        return ClaimStatus.DENIED
+    if any(line.status != LINE_PAID for line in lines):
+        return ClaimStatus.PARTIAL
+    return ClaimStatus.PAID
+
+
+def _codes(lines: list[LinePlan], action: str, *, every: bool) -> tuple[str, ...]:
+    """Return the distinct codes of the lines' adjustments with `action` (all with `every`)."""
+    found: dict[str, None] = {}
+    for line in lines:
+        for item in line.adjustments:
+            if every or item.action == action:
+                found[item.code] = None
+    return tuple(found)
+
+
+def _total(items: list[CodedAmount]) -> Decimal:
+    return sum((item.amount for item in items), ZERO)
+
+
+def _code_list(items: list[CodedAmount]) -> str:
+    return ", ".join(dict.fromkeys(item.code for item in items))
+
+
+def describe(plan: PostingPlan) -> str:
+    """Return the plan's amounts in a sentence for the claim's history (no patient details)."""
+    parts = [f"Posted {plan.payer_name}'s payment of {format_money(plan.paid)}"]
+    parts.append(f"wrote off {format_money(plan.written_off)}")
+    parts.append(f"moved {format_money(plan.to_patient)} to the patient")
+    if plan.next_payer is not None and plan.to_next_payer != ZERO:
+        parts.append(f"moved {format_money(plan.to_next_payer)} to {plan.next_payer.payer_name}")
+    text = ", ".join(parts)
+    if plan.denied_lines:
+        text += f"; {plan.denied_lines} of {len(plan.lines)} lines denied"
+    return text + "."
