@@ -1,0 +1,71 @@
+"""Balancing of 835 remittances: the amounts of each line, claim and payment must agree.
+
+The 835 implementation guide (005010X221A1) sets three balancing rules, compared
+here in whole cents:
+- Line: SVC02 (charge) minus the line's CAS amounts equals SVC03 (paid).
+- Claim: CLP03 (charge) minus the claim's and its lines' CAS amounts equals CLP04 (paid).
+- Transaction: the sum of CLP04 minus the sum of the PLB amounts equals BPR02.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from app.x12.data_835 import ClaimPayment, Remittance835
+
+_CENT = Decimal("0.01")
+
+
+def _cents(amount: Decimal) -> Decimal:
+    return amount.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def claim_balance_problems(claim: ClaimPayment) -> list[str]:
+    """Check the balancing rules of each line, then of the claim.
+
+    Line: SVC02 minus the line's adjustments equals SVC03. Claim: CLP03 minus the claim
+    and line adjustments equals CLP04. Amounts are compared in whole cents. Returns one
+    message per problem, each naming CLP01 and the segment number.
+    """
+    problems = []
+    where = f"Claim {claim.patient_control_number} (segment {claim.segment_number})"
+    line_total = Decimal(0)
+    for service in claim.services:
+        adjusted = sum((cas.amount for cas in service.adjustments), Decimal(0))
+        line_total += adjusted
+        expected = _cents(service.charge) - _cents(adjusted)
+        if expected != _cents(service.paid):
+            problems.append(
+                f"{where}, line {service.procedure_code} (segment {service.segment_number}): "
+                f"charge {_cents(service.charge)} minus adjustments {_cents(adjusted)} is "
+                f"{expected} but SVC03 says {_cents(service.paid)}."
+            )
+
+    adjusted = sum((cas.amount for cas in claim.adjustments), Decimal(0)) + line_total
+    expected = _cents(claim.charge) - _cents(adjusted)
+    if expected != _cents(claim.paid):
+        problems.append(
+            f"{where}: charge {_cents(claim.charge)} minus adjustments {_cents(adjusted)} is "
+            f"{expected} but CLP04 says {_cents(claim.paid)}."
+        )
+    return problems
+
+
+def balance_problems(remittance: Remittance835) -> list[str]:
+    """Check every claim, then the transaction: the claims' payments minus the PLB
+    amounts equal BPR02 (negated when BPR03 is D, a debit). Returns [] when balanced.
+    """
+    problems = []
+    for claim in remittance.claims:
+        problems.extend(claim_balance_problems(claim))
+
+    paid = sum((_cents(claim.paid) for claim in remittance.claims), Decimal(0))
+    withheld = sum((_cents(item.amount) for item in remittance.provider_adjustments), Decimal(0))
+    payment = _cents(remittance.payment_amount)
+    if remittance.credit_debit == "D":
+        payment = -payment
+    if paid - withheld != payment:
+        problems.append(
+            f"Transaction set {remittance.control_number} (segment "
+            f"{remittance.segment_number}): claim payments {paid} minus provider adjustments "
+            f"{withheld} is {paid - withheld} but BPR02 says {payment}."
+        )
+    return problems
