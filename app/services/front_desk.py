@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from app.ids import AppointmentId, PatientId, ProviderId
 from app.models.ledger import LedgerEntry
 from app.models.patients import Coverage, Patient, PatientAlert
+from app.models.payments import Payment
 from app.models.practice import Practice, Provider
 from app.models.scheduling import Appointment, AppointmentStatusEvent, AppointmentType
 from app.security.permissions import Actor, Permission, require
@@ -38,6 +39,8 @@ FLAG_NEW_PATIENT = "new patient"
 FLAG_SELF_PAY = "self-pay"
 FLAG_ELIGIBILITY = "eligibility not verified"
 FLAG_CONFLICT = "conflict"
+# source_type of ledger rows a desk payment posted; those are read through the payment.
+PAYMENT_SOURCE = "payment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,20 +221,38 @@ def primary_copays(
 def paid_on(
     session: Session, patient_ids: Sequence[uuid.UUID], bounds: tuple[datetime, datetime]
 ) -> set[uuid.UUID]:
-    """Return the patients with a ledger payment posted between the two UTC instants.
+    """Return the patients who paid something themselves between the two UTC instants.
 
-    Any payment counts as the day's copay collected, because the ledger does not yet
-    tell a copay from other patient payments.
+    Any such payment counts as the day's copay collected. A desk payment counts when it
+    was received on the practice day that starts at `bounds[0]` and is not voided; a
+    payment from a third party or credit applied from an earlier payment does not. Other
+    patient payment rows on the ledger count when posted in the bounds and not reversed.
     """
+    day = bounds[0].astimezone(practice_zone_or_utc(session)).date()
+    reversal = aliased(LedgerEntry)
     paid: set[uuid.UUID] = set()
     for chunk in _chunks(patient_ids):
-        statement = (
+        desk = select(Payment.patient_id).where(
+            Payment.patient_id.in_(chunk),
+            Payment.received_on == day,
+            Payment.voided_at.is_(None),
+            Payment.payer_id.is_(None),
+            Payment.archived.is_(False),
+        )
+        paid.update(session.scalars(desk))
+        ledger_rows = (
             select(LedgerEntry.patient_id)
-            .where(LedgerEntry.patient_id.in_(chunk), LedgerEntry.entry_type == "payment")
+            .where(
+                LedgerEntry.patient_id.in_(chunk),
+                LedgerEntry.entry_type == "payment",
+                LedgerEntry.responsible_party == "patient",
+                func.coalesce(LedgerEntry.source_type, "") != PAYMENT_SOURCE,
+            )
             .where(LedgerEntry.posted_at >= bounds[0], LedgerEntry.posted_at < bounds[1])
+            .where(~exists().where(reversal.reverses_id == LedgerEntry.id))
             .distinct()
         )
-        paid.update(session.scalars(statement))
+        paid.update(session.scalars(ledger_rows))
     return paid
 
 
