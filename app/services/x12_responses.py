@@ -44,8 +44,6 @@ _BATCH_REJECTED = "rejected"
 
 # Files that other parts of ClinicDesk read, or that are not responses at all.
 _NOT_HERE = {
-    "835": "is an 835 remittance. Remittances are read by payment posting, not here; "
-    "import it there.",
     "271": "is a 271 eligibility response. Eligibility responses are read by the "
     "eligibility check, not here.",
     "270": "is a 270 eligibility request, not a response to a claim file.",
@@ -101,6 +99,8 @@ def import_response(session: Session, actor: Actor, text: str, file_name: str) -
     digest = response_digest(text)
     _check_not_imported(session, {digest, _text_digest(text)}, file_name)
     kind = detect_kind(text)
+    if kind == "835":
+        return _import_remittance_file(session, actor, text, file_name)
     if kind in _NOT_HERE:
         raise UserError(f"{file_name} {_NOT_HERE[kind]}")
 
@@ -130,6 +130,28 @@ def import_response(session: Session, actor: Actor, text: str, file_name: str) -
         unmatched=tally.unmatched,
         changes=Changes.of(ChangeKind.CLAIMS),
         response_id=response.id,
+    )
+
+
+def _import_remittance_file(
+    session: Session, actor: Actor, text: str, file_name: str
+) -> ResponseImport:
+    """Hand an 835 to the remittance import and report it as a response file."""
+    # Imported here because the remittance import uses this module's digest and error.
+    from app.services.era_import import import_835
+
+    result = import_835(session, actor, text, file_name)
+    counts = (
+        f"835: {result.claims} claim payments, {result.posted} posted, {result.review} to "
+        f"review, {result.unapplied} unapplied."
+    )
+    return ResponseImport(
+        kind="835",
+        file_name=file_name,
+        summary=" ".join((counts, *result.messages)),
+        accepted=result.posted,
+        changes=result.changes,
+        response_id=result.response_id,
     )
 
 

@@ -93,7 +93,7 @@ def test_fetch_bad_file_rolls_back_alone(
     practice: SubmissionPractice, sent_batch: ClaimBatch, sftp_server: SftpTestServer
 ) -> None:
     outbound = sftp_server.root / "outbound"
-    # An 835 is refused after kind detection; the 277CA after it still imports.
+    # A damaged 835 fails in the remittance reader; the 277CA after it still imports.
     number = practice.claim_number(practice.claim_ids[2])
     (outbound / "a.277").write_text(ack_277ca([ClaimStatusLine(number, "A2:20", "PCN-9")]))
     remittance = ack_277ca([]).replace("GS*HN*", "GS*HP*").replace("ST*277*", "ST*835*")
@@ -103,7 +103,7 @@ def test_fetch_bad_file_rolls_back_alone(
 
     assert [result.file_name for result in results] == ["0.835", "a.277"]
     assert results[0].error is not None
-    assert "payment posting" in results[0].error
+    assert results[0].error.startswith("Segment ")
     assert results[1].accepted == 1
     assert practice.claim(practice.claim_ids[2]).payer_claim_number == "PCN-9"
 

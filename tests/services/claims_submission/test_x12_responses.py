@@ -320,7 +320,6 @@ def test_second_import_changes_nothing(
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("835/", "payment posting"),
         ("271/", "eligibility"),
         ("277ca/lfh-277-x212-claim-status-response-not-ca.277", "277CA"),
     ],
