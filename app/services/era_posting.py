@@ -56,8 +56,8 @@ from app.x12.segments import X12FormatError
 
 log = logging.getLogger(__name__)
 
-# A denial is worked within a week: most payers allow 60 to 180 days to appeal, and a
-# corrected claim paid sooner keeps the account from aging.
+# The follow-up date of a denial: a week after posting, so the denial is worked while
+# the remittance is fresh.
 DENIAL_FOLLOW_UP_DAYS = 7
 DENIAL_RULE = "era.denial"
 REVIEW_RULE = "era.review"
@@ -81,7 +81,7 @@ BALANCE_WHY = (
 
 @dataclass(frozen=True, slots=True)
 class PostingResult:
-    """What posting one adjudication did, in amounts and counts."""
+    """The outcome of posting one adjudication: amounts moved and counts."""
 
     claim_id: uuid.UUID
     paid: Decimal
@@ -149,8 +149,8 @@ def apply_plans(
     """Post the rows of every plan in one batch, then apply each plan's claim changes.
 
     Plans must be made one after another in the same unit of work and must not share a
-    claim line, because each plan reads line balances without the rows of the others;
-    ValueError says so when two do. Returns one result per plan, in order.
+    claim line, because each plan reads line balances without the rows of the others.
+    Raises ValueError when two plans share a line. Returns one result per plan, in order.
     """
     require(actor, Permission.PAYMENT_POST)
     require(actor, Permission.CLAIM_MANAGE)
@@ -215,7 +215,7 @@ def _link_source(session: Session, actor: Actor, plan: PostingPlan) -> None:
 def _record_statuses(session: Session, actor: Actor, claim: Claim, plan: PostingPlan) -> None:
     status = plan.claim_status
     if status is ClaimStatus.PAID and plan.crossed_over:
-        # The payer sent the claim on to the next payer itself; "forwarded" tells the
+        # The payer sent the claim on to the next payer itself. "Forwarded" shows the
         # biller to wait for that payer's remittance.
         status = ClaimStatus.FORWARDED
     kind = ClaimEventKind.DENIED if status is ClaimStatus.DENIED else ClaimEventKind.PAID
@@ -251,6 +251,13 @@ def _add_findings(session: Session, claim: Claim, plan: PostingPlan, today: date
         message = (
             f"{plan.payer_name}'s adjustments {', '.join(plan.review_codes)} were held for "
             "review. Read the remittance, then write off, bill or correct the amount."
+        )
+        session.add(_finding(claim, REVIEW_RULE, "warning", message))
+    if plan.forwarded_to_unknown:
+        message = (
+            f"{plan.payer_name} forwarded the claim to another payer, but the patient has no "
+            "coverage after it on the date of service, so the patient's share was moved to "
+            "the patient. Add the other coverage, then move the amount to that payer."
         )
         session.add(_finding(claim, REVIEW_RULE, "warning", message))
     if plan.short_lines:
@@ -347,9 +354,9 @@ def reverse_posting(
 ) -> Changes:
     """Reverse every ledger row posted from the adjudication's claim payments.
 
-    Each row gets its reversal through `ledger.reverse_entry`; the adjudication is marked
-    voided, its claim payments "reversed", and the claim goes back to pending, waiting
-    for the payer's corrected adjudication. A claim to the next payer built from the
+    Each row gets its reversal through `ledger.reverse_entry`. The adjudication is marked
+    voided and its claim payments "reversed". The claim goes back to pending, because
+    the payer's corrected adjudication is still to come. A claim to the next payer built from the
     payment is left alone. Needs PAYMENT_POST and CLAIM_MANAGE. Raises NotFoundError for
     an unknown adjudication and UserError without a memo or when nothing is left to
     reverse.

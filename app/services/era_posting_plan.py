@@ -82,7 +82,7 @@ class NextPayer:
 
 @dataclass(frozen=True, slots=True)
 class CodedAmount:
-    """One adjustment on one line as posting sees it: its code, amount and action."""
+    """One adjustment on one line, with its code, amount and posting action."""
 
     group_code: str
     reason_code: str
@@ -97,7 +97,7 @@ class CodedAmount:
 
 @dataclass(slots=True)
 class LinePlan:
-    """What posting does on one claim line."""
+    """The posting of one claim line: payment, adjustments, amounts moved and status."""
 
     claim_line_id: uuid.UUID
     charge_line_id: uuid.UUID
@@ -118,7 +118,8 @@ class PostingPlan:
     the status the claim moves to, and each line's own status is in `lines`.
     `denial_codes` and `review_codes` name the adjustments (such as CO-16) that made the
     claim a denial work item or need a biller's review. `bill_next_payer` is True when
-    a claim to the next payer must be built.
+    a claim to the next payer must be built. `forwarded_to_unknown` is True when the
+    payer forwarded the claim (crossover) but the patient has no next coverage on file.
     """
 
     adjudication_id: uuid.UUID
@@ -134,6 +135,7 @@ class PostingPlan:
     denial_codes: tuple[str, ...] = ()
     review_codes: tuple[str, ...] = ()
     short_lines: int = 0
+    forwarded_to_unknown: bool = False
 
     @property
     def paid(self) -> Decimal:
@@ -225,6 +227,11 @@ def plan_adjudication(
     plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
     plan.review_codes = _codes(lines, REVIEW, every=False)
     plan.short_lines = sum(1 for line in lines if _settles_more_than_owed(line))
+    # The payer forwarded the claim, but ClinicDesk knows no next coverage, so the
+    # patient's share went to the patient and a biller should check the coverage.
+    plan.forwarded_to_unknown = (
+        adjudication.crossed_over and next_payer is None and plan.to_patient != ZERO
+    )
     log.debug(
         "planned adjudication %s of claim %s: %d rows", adjudication.id, claim.id, len(plan.entries)
     )
@@ -351,7 +358,7 @@ def _spread(lines: list[LinePlan], claim_items: list[CodedAmount]) -> None:
     """Share each claim-level adjustment over the lines and take it off their payments.
 
     The weights are the lines' amounts before claim-level adjustments, so no line's
-    share is more than it brought; when they are all zero, the lines share equally.
+    share is more than it brought. When they are all zero, the lines share equally.
     """
     if not lines or not claim_items:
         return
@@ -381,7 +388,7 @@ def _shares(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
 
 @dataclass(frozen=True, slots=True)
 class _ClaimContext:
-    """What every line of one claim posts with."""
+    """The values every line of one claim posts with."""
 
     claim: Claim
     source_id: uuid.UUID
@@ -448,7 +455,7 @@ def _line_entries(line: LinePlan, context: _ClaimContext) -> list[NewEntry]:
 
 
 def _write_off_amount(line: LinePlan, requested: Decimal) -> Decimal:
-    """Return the write-off, limited to what the payer's bucket holds after the other rows."""
+    """Return the write-off, limited to what the payer's bucket contains after the other rows."""
     if requested <= ZERO:
         # A negative adjustment gives back an earlier reduction; it posts as it is.
         return requested

@@ -13,6 +13,7 @@ from app.models.claims import Claim, ClaimFinding, ClaimLine, PayerAdjudication
 from app.models.ledger import LedgerEntry
 from app.models.payments import ProviderAdjustment, RemittanceClaim
 from app.models.practice import Payer
+from app.services import ledger
 from app.services.claim_cob import AdjudicationForm, AdjustmentForm, LineAdjudicationForm
 from app.services.era_posting import (
     apply_plans,
@@ -585,3 +586,54 @@ def test_provider_account_totals(practice: ClaimPractice) -> None:
     assert accounts[0].rows[0].claim_id is None
     assert accounts[1].label != "L6"
     assert later == []
+
+
+def test_crossover_without_next_coverage(practice: ClaimPractice) -> None:
+    patient_id = new_patient(practice, practice.aetna_id)
+    claim_id = new_claim(practice, patient_id)
+    form = line_form(practice, claim_id, "85.00", ("CO", "45", "15.00"), ("PR", "2", "20.00"))
+    form.claim_status_code = "19"
+
+    _, result = record_and_post(practice, form)
+
+    assert result.to_patient == D("20.00")
+    assert claim_buckets(practice, claim_id) == [{PATIENT: D("20.00")}]
+    (finding,) = findings(practice, claim_id)
+    assert finding.rule == "era.review"
+    assert "forwarded" in finding.message
+    assert ledger_findings(practice) == []
+
+
+def test_payment_beyond_bucket_warns(practice: ClaimPractice) -> None:
+    patient_id = new_patient(practice, practice.aetna_id)
+    claim_id = new_claim(practice, patient_id)
+    (line,) = practice.claim_lines(claim_id)
+    # Someone moved the charge to the patient before the payer paid.
+    with practice.database.transaction() as session:
+        for party, payer_id, amount in (
+            ("primary", practice.aetna_id, "-120.00"),
+            ("patient", None, "120.00"),
+        ):
+            ledger.post_entry(
+                session,
+                practice.biller,
+                entry_type="transfer",
+                amount=D(amount),
+                patient_id=patient_id,
+                responsible_party=party,
+                payer_id=payer_id,
+                charge_line_id=line.charge_line_id,
+            )
+
+    _, result = record_and_post(
+        practice, line_form(practice, claim_id, "105.00", ("CO", "45", "15.00"))
+    )
+
+    # Nothing is left to write off, so the credit with Aetna is the payment alone.
+    assert result.written_off == D("0.00")
+    assert claim_buckets(practice, claim_id) == [
+        {primary(practice): D("-105.00"), PATIENT: D("120.00")}
+    ]
+    (finding,) = findings(practice, claim_id)
+    assert finding.rule == "era.balance"
+    assert ledger_findings(practice) == []
