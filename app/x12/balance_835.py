@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from app.x12.data_835 import ClaimPayment, Remittance835
 
 _CENT = Decimal("0.01")
+_ZERO_CENTS = Decimal("0.00")
 
 
 def _cents(amount: Decimal) -> Decimal:
@@ -57,8 +58,9 @@ def balance_problems(remittance: Remittance835) -> list[str]:
     for claim in remittance.claims:
         problems.extend(claim_balance_problems(claim))
 
-    paid = sum((_cents(claim.paid) for claim in remittance.claims), Decimal(0))
-    withheld = sum((_cents(item.amount) for item in remittance.provider_adjustments), Decimal(0))
+    # Sums start from 0.00, so an empty sum still prints as 0.00 in the message.
+    paid = sum((_cents(claim.paid) for claim in remittance.claims), _ZERO_CENTS)
+    withheld = sum((_cents(item.amount) for item in remittance.provider_adjustments), _ZERO_CENTS)
     payment = _cents(remittance.payment_amount)
     if remittance.credit_debit == "D":
         payment = -payment
