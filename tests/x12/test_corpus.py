@@ -9,7 +9,9 @@ import pytest
 from app.x12.ack_277ca import read_277ca
 from app.x12.ack_999 import read_999
 from app.x12.kinds import detect_kind
+from app.x12.reader_835 import balance_problems, read_835
 from app.x12.reader_837p import read_837p
+from app.x12.segment_split import split_segments
 from app.x12.segments import X12FormatError, parse_segments, read_x12_file
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "x12"
@@ -152,3 +154,86 @@ def test_277ca_known_values() -> None:
     [rejected] = read_277ca(read("277ca/emedny-277ca-rejected-a7-562.277"))
     assert rejected.accepted is False
     assert rejected.statuses[0].entity == "85"
+
+
+# 835 files that are read but do not balance, with the number of balance problems.
+# Masking replaced every digit with 9 (amounts such as 999.99 and 9.99). So 101 line and
+# claim checks fail, and none of the three transaction sets adds up to its BPR02.
+EXPECTED_UNBALANCED_835 = {"835/oopfactory-masked-three-interchanges-56-claims.835": 104}
+
+# 835 files in the good folder that read_835 rejects, with the part the error names.
+EXPECTED_835_FAILURES = {
+    # SVC01 is written with ">" between components while ISA16 declares ":", so the
+    # procedure code cannot be told from its qualifier.
+    "835/lfh-cob-negative-cas-oa94.835": "Segment 21 (SVC): SVC01 should start with",
+    "835/lfh-secondary-payment-clp02-2-two-lx.835": "Segment 29 (SVC): SVC01 should start with",
+    # BPR16, the payment date, is 20002316 (month 23).
+    "835/lfh-managed-care-two-claims-ach-ccp.835": "Segment 4 (BPR): BPR16 should be a date",
+    # SVC01 is "HC" with no procedure code.
+    "835/lfh-tertiary-payment-clp02-3.835": "Segment 20 (SVC): SVC01 has no procedure code",
+}
+
+
+@pytest.mark.parametrize(
+    "name", [name for name in readable("835") if name not in EXPECTED_835_FAILURES]
+)
+def test_835_files_read(name: str) -> None:
+    remittances = read_835(read(name))
+    problems = [problem for remittance in remittances for problem in balance_problems(remittance)]
+
+    assert remittances
+    assert all(remittance.claims for remittance in remittances)
+    assert len(problems) == EXPECTED_UNBALANCED_835.get(name, 0)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_835_FAILURES))
+def test_835_files_rejected(name: str) -> None:
+    with pytest.raises(X12FormatError) as caught:
+        read_835(read(name))
+
+    assert str(caught.value).startswith(EXPECTED_835_FAILURES[name])
+
+
+@pytest.mark.parametrize("name", corpus_files("malformed"))
+def test_malformed_file_rejected_as_835(name: str) -> None:
+    with pytest.raises(X12FormatError) as caught:
+        read_835(read(name))
+
+    assert str(caught.value).startswith(("Segment ", "ISA header"))
+
+
+@pytest.mark.parametrize("name", [*GOOD_FILES, *corpus_files("malformed")])
+def test_split_segments_matches_parse_segments(name: str) -> None:
+    text = read(name)
+    try:
+        _, segments = parse_segments(text)
+    except X12FormatError as error:
+        with pytest.raises(X12FormatError) as caught:
+            split_segments(text)
+        assert str(caught.value) == str(error)
+        return
+
+    split = split_segments(text)
+
+    # The fast path strips spaces around each segment, which parse_segments keeps at
+    # the end of a segment's last element.
+    expected = [[value.strip() for value in segment.elements] for segment in segments]
+    assert [[value.strip() for value in elements] for elements in split.elements] == expected
+
+
+def test_835_known_values() -> None:
+    [remittance] = read_835(read("835/emedny-outpatient-reversal-and-correction-plb.835"))
+    reversal, correction = remittance.claims
+
+    assert (reversal.status_code, reversal.paid) == ("22", Decimal("-7151.17"))
+    assert (correction.status_code, correction.paid) == ("1", Decimal("7131.01"))
+    assert correction.adjustments[0].reason_code == "45"
+    assert remittance.provider_adjustments[0].reason_code == "FB"
+    assert remittance.provider_adjustments[0].amount == Decimal("-20.16")
+
+    [uhc] = read_835(read("835/uhc-legacy-sample-multi-cas-triplets.835"))
+    assert [claim.paid for claim in uhc.claims] == [Decimal("88.92"), Decimal("261.07")]
+    assert [len(service.adjustments) for service in uhc.claims[1].services] == [1, 0, 3]
+
+    masked = read_835(read("835/oopfactory-masked-three-interchanges-56-claims.835"))
+    assert [len(remittance.claims) for remittance in masked] == [19, 23, 14]
