@@ -383,7 +383,7 @@ def reverse_posting(
             f"The payment of claim {claim.claim_number} is already reversed; refresh the claim."
         )
 
-    rows = _rows_to_reverse(session, [source.id for source in live])
+    rows = _rows_to_reverse(session, claim, [source.id for source in live])
     for row_id in rows:
         reverse_entry(session, actor, row_id, memo)
     adjudication.voided = True
@@ -398,10 +398,19 @@ def reverse_posting(
     return CHANGES
 
 
-def _rows_to_reverse(session: Session, source_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+def _rows_to_reverse(
+    session: Session, claim: Claim, source_ids: list[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Return the rows posted from the sources that are not reversed yet, oldest first.
+
+    Posting puts every row on one of the claim's lines, and the line column is indexed
+    while source_id is not, so the lines narrow the search.
+    """
     if not source_ids:
         return []
+    lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim.id)
     already = select(LedgerEntry.reverses_id).where(
+        LedgerEntry.charge_line_id.in_(lines),
         LedgerEntry.source_type == SOURCE_TYPE,
         LedgerEntry.source_id.in_(source_ids),
         LedgerEntry.reverses_id.is_not(None),
@@ -409,6 +418,7 @@ def _rows_to_reverse(session: Session, source_ids: list[uuid.UUID]) -> list[uuid
     query = (
         select(LedgerEntry.id)
         .where(
+            LedgerEntry.charge_line_id.in_(lines),
             LedgerEntry.source_type == SOURCE_TYPE,
             LedgerEntry.source_id.in_(source_ids),
             LedgerEntry.entry_type != REVERSAL,

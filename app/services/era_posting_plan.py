@@ -239,13 +239,20 @@ def plan_adjudication(
 
 
 def _check_not_posted(session: Session, source_id: uuid.UUID, claim: Claim) -> None:
-    """Raise UserError when rows of this source are in the ledger and not reversed."""
+    """Raise UserError when rows of this source are in the ledger and not reversed.
+
+    Posting puts every row on one of the claim's lines, and the line column is indexed
+    while source_id is not, so the lines narrow the search.
+    """
+    lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim.id)
     posted = select(LedgerEntry.id).where(
+        LedgerEntry.charge_line_id.in_(lines),
         LedgerEntry.source_type == SOURCE_TYPE,
         LedgerEntry.source_id == source_id,
         LedgerEntry.entry_type != REVERSAL,
     )
     reversed_ids = select(LedgerEntry.reverses_id).where(
+        LedgerEntry.charge_line_id.in_(lines),
         LedgerEntry.source_type == SOURCE_TYPE,
         LedgerEntry.source_id == source_id,
         LedgerEntry.reverses_id.is_not(None),
