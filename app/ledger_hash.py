@@ -51,8 +51,8 @@ def ledger_row_hash(
 
     The amount enters as whole cents and `posted_at` as UTC with microseconds, so the same
     row read back from the database hashes the same. `charge_line_id` enters the text only
-    when set, so rows written before the column existed keep their hash. Raises ValueError for a naive
-    `posted_at` or an amount with fractions of a cent.
+    when set, so rows written before the column existed keep their hash. Raises ValueError
+    for a naive `posted_at` or an amount with fractions of a cent.
     """
     fields = {
         "id": str(entry_id),

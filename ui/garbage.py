@@ -11,6 +11,8 @@ import logging
 
 from PySide6.QtCore import QObject, QTimer
 
+from app.gc_pause import bulk_work_running
+
 log = logging.getLogger(__name__)
 
 CHECK_INTERVAL_MS = 1000
@@ -29,7 +31,14 @@ class MainThreadGarbageCollector(QObject):
         self._timer.start()
 
     def check(self) -> None:
-        """Collect the oldest generation whose count passed its threshold."""
+        """Collect the oldest generation whose count passed its threshold.
+
+        Nothing is collected while a worker is inside bulk work: it allocates hundreds of
+        thousands of objects that stay alive until it ends, and walking them each second
+        would slow it down for nothing.
+        """
+        if bulk_work_running():
+            return
         collect_if_due(self.thresholds)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.gc_pause import bulk_work
 from app.models.charges import ChargeLine, Encounter, EncounterDiagnosis
 from app.models.claims import Claim, ClaimLine
 from app.models.patients import Coverage
@@ -100,6 +101,7 @@ class Group:
         self.diagnoses.extend(code for code in diagnoses if code not in self.diagnoses)
 
 
+@bulk_work
 def build_claims(
     session: Session, actor: Actor, *, encounter_ids: Sequence[uuid.UUID] | None = None
 ) -> BuildResult:

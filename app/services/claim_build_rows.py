@@ -12,11 +12,12 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, and_, insert, select
+from sqlalchemy import ColumnElement, Table, and_, select
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.db.base import Base
+from app.db.fast_insert import insert_many
 from app.errors import NotFoundError
 from app.ids import new_id
 from app.models.charges import ChargeLine
@@ -349,15 +350,14 @@ def write_claim(
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, object]]) -> None:
-    """Insert rows of `model` with one multi-row Core INSERT, bypassing the unit of work.
+    """Insert rows of `model` with one prepared statement, bypassing the unit of work.
 
-    Core skips the ORM bulk path, which spends more time sorting the rows into mapper
-    order than SQLite spends storing them. Column defaults (id, created_at, archived and
-    the rest) still apply, since they are defined on the table. Every row must have the
-    same keys.
+    The ORM bulk path spends more time sorting the rows into mapper order than SQLite
+    spends storing them, and Core still builds each parameter set one by one, so
+    `insert_many` hands plain tuples to the driver. Column defaults (id, created_at,
+    archived and the rest) still apply. Every row must have the same keys.
     """
-    if rows:
-        session.execute(insert(cast(Table, model.__table__)), rows)
+    insert_many(session, cast(Table, model.__table__), rows)
 
 
 def insert_claims(session: Session, claims: Sequence[ClaimRows]) -> None:

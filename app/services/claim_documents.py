@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import practice_zone
 from app.errors import NotFoundError
+from app.gc_pause import bulk_work
 from app.models.charges import Encounter
 from app.models.claims import Claim, ClaimDiagnosis, ClaimLine, Clearinghouse
 from app.models.onboarding import PriorAuthorization
@@ -72,6 +73,7 @@ class People:
     persons: dict[uuid.UUID, PersonRow]
 
 
+@bulk_work
 def claim_documents(
     session: Session, claim_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ClaimDocument]:

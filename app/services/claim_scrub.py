@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
+from app.gc_pause import bulk_work
 from app.ids import new_id
 from app.models.claims import Claim, ClaimEvent, ClaimFinding, ClaimLine
 from app.problems import Severity
@@ -103,6 +104,7 @@ def scrub_document(document: ClaimDocument, facts: ClaimFacts, rules: PayerRules
     ]
 
 
+@bulk_work
 def scrub_claims(
     session: Session,
     actor: Actor,

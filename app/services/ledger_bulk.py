@@ -16,11 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
+from app.db.fast_insert import insert_many
 from app.errors import UserError
 from app.ids import new_id
 from app.ledger_hash import ledger_row_hash
@@ -75,7 +77,7 @@ def post_entries(
 
     posted_at = utc_now()
     rows = [_row(entry, actor.user_id, posted_at) for entry in entries]
-    session.execute(insert(LedgerEntry), rows)
+    insert_many(session, cast(Table, LedgerEntry.__table__), rows)
     for start in range(0, len(rows), CHUNK_ROWS):
         _audit_chunk(session, actor, rows[start : start + CHUNK_ROWS], detail)
     log.info("posted %d ledger rows in one batch", len(rows))

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.gc_pause import bulk_work
 from app.x12.claim_data import BillingProvider, ClaimDocument, Submitter
 from app.x12.envelope import (
     SEGMENT_TERMINATOR,
@@ -82,6 +83,7 @@ def envelope_header(
     ]
 
 
+@bulk_work
 def write_837p(
     submitter: Submitter,
     claims: Sequence[ClaimDocument],

@@ -4,6 +4,7 @@ import gc
 
 from pytestqt.qtbot import QtBot
 
+from app.gc_pause import collector_paused
 from ui.garbage import MainThreadGarbageCollector
 
 
@@ -27,6 +28,21 @@ def test_check_collects_past_threshold(qtbot: QtBot) -> None:
         _Cycle()
     assert gc.get_count()[0] > 10
 
+    collector.check()
+
+    assert gc.get_count()[0] < 10
+    collector.deleteLater()
+
+
+def test_check_waits_while_bulk_work_runs(qtbot: QtBot) -> None:
+    collector = MainThreadGarbageCollector(interval_ms=60_000)
+    collector.thresholds = (10, 1_000_000, 1_000_000)
+    for _ in range(100):
+        _Cycle()
+
+    with collector_paused():
+        collector.check()
+        assert gc.get_count()[0] > 10
     collector.check()
 
     assert gc.get_count()[0] < 10

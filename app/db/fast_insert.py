@@ -1,0 +1,81 @@
+"""Insert many rows with one prepared statement and the driver's executemany.
+
+A Core INSERT with a list of parameter dictionaries spends most of its time in
+SQLAlchemy's per-row bookkeeping (building each parameter set, looking up each column's
+processor) rather than in SQLite. Bulk work (building thousands of claims, posting a large
+remittance) inserts tens of thousands of rows, so this module prepares the statement and
+the column processors once and hands plain tuples to the driver. Values still pass through
+each column type's bind processor, so UUIDs, money and instants are stored exactly as the
+ORM stores them, and Python-side column defaults (ids, timestamps, flags) are filled in.
+"""
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Table
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+
+def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert `rows` (dictionaries with the same keys) into `table` in the session's transaction.
+
+    Columns left out of the rows get their Python-side default; a column with neither a
+    value nor a default is left to the database (NULL or its server default). Raises
+    ValueError when a row's keys differ from the first row's, because a silently missing
+    value would be stored as NULL.
+    """
+    if not rows:
+        return
+    keys = list(rows[0].keys())
+    connection = session.connection()
+    dialect = connection.dialect
+
+    defaulted = [
+        column
+        for column in table.columns
+        if column.key not in rows[0] and column.default is not None
+    ]
+    names = keys + [column.key for column in defaulted]
+    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    makers = [_default_maker(column) for column in defaulted]
+
+    if dialect.paramstyle != "qmark":
+        raise ValueError(f"insert_many writes qmark parameters, not {dialect.paramstyle}")
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(table.c[name].name) for name in names)
+    marks = ", ".join("?" for _ in names)
+    statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
+    width = len(keys)
+    parameters = [_parameters(row, keys, width, makers, processors) for row in rows]
+    connection.exec_driver_sql(statement, parameters)
+    log.debug("inserted %d rows into %s", len(rows), table.name)
+
+
+def _default_maker(column: Column[Any]) -> Callable[[], Any]:
+    default = column.default
+    assert default is not None
+    if default.is_callable:
+        # SQLAlchemy wraps a zero-argument default to take an execution context.
+        wrapped = default.arg  # type: ignore[attr-defined]
+        return lambda: wrapped(None)
+    value = default.arg  # type: ignore[attr-defined]
+    return lambda: value
+
+
+def _parameters(
+    row: Mapping[str, Any],
+    keys: list[str],
+    width: int,
+    makers: list[Callable[[], Any]],
+    processors: Sequence[Callable[[Any], Any] | None],
+) -> tuple[Any, ...]:
+    if len(row) != width:
+        raise ValueError(f"every row must have the keys {keys}; one has {sorted(row)}")
+    values = [row[key] for key in keys] + [make() for make in makers]
+    return tuple(
+        value if process is None or value is None else process(value)
+        for value, process in zip(values, processors, strict=True)
+    )

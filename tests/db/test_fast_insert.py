@@ -1,0 +1,78 @@
+"""Inserting rows through the driver stores what the ORM would store."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, select
+
+from app.db.database import Database
+from app.db.fast_insert import insert_many
+from app.ids import new_id
+from app.models.payments import Deposit
+from app.models.system import Setting
+
+
+def _deposit_table() -> Table:
+    return cast(Table, Deposit.__table__)
+
+
+def test_values_and_defaults_round_trip(database: Database) -> None:
+    reconciled = datetime(2026, 11, 30, 15, 45, 12, 123456, tzinfo=UTC)
+    ids = [new_id(), new_id()]
+    rows = [
+        {
+            "id": ids[0],
+            "deposit_number": "K7Q-000001",
+            "deposited_on": date(2026, 11, 30),
+            "method": "cash_check",
+            "expected_amount": Decimal("1234.56"),
+            "bank_amount": None,
+            "reconciled_at": reconciled,
+        },
+        {
+            "id": ids[1],
+            "deposit_number": "K7Q-000002",
+            "deposited_on": date(2026, 12, 1),
+            "method": "eft",
+            "expected_amount": Decimal("-0.01"),
+            "bank_amount": Decimal("0.00"),
+            "reconciled_at": None,
+        },
+    ]
+    with database.transaction() as session:
+        insert_many(session, _deposit_table(), rows)
+
+    with database.transaction() as session:
+        stored = {row.id: row for row in session.scalars(select(Deposit))}
+    first, second = stored[ids[0]], stored[ids[1]]
+    assert first.expected_amount == Decimal("1234.56") and first.bank_amount is None
+    assert first.reconciled_at == reconciled
+    assert second.expected_amount == Decimal("-0.01") and second.bank_amount == Decimal("0.00")
+    # Python-side defaults are filled in for the columns the rows leave out.
+    assert first.status == "open" and first.note == "" and first.archived is False
+    assert first.created_at.tzinfo is not None
+
+
+def test_rows_with_other_keys_are_refused(database: Database) -> None:
+    rows = [{"key": "a", "value": "1"}, {"key": "b"}]
+    with (
+        pytest.raises(ValueError, match="every row must have the keys"),
+        database.transaction() as session,
+    ):
+        insert_many(session, cast(Table, Setting.__table__), rows)
+
+
+def test_money_columns_still_refuse_floats(database: Database) -> None:
+    row = {
+        "deposit_number": "K7Q-000003",
+        "deposited_on": date(2026, 11, 30),
+        "method": "cash_check",
+        "expected_amount": 12.5,
+    }
+    with (
+        pytest.raises(TypeError, match="money columns take Decimal"),
+        database.transaction() as session,
+    ):
+        insert_many(session, _deposit_table(), [row])
