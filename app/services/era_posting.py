@@ -180,8 +180,8 @@ def _check_distinct_lines(plans: Sequence[PostingPlan]) -> None:
 def _apply(session: Session, actor: Actor, plan: PostingPlan, today: date) -> PostingResult:
     claim = get_claim(session, plan.claim_id)
     _link_source(session, actor, plan)
-    _record_statuses(session, actor, claim, plan)
     _add_findings(session, claim, plan, today)
+    _record_statuses(session, actor, claim, plan)
     secondary_id = _bill_next_payer(session, actor, claim, plan)
     return PostingResult(
         claim_id=claim.id,
@@ -220,6 +220,8 @@ def _record_statuses(session: Session, actor: Actor, claim: Claim, plan: Posting
         status = ClaimStatus.FORWARDED
     kind = ClaimEventKind.DENIED if status is ClaimStatus.DENIED else ClaimEventKind.PAID
     detail = describe(plan)
+    if plan.denial_codes and claim.follow_up_on is not None:
+        detail += f" Follow up by {claim.follow_up_on:%m/%d/%Y}."
     if ClaimStatus(claim.status) in DEAD_STATUSES:
         detail += f" The claim stays {status_label(claim.status).lower()}."
         record_event(session, claim, kind, user_id=actor.user_id, detail=detail)

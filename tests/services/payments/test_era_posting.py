@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import PermissionDeniedError, UserError
-from app.models.claims import Claim, ClaimFinding, ClaimLine, PayerAdjudication
+from app.models.claims import Claim, ClaimEvent, ClaimFinding, ClaimLine, PayerAdjudication
 from app.models.ledger import LedgerEntry
 from app.models.payments import ProviderAdjustment, RemittanceClaim
 from app.models.practice import Payer
@@ -356,6 +356,14 @@ def test_denied_line_becomes_work_item(practice: ClaimPractice) -> None:
     assert "MA130" in finding.message
     assert "N54" in finding.message
     assert "authorization" in finding.message
+    with practice.database.reading() as session:
+        details = session.scalars(
+            select(ClaimEvent.detail).where(
+                ClaimEvent.claim_id == claim_id, ClaimEvent.event == "denied"
+            )
+        ).all()
+    follow_up = f"Follow up by {today + timedelta(days=7):%m/%d/%Y}."
+    assert any(follow_up in (detail or "") for detail in details)
     assert claim_buckets(practice, claim_id) == [{primary(practice): D("120.00")}]
     assert ledger_findings(practice) == []
 
