@@ -756,17 +756,24 @@ def _record(
     row.posted_by = context.actor.user_id
     work.plans.append(plan)
     if payment.status_code.strip() in CROSSOVER_STATUSES:
-        _note_crossover(context, work, claim, payment)
+        payer_name = work.payer.name if work.payer is not None else work.source.payer_name
+        note_crossover(
+            context.session, claim, payer_name, payment.crossover_payer, context.response.id
+        )
     return row
 
 
-def _note_crossover(
-    context: _Context, work: _RemittanceWork, claim: Claim, payment: ClaimPayment
+def note_crossover(
+    session: Session,
+    claim: Claim,
+    payer_name: str,
+    crossover_payer: str | None,
+    response_id: uuid.UUID | None,
 ) -> None:
-    payer_name = work.payer.name if work.payer is not None else work.source.payer_name
-    forwarded_to = (payment.crossover_payer or "").strip() or "the next payer"
+    """Record on the claim that its payer forwarded it to the next payer (CLP02 19-21)."""
+    forwarded_to = (crossover_payer or "").strip() or "the next payer"
     record_event(
-        context.session,
+        session,
         claim,
         ClaimEventKind.NOTE,
         user_id=None,
@@ -774,7 +781,7 @@ def _note_crossover(
             f"{payer_name} forwarded the claim to {forwarded_to} itself (crossover). Do not "
             "bill that payer; wait for its remittance."
         ),
-        response_id=context.response.id,
+        response_id=response_id,
     )
 
 

@@ -35,6 +35,14 @@ from app.services.ledger import CHARGE_LINE_SOURCE
 from app.services.ledger_bulk import NewEntry, post_entries
 from app.services.practice import initialize_practice
 from app.x12.reader_835 import ClaimPayment, Remittance835, ServicePayment
+from app.x12.writer_835 import (
+    WrittenCas,
+    WrittenClaim,
+    WrittenPlb,
+    WrittenRemittance,
+    WrittenService,
+    write_835,
+)
 from tests.helpers.practice_data import sample_setup
 
 # The day of service of claims whose remittance names none.
@@ -97,6 +105,8 @@ class BuiltClaim:
     charge_line_ids: tuple[uuid.UUID, ...]
     control_numbers: tuple[str, ...]
     total_charge: Decimal
+    lines: tuple[LineSpec, ...] = ()
+    patient: tuple[str, str, str] = ("", "", "")  # last name, first name, member id
     payment: ClaimPayment | None = field(default=None, compare=False)
 
 
@@ -265,6 +275,11 @@ def add_claim(
         charge_line_ids=tuple(line.id for line in charge_lines),
         control_numbers=tuple(line.line_control_number for line in claim_lines),
         total_charge=total,
+        lines=tuple(
+            replace(spec, service_date=line.service_date)
+            for spec, line in zip(lines, charge_lines, strict=True)
+        ),
+        patient=(last, first, member_id),
     )
 
 
@@ -421,3 +436,110 @@ def _post_charges(
         for line in lines
     ]
     post_entries(session, practice.biller, entries, detail=f"test charges {encounter.id}")
+
+
+def written_claim(
+    claim: BuiltClaim,
+    *,
+    paid: Sequence[str],
+    adjustments: Sequence[Sequence[WrittenCas]] = (),
+    status_code: str = "1",
+    patient_control_number: str | None = None,
+    payer_claim_number: str = "",
+    control_numbers: bool = True,
+    crossover_payer: str | None = None,
+) -> WrittenClaim:
+    """Write a claim payment of a built claim: `paid` and `adjustments` per line, in order.
+
+    Without `control_numbers` the service lines carry no REF*6R, so the import matches
+    them by code, date and charge.
+    """
+    services = []
+    for index, (spec, control) in enumerate(zip(claim.lines, claim.control_numbers, strict=True)):
+        line_adjustments = list(adjustments[index]) if index < len(adjustments) else []
+        assert spec.service_date is not None
+        services.append(
+            WrittenService(
+                procedure_code=spec.code,
+                modifiers=spec.modifiers,
+                charge=spec.charge,
+                paid=Decimal(paid[index]),
+                units=1,
+                service_date=spec.service_date,
+                line_control_number=control if control_numbers else None,
+                adjustments=line_adjustments,
+            )
+        )
+    patient_share = sum(
+        (
+            cas.amount
+            for service in services
+            for cas in service.adjustments
+            if cas.group_code == "PR"
+        ),
+        ZERO,
+    )
+    last, first, member_id = claim.patient
+    return WrittenClaim(
+        patient_control_number=patient_control_number or claim.claim_number,
+        status_code=status_code,
+        charge=claim.total_charge,
+        paid=sum((service.paid for service in services), ZERO),
+        patient_responsibility=patient_share,
+        payer_claim_number=payer_claim_number or f"PCN{claim.claim_number}",
+        patient_last=last,
+        patient_first=first,
+        member_id=member_id,
+        services=services,
+        crossover_payer=crossover_payer,
+    )
+
+
+def write_remittance(
+    claims: Sequence[WrittenClaim],
+    *,
+    payer: tuple[str, str],
+    trace_number: str,
+    paid_on: date = DEFAULT_SERVICE_DAY,
+    control_number: int = 1,
+    provider_adjustments: Sequence[WrittenPlb] = (),
+    payment_amount: Decimal | None = None,
+) -> str:
+    """Write one remittance from `payer` (name, payer id) as an 835 file's text."""
+    remittance = WrittenRemittance(
+        payer_name=payer[0],
+        payer_identifier=payer[1],
+        payee_name="LAKESIDE FAMILY MEDICINE",
+        payee_npi="1234567893",
+        trace_number=trace_number,
+        payment_date=paid_on,
+        claims=list(claims),
+        provider_adjustments=list(provider_adjustments),
+        payment_method="CHK",
+        payment_amount=payment_amount,
+    )
+    return write_835(
+        [remittance], control_number=control_number, sender_id="PAYERSIM", receiver_id="LAKESIDE"
+    )
+
+
+def reversal_of(claim: WrittenClaim) -> WrittenClaim:
+    """Return the payer's reversal of a claim payment: CLP02 22 with every amount negated."""
+    services = [
+        replace(
+            service,
+            charge=-service.charge,
+            paid=-service.paid,
+            adjustments=[replace(item, amount=-item.amount) for item in service.adjustments],
+        )
+        for service in claim.services
+    ]
+    return replace(
+        claim,
+        status_code="22",
+        charge=-claim.charge,
+        paid=-claim.paid,
+        patient_responsibility=-claim.patient_responsibility,
+        services=services,
+        adjustments=[replace(item, amount=-item.amount) for item in claim.adjustments],
+    )
