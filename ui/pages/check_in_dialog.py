@@ -1,12 +1,17 @@
 """The check-in dialog: what to confirm with the patient before marking the visit arrived."""
 
+from collections.abc import Callable
+from decimal import Decimal
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -39,7 +44,9 @@ class CheckInDialog(QDialog):
 
     With a primary coverage in effect, a check box records that the desk confirmed
     eligibility with the payer today. The box is enabled only when `can_record_eligibility`
-    is True.
+    is True. With a copay due and `collect_copay` given, "Collect copay…" calls it with
+    the dialog, which opens the take-payment dialog; `copay_collected` then updates the
+    line.
     """
 
     def __init__(
@@ -48,12 +55,15 @@ class CheckInDialog(QDialog):
         parent: QWidget | None = None,
         *,
         can_record_eligibility: bool = False,
+        collect_copay: Callable[["CheckInDialog"], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("checkInDialog")
         self.setWindowTitle(f"Check in {checklist.patient_name}")
         self.checklist = checklist
         self.can_record_eligibility = can_record_eligibility
+        self.collect_copay = collect_copay
+        self.copay_button: QPushButton | None = None
 
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -120,9 +130,28 @@ class CheckInDialog(QDialog):
             )
         layout.addWidget(self.eligibility_box)
         if checklist.copay_due is not None:
-            due = f"Copay due today: {format_money(checklist.copay_due)}"
-            layout.addWidget(_label(due, "copayDue"))
+            layout.addLayout(self._copay_row(checklist.copay_due))
         return box
+
+    def _copay_row(self, copay_due: Decimal) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.copay_label = _label(f"Copay due today: {format_money(copay_due)}", "copayDue")
+        row.addWidget(self.copay_label, 1)
+        if self.collect_copay is not None:
+            button = QPushButton("Collect co&pay…")
+            button.setObjectName("collectCopay")
+            button.setAutoDefault(False)
+            collect = self.collect_copay
+            button.clicked.connect(lambda: collect(self))
+            row.addWidget(button)
+            self.copay_button = button
+        return row
+
+    def copay_collected(self, amount: Decimal) -> None:
+        """Show that the copay was taken, so it is not collected twice."""
+        self.copay_label.setText(f"Copay collected: {format_money(amount)}")
+        if self.copay_button is not None:
+            self.copay_button.setEnabled(False)
 
     def _intake_box(self) -> QGroupBox:
         box = QGroupBox("New-patient checklist")

@@ -40,6 +40,7 @@ from ui.pages.base import Page, heading
 from ui.pages.check_in_dialog import CheckInDialog
 from ui.pages.today_board import BoardModel, BoardTable, status_label
 from ui.patient.record import open_patient
+from ui.payments.take_payment import PaymentStart, TakePaymentDialog, open_take_payment
 from ui.schedule.reminder_actions import ReminderButtons
 from ui.schedule.waitlist_panel import WaitlistPanel
 from ui.widgets import find_data
@@ -86,6 +87,7 @@ class TodayPage(Page):
         self.all_rows: list[BoardRow] = []
         self._request = 0
         self.check_in_dialog: CheckInDialog | None = None
+        self.take_payment_dialog: TakePaymentDialog | None = None
         self.no_show_box: QMessageBox | None = None
         self.title = heading("Today")
         self.total = QLabel()
@@ -287,13 +289,36 @@ class TodayPage(Page):
 
     def show_check_in(self, checklist: CheckIn) -> None:
         """Open the check-in dialog (kept as `check_in_dialog`); accepting it marks arrival."""
+        collect = self._collect_copay if self.context.can(Permission.PAYMENT_POST) else None
         dialog = CheckInDialog(
-            checklist, self, can_record_eligibility=self.context.can(Permission.PATIENT_EDIT)
+            checklist,
+            self,
+            can_record_eligibility=self.context.can(Permission.PATIENT_EDIT),
+            collect_copay=collect,
         )
         dialog.accepted.connect(lambda: self._arrive(checklist, dialog.eligibility_confirmed()))
         dialog.finished.connect(dialog.deleteLater)
         self.check_in_dialog = dialog
         dialog.open()
+
+    def _collect_copay(self, dialog: CheckInDialog) -> None:
+        """Open the take-payment dialog over the check-in, prefilled with the copay due."""
+        checklist = dialog.checklist
+        start = PaymentStart(
+            checklist.patient_id,
+            f"{checklist.patient_name} (chart {checklist.chart_number})",
+            kind="copay",
+            amount=checklist.copay_due,
+            appointment_id=checklist.appointment_id,
+        )
+
+        def opened(payment_dialog: TakePaymentDialog) -> None:
+            self.take_payment_dialog = payment_dialog
+            payment_dialog.saved.connect(
+                lambda _payment_id: dialog.copay_collected(payment_dialog.amount_value())
+            )
+
+        open_take_payment(self.context, start, dialog, opened)
 
     def _arrive(self, checklist: CheckIn, eligibility_confirmed: bool) -> None:
         actor, appointment_id = self.context.actor, checklist.appointment_id
