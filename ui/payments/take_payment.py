@@ -65,7 +65,7 @@ PREPAYMENT_NOTE = "A prepayment is kept as a credit and applied when charges are
 
 @dataclass(frozen=True, slots=True)
 class PaymentStart:
-    """The values the dialog opens with: the patient, and for a check-in copay its visit and amount."""
+    """The starting values of the dialog: the patient, and a check-in copay's visit and amount."""
 
     patient_id: uuid.UUID
     patient_label: str
