@@ -31,7 +31,7 @@ from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
-from app.services import demo_charges, demo_claims, numbering, users
+from app.services import demo_charges, demo_claims, demo_remittances, numbering, users
 from app.services.demo_people import PayerFacts, add_registration_details, demo_phone
 from app.services.demo_records import (
     add_near_duplicates,
@@ -609,8 +609,9 @@ def build_demo(
     """Add demo payers, patients, coverages, a week of appointments, claims and four users.
 
     The practice, its locations and providers must exist already (see `demo_setup`).
-    With `claims_outbox`, the older claims are saved there as an 837P file and acknowledged;
-    without it every clean claim stays ready to send.
+    With `claims_outbox`, the older claims are saved there as an 837P file and acknowledged,
+    and the payers' 835 remittances for them are saved in the inbox folder beside it and
+    imported; without it every clean claim stays ready to send.
     The front-desk, biller, manager and provider accounts all get `user_password`. Runs as the
     system actor, flushes and does not commit. Raises ValueError for a `patients` count
     below 0 or above MAX_DEMO_PATIENTS.
@@ -631,12 +632,17 @@ def build_demo(
     biller = demo_charges.biller_actor(session, actor.workstation)
     encounter_count, posted_count = demo_charges.add_demo_encounters(session, biller, seed)
     claims = demo_claims.add_demo_claims(session, biller, today, claims_outbox)
+    inbox = (
+        None if claims_outbox is None else claims_outbox.parent / demo_remittances.INBOX_FOLDER_NAME
+    )
+    remittances = demo_remittances.add_demo_remittances(session, biller, today, inbox)
 
     detail = (
         f"demo data: {len(payer_ids)} payers, {len(patient_rows)} patients, "
         f"{coverage_count} coverages, {appointment_count} appointments, "
         f"{encounter_count} encounters ({posted_count} posted), {claims.built} claims "
-        f"({claims.sent} sent, {claims.rejected} rejected)"
+        f"({claims.sent} sent, {claims.rejected} rejected), {remittances.files} remittance "
+        f"files ({remittances.posted} claim payments posted, {remittances.review} in review)"
     )
     audit.record(session, actor, AuditAction.CREATE, "demo_data", detail=detail)
     log.info("built %s", detail)
@@ -658,6 +664,7 @@ def build_demo(
             ChangeKind.ENCOUNTERS,
             ChangeKind.LEDGER,
             ChangeKind.CLAIMS,
+            ChangeKind.PAYMENTS,
             ChangeKind.SETTINGS,
         ),
     )

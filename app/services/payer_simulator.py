@@ -208,7 +208,9 @@ def _load_claims(
         )
         if only_sent:
             query = query.where(Claim.status.in_(SENT_STATUSES))
-        rows.extend(session.execute(query).tuples())
+        rows.extend(
+            (claim, patient, coverage) for claim, patient, coverage in session.execute(query)
+        )
     rows.sort(key=lambda row: row[0].claim_number)
 
     lines = _lines_by_claim(session, [claim.id for claim, _, _ in rows])
@@ -475,7 +477,7 @@ def _reversal(session: Session, item: _SentClaim) -> WrittenClaim | None:
         .join(ClaimLine, ClaimLine.id == PayerLineAdjudication.claim_line_id)
         .where(PayerLineAdjudication.adjudication_id == adjudication.id)
         .order_by(ClaimLine.line_number)
-    ).tuples()
+    ).all()
     adjustments = list(
         session.scalars(
             select(PayerAdjustment).where(PayerAdjustment.adjudication_id == adjudication.id)
