@@ -250,7 +250,7 @@ def _closes(session: Session, day: date, user_id: uuid.UUID | None) -> list[Clos
     if user_id is not None:
         query = query.where(DayClose.user_id == user_id)
     zone = practice_zone_or_utc(session)
-    return [_closed_day(row, name, zone) for row, name in session.execute(query).tuples()]
+    return [_closed_day(row, name, zone) for row, name in session.execute(query)]
 
 
 def _closed_day(row: DayClose, user_name: str, zone: ZoneInfo) -> ClosedDay:
