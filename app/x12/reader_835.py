@@ -115,11 +115,11 @@ def _read_claim_at(reader: _FileReader, segments: list[list[str]], start: int) -
     while end < len(segments) and segments[end][0] in CLAIM_BODY_SEGMENTS:
         end += 1
 
-    opener = Segment(id="CLP", elements=segments[start], number=start + 1)
-    draft = _transaction(reader, opener)
-    draft.party = ""
-    if draft.payment is None:
+    draft = reader.transaction
+    if draft is None or draft.payment is None:
+        opener = Segment(id="CLP", elements=segments[start], number=start + 1)
         raise segment_error(opener, "this claim comes before the BPR payment header")
+    draft.party = ""
 
     loop = segments[start:end]
     element, component = reader.delimiters.element, reader.delimiters.component
