@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from app.gc_pause import bulk_work
 from app.x12.envelope import (
     SEGMENT_TERMINATOR,
     X12WriteError,
@@ -132,6 +133,7 @@ class WrittenRemittance:
     payment_amount: Decimal | None = None  # None = the claims' payments minus the PLB
 
 
+@bulk_work
 def write_835(
     remittances: list[WrittenRemittance],
     *,
