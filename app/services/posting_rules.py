@@ -1,4 +1,4 @@
-"""What payment posting does with each adjustment (CAS group code and reason code).
+"""Posting rules: the action payment posting takes for each adjustment (CAS group and CARC).
 
 A remittance explains every dollar it did not pay with an adjustment: a group code (CO
 contractual obligation, PI payer-initiated reduction, PR patient responsibility, OA
@@ -161,7 +161,7 @@ def default_action(group_code: str, reason_code: str) -> str:
         return WRITE_OFF
     if group == "PR":
         # Deductible (1), coinsurance (2), copay (3) and any other patient share go to
-        # the next payer first; posting sends them to the patient when there is none.
+        # the next payer first. Posting sends them to the patient when there is none.
         return NEXT_PAYER
     if group == "OA":
         # Other OA reasons have no fixed meaning, so a person decides.

@@ -535,8 +535,8 @@ def test_batch_of_plans_posts_once(practice: ClaimPractice) -> None:
         plans.append((adjudication_id, source_id))
 
     with practice.database.transaction() as session:
-        made = [plan_adjudication(session, adj, source) for adj, source in plans]
-        results = apply_plans(session, practice.biller, made)
+        planned = [plan_adjudication(session, adj, source) for adj, source in plans]
+        results = apply_plans(session, practice.biller, planned)
 
     assert [result.claim_id for result in results] == claim_ids
     assert all(result.ledger_rows == 2 for result in results)
