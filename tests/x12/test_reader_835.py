@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.x12.reader_835 import (
     Cas,
@@ -455,3 +457,42 @@ def test_split_matches_parse_segments(text: str) -> None:
     assert split.elements == [segment.elements for segment in segments]
     isa_indexes = [index for index, segment in enumerate(segments) if segment.id == "ISA"]
     assert list(split.delimiters) == isa_indexes
+
+
+# Characters that damage the structure of a file most often when inserted or replaced.
+STRUCTURE_CHARACTERS = "*:~^\n ISAGESTIEA0123456789"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=2000),
+            st.sampled_from(["delete", "insert", "replace"]),
+            st.sampled_from(STRUCTURE_CHARACTERS),
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_split_agrees_with_parse_segments_on_damage(edits: list[tuple[int, str, str]]) -> None:
+    text = remittance_text(BODY) + remittance_text(BODY, control="000000102")
+    for offset, action, character in edits:
+        position = offset % len(text)
+        if action == "delete":
+            text = text[:position] + text[position + 1 :]
+        elif action == "insert":
+            text = text[:position] + character + text[position:]
+        else:
+            text = text[:position] + character + text[position + 1 :]
+
+    try:
+        _, segments = parse_segments(text)
+    except X12FormatError as error:
+        with pytest.raises(X12FormatError) as caught:
+            split_segments(text)
+        assert str(caught.value) == str(error)
+        return
+    split = split_segments(text)
+    expected = [[value.strip() for value in segment.elements] for segment in segments]
+    assert [[value.strip() for value in elements] for elements in split.elements] == expected
