@@ -196,8 +196,7 @@ def plan_adjudication(
     denied_claim = adjudication.claim_status_code == DENIED_CODE
     lines = _plan_lines(session, adjudication, claim, book)
     balances = line_buckets(session, [line.charge_line_id for line in lines])
-    for line in lines:
-        line.balance_before = balances[line.charge_line_id].get(payer_bucket, ZERO)
+    remaining = {line_id: buckets.get(payer_bucket, ZERO) for line_id, buckets in balances.items()}
 
     next_payer = _next_payer(session, claim)
     plan = PostingPlan(
@@ -219,7 +218,12 @@ def plan_adjudication(
         memo=f"Claim {claim.claim_number}, {plan.payer_name}",
     )
     for line in lines:
+        # A payer may split one billed line into several service lines, so each one
+        # starts from what the ones before it left in the bucket.
+        line.balance_before = remaining[line.charge_line_id]
         plan.entries += _line_entries(line, context)
+        moved = line.payment + line.to_patient + line.to_next_payer + line.written_off
+        remaining[line.charge_line_id] -= moved
     plan.bill_next_payer = (
         next_payer is not None and plan.to_next_payer != ZERO and not adjudication.crossed_over
     )

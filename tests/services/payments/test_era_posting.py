@@ -9,7 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import PermissionDeniedError, UserError
-from app.models.claims import Claim, ClaimEvent, ClaimFinding, ClaimLine, PayerAdjudication
+from app.models.claims import (
+    Claim,
+    ClaimEvent,
+    ClaimFinding,
+    ClaimLine,
+    PayerAdjudication,
+    PayerAdjustment,
+    PayerLineAdjudication,
+)
 from app.models.ledger import LedgerEntry
 from app.models.payments import ProviderAdjustment, RemittanceClaim
 from app.models.practice import Payer
@@ -644,4 +652,48 @@ def test_payment_beyond_bucket_warns(practice: ClaimPractice) -> None:
     ]
     (finding,) = findings(practice, claim_id)
     assert finding.rule == "era.balance"
+    assert ledger_findings(practice) == []
+
+
+def test_split_line_limits_write_off(practice: ClaimPractice) -> None:
+    patient_id = new_patient(practice, practice.aetna_id, practice.cigna_id)
+    claim_id = new_claim(practice, patient_id)
+    _, first = record_and_post(
+        practice,
+        line_form(practice, claim_id, "85.00", ("CO", "45", "15.00"), ("PR", "2", "20.00")),
+    )
+    assert first.secondary_claim_id is not None
+    form = line_form(
+        practice, first.secondary_claim_id, "10.00", ("OA", "23", "100.00"), ("PR", "2", "10.00")
+    )
+    adjudication_id = record(practice, form)
+    # A second service line for the same billed line, as a payer splitting it would send.
+    (line,) = practice.claim_lines(first.secondary_claim_id)
+    with practice.database.transaction() as session:
+        split = PayerLineAdjudication(
+            adjudication_id=adjudication_id,
+            claim_line_id=line.id,
+            procedure_code=line.procedure_code,
+            units=1,
+            charge_amount=D("30.00"),
+            paid_amount=D("0.00"),
+        )
+        session.add(split)
+        session.flush()
+        session.add(
+            PayerAdjustment(
+                adjudication_id=adjudication_id,
+                line_adjudication_id=split.id,
+                group_code="OA",
+                reason_code="23",
+                amount=D("30.00"),
+            )
+        )
+    source_id = add_source(practice, first.secondary_claim_id, form)
+
+    with practice.database.transaction() as session:
+        result = post_adjudication(session, practice.biller, adjudication_id, source_id=source_id)
+
+    assert result.written_off == D("0.00")
+    assert claim_buckets(practice, claim_id) == [{PATIENT: D("10.00")}]
     assert ledger_findings(practice) == []
