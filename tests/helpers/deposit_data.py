@@ -1,9 +1,10 @@
 """Charges, payments and remittances for the deposit, adjustment and refund tests.
 
 Built on the ledger practice. Charges name their service line through `charge_line_id`,
-as charge posting has done since line balances arrived. Payments and remittances are
-inserted through the ORM, with their ledger rows posted through `ledger.post_entry`, so
-these tests do not depend on the payment-taking and 835 services.
+as charge posting has done since line balances arrived. Payments go through the
+front desk's `take_payment`. Remittances and insurance postings are inserted directly
+(rows through the ORM, ledger rows through `ledger.post_entry`), so these tests do not
+depend on the 835 import.
 """
 
 import uuid
@@ -19,7 +20,7 @@ from app.security.permissions import Actor, Role
 from app.services import ledger
 from app.services.ledger import CHARGE_LINE_SOURCE, RESPONSIBLE_PATIENT, post_entry
 from app.services.ledger_verify import ledger_check
-from app.services.numbering import next_number
+from app.services.payments import PaymentForm, take_payment
 from app.services.users import create_user
 from tests.helpers.ledger_data import (
     LedgerPractice,
@@ -163,36 +164,61 @@ def add_payment(
     check_number: str | None = None,
     line_id: uuid.UUID | None = None,
     payer_id: uuid.UUID | None = None,
+    kind: str = "payment",
 ) -> Payment:
-    """Insert a front-desk payment and post its ledger row (to `line_id`, or unallocated)."""
-    payment = Payment(
-        receipt_number=next_number(session, "receipt"),
+    """Take a payment at the desk: on `line_id`, else on the oldest open lines, else as credit.
+
+    Checks get the number 1001 and cards a terminal slip unless the test gives them.
+    """
+    form = PaymentForm(
         patient_id=patient_id,
-        payer_id=payer_id,
-        kind="payment",
-        method=method,
         amount=Decimal(amount),
-        check_number=check_number,
+        method=method,
+        kind=kind,
+        check_number=check_number or ("1001" if method == "check" else None),
+        card_last4="4242" if method == "card" else None,
+        card_authorization="A1B2C3" if method == "card" else None,
+        payer_id=payer_id,
+        allocations=None if line_id is None else {line_id: Decimal(amount)},
         received_on=received_on,
-        received_by=practice.front_desk.user_id,
-        updated_by=practice.front_desk.user_id,
     )
-    session.add(payment)
-    session.flush()
-    post_entry(
-        session,
-        practice.front_desk,
-        entry_type="payment",
-        amount=-Decimal(amount),
-        patient_id=patient_id,
-        responsible_party=RESPONSIBLE_PATIENT,
-        service_date=received_on,
-        source_type="payment",
-        source_id=payment.id,
-        memo=f"Payment {payment.receipt_number}",
-        charge_line_id=line_id,
-    )
+    outcome = take_payment(session, practice.front_desk, form)
+    assert outcome.record_id is not None, outcome.problems
+    payment = session.get(Payment, outcome.record_id)
+    assert payment is not None
     return payment
+
+
+def payer_raises_payment(
+    session: Session,
+    practice: DepositPractice,
+    patient_id: uuid.UUID,
+    line_id: uuid.UUID,
+    amount: str,
+) -> None:
+    """Post Aetna reprocessing a line: it takes back `amount` of the patient's share and pays it.
+
+    After the patient paid their share, this leaves a credit of `amount` on the line in
+    the patient's bucket.
+    """
+    moves = (
+        ("transfer", -Decimal(amount), RESPONSIBLE_PATIENT),
+        ("transfer", Decimal(amount), "primary"),
+        ("payment", -Decimal(amount), "primary"),
+    )
+    for entry_type, value, party in moves:
+        post_entry(
+            session,
+            practice.biller,
+            entry_type=entry_type,
+            amount=value,
+            patient_id=patient_id,
+            responsible_party=party,
+            payer_id=practice.aetna_id if party != RESPONSIBLE_PATIENT else None,
+            source_type="remittance_claim",
+            source_id=uuid.uuid4(),
+            charge_line_id=line_id,
+        )
 
 
 def add_remittance(

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -20,6 +20,7 @@ from app.services.deposits import (
     reconcile_deposit,
     undeposited,
 )
+from app.services.payments import void_payment
 from tests.helpers.deposit_data import (
     DepositPractice,
     add_payment,
@@ -40,7 +41,7 @@ def _money_in(database: Database, practice: DepositPractice) -> dict[str, uuid.U
         card = add_payment(session, practice, nguyen, "60.00", method="card", received_on=DAY)
         eft_payment = add_payment(session, practice, nguyen, "10.00", method="eft", received_on=DAY)
         voided = add_payment(session, practice, rivera, "5.00", method="cash", received_on=DAY)
-        voided.voided_at = datetime.now(UTC)
+        void_payment(session, practice.manager, voided.id, "Taken twice")
         aetna_check = add_remittance(
             session, practice, "310.00", trace_number="CHK778812", payment_date=DAY
         )
@@ -413,7 +414,7 @@ def test_deposit_items_mark_voided(database: Database, practice: DepositPractice
     with database.transaction() as session:
         for payment in session.scalars(select(Payment).where(Payment.deposit_id == deposit_id)):
             if payment.method == "cash":
-                payment.voided_at = datetime.now(UTC)
+                void_payment(session, practice.manager, payment.id, "Counterfeit bill")
 
     with database.reading() as session:
         items = deposits.deposit_items(session, deposit_id)

@@ -31,6 +31,7 @@ from tests.helpers.deposit_data import (
     assert_ledger_clean,
     insurance_settles,
     patient_bucket,
+    payer_raises_payment,
     post_line_charge,
 )
 
@@ -40,12 +41,18 @@ ISSUED_ON = date(2026, 4, 6)
 
 
 def _overpaid(database: Database, practice: DepositPractice) -> uuid.UUID:
-    """Give Nguyen a $25 credit: $10 over on a $30 line and a $15 prepayment; return the line."""
+    """Give Nguyen a $25 credit: $10 on a line Aetna paid more of after she paid her share,
+    and a $15 prepayment. Return the line.
+    """
     nguyen = practice.patient_ids[2]
     with database.transaction() as session:
-        line = post_line_charge(session, practice, nguyen, "30.00", service_date=FEB)
-        add_payment(session, practice, nguyen, "40.00", received_on=FEB, line_id=line)
-        add_payment(session, practice, nguyen, "15.00", received_on=MAR)
+        line = post_line_charge(
+            session, practice, nguyen, "100.00", service_date=FEB, payer_id=practice.aetna_id
+        )
+        insurance_settles(session, practice, nguyen, line, paid="70.00", to_patient="30.00")
+        add_payment(session, practice, nguyen, "30.00", received_on=FEB)
+        payer_raises_payment(session, practice, nguyen, line, "10.00")
+        add_payment(session, practice, nguyen, "15.00", received_on=MAR, kind="prepayment")
     return line
 
 
