@@ -116,7 +116,8 @@ def inform(parent: QWidget, title: str, text: str) -> QMessageBox:
 class CheckTable(QTableWidget):
     """A read-only table whose first column ticks rows; Space ticks the current row.
 
-    Each row carries a record id; `ticks_changed` fires whenever a tick changes.
+    Each row carries a record id; `ticks_changed` fires whenever a tick changes. The
+    column named `stretch_column` takes the spare width (the last column by default).
     """
 
     ticks_changed = Signal()
@@ -127,6 +128,8 @@ class CheckTable(QTableWidget):
         accessible_name: str,
         money_columns: Sequence[str] = (),
         parent: QWidget | None = None,
+        *,
+        stretch_column: str | None = None,
     ) -> None:
         super().__init__(0, len(headers) + 1, parent)
         self.setHorizontalHeaderLabels(["", *headers])
@@ -138,7 +141,11 @@ class CheckTable(QTableWidget):
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        if stretch_column is None:
+            header.setStretchLastSection(True)
+        else:
+            stretched = list(headers).index(stretch_column) + 1
+            header.setSectionResizeMode(stretched, QHeaderView.ResizeMode.Stretch)
         self.money_columns = {list(headers).index(name) + 1 for name in money_columns}
         self.record_ids: list[object] = []
         self.itemChanged.connect(lambda _item: self.ticks_changed.emit())

@@ -93,7 +93,9 @@ class DepositsTab(Page):
         self.report_folder: Path | None = None
         self.open_file: OpenFile | None = None
 
-        self.item_table = CheckTable(ITEM_COLUMNS, "Money not yet deposited", ("Amount",))
+        self.item_table = CheckTable(
+            ITEM_COLUMNS, "Money not yet deposited", ("Amount",), stretch_column="From"
+        )
         self.item_table.setObjectName("undepositedTable")
         self.item_table.ticks_changed.connect(self._ticks_changed)
         self.checked_total = QLabel()
@@ -145,6 +147,8 @@ class DepositsTab(Page):
         splitter.addWidget(money_box)
         splitter.addWidget(list_box)
         splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)

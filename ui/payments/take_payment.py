@@ -114,6 +114,7 @@ class TakePaymentDialog(QDialog):
         self._build_fields()
         self.table = self._build_table()
         self.form.add_field("allocations", "Apply to &lines", self.table)
+        self._show_field("allocations", bool(self.lines))
         self.summary = QLabel()
         self.summary.setObjectName("allocationSummary")
         self.summary.setWordWrap(True)
@@ -222,7 +223,6 @@ class TakePaymentDialog(QDialog):
         rows_shown = min(max(len(self.lines), 1), VISIBLE_LINES)
         height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth() + 4
         table.setFixedHeight(height + rows_shown * row_height)
-        table.setVisible(bool(self.lines))
         return table
 
     def _fill(self, start: PaymentStart) -> None:

@@ -1,0 +1,441 @@
+"""The Adjustments and refunds tab: write-offs, small balances, credit balances and refunds.
+
+Left: "Post adjustment…" for one account, and the small balances under a threshold,
+ticked and written off together. Right: the accounts in credit, where a refund is
+requested, and the refund requests, which a manager other than the requester approves
+before anyone issues them.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.changes import ChangeKind, Changes
+from app.money import ZERO, format_money
+from app.progress import Progress
+from app.security.permissions import Permission
+from app.services import account_adjustments, refunds
+from app.services.account_adjustments import SmallBalanceRow
+from app.services.line_balances import OpenLine, open_patient_lines
+from app.services.refunds import CreditRow, RefundRow
+from app.services.today import practice_today
+from ui.admin.common import run_for
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.pages.base import Page
+from ui.patient.fields import format_amount, money_problems, parse_money
+from ui.payments.common import CheckTable, MoneyTable, money_field, plural, status_line
+from ui.payments.dialogs import AdjustmentDialog, ReasonDialog, open_dialog
+from ui.payments.patient_pick import PatientPickDialog
+from ui.payments.refund_dialogs import IssueRefundDialog, RefundRequestDialog
+
+log = logging.getLogger(__name__)
+
+SMALL_COLUMNS = ("Patient", "Chart", "Balance")
+CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Whose money", "Refunds pending")
+REFUND_COLUMNS = ("Patient", "Amount", "Status", "Requested by", "Reason")
+REFUND_STATUS = {
+    "requested": "Waiting for approval",
+    "approved": "Approved, to issue",
+    "issued": "Issued",
+    "cancelled": "Cancelled",
+}
+WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.LEDGER, ChangeKind.SETTINGS)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditLine:
+    """One bucket of an account in credit: the patient's own money or one payer's."""
+
+    account: CreditRow
+    amount: Decimal
+    payer_id: uuid.UUID | None
+    whose: str
+
+
+def credit_lines(rows: list[CreditRow]) -> list[CreditLine]:
+    """Split each account in credit into its patient credit and its payer credits."""
+    lines: list[CreditLine] = []
+    for row in rows:
+        if row.patient_credit > 0:
+            lines.append(CreditLine(row, row.patient_credit, None, "Patient"))
+        lines.extend(
+            CreditLine(row, credit.amount, credit.payer_id, credit.payer_name)
+            for credit in row.payer_credits
+        )
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustmentsLoad:
+    """One load of the tab."""
+
+    today: date
+    threshold: Decimal
+    small_balances: list[SmallBalanceRow]
+    credits: list[CreditRow]
+    refunds: list[RefundRow]
+
+
+class AdjustmentsTab(Page):
+    """Posts adjustments, writes off small balances and works refund requests."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("adjustmentsTab")
+        self.context = context
+        self.today: date | None = None
+        self.threshold_used: Decimal | None = None
+        self.small_rows: list[SmallBalanceRow] = []
+        self.credit_rows: list[CreditLine] = []
+        self.refund_rows: list[RefundRow] = []
+        self._request = 0
+        self.dialog: QWidget | None = None
+
+        self.adjust_button = QPushButton("Post &adjustment…")
+        self.adjust_button.setObjectName("postAdjustment")
+        self.adjust_button.clicked.connect(self.post_adjustment)
+        self.threshold = money_field("Small-balance threshold", "5.00")
+        self.threshold.setObjectName("smallBalanceThreshold")
+        self.threshold.returnPressed.connect(self.refresh)
+        self.find_button = QPushButton("&Find")
+        self.find_button.setObjectName("findSmallBalances")
+        self.find_button.clicked.connect(self.refresh)
+        self.small_table = CheckTable(
+            SMALL_COLUMNS, "Small balances", ("Balance",), stretch_column="Patient"
+        )
+        self.small_table.setObjectName("smallBalanceTable")
+        self.small_table.ticks_changed.connect(self._update_actions)
+        self.write_off_button = QPushButton("&Write off ticked")
+        self.write_off_button.setObjectName("writeOffSmall")
+        self.write_off_button.clicked.connect(self.write_off_ticked)
+
+        self.credit_table = MoneyTable(CREDIT_COLUMNS, "Accounts in credit", ("Credit",))
+        self.credit_table.setObjectName("creditTable")
+        self.credit_table.itemSelectionChanged.connect(self._update_actions)
+        self.request_button = QPushButton("Re&quest refund…")
+        self.request_button.setObjectName("requestRefund")
+        self.request_button.clicked.connect(self.request_refund)
+        self.refund_table = MoneyTable(REFUND_COLUMNS, "Refund requests", ("Amount",))
+        self.refund_table.setObjectName("refundTable")
+        self.refund_table.itemSelectionChanged.connect(self._update_actions)
+        self.approve_button = QPushButton("A&pprove")
+        self.approve_button.setObjectName("approveRefund")
+        self.approve_button.clicked.connect(self.approve_selected)
+        self.issue_button = QPushButton("&Issue…")
+        self.issue_button.setObjectName("issueRefund")
+        self.issue_button.clicked.connect(self.issue_selected)
+        self.cancel_button = QPushButton("&Cancel request…")
+        self.cancel_button.setObjectName("cancelRefund")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.status = status_line("Last adjustment or refund action")
+        self._lay_out()
+        self._update_actions()
+
+    def _lay_out(self) -> None:
+        adjust_row = QHBoxLayout()
+        adjust_row.addWidget(
+            QLabel("Write off or credit part of one account, on a line or the whole account.")
+        )
+        adjust_row.addStretch(1)
+        adjust_row.addWidget(self.adjust_button)
+
+        threshold_row = QHBoxLayout()
+        caption = QLabel("Balances up &to")
+        caption.setBuddy(self.threshold)
+        threshold_row.addWidget(caption)
+        threshold_row.addWidget(self.threshold)
+        threshold_row.addWidget(self.find_button)
+        threshold_row.addStretch(1)
+        threshold_row.addWidget(self.write_off_button)
+        small_box = QGroupBox("Small balances")
+        small_layout = QVBoxLayout(small_box)
+        small_layout.addLayout(threshold_row)
+        small_layout.addWidget(self.small_table, 1)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(adjust_row)
+        left_layout.addWidget(small_box, 1)
+
+        credit_box = QGroupBox("Accounts in credit")
+        credit_layout = QVBoxLayout(credit_box)
+        credit_layout.addWidget(self.credit_table, 1)
+        credit_buttons = QHBoxLayout()
+        credit_buttons.addStretch(1)
+        credit_buttons.addWidget(self.request_button)
+        credit_layout.addLayout(credit_buttons)
+        refund_box = QGroupBox("Refund requests")
+        refund_layout = QVBoxLayout(refund_box)
+        refund_layout.addWidget(self.refund_table, 1)
+        refund_buttons = QHBoxLayout()
+        refund_buttons.addStretch(1)
+        for button in (self.approve_button, self.issue_button, self.cancel_button):
+            refund_buttons.addWidget(button)
+        refund_layout.addLayout(refund_buttons)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(credit_box)
+        right.addWidget(refund_box)
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setChildrenCollapsible(False)
+        # Equal halves: the credit and refund tables need as much width as the small balances.
+        splitter.setSizes([1, 1])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+    # Loading
+
+    def refresh(self) -> None:
+        """Reload the small balances, credits and refund requests in the background."""
+        if not self.context.user.signed_in or not self.context.can(Permission.PAYMENT_POST):
+            return
+        problems = money_problems(self.threshold, "threshold", "The threshold")
+        if problems:
+            self.status.setText(problems[0].message)
+            return
+        self._request += 1
+        request, actor = self._request, self.context.actor
+        threshold = parse_money(self.threshold.text())
+
+        def work(session: Session, _progress: Progress) -> AdjustmentsLoad:
+            limit = threshold or account_adjustments.small_balance_threshold(session)
+            return AdjustmentsLoad(
+                practice_today(session),
+                limit,
+                account_adjustments.small_balance_candidates(session, actor, limit),
+                refunds.credit_balances(session, actor),
+                refunds.refund_list(session, actor),
+            )
+
+        run_for(
+            self, self.context, work, lambda loaded: self._loaded(request, loaded),
+            read_only=True,
+        )  # fmt: skip
+
+    def _loaded(self, request: int, loaded: AdjustmentsLoad) -> None:
+        if request != self._request:
+            return
+        self.today = loaded.today
+        self.threshold_used = loaded.threshold
+        if not self.threshold.text().strip():
+            self.threshold.setText(format_amount(loaded.threshold))
+        self.small_rows = loaded.small_balances
+        self.credit_rows = credit_lines(loaded.credits)
+        self.refund_rows = loaded.refunds
+        self.small_table.set_rows(
+            [
+                (row.patient_id, (row.patient_name, row.chart_number, format_money(row.balance)))
+                for row in loaded.small_balances
+            ]
+        )
+        self.credit_table.set_rows(
+            [(index, credit_cells(line)) for index, line in enumerate(self.credit_rows)]
+        )
+        self.refund_table.set_rows([(row.refund_id, refund_cells(row)) for row in loaded.refunds])
+        self._update_actions()
+
+    # Selection
+
+    def selected_credit(self) -> CreditLine | None:
+        """Return the selected account in credit, or None."""
+        index = self.credit_table.selected_id()
+        return self.credit_rows[index] if isinstance(index, int) else None
+
+    def selected_refund(self) -> RefundRow | None:
+        """Return the selected refund request, or None."""
+        refund_id = self.refund_table.selected_id()
+        return next((row for row in self.refund_rows if row.refund_id == refund_id), None)
+
+    def _update_actions(self) -> None:
+        allowed = self.context.can(Permission.PAYMENT_POST)
+        manager = self.context.can(Permission.PAYMENT_VOID)
+        refund = self.selected_refund()
+        status = refund.status if refund is not None else ""
+        credit = self.selected_credit()
+        self.adjust_button.setEnabled(allowed)
+        self.write_off_button.setEnabled(allowed and bool(self.small_table.checked_ids()))
+        # NOTE: a payer's overpayment is refunded against the claim it overpaid, which
+        # this tab cannot choose yet, so only patient credits are requested here.
+        self.request_button.setEnabled(allowed and credit is not None and credit.payer_id is None)
+        self.request_button.setToolTip(
+            "Refunds of a payer's overpayment name the claim and are not requested here."
+            if credit is not None and credit.payer_id is not None
+            else "Request a refund of the selected patient credit"
+        )
+        # The service also rejects an approval by the person who requested the refund.
+        self.approve_button.setEnabled(manager and status == "requested")
+        self.approve_button.setToolTip("A manager other than the requester approves a refund.")
+        self.issue_button.setEnabled(allowed and status == "approved")
+        self.cancel_button.setEnabled(allowed and status in ("requested", "approved"))
+
+    # Adjustments
+
+    def post_adjustment(self) -> None:
+        """Ask for the patient, then for the adjustment."""
+        pick = PatientPickDialog(self.context, self)
+        pick.setWindowTitle("Post adjustment: choose the patient")
+        pick.accepted.connect(lambda: self._adjust_patient(pick))
+        self.dialog = open_dialog(pick)
+
+    def _adjust_patient(self, pick: PatientPickDialog) -> None:
+        match = pick.patient
+        if match is None:
+            return
+        patient_id = match.patient_id
+        label = f"{match.display_name} (chart {match.chart_number})"
+
+        def work(session: Session, _progress: Progress) -> list[OpenLine]:
+            return open_patient_lines(session, patient_id)
+
+        def opened(lines: list[OpenLine]) -> None:
+            dialog = AdjustmentDialog(self.context, patient_id, label, lines, self)
+            dialog.saved.connect(lambda _outcome: self.status.setText("Adjustment posted."))
+            self.dialog = open_dialog(dialog)
+
+        run_for(self, self.context, work, opened, self.show_error, read_only=True)
+
+    def write_off_ticked(self) -> None:
+        """Write off the ticked small balances."""
+        patient_ids: list[uuid.UUID] = self.small_table.checked_ids()
+        # The list was found with this threshold; the service checks each balance again.
+        threshold = self.threshold_used
+        if not patient_ids or threshold is None:
+            return
+        actor = self.context.actor
+
+        def work(session: Session, _progress: Progress) -> Changes:
+            return account_adjustments.write_off_small_balances(
+                session, actor, patient_ids, threshold
+            )
+
+        ticked = [row for row in self.small_rows if row.patient_id in patient_ids]
+        total = sum((row.balance for row in ticked), ZERO)
+
+        def done(_changes: Changes) -> None:
+            self.status.setText(
+                f"Wrote off {plural(len(ticked), 'small balance')}, {format_money(total)}."
+            )
+
+        run_for(self, self.context, work, done, self.show_error, title="Writing off balances")
+
+    # Refunds
+
+    def request_refund(self) -> None:
+        """Ask for the amount and reason of a refund of the selected credit."""
+        line = self.selected_credit()
+        if line is None or line.payer_id is not None:
+            return
+        row = line.account
+        dialog = RefundRequestDialog(
+            self.context,
+            row.patient_id,
+            f"{row.patient_name} (chart {row.chart_number})",
+            self,
+            credit=line.amount - row.pending_refunds,
+        )
+        dialog.saved.connect(lambda _outcome: self.status.setText("Refund requested."))
+        self.dialog = open_dialog(dialog)
+
+    def approve_selected(self) -> None:
+        """Approve the selected refund request (a manager who did not request it)."""
+        row = self.selected_refund()
+        if row is None:
+            return
+        refund_id, actor = row.refund_id, self.context.actor
+
+        def work(session: Session, _progress: Progress) -> Changes:
+            return refunds.approve_refund(session, actor, refund_id)
+
+        def done(_changes: Changes) -> None:
+            self.status.setText(f"Approved the refund of {format_money(row.amount)}.")
+
+        run_for(self, self.context, work, done, self.show_error)
+
+    def issue_selected(self) -> None:
+        """Ask how the approved refund was paid, then issue it."""
+        row = self.selected_refund()
+        if row is None or self.today is None:
+            return
+        summary = f"Refund of {format_money(row.amount)} to {row.patient_name}."
+        dialog = IssueRefundDialog(self.context, row.refund_id, summary, self.today, self)
+        dialog.saved.connect(lambda _changes: self.status.setText("Refund issued."))
+        self.dialog = open_dialog(dialog)
+
+    def cancel_selected(self) -> None:
+        """Ask why, then cancel the selected refund request."""
+        row = self.selected_refund()
+        if row is None:
+            return
+        refund_id = row.refund_id
+        dialog = ReasonDialog(
+            self.context,
+            (
+                "Cancel refund",
+                f"Cancel the refund of {format_money(row.amount)} to {row.patient_name}? "
+                "The credit stays on the account.",
+                "Cancel refund",
+            ),
+            lambda session, actor, reason: refunds.cancel_refund(session, actor, refund_id, reason),
+            self,
+        )
+        dialog.saved.connect(lambda _changes: self.status.setText("Refund request cancelled."))
+        self.dialog = open_dialog(dialog)
+
+    def show_error(self, error: BaseException) -> None:
+        """Show a failed load or action in the error dialog."""
+        show_error(self, error)
+
+    # Page hooks
+
+    def clear_data(self) -> None:
+        """Remove every account and refund from the screen (lock or sign-out)."""
+        self._request += 1
+        self.small_rows, self.credit_rows, self.refund_rows = [], [], []
+        self.small_table.set_rows([])
+        self.credit_table.set_rows([])
+        self.refund_table.set_rows([])
+        self.status.clear()
+        self._update_actions()
+
+    def handle_changes(self, changes: Changes) -> None:
+        """Reload after payments, the ledger or the threshold setting change."""
+        if changes.touches(*WATCHED_KINDS):
+            self.refresh()
+
+
+def credit_cells(line: CreditLine) -> list[str]:
+    """Return the cells of one credit, in CREDIT_COLUMNS order."""
+    row = line.account
+    pending = format_money(row.pending_refunds) if row.pending_refunds else ""
+    return [row.patient_name, row.chart_number, format_money(line.amount), line.whose, pending]
+
+
+def refund_cells(row: RefundRow) -> list[str]:
+    """Return the cells of one refund request, in REFUND_COLUMNS order."""
+    return [
+        row.patient_name,
+        format_money(row.amount),
+        REFUND_STATUS.get(row.status, row.status),
+        row.requested_by,
+        row.reason,
+    ]
