@@ -30,6 +30,9 @@ _MIA_REMARKS = (5, 20, 21, 22, 23)
 # An X12 decimal number (type R) contains only these characters, and Decimal() rejects
 # the arrangements of them that are not numbers, such as "1-2" or ".".
 _AMOUNT_CHARACTERS = "0123456789.-"
+# X12 allows at most 18 digits in a decimal number. Longer values would also exceed the
+# 28 digits of Decimal's default context when balancing rounds them to cents.
+_MAX_AMOUNT_DIGITS = 18
 _ZERO = Decimal(0)
 
 
@@ -138,7 +141,8 @@ def value_at(elements: list[str], index: int) -> str:
 @lru_cache(maxsize=4096)
 def _parse_amount(value: str) -> Decimal | None:
     # Cached because a remittance repeats the same few amounts and dates many times.
-    if value and not value.strip(_AMOUNT_CHARACTERS):
+    digits = len(value) - value.count("-") - value.count(".")
+    if value and not value.strip(_AMOUNT_CHARACTERS) and digits <= _MAX_AMOUNT_DIGITS:
         try:
             return Decimal(value)
         except InvalidOperation:

@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 
 from app.gc_pause import bulk_work
 from app.x12.balance_835 import balance_problems, claim_balance_problems
-from app.x12.claim_loop_835 import CLAIM_BODY_SEGMENTS, loop_text, read_claim, read_claim_loop
+from app.x12.claim_loop_835 import (
+    CLAIM_BODY_SEGMENTS,
+    amount_at,
+    loop_text,
+    read_claim,
+    read_claim_loop,
+)
 from app.x12.data_835 import (
     Cas,
     ClaimPayment,
@@ -30,7 +36,6 @@ from app.x12.segments import (
     STANDARD_DELIMITERS,
     Delimiters,
     Segment,
-    element_amount,
     parse_x12_date,
     segment_error,
     wrong_transaction_error,
@@ -169,7 +174,7 @@ def _on_payment(reader: _FileReader, segment: Segment) -> None:
         )
     if not segment.element(1).strip():
         raise segment_error(segment, "BPR01 (the transaction handling code) is missing")
-    element_amount(segment, 2)
+    amount_at(segment.elements, 2, segment.number)
     if segment.element(3).strip() not in {"C", "D"}:
         raise segment_error(
             segment, f"BPR03 should be C (credit) or D (debit) but is {segment.element(3)!r}"
@@ -236,7 +241,7 @@ def _finish_transaction(draft: _TransactionDraft) -> Remittance835:
     return Remittance835(
         control_number=opener.element(2).strip(),
         handling_code=payment.element(1).strip(),
-        payment_amount=element_amount(payment, 2),
+        payment_amount=amount_at(payment.elements, 2, payment.number),
         credit_debit=payment.element(3).strip(),
         payment_method=payment.element(4).strip(),
         payment_date=payment_date,
@@ -274,7 +279,7 @@ def _provider_adjustments(segment: Segment) -> list[ProviderAdjustmentItem]:
                 fiscal_period_date=period,
                 reason_code=reason,
                 reference=segment.component(index, 2).strip(),
-                amount=element_amount(segment, index + 1),
+                amount=amount_at(segment.elements, index + 1, segment.number),
                 segment_number=segment.number,
             )
         )

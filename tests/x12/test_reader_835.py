@@ -380,6 +380,14 @@ SVC = CLP + 7
         (replaced(BODY, CLP, "CLP*A1*X*200*150"), "Segment 14 (CLP): CLP02 should be a claim"),
         (replaced(BODY, CLP, "CLP*A1*1*2OO*150"), "Segment 14 (CLP): CLP03 should be an amount"),
         (replaced(BODY, CLP, "CLP*A1*1*1e5*150"), "Segment 14 (CLP): CLP03 should be an amount"),
+        (
+            replaced(BODY, CLP, "CLP*A1*1*1234567890123456789*150"),
+            "Segment 14 (CLP): CLP03 should be an amount",
+        ),
+        (
+            replaced(BODY, 0, "BPR*I*-1234567890123456789*C*ACH"),
+            "Segment 4 (BPR): BPR02 should be an amount",
+        ),
         (replaced(BODY, CLP, "CLP*A1*1*200"), "Segment 14 (CLP): CLP04 should be an amount"),
         (replaced(BODY, CLP + 4, "DTM*232*20250231"), "Segment 18 (DTM): DTM02 should be a date"),
         (replaced(BODY, SVC + 2, "CAS*XY*45*30"), "Segment 23 (CAS): CAS01 should be the group"),
