@@ -45,6 +45,7 @@ from ui.pages.reports import ReportsPage
 from ui.pages.today import TodayPage
 from ui.patient.record import open_patient
 from ui.patient.record_tabs import install_record_tabs
+from ui.payments.page import PaymentsPage
 from ui.schedule.page import SchedulePage
 from ui.search_popup import PatientSearch
 
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
             "Schedule": lambda: SchedulePage(self.context),
             "Charges": lambda: ChargesPage(self.context),
             "Claims": lambda: ClaimsPage(self.context),
+            "Payments": lambda: PaymentsPage(self.context),
             "Reports": lambda: ReportsPage(self.context, open_record=self.open_patient_record),
         }
         if name in builders:

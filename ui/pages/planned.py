@@ -18,12 +18,6 @@ class PlannedPage:
 
 
 PLANNED_PAGES = {
-    "Payments": PlannedPage(
-        "Payments",
-        "Patient payments with receipts, and insurance payments posted by hand or from "
-        "835 remittance files, with adjustments and transfers to the next payer.",
-        "Nothing on this page yet. Payments cannot be posted in this version.",
-    ),
     "Statements": PlannedPage(
         "Statements",
         "Patient statements: choosing who gets one, printing them as PDF, and recording "
