@@ -213,7 +213,8 @@ def _totals(flow: _Flow) -> None:
     canvas.line(MARGIN, flow.y, MARGIN + 220, flow.y)
     flow.y -= ROW_HEIGHT
     canvas.setFont(BOLD, 9.5)
-    canvas.drawString(MARGIN, flow.y, f"Total ({totals.payment_count} payments)")
+    noun = "payment" if totals.payment_count == 1 else "payments"
+    canvas.drawString(MARGIN, flow.y, f"Total ({totals.payment_count} {noun})")
     canvas.drawRightString(MARGIN + 220, flow.y, money(totals.total))
 
 

@@ -100,11 +100,11 @@ def _header(canvas: Canvas, receipt: Receipt) -> None:
 
 
 def method_text(receipt: Receipt) -> str:
-    """Return the payment method as printed, such as "Card ending 4242, authorization 0A12BC"."""
+    """Return the payment method as printed, such as "Check 1042" or "Card ending 4242"."""
     if receipt.check_number:
         return f"Check {receipt.check_number}"
     if receipt.card_last4:
-        return f"Card ending {receipt.card_last4}, authorization {receipt.card_authorization}"
+        return f"Card ending {receipt.card_last4}"
     return receipt.method_label
 
 
@@ -122,7 +122,9 @@ def _parties(canvas: Canvas, receipt: Receipt) -> None:
     right.heading("Payment")
     right.field("Date received", f"{receipt.received_on:%m/%d/%Y}", max_lines=1)
     right.field("Kind", receipt.kind_label, max_lines=1)
-    right.field("Method", printable(method_text(receipt)), max_lines=2)
+    right.field("Method", printable(method_text(receipt)), max_lines=1)
+    if receipt.card_authorization:
+        right.field("Authorization", printable(receipt.card_authorization), max_lines=1)
     right.field("Received by", printable(receipt.taken_by), max_lines=1)
     right.y -= 18
     canvas.setFont(REGULAR, 8)
