@@ -40,7 +40,7 @@ from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.errors import UserError
 from app.ids import new_id
-from app.models.claims import Claim, X12Response
+from app.models.claims import Claim, PayerAdjudication, X12Response
 from app.models.payments import ProviderAdjustment, Remittance, RemittanceClaim
 from app.models.practice import Payer
 from app.money import ZERO, format_money, to_money
@@ -49,8 +49,10 @@ from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import clearinghouses
 from app.services.claim_batches import sftp_target
-from app.services.claim_cob import latest_adjudication, record_adjudication
+from app.services.claim_build_rows import PAYER_SEQUENCES
+from app.services.claim_cob import latest_adjudication
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
+from app.services.era_adjudications import NewAdjudication, form_problems, write_adjudications
 from app.services.era_matching import (
     EXACT_METHODS,
     ClaimMatch,
@@ -60,7 +62,7 @@ from app.services.era_matching import (
     first_service_date,
 )
 from app.services.era_posting import apply_plans, reverse_posting
-from app.services.era_posting_plan import PostingPlan, plan_adjudication
+from app.services.era_posting_plan import plan_adjudication
 from app.services.posting_rules import DENIAL, REVIEW, RuleBook, load_rules
 from app.services.today import practice_today
 from app.services.x12_responses import AlreadyImportedError, response_digest
@@ -119,6 +121,8 @@ _TRACE_WIDTH = 50
 _PATIENT_NAME_WIDTH = 120
 _CONTROL_NUMBER_WIDTH = 38
 _PAYER_CLAIM_NUMBER_WIDTH = 50
+# Values per IN (...) query, well under SQLite's limit on bound parameters.
+_IN_CHUNK = 500
 # PLB03-2 references carry the claim number after a qualifier, such as "FCN#1400000".
 _REFERENCE_PARTS = re.compile(r"[#:\s/]+")
 
@@ -205,7 +209,9 @@ class _RemittanceWork:
     # Claims whose posted adjudication a reversal in this remittance left standing, because
     # the reversal waits for a biller; the correction after it must wait too.
     reversal_pending: set[uuid.UUID] = field(default_factory=set)
-    plans: list[PostingPlan] = field(default_factory=list)
+    pending: list[tuple[RemittanceClaim, NewAdjudication]] = field(default_factory=list)
+    # Each claim's current adjudication, None when it has none, loaded once per claim.
+    adjudicated: dict[uuid.UUID, PayerAdjudication | None] = field(default_factory=dict)
     states: list[str] = field(default_factory=list)
 
     @property
@@ -429,6 +435,7 @@ def _import_remittance(context: _Context, source: Remittance835) -> None:
         adjudicated_on=source.payment_date or context.today,
     )
     work.matcher.prefetch(source.claims)
+    _prefetch_adjudications(context, work)
     if payer is None:
         tally.messages.append(
             f"The payer {source.payer_name} (id {source.payer_identifier or 'not given'}) of "
@@ -652,7 +659,12 @@ def _blockers(
             f"Claim {claim.claim_number} was billed to {billed_name}, but this remittance is "
             f"from {work.payer.name}. Check which claim the payer paid."
         )
-    current = latest_adjudication(context.session, claim)
+    if claim.payer_sequence not in PAYER_SEQUENCES:
+        reasons.append(
+            f"Claim {claim.claim_number} is billed to a payer after the third, and the ledger "
+            "keeps primary, secondary and tertiary insurance only; post it by hand."
+        )
+    current = _current_adjudication(context, work, claim)
     if current is not None:
         if claim.id in work.reversal_pending:
             reasons.append(
@@ -671,6 +683,37 @@ def _blockers(
 
 
 _DEAD_VALUES = frozenset(status.value for status in DEAD_STATUSES)
+
+
+def _current_adjudication(
+    context: _Context, work: _RemittanceWork, claim: Claim
+) -> PayerAdjudication | None:
+    if claim.id not in work.adjudicated:
+        work.adjudicated[claim.id] = latest_adjudication(context.session, claim)
+    return work.adjudicated[claim.id]
+
+
+def _prefetch_adjudications(context: _Context, work: _RemittanceWork) -> None:
+    """Load the current adjudications of the claims the matcher loaded, in a few queries."""
+    claims = {claim.id: claim for claim in work.matcher.loaded_claims()}
+    for claim_id in claims:
+        work.adjudicated[claim_id] = None
+    ids = list(claims)
+    for start in range(0, len(ids), _IN_CHUNK):
+        query = (
+            select(PayerAdjudication)
+            .where(
+                PayerAdjudication.claim_id.in_(ids[start : start + _IN_CHUNK]),
+                PayerAdjudication.voided.is_(False),
+                PayerAdjudication.archived.is_(False),
+            )
+            .order_by(PayerAdjudication.adjudicated_on, PayerAdjudication.created_at)
+        )
+        # Ordered oldest first, so the newest of the claim's own payer is kept, as
+        # latest_adjudication returns it.
+        for adjudication in context.session.scalars(query):
+            if adjudication.payer_id == claims[adjudication.claim_id].payer_id:
+                work.adjudicated[adjudication.claim_id] = adjudication
 
 
 def _doubts(
@@ -727,7 +770,7 @@ def _record(
     payment: ClaimPayment,
     line_match: LineMatch,
 ) -> RemittanceClaim:
-    """Store the payer's adjudication and queue it for posting with the remittance."""
+    """Check the payer's adjudication and queue it for posting with the remittance."""
     form = adjudication_form(
         claim,
         payment,
@@ -735,26 +778,16 @@ def _record(
         adjudicated_on=work.adjudicated_on,
         response_id=context.response.id,
     )
-    # The adjudication and its plan go in together or not at all: a plan that cannot be
-    # made (a payer after the third, say) must not leave an adjudication that was never
-    # posted, which would block the claim's next payment.
-    savepoint = context.session.begin_nested()
-    try:
-        outcome = record_adjudication(context.session, context.actor, form)
-        if outcome.record_id is None:
-            savepoint.rollback()
-            return _to_review(row, [problem.message for problem in outcome.problems])
-        plan = plan_adjudication(context.session, outcome.record_id, row.id, rules=context.rules)
-    except UserError as error:
-        savepoint.rollback()
-        return _to_review(row, [str(error)])
-    savepoint.commit()
+    lines = {line.id: line for line in work.matcher.lines_of(claim)}
+    problems = form_problems(form, claim, lines)
+    if problems:
+        return _to_review(row, problems)
 
+    # The adjudication is written and posted with the rest of the remittance.
     row.state = STATE_POSTED
-    row.adjudication_id = outcome.record_id
     row.posted_at = utc_now()
     row.posted_by = context.actor.user_id
-    work.plans.append(plan)
+    work.pending.append((row, NewAdjudication(claim, lines, form)))
     if payment.status_code.strip() in CROSSOVER_STATUSES:
         payer_name = work.payer.name if work.payer is not None else work.source.payer_name
         note_crossover(
@@ -795,7 +828,7 @@ def _reverse(
     if claim is None:
         return _unapplied(row, found.note)
 
-    current = latest_adjudication(context.session, claim)
+    current = _current_adjudication(context, work, claim)
     if current is None:
         return _info(
             context,
@@ -829,6 +862,7 @@ def _reverse(
 
     memo = f"Reversed by payment {work.source.trace_number} (claim status 22)"
     reverse_posting(context.session, context.actor, current.id, memo)
+    work.adjudicated[claim.id] = None
     row.state = STATE_POSTED
     row.adjudication_id = current.id
     row.posted_at = utc_now()
@@ -866,8 +900,16 @@ def _to_review(row: RemittanceClaim, reasons: Sequence[str]) -> RemittanceClaim:
 
 
 def _post_collected(context: _Context, work: _RemittanceWork) -> None:
-    if work.plans:
-        apply_plans(context.session, context.actor, work.plans)
+    """Write the remittance's adjudications, plan each posting and post them in one batch."""
+    if not work.pending:
+        return
+    session = context.session
+    ids = write_adjudications(session, context.actor, [item for _, item in work.pending])
+    plans = []
+    for (row, _), adjudication_id in zip(work.pending, ids, strict=True):
+        row.adjudication_id = adjudication_id
+        plans.append(plan_adjudication(session, adjudication_id, row.id, rules=context.rules))
+    apply_plans(session, context.actor, plans)
 
 
 def _remittance_status(work: _RemittanceWork) -> str:

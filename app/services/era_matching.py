@@ -127,6 +127,13 @@ class ClaimMatcher:
             | {claim.id for claims in self._by_payer_number.values() for claim in claims}
         )
 
+    def loaded_claims(self) -> list[Claim]:
+        """Return the claims loaded so far, each once."""
+        found = {claim.id: claim for claim in self._by_number.values()}
+        for claims in self._by_payer_number.values():
+            found.update((claim.id, claim) for claim in claims)
+        return list(found.values())
+
     def take(self, claim_id: uuid.UUID) -> None:
         """Mark a claim as settled by a claim payment of this remittance."""
         self.taken.add(claim_id)
