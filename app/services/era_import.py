@@ -121,6 +121,8 @@ _TRACE_WIDTH = 50
 _PATIENT_NAME_WIDTH = 120
 _CONTROL_NUMBER_WIDTH = 38
 _PAYER_CLAIM_NUMBER_WIDTH = 50
+# Names of files that are remittances even when they cannot be read.
+REMITTANCE_SUFFIXES = (".835", ".era")
 # Values per IN (...) query, well under SQLite's limit on bound parameters.
 _IN_CHUNK = 500
 # PLB03-2 references carry the claim number after a qualifier, such as "FCN#1400000".
@@ -284,7 +286,8 @@ def fetch_remittances(
 ) -> list[RemittanceImport]:
     """Download the clearinghouse's new files and import the 835 remittances among them.
 
-    Files that are not 835s (999, 277CA) are left for the response fetch. Files whose
+    Files that are not 835s (999, 277CA) are left for the response fetch; a file named
+    .835 or .era that cannot be read is returned with its error. Files whose
     name and size, or whose content, were imported before are skipped. Each remittance
     file imports in a savepoint of its own, so a bad file is returned with its error and
     the others still import. Raises SftpError when the connection or a download fails.
@@ -370,17 +373,28 @@ def _not_imported(session: Session, listing: list[RemoteFile]) -> list[RemoteFil
     return [remote for remote in listing if (remote.name, remote.size) not in known]
 
 
+def _remittance_text(file: DownloadedFile) -> str | RemittanceImport | None:
+    """Return the text of a downloaded 835, a failed result, or None for other files."""
+    try:
+        text = decode_x12_bytes(file.content)
+        kind = detect_kind(text)
+    except X12FormatError as error:
+        # An unreadable file is reported here when its name says it is a remittance;
+        # any other is left for the response fetch, which reports it.
+        if Path(file.name).suffix.lower() in REMITTANCE_SUFFIXES:
+            log.warning("downloaded remittance file is not readable X12")
+            return RemittanceImport.failed(file.name, str(error))
+        return None
+    return text if kind == KIND_835 else None
+
+
 def _import_downloaded(
     session: Session, actor: Actor, file: DownloadedFile
 ) -> RemittanceImport | None:
     """Import one downloaded 835 in a savepoint; None for other kinds and files seen before."""
-    try:
-        text = decode_x12_bytes(file.content)
-        if detect_kind(text) != KIND_835:
-            return None
-    except X12FormatError:
-        # Not readable as X12 at all; the response fetch reports such files.
-        return None
+    text = _remittance_text(file)
+    if not isinstance(text, str):
+        return text
 
     savepoint = session.begin_nested()
     try:
