@@ -15,13 +15,14 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from app.db.database import Database
+from app.ids import UserId
 from app.models.payments import Payment, Remittance
+from app.models.security import User
 from app.security.permissions import Actor, Role
 from app.services import ledger
 from app.services.ledger import CHARGE_LINE_SOURCE, RESPONSIBLE_PATIENT, post_entry
 from app.services.ledger_verify import ledger_check
 from app.services.payments import PaymentForm, take_payment
-from app.services.users import create_user
 from tests.helpers.ledger_data import (
     LedgerPractice,
     add_charge_line,
@@ -66,18 +67,25 @@ class DepositPractice:
 
 
 def build_deposit_practice(database: Database) -> DepositPractice:
-    """Set up the ledger practice and add a second manager account."""
+    """Set up the ledger practice and add a second manager account.
+
+    The account reuses the admin's password hash, which saves an Argon2id hash (about
+    half a second) in every test; no test signs in as this manager.
+    """
     practice = build_ledger_practice(database)
     with database.transaction() as session:
-        written = create_user(
-            session,
-            practice.admin,
-            "manager2",
-            "Second Manager",
-            Role.MANAGER,
-            SECOND_MANAGER_PASSWORD,
+        admin = session.get(User, practice.admin.user_id)
+        assert admin is not None
+        manager = User(
+            username="manager2",
+            display_name="Second Manager",
+            role=Role.MANAGER.value,
+            password_hash=admin.password_hash,
+            updated_by=admin.id,
         )
-    other = Actor(written.user.id, "manager2", Role.MANAGER, practice.admin.workstation)
+        session.add(manager)
+        session.flush()
+        other = Actor(UserId(manager.id), "manager2", Role.MANAGER, practice.admin.workstation)
     return DepositPractice(ledger=practice, other_manager=other)
 
 
