@@ -16,8 +16,9 @@ the same files. The mix covers what posting must handle:
   get the usual patient share, which posting moves to the next payer;
 - claims named in `reprocess_claim_ids` come back as a reversal (CLP02 22) of the
   payer's earlier payment followed by a corrected payment;
-- PLB: one interest payment (L6) on the first remittance, and a recoupment (WO) of
-  part of each claim named in `recoup_claim_ids`.
+- PLB: one interest payment (L6) on the first remittance, a recoupment (WO) of part
+  of each claim named in `recoup_claim_ids`, and a forwarding balance (FB) when a
+  reversal takes back more than the rest of the remittance pays.
 
 The claim's own numbers are echoed: CLP01 is the claim number, REF*6R each line's
 control number, and CLP07 the payer claim number from the 277CA or a made-up one.
@@ -174,6 +175,7 @@ def simulate_remittances(
         if interest:
             adjustments = [*interest, *adjustments]
             interest_due = False
+        adjustments += _forward_balance(claims, adjustments)
         remittance = WrittenRemittance(
             payer_name=payer.name,
             payer_identifier=payer.payer_code,
@@ -565,6 +567,23 @@ def _affordable(claims: Sequence[WrittenClaim], recoupments: list[WrittenPlb]) -
         else:
             log.info("recoupment left out: the remittance pays too little to withhold it")
     return kept
+
+
+def _forward_balance(
+    claims: Sequence[WrittenClaim], adjustments: Sequence[WrittenPlb]
+) -> list[WrittenPlb]:
+    """Return a PLB FB carrying a negative total forward, so BPR02 is zero and not negative.
+
+    A reversal can take back more than the rest of the remittance pays. Payers then send
+    a forwarding balance (negative, so it raises BPR02) and withhold it from a later payment.
+    """
+    total = sum((claim.paid for claim in claims), ZERO)
+    total -= sum((adjustment.amount for adjustment in adjustments), ZERO)
+    if total >= ZERO:
+        return []
+    reversals = [claim for claim in claims if claim.status_code == REVERSAL]
+    reference = reversals[0].payer_claim_number if reversals else ""
+    return [WrittenPlb("FB", reference, total)]
 
 
 def _interest(claims: Sequence[WrittenClaim], seed: int) -> list[WrittenPlb]:
