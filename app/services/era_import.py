@@ -11,8 +11,8 @@ What happens to a remittance:
 - A remittance that does not balance is held: its claims wait in review with the
   problem, and nothing is posted.
 - Otherwise each claim payment is matched (`era_matching`) and routed by the payer's
-  ERA posting mode: "auto" posts every matched claim, "matched" posts the claims whose
-  claim and lines matched exactly and that carry no denial or review adjustment, and
+  ERA posting mode. "auto" posts every matched claim. "matched" posts the claims whose
+  claim and lines matched exactly and that carry no denial or review adjustment.
   "review" posts nothing until a biller approves. Claims that match nothing are
   unapplied. A payer ClinicDesk does not recognize sends every claim to review.
 - CLP02 22 reverses the claim's posted adjudication; the correction that follows posts
@@ -188,7 +188,7 @@ class _Tally:
 
 @dataclass(slots=True)
 class _Context:
-    """What every remittance of one file shares."""
+    """The state every remittance of one file shares: session, file, rules and counts."""
 
     session: Session
     actor: Actor
@@ -286,7 +286,7 @@ def fetch_remittances(
 ) -> list[RemittanceImport]:
     """Download the clearinghouse's new files and import the 835 remittances among them.
 
-    Files that are not 835s (999, 277CA) are left for the response fetch; a file named
+    Files that are not 835s (999, 277CA) are left for the response fetch. A file named
     .835 or .era that cannot be read is returned with its error. Files whose
     name and size, or whose content, were imported before are skipped. Each remittance
     file imports in a savepoint of its own, so a bad file is returned with its error and
