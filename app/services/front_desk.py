@@ -26,6 +26,7 @@ from app.security.permissions import Actor, Permission, require
 from app.services.eligibility import unverified_visits
 from app.services.onboarding import checklist_summary_for_patients
 from app.services.onboarding_facts import CHUNK_SIZE
+from app.services.payment_lists import SOURCE_TYPE as PAYMENT_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,6 @@ FLAG_NEW_PATIENT = "new patient"
 FLAG_SELF_PAY = "self-pay"
 FLAG_ELIGIBILITY = "eligibility not verified"
 FLAG_CONFLICT = "conflict"
-# source_type of ledger rows a desk payment posted; those are read through the payment.
-PAYMENT_SOURCE = "payment"
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,10 @@ from app.services.billing_header import BillingHeader, billing_header
 from app.services.ledger import PATIENT_BUCKET, balances_by_bucket, patient_balance
 from app.services.patient_records import display_name, get_patient
 from app.services.payment_checks import KIND_LABELS, METHOD_LABELS
+from app.services.payment_lists import SOURCE_TYPE
 from app.services.today import practice_today
 
 log = logging.getLogger(__name__)
-
-SOURCE_TYPE = "payment"
 
 
 @dataclass(frozen=True, slots=True)
