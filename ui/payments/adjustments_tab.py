@@ -46,7 +46,7 @@ from ui.payments.refund_dialogs import IssueRefundDialog, RefundRequestDialog
 log = logging.getLogger(__name__)
 
 SMALL_COLUMNS = ("Patient", "Chart", "Balance")
-CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Whose money", "Refunds pending")
+CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Whose money", "Pending refunds")
 REFUND_COLUMNS = ("Patient", "Amount", "Status", "Requested by", "Reason")
 REFUND_STATUS = {
     "requested": "Waiting for approval",
@@ -148,10 +148,9 @@ class AdjustmentsTab(Page):
 
     def _lay_out(self) -> None:
         adjust_row = QHBoxLayout()
-        adjust_row.addWidget(
-            QLabel("Write off or credit part of one account, on a line or the whole account.")
-        )
-        adjust_row.addStretch(1)
+        intro = QLabel("Write off or credit part of one account, on a line or the whole account.")
+        intro.setWordWrap(True)
+        adjust_row.addWidget(intro, 1)
         adjust_row.addWidget(self.adjust_button)
 
         threshold_row = QHBoxLayout()
@@ -191,16 +190,12 @@ class AdjustmentsTab(Page):
         right.addWidget(credit_box)
         right.addWidget(refund_box)
 
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setChildrenCollapsible(False)
         # Equal halves: the credit and refund tables need as much width as the small balances.
-        splitter.setSizes([1, 1])
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
+        halves = QHBoxLayout()
+        halves.addWidget(left, 1)
+        halves.addWidget(right, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 1)
+        layout.addLayout(halves, 1)
         layout.addWidget(self.status)
 
     # Loading
