@@ -136,7 +136,7 @@ class AdjustmentsTab(Page):
         self.approve_button = QPushButton("A&pprove")
         self.approve_button.setObjectName("approveRefund")
         self.approve_button.clicked.connect(self.approve_selected)
-        self.issue_button = QPushButton("&Issue…")
+        self.issue_button = QPushButton("Iss&ue…")
         self.issue_button.setObjectName("issueRefund")
         self.issue_button.clicked.connect(self.issue_selected)
         self.cancel_button = QPushButton("&Cancel request…")

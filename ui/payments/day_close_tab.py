@@ -89,7 +89,7 @@ class DayCloseTab(Page):
         self.form.add_field("counted_checks", "Chec&ks counted", self.counted_checks)
         self.form.add_field("difference", "Difference", self.difference)
         self.form.add_field("note", "&Note", self.note)
-        self.close_button = QPushButton("C&lose day")
+        self.close_button = QPushButton("Clo&se day")
         self.close_button.setObjectName("closeDayButton")
         self.close_button.clicked.connect(self.close_day)
         self.sheet_scope = QComboBox()

@@ -52,7 +52,7 @@ class PaymentsPage(Page):
         self.tabs.setObjectName("paymentTabs")
         self.tabs.addTab(self.payments, "Pa&yments")
         if self.remittances is not None:
-            self.tabs.addTab(self.remittances, "Re&mittances")
+            self.tabs.addTab(self.remittances, "Rem&ittances")
         self.tabs.addTab(self.deposits, "D&eposits")
         self.tabs.addTab(self.adjustments, "Ad&justments and refunds")
         self.tabs.addTab(self.day_close, "Day c&lose")
