@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -21,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.money import format_money
 from ui.admin.common import Cell, RecordTable
-from ui.patient.fields import DateField, parse_money
+from ui.patient.fields import DateField
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +61,6 @@ def action_button(text: str, name: str) -> QPushButton:
     return button
 
 
-def money_value(field: QLineEdit) -> Decimal | None:
-    """Return the amount typed in `field`, or None when it is empty or not an amount."""
-    return parse_money(field.text())
-
-
 def status_line(accessible_name: str) -> QLabel:
     """Return a wrapping label for a tab's last outcome, empty until something happens."""
     label = QLabel()
@@ -102,15 +96,6 @@ class MoneyTable(RecordTable):
 def money_text(amount: Decimal | None) -> str:
     """Format an amount such as "$25.00" (empty for None)."""
     return format_money(amount) if amount is not None else ""
-
-
-def inform(parent: QWidget, title: str, text: str) -> QMessageBox:
-    """Show an information box without blocking, closed and deleted by OK."""
-    box = QMessageBox(QMessageBox.Icon.Information, title, text, QMessageBox.StandardButton.Ok)
-    box.setParent(parent, box.windowFlags())
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.open()
-    return box
 
 
 class CheckTable(QTableWidget):

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.changes import Changes
 from app.errors import ValidationError
 from app.money import ZERO, format_money
-from app.problems import Problem, Severity
+from app.problems import Problem
 from app.progress import Progress
 from app.security.permissions import Actor
 from app.services import account_adjustments, deposits
@@ -56,13 +56,6 @@ def reason_box(placeholder: str) -> QPlainTextEdit:
     box.setPlaceholderText(placeholder)
     box.setFixedHeight(72)
     return box
-
-
-def warnings_of(result: object) -> list[str]:
-    """Return the warning messages a saved outcome carries (none for Changes)."""
-    if not isinstance(result, SaveOutcome):
-        return []
-    return [problem.message for problem in result.problems if problem.severity is Severity.WARNING]
 
 
 class FormDialog(QDialog):
