@@ -137,7 +137,8 @@ def simulate_remittances(
 
     Claims in other statuses are skipped (they were never sent, or a payer already
     settled them), except those in `plan.reprocess_claim_ids`, which must have a
-    current adjudication to reverse. Payers come in name order and claims in claim
+    current adjudication to reverse. A recoupment goes on its payer's remittance, so
+    that payer needs a claim in the run. Payers come in name order and claims in claim
     number order, so the result depends only on the claims and the plan.
     """
     practice = session.scalars(select(Practice)).one()
@@ -166,11 +167,13 @@ def simulate_remittances(
         outcomes[item.payer.id][item.claim.claim_number] = "reversal"
 
     recoupments = _recoupments(session, plan.recoup_claim_ids)
+    for payer_id in recoupments.keys() - payers.keys():
+        log.warning("payer %s has no claim in this run, so its recoupment is left out", payer_id)
     results = []
     interest_due = plan.interest
     for payer in sorted(payers.values(), key=lambda payer: payer.name):
         claims = by_payer[payer.id]
-        adjustments = _affordable(claims, recoupments.get(payer.id, []))
+        adjustments = list(recoupments.get(payer.id, []))
         interest = _interest(claims, plan.seed) if interest_due else []
         if interest:
             adjustments = [*interest, *adjustments]
@@ -552,30 +555,14 @@ def _recoupments(
     return found
 
 
-def _affordable(claims: Sequence[WrittenClaim], recoupments: list[WrittenPlb]) -> list[WrittenPlb]:
-    """Keep the recoupments the remittance's payments cover, so BPR02 never goes below zero.
-
-    A payer with too little to withhold from would carry a forwarding balance (PLB FB)
-    instead; the simulator leaves those recoupments out.
-    """
-    left = sum((claim.paid for claim in claims), ZERO)
-    kept = []
-    for recoupment in recoupments:
-        if recoupment.amount <= left:
-            kept.append(recoupment)
-            left -= recoupment.amount
-        else:
-            log.info("recoupment left out: the remittance pays too little to withhold it")
-    return kept
-
-
 def _forward_balance(
     claims: Sequence[WrittenClaim], adjustments: Sequence[WrittenPlb]
 ) -> list[WrittenPlb]:
     """Return a PLB FB carrying a negative total forward, so BPR02 is zero and not negative.
 
-    A reversal can take back more than the rest of the remittance pays. Payers then send
-    a forwarding balance (negative, so it raises BPR02) and withhold it from a later payment.
+    A reversal or a recoupment can take back more than the rest of the remittance pays.
+    Payers then send a forwarding balance (negative, so it raises BPR02) and withhold it
+    from a later payment.
     """
     total = sum((claim.paid for claim in claims), ZERO)
     total -= sum((adjustment.amount for adjustment in adjustments), ZERO)
