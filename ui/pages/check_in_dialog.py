@@ -94,6 +94,15 @@ class CheckInDialog(QDialog):
                 )
             )
         layout.addWidget(self.buttons)
+        # Qt would focus the first button in the dialog, which is now Collect copay, but
+        # the desk expects Check in there (or the eligibility box, which comes first).
+        focus_check_in = (
+            self.copay_button is not None
+            and self.check_in_button.isEnabled()
+            and not self.eligibility_box.isVisibleTo(self)
+        )
+        if focus_check_in:
+            self.check_in_button.setFocus()
 
     def _contact_box(self) -> QGroupBox:
         checklist = self.checklist
@@ -136,6 +145,7 @@ class CheckInDialog(QDialog):
     def _copay_row(self, copay_due: Decimal) -> QHBoxLayout:
         row = QHBoxLayout()
         self.copay_label = _label(f"Copay due today: {format_money(copay_due)}", "copayDue")
+        self.copay_label.setWordWrap(False)
         row.addWidget(self.copay_label, 1)
         if self.collect_copay is not None:
             button = QPushButton("Collect co&pay…")
