@@ -64,6 +64,7 @@ def test_collect_copay_opens_prefilled_payment(
     qtbot.addWidget(check_in)
     check_in.show()
     assert check_in.copay_button is not None
+    assert check_in.focusWidget() is check_in.check_in_button
     assert check_in.copay_label.text() == "Copay due today: $25.00"
     check_in.copay_button.click()
     drain(qtbot, context)
