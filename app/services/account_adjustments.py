@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.errors import PermissionDeniedError, UserError, ValidationError
+from app.ids import new_id
 from app.models.patients import Patient
 from app.models.payments import AccountAdjustment
 from app.models.system import Setting
@@ -33,6 +34,7 @@ from app.security.permissions import Actor, Denial, Permission, require
 from app.services.account_balances import (
     bucket_totals,
     insurance_buckets,
+    open_lines_by_patient,
     patient_line_ids,
     patient_share,
 )
@@ -61,6 +63,9 @@ ADJUSTMENT_LABELS: dict[str, str] = {
 }
 # Kinds that PAYMENT_POST may post up to the threshold; the rest always need PAYMENT_VOID.
 THRESHOLD_KINDS = frozenset({"small_balance", "administrative"})
+
+# Adjustments listed in one audit event of a small-balance write-off.
+AUDIT_CHUNK = 1000
 
 SMALL_BALANCE_KEY = "payments.small_balance_threshold"
 DEFAULT_SMALL_BALANCE_THRESHOLD = Decimal("5.00")
@@ -161,7 +166,8 @@ def post_account_adjustment(session: Session, actor: Actor, form: AdjustmentForm
         charge_line_id=form.charge_line_id,
         posted_on=posted_on,
     )
-    entries = _spread(session, adjustment, form.charge_line_id)
+    open_lines = [] if form.charge_line_id else _open_lines(session, patient.id)
+    entries = _spread(adjustment, form.charge_line_id, open_lines)
     post_entries(session, actor, entries, detail=f"account adjustment {adjustment.id}")
     log.info("adjustment %s posted in %d ledger rows", adjustment.id, len(entries))
     return SaveOutcome(
@@ -306,12 +312,15 @@ def _write_adjustment(
 
 
 def _spread(
-    session: Session, adjustment: AccountAdjustment, charge_line_id: uuid.UUID | None
+    adjustment: AccountAdjustment,
+    charge_line_id: uuid.UUID | None,
+    open_lines: Sequence[tuple[uuid.UUID, Decimal]],
 ) -> list[NewEntry]:
     """Return the ledger rows of an adjustment: one per line it lowers.
 
-    A named line takes it all. Otherwise the open lines take it oldest first, each up to
-    its patient balance, and a remainder beyond the lines stays on the account.
+    A named line takes it all. Otherwise `open_lines` (line id and patient balance,
+    oldest first) take it in order, each up to its balance, and a remainder beyond the
+    lines stays on the account.
     """
     remaining = -adjustment.amount
     shares: list[tuple[uuid.UUID | None, Decimal]] = []
@@ -319,11 +328,11 @@ def _spread(
         shares.append((charge_line_id, remaining))
         remaining = ZERO
     else:
-        for line in open_patient_lines(session, adjustment.patient_id):
+        for line_id, balance in open_lines:
             if remaining == ZERO:
                 break
-            share = min(remaining, line.patient_balance)
-            shares.append((line.charge_line_id, share))
+            share = min(remaining, balance)
+            shares.append((line_id, share))
             remaining -= share
     if remaining > ZERO:
         shares.append((None, remaining))
@@ -342,6 +351,13 @@ def _spread(
             charge_line_id=line_id,
         )
         for line_id, share in shares
+    ]
+
+
+def _open_lines(session: Session, patient_id: uuid.UUID) -> list[tuple[uuid.UUID, Decimal]]:
+    return [
+        (line.charge_line_id, line.patient_balance)
+        for line in open_patient_lines(session, patient_id)
     ]
 
 
@@ -428,19 +444,41 @@ def write_off_small_balances(
     _check_still_candidates(session, chosen, candidates, threshold)
 
     reason = f"Small balance at or under {format_money(threshold)} written off"
-    entries: list[NewEntry] = []
-    for patient_id in chosen:
-        adjustment = _write_adjustment(
+    open_lines = open_lines_by_patient(session, chosen)
+    assert actor.user_id is not None, "write-offs run only for a signed-in user"
+    adjustments = [
+        AccountAdjustment(
+            id=new_id(),
+            patient_id=patient_id,
+            kind="small_balance",
+            amount=-candidates[patient_id].balance,
+            charge_line_id=None,
+            reason=reason,
+            posted_on=posted_on,
+            posted_by=actor.user_id,
+            updated_by=actor.user_id,
+        )
+        for patient_id in chosen
+    ]
+    # One flush inserts the rows together, and one audit event per chunk lists their
+    # ids: an event per account would cost more than the write-off itself.
+    session.add_all(adjustments)
+    session.flush()
+    for start in range(0, len(adjustments), AUDIT_CHUNK):
+        chunk = adjustments[start : start + AUDIT_CHUNK]
+        audit.record(
             session,
             actor,
-            kind="small_balance",
-            patient_id=patient_id,
-            amount=candidates[patient_id].balance,
-            reason=reason,
-            charge_line_id=None,
-            posted_on=posted_on,
+            AuditAction.CREATE,
+            OBJECT_TYPE,
+            detail=f"small-balance write-off, {len(chunk)} adjustments: "
+            + " ".join(str(adjustment.id) for adjustment in chunk),
         )
-        entries.extend(_spread(session, adjustment, None))
+    entries = [
+        entry
+        for adjustment in adjustments
+        for entry in _spread(adjustment, None, open_lines.get(adjustment.patient_id, []))
+    ]
     post_entries(session, actor, entries, detail=f"small-balance write-off of {len(chosen)}")
     log.info("wrote off small balances of %d patients", len(chosen))
     return Changes.of(ChangeKind.PAYMENTS, ChangeKind.LEDGER)

@@ -8,16 +8,18 @@ so two payers with the same name stay apart.
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.models.charges import ChargeLine
 from app.models.ledger import LedgerEntry
 from app.money import ZERO, to_money
 from app.services.claim_build_rows import chunks
 from app.services.ledger import CHARGE_LINE_SOURCE
-from app.services.line_balances import PATIENT, Bucket
+from app.services.line_balances import PATIENT, Bucket, line_buckets
 
 
 def bucket_totals(
@@ -79,3 +81,62 @@ def patient_line_ids(session: Session, patient_id: uuid.UUID) -> list[uuid.UUID]
         .distinct()
     ).all()
     return [line_id for line_id in {*named, *by_source} if line_id is not None]
+
+
+def open_lines_by_patient(
+    session: Session, patient_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, Decimal]]]:
+    """Return each patient's lines with a patient balance above zero, oldest first.
+
+    Each line comes with its patient-bucket balance. This is
+    `line_balances.open_patient_lines` for many patients with a few queries in all,
+    for write-offs that touch thousands of accounts. As there, only the patient's own
+    ledger rows make a line theirs.
+    """
+    owners: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for part in chunks(list(dict.fromkeys(patient_ids))):
+        for line_id, patient_id in _line_owners(session, part):
+            owners.setdefault(line_id, set()).add(patient_id)
+
+    balances = line_buckets(session, list(owners))
+    owing = {
+        line_id: buckets[PATIENT]
+        for line_id, buckets in balances.items()
+        if buckets.get(PATIENT, ZERO) > ZERO
+    }
+    dates: dict[uuid.UUID, date] = {}
+    for part in chunks(list(owing)):
+        rows = session.execute(
+            select(ChargeLine.id, ChargeLine.service_date).where(ChargeLine.id.in_(part))
+        )
+        dates.update(dict(rows.all()))
+
+    by_patient: dict[uuid.UUID, list[tuple[uuid.UUID, Decimal]]] = {}
+    # Oldest service first; uuid7 ids keep lines of one date in the order they were made.
+    for line_id in sorted(owing, key=lambda line_id: (dates.get(line_id, date.min), line_id)):
+        for patient_id in owners[line_id]:
+            by_patient.setdefault(patient_id, []).append((line_id, owing[line_id]))
+    return by_patient
+
+
+def _line_owners(
+    session: Session, patient_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Return (line id, patient id) for every line with a ledger row of these patients."""
+    named = session.execute(
+        select(LedgerEntry.charge_line_id, LedgerEntry.patient_id)
+        .where(LedgerEntry.patient_id.in_(patient_ids), LedgerEntry.charge_line_id.is_not(None))
+        .distinct()
+    )
+    by_source = session.execute(
+        select(LedgerEntry.source_id, LedgerEntry.patient_id)
+        .where(
+            LedgerEntry.patient_id.in_(patient_ids),
+            LedgerEntry.charge_line_id.is_(None),
+            LedgerEntry.source_type == CHARGE_LINE_SOURCE,
+        )
+        .distinct()
+    )
+    return [
+        (line_id, patient_id) for line_id, patient_id in [*named, *by_source] if line_id is not None
+    ]

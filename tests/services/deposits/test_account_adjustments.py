@@ -11,6 +11,7 @@ from app.db.database import Database
 from app.errors import PermissionDeniedError, UserError, ValidationError
 from app.models.ledger import LedgerEntry
 from app.models.payments import AccountAdjustment
+from app.models.security import AuditEvent
 from app.security.permissions import Actor
 from app.services import account_adjustments, ledger
 from app.services.account_adjustments import (
@@ -341,11 +342,17 @@ def test_write_off_small_balances(database: Database, practice: DepositPractice)
         assert patient_bucket(session, ids["five"]) == Decimal("0.00")
         assert small_balance_candidates(session, practice.front_desk) == []
         adjustments = session.scalars(select(AccountAdjustment)).all()
+        events = session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.object_type == "account_adjustment")
+        ).all()
     assert sorted(adjustment.amount for adjustment in adjustments) == [
         Decimal("-5.00"),
         Decimal("-3.00"),
     ]
     assert {adjustment.kind for adjustment in adjustments} == {"small_balance"}
+    assert len(events) == 1
+    for adjustment in adjustments:
+        assert str(adjustment.id) in events[0]
     assert {adjustment.reason for adjustment in adjustments} == {
         "Small balance at or under $5.00 written off"
     }
