@@ -461,7 +461,7 @@ def write_off_small_balances(
         for patient_id in chosen
     ]
     # One flush inserts the rows together, and one audit event per chunk lists their
-    # ids: an event per account would cost more than the write-off itself.
+    # ids, because an event per account would cost more than the write-off itself.
     session.add_all(adjustments)
     session.flush()
     for start in range(0, len(adjustments), AUDIT_CHUNK):
