@@ -70,7 +70,7 @@ def build_deposit_practice(database: Database) -> DepositPractice:
     """Set up the ledger practice and add a second manager account.
 
     The account reuses the admin's password hash, which saves an Argon2id hash (about
-    half a second) in every test; no test signs in as this manager.
+    half a second) in every test. No test signs in as this manager.
     """
     practice = build_ledger_practice(database)
     with database.transaction() as session:
