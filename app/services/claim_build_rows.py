@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import utc_now
 from app.db.base import Base
+from app.db.by_id import objects_by_id
 from app.db.fast_insert import insert_many
 from app.errors import NotFoundError
 from app.ids import new_id
@@ -200,6 +201,23 @@ def get_claim(session: Session, claim_id: uuid.UUID) -> Claim:
             "open it again."
         )
     return claim
+
+
+def get_claims(session: Session, claim_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Claim]:
+    """Return the claims by id, loading those the session does not hold 500 per query.
+
+    Raises NotFoundError, as `get_claim` does, for the first id in order whose claim is
+    missing or archived.
+    """
+    found = objects_by_id(session, Claim, claim_ids)
+    for claim_id in claim_ids:
+        claim = found.get(claim_id)
+        if claim is None or claim.archived:
+            raise NotFoundError(
+                f"Claim {claim_id} was not found or was rebuilt; refresh the claims list and "
+                "open it again."
+            )
+    return found
 
 
 def claim_lines(session: Session, claim_id: uuid.UUID) -> list[ClaimLine]:

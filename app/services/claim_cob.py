@@ -15,18 +15,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.changes import ChangeKind, Changes
 from app.errors import UserError
 from app.models.claims import (
     Claim,
     ClaimLine,
     PayerAdjudication,
-    PayerAdjustment,
-    PayerLineAdjudication,
 )
 from app.models.practice import Payer
 from app.money import format_money, to_money
-from app.problems import Problem, Severity, has_errors
+from app.problems import Problem, Severity
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import (
     PAYER_SEQUENCES,
@@ -117,24 +114,14 @@ def record_adjudication(session: Session, actor: Actor, form: AdjudicationForm) 
     claim balances when its paid amount equals the lines' paid amounts minus the claim
     adjustments. Nothing is written when an amount does not balance, and the outcome's
     problems name the line and the amounts. An earlier adjudication of the
-    claim by the same payer is marked voided, so the new one replaces it.
+    claim by the same payer is marked voided, so the new one replaces it. This is
+    `adjudication_batch.record_adjudications` for one form.
     """
-    require(actor, Permission.CLAIM_MANAGE)
-    claim = get_claim(session, form.claim_id)
-    lines = {line.id: line for line in claim_lines(session, claim.id)}
-    problems = _form_problems(form, claim, lines)
-    if has_errors(problems):
-        log.info("adjudication of claim %s rejected with %d problems", claim.id, len(problems))
-        return SaveOutcome.rejected(problems)
+    # Imported here because adjudication_batch builds on this module's forms and checks.
+    from app.services.adjudication_batch import record_adjudications
 
-    _void_earlier(session, actor, claim)
-    adjudication = _write(session, actor, claim, lines, form)
-    if form.payer_claim_number:
-        claim.payer_claim_number = form.payer_claim_number
-    _record_status(session, actor, claim, form)
-    session.flush()
-    log.info("recorded adjudication %s of claim %s", adjudication.id, claim.id)
-    return SaveOutcome(adjudication.id, True, tuple(problems), Changes.of(ChangeKind.CLAIMS))
+    (outcome,) = record_adjudications(session, actor, [form])
+    return outcome
 
 
 def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> uuid.UUID | None:
@@ -288,9 +275,10 @@ def _adjustment_problems(adjustments: list[AdjustmentForm], where: str) -> list[
     return problems
 
 
-def _form_problems(
+def adjudication_problems(
     form: AdjudicationForm, claim: Claim, lines: dict[uuid.UUID, ClaimLine]
 ) -> list[Problem]:
+    """Return the form's problems: errors when it cannot be stored, warnings otherwise."""
     problems = _amount_problems(form)
     if problems:
         # Balancing cannot compare amounts that are not money.
@@ -396,7 +384,8 @@ def _claim_balance_problems(
     ]
 
 
-def _patient_adjustments(form: AdjudicationForm) -> Decimal:
+def patient_adjustments(form: AdjudicationForm) -> Decimal:
+    """Return the sum of the form's PR adjustments, claim and lines."""
     every = form.adjustments + [item for line in form.lines for item in line.adjustments]
     return sum((item.amount for item in every if item.group_code == PATIENT_GROUP), ZERO)
 
@@ -404,7 +393,7 @@ def _patient_adjustments(form: AdjudicationForm) -> Decimal:
 def _patient_share_problems(form: AdjudicationForm) -> list[Problem]:
     if form.patient_responsibility is None:
         return []
-    expected = _patient_adjustments(form)
+    expected = patient_adjustments(form)
     if form.patient_responsibility == expected:
         return []
     return [
@@ -417,136 +406,26 @@ def _patient_share_problems(form: AdjudicationForm) -> list[Problem]:
     ]
 
 
-def _void_earlier(session: Session, actor: Actor, claim: Claim) -> None:
-    earlier = latest_adjudication(session, claim)
-    while earlier is not None:
-        earlier.voided = True
-        earlier.updated_by = actor.user_id
-        session.flush()
-        earlier = latest_adjudication(session, claim)
+def is_denied(paid: Decimal, adjustments: list[AdjustmentForm]) -> bool:
+    """Return True when the payer paid nothing and left nothing to the patient.
 
-
-def _write(
-    session: Session,
-    actor: Actor,
-    claim: Claim,
-    lines: dict[uuid.UUID, ClaimLine],
-    form: AdjudicationForm,
-) -> PayerAdjudication:
-    patient_share = form.patient_responsibility
-    if patient_share is None:
-        patient_share = _patient_adjustments(form)
-    adjudication = PayerAdjudication(
-        claim_id=claim.id,
-        payer_id=claim.payer_id,
-        payer_claim_number=form.payer_claim_number,
-        claim_status_code=form.claim_status_code,
-        charge_amount=claim.total_charge,
-        paid_amount=form.paid_amount,
-        patient_responsibility=patient_share,
-        adjudicated_on=form.adjudicated_on,
-        crossed_over=form.claim_status_code in CROSSOVER_CODES,
-        source=form.source,
-        response_id=form.response_id,
-        updated_by=actor.user_id,
-    )
-    session.add(adjudication)
-    session.flush()
-    _add_adjustments(session, actor, adjudication.id, None, form.adjustments)
-
-    for line_form in form.lines:
-        line = lines[line_form.claim_line_id]
-        modifiers = line_form.modifiers
-        if modifiers is None:
-            slots = (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
-            modifiers = tuple(modifier for modifier in slots if modifier)
-        row = PayerLineAdjudication(
-            adjudication_id=adjudication.id,
-            claim_line_id=line.id,
-            procedure_code=line_form.procedure_code or line.procedure_code,
-            modifiers=" ".join(modifiers),
-            units=line_form.units if line_form.units is not None else line.units,
-            charge_amount=(
-                line_form.charge_amount
-                if line_form.charge_amount is not None
-                else line.charge_amount
-            ),
-            paid_amount=line_form.paid_amount,
-            updated_by=actor.user_id,
-        )
-        session.add(row)
-        session.flush()
-        _add_adjustments(session, actor, adjudication.id, row.id, line_form.adjustments)
-    return adjudication
-
-
-def _add_adjustments(
-    session: Session,
-    actor: Actor,
-    adjudication_id: uuid.UUID,
-    line_id: uuid.UUID | None,
-    adjustments: list[AdjustmentForm],
-) -> None:
-    for adjustment in adjustments:
-        session.add(
-            PayerAdjustment(
-                adjudication_id=adjudication_id,
-                line_adjudication_id=line_id,
-                group_code=adjustment.group_code,
-                reason_code=adjustment.reason_code.strip(),
-                amount=adjustment.amount,
-                quantity=adjustment.quantity,
-                updated_by=actor.user_id,
-            )
-        )
-
-
-def _denied(paid: Decimal, adjustments: list[AdjustmentForm]) -> bool:
-    # Nothing paid and nothing left to the patient: the payer refused the service. A
-    # zero payment that went to the deductible (a PR adjustment) is not a denial.
+    Then the payer refused the service. A zero payment that went to the deductible (a
+    PR adjustment) is not a denial.
+    """
     return paid == ZERO and not any(item.group_code == PATIENT_GROUP for item in adjustments)
 
 
-def _claim_status(form: AdjudicationForm) -> ClaimStatus:
+def adjudicated_status(form: AdjudicationForm) -> ClaimStatus:
+    """Return the status the adjudication moves the claim to."""
     code = form.claim_status_code
     if code == DENIED_CODE:
         return ClaimStatus.DENIED
     if code in CROSSOVER_CODES:
         return ClaimStatus.FORWARDED
     if not form.lines:
-        denied = _denied(form.paid_amount, form.adjustments)
+        denied = is_denied(form.paid_amount, form.adjustments)
         return ClaimStatus.DENIED if denied else ClaimStatus.PAID
-    denied_lines = [line for line in form.lines if _denied(line.paid_amount, line.adjustments)]
+    denied_lines = [line for line in form.lines if is_denied(line.paid_amount, line.adjustments)]
     if len(denied_lines) == len(form.lines):
         return ClaimStatus.DENIED
     return ClaimStatus.PARTIAL if denied_lines else ClaimStatus.PAID
-
-
-def _record_status(session: Session, actor: Actor, claim: Claim, form: AdjudicationForm) -> None:
-    status = _claim_status(form)
-    kind = ClaimEventKind.DENIED if status is ClaimStatus.DENIED else ClaimEventKind.PAID
-    detail = (
-        f"Payer paid {format_money(form.paid_amount)} of {format_money(claim.total_charge)} "
-        f"(claim status code {form.claim_status_code}, from {form.source})"
-    )
-    if ClaimStatus(claim.status) in DEAD_STATUSES:
-        # A late remittance for a replaced or voided claim is stored for posting, but
-        # must not make the claim bill its lines again next to its replacement.
-        detail += f"; the claim stays {status_label(claim.status).lower()}"
-        record_event(session, claim, kind, user_id=actor.user_id, detail=detail)
-        return
-
-    record_event(session, claim, kind, user_id=actor.user_id, status=status, detail=detail)
-    if status is not ClaimStatus.PARTIAL:
-        return
-    for line in form.lines:
-        if _denied(line.paid_amount, line.adjustments):
-            record_event(
-                session,
-                claim,
-                ClaimEventKind.DENIED,
-                user_id=actor.user_id,
-                status=ClaimStatus.DENIED,
-                line_id=line.claim_line_id,
-                detail="The payer paid nothing for this line",
-            )

@@ -6,13 +6,17 @@ through `record_event` and leaves a row in the claim's history.
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import cast
 
-from sqlalchemy import Update, update
+from sqlalchemy import Table, Update, update
 from sqlalchemy.orm import Session
 
 from app.clock import utc_now
+from app.db.fast_insert import insert_many
+from app.ids import new_id
 from app.models.claims import Claim, ClaimEvent, ClaimLine
 
 log = logging.getLogger(__name__)
@@ -164,6 +168,110 @@ def record_events(
     return events
 
 
+@dataclass(frozen=True, slots=True)
+class NewClaimEvent:
+    """One event for `record_claim_events`; the fields mean what they mean on `record_event`."""
+
+    claim: Claim
+    kind: ClaimEventKind
+    status: ClaimStatus | None = None
+    detail: str | None = None
+    line_id: uuid.UUID | None = None
+    response_id: uuid.UUID | None = None
+
+
+def record_claim_events(
+    session: Session, events: Sequence[NewClaimEvent], *, user_id: uuid.UUID | None
+) -> None:
+    """Add many events, leaving the claims and lines as `record_event` for each in order would.
+
+    The events go in with one INSERT. The statuses go in with one UPDATE of the lines per
+    status and 500 claims, instead of one per event. A claim-wide status overrides the
+    line statuses of that claim's earlier events, as it does when applied in order.
+    """
+    if not events:
+        return
+    pending = session.new
+    if any(event.claim in pending for event in events):
+        # The events reference their claims and lines, which must be in the table first.
+        session.flush()
+    rows = [_event_row(event, user_id) for event in events]
+    insert_many(session, cast(Table, ClaimEvent.__table__), rows)
+
+    claim_statuses: dict[uuid.UUID, tuple[Claim, ClaimStatus]] = {}
+    # Per claim, the line statuses set after its last claim-wide status.
+    line_statuses: dict[uuid.UUID, dict[uuid.UUID, ClaimStatus]] = {}
+    claims: dict[uuid.UUID, Claim] = {}
+    for event in events:
+        if event.status is None:
+            continue
+        claim = event.claim
+        claims[claim.id] = claim
+        if event.line_id is not None:
+            line_statuses.setdefault(claim.id, {})[event.line_id] = event.status
+            continue
+        _set_claim_status(claim, event.status, user_id)
+        claim_statuses[claim.id] = (claim, event.status)
+        line_statuses.pop(claim.id, None)
+
+    for status, grouped in _by_status(claim_statuses.values()).items():
+        for start in range(0, len(grouped), IN_CHUNK):
+            part = grouped[start : start + IN_CHUNK]
+            lines = _line_update(status, user_id).where(
+                ClaimLine.claim_id.in_([claim.id for claim in part])
+            )
+            _execute_line_update(session, part, lines)
+    _update_lines(session, claims, line_statuses, user_id)
+    log.debug("recorded %d claim events", len(events))
+
+
+def _event_row(event: NewClaimEvent, user_id: uuid.UUID | None) -> dict[str, object]:
+    return {
+        "id": new_id(),
+        "claim_id": event.claim.id,
+        "claim_line_id": event.line_id,
+        "occurred_at": utc_now(),
+        "user_id": user_id,
+        "event": event.kind.value,
+        "status": event.status.value if event.status is not None else None,
+        "detail": event.detail,
+        "batch_id": None,
+        "response_id": event.response_id,
+        "updated_by": user_id,
+    }
+
+
+def _by_status(
+    pairs: Iterable[tuple[Claim, ClaimStatus]],
+) -> dict[ClaimStatus, list[Claim]]:
+    grouped: dict[ClaimStatus, list[Claim]] = {}
+    for claim, status in pairs:
+        grouped.setdefault(status, []).append(claim)
+    return grouped
+
+
+def _update_lines(
+    session: Session,
+    claims: dict[uuid.UUID, Claim],
+    line_statuses: dict[uuid.UUID, dict[uuid.UUID, ClaimStatus]],
+    user_id: uuid.UUID | None,
+) -> None:
+    """Set the status of single lines, with one UPDATE per status and 500 lines."""
+    grouped: dict[ClaimStatus, list[tuple[uuid.UUID, uuid.UUID]]] = {}
+    for claim_id, statuses in line_statuses.items():
+        for line_id, status in statuses.items():
+            grouped.setdefault(status, []).append((claim_id, line_id))
+    for status, pairs in grouped.items():
+        for start in range(0, len(pairs), IN_CHUNK):
+            part = pairs[start : start + IN_CHUNK]
+            claim_ids = list(dict.fromkeys(claim_id for claim_id, _ in part))
+            lines = _line_update(status, user_id).where(
+                ClaimLine.id.in_([line_id for _, line_id in part]),
+                ClaimLine.claim_id.in_(claim_ids),
+            )
+            _execute_line_update(session, [claims[claim_id] for claim_id in claim_ids], lines)
+
+
 def _event(
     claim: Claim,
     kind: ClaimEventKind,
@@ -198,7 +306,8 @@ def _line_update(status: ClaimStatus, user_id: uuid.UUID | None) -> Update:
 
 
 def _execute_line_update(session: Session, claims: Sequence[Claim], lines: Update) -> None:
-    if any(claim in session.new for claim in claims):
+    pending = session.new
+    if any(claim in pending for claim in claims):
         # The lines of a claim not yet flushed are not in the table for the UPDATE to find.
         session.flush()
     # Without autoflush the UPDATE is the only statement here, and the events and status

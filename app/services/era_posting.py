@@ -18,24 +18,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
+from app.db.by_id import objects_by_id
+from app.db.fast_insert import insert_many
 from app.errors import NotFoundError, UserError
+from app.gc_pause import bulk_work
 from app.models.claims import Claim, ClaimFinding, ClaimLine, PayerAdjudication
 from app.models.ledger import LedgerEntry
 from app.models.payments import ProviderAdjustment, Remittance, RemittanceClaim
 from app.money import ZERO, format_money
 from app.security.permissions import Actor, Permission, require
-from app.services.claim_build_rows import bills_lines, get_claim
+from app.services.claim_build_rows import bills_lines, get_claims
 from app.services.claim_cob import build_secondary_claim
 from app.services.claim_status import (
     DEAD_STATUSES,
     ClaimEventKind,
     ClaimStatus,
+    NewClaimEvent,
+    record_claim_events,
     record_event,
     status_label,
 )
@@ -143,6 +149,7 @@ def post_adjudication(
     return result
 
 
+@bulk_work
 def apply_plans(
     session: Session, actor: Actor, plans: Sequence[PostingPlan]
 ) -> list[PostingResult]:
@@ -150,7 +157,8 @@ def apply_plans(
 
     Plans must be made one after another in the same unit of work and must not share a
     claim line, because each plan reads line balances without the rows of the others.
-    Raises ValueError when two plans share a line. Returns one result per plan, in order.
+    The findings and claim events of all plans go in with a few statements. Raises
+    ValueError when two plans share a line. Returns one result per plan, in order.
     """
     require(actor, Permission.PAYMENT_POST)
     require(actor, Permission.CLAIM_MANAGE)
@@ -159,7 +167,23 @@ def apply_plans(
     post_entries(session, actor, entries, detail=f"remittance posting of {len(plans)} claims")
 
     today = practice_today(session)
-    results = [_apply(session, actor, plan, today) for plan in plans]
+    claims = get_claims(session, [plan.claim_id for plan in plans])
+    sources = objects_by_id(session, RemittanceClaim, [plan.source_id for plan in plans])
+    findings: list[dict[str, object]] = []
+    events: list[NewClaimEvent] = []
+    for plan in plans:
+        claim = claims[plan.claim_id]
+        source = sources.get(plan.source_id)
+        _link_source(source, actor, plan)
+        findings += _findings(claim, plan, today, source)
+        events += _status_events(claim, plan)
+    insert_many(session, cast(Table, ClaimFinding.__table__), findings)
+    record_claim_events(session, events, user_id=actor.user_id)
+
+    results = [
+        _result(plan, _bill_next_payer(session, actor, claims[plan.claim_id], plan))
+        for plan in plans
+    ]
     session.flush()
     log.info("posted %d adjudications with %d ledger rows", len(plans), len(entries))
     return results
@@ -177,14 +201,9 @@ def _check_distinct_lines(plans: Sequence[PostingPlan]) -> None:
         seen |= lines
 
 
-def _apply(session: Session, actor: Actor, plan: PostingPlan, today: date) -> PostingResult:
-    claim = get_claim(session, plan.claim_id)
-    _link_source(session, actor, plan)
-    _add_findings(session, claim, plan, today)
-    _record_statuses(session, actor, claim, plan)
-    secondary_id = _bill_next_payer(session, actor, claim, plan)
+def _result(plan: PostingPlan, secondary_id: uuid.UUID | None) -> PostingResult:
     return PostingResult(
-        claim_id=claim.id,
+        claim_id=plan.claim_id,
         paid=plan.paid,
         written_off=plan.written_off,
         to_patient=plan.to_patient,
@@ -196,9 +215,8 @@ def _apply(session: Session, actor: Actor, plan: PostingPlan, today: date) -> Po
     )
 
 
-def _link_source(session: Session, actor: Actor, plan: PostingPlan) -> None:
+def _link_source(source: RemittanceClaim | None, actor: Actor, plan: PostingPlan) -> None:
     """Mark the claim payment posted and tie it to the adjudication, for reversal later."""
-    source = session.get(RemittanceClaim, plan.source_id)
     if source is None:
         # The caller stores the claim payment itself; reverse_posting finds the rows
         # through adjudication_id, which the caller then sets.
@@ -212,7 +230,8 @@ def _link_source(session: Session, actor: Actor, plan: PostingPlan) -> None:
     source.updated_by = actor.user_id
 
 
-def _record_statuses(session: Session, actor: Actor, claim: Claim, plan: PostingPlan) -> None:
+def _status_events(claim: Claim, plan: PostingPlan) -> list[NewClaimEvent]:
+    """Return the claim's event with its new status, then one per line of a partial payment."""
     status = plan.claim_status
     if status is ClaimStatus.PAID and plan.crossed_over:
         # The payer sent the claim on to the next payer itself. "Forwarded" shows the
@@ -224,50 +243,55 @@ def _record_statuses(session: Session, actor: Actor, claim: Claim, plan: Posting
         detail += f" Follow up by {claim.follow_up_on:%m/%d/%Y}."
     if ClaimStatus(claim.status) in DEAD_STATUSES:
         detail += f" The claim stays {status_label(claim.status).lower()}."
-        record_event(session, claim, kind, user_id=actor.user_id, detail=detail)
-        return
+        return [NewClaimEvent(claim, kind, detail=detail)]
 
-    record_event(session, claim, kind, user_id=actor.user_id, status=status, detail=detail)
+    events = [NewClaimEvent(claim, kind, status=status, detail=detail)]
     if status in (ClaimStatus.PAID, ClaimStatus.FORWARDED, ClaimStatus.DENIED):
         # Every line took the claim's status with the event.
-        return
+        return events
     for line in plan.lines:
         line_kind = ClaimEventKind.PAID if line.status == LINE_PAID else ClaimEventKind.DENIED
-        record_event(
-            session,
-            claim,
-            line_kind,
-            user_id=actor.user_id,
-            status=ClaimStatus(line.status),
-            line_id=line.claim_line_id,
-            detail=f"Line posted: payment {format_money(line.payment)}",
+        events.append(
+            NewClaimEvent(
+                claim,
+                line_kind,
+                status=ClaimStatus(line.status),
+                detail=f"Line posted: payment {format_money(line.payment)}",
+                line_id=line.claim_line_id,
+            )
         )
+    return events
 
 
-def _add_findings(session: Session, claim: Claim, plan: PostingPlan, today: date) -> None:
+def _findings(
+    claim: Claim, plan: PostingPlan, today: date, source: RemittanceClaim | None
+) -> list[dict[str, object]]:
+    """Return the claim's finding rows; a denial also sets the claim's follow-up date."""
+    findings = []
     if plan.denial_codes:
-        remarks = _remark_codes(session, plan.source_id)
+        remarks = _remark_codes(source)
         claim.follow_up_on = today + timedelta(days=DENIAL_FOLLOW_UP_DAYS)
-        session.add(_finding(claim, DENIAL_RULE, "error", _denial_message(plan, remarks)))
+        findings.append(_finding(claim, DENIAL_RULE, "error", _denial_message(plan, remarks)))
     if plan.review_codes:
         message = (
             f"{plan.payer_name}'s adjustments {', '.join(plan.review_codes)} were held for "
             "review. Read the remittance, then write off, bill or correct the amount."
         )
-        session.add(_finding(claim, REVIEW_RULE, "warning", message))
+        findings.append(_finding(claim, REVIEW_RULE, "warning", message))
     if plan.forwarded_to_unknown:
         message = (
             f"{plan.payer_name} forwarded the claim to another payer, but the patient has no "
             "coverage after it on the date of service, so the patient's share was moved to "
             "the patient. Add the other coverage, then move the amount to that payer."
         )
-        session.add(_finding(claim, REVIEW_RULE, "warning", message))
+        findings.append(_finding(claim, REVIEW_RULE, "warning", message))
     if plan.short_lines:
         message = (
             f"{plan.short_lines} line(s) were settled for more than {plan.payer_name} was "
             "owed on them. Open the patient's ledger and check which bucket holds the charge."
         )
-        session.add(_finding(claim, BALANCE_RULE, "warning", message, why=BALANCE_WHY))
+        findings.append(_finding(claim, BALANCE_RULE, "warning", message, why=BALANCE_WHY))
+    return findings
 
 
 def _denial_message(plan: PostingPlan, remarks: tuple[str, ...]) -> str:
@@ -290,30 +314,31 @@ def _denial_message(plan: PostingPlan, remarks: tuple[str, ...]) -> str:
 
 def _finding(
     claim: Claim, rule: str, severity: str, message: str, *, why: str | None = None
-) -> ClaimFinding:
+) -> dict[str, object]:
+    """Return a ClaimFinding row on the whole claim."""
     if why is None:
         why = DENIAL_WHY if rule == DENIAL_RULE else REVIEW_WHY
-    return ClaimFinding(
-        claim_id=claim.id,
-        rule=rule,
-        severity=severity,
-        message=message,
-        why=why,
-        field="claim",
-        record_id=claim.id,
-    )
+    return {
+        "claim_id": claim.id,
+        "claim_line_id": None,
+        "rule": rule,
+        "severity": severity,
+        "message": message,
+        "why": why,
+        "field": "claim",
+        "record_id": claim.id,
+    }
 
 
-def _remark_codes(session: Session, source_id: uuid.UUID) -> tuple[str, ...]:
+def _remark_codes(source: RemittanceClaim | None) -> tuple[str, ...]:
     """Return the remark codes (RARC) of the stored claim loop, claim level then lines."""
-    source = session.get(RemittanceClaim, source_id)
     if source is None or not source.segments.startswith("CLP"):
         # A typed EOB is stored as JSON and carries no remark codes.
         return ()
     try:
         payment = read_claim_loop(source.segments)
     except X12FormatError as error:
-        log.warning("claim payment %s: stored loop unreadable: %s", source_id, error)
+        log.warning("claim payment %s: stored loop unreadable: %s", source.id, error)
         return ()
     codes = list(payment.remarks)
     for service in payment.services:

@@ -25,29 +25,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFoundError, UserError
-from app.models.claims import (
-    Claim,
-    ClaimLine,
-    PayerAdjudication,
-    PayerAdjustment,
-    PayerLineAdjudication,
-)
-from app.models.ledger import LedgerEntry
-from app.models.practice import Payer
+from app.gc_pause import bulk_work
+from app.models.claims import Claim
 from app.money import ZERO, format_money, to_money
-from app.services.claim_build_rows import (
-    PAYER_SEQUENCES,
-    claim_lines,
-    coverages_in_force,
-    get_claim,
-    patient_coverages,
-)
+from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
 from app.services.claim_status import ClaimStatus
-from app.services.ledger import REVERSAL
+from app.services.era_posting_load import (
+    LEDGER_SOURCE,
+    PlanItem,
+    PostingRows,
+    StoredAdjudication,
+    StoredAdjustment,
+    StoredLine,
+    load_posting_rows,
+)
 from app.services.ledger_bulk import NewEntry
 from app.services.line_balances import PATIENT, Bucket, line_buckets
 from app.services.posting_rules import (
@@ -62,7 +56,7 @@ from app.services.posting_rules import PATIENT as PATIENT_ACTION
 
 log = logging.getLogger(__name__)
 
-SOURCE_TYPE = "remittance_claim"
+SOURCE_TYPE = LEDGER_SOURCE
 DENIED_CODE = "4"
 # The ledger's insurance buckets, in the order of the claim's SBR01 letter P, S, T.
 INSURANCE_PARTIES = ("primary", "secondary", "tertiary")
@@ -176,34 +170,103 @@ def plan_adjudication(
     caller planning many claims load the posting rules once. Raises NotFoundError for an
     unknown adjudication and UserError when it is voided, when this source already
     posted rows that are not reversed, or when the claim's payer has no ledger bucket.
+    This is `plan_adjudications` for one adjudication.
     """
-    adjudication = session.get(PayerAdjudication, adjudication_id)
+    (plan,) = plan_adjudications(session, [PlanItem(adjudication_id, source_id)], rules)
+    return plan
+
+
+@bulk_work
+def plan_adjudications(
+    session: Session, items: Sequence[PlanItem], rules: RuleBook | None = None
+) -> list[PostingPlan]:
+    """Work out the postings of many adjudications, in order; write nothing.
+
+    Each plan is the one `plan_adjudication` makes, but the stored rows of the whole
+    batch are read with one query per table and 500 claims. Raises what
+    `plan_adjudication` raises for the first item in order that fails. Raises
+    ValueError when two items settle the same charge line, because each plan starts
+    from the line balances before any of the batch is posted (`apply_plans` rejects
+    such a batch too).
+    """
+    book = rules if rules is not None else load_rules(session)
+    rows = load_posting_rows(session, items)
+    for item in items:
+        _check_item(rows, item)
+    _check_distinct_lines(rows, items)
+
+    charge_lines = [
+        line.charge_line_id
+        for item in items
+        for line in rows.lines[rows.adjudications[item.adjudication_id].claim_id]
+    ]
+    balances = line_buckets(session, charge_lines)
+    plans = [_plan(rows, item, book, balances) for item in items]
+    log.debug("planned %d adjudications", len(plans))
+    return plans
+
+
+def _check_item(rows: PostingRows, item: PlanItem) -> None:
+    """Raise what planning the item alone raises: not found, voided, posted or no bucket."""
+    adjudication = rows.adjudications.get(item.adjudication_id)
     if adjudication is None:
         raise NotFoundError(
-            f"Payer adjudication {adjudication_id} was not found; refresh and open the "
+            f"Payer adjudication {item.adjudication_id} was not found; refresh and open the "
             "remittance again."
         )
-    claim = get_claim(session, adjudication.claim_id)
+    claim = rows.claims.get(adjudication.claim_id)
+    if claim is None or claim.archived:
+        raise NotFoundError(
+            f"Claim {adjudication.claim_id} was not found or was rebuilt; refresh the claims "
+            "list and open it again."
+        )
     if adjudication.voided:
         raise UserError(
             f"The payer's adjudication of claim {claim.claim_number} was replaced or "
             "reversed, so it cannot be posted; post the current one."
         )
-    _check_not_posted(session, source_id, claim)
-    book = rules if rules is not None else load_rules(session)
+    if any((item.source_id, line) in rows.posted for line in rows.charge_lines[claim.id]):
+        raise UserError(
+            f"This remittance's payment of claim {claim.claim_number} is already posted; "
+            "reverse that posting first if the payer corrected it."
+        )
+    _claim_bucket(claim)
 
+
+def _check_distinct_lines(rows: PostingRows, items: Sequence[PlanItem]) -> None:
+    seen: set[uuid.UUID] = set()
+    for item in items:
+        claim_id = rows.adjudications[item.adjudication_id].claim_id
+        lines = {line.charge_line_id for line in rows.lines[claim_id]}
+        if seen & lines:
+            raise ValueError(
+                f"adjudication {item.adjudication_id} settles a line another item in the "
+                "batch settles; plan and post them in separate batches"
+            )
+        seen |= lines
+
+
+def _plan(
+    rows: PostingRows,
+    item: PlanItem,
+    book: RuleBook,
+    balances: dict[uuid.UUID, dict[Bucket, Decimal]],
+) -> PostingPlan:
+    adjudication = rows.adjudications[item.adjudication_id]
+    claim = rows.claims[adjudication.claim_id]
     payer_bucket = _claim_bucket(claim)
     denied_claim = adjudication.claim_status_code == DENIED_CODE
-    lines = _plan_lines(session, adjudication, claim, book)
-    balances = line_buckets(session, [line.charge_line_id for line in lines])
-    remaining = {line_id: buckets.get(payer_bucket, ZERO) for line_id, buckets in balances.items()}
+    lines = _plan_lines(rows, adjudication, claim, book)
+    remaining = {
+        line.charge_line_id: balances[line.charge_line_id].get(payer_bucket, ZERO) for line in lines
+    }
 
-    next_payer = _next_payer(session, claim)
+    next_payer = _next_payer(rows, claim)
     plan = PostingPlan(
         adjudication_id=adjudication.id,
         claim_id=claim.id,
-        source_id=source_id,
-        payer_name=_payer_name(session, claim.payer_id),
+        source_id=item.source_id,
+        payer_name=_payer_name(rows, claim.payer_id),
         claim_status=ClaimStatus.PAID,
         lines=lines,
         next_payer=next_payer,
@@ -211,7 +274,7 @@ def plan_adjudication(
     )
     context = _ClaimContext(
         claim=claim,
-        source_id=source_id,
+        source_id=item.source_id,
         payer_bucket=payer_bucket,
         next_payer=next_payer,
         denied_claim=denied_claim,
@@ -236,37 +299,7 @@ def plan_adjudication(
     plan.forwarded_to_unknown = (
         adjudication.crossed_over and next_payer is None and plan.to_patient != ZERO
     )
-    log.debug(
-        "planned adjudication %s of claim %s: %d rows", adjudication.id, claim.id, len(plan.entries)
-    )
     return plan
-
-
-def _check_not_posted(session: Session, source_id: uuid.UUID, claim: Claim) -> None:
-    """Raise UserError when rows of this source are in the ledger and not reversed.
-
-    Posting puts every row on one of the claim's lines, and the line column is indexed
-    while source_id is not, so the lines narrow the search.
-    """
-    lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim.id)
-    posted = select(LedgerEntry.id).where(
-        LedgerEntry.charge_line_id.in_(lines),
-        LedgerEntry.source_type == SOURCE_TYPE,
-        LedgerEntry.source_id == source_id,
-        LedgerEntry.entry_type != REVERSAL,
-    )
-    reversed_ids = select(LedgerEntry.reverses_id).where(
-        LedgerEntry.charge_line_id.in_(lines),
-        LedgerEntry.source_type == SOURCE_TYPE,
-        LedgerEntry.source_id == source_id,
-        LedgerEntry.reverses_id.is_not(None),
-    )
-    live = session.scalars(posted.where(LedgerEntry.id.not_in(reversed_ids)).limit(1)).first()
-    if live is not None:
-        raise UserError(
-            f"This remittance's payment of claim {claim.claim_number} is already posted; "
-            "reverse that posting first if the payer corrected it."
-        )
 
 
 def _claim_bucket(claim: Claim) -> Bucket:
@@ -280,11 +313,9 @@ def _claim_bucket(claim: Claim) -> Bucket:
     return Bucket(party, claim.payer_id)
 
 
-def _next_payer(session: Session, claim: Claim) -> NextPayer | None:
+def _next_payer(rows: PostingRows, claim: Claim) -> NextPayer | None:
     """Return the next payer in order on the date of service, or None when there is none."""
-    in_force = coverages_in_force(
-        patient_coverages(session, claim.patient_id), claim.service_date_from
-    )
+    in_force = coverages_in_force(rows.coverages[claim.patient_id], claim.service_date_from)
     ids = [coverage.id for coverage in in_force]
     if claim.coverage_id in ids:
         place = ids.index(claim.coverage_id)
@@ -299,43 +330,29 @@ def _next_payer(session: Session, claim: Claim) -> NextPayer | None:
     coverage = in_force[after]
     return NextPayer(
         payer_id=coverage.payer_id,
-        payer_name=_payer_name(session, coverage.payer_id),
+        payer_name=_payer_name(rows, coverage.payer_id),
         bucket=Bucket(INSURANCE_PARTIES[after], coverage.payer_id),
     )
 
 
-def _payer_name(session: Session, payer_id: uuid.UUID) -> str:
-    payer = session.get(Payer, payer_id)
-    return payer.name if payer is not None else "the payer"
+def _payer_name(rows: PostingRows, payer_id: uuid.UUID) -> str:
+    return rows.payer_names.get(payer_id, "the payer")
 
 
 # --- lines and the claim-level spread -------------------------------------------------
 
 
 def _plan_lines(
-    session: Session, adjudication: PayerAdjudication, claim: Claim, book: RuleBook
+    rows: PostingRows, adjudication: StoredAdjudication, claim: Claim, book: RuleBook
 ) -> list[LinePlan]:
     """Return one LinePlan per settled line, with claim-level adjustments spread over them."""
-    lines_by_id = {line.id: line for line in claim_lines(session, claim.id)}
-    settled = list(
-        session.scalars(
-            select(PayerLineAdjudication)
-            .where(PayerLineAdjudication.adjudication_id == adjudication.id)
-            .order_by(PayerLineAdjudication.created_at, PayerLineAdjudication.id)
-        )
-    )
-    adjustments = list(
-        session.scalars(
-            select(PayerAdjustment)
-            .where(PayerAdjustment.adjudication_id == adjudication.id)
-            .order_by(PayerAdjustment.created_at, PayerAdjustment.id)
-        )
-    )
-    by_line: dict[uuid.UUID | None, list[PayerAdjustment]] = {}
-    for adjustment in adjustments:
+    lines_by_id = {line.id: line for line in rows.lines[claim.id]}
+    settled = rows.settled[adjudication.id]
+    by_line: dict[uuid.UUID | None, list[StoredAdjustment]] = {}
+    for adjustment in rows.adjustments[adjudication.id]:
         by_line.setdefault(adjustment.line_adjudication_id, []).append(adjustment)
 
-    def coded(item: PayerAdjustment) -> CodedAmount:
+    def coded(item: StoredAdjustment) -> CodedAmount:
         action = book.action(claim.payer_id, item.group_code, item.reason_code)
         return CodedAmount(item.group_code, item.reason_code, item.amount, action)
 
@@ -355,7 +372,7 @@ def _plan_lines(
     return plans
 
 
-def _line_plan(line: ClaimLine, paid: Decimal, items: list[CodedAmount]) -> LinePlan:
+def _line_plan(line: StoredLine, paid: Decimal, items: list[CodedAmount]) -> LinePlan:
     return LinePlan(
         claim_line_id=line.id,
         charge_line_id=line.charge_line_id,

@@ -1,0 +1,276 @@
+"""Recording many payer adjudications with a few statements for the whole batch.
+
+`record_adjudications` is what `claim_cob.record_adjudication` does for one form,
+done for many: the claims and lines of every form load with one query per 500 claims,
+the adjudications, line adjudications and adjustments go in with one INSERT each, and
+the claim events and statuses with a few statements (`claim_status.record_claim_events`).
+An 835 of thousands of claims records them at a fraction of a millisecond each, where
+one call per claim costs some 20 statements.
+"""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from app.changes import ChangeKind, Changes
+from app.db.fast_insert import insert_many
+from app.gc_pause import bulk_work
+from app.ids import new_id
+from app.models.claims import (
+    Claim,
+    ClaimLine,
+    PayerAdjudication,
+    PayerAdjustment,
+    PayerLineAdjudication,
+)
+from app.money import format_money
+from app.problems import has_errors
+from app.security.permissions import Actor, Permission, require
+from app.services.claim_build_rows import chunks, get_claims
+from app.services.claim_cob import (
+    CROSSOVER_CODES,
+    AdjudicationForm,
+    AdjustmentForm,
+    LineAdjudicationForm,
+    adjudicated_status,
+    adjudication_problems,
+    is_denied,
+    patient_adjustments,
+)
+from app.services.claim_status import (
+    DEAD_STATUSES,
+    ClaimEventKind,
+    ClaimStatus,
+    NewClaimEvent,
+    record_claim_events,
+    status_label,
+)
+from app.services.outcomes import SaveOutcome
+
+log = logging.getLogger(__name__)
+
+CHANGES = Changes.of(ChangeKind.CLAIMS)
+
+
+@dataclass(slots=True)
+class _Rows:
+    """The rows and events of the accepted forms, in form order."""
+
+    adjudications: list[dict[str, object]] = field(default_factory=list)
+    lines: list[dict[str, object]] = field(default_factory=list)
+    adjustments: list[dict[str, object]] = field(default_factory=list)
+    events: list[NewClaimEvent] = field(default_factory=list)
+    # The row of each claim's adjudication from an earlier form of this batch.
+    latest: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+
+
+@bulk_work
+def record_adjudications(
+    session: Session, actor: Actor, forms: Sequence[AdjudicationForm]
+) -> list[SaveOutcome]:
+    """Check and store many adjudications; return one outcome per form, in order.
+
+    Each form is checked and stored as `claim_cob.record_adjudication` stores one: a form
+    with errors is rejected (its outcome carries the problems) while the others are
+    stored, an earlier adjudication of the claim by the claim's payer is voided (also
+    one from an earlier form of the batch), and the claim's status moves. Needs
+    CLAIM_MANAGE. Raises NotFoundError, before writing anything, when a form names a
+    claim that is missing or archived.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    if not forms:
+        return []
+    claims = get_claims(session, [form.claim_id for form in forms])
+    lines = _load_lines(session, list(claims))
+
+    rows = _Rows()
+    outcomes: list[SaveOutcome] = []
+    for form in forms:
+        claim = claims[form.claim_id]
+        problems = adjudication_problems(form, claim, lines[claim.id])
+        if has_errors(problems):
+            log.info("adjudication of claim %s rejected with %d problems", claim.id, len(problems))
+            outcomes.append(SaveOutcome.rejected(problems))
+            continue
+        adjudication_id = _add_rows(rows, actor, claim, lines[claim.id], form)
+        outcomes.append(SaveOutcome(adjudication_id, True, tuple(problems), CHANGES))
+    if not rows.adjudications:
+        return outcomes
+
+    _void_stored(session, actor, [claims[claim_id] for claim_id in rows.latest])
+    _insert(session, rows)
+    for form, outcome in zip(forms, outcomes, strict=True):
+        if outcome.record_id is not None and form.payer_claim_number:
+            claims[form.claim_id].payer_claim_number = form.payer_claim_number
+    record_claim_events(session, rows.events, user_id=actor.user_id)
+    session.flush()
+    log.info("recorded %d adjudications of %d forms", len(rows.adjudications), len(forms))
+    return outcomes
+
+
+def _load_lines(
+    session: Session, claim_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, ClaimLine]]:
+    """Return each claim's lines that are not archived, by id, in line order."""
+    lines: dict[uuid.UUID, dict[uuid.UUID, ClaimLine]] = {claim_id: {} for claim_id in claim_ids}
+    for part in chunks(claim_ids):
+        query = (
+            select(ClaimLine)
+            .where(ClaimLine.claim_id.in_(part), ClaimLine.archived.is_(False))
+            .order_by(ClaimLine.claim_id, ClaimLine.line_number)
+        )
+        for line in session.scalars(query):
+            lines[line.claim_id][line.id] = line
+    return lines
+
+
+def _add_rows(
+    rows: _Rows,
+    actor: Actor,
+    claim: Claim,
+    lines: dict[uuid.UUID, ClaimLine],
+    form: AdjudicationForm,
+) -> uuid.UUID:
+    """Add the rows and events of one accepted form; return the new adjudication's id."""
+    earlier = rows.latest.get(claim.id)
+    if earlier is not None:
+        # The same claim earlier in the batch: this form replaces that adjudication.
+        earlier["voided"] = True
+
+    patient_share = form.patient_responsibility
+    if patient_share is None:
+        patient_share = patient_adjustments(form)
+    adjudication_id = new_id()
+    row: dict[str, object] = {
+        "id": adjudication_id,
+        "claim_id": claim.id,
+        "payer_id": claim.payer_id,
+        "payer_claim_number": form.payer_claim_number,
+        "claim_status_code": form.claim_status_code,
+        "charge_amount": claim.total_charge,
+        "paid_amount": form.paid_amount,
+        "patient_responsibility": patient_share,
+        "adjudicated_on": form.adjudicated_on,
+        "crossed_over": form.claim_status_code in CROSSOVER_CODES,
+        "source": form.source,
+        "response_id": form.response_id,
+        "voided": False,
+        "updated_by": actor.user_id,
+    }
+    rows.adjudications.append(row)
+    rows.latest[claim.id] = row
+    rows.adjustments += _adjustment_rows(actor, adjudication_id, None, form.adjustments)
+
+    for line_form in form.lines:
+        line_id = new_id()
+        rows.lines.append(
+            _line_row(actor, adjudication_id, line_id, lines[line_form.claim_line_id], line_form)
+        )
+        rows.adjustments += _adjustment_rows(actor, adjudication_id, line_id, line_form.adjustments)
+    rows.events += _status_events(claim, form)
+    return adjudication_id
+
+
+def _line_row(
+    actor: Actor,
+    adjudication_id: uuid.UUID,
+    line_id: uuid.UUID,
+    line: ClaimLine,
+    form: LineAdjudicationForm,
+) -> dict[str, object]:
+    """Return the settlement of one line, with the claim line's values where the form has none."""
+    modifiers = form.modifiers
+    if modifiers is None:
+        slots = (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
+        modifiers = tuple(modifier for modifier in slots if modifier)
+    return {
+        "id": line_id,
+        "adjudication_id": adjudication_id,
+        "claim_line_id": line.id,
+        "procedure_code": form.procedure_code or line.procedure_code,
+        "modifiers": " ".join(modifiers),
+        "units": form.units if form.units is not None else line.units,
+        "charge_amount": (
+            form.charge_amount if form.charge_amount is not None else line.charge_amount
+        ),
+        "paid_amount": form.paid_amount,
+        "updated_by": actor.user_id,
+    }
+
+
+def _adjustment_rows(
+    actor: Actor,
+    adjudication_id: uuid.UUID,
+    line_id: uuid.UUID | None,
+    adjustments: list[AdjustmentForm],
+) -> list[dict[str, object]]:
+    return [
+        {
+            "id": new_id(),
+            "adjudication_id": adjudication_id,
+            "line_adjudication_id": line_id,
+            "group_code": adjustment.group_code,
+            "reason_code": adjustment.reason_code.strip(),
+            "amount": adjustment.amount,
+            "quantity": adjustment.quantity,
+            "updated_by": actor.user_id,
+        }
+        for adjustment in adjustments
+    ]
+
+
+def _status_events(claim: Claim, form: AdjudicationForm) -> list[NewClaimEvent]:
+    """Return the claim's events: its new status, then each denied line of a partial payment."""
+    status = adjudicated_status(form)
+    kind = ClaimEventKind.DENIED if status is ClaimStatus.DENIED else ClaimEventKind.PAID
+    detail = (
+        f"Payer paid {format_money(form.paid_amount)} of {format_money(claim.total_charge)} "
+        f"(claim status code {form.claim_status_code}, from {form.source})"
+    )
+    if ClaimStatus(claim.status) in DEAD_STATUSES:
+        # A late remittance for a replaced or voided claim is stored for posting, but
+        # must not make the claim bill its lines again next to its replacement.
+        detail += f"; the claim stays {status_label(claim.status).lower()}"
+        return [NewClaimEvent(claim, kind, detail=detail)]
+
+    events = [NewClaimEvent(claim, kind, status=status, detail=detail)]
+    if status is not ClaimStatus.PARTIAL:
+        return events
+    events += [
+        NewClaimEvent(
+            claim,
+            ClaimEventKind.DENIED,
+            status=ClaimStatus.DENIED,
+            detail="The payer paid nothing for this line",
+            line_id=line.claim_line_id,
+        )
+        for line in form.lines
+        if is_denied(line.paid_amount, line.adjustments)
+    ]
+    return events
+
+
+def _void_stored(session: Session, actor: Actor, claims: list[Claim]) -> None:
+    """Void the stored adjudications the claims' payers made that are still current."""
+    payers = {claim.id: claim.payer_id for claim in claims}
+    for part in chunks(list(payers)):
+        query = select(PayerAdjudication).where(
+            PayerAdjudication.claim_id.in_(part),
+            PayerAdjudication.voided.is_(False),
+            PayerAdjudication.archived.is_(False),
+        )
+        for adjudication in session.scalars(query):
+            if adjudication.payer_id == payers[adjudication.claim_id]:
+                adjudication.voided = True
+                adjudication.updated_by = actor.user_id
+
+
+def _insert(session: Session, rows: _Rows) -> None:
+    insert_many(session, cast(Table, PayerAdjudication.__table__), rows.adjudications)
+    insert_many(session, cast(Table, PayerLineAdjudication.__table__), rows.lines)
+    insert_many(session, cast(Table, PayerAdjustment.__table__), rows.adjustments)
