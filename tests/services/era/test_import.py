@@ -537,3 +537,23 @@ def test_front_desk_cannot_import(era_practice: EraPractice) -> None:
         assert (
             session.scalars(select(Remittance).where(Remittance.payer_id == payer_id)).all() == []
         )
+
+
+def test_claim_charge_unlike_lines_reviewed(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+    # CLP03 is 10.00 above the lines, and a claim-level CAS makes the 835 balance anyway.
+    written.charge = Decimal("170.00")
+    written.adjustments = [cas("CO", "45", "10.00")]
+    text = write_remittance([written], payer=payer, trace_number=trace(), control_number=control())
+    rows_before = ledger_rows(era_practice)
+
+    result = import_text(era_practice, text)
+
+    assert result.held == 0
+    assert result.review == 1
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert "does not balance" in (row.review_reason or "")
+    assert ledger_rows(era_practice) == rows_before
+    assert adjudications(era_practice, claim) == []
