@@ -23,6 +23,7 @@ from app.problems import Problem, has_errors
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
+from app.services.payer_kinds import DEFAULT_PAYER_KIND, PAYER_KINDS, payer_kind_label
 from app.services.practice import (
     LocationInput,
     ProviderInput,
@@ -36,6 +37,15 @@ from app.services.practice import (
 log = logging.getLogger(__name__)
 
 MAX_TIMELY_FILING_DAYS = 3650
+
+# Payer.era_posting_mode → what the 835 import does with this payer's remittances, in
+# the order the payer editor lists them.
+DEFAULT_ERA_POSTING_MODE = "matched"
+ERA_POSTING_MODES: dict[str, str] = {
+    "auto": "Post every payment automatically",
+    "matched": "Post payments that match a claim; hold the rest for review",
+    "review": "Hold every payment for a biller to review first",
+}
 
 Record = TypeVar("Record", bound=SyncedMixin)
 
@@ -112,6 +122,8 @@ class PayerInput:
     state: str = ""
     zip_code: str = ""
     clearinghouse_id: uuid.UUID | None = None
+    payer_kind: str = DEFAULT_PAYER_KIND
+    era_posting_mode: str = DEFAULT_ERA_POSTING_MODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +144,9 @@ class PayerSummary:
     archived: bool
     clearinghouse_id: uuid.UUID | None = None
     clearinghouse_name: str = ""
+    payer_kind: str = DEFAULT_PAYER_KIND
+    payer_kind_label: str = ""
+    era_posting_mode: str = DEFAULT_ERA_POSTING_MODE
 
 
 # ---- shared steps -------------------------------------------------------------------
@@ -423,6 +438,9 @@ def _summarize_payer(payer: Payer, clearinghouse_names: dict[uuid.UUID, str]) ->
         clearinghouse_name=""
         if clearinghouse_id is None
         else clearinghouse_names.get(clearinghouse_id, ""),
+        payer_kind=payer.payer_kind,
+        payer_kind_label=payer_kind_label(payer.payer_kind),
+        era_posting_mode=payer.era_posting_mode,
     )
 
 
@@ -492,6 +510,27 @@ def payer_problems(data: PayerInput) -> list[Problem]:
                 f"1 to {MAX_TIMELY_FILING_DAYS} days, such as 90, 180 or 365.",
             )
         )
+    return problems + _payer_choice_problems(data)
+
+
+def _payer_choice_problems(data: PayerInput) -> list[Problem]:
+    problems: list[Problem] = []
+    if data.payer_kind not in PAYER_KINDS:
+        problems.append(
+            Problem(
+                "payer.payer_kind",
+                f"Payer kind {v.echo_for_message(data.payer_kind) or '(blank)'} is not known; "
+                f"choose one of: {', '.join(PAYER_KINDS.values())}.",
+            )
+        )
+    if data.era_posting_mode not in ERA_POSTING_MODES:
+        problems.append(
+            Problem(
+                "payer.era_posting_mode",
+                f"ERA posting mode {v.echo_for_message(data.era_posting_mode) or '(blank)'} is "
+                "not known; choose auto, matched or review.",
+            )
+        )
     return problems
 
 
@@ -521,6 +560,8 @@ def _apply_payer(payer: Payer, data: PayerInput) -> None:
     payer.state = v.normalize_state(data.state) or None
     payer.zip_code = v.normalize_zip(data.zip_code) if data.zip_code.strip() else None
     payer.clearinghouse_id = data.clearinghouse_id
+    payer.payer_kind = data.payer_kind
+    payer.era_posting_mode = data.era_posting_mode
 
 
 def save_payer(

@@ -1,4 +1,5 @@
-"""The Code sets tab: ICD-10-CM editions, procedure modifiers and their rules, places of service.
+"""The Code sets tab: ICD-10-CM editions, procedure modifiers and their rules, places of service,
+and the wording of remittance adjustment codes.
 
 Each area is a page of its own, opened with Alt and its underlined letter. Importing an ICD-10-CM
 edition reads the CDC order file on a worker thread with a progress window. The
@@ -44,6 +45,7 @@ from app.services.place_of_service import places_of_service
 from ui.admin.common import RecordTable, Work, run_for
 from ui.admin.forms import RecordDialog, ask, line
 from ui.admin.listing import RecordListTab
+from ui.admin.remark_codes import RemarkCodesSection
 from ui.context import AppContext
 from ui.widgets import find_data
 
@@ -442,7 +444,9 @@ class PlacesSection(QWidget):
 
 
 class CodeSetsTab(QWidget):
-    """ICD-10-CM editions, modifiers, modifier rules and places of service, one page each."""
+    """ICD-10-CM editions, modifiers, modifier rules, places of service and adjustment code
+    wording, one page each.
+    """
 
     def __init__(
         self, context: AppContext, parent: QWidget | None = None, today: date | None = None
@@ -455,11 +459,13 @@ class CodeSetsTab(QWidget):
         self.modifiers = ModifiersSection(context)
         self.rules = ModifierRulesSection(context)
         self.places = PlacesSection()
+        self.remark_codes = RemarkCodesSection(context)
         # Mnemonics differ from the buttons' on every page (Add, Edit, Archive, Remove …).
         self.pages.addTab(self.editions, "ICD-10-CM e&ditions")
         self.pages.addTab(self.modifiers, "Modifier&s")
         self.pages.addTab(self.rules, "Modifier r&ules")
         self.pages.addTab(self.places, "&Places of service")
+        self.pages.addTab(self.remark_codes, "CARC/RARC &wording")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         log.info("code sets tab opened")

@@ -11,7 +11,14 @@ from app import validators
 from app.changes import ChangeKind
 from app.security.permissions import Actor
 from app.services import admin_records
-from app.services.admin_records import MAX_TIMELY_FILING_DAYS, PayerInput, PayerSummary
+from app.services.admin_records import (
+    DEFAULT_ERA_POSTING_MODE,
+    ERA_POSTING_MODES,
+    MAX_TIMELY_FILING_DAYS,
+    PayerInput,
+    PayerSummary,
+)
+from app.services.payer_kinds import DEFAULT_PAYER_KIND, PAYER_KINDS
 from ui.admin.common import SPIN_BOX_WIDTH, Work
 from ui.admin.forms import RecordDialog, code_combo, combo_code, line, select_data
 from ui.admin.listing import RecordListTab
@@ -33,6 +40,23 @@ def filing_indicator_combo(code: str) -> QComboBox:
         select_data(combo, code)
     else:
         combo.setCurrentIndex(find_data(combo, "CI"))
+    return combo
+
+
+def choice_combo(choices: dict[str, str], chosen: str) -> QComboBox:
+    """Return a combo of `choices` (stored key → label) with the key `chosen` selected.
+
+    A stored key the list does not know (written by a newer version) is added as is, so
+    saving the payer keeps it until the user picks another.
+    """
+    combo = QComboBox()
+    for key, label in choices.items():
+        combo.addItem(label, key)
+    index = find_data(combo, chosen)
+    if index < 0:
+        combo.addItem(chosen, chosen)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
     return combo
 
 
@@ -67,12 +91,23 @@ class PayerDialog(RecordDialog):
         self.clearinghouse = _clearinghouse_combo(
             clearinghouses, payer.clearinghouse_id if payer else None
         )
+        self.payer_kind = choice_combo(
+            PAYER_KINDS, payer.payer_kind if payer else DEFAULT_PAYER_KIND
+        )
+        self.era_posting_mode = choice_combo(
+            ERA_POSTING_MODES, payer.era_posting_mode if payer else DEFAULT_ERA_POSTING_MODE
+        )
         self._add_fields()
         self.finish_building()
 
     def _add_fields(self) -> None:
         form = self.form
         form.add_field("name", "&Name", self.name, "Such as Blue Cross Blue Shield of Illinois")
+        form.add_field(
+            "payer_kind", "&Kind", self.payer_kind,
+            "Who is paying: a health plan, a government program, or an attorney or employer "
+            "paying an account directly",
+        )  # fmt: skip
         form.add_field(
             "payer_code", "&Payer id", self.payer_code,
             "The electronic payer id from the clearinghouse's payer list, such as 60054",
@@ -95,6 +130,11 @@ class PayerDialog(RecordDialog):
             "The clearinghouse that receives this payer's electronic claims; "
             "none means they are printed on paper",
         )  # fmt: skip
+        form.add_field(
+            "era_posting_mode", "&ERA posting", self.era_posting_mode,
+            "What importing this payer's electronic remittances (835 files) does: post "
+            "everything, post what matches a claim, or hold everything for review",
+        )  # fmt: skip
 
     def build_work(self) -> Work:
         actor = self.context.actor
@@ -110,6 +150,8 @@ class PayerDialog(RecordDialog):
             state=combo_code(self.state),
             zip_code=self.zip_code.text(),
             clearinghouse_id=self.clearinghouse.currentData(),
+            payer_kind=str(self.payer_kind.currentData()),
+            era_posting_mode=str(self.era_posting_mode.currentData()),
         )
         return lambda session, _p: admin_records.save_payer(session, actor, payer_id, data)
 
@@ -139,6 +181,7 @@ class PayersTab(RecordListTab):
         "Clearinghouse",
         "City",
         "State",
+        "Kind",
     )
     # The clearinghouses a payer may name, read with the list so dialogs open instantly.
     clearinghouses: list[tuple[uuid.UUID, str]] = []  # noqa: RUF012 (replaced, never mutated)
@@ -160,6 +203,7 @@ class PayersTab(RecordListTab):
             record.clearinghouse_name,
             record.city,
             record.state,
+            record.payer_kind_label,
         ]
 
     def make_dialog(self, record: PayerSummary | None) -> RecordDialog:

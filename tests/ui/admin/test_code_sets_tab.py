@@ -67,7 +67,13 @@ def test_pages_in_order(qtbot: QtBot, manager_context: AppContext, settle: Settl
 
     titles = [tab.pages.tabText(index).replace("&", "") for index in range(tab.pages.count())]
 
-    assert titles == ["ICD-10-CM editions", "Modifiers", "Modifier rules", "Places of service"]
+    assert titles == [
+        "ICD-10-CM editions",
+        "Modifiers",
+        "Modifier rules",
+        "Places of service",
+        "CARC/RARC wording",
+    ]
 
 
 def test_alt_keys_open_pages(qtbot: QtBot, manager_context: AppContext, settle: Settle) -> None:
