@@ -1,0 +1,496 @@
+"""Posting a paper EOB: a payer's check (or zero-pay notice) typed in by a biller.
+
+A paper EOB is stored like an 835: one Remittance with source "paper" whose trace number
+is the check number, and one RemittanceClaim per claim whose `segments` column contains
+the typed adjudication as JSON. Each claim's adjudication is stored with
+`claim_cob.record_adjudication` and its money is posted with
+`era_posting.post_adjudication`, the same two steps an 835 takes, so a typed EOB and an
+electronic one leave the same ledger rows.
+
+Posting is all or nothing. A savepoint wraps the claims, so when any claim fails its
+checks every claim's writes are rolled back and the outcome lists the problems of all of
+them.
+"""
+
+import dataclasses
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import validators as v
+from app.changes import ChangeKind, Changes
+from app.clock import utc_now
+from app.errors import NotFoundError
+from app.models.claims import Claim, ClaimLine
+from app.models.patients import Coverage, Patient
+from app.models.payments import Remittance, RemittanceClaim
+from app.models.practice import Payer
+from app.money import ZERO, format_money, to_money
+from app.problems import Problem, has_errors
+from app.security import audit
+from app.security.audit import AuditAction
+from app.security.permissions import Actor, Permission, require
+from app.services import era_posting
+from app.services.claim_build_rows import claim_lines, get_claim
+from app.services.claim_cob import (
+    PATIENT_GROUP,
+    SOURCE_PAPER,
+    AdjudicationForm,
+    LineAdjudicationForm,
+    latest_adjudication,
+    record_adjudication,
+)
+from app.services.claim_status import status_label
+from app.services.outcomes import SaveOutcome
+from app.services.patient_records import display_name
+from app.services.today import practice_today
+
+log = logging.getLogger(__name__)
+
+# BPR04 payment methods a paper EOB can carry: a check, a direct deposit, or no payment.
+METHODS = {"CHK": "Check", "ACH": "Direct deposit (ACH)", "NON": "No payment"}
+CHECK_NUMBER_MAX_LENGTH = 50
+# CLP02 status a claim is processed as, by the claim's place in the order of payers.
+STATUS_BY_SEQUENCE = {"P": "1", "S": "2", "T": "3"}
+# BPR01: "C" a payment comes with the remittance, "H" a notice that pays nothing.
+HANDLING_PAYMENT = "C"
+HANDLING_NOTICE = "H"
+SEGMENTS_FORMAT = "paper_eob"
+OBJECT_TYPE = "remittance"
+
+
+@dataclass(slots=True)
+class EobForm:
+    """A paper EOB: the payer's check and the adjudication of each claim it pays.
+
+    `method` is CHK, ACH or NON (no payment, for an EOB that pays nothing). `amount` is
+    the check's amount and must equal the sum of the claims' paid amounts.
+    """
+
+    payer_id: uuid.UUID
+    check_number: str
+    check_date: date
+    amount: Decimal
+    method: str = "CHK"
+    claims: list[AdjudicationForm] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EobLine:
+    """A claim line as the EOB dialog shows it."""
+
+    claim_line_id: uuid.UUID
+    line_number: int
+    service_date: date
+    procedure_code: str
+    modifiers: tuple[str, ...]
+    units: int
+    charge: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EobClaim:
+    """A claim as the EOB dialog shows it, with its template adjudication."""
+
+    claim_id: uuid.UUID
+    claim_number: str
+    patient_name: str
+    payer_id: uuid.UUID
+    payer_name: str
+    status: str
+    status_label: str
+    service_date: date
+    total_charge: Decimal
+    lines: tuple[EobLine, ...]
+    template: AdjudicationForm
+
+
+def eob_template(session: Session, actor: Actor, claim_id: uuid.UUID) -> AdjudicationForm:
+    """Return an adjudication of the claim with every line as billed and nothing paid.
+
+    The status code is the one for the claim's place in the order of payers (1 primary,
+    2 secondary, 3 tertiary), dated today. The biller fills in what the EOB shows.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    claim = get_claim(session, claim_id)
+    lines = [
+        LineAdjudicationForm(claim_line_id=line.id, paid_amount=ZERO)
+        for line in claim_lines(session, claim.id)
+    ]
+    return AdjudicationForm(
+        claim_id=claim.id,
+        claim_status_code=STATUS_BY_SEQUENCE.get(claim.payer_sequence, "1"),
+        paid_amount=ZERO,
+        adjudicated_on=practice_today(session),
+        payer_claim_number=claim.payer_claim_number,
+        lines=lines,
+        source=SOURCE_PAPER,
+    )
+
+
+def find_eob_claim(session: Session, actor: Actor, claim_number: str) -> EobClaim:
+    """Return the claim with this claim number, for adding it to an EOB.
+
+    Raises NotFoundError naming the number when no live claim has it. The read is audited
+    as a view of the claim, since the result names the patient.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    number = claim_number.strip().upper()
+    claim = session.scalars(
+        select(Claim).where(Claim.claim_number == number, Claim.archived.is_(False))
+    ).first()
+    if claim is None:
+        raise NotFoundError(
+            f"No claim has the number {v.echo_for_message(number) or '(blank)'}; type the "
+            "claim number as the EOB prints it (the patient account or control number)."
+        )
+    return eob_claim(session, actor, claim.id)
+
+
+def eob_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> EobClaim:
+    """Return a claim with its lines and template adjudication; audited as a view."""
+    template = eob_template(session, actor, claim_id)
+    claim = get_claim(session, claim_id)
+    patient = session.get(Patient, claim.patient_id)
+    payer = session.get(Payer, claim.payer_id)
+    assert patient is not None and payer is not None, "claim columns are foreign keys"
+    lines = tuple(_eob_line(line) for line in claim_lines(session, claim.id))
+    audit.record(session, actor, AuditAction.VIEW, "claim", claim.id, patient_id=patient.id)
+    return EobClaim(
+        claim_id=claim.id,
+        claim_number=claim.claim_number,
+        patient_name=display_name(patient),
+        payer_id=payer.id,
+        payer_name=payer.name,
+        status=claim.status,
+        status_label=status_label(claim.status),
+        service_date=claim.service_date_from,
+        total_charge=claim.total_charge,
+        lines=lines,
+        template=template,
+    )
+
+
+def _eob_line(line: ClaimLine) -> EobLine:
+    slots = (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
+    return EobLine(
+        claim_line_id=line.id,
+        line_number=line.line_number,
+        service_date=line.service_date,
+        procedure_code=line.procedure_code,
+        modifiers=tuple(modifier for modifier in slots if modifier),
+        units=line.units,
+        charge=line.charge_amount,
+    )
+
+
+def post_paper_eob(session: Session, actor: Actor, form: EobForm) -> SaveOutcome:
+    """Store a paper EOB and post every claim on it, or nothing when anything is wrong.
+
+    The check's amount must equal the sum of the claims' paid amounts, every claim must
+    be billed to the EOB's payer and balance line by line, and the same check must not
+    have been posted before. The outcome's record id is the Remittance's id. Raises what
+    posting raises (a closed period, for one) and the caller's rollback then discards
+    everything.
+    """
+    require(actor, Permission.PAYMENT_POST)
+    require(actor, Permission.CLAIM_MANAGE)
+    payer = session.get(Payer, form.payer_id)
+    problems = _header_problems(session, form, payer)
+    if has_errors(problems):
+        log.info("paper EOB rejected before posting with %d problems", len(problems))
+        return SaveOutcome.rejected(problems)
+    assert payer is not None, "_header_problems reports a missing payer"
+
+    claims, claim_problems = _load_claims(session, form, payer)
+    problems += claim_problems
+    if has_errors(problems):
+        log.info("paper EOB rejected before posting with %d problems", len(problems))
+        return SaveOutcome.rejected(problems)
+
+    savepoint = session.begin_nested()
+    remittance = _add_remittance(session, actor, form, payer)
+    changes: list[Changes] = []
+    for position, (adjudication, claim) in enumerate(zip(form.claims, claims, strict=True), 1):
+        outcome = record_adjudication(session, actor, adjudication)
+        problems += _claim_problems(outcome.problems, claim, position)
+        if outcome.record_id is None or has_errors(problems):
+            # This claim or an earlier one failed, so everything is rolled back and
+            # posting is skipped. The remaining claims are still checked, so the outcome
+            # lists every problem at once.
+            continue
+        source = _add_remittance_claim(
+            session, actor, remittance, position, claim, adjudication, outcome.record_id
+        )
+        posted = era_posting.post_adjudication(
+            session, actor, outcome.record_id, source_id=source.id
+        )
+        changes.append(posted.changes)
+
+    if has_errors(problems):
+        savepoint.rollback()
+        log.info("paper EOB rolled back: %d problems", len(problems))
+        return SaveOutcome.rejected(problems)
+    savepoint.commit()
+
+    audit.record(
+        session, actor, AuditAction.POST, OBJECT_TYPE, remittance.id,
+        detail=f"paper EOB: {len(claims)} claims, paid {remittance.payment_amount}",
+    )  # fmt: skip
+    log.info("posted paper EOB %s with %d claims", remittance.id, len(claims))
+    kinds = {ChangeKind.CLAIMS, ChangeKind.PAYMENTS, ChangeKind.LEDGER}
+    for change in changes:
+        kinds |= change.kinds
+    return SaveOutcome(remittance.id, True, tuple(problems), Changes(frozenset(kinds)))
+
+
+# ---- checks -------------------------------------------------------------------------
+
+
+def _header_problems(session: Session, form: EobForm, payer: Payer | None) -> list[Problem]:
+    problems: list[Problem] = []
+    if payer is None or payer.archived:
+        problems.append(Problem("payer_id", "The payer is missing; choose the payer of the EOB."))
+    problems += v.text_problems(
+        form.check_number, "check_number", "Check number", CHECK_NUMBER_MAX_LENGTH
+    )
+    if form.method not in METHODS:
+        problems.append(
+            Problem(
+                "method",
+                f"Payment method {v.echo_for_message(form.method) or '(blank)'} is not valid; "
+                "choose check, direct deposit or no payment.",
+            )
+        )
+    if form.check_date > practice_today(session):
+        problems.append(
+            Problem(
+                "check_date",
+                f"Check date {form.check_date:%m/%d/%Y} is after today; type the date printed "
+                "on the check or EOB.",
+            )
+        )
+    problems += _amount_problems(form)
+    if not form.claims:
+        problems.append(
+            Problem("claims", "The EOB has no claims; add each claim it pays by claim number.")
+        )
+    if payer is not None and not has_errors(problems):
+        problems += _duplicate_problems(session, form, payer)
+    return problems
+
+
+def _amount_problems(form: EobForm) -> list[Problem]:
+    try:
+        valid = to_money(form.amount) == form.amount
+    except (TypeError, ValueError):
+        valid = False
+    if not valid or form.amount < ZERO:
+        return [
+            Problem(
+                "amount",
+                f"Check amount {form.amount} is not an amount in dollars and cents; type it as "
+                "the check shows it, such as 1,240.00.",
+            )
+        ]
+    if form.method == "NON" and form.amount != ZERO:
+        return [
+            Problem(
+                "amount",
+                f"The check amount is {format_money(form.amount)} but the method is no payment; "
+                "choose check or direct deposit, or set the amount to 0.00.",
+            )
+        ]
+    paid = sum((claim.paid_amount for claim in form.claims), ZERO)
+    if form.claims and paid != form.amount:
+        return [
+            Problem(
+                "amount",
+                f"The claims' paid amounts add up to {format_money(paid)} but the check amount "
+                f"is {format_money(form.amount)}; check each claim's paid amount against the "
+                "EOB, or correct the check amount.",
+            )
+        ]
+    return []
+
+
+def _duplicate_problems(session: Session, form: EobForm, payer: Payer) -> list[Problem]:
+    # A payer that sends both an 835 and a paper EOB for one payment must not be posted
+    # twice, so remittances from either source count.
+    earlier = session.scalars(
+        select(Remittance).where(
+            Remittance.payer_id == payer.id,
+            Remittance.trace_number == form.check_number.strip(),
+            Remittance.payment_amount == form.amount,
+            Remittance.status != "reversed",
+            Remittance.archived.is_(False),
+        )
+    ).first()
+    if earlier is None:
+        return []
+    source = "an 835 remittance" if earlier.source == "era" else "a paper EOB"
+    return [
+        Problem(
+            "check_number",
+            f"Check {form.check_number.strip()} from {payer.name} for "
+            f"{format_money(form.amount)} was already posted from {source} on "
+            f"{earlier.received_at:%m/%d/%Y}; open it under Payments → Remittances instead of "
+            "posting it again.",
+        )
+    ]
+
+
+def _load_claims(
+    session: Session, form: EobForm, payer: Payer
+) -> tuple[list[Claim], list[Problem]]:
+    """Load the EOB's claims with a problem for each one that cannot take this EOB."""
+    claims: list[Claim] = []
+    problems: list[Problem] = []
+    seen: set[uuid.UUID] = set()
+    for position, adjudication in enumerate(form.claims, 1):
+        claim = get_claim(session, adjudication.claim_id)
+        claims.append(claim)
+        where = f"claims[{position - 1}]"
+        if claim.id in seen:
+            problems.append(
+                Problem(
+                    where,
+                    f"Claim {claim.claim_number} is on the EOB twice; remove the second entry.",
+                )
+            )
+        seen.add(claim.id)
+        if claim.payer_id != payer.id:
+            billed_to = session.get(Payer, claim.payer_id)
+            name = billed_to.name if billed_to is not None else "another payer"
+            problems.append(
+                Problem(
+                    where,
+                    f"Claim {claim.claim_number} is billed to {name}, not {payer.name}; remove "
+                    "it from this EOB, or choose the payer that issued the check.",
+                )
+            )
+        problems += _posted_problems(session, claim, where)
+    return claims, problems
+
+
+def _posted_problems(session: Session, claim: Claim, where: str) -> list[Problem]:
+    # A new adjudication replaces the current one, but the money posted from the current
+    # one would stay on the ledger and be counted twice.
+    current = latest_adjudication(session, claim)
+    if current is None:
+        return []
+    posted = session.scalars(
+        select(RemittanceClaim).where(
+            RemittanceClaim.adjudication_id == current.id,
+            RemittanceClaim.state == "posted",
+            RemittanceClaim.archived.is_(False),
+        )
+    ).first()
+    if posted is None:
+        return []
+    return [
+        Problem(
+            where,
+            f"Claim {claim.claim_number} already has a posted payment of "
+            f"{format_money(current.paid_amount)} adjudicated {current.adjudicated_on:%m/%d/%Y}; "
+            "reverse that posting first if this EOB corrects it.",
+        )
+    ]
+
+
+def _claim_problems(found: tuple[Problem, ...], claim: Claim, position: int) -> list[Problem]:
+    """Name the claim in each of its problems, since one EOB can carry many claims."""
+    return [
+        Problem(
+            f"claims[{position - 1}].{problem.field}",
+            f"Claim {claim.claim_number}: {problem.message}",
+            problem.severity,
+        )
+        for problem in found
+    ]
+
+
+# ---- writes -------------------------------------------------------------------------
+
+
+def _add_remittance(session: Session, actor: Actor, form: EobForm, payer: Payer) -> Remittance:
+    now = utc_now()
+    remittance = Remittance(
+        source=SOURCE_PAPER,
+        response_id=None,
+        transaction_control_number=None,
+        payer_id=payer.id,
+        payer_name=payer.name[:60],
+        payer_identifier=payer.payer_code,
+        trace_number=form.check_number.strip(),
+        handling_code=HANDLING_NOTICE if form.method == "NON" else HANDLING_PAYMENT,
+        payment_method=form.method,
+        payment_amount=form.amount,
+        payment_date=form.check_date,
+        status="posted",
+        problem=None,
+        received_at=now,
+        received_by=actor.user_id,
+        posted_at=now,
+        updated_by=actor.user_id,
+    )
+    session.add(remittance)
+    session.flush()
+    return remittance
+
+
+def _add_remittance_claim(  # noqa: PLR0917 (one row from the pieces posting has)
+    session: Session,
+    actor: Actor,
+    remittance: Remittance,
+    position: int,
+    claim: Claim,
+    form: AdjudicationForm,
+    adjudication_id: uuid.UUID,
+) -> RemittanceClaim:
+    patient = session.get(Patient, claim.patient_id)
+    coverage = session.get(Coverage, claim.coverage_id)
+    row = RemittanceClaim(
+        remittance_id=remittance.id,
+        position=position,
+        claim_id=claim.id,
+        patient_control_number=claim.claim_number,
+        status_code=form.claim_status_code,
+        charge_amount=claim.total_charge,
+        paid_amount=form.paid_amount,
+        patient_responsibility=_patient_share(form),
+        payer_claim_number=form.payer_claim_number or claim.payer_claim_number,
+        patient_name=display_name(patient)[:120] if patient is not None else "",
+        member_id=coverage.member_id if coverage is not None else "",
+        service_date=claim.service_date_from,
+        match_method="manual",
+        state="posted",
+        review_reason=None,
+        adjudication_id=adjudication_id,
+        segments=form_json(form),
+        posted_at=remittance.posted_at,
+        posted_by=actor.user_id,
+        updated_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _patient_share(form: AdjudicationForm) -> Decimal:
+    if form.patient_responsibility is not None:
+        return form.patient_responsibility
+    every = form.adjustments + [item for line in form.lines for item in line.adjustments]
+    return sum((item.amount for item in every if item.group_code == PATIENT_GROUP), ZERO)
+
+
+def form_json(form: AdjudicationForm) -> str:
+    """Return the typed adjudication as JSON, amounts, ids and dates as strings."""
+    body = {"format": SEGMENTS_FORMAT, "version": 1, "adjudication": dataclasses.asdict(form)}
+    return json.dumps(body, default=str, sort_keys=True)
