@@ -27,8 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as time_of_day
+from decimal import Decimal
 from pathlib import Path
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 import keyring
 from keyring.backends.fail import Keyring as FailKeyring
@@ -45,6 +46,10 @@ from app.security.permissions import Actor
 from app.services import booking, encounters, numbering
 from app.services.demo import create_demo_database
 from app.services.today import practice_today
+
+if TYPE_CHECKING:
+    from app.models.claims import ClaimLine
+    from app.x12.writer_835 import WrittenService
 
 log = logging.getLogger(__name__)
 
@@ -452,6 +457,120 @@ def print_cms1500(run: SelfTestRun) -> str:
     return _check_pdf(path, run.claim_number, "claim number")
 
 
+def post_remittance(run: SelfTestRun) -> str:
+    """Play the payer: write an 835 paying the claim, import it, and check what it posted.
+
+    The payer pays 70% of each line, leaves 10% to the patient as coinsurance and writes
+    the rest off as contractual, so the step exercises payment, write-off and transfer.
+    """
+    from app.models.claims import Claim, ClaimLine, Clearinghouse
+    from app.models.patients import Coverage, Patient
+    from app.models.practice import Payer, Practice
+    from app.services.era_import import import_835
+    from app.services.ledger import PATIENT_BUCKET, balances_by_bucket
+    from app.services.x12_control import next_interchange_number
+    from app.x12.writer_835 import WrittenClaim, WrittenRemittance, write_835
+
+    claim_id = run.value(run.claim_id, "claim")
+    biller = run.actor(BILLER_USER)
+    with run.open_database().transaction() as session:
+        claim = session.get_one(Claim, claim_id)
+        lines = session.scalars(
+            select(ClaimLine).where(ClaimLine.claim_id == claim_id).order_by(ClaimLine.line_number)
+        ).all()
+        services = [_paid_service(line) for line in lines]
+        patient = session.get_one(Patient, claim.patient_id)
+        payer = session.get_one(Payer, claim.payer_id)
+        practice = session.scalars(select(Practice)).one()
+        remittance = WrittenRemittance(
+            payer_name=payer.name,
+            payer_identifier=payer.payer_code,
+            payee_name=practice.legal_name,
+            payee_npi=practice.billing_npi,
+            trace_number="SELFTEST835",
+            payment_date=practice_today(session),
+            claims=[
+                WrittenClaim(
+                    patient_control_number=claim.claim_number,
+                    status_code="1",
+                    charge=claim.total_charge,
+                    paid=sum((service.paid for service in services), Decimal("0.00")),
+                    patient_responsibility=sum(
+                        (_patient_share(service) for service in services), Decimal("0.00")
+                    ),
+                    payer_claim_number="SELFTEST1",
+                    patient_last=patient.last_name,
+                    patient_first=patient.first_name,
+                    member_id=session.get_one(Coverage, claim.coverage_id).member_id,
+                    services=services,
+                )
+            ],
+        )
+        clearinghouse = session.get_one(Clearinghouse, claim.clearinghouse_id)
+        text = write_835(
+            [remittance],
+            control_number=next_interchange_number(session),
+            sender_id=clearinghouse.isa_receiver_id,
+            receiver_id=clearinghouse.isa_sender_id,
+            usage=clearinghouse.usage_indicator,
+        )
+        result = import_835(session, biller, text, "self-test.835")
+        session.flush()
+        if result.posted != 1:
+            raise SelfTestError(f"the 835 posted {result.posted} claim payments, not 1")
+        owed = balances_by_bucket(session, claim.patient_id).get(PATIENT_BUCKET, Decimal("0.00"))
+        expected = remittance.claims[0].patient_responsibility
+        if owed != expected:
+            raise SelfTestError(f"the patient owes {owed} after posting, not {expected}")
+        status = claim.status
+    return f"835 imported and posted: claim {status}, {result.paid_total} paid, {owed} to patient"
+
+
+def _paid_service(line: "ClaimLine") -> "WrittenService":
+    from app.x12.writer_835 import WrittenCas, WrittenService
+
+    paid = (line.charge_amount * Decimal("0.70")).quantize(Decimal("0.01"))
+    coinsurance = (line.charge_amount * Decimal("0.10")).quantize(Decimal("0.01"))
+    modifiers = (line.modifier1, line.modifier2, line.modifier3, line.modifier4)
+    return WrittenService(
+        procedure_code=line.procedure_code,
+        modifiers=tuple(modifier for modifier in modifiers if modifier),
+        charge=line.charge_amount,
+        paid=paid,
+        units=line.units,
+        service_date=line.service_date,
+        line_control_number=line.line_control_number,
+        adjustments=[
+            WrittenCas("CO", "45", line.charge_amount - paid - coinsurance),
+            WrittenCas("PR", "2", coinsurance),
+        ],
+    )
+
+
+def _patient_share(service: "WrittenService") -> Decimal:
+    return sum(
+        (cas.amount for cas in service.adjustments if cas.group_code == "PR"), Decimal("0.00")
+    )
+
+
+def take_patient_payment(run: SelfTestRun) -> str:
+    """Take a cash prepayment at the desk and read its receipt number back from the PDF."""
+    from app.services.payment_receipt import payment_receipt, write_receipt_pdf
+    from app.services.payments import PaymentForm, take_payment
+
+    patient_id = run.value(run.patient_id, "registered patient")
+    front_desk = run.actor(FRONT_DESK_USER)
+    form = PaymentForm(patient_id, Decimal("20.00"), "cash", kind="prepayment")
+    path = run.folder / "receipt.pdf"
+    with run.open_database().transaction() as session:
+        outcome = take_payment(session, front_desk, form)
+        if outcome.record_id is None:
+            raise SelfTestError(f"the payment was refused: {_problem_text(outcome.problems)}")
+        number = payment_receipt(session, front_desk, outcome.record_id).receipt_number
+        write_receipt_pdf(session, front_desk, outcome.record_id, path)
+    return _check_pdf(path, number, "receipt number")
+
+
 def verify_ledger(run: SelfTestRun) -> str:
     """Run every ledger check (row hashes, audit trail, balances, reversals)."""
     from app.services.ledger_verify import ledger_check
@@ -491,6 +610,8 @@ SERVICE_STEPS: tuple[SelfTestStep, ...] = (
     SelfTestStep("write the 837P file and check it with pyx12", write_837p),
     SelfTestStep("import a 999 and a 277CA for it", import_acknowledgements),
     SelfTestStep("render the CMS-1500 PDF", print_cms1500),
+    SelfTestStep("post an 835 remittance paying it", post_remittance),
+    SelfTestStep("take a patient payment and render its receipt", take_patient_payment),
     SelfTestStep("verify the ledger", verify_ledger),
     SelfTestStep("back up and verify the database", back_up),
 )
