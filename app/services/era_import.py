@@ -44,15 +44,16 @@ from app.models.claims import Claim, PayerAdjudication, X12Response
 from app.models.payments import ProviderAdjustment, Remittance, RemittanceClaim
 from app.models.practice import Payer
 from app.money import ZERO, format_money, to_money
+from app.problems import Severity
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import clearinghouses
+from app.services.adjudication_batch import record_adjudications
 from app.services.claim_batches import sftp_target
 from app.services.claim_build_rows import PAYER_SEQUENCES
-from app.services.claim_cob import latest_adjudication
+from app.services.claim_cob import AdjudicationForm, adjudication_problems, latest_adjudication
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
-from app.services.era_adjudications import NewAdjudication, form_problems, write_adjudications
 from app.services.era_matching import (
     EXACT_METHODS,
     ClaimMatch,
@@ -62,7 +63,8 @@ from app.services.era_matching import (
     first_service_date,
 )
 from app.services.era_posting import apply_plans, reverse_posting
-from app.services.era_posting_plan import plan_adjudication
+from app.services.era_posting_load import PlanItem
+from app.services.era_posting_plan import plan_adjudications
 from app.services.posting_rules import DENIAL, REVIEW, RuleBook, load_rules
 from app.services.today import practice_today
 from app.services.x12_responses import AlreadyImportedError, response_digest
@@ -211,7 +213,7 @@ class _RemittanceWork:
     # Claims whose posted adjudication a reversal in this remittance left standing, because
     # the reversal waits for a biller; the correction after it must wait too.
     reversal_pending: set[uuid.UUID] = field(default_factory=set)
-    pending: list[tuple[RemittanceClaim, NewAdjudication]] = field(default_factory=list)
+    pending: list[tuple[RemittanceClaim, AdjudicationForm]] = field(default_factory=list)
     # Each claim's current adjudication, None when it has none, loaded once per claim.
     adjudicated: dict[uuid.UUID, PayerAdjudication | None] = field(default_factory=dict)
     states: list[str] = field(default_factory=list)
@@ -793,15 +795,16 @@ def _record(
         response_id=context.response.id,
     )
     lines = {line.id: line for line in work.matcher.lines_of(claim)}
-    problems = form_problems(form, claim, lines)
-    if problems:
-        return _to_review(row, problems)
+    problems = adjudication_problems(form, claim, lines)
+    errors = [problem.message for problem in problems if problem.severity is Severity.ERROR]
+    if errors:
+        return _to_review(row, errors)
 
-    # The adjudication is written and posted with the rest of the remittance.
+    # The adjudication is recorded and posted with the rest of the remittance.
     row.state = STATE_POSTED
     row.posted_at = utc_now()
     row.posted_by = context.actor.user_id
-    work.pending.append((row, NewAdjudication(claim, lines, form)))
+    work.pending.append((row, form))
     if payment.status_code.strip() in CROSSOVER_STATUSES:
         payer_name = work.payer.name if work.payer is not None else work.source.payer_name
         note_crossover(
@@ -914,16 +917,19 @@ def _to_review(row: RemittanceClaim, reasons: Sequence[str]) -> RemittanceClaim:
 
 
 def _post_collected(context: _Context, work: _RemittanceWork) -> None:
-    """Write the remittance's adjudications, plan each posting and post them in one batch."""
+    """Record the remittance's adjudications, plan each posting and post them in one batch."""
     if not work.pending:
         return
     session = context.session
-    ids = write_adjudications(session, context.actor, [item for _, item in work.pending])
-    plans = []
-    for (row, _), adjudication_id in zip(work.pending, ids, strict=True):
-        row.adjudication_id = adjudication_id
-        plans.append(plan_adjudication(session, adjudication_id, row.id, rules=context.rules))
-    apply_plans(session, context.actor, plans)
+    outcomes = record_adjudications(session, context.actor, [form for _, form in work.pending])
+    items = []
+    for (row, _), outcome in zip(work.pending, outcomes, strict=True):
+        if outcome.record_id is None:
+            # `_record` checked every form with the same checks, so this is a bug.
+            raise RuntimeError(f"adjudication of claim payment {row.id} was rejected")
+        row.adjudication_id = outcome.record_id
+        items.append(PlanItem(outcome.record_id, row.id))
+    apply_plans(session, context.actor, plan_adjudications(session, items, context.rules))
 
 
 def _remittance_status(work: _RemittanceWork) -> str:
