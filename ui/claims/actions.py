@@ -19,10 +19,11 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from sqlalchemy.orm import Session
 
-from app.changes import Changes
+from app.changes import ChangeKind, Changes
 from app.progress import Progress
 from app.security.permissions import Actor, Permission
-from app.services import claim_build, claim_scrub, claim_worklist
+from app.services import claim_build, claim_cob, claim_scrub, claim_worklist, eob_entry
+from app.services.eob_entry import EobClaim
 from app.services.today import practice_today
 from ui.admin.common import run_for
 from ui.admin.forms import ask
@@ -34,6 +35,7 @@ from ui.claims.dialogs import (
     PayerClaimNumberDialog,
     ResubmitLinesDialog,
 )
+from ui.claims.eob_dialog import EobDialog, load_payers
 from ui.claims.print_dialog import open_print_dialog
 from ui.claims.responses_dialog import open_responses_dialog
 from ui.claims.send_dialog import open_send_dialog
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
     from ui.claims.page import ClaimsPage
 
 log = logging.getLogger(__name__)
+
+# Statuses of a claim its payer has adjudicated, from which the next payer may be billed.
+NEXT_PAYER_STATUSES = frozenset({"paid", "partial", "patient_resp", "denied"})
 
 # A correction service: (session, actor, claim id) to the id of the claim it builds.
 Correction = Callable[[Session, Actor, uuid.UUID], uuid.UUID]
@@ -127,10 +132,12 @@ class ClaimActions:
         self.resubmit = self._action("Resubmit selected &lines…", self.resubmit_current)
         self.rebuild = self._action("Reb&uild claim", self.rebuild_current)
         self.payer_number = self._action("Payer's claim &number…", self.payer_number_current)
+        self.post_eob = self._action("Post E&OB…", self.post_eob_current, keys.POST_EOB)
+        self.bill_next = self._action("Bill ne&xt payer", self.bill_next_current)
         self.all = [
             self.build, self.scrub, self.send, self.print, self.responses, self.assign,
             self.follow_up, self.note, self.replace, self.void, self.resubmit, self.rebuild,
-            self.payer_number,
+            self.payer_number, self.post_eob, self.bill_next,
         ]  # fmt: skip
 
     def _action(
@@ -159,6 +166,10 @@ class ClaimActions:
             action.setEnabled(allowed and selected)
         for action in (self.replace, self.void, self.resubmit, self.rebuild, self.payer_number):
             action.setEnabled(allowed and single)
+        self.post_eob.setEnabled(allowed and self.context.can(Permission.PAYMENT_POST))
+        view = self.page.current_detail()
+        adjudicated = view is not None and view.detail.status in NEXT_PAYER_STATUSES
+        self.bill_next.setEnabled(allowed and adjudicated)
 
     # Running work
 
@@ -441,6 +452,53 @@ class ClaimActions:
             return scrub_new_claim(session, actor, new_id, done)
 
         self.run("Correcting the claim", work)
+
+    # Paper EOBs and the next payer
+
+    def post_eob_current(self) -> None:
+        """Open the Post EOB dialog, starting with the claim in the detail pane, if any."""
+        view = self.page.current_detail()
+        claim_id = view.claim_id if view is not None else None
+        actor = self.context.actor
+
+        def load(
+            session: Session, _progress: Progress
+        ) -> tuple[list[tuple[uuid.UUID, str]], EobClaim | None, date]:
+            payers = load_payers(session, actor)
+            first = eob_entry.eob_claim(session, actor, claim_id) if claim_id else None
+            return payers, first, practice_today(session)
+
+        def open_dialog(loaded: tuple[list[tuple[uuid.UUID, str]], EobClaim | None, date]) -> None:
+            payers, first, today = loaded
+            dialog = EobDialog(self.context, payers, first, today, self.page)
+            dialog.accepted.connect(lambda: self._eob_posted(dialog))
+            self._open(dialog)
+
+        run_for(self.page, self.context, load, open_dialog, self.page.show_error)
+
+    def _eob_posted(self, dialog: EobDialog) -> None:
+        self.page.select_after_refresh([claim.claim_id for claim in dialog.claims])
+        self.page.show_status(dialog.summary())
+
+    def bill_next_current(self) -> None:
+        """Build the claim to the next payer of the claim in the detail pane, then scrub it."""
+        view = self.page.current_detail()
+        if view is None:
+            return
+        actor, claim_id = self.context.actor, view.claim_id
+
+        def work(session: Session, _progress: Progress) -> ActionResult:
+            new_id = claim_cob.build_secondary_claim(session, actor, claim_id)
+            if new_id is None:
+                return ActionResult(
+                    Changes.of(ChangeKind.CLAIMS),
+                    "The payer forwarded the claim to the next payer itself (crossover), so "
+                    "no claim was built; wait for that payer's remittance.",
+                    (claim_id,),
+                )
+            return scrub_new_claim(session, actor, new_id, "Claim to the next payer built.")
+
+        self.run("Billing the next payer", work)
 
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog

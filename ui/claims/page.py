@@ -54,7 +54,8 @@ DETAIL_DELAY_MS = 350
 SEARCH_MIN_WIDTH = 200
 KEYS_TEXT = (
     "Enter: details · Ctrl+F: find · Ctrl+B: build · Ctrl+R: scrub · Ctrl+E: send · "
-    "Ctrl+P: print · Ctrl+T: assign · Ctrl+U: follow-up · Ctrl+G: go to field · F5: reload"
+    "Ctrl+P: print · Ctrl+T: assign · Ctrl+U: follow-up · Ctrl+G: go to field · "
+    "Ctrl+Shift+E: post EOB · F5: reload"
 )
 # Changes to these records alter what the worklist shows (statuses, names, amounts).
 WATCHED_KINDS = (
@@ -244,6 +245,7 @@ class ClaimsPage(Page):
                 self.actions.responses,
             ),
             (self.actions.assign, self.actions.follow_up, self.actions.note),
+            (self.actions.post_eob, self.actions.bill_next),
             (
                 self.actions.payer_number,
                 self.actions.replace,

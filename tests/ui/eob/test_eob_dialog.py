@@ -1,0 +1,129 @@
+"""Posting a paper EOB from the Claims page by keyboard, and billing the next payer."""
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.db.database import Database
+from app.models.payments import Remittance
+from app.services.claim_build import build_claims
+from tests.helpers.claim_data import ClaimPractice, build_claim_practice
+from tests.ui.charges.conftest import drain
+from tests.ui.claims.conftest import settle, show_page
+from ui.claims.eob_dialog import EobDialog
+from ui.claims.page import ClaimsPage
+from ui.context import AppContext, SignedInUser
+from ui.ops import OperationRunner
+
+
+@pytest.fixture
+def practice(database: Database) -> ClaimPractice:
+    return build_claim_practice(database)
+
+
+@pytest.fixture
+def biller_context(qtbot: QtBot, practice: ClaimPractice) -> Iterator[AppContext]:
+    actor = practice.biller
+    database = practice.database
+    context = AppContext(
+        database, OperationRunner(database), SignedInUser(actor), actor.workstation
+    )
+    yield context
+    drain(qtbot, context)
+
+
+def open_eob(
+    qtbot: QtBot, practice: ClaimPractice, context: AppContext
+) -> tuple[ClaimsPage, EobDialog]:
+    with practice.database.transaction() as session:
+        build_claims(session, practice.biller)
+    page = show_page(qtbot, context)
+    page.filters.search.setText("")
+    page.open_current()
+    settle(qtbot, page)
+    assert page.current_detail() is not None
+    qtbot.keyClick(
+        page.table,
+        Qt.Key.Key_E,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    drain(qtbot, context)
+    dialog = page.findChild(EobDialog)
+    assert dialog is not None
+    return page, dialog
+
+
+def test_eob_posted_by_keyboard(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    page, dialog = open_eob(qtbot, practice, biller_context)
+    row = dialog.rows[0]
+    assert dialog.payer.currentText() == "Aetna"
+    assert not dialog.save_button.isEnabled()
+
+    qtbot.keyClicks(dialog.check_number, "CHK-5521")
+    qtbot.keyClicks(dialog.amount, "85.00")
+    qtbot.keyClicks(row.allowed, "105.00")
+    qtbot.keyClick(row.allowed, Qt.Key.Key_Tab)
+    qtbot.keyClicks(row.paid, "85.00")
+    balance = dialog.table.item(0, dialog.table.columnCount() - 1).text()
+    group, reason, amount = row.slots[1]
+    qtbot.keyClicks(group, "pr")
+    qtbot.keyClicks(reason, "2")
+    qtbot.keyClicks(amount, "20.00")
+
+    assert balance == "$20.00"
+    assert [edit.text() for edit in row.slots[0]] == ["CO", "45", "15.00"]
+    assert dialog.table.item(0, dialog.table.columnCount() - 2).text() == "$20.00"
+    assert dialog.table.item(0, dialog.table.columnCount() - 1).text() == "$0.00"
+    assert dialog.save_button.isEnabled()
+
+    qtbot.keyClick(amount, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    assert page.status.text() == "Posted check CHK-5521 for $85.00 on 1 claim."
+    with practice.database.reading() as session:
+        remittance = session.scalars(select(Remittance)).one()
+    assert remittance.trace_number == "CHK-5521"
+    assert remittance.payment_amount == Decimal("85.00")
+
+
+def test_eob_problem_keeps_dialog(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    _page, dialog = open_eob(qtbot, practice, biller_context)
+    row = dialog.rows[0]
+    qtbot.keyClicks(dialog.check_number, "CHK-1")
+    qtbot.keyClicks(dialog.amount, "90.00")
+    qtbot.keyClicks(row.paid, "85.00")
+    group, reason, amount = row.slots[0]
+    qtbot.keyClicks(group, "CO")
+    qtbot.keyClicks(reason, "45")
+    qtbot.keyClicks(amount, "35.00")
+
+    qtbot.keyClick(amount, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert dialog.isVisible()
+    assert "add up to $85.00 but the check amount is $90.00" in dialog.problems.text()
+    assert dialog.save_button.isEnabled()
+
+
+def test_claim_of_other_payer_not_added(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    _page, dialog = open_eob(qtbot, practice, biller_context)
+
+    qtbot.keyClicks(dialog.claim_number, "NOPE-404")
+    qtbot.keyClick(dialog.claim_number, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert "No claim has the number NOPE-404" in dialog.problems.text()
+    assert len(dialog.rows) == 1
+    assert dialog.isVisible()
