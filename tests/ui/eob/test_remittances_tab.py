@@ -1,0 +1,129 @@
+"""The Remittances tab: importing an 835, the review queue and posting by keyboard."""
+
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.db.database import Database
+from app.x12.writer_835 import WrittenCas
+from tests.helpers.era_data import (
+    DEFAULT_SERVICE_DAY,
+    EraPractice,
+    LineSpec,
+    add_claim,
+    add_payer,
+    build_era_practice,
+    write_remittance,
+    written_claim,
+)
+from tests.ui.admin.conftest import drain
+from ui.context import AppContext, SignedInUser
+from ui.ops import OperationRunner
+from ui.payments.remittances import RemittancesTab, ReviewDialog
+
+
+@pytest.fixture
+def era(database: Database) -> EraPractice:
+    return build_era_practice(database)
+
+
+@pytest.fixture
+def biller_context(qtbot: QtBot, era: EraPractice) -> Iterator[AppContext]:
+    actor = era.biller
+    context = AppContext(era.database, OperationRunner(era.database), SignedInUser(actor), "W1")
+    yield context
+    drain(qtbot, context)
+
+
+def open_tab(qtbot: QtBot, context: AppContext) -> RemittancesTab:
+    tab = RemittancesTab(context)
+    qtbot.addWidget(tab)
+    tab.resize(1300, 700)
+    tab.show()
+    drain(qtbot, context)
+    return tab
+
+
+def review_file(era: EraPractice, tmp_path: Path) -> Path:
+    """Write an 835 from a payer in review mode that pays one claim, and return its path."""
+    with era.database.transaction() as session:
+        payer_id = add_payer(session, "Aetna", "60054", mode="review")
+        claim = add_claim(
+            session, era, payer_id, last="Rivera", first="Ana", member_id="W123",
+            service_date=DEFAULT_SERVICE_DAY, lines=[LineSpec("99213", Decimal("120.00"))],
+        )  # fmt: skip
+    payment = written_claim(
+        claim,
+        paid=["85.00"],
+        adjustments=[
+            [WrittenCas("CO", "45", Decimal("15.00")), WrittenCas("PR", "2", Decimal("20.00"))]
+        ],
+    )
+    path = tmp_path / "remit.835"
+    path.write_text(write_remittance([payment], payer=("AETNA", "60054"), trace_number="EFT991"))
+    return path
+
+
+def test_empty_tab(qtbot: QtBot, biller_context: AppContext) -> None:
+    tab = open_tab(qtbot, biller_context)
+
+    assert tab.list.rowCount() == 0
+    assert tab.empty.isVisibleTo(tab)
+    assert [tab.pages.tabText(index).replace("&", "") for index in range(4)] == [
+        "Remittances", "Review (0)", "Unapplied (0)", "Held (0)",
+    ]  # fmt: skip
+
+
+def test_malformed_file_shows_message(
+    qtbot: QtBot, biller_context: AppContext, tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.835"
+    path.write_text("ISA*00*this is not an 835~", encoding="ascii")
+    tab = open_tab(qtbot, biller_context)
+
+    tab.import_file(path)
+    drain(qtbot, biller_context)
+
+    assert tab.summary.text()
+    assert "segment" in tab.summary.text().lower()
+    assert tab.list.rowCount() == 0
+    assert tab.import_button.isEnabled()
+
+
+def test_review_and_post_by_keyboard(
+    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
+) -> None:
+    tab = open_tab(qtbot, biller_context)
+
+    tab.import_file(review_file(era, tmp_path))
+    drain(qtbot, biller_context)
+
+    assert tab.summary.text().startswith("remit.835: 0 posted ($0.00), 1 to review")
+    assert tab.pages.currentWidget() is tab.queues["review"]
+    queue = tab.queues["review"]
+    assert queue.rowCount() == 1
+    queue.selectRow(0)
+    queue.setFocus()
+    qtbot.keyClick(queue, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+    dialog = tab.findChild(ReviewDialog)
+    assert dialog is not None
+    groups = dialog.adjustments.column_texts(3)
+    actions = dialog.adjustments.column_texts(7)
+    assert groups == ["CO: Contractual obligation", "PR: Patient responsibility"]
+    assert dialog.adjustments.column_texts(5) == ["(wording not imported)"] * 2
+    assert actions[0] == "Write off"
+    assert dialog.post_button.isEnabled()
+
+    qtbot.keyClick(dialog, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    drain(qtbot, biller_context)
+
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    assert queue.rowCount() == 0
+    assert tab.list.column_texts(6) == ["1"]
+    assert tab.summary.text() == "Posted."
