@@ -78,7 +78,7 @@ from app.x12.reader_835 import (
     balance_problems,
     read_835,
 )
-from app.x12.segments import X12FormatError, decode_x12_bytes, parse_segments, read_x12_file
+from app.x12.segments import X12FormatError, decode_x12_bytes, read_x12_file
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,15 @@ def import_835(session: Session, actor: Actor, text: str, file_name: str) -> Rem
         context = _Context(
             session=session,
             actor=actor,
-            response=_store_file(session, actor, text, file_name, digest),
+            response=_store_file(
+                session,
+                actor,
+                text,
+                file_name,
+                digest=digest,
+                # ISA13 of the first interchange; none when the file has no transaction set.
+                interchange=remittances[0].interchange_control_number if remittances else "",
+            ),
             rules=load_rules(session),
             today=practice_today(session),
         )
@@ -328,14 +336,19 @@ def _check_not_imported(session: Session, digest: str, file_name: str) -> None:
 
 
 def _store_file(
-    session: Session, actor: Actor, text: str, file_name: str, digest: str
+    session: Session,
+    actor: Actor,
+    text: str,
+    file_name: str,
+    *,
+    digest: str,
+    interchange: str,
 ) -> X12Response:
-    _, segments = parse_segments(text)
     response = X12Response(
         kind=KIND_835,
         file_name=file_name,
         sha256=digest,
-        interchange_control_number=segments[0].element(13).strip() or None,
+        interchange_control_number=interchange.strip()[:9] or None,
         received_at=utc_now(),
         received_by=actor.user_id,
         summary="",
