@@ -13,6 +13,7 @@ money to the wrong claims. Balancing is a separate step (`balance_problems`), be
 unbalanced remittance is still worth storing for review.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.gc_pause import bulk_work
@@ -55,6 +56,12 @@ __all__ = [
 
 # Implementation guides the reader accepts, by the start of GS08 or ST03.
 _VERSIONS = ("005010X221", "004010X091")
+
+# Segments that exist only inside loops 2100 and 2110. Outside a claim loop they would be
+# skipped, and with them the money of a service line or an adjustment.
+_CLAIM_ONLY_SEGMENTS = CLAIM_BODY_SEGMENTS - {"REF", "DTM", "PER"}
+# Segments that may follow a claim loop: the next claim, the next LX group, PLB or SE.
+_AFTER_CLAIM_SEGMENTS = frozenset({"CLP", "LX", "PLB", "SE"})
 
 # --- the walk over a file ------------------------------------------------------------------
 
@@ -105,13 +112,25 @@ def read_835(text: str) -> list[Remittance835]:
         if segment_id == "ISA":
             reader.delimiters = split.delimiters[index]
         handler = _HANDLERS.get(segment_id)
-        if handler is not None:
+        if handler is not None or segment_id in _CLAIM_ONLY_SEGMENTS:
             segment = Segment(
                 id=segment_id, elements=elements, number=index + 1, delimiters=reader.delimiters
             )
-            handler(reader, segment)
+            _handle(reader, segment, handler)
         index += 1
     return reader.remittances
+
+
+def _handle(
+    reader: _FileReader, segment: Segment, handler: Callable[[_FileReader, Segment], None] | None
+) -> None:
+    if handler is None:
+        raise segment_error(
+            segment,
+            "this segment belongs inside a claim (loop 2100 or 2110) but appears outside "
+            "one, after the header, an LX or a PLB",
+        )
+    handler(reader, segment)
 
 
 def _read_claim_at(reader: _FileReader, segments: list[list[str]], start: int) -> int:
@@ -119,6 +138,13 @@ def _read_claim_at(reader: _FileReader, segments: list[list[str]], start: int) -
     end = start + 1
     while end < len(segments) and segments[end][0] in CLAIM_BODY_SEGMENTS:
         end += 1
+    if end < len(segments) and segments[end][0] not in _AFTER_CLAIM_SEGMENTS:
+        # An unknown segment would end the claim early and leave the rest of it unread.
+        stray = Segment(id=segments[end][0], elements=segments[end], number=end + 1)
+        raise segment_error(
+            stray,
+            "this segment cannot appear in a claim, which only CLP, LX, PLB or SE may follow",
+        )
 
     draft = reader.transaction
     if draft is None or draft.payment is None:
