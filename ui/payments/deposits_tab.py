@@ -123,7 +123,7 @@ class DepositsTab(Page):
     def _lay_out(self) -> None:
         make = QHBoxLayout()
         make.addWidget(self.checked_total, 1)
-        for caption, widget in (("Deposited &on", self.deposited_on), ("&Method", self.method)):
+        for caption, widget in (("Deposited &on", self.deposited_on), ("Me&thod", self.method)):
             label = QLabel(caption)
             label.setBuddy(widget)
             make.addWidget(label)

@@ -22,13 +22,14 @@ from ui.payments.day_close_tab import DayCloseTab
 from ui.payments.deposits_tab import DepositsTab
 from ui.payments.payments_tab import PaymentsTab
 from ui.payments.printing import OpenFile
+from ui.payments.remittances import RemittancesTab
 
 log = logging.getLogger(__name__)
 
-KEYS_TEXT = (
-    "Ctrl+N: take payment · Ctrl+Del: void · Ctrl+P: print receipt · F5: reload · "
-    "Alt + the underlined letter: go to a field or button"
-)
+# The payment keys work only on the Payments tab; the Remittances tab gives Ctrl+P its
+# own meaning and shows its own hint.
+COMMON_KEYS_TEXT = "F5: reload · Alt + the underlined letter: go to a tab, field or button"
+KEYS_TEXT = f"Ctrl+N: take payment · Ctrl+Del: void · Ctrl+P: print receipt · {COMMON_KEYS_TEXT}"
 NO_PERMISSION = (
     "Your role cannot take payments. Front desk staff, billers and managers can; ask one "
     "of them or your administrator."
@@ -43,7 +44,7 @@ class PaymentsPage(Page):
         self.setObjectName("pagePayments")
         self.context = context
         self.payments = PaymentsTab(context)
-        self.remittances = remittances_tab(context)
+        self.remittances = RemittancesTab(context)
         self.deposits = DepositsTab(context)
         self.adjustments = AdjustmentsTab(context)
         self.day_close = DayCloseTab(context)
@@ -51,19 +52,18 @@ class PaymentsPage(Page):
         self.tabs = QTabWidget()
         self.tabs.setObjectName("paymentTabs")
         self.tabs.addTab(self.payments, "Pa&yments")
-        if self.remittances is not None:
-            self.tabs.addTab(self.remittances, "Rem&ittances")
+        self.tabs.addTab(self.remittances, "Re&mittances")
         self.tabs.addTab(self.deposits, "D&eposits")
         self.tabs.addTab(self.adjustments, "Ad&justments and refunds")
         self.tabs.addTab(self.day_close, "Day c&lose")
-        self.tabs.currentChanged.connect(lambda _index: self.refresh())
+        self.tabs.currentChanged.connect(lambda _index: self._tab_changed())
         self.denied = QLabel(NO_PERMISSION)
         self.denied.setObjectName("subtleText")
         self.denied.setWordWrap(True)
         self.denied.setVisible(False)
-        hint = QLabel(KEYS_TEXT)
-        hint.setObjectName("subtleText")
-        hint.setWordWrap(True)
+        self.hint = QLabel(KEYS_TEXT)
+        self.hint.setObjectName("subtleText")
+        self.hint.setWordWrap(True)
 
         reload_action = QAction("Reload", self)
         reload_action.setShortcut(keys.REFRESH.sequence())
@@ -75,7 +75,7 @@ class PaymentsPage(Page):
         layout.addWidget(heading("Payments"))
         layout.addWidget(self.denied)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(hint)
+        layout.addWidget(self.hint)
 
     def send_pdfs_to(self, folder: Path | None, open_file: OpenFile | None) -> None:
         """Write receipts, deposit reports and day sheets to `folder` (None: Documents) and
@@ -95,6 +95,11 @@ class PaymentsPage(Page):
     def show_tab(self, tab: QWidget) -> None:
         """Bring `tab` to the front (it loads)."""
         self.tabs.setCurrentWidget(tab)
+
+    def _tab_changed(self) -> None:
+        on_payments = self.tabs.currentWidget() is self.payments
+        self.hint.setText(KEYS_TEXT if on_payments else COMMON_KEYS_TEXT)
+        self.refresh()
 
     def refresh(self) -> None:
         """Load the tab in front; the others load when the user turns to them."""
@@ -124,14 +129,3 @@ def call_hook(tab: QWidget, name: str, *args: object) -> None:
     hook = getattr(tab, name, None)
     if callable(hook):
         hook(*args)
-
-
-def remittances_tab(context: AppContext) -> QWidget | None:
-    """Return the Remittances tab when its module is installed, else None."""
-    try:
-        from ui.payments.remittances import RemittancesTab
-    except ImportError:
-        log.info("the Remittances tab is not available in this build")
-        return None
-    tab: QWidget = RemittancesTab(context)
-    return tab
