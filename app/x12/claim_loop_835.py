@@ -14,7 +14,8 @@ from functools import lru_cache
 from app.x12.data_835 import Cas, ClaimPayment, ServicePayment
 from app.x12.segments import STANDARD_DELIMITERS, Segment, X12FormatError, segment_error
 
-# Segments of loops 2100 and 2110 after the CLP. Any other segment ends a claim loop.
+# Segments of loops 2100 and 2110 after the CLP. Any other segment ends a claim loop, and
+# read_835 accepts only CLP, LX, PLB or SE there.
 CLAIM_BODY_SEGMENTS = frozenset(
     {"CAS", "NM1", "MIA", "MOA", "REF", "DTM", "PER", "AMT", "QTY", "SVC", "LQ"}
 )
@@ -22,6 +23,9 @@ CLAIM_SEGMENTS = CLAIM_BODY_SEGMENTS | {"CLP"}
 
 # CAS01 group codes: the four of 5010, and CR (corrections and reversals) of 4010.
 GROUP_CODES = frozenset({"CO", "OA", "PI", "PR", "CR"})
+
+# CAS01 to CAS19: the group code and six (reason, amount, quantity) triplets.
+_CAS_ELEMENTS = 19
 
 # Remark code elements: MOA03 to MOA07 (outpatient), MIA05 and MIA20 to MIA23 (inpatient).
 _MOA_REMARKS = (3, 4, 5, 6, 7)
@@ -295,8 +299,16 @@ def adjustments_of(elements: list[str], number: int) -> list[Cas]:
         amount = amount_at(elements, 3, number)
         return [Cas(group, reason, amount, optional_amount_at(elements, 4, number))]
 
+    if any(value.strip() for value in elements[_CAS_ELEMENTS + 1 :]):
+        raise fail(
+            elements,
+            number,
+            f"CAS has {len(elements) - 1} elements but at most {_CAS_ELEMENTS} (six "
+            "adjustments), so the payer must split the adjustments over several CAS segments",
+        )
+
     adjustments = []
-    for index in range(2, min(len(elements), 20), 3):
+    for index in range(2, min(len(elements), _CAS_ELEMENTS + 1), 3):
         reason = elements[index].strip()
         amount_present = index + 1 < len(elements) and elements[index + 1].strip()
         if not reason and not amount_present:

@@ -60,6 +60,8 @@ _VERSIONS = ("005010X221", "004010X091")
 # Segments that exist only inside loops 2100 and 2110. Outside a claim loop they would be
 # skipped, and with them the money of a service line or an adjustment.
 _CLAIM_ONLY_SEGMENTS = CLAIM_BODY_SEGMENTS - {"REF", "DTM", "PER"}
+# PLB01 to PLB14: the provider, the fiscal period and six (reason, amount) pairs.
+_PLB_ELEMENTS = 14
 # Segments that may follow a claim loop: the next claim, the next LX group, PLB or SE.
 _AFTER_CLAIM_SEGMENTS = frozenset({"CLP", "LX", "PLB", "SE"})
 
@@ -292,8 +294,15 @@ def _provider_adjustments(segment: Segment) -> list[ProviderAdjustmentItem]:
     date_text = segment.element(2).strip()
     period = parse_x12_date(segment, "PLB02", date_text) if date_text else None
 
+    if any(value.strip() for value in segment.elements[_PLB_ELEMENTS + 1 :]):
+        raise segment_error(
+            segment,
+            f"PLB has {len(segment.elements) - 1} elements but at most {_PLB_ELEMENTS} (six "
+            "adjustments), so the payer must split the adjustments over several PLB segments",
+        )
+
     items = []
-    for index in range(3, 15, 2):
+    for index in range(3, _PLB_ELEMENTS + 1, 2):
         if not segment.element(index).strip() and not segment.element(index + 1).strip():
             continue
         reason = segment.component(index, 1).strip()
