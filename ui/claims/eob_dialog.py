@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 # entered with the extra amounts combined under one reason code of the same group.
 ADJUSTMENT_SLOTS = 4
 FIXED_HEADERS = ("Claim", "Line", "Code", "Charge", "Allowed", "Paid")
-SLOT_HEADERS = ("Group", "Reason", "Amount")
+SLOT_HEADERS = ("Group", "Reason", "Amount")  # the first word sizes the column
 TOTAL_HEADERS = ("PR total", "Balance")
 DIALOG_SIZE = (1320, 620)
 ZERO_TEXT = "0.00"
@@ -73,11 +73,10 @@ class LineRow:
     auto_filled: bool = False
 
 
-def _edit(width: int, placeholder: str = "", max_length: int = 12) -> QLineEdit:
+def _edit(placeholder: str = "", max_length: int = 12) -> QLineEdit:
     edit = QLineEdit()
     edit.setMaxLength(max_length)
     edit.setPlaceholderText(placeholder)
-    edit.setMinimumWidth(width)
     edit.setFrame(False)
     return edit
 
@@ -163,7 +162,7 @@ class EobDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setTabKeyNavigation(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.totals = QLabel()
         self.totals.setObjectName("eobTotals")
         self.totals.setWordWrap(True)
@@ -268,11 +267,9 @@ class EobDialog(QDialog):
             item = QTableWidgetItem(text)
             item.setToolTip(f"{claim.patient_name}, {line.service_date:%m/%d/%Y}")
             self.table.setItem(row, column, item)
-        allowed = _edit(70, "optional")
-        paid = _edit(70, ZERO_TEXT)
-        slots = [
-            (_edit(36, "", 2), _edit(44, "", 5), _edit(70)) for _slot in range(ADJUSTMENT_SLOTS)
-        ]
+        allowed = _edit("optional")
+        paid = _edit(ZERO_TEXT)
+        slots = [(_edit("", 2), _edit("", 5), _edit()) for _slot in range(ADJUSTMENT_SLOTS)]
         editors = [allowed, paid, *[edit for slot in slots for edit in slot]]
         for offset, edit in enumerate(editors):
             self.table.setCellWidget(row, len(FIXED_HEADERS) - 2 + offset, edit)
@@ -280,10 +277,22 @@ class EobDialog(QDialog):
             edit.setAccessibleName(f"Line {line.line_number} {self._header(offset)}")
         for column in range(len(editors) + len(FIXED_HEADERS) - 2, self.table.columnCount()):
             self.table.setItem(row, column, QTableWidgetItem(""))
+        self._size_columns()
         line_row = LineRow(claim.claim_id, line.claim_line_id, line.charge, allowed, paid, slots)
         allowed.textChanged.connect(lambda _text: self._fill_contractual(line_row))
         self.rows.append(line_row)
         self._chain_tabs()
+
+    def _size_columns(self) -> None:
+        # Narrow editor columns keep the PR total and Balance columns on screen at the
+        # dialog's default width, without scrolling sideways.
+        for column in range(len(FIXED_HEADERS) - 2):
+            self.table.resizeColumnToContents(column)
+        widths = {"Allowed": 72, "Paid": 72, "Group": 50, "Reason": 56, "Amount": 72}
+        for column in range(len(FIXED_HEADERS) - 2, self.table.columnCount()):
+            item = self.table.horizontalHeaderItem(column)
+            name = item.text().split(" ")[0] if item is not None else ""
+            self.table.setColumnWidth(column, widths.get(name, 84))
 
     def _header(self, offset: int) -> str:
         item = self.table.horizontalHeaderItem(len(FIXED_HEADERS) - 2 + offset)
