@@ -96,13 +96,14 @@ def _split_loop_text(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def loop_text(loop: list[list[str]], element: str, component: str) -> str:
+def loop_text(loop: list[list[str]], element: str, component: str, terminator: str = "~") -> str:
     """Join a claim loop's segments as X12 text with the standard delimiters.
 
-    Files with other delimiters are translated. A standard delimiter inside a value of
-    such a file would split that value when read back, so it becomes a space.
+    Files with other delimiters, including another segment terminator than "~", are
+    translated. A standard delimiter inside a value of such a file would split that value
+    when read back, so it becomes a space.
     """
-    if element == "*" and component == ":":
+    if element == "*" and component == ":" and terminator == "~":
         return "".join("*".join(elements) + "~\n" for elements in loop)
 
     # NOTE: the replacement changes such a value in the stored text. Files with other

@@ -155,9 +155,9 @@ def _read_claim_at(reader: _FileReader, segments: list[list[str]], start: int) -
     draft.party = ""
 
     loop = segments[start:end]
-    element, component = reader.delimiters.element, reader.delimiters.component
-    text = loop_text(loop, element, component)
-    draft.claims.append(read_claim(loop, start + 1, component, text))
+    delimiters = reader.delimiters
+    text = loop_text(loop, delimiters.element, delimiters.component, delimiters.segment)
+    draft.claims.append(read_claim(loop, start + 1, delimiters.component, text))
     return end
 
 
