@@ -3,7 +3,7 @@
 An 835 import posts what it can match by the payer's ERA posting mode and leaves the
 rest in three queues: Review (a biller approves before posting), Unapplied (no claim
 found) and Held (the remittance does not balance). Enter opens the review screen of
-the selected claim payment: the claim as billed beside what the payer says, every
+the selected claim payment: the claim as billed beside the payer's claim payment, every
 adjustment with its group, wording and the action posting will take. Ctrl+P posts.
 """
 
@@ -474,9 +474,11 @@ class RemittancesTab(QWidget):
         self._set_busy(False)
         lines = [import_summary(result), *result.messages]
         self._show_summary("\n".join(lines), error=False)
-        if result.review or result.unapplied or result.held:
-            state = "held" if result.held else "review" if result.review else "unapplied"
-            self.pages.setCurrentWidget(self.queues[state])
+        # Show the queue that needs the biller first: held, then review, then unapplied.
+        counts = {"held": result.held, "review": result.review, "unapplied": result.unapplied}
+        waiting = [state for state, count in counts.items() if count]
+        if waiting:
+            self.pages.setCurrentWidget(self.queues[waiting[0]])
 
     def _import_failed(self, error: BaseException) -> None:
         self._set_busy(False)
