@@ -485,7 +485,8 @@ def parse_x12_date(segment: Segment, name: str, value: str) -> date:
     """Read a CCYYMMDD date of `segment`; `name` is the element name for messages."""
     value = value.strip()
     try:
-        if len(value) == 8 and value.isdigit():
+        # isascii() because int() also reads digits such as "\u0662" of other scripts.
+        if len(value) == 8 and value.isascii() and value.isdigit():
             return date(int(value[:4]), int(value[4:6]), int(value[6:]))
     except ValueError:
         pass
