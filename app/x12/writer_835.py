@@ -14,7 +14,7 @@ placeholder bank numbers and the payer a placeholder address and contact.
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from app.gc_pause import bulk_work
 from app.x12.envelope import (
@@ -59,6 +59,7 @@ _NAME_LENGTH = 60  # N102 and NM103
 _FIRST_NAME_LENGTH = 35  # NM104
 _MAX_CAS_TRIPLETS = 6  # a CAS segment has room for six adjustments
 _MAX_PLB_PAIRS = 6  # a PLB segment has room for six adjustments
+_MAX_AMOUNT_DIGITS = 18  # an X12 decimal number (type R) without its sign and point
 _ZERO = Decimal(0)
 
 
@@ -207,7 +208,15 @@ def payment_amount(remittance: WrittenRemittance) -> Decimal:
 
 
 def _payment_header(remittance: WrittenRemittance, created_on: date) -> list[str]:
-    amount = payment_amount(remittance)
+    try:
+        amount = payment_amount(remittance)
+    except InvalidOperation as error:
+        # Decimal raises it for infinity minus infinity and for a signaling NaN.
+        raise X12WriteError(
+            f"The remittance {remittance.trace_number!r} contains an amount that is not a "
+            "number. Correct the amounts."
+        ) from error
+    written_amount = _amount(amount, "payment amount")
     if amount < 0:
         raise X12WriteError(
             f"The remittance {remittance.trace_number!r} pays {amount}, but a payment cannot "
@@ -218,14 +227,14 @@ def _payment_header(remittance: WrittenRemittance, created_on: date) -> list[str
     paid_on = format_date(remittance.payment_date)
 
     if method == "NON":
-        payment = segment("BPR", "H", format_amount(amount), "C", "NON", *[""] * 11, paid_on)
+        payment = segment("BPR", "H", written_amount, "C", "NON", *[""] * 11, paid_on)
     elif method == "CHK":
-        payment = segment("BPR", "C", format_amount(amount), "C", "CHK", *[""] * 11, paid_on)
+        payment = segment("BPR", "C", written_amount, "C", "CHK", *[""] * 11, paid_on)
     elif method == "ACH":
         payment = segment(
             "BPR",
             "C",
-            format_amount(amount),
+            written_amount,
             "C",
             "ACH",
             "CCP",
@@ -276,9 +285,9 @@ def _claim(claim: WrittenClaim) -> list[str]:
             "CLP",
             control_number,
             status,
-            format_amount(claim.charge),
-            format_amount(claim.paid),
-            format_amount(claim.patient_responsibility),
+            _amount(claim.charge, "claim charge"),
+            _amount(claim.paid, "claim payment"),
+            _amount(claim.patient_responsibility, "patient responsibility"),
             _identifier(claim.filing_indicator, "claim filing indicator", 2),
             _identifier(claim.payer_claim_number, "payer claim number", 50),
         ),
@@ -319,10 +328,10 @@ def _service(service: WrittenService) -> list[str]:
         segment(
             "SVC",
             procedure,
-            format_amount(service.charge),
-            format_amount(service.paid),
+            _amount(service.charge, "line charge"),
+            _amount(service.paid, "line payment"),
             "",
-            format_amount(Decimal(service.units)),
+            _amount(Decimal(service.units), "units"),
             submitted,
         ),
         segment("DTM", "472", format_date(service.service_date)),
@@ -332,7 +341,7 @@ def _service(service: WrittenService) -> list[str]:
         control_number = _identifier(service.line_control_number, "line control number", 50)
         segments.append(segment("REF", "6R", control_number))
     if service.allowed is not None:
-        segments.append(segment("AMT", "B6", format_amount(service.allowed)))
+        segments.append(segment("AMT", "B6", _amount(service.allowed, "allowed amount")))
     for remark in service.remarks:
         segments.append(segment("LQ", "HE", _identifier(remark, "remark code", 30)))
     return segments
@@ -355,7 +364,7 @@ def _adjustment_segments(adjustments: Iterable[WrittenCas]) -> list[str]:
             triplets: list[str] = []
             for item in items[start : start + _MAX_CAS_TRIPLETS]:
                 reason = _identifier(item.reason_code, "adjustment reason code", 5)
-                triplets.extend((reason, format_amount(item.amount), ""))
+                triplets.extend((reason, _amount(item.amount, "adjustment amount"), ""))
             segments.append(segment("CAS", group, *triplets))
     return segments
 
@@ -373,7 +382,9 @@ def _provider_adjustments(remittance: WrittenRemittance) -> list[str]:
         for item in items[start : start + _MAX_PLB_PAIRS]:
             reason = _identifier(item.reason_code, "provider adjustment reason", 2)
             reference = _clean_id(item.reference, 50) if item.reference else ""
-            pairs.extend((composite(reason, reference), format_amount(item.amount)))
+            pairs.extend(
+                (composite(reason, reference), _amount(item.amount, "provider adjustment amount"))
+            )
         segments.append(segment("PLB", provider, period_end, *pairs))
     return segments
 
@@ -394,6 +405,24 @@ def _identifier(value: str, name: str, max_length: int) -> str:
         raise X12WriteError(
             f"The {name} {value!r} cannot be written: use at most {max_length} capital "
             f"letters, digits and punctuation other than {''.join(sorted(DELIMITER_CHARACTERS))}."
+        )
+    return text
+
+
+def _amount(value: Decimal, name: str) -> str:
+    """Format an amount, raising X12WriteError for one X12 cannot carry.
+
+    An X12 decimal number (type R) has at most 18 digits, and readers such as
+    `read_835` and pyx12 reject a longer one.
+    """
+    if not value.is_finite():
+        raise X12WriteError(f"The {name} {value} is not a number. Correct the amount.")
+    text = format_amount(value)
+    digits = sum(character.isdigit() for character in text)
+    if digits > _MAX_AMOUNT_DIGITS:
+        raise X12WriteError(
+            f"The {name} {text} has {digits} digits, but X12 allows at most "
+            f"{_MAX_AMOUNT_DIGITS}. Correct the amount."
         )
     return text
 
