@@ -10,8 +10,11 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.db.database import Database
+from app.models.claims import Claim
 from app.models.payments import Remittance
+from app.services import claim_cob, eob_entry
 from app.services.claim_build import build_claims
+from app.services.claim_cob import AdjustmentForm
 from tests.helpers.claim_data import ClaimPractice, build_claim_practice
 from tests.ui.charges.conftest import drain
 from tests.ui.claims.conftest import settle, show_page
@@ -127,3 +130,34 @@ def test_claim_of_other_payer_not_added(
     assert "No claim has the number NOPE-404" in dialog.problems.text()
     assert len(dialog.rows) == 1
     assert dialog.isVisible()
+
+
+def test_bill_next_payer_builds_claim(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    practice.add_coverage(practice.cigna_id, 2)
+    with practice.database.transaction() as session:
+        (claim_id,) = build_claims(session, practice.biller).claim_ids
+        form = eob_entry.eob_template(session, practice.biller, claim_id)
+        form.paid_amount = Decimal("85.00")
+        form.lines[0].paid_amount = Decimal("85.00")
+        form.lines[0].adjustments = [
+            AdjustmentForm("CO", "45", Decimal("15.00")),
+            AdjustmentForm("PR", "2", Decimal("20.00")),
+        ]
+        assert claim_cob.record_adjudication(session, practice.biller, form).saved
+    page = show_page(qtbot, biller_context)
+    page.filters.set_status(None)
+    settle(qtbot, page)
+    page.table.select_claims([claim_id])
+    page.open_current()
+    settle(qtbot, page)
+    assert page.actions.bill_next.isEnabled()
+
+    page.actions.bill_next.trigger()
+    settle(qtbot, page)
+
+    assert page.status.text().startswith("Claim to the next payer built.")
+    with practice.database.reading() as session:
+        payers = session.scalars(select(Claim.payer_id).order_by(Claim.created_at)).all()
+    assert payers == [practice.aetna_id, practice.cigna_id]
