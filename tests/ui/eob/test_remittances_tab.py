@@ -1,6 +1,7 @@
 """The Remittances tab: importing an 835, the review queue and posting by keyboard."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,3 +128,43 @@ def test_review_and_post_by_keyboard(
     assert queue.rowCount() == 0
     assert tab.list.column_texts(6) == ["1"]
     assert tab.summary.text() == "Posted."
+
+
+def test_unapplied_matched_to_claim(
+    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
+) -> None:
+    with era.database.transaction() as session:
+        payer_id = add_payer(session, "Aetna", "60054", mode="matched")
+        claim = add_claim(
+            session, era, payer_id, last="Rivera", first="Ana", member_id="W123",
+            service_date=DEFAULT_SERVICE_DAY, lines=[LineSpec("99213", Decimal("120.00"))],
+        )  # fmt: skip
+    payment = written_claim(
+        claim,
+        paid=["120.00"],
+        patient_control_number="UNKNOWN-77",
+        payer_claim_number="AET-1",
+        control_numbers=False,
+    )
+    payment = replace(payment, patient_last="NOBODY", patient_first="NEMO", member_id="X999")
+    path = tmp_path / "unapplied.835"
+    path.write_text(write_remittance([payment], payer=("AETNA", "60054"), trace_number="EFT7"))
+    tab = open_tab(qtbot, biller_context)
+    tab.import_file(path)
+    drain(qtbot, biller_context)
+    queue = tab.queues["unapplied"]
+    assert queue.rowCount() == 1, tab.summary.text()
+    queue.selectRow(0)
+    tab.open_review("unapplied")
+    drain(qtbot, biller_context)
+    dialog = tab.findChild(ReviewDialog)
+    assert dialog is not None
+    assert not dialog.post_button.isEnabled()
+
+    dialog.match_button.click()
+    qtbot.keyClicks(dialog.claim_number, claim.claim_number)
+    qtbot.keyClick(dialog.claim_number, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert not shiboken6.isValid(dialog) or not dialog.isVisible()
+    assert queue.rowCount() == 0
