@@ -59,6 +59,8 @@ _NAME_LENGTH = 60  # N102 and NM103
 _FIRST_NAME_LENGTH = 35  # NM104
 _MAX_CAS_TRIPLETS = 6  # a CAS segment has room for six adjustments
 _MAX_PLB_PAIRS = 6  # a PLB segment has room for six adjustments
+_MAX_MODIFIERS = 4  # SVC01-3 to SVC01-6
+_MEMBER_ID_LENGTH = 80  # NM109
 _MAX_AMOUNT_DIGITS = 18  # an X12 decimal number (type R) without its sign and point
 _ZERO = Decimal(0)
 
@@ -153,13 +155,15 @@ def write_835(
     if not remittances:
         raise X12WriteError("An 835 file needs at least one remittance.")
     created_at = when or datetime.now(UTC)
+    sender = _application_code(sender_id, "sender")
+    receiver = _application_code(receiver_id, "receiver")
 
     lines = [
         isa_segment(
             sender_qualifier="ZZ",
-            sender_id=sender_id,
+            sender_id=sender,
             receiver_qualifier="ZZ",
-            receiver_id=receiver_id,
+            receiver_id=receiver,
             interchange_number=control_number,
             usage_indicator=usage,
             created_at=created_at,
@@ -167,8 +171,8 @@ def write_835(
         segment(
             "GS",
             "HP",
-            _application_code(sender_id, "sender"),
-            _application_code(receiver_id, "receiver"),
+            sender,
+            receiver,
             format_date(created_at.date()),
             created_at.strftime("%H%M"),
             str(control_number),
@@ -258,11 +262,7 @@ def _payment_header(remittance: WrittenRemittance, created_on: date) -> list[str
 
 def _parties(remittance: WrittenRemittance) -> list[str]:
     payer_id = _identifier(remittance.payer_identifier, "payer identifier", 50)
-    npi = digits_only(remittance.payee_npi)
-    if len(npi) != 10:
-        raise X12WriteError(
-            f"The payee NPI {remittance.payee_npi!r} is invalid: an NPI has 10 digits."
-        )
+    npi = _npi(remittance.payee_npi)
     street, city, state, postal_code = _PAYER_ADDRESS
     return [
         segment("N1", "PR", _name(remittance.payer_name, "payer")),
@@ -296,10 +296,10 @@ def _claim(claim: WrittenClaim) -> list[str]:
     ]
     if claim.crossover_payer:
         name = _name(claim.crossover_payer, "crossover payer")
-        crossover_id = claim.crossover_payer_id or name
-        segments.append(
-            segment("NM1", "TT", "2", name, "", "", "", "", "PI", _clean_id(crossover_id, 80))
-        )
+        crossover_id = name
+        if claim.crossover_payer_id.strip():
+            crossover_id = _identifier(claim.crossover_payer_id, "crossover payer id", 80)
+        segments.append(segment("NM1", "TT", "2", name, "", "", "", "", "PI", crossover_id))
     for service in claim.services:
         segments.extend(_service(service))
     return segments
@@ -308,17 +308,22 @@ def _claim(claim: WrittenClaim) -> list[str]:
 def _patient(claim: WrittenClaim) -> str:
     last = _name(claim.patient_last, "patient last name")
     first = clean_element(claim.patient_first, _FIRST_NAME_LENGTH)
-    member_id = _clean_id(claim.member_id, 80)
+    member_id = _member_id(claim.member_id)
     if not member_id:
         return segment("NM1", "QC", "1", last, first)
     return segment("NM1", "QC", "1", last, first, "", "", "", "MI", member_id)
 
 
 def _service(service: WrittenService) -> list[str]:
+    if len(service.modifiers) > _MAX_MODIFIERS:
+        raise X12WriteError(
+            f"The procedure {service.procedure_code!r} has {len(service.modifiers)} modifiers "
+            f"{service.modifiers!r}, but SVC01 has room for {_MAX_MODIFIERS}."
+        )
     procedure = composite(
         "HC",
         _identifier(service.procedure_code, "procedure code", 48),
-        *(_identifier(modifier, "modifier", 2) for modifier in service.modifiers[:4]),
+        *(_identifier(modifier, "modifier", 2) for modifier in service.modifiers),
     )
     submitted = ""
     if service.submitted_code:
@@ -373,7 +378,7 @@ def _provider_adjustments(remittance: WrittenRemittance) -> list[str]:
     items = remittance.provider_adjustments
     if not items:
         return []
-    provider = digits_only(remittance.payee_npi)
+    provider = _npi(remittance.payee_npi)
     period_end = format_date(date(remittance.payment_date.year, 12, 31))
 
     segments = []
@@ -381,7 +386,10 @@ def _provider_adjustments(remittance: WrittenRemittance) -> list[str]:
         pairs: list[str] = []
         for item in items[start : start + _MAX_PLB_PAIRS]:
             reason = _identifier(item.reason_code, "provider adjustment reason", 2)
-            reference = _clean_id(item.reference, 50) if item.reference else ""
+            reference = ""
+            if item.reference.strip():
+                # The reference is often the payer claim number a posting matches on.
+                reference = _identifier(item.reference, "provider adjustment reference", 50)
             pairs.extend(
                 (composite(reason, reference), _amount(item.amount, "provider adjustment amount"))
             )
@@ -427,9 +435,27 @@ def _amount(value: Decimal, name: str) -> str:
     return text
 
 
-def _clean_id(value: str, max_length: int) -> str:
-    # Member and reference ids are shown, not matched, so cleaning them is harmless.
-    return clean_element(value, max_length)
+def _member_id(value: str) -> str:
+    """Return the member id upper-cased, as the 837P sends it.
+
+    Matching remittances to coverages ignores case, so upper-casing is harmless. Raises
+    X12WriteError when cleaning would change anything else, such as dropping a delimiter.
+    """
+    member_id = clean_element(value, _MEMBER_ID_LENGTH)
+    if member_id != value.strip().upper():
+        raise X12WriteError(
+            f"The member id {value!r} cannot be written: use at most {_MEMBER_ID_LENGTH} "
+            "letters, digits and punctuation other than "
+            f"{''.join(sorted(DELIMITER_CHARACTERS))}."
+        )
+    return member_id
+
+
+def _npi(value: str) -> str:
+    npi = value.strip()
+    if not (len(npi) == 10 and npi.isascii() and npi.isdigit()):
+        raise X12WriteError(f"The payee NPI {value!r} is invalid: an NPI has 10 digits.")
+    return npi
 
 
 def _name(value: str, role: str) -> str:
@@ -448,7 +474,11 @@ def _originator(payer_identifier: str) -> str:
 
 
 def _application_code(value: str, role: str) -> str:
-    code = clean_element(value, 15)
-    if len(code) < 2:
-        raise X12WriteError(f"The {role} id {value!r} is invalid: it must have 2 to 15 characters.")
+    # The id goes into ISA06/ISA08 and GS02/GS03 unchanged, because the receiver routes on it.
+    code = value.strip()
+    if not 2 <= len(code) <= 15 or clean_element(code, 15) != code:
+        raise X12WriteError(
+            f"The {role} id {value!r} is invalid: it must have 2 to 15 capital letters, "
+            f"digits and punctuation other than {''.join(sorted(DELIMITER_CHARACTERS))}."
+        )
     return code
