@@ -44,6 +44,7 @@ from app.services.ledger_bulk import NewEntry, post_entries
 from app.services.line_balances import PATIENT, Bucket, line_buckets, open_patient_lines
 from app.services.outcomes import SaveOutcome
 from app.services.patient_records import display_name, get_patient
+from app.services.payment_checks import CARD_NUMBER_MESSAGE, is_cents, looks_like_card_number
 from app.services.settings import store_setting
 from app.services.today import practice_today
 
@@ -189,8 +190,10 @@ def _form_problems(session: Session, form: AdjustmentForm, posted_on: date) -> l
         problems.append(
             Problem("reason", "Give the reason for the adjustment; it is kept on the account.")
         )
+    if looks_like_card_number(form.reason):
+        problems.append(Problem("reason", CARD_NUMBER_MESSAGE))
     problems.extend(_date_problems(session, posted_on))
-    if form.amount <= ZERO or form.amount != to_money(form.amount):
+    if not is_cents(form.amount) or form.amount <= ZERO:
         problems.append(
             Problem(
                 "amount",

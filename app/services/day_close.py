@@ -31,7 +31,12 @@ from app.security.permissions import Actor, Permission, require
 from app.services.billing_header import BillingHeader, billing_header
 from app.services.front_desk import practice_zone_or_utc
 from app.services.outcomes import SaveOutcome
-from app.services.payment_checks import METHODS
+from app.services.payment_checks import (
+    CARD_NUMBER_MESSAGE,
+    METHODS,
+    is_cents,
+    looks_like_card_number,
+)
 from app.services.payments import PaymentRow, payments_for_day
 from app.services.today import practice_today
 
@@ -179,6 +184,8 @@ def close_day(  # noqa: PLR0917 (the signature the payments contract fixes)
                 )
             ]
         )
+    if looks_like_card_number(note):
+        return SaveOutcome.rejected([Problem("note", CARD_NUMBER_MESSAGE)])
     if len(note) > NOTE_LENGTH:
         return SaveOutcome.rejected(
             [Problem("note", f"The note is {len(note)} characters; keep it to {NOTE_LENGTH}.")]
@@ -228,7 +235,7 @@ def _close_problems(
         ("counted_cash", "cash", counted_cash),
         ("counted_checks", "checks", counted_checks),
     ):
-        if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        if not is_cents(amount) or amount < 0:
             problems.append(
                 Problem(
                     name,

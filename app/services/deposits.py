@@ -36,6 +36,7 @@ from app.security.permissions import Actor, Permission, require
 from app.services.billing_header import BillingHeader, billing_header
 from app.services.numbering import next_number
 from app.services.outcomes import SaveOutcome
+from app.services.payment_checks import CARD_NUMBER_MESSAGE, is_cents, looks_like_card_number
 from app.services.scheduling_settings import practice_zone
 from app.services.today import practice_today
 
@@ -492,7 +493,7 @@ def _reconcile_problems(deposit: Deposit, bank_amount: Decimal, note: str) -> li
                 "nothing was changed.",
             )
         ]
-    if bank_amount < 0 or bank_amount != to_money(bank_amount):
+    if not is_cents(bank_amount) or bank_amount < 0:
         return [
             Problem(
                 "bank_amount",
@@ -500,6 +501,8 @@ def _reconcile_problems(deposit: Deposit, bank_amount: Decimal, note: str) -> li
                 "show; type it in dollars and cents, such as 1234.50.",
             )
         ]
+    if looks_like_card_number(note):
+        return [Problem("note", CARD_NUMBER_MESSAGE)]
     difference = bank_amount - deposit.expected_amount
     if difference != ZERO and not note.strip():
         return [

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from app.money import CENT, MAX_DIGITS
 from app.problems import Problem
 
 METHODS = ("cash", "check", "card", "eft", "other")
@@ -25,8 +26,17 @@ METHOD_LABELS = {
 KIND_LABELS = {"copay": "Copay", "payment": "Payment", "prepayment": "Prepayment"}
 
 # Card numbers are 13 to 19 digits; terminals and people group them with spaces or dashes.
-# A longer run of digits (a bank trace number) is not a card number.
-_DIGIT_RUN = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
+# A run of groups is searched for every span of whole groups, so a card number next to
+# an expiry date or a phone number is found. One group of more than 19 digits (a bank
+# trace number) is not a card number.
+_DIGIT_GROUPS = re.compile(r"\d+(?:[ -]\d+)*")
+_GROUP_SEPARATOR = re.compile(r"[ -]")
+CARD_DIGITS_MIN = 13
+CARD_DIGITS_MAX = 19
+CARD_NUMBER_MESSAGE = (
+    "This field contains what looks like a full card number. ClinicDesk must not "
+    "store card numbers; keep only the last four digits and the authorization code."
+)
 _LAST4 = re.compile(r"\d{4}")
 # Authorization codes are short letters and digits (commonly six), never a card number.
 _AUTHORIZATION = re.compile(r"[A-Za-z0-9]{2,12}")
@@ -64,9 +74,16 @@ def looks_like_card_number(text: str) -> bool:
 
     Spaces and dashes between the digits are ignored, as card numbers are printed in groups.
     """
-    for match in _DIGIT_RUN.finditer(text):
-        if _luhn_valid(re.sub(r"[ -]", "", match.group())):
-            return True
+    for match in _DIGIT_GROUPS.finditer(text):
+        groups = _GROUP_SEPARATOR.split(match.group())
+        for start in range(len(groups)):
+            digits = ""
+            for group in groups[start:]:
+                digits += group
+                if len(digits) > CARD_DIGITS_MAX:
+                    break
+                if len(digits) >= CARD_DIGITS_MIN and _luhn_valid(digits):
+                    return True
     return False
 
 
@@ -103,9 +120,28 @@ def form_problems(form: PaymentForm, today: date) -> list[Problem]:
     return problems
 
 
+def is_cents(amount: object) -> bool:
+    """Return True when `amount` is a finite Decimal in whole cents that the database can store.
+
+    Callers pass what a form or script typed, so a float, text or NaN returns False
+    instead of raising on the comparison.
+    """
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        return False
+    return amount == amount.quantize(CENT) and amount.adjusted() < MAX_DIGITS
+
+
 def _amount_problems(amount: Decimal) -> list[Problem]:
     if not isinstance(amount, Decimal) or not amount.is_finite():
         return [Problem("amount", f"The amount {amount!r} is not a number; type it in dollars.")]
+    if amount.adjusted() >= MAX_DIGITS:
+        return [
+            Problem(
+                "amount",
+                f"The amount {amount} has more than {MAX_DIGITS} digits before the decimal "
+                "point; type the amount received in dollars.",
+            )
+        ]
     if amount != amount.quantize(Decimal("0.01")):
         return [
             Problem("amount", f"The amount {amount} has fractions of a cent; round it to cents.")
@@ -232,11 +268,7 @@ def _card_number_problems(form: PaymentForm) -> list[Problem]:
         "memo": form.memo,
     }
     return [
-        Problem(
-            name,
-            "This field contains what looks like a full card number. ClinicDesk must not "
-            "store card numbers; keep only the last four digits and the authorization code.",
-        )
+        Problem(name, CARD_NUMBER_MESSAGE)
         for name, value in fields.items()
         if looks_like_card_number(value)
     ]

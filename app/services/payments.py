@@ -47,6 +47,8 @@ from app.services.payment_checks import (
     METHODS,
     PaymentForm,
     form_problems,
+    is_cents,
+    looks_like_card_number,
 )
 from app.services.payment_lists import (
     SOURCE_TYPE,
@@ -200,7 +202,7 @@ def _allocate(
                     "from the patient's open services.",
                 )
             )
-        elif amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        elif not is_cents(amount) or amount <= 0:
             problems.append(
                 Problem(
                     "allocations",
@@ -216,6 +218,9 @@ def _allocate(
                     f"{format_money(balance)}; apply at most the balance.",
                 )
             )
+    # A value that is not a Decimal cannot be summed; its own problem is listed above.
+    if not all(is_cents(amount) for amount in form.allocations.values()):
+        return problems, {}
     total = sum(form.allocations.values(), ZERO)
     if total > form.amount:
         problems.append(
@@ -340,7 +345,8 @@ def void_payment(session: Session, actor: Actor, payment_id: uuid.UUID, reason: 
     Anyone who may take payments voids one on the business day it was received, until
     its taker closes that day or it goes into a deposit. Later only a manager
     (PAYMENT_VOID) may, because the day's totals were counted already. Raises UserError
-    without a reason or for a payment already voided, NotFoundError for an unknown id.
+    without a reason, for a reason containing a card number or for a payment already
+    voided, and NotFoundError for an unknown id.
     """
     require(actor, Permission.PAYMENT_POST)
     payment = get_payment(session, payment_id)
@@ -348,6 +354,12 @@ def void_payment(session: Session, actor: Actor, payment_id: uuid.UUID, reason: 
         raise UserError(
             f"Give the reason for voiding payment {payment.receipt_number}; it is kept with "
             "the payment and on the ledger."
+        )
+    if looks_like_card_number(reason):
+        raise UserError(
+            f"The reason for voiding payment {payment.receipt_number} contains what looks "
+            "like a full card number, and ClinicDesk must not store card numbers; type the "
+            "reason without it."
         )
     if payment.voided_at is not None:
         raise UserError(

@@ -43,6 +43,7 @@ from app.services.ledger_bulk import NewEntry, post_entries
 from app.services.line_balances import PATIENT, Bucket, line_buckets
 from app.services.outcomes import SaveOutcome
 from app.services.patient_records import display_name, get_patient
+from app.services.payment_checks import CARD_NUMBER_MESSAGE, is_cents, looks_like_card_number
 from app.services.today import practice_today
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,8 @@ def request_refund(session: Session, actor: Actor, form: RefundForm) -> SaveOutc
     problems = _amount_problems(form.amount)
     if not form.reason.strip():
         problems.append(Problem("reason", "Give the reason for the refund; the approver reads it."))
+    if looks_like_card_number(form.reason):
+        problems.append(Problem("reason", CARD_NUMBER_MESSAGE))
     bucket, claim, claim_problems = _refund_bucket(session, form)
     problems.extend(claim_problems)
     if not has_errors(problems) and bucket is not None:
@@ -173,7 +176,7 @@ def request_refund(session: Session, actor: Actor, form: RefundForm) -> SaveOutc
 
 
 def _amount_problems(amount: Decimal) -> list[Problem]:
-    if amount > ZERO and amount == to_money(amount):
+    if is_cents(amount) and amount > ZERO:
         return []
     return [
         Problem(
@@ -377,6 +380,8 @@ def cancel_refund(session: Session, actor: Actor, refund_id: uuid.UUID, reason: 
         raise ValidationError(
             [Problem("reason", "Give the reason for cancelling; it is kept with the refund.")]
         )
+    if looks_like_card_number(reason):
+        raise ValidationError([Problem("reason", CARD_NUMBER_MESSAGE)])
 
     refund.status = CANCELLED
     refund.reason = f"{refund.reason}\nCancelled: {reason.strip()}"
@@ -438,6 +443,8 @@ def _issue_problems(
         )
     if method == "check" and not (check_number or "").strip():
         problems.append(Problem("check_number", "Type the number of the refund check."))
+    if looks_like_card_number(check_number or ""):
+        problems.append(Problem("check_number", CARD_NUMBER_MESSAGE))
     today = practice_today(session)
     if issued_on > today:
         problems.append(
