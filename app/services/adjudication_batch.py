@@ -18,6 +18,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
+from app.db.by_id import objects_by_id
 from app.db.fast_insert import insert_many
 from app.gc_pause import bulk_work
 from app.ids import new_id
@@ -116,16 +117,23 @@ def record_adjudications(
 def _load_lines(
     session: Session, claim_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[uuid.UUID, ClaimLine]]:
-    """Return each claim's lines that are not archived, by id, in line order."""
-    lines: dict[uuid.UUID, dict[uuid.UUID, ClaimLine]] = {claim_id: {} for claim_id in claim_ids}
+    """Return each claim's lines that are not archived, by id, in line order.
+
+    Only the ids are read here, so lines the session holds already (the 835 import's
+    matching loaded them) are not read and converted again.
+    """
+    order: list[tuple[uuid.UUID, uuid.UUID]] = []
     for part in chunks(claim_ids):
         query = (
-            select(ClaimLine)
+            select(ClaimLine.claim_id, ClaimLine.id)
             .where(ClaimLine.claim_id.in_(part), ClaimLine.archived.is_(False))
             .order_by(ClaimLine.claim_id, ClaimLine.line_number)
         )
-        for line in session.scalars(query):
-            lines[line.claim_id][line.id] = line
+        order += [(claim_id, line_id) for claim_id, line_id in session.execute(query)]
+    loaded = objects_by_id(session, ClaimLine, [line_id for _, line_id in order])
+    lines: dict[uuid.UUID, dict[uuid.UUID, ClaimLine]] = {claim_id: {} for claim_id in claim_ids}
+    for claim_id, line_id in order:
+        lines[claim_id][line_id] = loaded[line_id]
     return lines
 
 

@@ -69,8 +69,8 @@ def line_buckets(
     for part in chunks(ids):
         for line_id, party, payer_id, total in _current_rows(session, part):
             _add(balances[line_id], Bucket(party, payer_id), total)
-        for line_id, party, payer_id, total in _old_charge_rows(session, part):
-            _add(balances[line_id], Bucket(party, payer_id), total)
+    for line_id, party, payer_id, total in _old_charge_rows(session, ids):
+        _add(balances[line_id], Bucket(party, payer_id), total)
     return {line_id: _non_zero(buckets) for line_id, buckets in balances.items()}
 
 
@@ -176,34 +176,43 @@ def _old_charge_rows(
 ) -> list[tuple[uuid.UUID, str, uuid.UUID | None, Decimal]]:
     """Return the sums of charge rows (and their reversals) that name the line by source only.
 
-    Restricting to the lines' patients lets the patient index find the rows, because
-    source_id has no index of its own.
+    source_id has no index of its own, so the rows are found through the lines' patients
+    with the patient index, 500 patients per query, and kept when they name one of the
+    lines. Each patient's rows are read once however many of its lines are asked for.
     """
-    patients = (
-        select(Encounter.patient_id)
-        .join(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-        .where(ChargeLine.id.in_(line_ids))
-    )
-    rows = session.execute(
-        select(
-            LedgerEntry.source_id,
-            LedgerEntry.responsible_party,
-            LedgerEntry.payer_id,
-            func.sum(LedgerEntry.amount),
+    wanted = set(line_ids)
+    patients: set[uuid.UUID] = set()
+    for part in chunks(list(line_ids)):
+        patient_query = (
+            select(Encounter.patient_id)
+            .join(ChargeLine, ChargeLine.encounter_id == Encounter.id)
+            .where(ChargeLine.id.in_(part))
+            .distinct()
         )
-        .where(
-            LedgerEntry.patient_id.in_(patients),
-            LedgerEntry.charge_line_id.is_(None),
-            LedgerEntry.source_type == CHARGE_LINE_SOURCE,
-            LedgerEntry.source_id.in_(line_ids),
+        patients.update(session.scalars(patient_query))
+
+    rows: list[tuple[uuid.UUID, str, uuid.UUID | None, Decimal]] = []
+    for part in chunks(list(patients)):
+        sums = (
+            select(
+                LedgerEntry.source_id,
+                LedgerEntry.responsible_party,
+                LedgerEntry.payer_id,
+                func.sum(LedgerEntry.amount),
+            )
+            .where(
+                LedgerEntry.patient_id.in_(part),
+                LedgerEntry.charge_line_id.is_(None),
+                LedgerEntry.source_type == CHARGE_LINE_SOURCE,
+            )
+            .group_by(LedgerEntry.source_id, LedgerEntry.responsible_party, LedgerEntry.payer_id)
         )
-        .group_by(LedgerEntry.source_id, LedgerEntry.responsible_party, LedgerEntry.payer_id)
-    )
-    return [
-        (line_id, party, payer_id, total)
-        for line_id, party, payer_id, total in rows
-        if line_id is not None
-    ]
+        rows += [
+            (line_id, party, payer_id, total)
+            for line_id, party, payer_id, total in session.execute(sums)
+            if line_id in wanted
+        ]
+    return rows
 
 
 def _payer_names(session: Session, payer_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
