@@ -1,11 +1,11 @@
 """Recording many payer adjudications with a few statements for the whole batch.
 
-`record_adjudications` is what `claim_cob.record_adjudication` does for one form,
-done for many: the claims and lines of every form load with one query per 500 claims,
-the adjudications, line adjudications and adjustments go in with one INSERT each, and
-the claim events and statuses with a few statements (`claim_status.record_claim_events`).
-An 835 of thousands of claims records them at a fraction of a millisecond each, where
-one call per claim costs some 20 statements.
+`record_adjudications` does for many forms what `claim_cob.record_adjudication` does
+for one. The claims and lines of every form load with one query per 500 claims. The
+adjudications, line adjudications and adjustments go in with one INSERT each, and the
+claim events and statuses with a few statements (`claim_status.record_claim_events`).
+One call per claim costs some 20 statements, which an 835 of thousands of claims cannot
+afford.
 """
 
 import logging
@@ -76,12 +76,12 @@ def record_adjudications(
 ) -> list[SaveOutcome]:
     """Check and store many adjudications; return one outcome per form, in order.
 
-    Each form is checked and stored as `claim_cob.record_adjudication` stores one: a form
-    with errors is rejected (its outcome carries the problems) while the others are
-    stored, an earlier adjudication of the claim by the claim's payer is voided (also
-    one from an earlier form of the batch), and the claim's status moves. Needs
-    CLAIM_MANAGE. Raises NotFoundError, before writing anything, when a form names a
-    claim that is missing or archived.
+    Each form is checked and stored as `claim_cob.record_adjudication` stores one. A form
+    with errors is rejected, and its outcome carries the problems, while the others are
+    stored. The claim payer's earlier adjudication of the claim is voided, also one from
+    an earlier form of the batch, and the claim's status moves. Needs CLAIM_MANAGE.
+    Raises NotFoundError, before writing anything, when a form names a claim that is
+    missing or archived.
     """
     require(actor, Permission.CLAIM_MANAGE)
     if not forms:
@@ -119,8 +119,8 @@ def _load_lines(
 ) -> dict[uuid.UUID, dict[uuid.UUID, ClaimLine]]:
     """Return each claim's lines that are not archived, by id, in line order.
 
-    Only the ids are read here, so lines the session holds already (the 835 import's
-    matching loaded them) are not read and converted again.
+    Only the ids are read here, so lines already loaded in the session (the 835 import's
+    matching loads them) are not read and converted again.
     """
     order: list[tuple[uuid.UUID, uuid.UUID]] = []
     for part in chunks(claim_ids):
