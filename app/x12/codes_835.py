@@ -58,6 +58,24 @@ PROVIDER_ADJUSTMENT_REASONS = {
     "WU": "Recovery without a stated reason",
 }
 
+# Every PLB03-1 code of 005010X221A1, as pyx12 4.0 lists them in its map
+# 835.5010.X221.A1.xml. The labels above cover the common ones.
+PROVIDER_ADJUSTMENT_CODES = frozenset(
+    {
+        *("50", "51", "72", "90", "AH", "AM", "AP", "B2", "B3", "BD", "BN", "C5", "CR", "CS"),
+        *("CT", "CV", "CW", "DM", "E3", "FB", "FC", "GO", "HM", "IP", "IR", "IS", "J1", "L3"),
+        *("L6", "LE", "LS", "OA", "OB", "PI", "PL", "RA", "RE", "SL", "TL", "WO", "WU"),
+    }
+)
+
+# CLP06: the claim filing indicator codes of 005010X221A1 (same source as above).
+CLAIM_FILING_INDICATORS = frozenset(
+    {
+        *("12", "13", "14", "15", "16", "17", "AM", "CH", "DS", "HM", "LM", "MA", "MB", "MC"),
+        *("OF", "TV", "VA", "WC", "ZZ"),
+    }
+)
+
 # BPR01: what the transaction carries.
 HANDLING_CODES = {
     "C": "Payment with remittance advice",

@@ -17,6 +17,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from app.gc_pause import bulk_work
+from app.x12.codes_835 import (
+    CLAIM_FILING_INDICATORS,
+    CLAIM_STATUSES,
+    PROVIDER_ADJUSTMENT_CODES,
+)
 from app.x12.envelope import (
     SEGMENT_TERMINATOR,
     X12WriteError,
@@ -59,6 +64,7 @@ _NAME_LENGTH = 60  # N102 and NM103
 _FIRST_NAME_LENGTH = 35  # NM104
 _MAX_CAS_TRIPLETS = 6  # a CAS segment has room for six adjustments
 _MAX_PLB_PAIRS = 6  # a PLB segment has room for six adjustments
+_MAX_CAS_SEGMENTS = 99  # in loop 2100 and in each loop 2110
 _MAX_MODIFIERS = 4  # SVC01-3 to SVC01-6
 _MEMBER_ID_LENGTH = 80  # NM109
 _MAX_AMOUNT_DIGITS = 18  # an X12 decimal number (type R) without its sign and point
@@ -188,11 +194,11 @@ def write_835(
 
 
 def _transaction(remittance: WrittenRemittance, number: str, created_on: date) -> list[str]:
-    body = [
-        *_payment_header(remittance, created_on),
-        *_parties(remittance),
-        segment("LX", "1"),
-    ]
+    body = [*_payment_header(remittance, created_on), *_parties(remittance)]
+    if remittance.claims:
+        # LX opens loop 2000, which must contain a claim, so a remittance of provider
+        # adjustments alone has none.
+        body.append(segment("LX", "1"))
     for claim in remittance.claims:
         body.extend(_claim(claim))
     body.extend(_provider_adjustments(remittance))
@@ -277,8 +283,17 @@ def _parties(remittance: WrittenRemittance) -> list[str]:
 def _claim(claim: WrittenClaim) -> list[str]:
     control_number = _identifier(claim.patient_control_number, "patient control number", 38)
     status = claim.status_code.strip()
-    if not (status.isascii() and status.isdigit() and len(status) <= 2):
-        raise X12WriteError(f"The claim status {claim.status_code!r} is not a CLP02 code.")
+    if status not in CLAIM_STATUSES:
+        raise X12WriteError(
+            f"The claim status {claim.status_code!r} is not a CLP02 code. Use one of "
+            f"{', '.join(sorted(CLAIM_STATUSES, key=int))}."
+        )
+    filing_indicator = claim.filing_indicator.strip()
+    if filing_indicator not in CLAIM_FILING_INDICATORS:
+        raise X12WriteError(
+            f"The claim filing indicator {claim.filing_indicator!r} is not a CLP06 code, "
+            "such as 12 or MB."
+        )
 
     segments = [
         segment(
@@ -288,7 +303,7 @@ def _claim(claim: WrittenClaim) -> list[str]:
             _amount(claim.charge, "claim charge"),
             _amount(claim.paid, "claim payment"),
             _amount(claim.patient_responsibility, "patient responsibility"),
-            _identifier(claim.filing_indicator, "claim filing indicator", 2),
+            filing_indicator,
             _identifier(claim.payer_claim_number, "payer claim number", 50),
         ),
         *_adjustment_segments(claim.adjustments),
@@ -371,6 +386,11 @@ def _adjustment_segments(adjustments: Iterable[WrittenCas]) -> list[str]:
                 reason = _identifier(item.reason_code, "adjustment reason code", 5)
                 triplets.extend((reason, _amount(item.amount, "adjustment amount"), ""))
             segments.append(segment("CAS", group, *triplets))
+    if len(segments) > _MAX_CAS_SEGMENTS:
+        raise X12WriteError(
+            f"The adjustments need {len(segments)} CAS segments, but a claim or service "
+            f"line has room for {_MAX_CAS_SEGMENTS}."
+        )
     return segments
 
 
@@ -385,7 +405,12 @@ def _provider_adjustments(remittance: WrittenRemittance) -> list[str]:
     for start in range(0, len(items), _MAX_PLB_PAIRS):
         pairs: list[str] = []
         for item in items[start : start + _MAX_PLB_PAIRS]:
-            reason = _identifier(item.reason_code, "provider adjustment reason", 2)
+            reason = item.reason_code.strip()
+            if reason not in PROVIDER_ADJUSTMENT_CODES:
+                raise X12WriteError(
+                    f"The provider adjustment reason {item.reason_code!r} is not a PLB03 "
+                    "code, such as WO, FB or L6."
+                )
             reference = ""
             if item.reference.strip():
                 # The reference is often the payer claim number a posting matches on.
