@@ -6,7 +6,8 @@ line it pays (entry type "payment", negative, the patient's bucket, `charge_line
 the line). What is not applied to a line stays on the account as a credit: a ledger row
 without `charge_line_id`. `apply_credit` later moves that credit onto open lines with a
 pair of rows, +x without a line and -x on the line, both sourced from the payment, so
-voiding a payment reverses every row it ever posted.
+voiding a payment reverses every row it ever posted. It moves a payment left on a line
+whose charge was reversed the same way, with +x on that line.
 
 Every ledger row of a payment carries the day the money was received as its service
 date, so the ledger lock date closes a period to payments received in it, not to
@@ -36,9 +37,10 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import ledger
+from app.services.account_balances import patient_line_ids
 from app.services.ledger import CHARGE_LINE_SOURCE, RESPONSIBLE_PATIENT, reversal_of
 from app.services.ledger_bulk import NewEntry, post_entries
-from app.services.line_balances import OpenLine, open_patient_lines
+from app.services.line_balances import PATIENT, OpenLine, line_buckets, open_patient_lines
 from app.services.numbering import next_number
 from app.services.outcomes import SaveOutcome
 from app.services.payment_checks import (
@@ -424,45 +426,109 @@ def _payment_entries(session: Session, payment_id: uuid.UUID) -> list[LedgerEntr
 
 
 def apply_credit(session: Session, actor: Actor, patient_id: uuid.UUID) -> Changes:
-    """Apply the patient's unapplied payments to open service lines, oldest first on both sides.
+    """Apply the patient's credit to open service lines, oldest first on both sides.
 
-    Each application posts a pair sourced from the payment whose credit it uses: +x
-    without a line (the credit shrinks) and -x on the line. The credit used is capped by
-    the account's credit on rows without a line, so money already refunded is not
-    applied again. Returns no changes when there is no credit or nothing is owed.
+    Unapplied payments come first. Each application posts a pair sourced from the payment
+    whose credit it uses: +x without a line (the credit shrinks) and -x on the line. That
+    credit is capped by the account's credit on rows without a line, so money already
+    refunded is not applied again. Then the patient credit left on a line whose charge
+    was reversed or corrected after it was paid moves the same way, +x on that line and
+    -x on the open line, sourced from the payment on it. Returns no changes when there
+    is no credit or nothing is owed.
     """
     require(actor, Permission.PAYMENT_POST)
-    by_payment = payment_credits(session, patient_id)
-    available = min(sum(by_payment.values(), ZERO), account_credit(session, patient_id))
     open_lines = open_patient_lines(session, patient_id)
-    if available <= 0 or not open_lines:
+    if not open_lines:
         return Changes()
 
     # The credit fills each line's open balance in turn, oldest line first. The pairs
     # post on today's date, the day the credit is applied.
     today = practice_today(session)
     owed = {line.charge_line_id: line.patient_balance for line in open_lines}
-    rows: list[NewEntry] = []
-    for payment_id, credit in by_payment.items():
-        payment = get_payment(session, payment_id)
-        memo = f"Credit from {payment.receipt_number} applied"
-        left = min(credit, available)
-        for line_id, balance in owed.items():
-            part = min(left, balance)
-            if part <= 0:
-                continue
-            rows.append(_row(payment, part, memo, None, today))
-            rows.append(_row(payment, -part, memo, line_id, today))
-            owed[line_id] = balance - part
-            left -= part
-            available -= part
-        if available <= 0:
-            break
+    rows = _unapplied_credit_rows(session, patient_id, owed, today)
+    rows.extend(_line_credit_rows(session, patient_id, owed, today))
     if not rows:
         return Changes()
     post_entries(session, actor, rows, detail=f"credit applied for patient {patient_id}")
     log.info("applied credit to %d lines for patient %s", len(rows) // 2, patient_id)
     return Changes.of(ChangeKind.PAYMENTS, ChangeKind.LEDGER)
+
+
+def _unapplied_credit_rows(
+    session: Session, patient_id: uuid.UUID, owed: dict[uuid.UUID, Decimal], today: date
+) -> list[NewEntry]:
+    """Build the pairs that move unapplied payments onto the lines in `owed`, lowering it."""
+    by_payment = payment_credits(session, patient_id)
+    available = min(sum(by_payment.values(), ZERO), account_credit(session, patient_id))
+    rows: list[NewEntry] = []
+    for payment_id, credit in by_payment.items():
+        if available <= 0:
+            break
+        payment = get_payment(session, payment_id)
+        memo = f"Credit from {payment.receipt_number} applied"
+        moved = _fill(owed, min(credit, available))
+        for line_id, part in moved:
+            rows.append(_row(payment, part, memo, None, today))
+            rows.append(_row(payment, -part, memo, line_id, today))
+            available -= part
+    return rows
+
+
+def _line_credit_rows(
+    session: Session, patient_id: uuid.UUID, owed: dict[uuid.UUID, Decimal], today: date
+) -> list[NewEntry]:
+    """Build the pairs that move payments off lines with a patient credit onto `owed`.
+
+    A line has a patient credit when its charge was reversed (or corrected to a lower
+    fee) after a payment was applied to it. Each payment gives back at most what it
+    still has on the line.
+    """
+    line_credits = {
+        line_id: -buckets[PATIENT]
+        for line_id, buckets in line_buckets(session, patient_line_ids(session, patient_id)).items()
+        if buckets.get(PATIENT, ZERO) < ZERO
+    }
+    rows: list[NewEntry] = []
+    for credit_line_id, credit in line_credits.items():
+        left = credit
+        for payment, paid in _payments_on_line(session, credit_line_id):
+            memo = f"Credit from {payment.receipt_number} moved from a reversed service"
+            for line_id, part in _fill(owed, min(left, paid)):
+                rows.append(_row(payment, part, memo, credit_line_id, today))
+                rows.append(_row(payment, -part, memo, line_id, today))
+                left -= part
+            if left <= 0:
+                break
+    return rows
+
+
+def _payments_on_line(session: Session, charge_line_id: uuid.UUID) -> list[tuple[Payment, Decimal]]:
+    """Return the payments with money on the line and how much (positive), newest first."""
+    found = session.execute(
+        select(Payment, func.sum(LedgerEntry.amount))
+        .join(LedgerEntry, LedgerEntry.source_id == Payment.id)
+        .where(
+            LedgerEntry.source_type == SOURCE_TYPE,
+            LedgerEntry.charge_line_id == charge_line_id,
+        )
+        .group_by(Payment.id)
+        .order_by(Payment.received_on.desc(), Payment.created_at.desc())
+    )
+    return [(payment, -total) for payment, total in found if total is not None and total < 0]
+
+
+def _fill(owed: dict[uuid.UUID, Decimal], amount: Decimal) -> list[tuple[uuid.UUID, Decimal]]:
+    """Spread `amount` over the lines in `owed` in order, lowering each balance it fills."""
+    moved = []
+    left = amount
+    for line_id, balance in owed.items():
+        part = min(left, balance)
+        if part <= 0:
+            continue
+        moved.append((line_id, part))
+        owed[line_id] = balance - part
+        left -= part
+    return moved
 
 
 def payment_credits(session: Session, patient_id: uuid.UUID) -> dict[uuid.UUID, Decimal]:
