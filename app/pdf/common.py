@@ -10,6 +10,7 @@ from pathlib import Path
 from reportlab.lib.colors import Color, HexColor  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import letter  # type: ignore[import-untyped]
 from reportlab.lib.utils import simpleSplit  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 log = logging.getLogger(__name__)
@@ -40,17 +41,39 @@ def new_canvas(path: Path, title: str) -> Canvas:
 
 def fit_lines(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:
     """Wrap `text` to `width` points; cut the last line with an ellipsis past `max_lines`."""
-    lines: list[str] = simpleSplit(text, font, size, width) or [""]
+    lines = [
+        piece
+        for line in simpleSplit(text, font, size, width) or [""]
+        for piece in _split_wide(line, font, size, width)
+    ]
     if len(lines) <= max_lines:
         return lines
     kept = lines[:max_lines]
     last = kept[-1]
-    from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
-
     while last and stringWidth(last + ELLIPSIS, font, size) > width:
         last = last[:-1]
     kept[-1] = last.rstrip() + ELLIPSIS
     return kept
+
+
+def _split_wide(line: str, font: str, size: float, width: float) -> list[str]:
+    """Break a line wider than `width` into pieces that fit.
+
+    simpleSplit breaks only at spaces, so one long word (a reference number, a web
+    address, a name without spaces) would otherwise run past the column.
+    """
+    if stringWidth(line, font, size) <= width:
+        return [line]
+    pieces = []
+    current = ""
+    for character in line:
+        if current and stringWidth(current + character, font, size) > width:
+            pieces.append(current)
+            current = character
+        else:
+            current += character
+    pieces.append(current)
+    return pieces
 
 
 class Column:
