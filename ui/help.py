@@ -149,6 +149,8 @@ CLAIMS_ASSIGN = Shortcut("Ctrl+T", "Claims: assign the selected claims to a user
 CLAIMS_FOLLOW_UP = Shortcut("Ctrl+U", "Claims: set a follow-up date and note")
 CLAIMS_NOTE = Shortcut("Ctrl+Shift+N", "Claims: add a note to the selected claims")
 CLAIMS_GO_TO_FIELD = Shortcut("Ctrl+G", "Claims: go to the field of the selected finding")
+# Ctrl+E sends claims, so posting an EOB takes Ctrl+Shift+E.
+CLAIMS_POST_EOB = Shortcut("Ctrl+Shift+E", "Claims: post a paper EOB for the claim in the details")
 CLAIMS_KEYS = (
     CLAIMS_OPEN,
     CLAIMS_FIND,
@@ -162,7 +164,16 @@ CLAIMS_KEYS = (
     CLAIMS_FOLLOW_UP,
     CLAIMS_NOTE,
     CLAIMS_GO_TO_FIELD,
+    CLAIMS_POST_EOB,
 )
+
+PAYMENTS_TAKE = Shortcut("Ctrl+N", "Payments: take a payment (pick the patient, then Enter)")
+PAYMENTS_VOID = Shortcut("Ctrl+Del", "Payments: void the selected payment (asks for a reason)")
+PAYMENTS_PRINT = Shortcut("Ctrl+P", "Payments: print the selected payment's receipt")
+PAYMENTS_REFRESH = Shortcut("F5", "Payments: reload the tab in front")
+REMITTANCE_OPEN = Shortcut("Enter", "Remittances: review the selected claim payment")
+REMITTANCE_POST = Shortcut("Ctrl+P", "Remittances: post the claim payment under review")
+PAYMENTS_KEYS = (PAYMENTS_TAKE, PAYMENTS_VOID, PAYMENTS_PRINT, PAYMENTS_REFRESH)
 
 SHORTCUTS: tuple[Shortcut, ...] = (
     SEARCH,
@@ -176,6 +187,9 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     *CHARGES_QUEUE_KEYS,
     *ENCOUNTER_KEYS,
     *CLAIMS_KEYS,
+    *PAYMENTS_KEYS,
+    REMITTANCE_OPEN,
+    REMITTANCE_POST,
 )
 
 HELP_TEXT = (

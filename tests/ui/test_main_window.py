@@ -101,6 +101,7 @@ def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
     assert window.admin_page is not None
     assert window.admin_page.tab_titles() == [
         "Clearinghouses",
+        "Posting rules",
         "Procedure codes",
         "Code sets",
         "Fee schedules",

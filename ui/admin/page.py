@@ -140,6 +140,12 @@ def _onboarding_steps(context: AppContext) -> QWidget:
     return OnboardingStepsTab(context)
 
 
+def _posting_rules(context: AppContext) -> QWidget:
+    from ui.admin.posting_rules import PostingRulesTab
+
+    return PostingRulesTab(context)
+
+
 def _import(context: AppContext) -> QWidget:
     from ui.admin.import_page import ImportTab
 
@@ -155,6 +161,8 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Payers", Permission.PRACTICE_SETUP, _payers),
     # Billers too: the SFTP password is kept in each workstation's own keyring.
     ("Clearinghouses", Permission.CLAIM_MANAGE, _clearinghouses),
+    # Billers read the rules that post their remittances; only managers change them.
+    ("Posting rules", Permission.CLAIM_MANAGE, _posting_rules),
     ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
     ("Code sets", Permission.CODE_SET_EDIT, _code_sets),
     ("Fee schedules", Permission.FEE_SCHEDULE_EDIT, _fee_schedules),

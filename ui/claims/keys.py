@@ -6,7 +6,6 @@ the list the page's key hint and the F1 help show.
 """
 
 from ui import help as help_keys
-from ui.help import Shortcut
 
 # The keys are described in ui.help, so the main help lists them too.
 OPEN = help_keys.CLAIMS_OPEN
@@ -21,7 +20,5 @@ ASSIGN = help_keys.CLAIMS_ASSIGN
 FOLLOW_UP = help_keys.CLAIMS_FOLLOW_UP
 NOTE = help_keys.CLAIMS_NOTE
 GO_TO_FIELD = help_keys.CLAIMS_GO_TO_FIELD
+POST_EOB = help_keys.CLAIMS_POST_EOB
 CLAIMS_KEYS = help_keys.CLAIMS_KEYS
-
-# Ctrl+E sends claims, so posting an EOB takes Ctrl+Shift+E. Not yet in ui.help's list.
-POST_EOB = Shortcut("Ctrl+Shift+E", "Claims: post a paper EOB for the claim in the details")

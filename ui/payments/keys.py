@@ -2,13 +2,14 @@
 
 The page binds each as a QAction with a widget-with-children context, so the keys work
 while the focus is anywhere on the page and never reach other pages. `PAYMENTS_KEYS` is
-the list the page's key hint shows; the F1 help can list it too.
+the list the page's key hint shows; the F1 help lists it too.
 """
 
-from ui.help import Shortcut
+from ui import help as help_keys
 
-TAKE_PAYMENT = Shortcut("Ctrl+N", "Payments: take a payment (pick the patient, then Enter)")
-VOID = Shortcut("Ctrl+Del", "Payments: void the selected payment (asks for a reason)")
-PRINT_RECEIPT = Shortcut("Ctrl+P", "Payments: print the selected payment's receipt")
-REFRESH = Shortcut("F5", "Payments: reload the tab in front")
-PAYMENTS_KEYS = (TAKE_PAYMENT, VOID, PRINT_RECEIPT, REFRESH)
+# The keys are described in ui.help, so the main help lists them too.
+TAKE_PAYMENT = help_keys.PAYMENTS_TAKE
+VOID = help_keys.PAYMENTS_VOID
+PRINT_RECEIPT = help_keys.PAYMENTS_PRINT
+REFRESH = help_keys.PAYMENTS_REFRESH
+PAYMENTS_KEYS = help_keys.PAYMENTS_KEYS
