@@ -209,12 +209,15 @@ def cmd_claims_print(args: argparse.Namespace) -> Outcome:
 
 
 def cmd_x12_import(args: argparse.Namespace) -> Outcome:
-    """Read a 999 or 277CA file from the clearinghouse and update the claims it acknowledges."""
+    """Read a 999 or 277CA and update the claims it answers, or post an 835 remittance."""
     from app.services.x12_responses import import_response
+    from app.x12.kinds import detect_kind
     from app.x12.segments import read_x12_file
 
     path = source_path(args.path, "X12 file")
     text = read_x12_file(path)
+    if detect_kind(text) == "835":
+        return _import_remittance(args, path, text)
     with _opened(args) as database:
         actor = _sign_in(database, args)
         with database.transaction() as session:
@@ -229,6 +232,37 @@ def cmd_x12_import(args: argparse.Namespace) -> Outcome:
     }
     text_lines = [f"{path.name} ({result.kind}): {result.summary}"]
     text_lines += [f"not found: claim {number}" for number in result.unmatched]
+    return Outcome(data, text_lines)
+
+
+def _import_remittance(args: argparse.Namespace, path: Path, text: str) -> Outcome:
+    """Post an 835 and report each count a biller acts on."""
+    from app.services.era_import import import_835
+
+    with _opened(args) as database:
+        actor = _sign_in(database, args)
+        with database.transaction() as session:
+            result = import_835(session, actor, text, path.name)
+
+    data = {
+        "kind": "835",
+        "remittances": result.remittances,
+        "claims": result.claims,
+        "posted": result.posted,
+        "review": result.review,
+        "unapplied": result.unapplied,
+        "held": result.held,
+        "duplicates": result.duplicates,
+        "paid_total": str(result.paid_total),
+        "messages": list(result.messages),
+    }
+    text_lines = [
+        f"{path.name} (835): {result.remittances} payment(s), {result.claims} claim "
+        f"payment(s): {result.posted} posted, {result.review} to review, "
+        f"{result.unapplied} unapplied; {result.held} held, {result.duplicates} "
+        f"already imported; ${result.paid_total} posted",
+        *result.messages,
+    ]
     return Outcome(data, text_lines)
 
 

@@ -444,11 +444,17 @@ def _add_x12_commands(group: Any, common: argparse.ArgumentParser) -> None:
     x12 = _add_group(group, common, "x12", "read and check X12 files")
     commands = x12.add_subparsers(dest="x12_command", required=True, metavar="{import,validate}")
     x12_import = _add_command(
-        commands, common, "import", cmd_x12_import, "read a 999 or 277CA from the clearinghouse"
+        commands,
+        common,
+        "import",
+        cmd_x12_import,
+        "read a 999, 277CA or 835 remittance from the clearinghouse",
     )
     x12_import.description = (
-        "Read a 999 or 277CA acknowledgement and update the claims it answers. A file is "
-        "read once; rejected claims go back on the Claims page with the reason."
+        "Read a 999 or 277CA acknowledgement and update the claims it answers, or an 835 "
+        "remittance and post its payments as the payer's ERA posting mode says. A file is "
+        "read once; rejected claims go back on the Claims page with the reason, and claim "
+        "payments that need a biller wait on the Payments page under Remittances."
     )
     x12_import.add_argument("path", metavar="FILE", help="X12 file to read")
     validate = _add_command(

@@ -224,3 +224,43 @@ def test_x12_validate_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     result = json.loads(capsys.readouterr().out)
     assert result["valid"] is False
     assert result["errors"]
+
+
+def test_x12_import_835_posts_or_queues(
+    billing_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _run(billing_db, "claims", "build", capsys=capsys)
+    _run(billing_db, "claims", "submit", capsys=capsys)
+    remittance = tmp_path / "payment.835"
+    remittance.write_text(_remittance_file(billing_db), encoding="utf-8")
+
+    code, result = _run(billing_db, "x12", "import", str(remittance), capsys=capsys)
+
+    assert code == 0, result
+    assert result["kind"] == "835"
+    assert result["claims"] == 1
+    # The simulated payer denies a lone claim, and matched mode leaves a denial for review.
+    assert result["review"] == 1
+    assert result["posted"] == 0
+    code, again = _run(billing_db, "x12", "import", str(remittance), capsys=capsys)
+    assert code == 1
+    assert "imported" in again["error"]
+
+
+def _remittance_file(path: Path) -> str:
+    from datetime import date
+
+    from app.services.payer_simulator import SimulationPlan, simulate_remittances
+    from app.x12.writer_835 import write_835
+
+    database = Database.open(path, lambda _path: PASSPHRASE)
+    try:
+        with database.session() as session:
+            claim_ids = [claim.id for claim in session.scalars(select(Claim))]
+            plan = SimulationPlan(seed=3, payment_date=date(2026, 2, 20), interest=False)
+            [simulated] = simulate_remittances(session, claim_ids, plan)
+    finally:
+        database.close()
+    return write_835(
+        [simulated.remittance], control_number=7001, sender_id="TESTHOUSE", receiver_id="LAKESIDE"
+    )
