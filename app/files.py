@@ -32,6 +32,14 @@ _REASONS: dict[int, str] = {
 
 def target_problem(path: Path) -> str | None:
     """Return why `path` cannot be written as a new or replaced file, or None when it can."""
+    try:
+        return _stat_problem(path)
+    except OSError as error:
+        # Python 3.11's Path.is_dir raises for a name longer than the file system allows.
+        return _REASONS.get(error.errno or 0) or error.strerror or str(error)
+
+
+def _stat_problem(path: Path) -> str | None:
     parent = path.parent
     if path.is_dir():
         return f"{path} is a folder"
