@@ -104,7 +104,11 @@ class ClaimMatcher:
 
     def prefetch(self, payments: Sequence[ClaimPayment]) -> None:
         """Load the claims named by the payments' control numbers and payer claim numbers."""
-        numbers = {payment.patient_control_number.strip() for payment in payments}
+        numbers = {
+            variant
+            for payment in payments
+            for variant in _number_variants(payment.patient_control_number)
+        }
         payer_numbers = {
             payment.payer_claim_number.strip()
             for payment in payments
@@ -113,7 +117,7 @@ class ClaimMatcher:
         for chunk in _chunks(sorted(numbers - {""})):
             query = select(Claim).where(Claim.claim_number.in_(chunk), Claim.archived.is_(False))
             for claim in self.session.scalars(query):
-                self._by_number[claim.claim_number] = claim
+                self._by_number[claim.claim_number.upper()] = claim
         for chunk in _chunks(sorted(payer_numbers)):
             query = (
                 select(Claim)
@@ -145,7 +149,9 @@ class ClaimMatcher:
         it takes back a payment instead of settling the claim.
         """
         number = payment.patient_control_number.strip()
-        claim = self._by_number.get(number) or self._claim_by_number(number)
+        # Payers echo CLP01 with their own case and padding; claim numbers differ in
+        # more than case, so the match ignores both.
+        claim = self._by_number.get(number.upper()) or self._claim_by_number(number)
         busy_note = ""
         if claim is not None:
             if reversal or claim.id not in self.taken:
@@ -190,10 +196,12 @@ class ClaimMatcher:
     def _claim_by_number(self, number: str) -> Claim | None:
         if not number:
             return None
-        query = select(Claim).where(Claim.claim_number == number, Claim.archived.is_(False))
+        query = select(Claim).where(
+            Claim.claim_number.in_(_number_variants(number)), Claim.archived.is_(False)
+        )
         claim = self.session.scalars(query).first()
         if claim is not None:
-            self._by_number[number] = claim
+            self._by_number[number.upper()] = claim
         return claim
 
     def _claim_by_payer_number(self, payer_number: str | None) -> Claim | None:
@@ -506,6 +514,16 @@ def _patients_named(
         for patient_id in session.scalars(query):
             scores[patient_id] = scores.get(patient_id, 0) + 1
     return scores
+
+
+def _number_variants(value: str) -> set[str]:
+    """Return a CLP01 as sent and in capitals, the form ClinicDesk gives claim numbers.
+
+    Looking up both keeps the unique index on claim numbers in use, which a comparison
+    of upper-cased columns would not.
+    """
+    number = value.strip()
+    return {number, number.upper()} - {""}
 
 
 def _chunks(values: Iterable[T]) -> Iterable[list[T]]:

@@ -1,0 +1,248 @@
+"""Attacks on 835 posting: repeated claims, odd numbers, splits, reversals, denials, PLB."""
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.models.payments import ProviderAdjustment
+from app.x12.writer_835 import WrittenPlb
+from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
+from tests.services.era.era_steps import (
+    balance,
+    cas,
+    claim_payments,
+    claim_status,
+    control,
+    import_text,
+    new_claim,
+    trace,
+)
+from tests.services.era.era_steps import (
+    new_payer as _new_payer,
+)
+from tests.services.era_break.money_checks import assert_ledger_intact
+
+_payer_ids: dict[tuple[str, str], object] = {}
+
+
+def new_payer(practice: EraPractice, mode: str = "auto"):  # type: ignore[no-untyped-def]
+    payer_id, payer = _new_payer(practice, mode)
+    _payer_ids[payer] = payer_id
+    return payer_id, payer
+
+
+PAID = ["70.00", "30.00"]
+ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
+
+
+def _remit(practice: EraPractice, payer: tuple[str, str], *claims, **kwargs):  # type: ignore[no-untyped-def]
+    if sum((claim.paid for claim in claims), Decimal(0)) < 0:
+        # A payment cannot be negative: another claim of the payer pays enough.
+        payer_id = _payer_ids[payer]
+        filler = new_claim(practice, payer_id, lines=(("99214", "300.00"),))
+        claims = (*claims, written_claim(filler, paid=["300.00"]))
+    text = write_remittance(
+        list(claims), payer=payer, trace_number=trace(), control_number=control(), **kwargs
+    )
+    return import_text(practice, text)
+
+
+def test_same_claim_paid_twice_in_one_file(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    paid = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+
+    result = _remit(era_practice, payer, paid, paid)
+
+    assert result.posted == 1
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_claim_number_case_and_spaces(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claims = [new_claim(era_practice, payer_id, claim_number=f"TCCASE{n}") for n in (1, 2)]
+    written = [
+        written_claim(claim, paid=PAID, adjustments=ADJUSTED, payer_claim_number=f"P{n}X")
+        for n, claim in enumerate(claims)
+    ]
+    text = write_remittance(written, payer=payer, trace_number=trace(), control_number=control())
+    text = text.replace("CLP*TCCASE1*", "CLP*tccase1*").replace("CLP*TCCASE2*", "CLP* TCCASE2 *")
+
+    result = import_text(era_practice, text)
+
+    rows = claim_payments(era_practice, result.response_id)
+    assert [row.claim_id for row in rows] == [claim.claim_id for claim in claims]
+    assert [row.match_method for row in rows] == ["control_number", "control_number"]
+    assert_ledger_intact(era_practice, *claims)
+
+
+def test_split_line(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id, lines=(("99213", "120.00"),))
+    base = written_claim(claim, paid=["70.00"], adjustments=[[cas("CO", "45", "50.00")]])
+    (service,) = base.services
+    halves = [
+        replace(
+            service,
+            charge=Decimal("60.00"),
+            paid=Decimal("35.00"),
+            adjustments=[cas("CO", "45", "25.00")],
+        ),
+        replace(
+            service,
+            charge=Decimal("60.00"),
+            paid=Decimal("35.00"),
+            adjustments=[cas("CO", "45", "25.00")],
+        ),
+    ]
+
+    result = _remit(era_practice, payer, replace(base, services=halves))
+
+    assert result.posted == 1
+    assert balance(era_practice, claim) == Decimal("0.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_bundled_line(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    paid = written_claim(
+        claim,
+        paid=["110.00", "0.00"],
+        adjustments=[[cas("CO", "45", "10.00")], [cas("CO", "97", "40.00")]],
+    )
+
+    result = _remit(era_practice, payer, paid)
+
+    assert result.posted + result.review == 1
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_code_changed_and_units(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    paid = written_claim(claim, paid=PAID, adjustments=ADJUSTED, control_numbers=False)
+    first, second = paid.services
+    changed = replace(first, procedure_code="99212", submitted_code="99213", units=2)
+    result = _remit(era_practice, payer, replace(paid, services=[changed, second]))
+
+    assert result.posted == 1
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_reversal_without_posting(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    paid = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+
+    result = _remit(era_practice, payer, reversal_of(paid))
+
+    # Only the other claim of the file posts; the reversal is kept as information.
+    assert result.posted == 1
+    assert claim_payments(era_practice, result.response_id)[0].state == "info"
+    assert balance(era_practice, claim) == Decimal("160.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_reversal_after_correction(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    first = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+    _remit(era_practice, payer, first)
+    corrected = written_claim(
+        claim,
+        paid=["80.00", "30.00"],
+        adjustments=[[cas("CO", "45", "40.00")], [cas("CO", "45", "10.00")]],
+    )
+    _remit(era_practice, payer, corrected)
+    _remit(era_practice, payer, reversal_of(first))
+
+    assert balance(era_practice, claim) >= Decimal("0.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "era_import._blockers treats a posted CLP02 4 denial (paid 0.00, nothing moved in "
+        "the ledger) as a current adjudication, so the payer's later paid remittance goes "
+        "to review as 'would count the claim twice' instead of posting"
+    ),
+)
+def test_denial_then_paid(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    denied = written_claim(
+        claim,
+        paid=["0.00", "0.00"],
+        adjustments=[[cas("CO", "16", "120.00")], [cas("CO", "16", "40.00")]],
+        status_code="4",
+    )
+    _remit(era_practice, payer, denied)
+    assert balance(era_practice, claim) == Decimal("160.00")
+
+    result = _remit(era_practice, payer, written_claim(claim, paid=PAID, adjustments=ADJUSTED))
+    assert result.posted == 1
+
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert claim_status(era_practice, claim) == "paid"
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_unknown_payer_goes_to_review(era_practice: EraPractice) -> None:
+    payer_id, _ = new_payer(era_practice, mode="review")
+    claim = new_claim(era_practice, payer_id)
+    result = _remit(
+        era_practice,
+        ("NOBODY KNOWN", "ZZ99999"),
+        written_claim(claim, paid=PAID, adjustments=ADJUSTED),
+    )
+
+    assert result.posted == 0
+    assert balance(era_practice, claim) == Decimal("160.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_negative_payment_recovery(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    _remit(era_practice, payer, written_claim(claim, paid=PAID, adjustments=ADJUSTED))
+    recovery = written_claim(
+        claim,
+        paid=["-20.00", "0.00"],
+        adjustments=[[cas("CO", "45", "20.00")], []],
+        status_code="1",
+    )
+    recovery = replace(
+        recovery,
+        charge=Decimal("0.00"),
+        services=[replace(recovery.services[0], charge=Decimal("0.00"))],
+    )
+
+    result = _remit(era_practice, payer, recovery, payment_amount=None)
+
+    assert result.held + result.review + result.posted >= 1
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_plb_unknown_claim(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    result = _remit(
+        era_practice,
+        payer,
+        written_claim(claim, paid=PAID, adjustments=ADJUSTED),
+        provider_adjustments=[WrittenPlb("WO", "NOSUCHCLAIM99", Decimal("5.00"))],
+    )
+
+    assert result.posted == 1
+    with era_practice.database.reading() as session:
+        rows = session.scalars(
+            select(ProviderAdjustment).where(ProviderAdjustment.reference == "NOSUCHCLAIM99")
+        ).all()
+    assert [row.claim_id for row in rows] == [None]
+    assert_ledger_intact(era_practice, claim)
