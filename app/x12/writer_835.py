@@ -66,7 +66,7 @@ _MAX_CAS_TRIPLETS = 6  # a CAS segment has room for six adjustments
 _MAX_PLB_PAIRS = 6  # a PLB segment has room for six adjustments
 _MAX_CAS_SEGMENTS = 99  # in loop 2100 and in each loop 2110
 _MAX_MODIFIERS = 4  # SVC01-3 to SVC01-6
-_MEMBER_ID_LENGTH = 80  # NM109
+_ID_CODE_LENGTH = 80  # NM109, which X12 requires to have at least 2 characters
 _MAX_AMOUNT_DIGITS = 18  # an X12 decimal number (type R) without its sign and point
 _ZERO = Decimal(0)
 
@@ -311,9 +311,9 @@ def _claim(claim: WrittenClaim) -> list[str]:
     ]
     if claim.crossover_payer:
         name = _name(claim.crossover_payer, "crossover payer")
-        crossover_id = name
-        if claim.crossover_payer_id.strip():
-            crossover_id = _identifier(claim.crossover_payer_id, "crossover payer id", 80)
+        crossover_id = _identifier(
+            claim.crossover_payer_id or name, "crossover payer id", _ID_CODE_LENGTH, 2
+        )
         segments.append(segment("NM1", "TT", "2", name, "", "", "", "", "PI", crossover_id))
     for service in claim.services:
         segments.extend(_service(service))
@@ -323,9 +323,9 @@ def _claim(claim: WrittenClaim) -> list[str]:
 def _patient(claim: WrittenClaim) -> str:
     last = _name(claim.patient_last, "patient last name")
     first = clean_element(claim.patient_first, _FIRST_NAME_LENGTH)
-    member_id = _member_id(claim.member_id)
-    if not member_id:
+    if not claim.member_id.strip():
         return segment("NM1", "QC", "1", last, first)
+    member_id = _member_id(claim.member_id)
     return segment("NM1", "QC", "1", last, first, "", "", "", "MI", member_id)
 
 
@@ -425,18 +425,18 @@ def _provider_adjustments(remittance: WrittenRemittance) -> list[str]:
 # --- element values ----------------------------------------------------------------------------
 
 
-def _identifier(value: str, name: str, max_length: int) -> str:
+def _identifier(value: str, name: str, max_length: int, min_length: int = 1) -> str:
     """Return an identifier exactly as given, because the receiver matches on it.
 
-    Raises X12WriteError when it is empty, too long or contains a character that cannot
-    be sent, instead of changing it.
+    Raises X12WriteError when it is empty, too short or long or contains a character that
+    cannot be sent, instead of changing it.
     """
     text = value.strip()
     if not text:
         raise X12WriteError(f"The {name} is missing.")
-    if len(text) > max_length or clean_element(text, max_length) != text:
+    if not min_length <= len(text) <= max_length or clean_element(text, max_length) != text:
         raise X12WriteError(
-            f"The {name} {value!r} cannot be written: use at most {max_length} capital "
+            f"The {name} {value!r} cannot be written: use {min_length} to {max_length} capital "
             f"letters, digits and punctuation other than {''.join(sorted(DELIMITER_CHARACTERS))}."
         )
     return text
@@ -466,10 +466,10 @@ def _member_id(value: str) -> str:
     Matching remittances to coverages ignores case, so upper-casing is harmless. Raises
     X12WriteError when cleaning would change anything else, such as dropping a delimiter.
     """
-    member_id = clean_element(value, _MEMBER_ID_LENGTH)
-    if member_id != value.strip().upper():
+    member_id = clean_element(value, _ID_CODE_LENGTH)
+    if member_id != value.strip().upper() or len(member_id) < 2:
         raise X12WriteError(
-            f"The member id {value!r} cannot be written: use at most {_MEMBER_ID_LENGTH} "
+            f"The member id {value!r} cannot be written: use 2 to {_ID_CODE_LENGTH} "
             "letters, digits and punctuation other than "
             f"{''.join(sorted(DELIMITER_CHARACTERS))}."
         )

@@ -87,3 +87,37 @@ def test_identifiers_written_as_given() -> None:
     assert read.provider_adjustments[0].reference == "ICN-5/A"
     assert read.claims[0].services[0].modifiers == ("25", "59", "GT", "Q5")
     assert read.payee_identifier == "1234567893"
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        (remittance([claim("A1", [service()], member_id="7")]), "The member id '7' cannot"),
+        (
+            remittance(
+                [
+                    claim(
+                        "A1",
+                        [service()],
+                        status_code="19",
+                        crossover_payer="Q",
+                        crossover_payer_id="",
+                    )
+                ]
+            ),
+            "The crossover payer id 'Q' cannot",
+        ),
+    ],
+)
+def test_one_character_id_code_rejected(written: WrittenRemittance, message: str) -> None:
+    # NM109 has at least 2 characters, so pyx12 rejected a file with a shorter one.
+    with pytest.raises(X12WriteError) as caught:
+        write([written])
+
+    assert str(caught.value).startswith(message)
+
+
+def test_missing_member_id_allowed() -> None:
+    [read] = read_835(write([remittance([claim("A1", [service()], member_id="")])]))
+
+    assert read.claims[0].member_id == ""
