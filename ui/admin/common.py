@@ -160,7 +160,10 @@ class RecordTable(QTableWidget):
                 self.setItem(row_index, column, item)
         self.setSortingEnabled(True)
         self.resizeColumnsToContents()
-        for column in range(self.columnCount()):
+        # The stretched last column is left alone: a width set on it sticks, so the column
+        # would run past a narrow table and cut its text off behind a scroll bar.
+        capped = self.columnCount() - int(self.horizontalHeader().stretchLastSection())
+        for column in range(capped):
             if self.columnWidth(column) > MAX_COLUMN_WIDTH:
                 self.setColumnWidth(column, MAX_COLUMN_WIDTH)
         self.select_id(previous)

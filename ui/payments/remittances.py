@@ -190,7 +190,7 @@ class ReviewDialog(QDialog):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([420, 780])
+        splitter.setSizes([400, 800])
 
         self._build_buttons()
         layout = QVBoxLayout(self)

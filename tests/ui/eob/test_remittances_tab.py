@@ -23,6 +23,7 @@ from tests.helpers.era_data import (
     written_claim,
 )
 from tests.ui.admin.conftest import drain
+from ui.admin.common import RecordTable
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
 from ui.payments.remittances import RemittancesTab, ReviewDialog
@@ -168,3 +169,24 @@ def test_unapplied_matched_to_claim(
 
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()
     assert queue.rowCount() == 0
+
+
+def test_review_billed_columns_fit(
+    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
+) -> None:
+    tab = open_tab(qtbot, biller_context)
+    tab.import_file(review_file(era, tmp_path))
+    drain(qtbot, biller_context)
+    tab.queues["review"].selectRow(0)
+
+    tab.open_review("review")
+    drain(qtbot, biller_context)
+    dialog = tab.findChild(ReviewDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    billed = dialog.findChild(RecordTable, "billedLines")
+    assert billed is not None
+
+    # Every column, Charge last, shows without scrolling sideways.
+    assert billed.horizontalHeader().length() <= billed.viewport().width()
+    assert billed.column_texts(4) == ["$120.00"]
