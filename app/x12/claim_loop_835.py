@@ -242,6 +242,8 @@ def _on_date(claim: _ClaimDraft, elements: list[str], number: int) -> None:
             line.service_date = date_at(elements, 2, number)
         elif qualifier == "151":
             line.service_date_to = date_at(elements, 2, number)
+        elif qualifier in {"232", "233"}:
+            raise fail(elements, number, f"a claim date (DTM*{qualifier}) appears after the lines")
     elif qualifier == "232":
         claim.service_date_from = date_at(elements, 2, number)
     elif qualifier == "233":
@@ -253,6 +255,9 @@ def _on_amount(claim: _ClaimDraft, elements: list[str], number: int) -> None:
     if claim.lines:
         if qualifier == "B6":
             claim.lines[-1].allowed = amount_at(elements, 2, number)
+        elif qualifier == "I":
+            # Interest is claim-level only. Read as a line amount, it would be lost.
+            raise fail(elements, number, "the claim interest (AMT*I) appears after the lines")
     elif qualifier == "I":
         claim.interest = amount_at(elements, 2, number)
 
