@@ -231,7 +231,14 @@ def _check_number_problems(form: PaymentForm) -> list[Problem]:
 def _card_problems(form: PaymentForm) -> list[Problem]:
     problems = []
     last4 = (form.card_last4 or "").strip()
-    if not _LAST4.fullmatch(last4) and not looks_like_card_number(last4):
+    if not last4:
+        problems.append(
+            Problem(
+                "card_last4",
+                "Type the card's last four digits from the terminal slip.",
+            )
+        )
+    elif not _LAST4.fullmatch(last4) and not looks_like_card_number(last4):
         problems.append(
             Problem(
                 "card_last4",

@@ -82,11 +82,18 @@ def test_full_card_number_in_check_number() -> None:
     assert PAN_MESSAGE in problems[0].message
 
 
-@pytest.mark.parametrize("last4", ["424", "42424", "42a2", "", None])
-def test_last4_must_be_four_digits(last4: str | None) -> None:
+@pytest.mark.parametrize("last4", ["424", "42424", "42a2"])
+def test_last4_must_be_four_digits(last4: str) -> None:
     problems = form_problems(_card(card_last4=last4), TODAY)
     assert [problem.field for problem in problems] == ["card_last4"]
     assert "not 4 digits" in problems[0].message
+
+
+@pytest.mark.parametrize("last4", ["", "  ", None])
+def test_last4_missing(last4: str | None) -> None:
+    problems = form_problems(_card(card_last4=last4), TODAY)
+    assert [problem.field for problem in problems] == ["card_last4"]
+    assert problems[0].message == "Type the card's last four digits from the terminal slip."
 
 
 def test_authorization_required() -> None:
