@@ -318,6 +318,12 @@ def adjustments_of(elements: list[str], number: int) -> list[Cas]:
         reason = elements[index].strip()
         amount_present = index + 1 < len(elements) and elements[index + 1].strip()
         if not reason and not amount_present:
+            if index + 2 < len(elements) and elements[index + 2].strip():
+                raise fail(
+                    elements,
+                    number,
+                    f"CAS{index + 2:02d} (a quantity) has no reason code or amount before it",
+                )
             continue
         if not reason:
             raise fail(

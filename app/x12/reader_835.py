@@ -212,10 +212,16 @@ def _on_payment(reader: _FileReader, segment: Segment) -> None:
 
 def _on_trace(reader: _FileReader, segment: Segment) -> None:
     draft = _transaction(reader, segment)
-    if draft.trace is None:
-        if not segment.element(2).strip():
-            raise segment_error(segment, "TRN02 (the check or EFT trace number) is missing")
-        draft.trace = segment
+    if draft.trace is not None:
+        # The trace number ties the remittance to one bank deposit, so two are ambiguous.
+        raise segment_error(
+            segment,
+            f"a second TRN appears, but the TRN in segment {draft.trace.number} already "
+            "gave this remittance's trace number",
+        )
+    if not segment.element(2).strip():
+        raise segment_error(segment, "TRN02 (the check or EFT trace number) is missing")
+    draft.trace = segment
 
 
 def _on_party(reader: _FileReader, segment: Segment) -> None:
