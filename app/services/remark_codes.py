@@ -61,6 +61,10 @@ class RemarkCodeList:
 
 
 def _decode(data: bytes) -> str:
+    # Excel's "Unicode text" export is UTF-16 with a byte order mark; read as UTF-8 or
+    # cp1252 every other byte is a NUL and no line holds a code.
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
     # Spreadsheet programs on Windows save CSV files in cp1252 by default, and a
     # description with a curly quote then fails to decode as UTF-8.
     data = data.removeprefix(codecs.BOM_UTF8)
@@ -110,7 +114,7 @@ def _is_header(row: list[str]) -> bool:
 def parse_remark_file(data: bytes, file_name: str) -> dict[str, str]:
     """Read every (code, description) row of a CSV; raise ValidationError naming each bad line."""
     text = _decode(data)
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = _csv_rows(text, file_name)
     codes: dict[str, str] = {}
     first_line: dict[str, int] = {}
     problems: list[Problem] = []
@@ -156,6 +160,36 @@ def parse_remark_file(data: bytes, file_name: str) -> dict[str, str]:
     if problems:
         raise ValidationError(problems)
     return codes
+
+
+def _delimiter(text: str) -> str:
+    # Excel's "Unicode text" export separates the columns with tabs; a line with a tab
+    # and no comma is read that way, so such a file imports as saved.
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return "\t" if "\t" in first and "," not in first else ","
+
+
+def _csv_rows(text: str, file_name: str) -> list[list[str]]:
+    """Return the CSV's rows; raise ValidationError naming the line a CSV reader cannot read.
+
+    The reader is strict, so a quote left open does not swallow the lines after it into
+    one description, and a cell past the reader's size limit is a problem, not a crash.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise ValidationError(
+            [
+                _row_problem(
+                    reader.line_num,
+                    f"{file_name} stops being readable as CSV here; check this line and "
+                    "the ones above it for a quote that is not closed or a cell of more "
+                    "than 131,072 characters (the CSV reader's limit), or save the list "
+                    "again as CSV.",
+                )
+            ]
+        ) from exc
 
 
 def _source(path: Path, data: bytes) -> str:
