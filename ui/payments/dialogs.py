@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -49,9 +50,26 @@ REASON_MAX_LENGTH = 500
 Call = Callable[[Session, Actor], SaveOutcome | Changes]
 
 
+class ReasonBox(QPlainTextEdit):
+    """A short multi-line box where Enter saves its dialog and Shift+Enter starts a line.
+
+    A reason is usually one line, so Enter does what it does in the dialog's other fields.
+    Outside a dialog (the day close note) Enter starts a new line as usual.
+    """
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
+        enter = event.key() in {Qt.Key.Key_Return, Qt.Key.Key_Enter}
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        dialog = self.window()
+        if enter and not shift and isinstance(dialog, QDialog):
+            dialog.accept()
+            return
+        super().keyPressEvent(event)
+
+
 def reason_box(placeholder: str) -> QPlainTextEdit:
     """Return a short multi-line box for a reason or note, where Tab moves on."""
-    box = QPlainTextEdit()
+    box = ReasonBox()
     box.setTabChangesFocus(True)
     box.setPlaceholderText(placeholder)
     box.setFixedHeight(72)
