@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.errors import NotFoundError, UserError
-from app.models.claims import Claim, ClaimLine, X12Response
+from app.models.claims import Claim, ClaimLine, PayerAdjudication, X12Response
 from app.models.ledger import LedgerEntry
 from app.models.payments import Remittance, RemittanceClaim
 from app.money import ZERO, format_money, to_money
@@ -561,6 +561,11 @@ def _check_postable(
             )
 
 
+def _replaces_denial(current: PayerAdjudication, claim_row: RemittanceClaim) -> bool:
+    """Return True when the claim's current adjudication is a denial that this payment replaces."""
+    return current.claim_status_code == DENIED_CODE and claim_row.status_code != DENIED_CODE
+
+
 def _post_payment(
     session: Session,
     actor: Actor,
@@ -571,6 +576,16 @@ def _post_payment(
     payment: ClaimPayment,
 ) -> PostingResult:
     current = latest_adjudication(session, claim)
+    if current is not None and _replaces_denial(current, claim_row):
+        # A payer that reprocesses a denied claim sends the payment without reversing
+        # the denial. The denial is reversed first, so the ledger counts the claim once.
+        reverse_posting(
+            session,
+            actor,
+            current.id,
+            f"Denial replaced by the payer's payment of claim {claim.claim_number}",
+        )
+        current = None
     if current is not None:
         raise UserError(
             f"Claim {claim.claim_number} already has a posted {current.source} payment of "

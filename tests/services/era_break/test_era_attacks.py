@@ -6,11 +6,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.models.claims import Claim, ClaimDiagnosis
+from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
+from app.models.practice import Payer
+from app.services.era_queue import post_reviewed
 from app.x12.writer_835 import WrittenPlb
 from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
 from tests.services.era.era_steps import (
     balance,
+    buckets,
     cas,
     claim_payments,
     claim_status,
@@ -245,4 +250,71 @@ def test_plb_unknown_claim(era_practice: EraPractice) -> None:
             select(ProviderAdjustment).where(ProviderAdjustment.reference == "NOSUCHCLAIM99")
         ).all()
     assert [row.claim_id for row in rows] == [None]
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_patient_share_to_secondary_without_clearinghouse(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    second_id, _ = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    with era_practice.database.transaction() as session:
+        session.add(
+            Coverage(patient_id=claim.patient_id, payer_id=second_id, priority=2, member_id="S1")
+        )
+        # A secondary claim copies the primary claim's diagnoses.
+        session.add(ClaimDiagnosis(claim_id=claim.claim_id, position=1, code="E119"))
+        secondary = session.get(Payer, second_id)
+        assert secondary is not None
+        secondary.clearinghouse_id = None
+
+    result = _remit(era_practice, payer, written_claim(claim, paid=PAID, adjustments=ADJUSTED))
+
+    assert result.posted == 1
+    owed = buckets(era_practice, claim)
+    assert sum(owed.values(), Decimal(0)) == Decimal("10.00")
+    assert "patient" not in owed
+    with era_practice.database.reading() as session:
+        built = session.scalars(
+            select(Claim).where(Claim.patient_id == claim.patient_id, Claim.payer_id == second_id)
+        ).all()
+    assert len(built) == 1
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_same_claim_paid_again_in_later_file(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    paid = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+    _remit(era_practice, payer, paid)
+
+    result = _remit(era_practice, payer, paid)
+
+    assert result.posted == 0
+    assert result.review == 1
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_paid_after_denial_posts_on_review(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    denied = written_claim(
+        claim,
+        paid=["0.00", "0.00"],
+        adjustments=[[cas("CO", "16", "120.00")], [cas("CO", "16", "40.00")]],
+        status_code="4",
+    )
+    denial = _remit(era_practice, payer, denied)
+    result = _remit(era_practice, payer, written_claim(claim, paid=PAID, adjustments=ADJUSTED))
+    (waiting,) = claim_payments(era_practice, result.response_id)
+    assert waiting.state == "review"
+
+    with era_practice.database.transaction() as session:
+        posted = post_reviewed(session, era_practice.biller, waiting.id)
+
+    assert posted.paid == Decimal("100.00")
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert claim_status(era_practice, claim) == "paid"
+    (denial_row,) = claim_payments(era_practice, denial.response_id)
+    assert denial_row.state == "reversed"
     assert_ledger_intact(era_practice, claim)
