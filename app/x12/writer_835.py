@@ -402,6 +402,8 @@ def _provider_adjustments(remittance: WrittenRemittance) -> list[str]:
     period_end = format_date(date(remittance.payment_date.year, 12, 31))
 
     segments = []
+    # NOTE: pyx12 4.0 reports a second PLB as "Loop FOOTER exceeded max count", although
+    # the 835 guide lets PLB repeat, so files with more than six adjustments fail its check.
     for start in range(0, len(items), _MAX_PLB_PAIRS):
         pairs: list[str] = []
         for item in items[start : start + _MAX_PLB_PAIRS]:
