@@ -218,10 +218,19 @@ class DayCloseTab(Page):
         if self.totals is None:
             return None
         cash = parse_money(self.counted_cash.text())
-        checks = parse_money(self.counted_checks.text())
+        checks = self._counted_checks()
         if cash is None or checks is None:
             return None
         return (cash - self.totals.expected_cash) + (checks - self.totals.expected_checks)
+
+    def _counted_checks(self) -> Decimal | None:
+        """Return the checks counted, with a blank count as 0.00 on a day without checks."""
+        if not self.counted_checks.text().strip() and self._no_checks_expected():
+            return ZERO
+        return parse_money(self.counted_checks.text())
+
+    def _no_checks_expected(self) -> bool:
+        return self.totals is not None and self.totals.expected_checks == ZERO
 
     def _show_difference(self) -> None:
         difference = self.current_difference()
@@ -235,6 +244,8 @@ class DayCloseTab(Page):
             (self.counted_cash, "counted_cash", "cash"),
             (self.counted_checks, "counted_checks", "checks"),
         ):
+            if field is self.counted_checks and self._no_checks_expected():
+                continue
             if not field.text().strip():
                 problems.append(Problem(key, f"Type the {what} you counted (0.00 when none)."))
         difference = self.current_difference()
@@ -256,7 +267,7 @@ class DayCloseTab(Page):
         self.form.clear_problems()
         day, actor, note = totals.day, self.context.actor, text_of(self.note)
         cash = parse_money(self.counted_cash.text()) or ZERO
-        checks = parse_money(self.counted_checks.text()) or ZERO
+        checks = self._counted_checks() or ZERO
 
         def work(session: Session, _progress: Progress) -> SaveOutcome:
             return day_close.close_day(session, actor, day, cash, checks, note)

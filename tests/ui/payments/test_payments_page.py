@@ -167,6 +167,25 @@ def test_close_day_with_difference(
     assert opened[0].name.startswith("day-sheet-")
 
 
+def test_close_day_without_checks(
+    qtbot: QtBot, payment_practice: PaymentPractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    take_service_payment(payment_practice, "20.00", "cash")
+    context = context_for(payment_practice.desk)
+    page, _opened = show_page(qtbot, context, tmp_path)
+    tab = page.day_close
+    page.show_tab(tab)
+    drain(qtbot, context)
+
+    # No checks were taken, so a blank check count is 0.00 and need not be typed.
+    qtbot.keyClicks(tab.counted_cash, "20")
+    assert tab.difference.text() == "none: the count matches the payments"
+    qtbot.keyClick(tab.counted_cash, Qt.Key.Key_Return)
+    drain(qtbot, context)
+
+    assert closes_of(payment_practice) == [(Decimal("0.00"), "")]
+
+
 def closes_of(practice: PaymentPractice) -> list[tuple[Decimal, str]]:
     with practice.database.reading() as session:
         return [(row.difference, row.note) for row in session.scalars(select(DayClose))]
