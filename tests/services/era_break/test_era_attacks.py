@@ -163,10 +163,34 @@ def test_reversal_after_correction(era_practice: EraPractice) -> None:
         paid=["80.00", "30.00"],
         adjustments=[[cas("CO", "45", "40.00")], [cas("CO", "45", "10.00")]],
     )
-    _remit(era_practice, payer, corrected)
-    _remit(era_practice, payer, reversal_of(first))
+    correction = _remit(era_practice, payer, corrected)
+    (waiting,) = claim_payments(era_practice, correction.response_id)
+    assert waiting.state == "review"
 
-    assert balance(era_practice, claim) >= Decimal("0.00")
+    _remit(era_practice, payer, reversal_of(first))
+    assert balance(era_practice, claim) == Decimal("160.00")
+    with era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, waiting.id)
+
+    assert balance(era_practice, claim) == Decimal("0.00")
+    assert claim_status(era_practice, claim) == "paid"
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_payment_of_voided_claim_waits(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    with era_practice.database.transaction() as session:
+        found = session.get(Claim, claim.claim_id)
+        assert found is not None
+        found.status = "voided"
+
+    result = _remit(era_practice, payer, written_claim(claim, paid=PAID, adjustments=ADJUSTED))
+
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.state == "review"
+    assert "voided" in (row.review_reason or "")
+    assert balance(era_practice, claim) == Decimal("160.00")
     assert_ledger_intact(era_practice, claim)
 
 
