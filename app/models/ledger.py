@@ -24,7 +24,13 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entry"
     # Balances are sums over this table, so the index carries the amount: a patient's
     # balance is read from the index alone, without touching the scattered table rows.
-    __table_args__ = (Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at", "amount"),)
+    # Posting, claims and payments find rows by their source (the charge of a line, the
+    # rows of a payment or a claim payment) and by the row they reverse.
+    __table_args__ = (
+        Index("ix_ledger_entry_patient_posted", "patient_id", "posted_at", "amount"),
+        Index("ix_ledger_entry_source", "source_type", "source_id"),
+        Index("ix_ledger_entry_reverses_id", "reverses_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     posted_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -1,7 +1,8 @@
 """Payments: insurance remittances and their claim payments, provider-level
 adjustments, front-desk payments, deposits, day closes, account adjustments, refunds,
 posting rules and imported remark-code wording. Ledger rows name the service line they
-settle; payers get a kind and an ERA posting mode.
+settle and are indexed by source and by the row they reverse; payers get a kind and an
+ERA posting mode.
 
 Revision ID: 0008
 Revises: 0007
@@ -520,6 +521,10 @@ def upgrade() -> None:
         "ALTER TABLE ledger_entry ADD COLUMN charge_line_id BLOB REFERENCES charge_line (id)"
     )
     op.create_index("ix_ledger_entry_charge_line_id", "ledger_entry", ["charge_line_id"])
+    # Rows are found by their source (a line's charge, a payment's rows) and by the row
+    # they reverse; without these, each lookup read the whole ledger.
+    op.create_index("ix_ledger_entry_source", "ledger_entry", ["source_type", "source_id"])
+    op.create_index("ix_ledger_entry_reverses_id", "ledger_entry", ["reverses_id"])
     op.execute("ALTER TABLE payer ADD COLUMN payer_kind VARCHAR(20) NOT NULL DEFAULT 'commercial'")
     op.execute(
         "ALTER TABLE payer ADD COLUMN era_posting_mode VARCHAR(10) NOT NULL DEFAULT 'matched'"
@@ -533,6 +538,8 @@ def downgrade() -> None:
     # Plain ALTER TABLE, as in upgrade.
     op.drop_column("payer", "era_posting_mode")
     op.drop_column("payer", "payer_kind")
+    op.drop_index("ix_ledger_entry_reverses_id", table_name="ledger_entry")
+    op.drop_index("ix_ledger_entry_source", table_name="ledger_entry")
     op.drop_index("ix_ledger_entry_charge_line_id", table_name="ledger_entry")
     op.drop_column("ledger_entry", "charge_line_id")
 
