@@ -7,7 +7,7 @@ from decimal import Decimal
 from app.services import eob_entry
 from app.services.claim_cob import AdjustmentForm
 from app.services.eob_entry import EobForm
-from app.services.ledger import set_ledger_lock_date
+from app.services.ledger import ledger_lock_date, set_ledger_lock_date
 from app.services.outcomes import SaveOutcome
 from tests.helpers.era_data import (
     BuiltClaim,
@@ -31,6 +31,8 @@ from tests.services.era_break.money_checks import assert_ledger_intact
 PAID = ["70.00", "30.00"]
 ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
 CHECK_DATE = date(2026, 2, 2)
+# After the claims' date of service, before today.
+LOCKED_THROUGH = date(2026, 6, 30)
 
 
 def paper_eob(
@@ -64,7 +66,8 @@ def test_remittance_posts_into_closed_period(
     payer_id, payer = new_payer(practice)
     claim = new_claim(practice, payer_id)
     with practice.database.transaction() as session:
-        set_ledger_lock_date(session, practice.manager, date(2026, 6, 30))
+        set_ledger_lock_date(session, practice.manager, LOCKED_THROUGH)
+        assert ledger_lock_date(session) == LOCKED_THROUGH
     text = write_remittance(
         [written_claim(claim, paid=PAID, adjustments=ADJUSTED)],
         payer=payer,
@@ -152,3 +155,20 @@ def test_era_reversal_of_paper_posting(era_practice: EraPractice) -> None:
     assert states == ["posted", "posted"], states
     assert balance(era_practice, claim) == Decimal("10.00")
     assert_ledger_intact(era_practice, claim)
+
+
+def test_paper_eob_posts_into_closed_period(
+    new_practice: Callable[[], EraPractice],
+) -> None:
+    practice = new_practice()
+    payer_id, _ = new_payer(practice)
+    claim = new_claim(practice, payer_id)
+    with practice.database.transaction() as session:
+        set_ledger_lock_date(session, practice.manager, LOCKED_THROUGH)
+        assert ledger_lock_date(session) == LOCKED_THROUGH
+
+    outcome = paper_eob(practice, claim, trace(), ("90.00", "20.00"))
+
+    assert outcome.saved, outcome.problems
+    assert balance(practice, claim) == Decimal("0.00")
+    assert_ledger_intact(practice, claim)
