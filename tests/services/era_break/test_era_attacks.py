@@ -11,6 +11,7 @@ from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
 from app.models.practice import Payer
 from app.services.era_queue import post_reviewed
+from app.services.ledger_verify import ledger_check
 from app.x12.writer_835 import WrittenPlb
 from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
 from tests.services.era.era_steps import (
@@ -342,3 +343,58 @@ def test_paid_after_denial_posts_on_review(era_practice: EraPractice) -> None:
     (denial_row,) = claim_payments(era_practice, denial.response_id)
     assert denial_row.state == "reversed"
     assert_ledger_intact(era_practice, claim)
+
+
+def test_claim_level_adjustment_spread_to_the_cent(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(
+        era_practice, payer_id, lines=(("99213", "33.33"), ("97110", "33.33"), ("97112", "33.34"))
+    )
+    paid = written_claim(claim, paid=["0", "0", "0"])
+    spread = replace(
+        paid,
+        services=[],
+        paid=Decimal("70.00"),
+        patient_responsibility=Decimal("20.00"),
+        adjustments=[cas("CO", "45", "10.00"), cas("PR", "2", "20.00")],
+    )
+
+    result = _remit(era_practice, payer, spread)
+
+    assert result.posted == 1
+    assert buckets(era_practice, claim) == {"patient": Decimal("20.00")}
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_claim_paid_without_service_lines(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(
+        era_practice, payer_id, lines=(("99213", "100.01"), ("97110", "50.00"), ("97112", "0.01"))
+    )
+    paid = written_claim(claim, paid=["0", "0", "0"])
+    whole = replace(
+        paid,
+        services=[],
+        paid=Decimal("100.00"),
+        patient_responsibility=Decimal("10.01"),
+        adjustments=[cas("CO", "45", "40.01"), cas("PR", "1", "10.01")],
+    )
+
+    result = _remit(era_practice, payer, whole)
+
+    assert result.posted == 1
+    assert balance(era_practice, claim) == Decimal("10.01")
+    assert buckets(era_practice, claim) == {"patient": Decimal("10.01")}
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_paid_more_than_charged(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id, lines=(("99213", "100.00"),))
+    paid = written_claim(claim, paid=["110.00"], adjustments=[[cas("CO", "45", "-10.00")]])
+
+    result = _remit(era_practice, payer, paid)
+
+    assert result.posted + result.review == 1
+    with era_practice.database.transaction() as session:
+        assert ledger_check(session, era_practice.manager) == []
