@@ -57,6 +57,8 @@ FIXED_HEADERS = ("Claim", "Line", "Code", "Charge", "Allowed", "Paid")
 SLOT_HEADERS = ("Group", "Reason", "Amount")  # the first word sizes the column
 TOTAL_HEADERS = ("PR total", "Balance")
 DIALOG_SIZE = (1320, 620)
+# Room left around the dialog for its title bar and frame, in pixels.
+SCREEN_MARGIN = (40, 60)
 ZERO_TEXT = "0.00"
 
 
@@ -111,7 +113,7 @@ class EobDialog(QDialog):
         self._build_header(payers, today)
         self._build_table()
         self._lay_out()
-        self.resize(*DIALOG_SIZE)
+        self._fit_to_screen()
         if first is not None:
             self.payer.setCurrentIndex(max(0, find_data(self.payer, first.payer_id)))
             self.add_claim(first)
@@ -282,6 +284,13 @@ class EobDialog(QDialog):
         allowed.textChanged.connect(lambda _text: self._fill_contractual(line_row))
         self.rows.append(line_row)
         self._chain_tabs()
+
+    def _fit_to_screen(self) -> None:
+        """Take DIALOG_SIZE, or less on a smaller screen, so Save and Cancel stay on it."""
+        available = self.screen().availableGeometry()
+        width = min(DIALOG_SIZE[0], available.width() - SCREEN_MARGIN[0])
+        height = min(DIALOG_SIZE[1], available.height() - SCREEN_MARGIN[1])
+        self.resize(width, height)
 
     def _size_columns(self) -> None:
         # Narrow editor columns keep the PR total and Balance columns on screen at the

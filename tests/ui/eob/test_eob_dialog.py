@@ -161,3 +161,14 @@ def test_bill_next_payer_builds_claim(
     with practice.database.reading() as session:
         payers = session.scalars(select(Claim.payer_id).order_by(Claim.created_at)).all()
     assert payers == [practice.aetna_id, practice.cigna_id]
+
+
+def test_eob_dialog_fits_screen(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    _page, dialog = open_eob(qtbot, practice, biller_context)
+
+    # The offscreen screen is narrower than the dialog's usual 1320 pixels, as a laptop is.
+    available = dialog.screen().availableGeometry()
+    assert dialog.width() <= available.width()
+    assert dialog.height() <= available.height()
