@@ -63,6 +63,10 @@ def test_same_claim_paid_twice_in_one_file(era_practice: EraPractice) -> None:
     result = _remit(era_practice, payer, paid, paid)
 
     assert result.posted == 1
+    first, second = claim_payments(era_practice, result.response_id)
+    assert first.state == "posted"
+    assert second.state in {"review", "unapplied"}
+    assert second.adjudication_id is None
     assert balance(era_practice, claim) == Decimal("10.00")
     assert_ledger_intact(era_practice, claim)
 
@@ -398,3 +402,41 @@ def test_paid_more_than_charged(era_practice: EraPractice) -> None:
     assert result.posted + result.review == 1
     with era_practice.database.transaction() as session:
         assert ledger_check(session, era_practice.manager) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "era_import.claim_for_reference compares PLB03-2 parts with Claim.claim_number "
+        "exactly, so a reference naming the claim number in lower case links no claim; "
+        "it should also try the parts in capitals, as era_matching does for CLP01"
+    ),
+)
+def test_plb_names_claim_in_lower_case(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    result = _remit(
+        era_practice,
+        payer,
+        written_claim(claim, paid=PAID, adjustments=ADJUSTED),
+        provider_adjustments=[WrittenPlb("L6", "PLBCASE", Decimal("-1.25"))],
+    )
+    assert result.posted == 1
+    text = write_remittance(
+        [written_claim(new_claim(era_practice, payer_id), paid=PAID, adjustments=ADJUSTED)],
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=[WrittenPlb("L6", "PLBCASE", Decimal("-1.25"))],
+    )
+    text = text.replace(":PLBCASE*", f":{claim.claim_number.lower()}*")
+
+    import_text(era_practice, text)
+
+    with era_practice.database.reading() as session:
+        rows = session.scalars(
+            select(ProviderAdjustment).where(
+                ProviderAdjustment.reference == claim.claim_number.lower()
+            )
+        ).all()
+    assert [row.claim_id for row in rows] == [claim.claim_id]
