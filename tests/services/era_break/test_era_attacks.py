@@ -6,11 +6,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from app.errors import UserError
 from app.models.claims import Claim, ClaimDiagnosis
 from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
 from app.models.practice import Payer
-from app.services.era_queue import post_reviewed
+from app.services.era_queue import post_reviewed, set_aside
 from app.services.ledger_verify import ledger_check
 from app.x12.writer_835 import WrittenPlb
 from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
@@ -440,3 +441,39 @@ def test_plb_names_claim_in_lower_case(era_practice: EraPractice) -> None:
             )
         ).all()
     assert [row.claim_id for row in rows] == [claim.claim_id]
+
+
+def test_unknown_payer_posts_after_review_once(era_practice: EraPractice) -> None:
+    payer_id, _ = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    result = _remit(
+        era_practice,
+        ("NOBODY KNOWN", "ZZ99998"),
+        written_claim(claim, paid=PAID, adjustments=ADJUSTED),
+    )
+    (waiting,) = claim_payments(era_practice, result.response_id)
+
+    with era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, waiting.id)
+    with pytest.raises(UserError), era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, waiting.id)
+
+    assert buckets(era_practice, claim) == {"patient": Decimal("10.00")}
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_set_aside_payment_cannot_post_twice(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice, mode="review")
+    claim = new_claim(era_practice, payer_id)
+    result = _remit(era_practice, payer, written_claim(claim, paid=PAID, adjustments=ADJUSTED))
+    (waiting,) = claim_payments(era_practice, result.response_id)
+    with era_practice.database.transaction() as session:
+        set_aside(session, era_practice.biller, waiting.id, "Asked the payer")
+
+    with era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, waiting.id, claim.claim_id)
+    with pytest.raises(UserError), era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, waiting.id, claim.claim_id)
+
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert_ledger_intact(era_practice, claim)
