@@ -25,7 +25,7 @@ from typing import TypeVar
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from app.models.claims import Claim, ClaimLine
+from app.models.claims import Claim, ClaimLine, PayerAdjudication
 from app.models.patients import Coverage, Patient
 from app.money import ZERO, to_money
 from app.services.claim_cob import (
@@ -167,7 +167,7 @@ class ClaimMatcher:
         if by_payer is not None:
             return ClaimMatch(by_payer, BY_PAYER_CLAIM_NUMBER, busy_note)
 
-        by_patient = self._claim_by_patient(payment)
+        by_patient = self._claim_by_patient(payment, reversal=reversal)
         if by_patient is not None:
             return ClaimMatch(by_patient, BY_PATIENT_SERVICE, busy_note)
         note = busy_note or (
@@ -223,7 +223,7 @@ class ClaimMatcher:
             return claim
         return None
 
-    def _claim_by_patient(self, payment: ClaimPayment) -> Claim | None:
+    def _claim_by_patient(self, payment: ClaimPayment, *, reversal: bool) -> Claim | None:
         service_date = first_service_date(payment)
         if service_date is None:
             return None
@@ -245,9 +245,18 @@ class ClaimMatcher:
         candidates = [claim for claim in self.session.scalars(query) if claim.id not in self.taken]
         if not candidates:
             return None
-        # Patients found by both name and member id come first; among equals the lowest
-        # claim number, so a repeated import picks the same claim.
-        candidates.sort(key=lambda claim: (-patients[claim.patient_id], claim.claim_number))
+        # Of twin claims, a payment settles one the payer has not settled yet, and a
+        # reversal takes back one it has. Then patients found by both name and member id
+        # come first, and among equals the lowest claim number, so a repeated import
+        # picks the same claim.
+        settled = _settled_claims(self.session, candidates) if len(candidates) > 1 else set()
+        candidates.sort(
+            key=lambda claim: (
+                (claim.id in settled) != reversal,
+                -patients[claim.patient_id],
+                claim.claim_number,
+            )
+        )
         return candidates[0]
 
     def _load_lines(self, claim_ids: Iterable[uuid.UUID]) -> None:
@@ -514,6 +523,19 @@ def _patients_named(
         for patient_id in session.scalars(query):
             scores[patient_id] = scores.get(patient_id, 0) + 1
     return scores
+
+
+def _settled_claims(session: Session, claims: Sequence[Claim]) -> set[uuid.UUID]:
+    """Return the ids of the claims that have a current adjudication by their own payer."""
+    payers = {claim.id: claim.payer_id for claim in claims}
+    query = select(PayerAdjudication.claim_id, PayerAdjudication.payer_id).where(
+        PayerAdjudication.claim_id.in_(list(payers)),
+        PayerAdjudication.voided.is_(False),
+        PayerAdjudication.archived.is_(False),
+    )
+    return {
+        claim_id for claim_id, payer_id in session.execute(query) if payers[claim_id] == payer_id
+    }
 
 
 def _number_variants(value: str) -> set[str]:

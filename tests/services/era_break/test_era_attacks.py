@@ -477,3 +477,27 @@ def test_set_aside_payment_cannot_post_twice(era_practice: EraPractice) -> None:
 
     assert balance(era_practice, claim) == Decimal("10.00")
     assert_ledger_intact(era_practice, claim)
+
+
+def test_patient_match_skips_the_twin_already_paid(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    patient = ("TWINPAID", "PAT", "TWP0001")
+    paid_twin, open_twin = (new_claim(era_practice, payer_id, patient=patient) for _ in range(2))
+    _remit(era_practice, payer, written_claim(paid_twin, paid=PAID, adjustments=ADJUSTED))
+    lost = written_claim(
+        open_twin,
+        paid=PAID,
+        adjustments=ADJUSTED,
+        patient_control_number="LOSTTWIN",
+        payer_claim_number="UNKNOWNTWIN",
+        control_numbers=False,
+    )
+
+    result = _remit(era_practice, payer, lost)
+
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.claim_id == open_twin.claim_id
+    assert row.state == "posted"
+    assert balance(era_practice, paid_twin) == Decimal("10.00")
+    assert balance(era_practice, open_twin) == Decimal("10.00")
+    assert_ledger_intact(era_practice, paid_twin, open_twin)
