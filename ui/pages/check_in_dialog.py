@@ -162,6 +162,9 @@ class CheckInDialog(QDialog):
         self.copay_label.setText(f"Copay collected: {format_money(amount)}")
         if self.copay_button is not None:
             self.copay_button.setEnabled(False)
+        # The disabled button lost the focus, and checking in is the next step.
+        if self.check_in_button.isEnabled():
+            self.check_in_button.setFocus()
 
     def _intake_box(self) -> QGroupBox:
         box = QGroupBox("New-patient checklist")

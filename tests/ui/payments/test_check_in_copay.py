@@ -66,6 +66,7 @@ def test_collect_copay_opens_prefilled_payment(
     assert check_in.copay_button is not None
     assert check_in.focusWidget() is check_in.check_in_button
     assert check_in.copay_label.text() == "Copay due today: $25.00"
+    check_in.copay_button.setFocus()
     check_in.copay_button.click()
     drain(qtbot, context)
 
@@ -86,4 +87,5 @@ def test_collect_copay_opens_prefilled_payment(
         assert payment.appointment_id == checklist.appointment_id
     assert check_in.copay_label.text() == "Copay collected: $25.00"
     assert not check_in.copay_button.isEnabled()
+    assert check_in.focusWidget() is check_in.check_in_button
     dialog.reject()
