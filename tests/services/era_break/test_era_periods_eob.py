@@ -172,3 +172,50 @@ def test_paper_eob_posts_into_closed_period(
     assert outcome.saved, outcome.problems
     assert balance(practice, claim) == Decimal("0.00")
     assert_ledger_intact(practice, claim)
+
+
+def test_paper_eob_of_claim_paid_by_era_rejected(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    text = write_remittance(
+        [written_claim(claim, paid=PAID, adjustments=ADJUSTED)],
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
+    )
+    assert import_text(era_practice, text).posted == 1
+
+    outcome = paper_eob(era_practice, claim, trace(), ("90.00", "20.00"))
+
+    assert not outcome.saved
+    assert balance(era_practice, claim) == Decimal("10.00")
+    assert_ledger_intact(era_practice, claim)
+
+
+def test_paper_eob_listing_claim_twice_rejected(era_practice: EraPractice) -> None:
+    payer_id, _ = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    with era_practice.database.transaction() as session:
+        form = eob_entry.eob_template(session, era_practice.biller, claim.claim_id)
+        form.adjudicated_on = CHECK_DATE
+        for line, charge in zip(form.lines, ("120.00", "40.00"), strict=True):
+            line.paid_amount = Decimal(charge)
+        form.paid_amount = Decimal("160.00")
+        again = eob_entry.eob_template(session, era_practice.biller, claim.claim_id)
+        again.adjudicated_on = CHECK_DATE
+        for line, charge in zip(again.lines, ("120.00", "40.00"), strict=True):
+            line.paid_amount = Decimal(charge)
+        again.paid_amount = Decimal("160.00")
+        eob = EobForm(
+            payer_id=payer_id,
+            check_number=trace(),
+            check_date=CHECK_DATE,
+            amount=Decimal("320.00"),
+            method="CHK",
+            claims=[form, again],
+        )
+        outcome = eob_entry.post_paper_eob(session, era_practice.biller, eob)
+
+    assert not outcome.saved
+    assert balance(era_practice, claim) == Decimal("160.00")
+    assert_ledger_intact(era_practice, claim)
