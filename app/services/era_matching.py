@@ -235,7 +235,8 @@ class ClaimMatcher:
             .where(
                 Claim.patient_id.in_(patients),
                 Claim.service_date_from == service_date,
-                Claim.total_charge == payment.charge,
+                # A reversal repeats the charge negated.
+                Claim.total_charge == abs(payment.charge),
                 Claim.archived.is_(False),
             )
             .order_by(Claim.claim_number)

@@ -13,7 +13,7 @@ from app.models.payments import ProviderAdjustment
 from app.models.practice import Payer
 from app.services.era_queue import post_reviewed, set_aside
 from app.services.ledger_verify import ledger_check
-from app.x12.writer_835 import WrittenPlb
+from app.x12.writer_835 import WrittenClaim, WrittenPlb
 from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
 from tests.services.era.era_steps import (
     balance,
@@ -500,4 +500,35 @@ def test_patient_match_skips_the_twin_already_paid(era_practice: EraPractice) ->
     assert row.state == "posted"
     assert balance(era_practice, paid_twin) == Decimal("10.00")
     assert balance(era_practice, open_twin) == Decimal("10.00")
+    assert_ledger_intact(era_practice, paid_twin, open_twin)
+
+
+def test_lost_numbers_reversal_and_correction_of_twin(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    patient = ("TWINREV", "PAT", "TWR0001")
+    paid_twin, open_twin = (new_claim(era_practice, payer_id, patient=patient) for _ in range(2))
+    first = written_claim(paid_twin, paid=PAID, adjustments=ADJUSTED)
+    _remit(era_practice, payer, first)
+
+    def lost(claim: WrittenClaim) -> WrittenClaim:
+        services = [replace(service, line_control_number=None) for service in claim.services]
+        return replace(
+            claim,
+            patient_control_number="LOSTREV",
+            payer_claim_number="UNKNOWNREV",
+            services=services,
+        )
+
+    corrected = written_claim(
+        paid_twin,
+        paid=["80.00", "30.00"],
+        adjustments=[[cas("CO", "45", "40.00")], [cas("CO", "45", "10.00")]],
+    )
+    result = _remit(era_practice, payer, lost(reversal_of(first)), lost(corrected))
+
+    rows = claim_payments(era_practice, result.response_id)
+    assert [row.claim_id for row in rows] == [paid_twin.claim_id, paid_twin.claim_id]
+    assert [row.state for row in rows] == ["posted", "posted"]
+    assert balance(era_practice, paid_twin) == Decimal("0.00")
+    assert balance(era_practice, open_twin) == Decimal("160.00")
     assert_ledger_intact(era_practice, paid_twin, open_twin)
