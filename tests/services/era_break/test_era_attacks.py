@@ -532,3 +532,20 @@ def test_lost_numbers_reversal_and_correction_of_twin(era_practice: EraPractice)
     assert balance(era_practice, paid_twin) == Decimal("0.00")
     assert balance(era_practice, open_twin) == Decimal("160.00")
     assert_ledger_intact(era_practice, paid_twin, open_twin)
+
+
+def test_review_payer_named_with_unknown_id(era_practice: EraPractice) -> None:
+    payer_id, (name, _) = new_payer(era_practice, mode="review")
+    claim = new_claim(era_practice, payer_id)
+
+    result = _remit(
+        era_practice,
+        (name, "ZZ99997"),
+        written_claim(claim, paid=PAID, adjustments=ADJUSTED),
+    )
+
+    assert result.posted == 0
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.state == "review"
+    assert balance(era_practice, claim) == Decimal("160.00")
+    assert_ledger_intact(era_practice, claim)
