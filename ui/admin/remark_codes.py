@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QLabel,
@@ -95,6 +96,10 @@ class ImportRemarkCodesDialog(RecordDialog):
             "row is allowed",
         )  # fmt: skip
         self.file.path.textEdited.connect(lambda _text: self.mark_dirty())
+        # The dialog reads a file into the database, so its button says so.
+        import_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        import_button.setText("&Import")
+        import_button.setAccessibleName("Import")
         self.finish_building()
         self.file.setFocus()
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -202,6 +202,8 @@ def test_wording_imported_from_code_sets(
     dialog = tab.remark_codes.open_import()
     assert isinstance(dialog, ImportRemarkCodesDialog)
     assert dialog.kind.currentData() == "rarc"
+    import_button = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert import_button.text() == "&Import"
     qtbot.keyClicks(dialog.file.path, str(path))
     qtbot.keyClick(dialog.file.path, Qt.Key.Key_Return)
     settle(admin_context)
