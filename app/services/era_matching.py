@@ -307,7 +307,8 @@ def match_services(lines: Sequence[ClaimLine], payment: ClaimPayment) -> LineMat
     A line control number may name the same line twice, because a payer that splits
     one billed line into several service payments repeats its REF*6R. Every other key
     gives each line to one service payment only, in line order, so two identical lines
-    are settled by two service payments.
+    are settled by two service payments. Last, the parts of a line split without REF*6R
+    go to that line when their code and date match it and their charges add up to it.
     """
     services = payment.services
     found: dict[int, ClaimLine] = {}
@@ -335,10 +336,41 @@ def match_services(lines: Sequence[ClaimLine], payment: ClaimPayment) -> LineMat
                         loose.append(index)
                     break
 
+    if len(found) < len(services):
+        loose += _split_parts(services, lines, found, claim_date)
     unmatched = tuple(index for index in range(len(services)) if index not in found)
     if unmatched:
         return LineMatch(None, tuple(sorted(loose)), unmatched)
     return LineMatch(found, tuple(sorted(loose)))
+
+
+def _split_parts(
+    services: Sequence[ServicePayment],
+    lines: Sequence[ClaimLine],
+    found: dict[int, ClaimLine],
+    claim_date: date | None,
+) -> list[int]:
+    """Give the parts of a line the payer split without REF*6R to that line; return them.
+
+    Each part matches the line by code and date, and the parts' charges add up to the
+    line's charge, so a part cannot belong to another line. `found` is updated.
+    """
+    added: list[int] = []
+    for line in lines:
+        parts = [
+            index
+            for index, service in enumerate(services)
+            if (index not in found or found[index].id == line.id)
+            and _code_date(service, line, claim_date)
+        ]
+        charges = sum((to_money(services[index].charge) for index in parts), ZERO)
+        if len(parts) < 2 or charges != line.charge_amount:
+            continue
+        for index in parts:
+            if index not in found:
+                found[index] = line
+                added.append(index)
+    return added
 
 
 def adjudication_form(

@@ -549,3 +549,27 @@ def test_review_payer_named_with_unknown_id(era_practice: EraPractice) -> None:
     assert row.state == "review"
     assert balance(era_practice, claim) == Decimal("160.00")
     assert_ledger_intact(era_practice, claim)
+
+
+def test_split_line_without_control_numbers(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id, lines=(("99213", "120.00"), ("97110", "40.00")))
+    base = written_claim(
+        claim,
+        paid=["70.00", "30.00"],
+        adjustments=[[cas("CO", "45", "50.00")], [cas("CO", "45", "10.00")]],
+        control_numbers=False,
+    )
+    whole, other = base.services
+    half = replace(
+        whole,
+        charge=Decimal("60.00"),
+        paid=Decimal("35.00"),
+        adjustments=[cas("CO", "45", "25.00")],
+    )
+
+    result = _remit(era_practice, payer, replace(base, services=[half, half, other]))
+
+    assert result.posted == 1
+    assert balance(era_practice, claim) == Decimal("0.00")
+    assert_ledger_intact(era_practice, claim)
