@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import UserError
-from app.models.claims import Claim, ClaimDiagnosis
+from app.models.claims import Claim, ClaimDiagnosis, ClaimFinding
 from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
 from app.models.practice import Payer
@@ -128,7 +128,14 @@ def test_bundled_line(era_practice: EraPractice) -> None:
 
     result = _remit(era_practice, payer, paid)
 
-    assert result.posted + result.review == 1
+    # The bundled line's charge stays with the payer, flagged for a biller to decide.
+    assert result.posted == 1
+    assert buckets(era_practice, claim) == {payer[0]: Decimal("40.00")}
+    with era_practice.database.reading() as session:
+        messages = session.scalars(
+            select(ClaimFinding.message).where(ClaimFinding.claim_id == claim.claim_id)
+        ).all()
+    assert any("CO 97" in message or "CO-97" in message for message in messages), messages
     assert_ledger_intact(era_practice, claim)
 
 
@@ -260,7 +267,10 @@ def test_negative_payment_recovery(era_practice: EraPractice) -> None:
 
     result = _remit(era_practice, payer, recovery, payment_amount=None)
 
-    assert result.held + result.review + result.posted >= 1
+    # The recovery waits for a biller; only the other claim of the file posts.
+    assert result.review == 1
+    assert result.posted == 1
+    assert balance(era_practice, claim) == Decimal("10.00")
     assert_ledger_intact(era_practice, claim)
 
 
