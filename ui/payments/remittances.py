@@ -163,7 +163,9 @@ class ReviewDialog(QDialog):
             status = escape(detail.claim_status or "")
             claim_title = f"<b>Claim {escape(detail.claim_number)}</b> as billed ({status})"
         self.adjustments = RecordTable(
-            ("Line", "Code", "Paid", "Group", "Reason", "Wording", "Amount", "Posting will"),
+            # Wording comes last, where it stretches: long CARC wording would otherwise push
+            # Amount and Posting will out of sight behind a scroll bar.
+            ("Line", "Code", "Paid", "Group", "Reason", "Amount", "Posting will", "Wording"),
             "Remittance adjustments",
         )
         self.adjustments.setObjectName("remittanceAdjustments")
@@ -263,8 +265,8 @@ class ReviewDialog(QDialog):
                             "",
                             "",
                             "",
-                            "",
                             "Post the payment",
+                            "",
                         ],
                     )
                 )
@@ -290,9 +292,9 @@ class ReviewDialog(QDialog):
             paid,
             group,
             adjustment.reason_code,
-            wording,
             amount,
             adjustment.action_label,
+            wording,
         ]
 
     # ---- actions ------------------------------------------------------------------------

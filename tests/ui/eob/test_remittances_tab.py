@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
+from app.services import remark_codes
 from app.x12.writer_835 import WrittenCas
 from tests.helpers.era_data import (
     DEFAULT_SERVICE_DAY,
@@ -116,9 +117,10 @@ def test_review_and_post_by_keyboard(
     dialog = tab.findChild(ReviewDialog)
     assert dialog is not None
     groups = dialog.adjustments.column_texts(3)
-    actions = dialog.adjustments.column_texts(7)
+    actions = dialog.adjustments.column_texts(6)
     assert groups == ["CO: Contractual obligation", "PR: Patient responsibility"]
-    assert dialog.adjustments.column_texts(5) == ["(wording not imported)"] * 2
+    assert dialog.adjustments.column_texts(5) == ["$15.00", "$20.00"]
+    assert dialog.adjustments.column_texts(7) == ["(wording not imported)"] * 2
     assert actions[0] == "Write off"
     assert dialog.post_button.isEnabled()
 
@@ -171,9 +173,14 @@ def test_unapplied_matched_to_claim(
     assert queue.rowCount() == 0
 
 
-def test_review_billed_columns_fit(
+def test_review_columns_fit(
     qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
 ) -> None:
+    wording = tmp_path / "carc.csv"
+    long_text = "Charge exceeds fee schedule/maximum allowable or contracted fee arrangement."
+    wording.write_text(f"Code,Description\n45,{long_text}\n", encoding="utf-8")
+    with era.database.transaction() as session:
+        remark_codes.import_remark_codes(session, era.admin, wording, "carc")
     tab = open_tab(qtbot, biller_context)
     tab.import_file(review_file(era, tmp_path))
     drain(qtbot, biller_context)
@@ -190,3 +197,8 @@ def test_review_billed_columns_fit(
     # Every column, Charge last, shows without scrolling sideways.
     assert billed.horizontalHeader().length() <= billed.viewport().width()
     assert billed.column_texts(4) == ["$120.00"]
+    # Long wording stretches in the last column; Amount and Posting will stay in sight.
+    adjustments = dialog.adjustments
+    posting_will = adjustments.horizontalHeader().sectionViewportPosition(6)
+    assert posting_will + adjustments.columnWidth(6) <= adjustments.viewport().width()
+    assert adjustments.column_texts(7)[0] == long_text
