@@ -583,3 +583,42 @@ def test_split_line_without_control_numbers(era_practice: EraPractice) -> None:
     assert result.posted == 1
     assert balance(era_practice, claim) == Decimal("0.00")
     assert_ledger_intact(era_practice, claim)
+
+
+def test_reversal_after_secondary_was_billed(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    second_id, _ = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    with era_practice.database.transaction() as session:
+        session.add(
+            Coverage(patient_id=claim.patient_id, payer_id=second_id, priority=2, member_id="S2")
+        )
+        session.add(ClaimDiagnosis(claim_id=claim.claim_id, position=1, code="E119"))
+    first = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+    _remit(era_practice, payer, first)
+    corrected = written_claim(
+        claim,
+        paid=["60.00", "30.00"],
+        adjustments=[
+            [cas("CO", "45", "40.00"), cas("PR", "1", "20.00")],
+            [cas("CO", "45", "10.00")],
+        ],
+    )
+
+    result = _remit(era_practice, payer, reversal_of(first), corrected)
+
+    states = [row.state for row in claim_payments(era_practice, result.response_id)]
+    assert states[:2] == ["posted", "posted"]
+    assert sum(buckets(era_practice, claim).values(), Decimal(0)) == Decimal("20.00")
+    assert "patient" not in buckets(era_practice, claim)
+    with era_practice.database.reading() as session:
+        built = session.scalars(
+            select(Claim).where(
+                Claim.patient_id == claim.patient_id,
+                Claim.payer_id == second_id,
+                Claim.status != "voided",
+            )
+        ).all()
+    # One claim bills the secondary, even though the primary paid twice.
+    assert len(built) == 1
+    assert_ledger_intact(era_practice, claim)
