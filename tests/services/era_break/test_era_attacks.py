@@ -1,5 +1,7 @@
 """Attacks on 835 posting: repeated claims, odd numbers, splits, reversals, denials, PLB."""
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ from app.models.claims import Claim, ClaimDiagnosis, ClaimFinding
 from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
 from app.models.practice import Payer
+from app.services.era_import import RemittanceImport
 from app.services.era_queue import post_reviewed, set_aside
 from app.services.ledger_verify import ledger_check
 from app.x12.writer_835 import WrittenClaim, WrittenPlb
@@ -31,10 +34,12 @@ from tests.services.era.era_steps import (
 )
 from tests.services.era_break.money_checks import assert_ledger_intact
 
-_payer_ids: dict[tuple[str, str], object] = {}
+# Each test payer's id by (name, payer id), so `remit` can add a claim of that payer.
+_payer_ids: dict[tuple[str, str], uuid.UUID] = {}
 
 
-def new_payer(practice: EraPractice, mode: str = "auto"):  # type: ignore[no-untyped-def]
+def new_payer(practice: EraPractice, mode: str = "auto") -> tuple[uuid.UUID, tuple[str, str]]:
+    """Add a payer of its own for one test and remember its id."""
     payer_id, payer = _new_payer(practice, mode)
     _payer_ids[payer] = payer_id
     return payer_id, payer
@@ -44,14 +49,23 @@ PAID = ["70.00", "30.00"]
 ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
 
 
-def _remit(practice: EraPractice, payer: tuple[str, str], *claims, **kwargs):  # type: ignore[no-untyped-def]
+def _remit(
+    practice: EraPractice,
+    payer: tuple[str, str],
+    *claims: WrittenClaim,
+    provider_adjustments: Sequence[WrittenPlb] = (),
+) -> RemittanceImport:
+    """Write the claims as one remittance from `payer` and import it as a biller."""
     if sum((claim.paid for claim in claims), Decimal(0)) < 0:
-        # A payment cannot be negative: another claim of the payer pays enough.
-        payer_id = _payer_ids[payer]
-        filler = new_claim(practice, payer_id, lines=(("99214", "300.00"),))
+        # A payment cannot be negative, so another claim of the payer pays enough.
+        filler = new_claim(practice, _payer_ids[payer], lines=(("99214", "300.00"),))
         claims = (*claims, written_claim(filler, paid=["300.00"]))
     text = write_remittance(
-        list(claims), payer=payer, trace_number=trace(), control_number=control(), **kwargs
+        list(claims),
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=provider_adjustments,
     )
     return import_text(practice, text)
 
@@ -265,7 +279,7 @@ def test_negative_payment_recovery(era_practice: EraPractice) -> None:
         services=[replace(recovery.services[0], charge=Decimal("0.00"))],
     )
 
-    result = _remit(era_practice, payer, recovery, payment_amount=None)
+    result = _remit(era_practice, payer, recovery)
 
     # The recovery waits for a biller; only the other claim of the file posts.
     assert result.review == 1
