@@ -119,6 +119,11 @@ class AdjustmentsTab(Page):
             SMALL_COLUMNS, "Small balances", ("Balance",), stretch_column="Patient"
         )
         self.small_table.setObjectName("smallBalanceTable")
+        # Says the search ran and found nothing, which an empty table does not.
+        self.small_empty = QLabel()
+        self.small_empty.setObjectName("subtleText")
+        self.small_empty.setWordWrap(True)
+        self.small_empty.setVisible(False)
         self.small_table.ticks_changed.connect(self._update_actions)
         self.write_off_button = QPushButton("&Write off ticked")
         self.write_off_button.setObjectName("writeOffSmall")
@@ -164,6 +169,7 @@ class AdjustmentsTab(Page):
         small_box = QGroupBox("Small balances")
         small_layout = QVBoxLayout(small_box)
         small_layout.addLayout(threshold_row)
+        small_layout.addWidget(self.small_empty)
         small_layout.addWidget(self.small_table, 1)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -243,6 +249,11 @@ class AdjustmentsTab(Page):
                 for row in loaded.small_balances
             ]
         )
+        self.small_empty.setText(
+            f"No patient owes {format_money(loaded.threshold)} or less on an account that "
+            "insurance has settled. Raise the amount and press Find to see more."
+        )
+        self.small_empty.setVisible(not loaded.small_balances)
         self.credit_table.set_rows(
             [(index, credit_cells(line)) for index, line in enumerate(self.credit_rows)]
         )

@@ -277,3 +277,26 @@ def test_refund_requested_then_approved(
 def refund_states(practice: PaymentPractice) -> list[str]:
     with practice.database.reading() as session:
         return [refund.status for refund in session.scalars(select(Refund))]
+
+
+def test_small_balances_empty_says_why(
+    qtbot: QtBot, payment_practice: PaymentPractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    context = context_for(payment_practice.desk)
+    page, _opened = show_page(qtbot, context, tmp_path)
+    tab = page.adjustments
+    page.show_tab(tab)
+    drain(qtbot, context)
+
+    # Nguyen owes $200, more than the $5.00 default.
+    assert tab.small_table.rowCount() == 0
+    assert tab.small_empty.isVisibleTo(tab)
+    assert tab.small_empty.text().startswith("No patient owes $5.00 or less")
+
+    tab.threshold.setText("")
+    qtbot.keyClicks(tab.threshold, "200")
+    qtbot.keyClick(tab.threshold, Qt.Key.Key_Return)
+    drain(qtbot, context)
+
+    assert tab.small_table.rowCount() == 1
+    assert not tab.small_empty.isVisibleTo(tab)
