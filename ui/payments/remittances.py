@@ -345,7 +345,7 @@ class ReviewDialog(QDialog):
         def work(session: Session, _progress: Progress) -> Changes:
             return era_queue.set_aside(session, actor, row_id, note)
 
-        self._run(work, "Set aside.")
+        self._run(work, "Set aside: the payment waits in the Unapplied queue with your note.")
 
     def _run(self, work: object, done: str) -> None:
         self.buttons.setEnabled(False)

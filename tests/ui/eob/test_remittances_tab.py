@@ -202,3 +202,26 @@ def test_review_columns_fit(
     posting_will = adjustments.horizontalHeader().sectionViewportPosition(6)
     assert posting_will + adjustments.columnWidth(6) <= adjustments.viewport().width()
     assert adjustments.column_texts(7)[0] == long_text
+
+
+def test_set_aside_by_keyboard(
+    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
+) -> None:
+    tab = open_tab(qtbot, biller_context)
+    tab.import_file(review_file(era, tmp_path))
+    drain(qtbot, biller_context)
+    tab.queues["review"].selectRow(0)
+    tab.open_review("review")
+    drain(qtbot, biller_context)
+    dialog = tab.findChild(ReviewDialog)
+    assert dialog is not None
+
+    dialog.aside_button.click()
+    assert dialog.focusWidget() is dialog.note
+    qtbot.keyClicks(dialog.note, "Not our patient")
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert tab.queues["review"].rowCount() == 0
+    assert tab.queues["unapplied"].rowCount() == 1
+    assert "Unapplied queue" in tab.summary.text()
