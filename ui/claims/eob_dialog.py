@@ -234,6 +234,10 @@ class EobDialog(QDialog):
         if any(existing.claim_id == claim.claim_id for existing in self.claims):
             self.show_problem(f"Claim {claim.claim_number} is already on this EOB.")
             return
+        payer_index = find_data(self.payer, claim.payer_id)
+        if not self.claims and payer_index >= 0:
+            # Until a claim is on the EOB, the payer is only a guess; the first claim sets it.
+            self.payer.setCurrentIndex(payer_index)
         if claim.payer_id != self.payer.currentData():
             self.show_problem(
                 f"Claim {claim.claim_number} is billed to {claim.payer_name}, not "

@@ -1,6 +1,7 @@
 """Posting a paper EOB from the Claims page by keyboard, and billing the next payer."""
 
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,10 +19,11 @@ from app.services.claim_cob import AdjustmentForm
 from tests.helpers.claim_data import ClaimPractice, build_claim_practice
 from tests.ui.charges.conftest import drain
 from tests.ui.claims.conftest import settle, show_page
-from ui.claims.eob_dialog import EobDialog
+from ui.claims.eob_dialog import EobDialog, load_payers
 from ui.claims.page import ClaimsPage
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
+from ui.widgets import find_data
 
 
 @pytest.fixture
@@ -172,3 +174,25 @@ def test_eob_dialog_fits_screen(
     available = dialog.screen().availableGeometry()
     assert dialog.width() <= available.width()
     assert dialog.height() <= available.height()
+
+
+def test_first_claim_sets_payer(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    with practice.database.transaction() as session:
+        (claim_id,) = build_claims(session, practice.biller).claim_ids
+        claim = eob_entry.eob_claim(session, practice.biller, claim_id)
+        payers = load_payers(session, practice.biller)
+    dialog = EobDialog(biller_context, payers, None, date(2026, 3, 20))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.payer.setCurrentIndex(find_data(dialog.payer, practice.cigna_id))
+
+    qtbot.keyClicks(dialog.claim_number, claim.claim_number)
+    qtbot.keyClick(dialog.claim_number, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    # The payer chosen before any claim was a guess, so the claim's payer replaces it.
+    assert [added.claim_id for added in dialog.claims] == [claim_id]
+    assert dialog.payer.currentData() == practice.aetna_id
+    assert not dialog.problems.text()
