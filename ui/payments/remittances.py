@@ -37,6 +37,7 @@ from app.progress import Progress
 from app.services import clearinghouses, eob_entry, era_import, era_queue
 from app.services.era_import import RemittanceImport
 from app.services.era_queue import QueueRow, RemittanceRow, ReviewDetail
+from app.x12.codes_835 import PAYMENT_METHODS
 from ui.admin.common import RecordTable, run_for
 from ui.admin.forms import ERROR_COLOR
 from ui.claims.dialog_parts import ItemOutcome, ItemQueue, error_text, report_unexpected
@@ -94,7 +95,8 @@ def _date(value: object) -> str:
 def _list_cells(row: RemittanceRow) -> list[str]:
     status = f"{row.status}: {row.problem}" if row.problem else row.status
     return [
-        _date(row.received_at), row.payer_name, row.trace_number, row.payment_method,
+        _date(row.received_at), row.payer_name, row.trace_number,
+        PAYMENT_METHODS.get(row.payment_method, row.payment_method),
         format_money(row.payment_amount), str(row.claims), str(row.posted), str(row.review),
         str(row.unapplied), status, row.file_name or row.source,
     ]  # fmt: skip

@@ -130,6 +130,7 @@ def test_review_and_post_by_keyboard(
     assert not shiboken6.isValid(dialog) or not dialog.isVisible()
     assert queue.rowCount() == 0
     assert tab.list.column_texts(6) == ["1"]
+    assert tab.list.column_texts(3) == ["Check"]
     assert tab.summary.text() == "Posted."
 
 
