@@ -160,8 +160,8 @@ class RecordTable(QTableWidget):
                 self.setItem(row_index, column, item)
         self.setSortingEnabled(True)
         self.resizeColumnsToContents()
-        # The stretched last column is left alone: a width set on it sticks, so the column
-        # would run past a narrow table and cut its text off behind a scroll bar.
+        # The stretched last column is left alone, because a width set on it sticks. In a
+        # narrow table the column would then run past the edge, behind a scroll bar.
         capped = self.columnCount() - int(self.horizontalHeader().stretchLastSection())
         for column in range(capped):
             if self.columnWidth(column) > MAX_COLUMN_WIDTH:

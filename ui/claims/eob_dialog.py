@@ -236,7 +236,7 @@ class EobDialog(QDialog):
             return
         payer_index = find_data(self.payer, claim.payer_id)
         if not self.claims and payer_index >= 0:
-            # Until a claim is on the EOB, the payer is only a guess; the first claim sets it.
+            # Until a claim is on the EOB the payer is only a guess, so the first claim sets it.
             self.payer.setCurrentIndex(payer_index)
         if claim.payer_id != self.payer.currentData():
             self.show_problem(

@@ -165,8 +165,8 @@ class ReviewDialog(QDialog):
             status = escape(detail.claim_status or "")
             claim_title = f"<b>Claim {escape(detail.claim_number)}</b> as billed ({status})"
         self.adjustments = RecordTable(
-            # Wording comes last, where it stretches: long CARC wording would otherwise push
-            # Amount and Posting will out of sight behind a scroll bar.
+            # Wording comes last, where it stretches, because long CARC wording would otherwise
+            # push Amount and Posting will out of sight behind a scroll bar.
             ("Line", "Code", "Paid", "Group", "Reason", "Amount", "Posting will", "Wording"),
             "Remittance adjustments",
         )
