@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.errors import UserError
+from app.gc_pause import bulk_work
 from app.ids import new_id
 from app.models.claims import Claim, PayerAdjudication, X12Response
 from app.models.payments import ProviderAdjustment, Remittance, RemittanceClaim
@@ -125,6 +126,8 @@ _CONTROL_NUMBER_WIDTH = 38
 _PAYER_CLAIM_NUMBER_WIDTH = 50
 # Names of files that are remittances even when they cannot be read.
 REMITTANCE_SUFFIXES = (".835", ".era")
+# Claim payments recorded, planned and posted together; see _post_collected.
+_POST_CHUNK = 500
 # Values per IN (...) query, well under SQLite's limit on bound parameters.
 _IN_CHUNK = 500
 # PLB03-2 references carry the claim number after a qualifier, such as "FCN#1400000".
@@ -226,6 +229,7 @@ class _RemittanceWork:
 # ---- entry points ---------------------------------------------------------------------------
 
 
+@bulk_work
 def import_835(session: Session, actor: Actor, text: str, file_name: str) -> RemittanceImport:
     """Import an 835 file: store it, then match and post each remittance in it.
 
@@ -930,13 +934,22 @@ def _to_review(row: RemittanceClaim, reasons: Sequence[str]) -> RemittanceClaim:
 
 
 def _post_collected(context: _Context, work: _RemittanceWork) -> None:
-    """Record the remittance's adjudications, plan each posting and post them in one batch."""
-    if not work.pending:
-        return
+    """Record, plan and post the remittance's collected claim payments, 500 at a time.
+
+    Each chunk's plans and ledger rows are dropped before the next chunk is planned, so a
+    remittance of thousands of claims does not hold all of them at once.
+    """
+    for start in range(0, len(work.pending), _POST_CHUNK):
+        _post_chunk(context, work.pending[start : start + _POST_CHUNK])
+
+
+def _post_chunk(
+    context: _Context, pending: Sequence[tuple[RemittanceClaim, AdjudicationForm]]
+) -> None:
     session = context.session
-    outcomes = record_adjudications(session, context.actor, [form for _, form in work.pending])
+    outcomes = record_adjudications(session, context.actor, [form for _, form in pending])
     items = []
-    for (row, _), outcome in zip(work.pending, outcomes, strict=True):
+    for (row, _), outcome in zip(pending, outcomes, strict=True):
         if outcome.record_id is None:
             # `_record` checked every form with the same checks, so this is a bug.
             raise RuntimeError(f"adjudication of claim payment {row.id} was rejected")
