@@ -91,6 +91,14 @@ class AdjustmentsLoad:
     refunds: list[RefundRow]
 
 
+def _hidden_note() -> QLabel:
+    note = QLabel()
+    note.setObjectName("subtleText")
+    note.setWordWrap(True)
+    note.setVisible(False)
+    return note
+
+
 class AdjustmentsTab(Page):
     """Posts adjustments, writes off small balances and works refund requests."""
 
@@ -120,11 +128,9 @@ class AdjustmentsTab(Page):
         )
         self.small_table.setObjectName("smallBalanceTable")
         # Says the search ran and found nothing, which an empty table does not.
-        self.small_empty = QLabel()
-        self.small_empty.setObjectName("subtleText")
-        self.small_empty.setWordWrap(True)
-        self.small_empty.setVisible(False)
+        self.small_empty = _hidden_note()
         self.small_table.ticks_changed.connect(self._update_actions)
+        self.save_threshold_button = self._threshold_button()
         self.write_off_button = QPushButton("&Write off ticked")
         self.write_off_button.setObjectName("writeOffSmall")
         self.write_off_button.clicked.connect(self.write_off_ticked)
@@ -151,6 +157,19 @@ class AdjustmentsTab(Page):
         self._lay_out()
         self._update_actions()
 
+    def _threshold_button(self) -> QPushButton:
+        # The stored threshold is what the desk may write off without a manager, so only
+        # managers see the button that changes it.
+        button = QPushButton("Make it the practice &limit")
+        button.setObjectName("saveSmallBalanceThreshold")
+        button.setToolTip(
+            "Store this amount as the practice's small-balance threshold: the desk may write "
+            "off balances up to it without a manager."
+        )
+        button.clicked.connect(self.save_threshold)
+        button.setVisible(self.context.can(Permission.PAYMENT_VOID))
+        return button
+
     def _lay_out(self) -> None:
         adjust_row = QHBoxLayout()
         intro = QLabel("Write off or credit part of one account, on a line or the whole account.")
@@ -164,6 +183,7 @@ class AdjustmentsTab(Page):
         threshold_row.addWidget(caption)
         threshold_row.addWidget(self.threshold)
         threshold_row.addWidget(self.find_button)
+        threshold_row.addWidget(self.save_threshold_button)
         threshold_row.addStretch(1)
         threshold_row.addWidget(self.write_off_button)
         small_box = QGroupBox("Small balances")
@@ -319,6 +339,28 @@ class AdjustmentsTab(Page):
             self.dialog = open_dialog(dialog)
 
         run_for(self, self.context, work, opened, self.show_error, read_only=True)
+
+    def save_threshold(self) -> None:
+        """Store the typed amount as the practice's small-balance threshold."""
+        problems = money_problems(self.threshold, "threshold", "The threshold")
+        if problems:
+            self.status.setText(problems[0].message)
+            return
+        amount = parse_money(self.threshold.text())
+        if amount is None:
+            self.status.setText("Type the threshold, such as 5.00, then save it.")
+            return
+        actor = self.context.actor
+
+        def work(session: Session, _progress: Progress) -> Changes:
+            return account_adjustments.set_small_balance_threshold(session, actor, amount)
+
+        def done(_changes: Changes) -> None:
+            self.status.setText(
+                f"The practice's small-balance threshold is now {format_money(amount)}."
+            )
+
+        run_for(self, self.context, work, done, self.show_error, title="Saving the threshold")
 
     def write_off_ticked(self) -> None:
         """Write off the ticked small balances."""

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.models.payments import DayClose, Deposit, Payment, Refund
 from app.services import payments
+from app.services.account_adjustments import small_balance_threshold
 from app.services.line_balances import open_patient_lines
 from tests.ui.charges.conftest import drain
 from tests.ui.payments.conftest import ContextFor, PaymentPractice, show_page
@@ -300,3 +301,25 @@ def test_small_balances_empty_says_why(
 
     assert tab.small_table.rowCount() == 1
     assert not tab.small_empty.isVisibleTo(tab)
+
+
+def test_manager_saves_small_balance_threshold(
+    qtbot: QtBot, payment_practice: PaymentPractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    desk_page, _opened = show_page(qtbot, context_for(payment_practice.desk), tmp_path)
+    assert not desk_page.adjustments.save_threshold_button.isVisibleTo(desk_page.adjustments)
+
+    context = context_for(payment_practice.manager)
+    page, _opened = show_page(qtbot, context, tmp_path)
+    tab = page.adjustments
+    page.show_tab(tab)
+    drain(qtbot, context)
+    assert tab.save_threshold_button.isVisibleTo(tab)
+
+    tab.threshold.setText("12.50")
+    qtbot.mouseClick(tab.save_threshold_button, Qt.MouseButton.LeftButton)
+    drain(qtbot, context)
+
+    assert "now $12.50" in tab.status.text()
+    with payment_practice.database.session() as session:
+        assert small_balance_threshold(session) == Decimal("12.50")
