@@ -160,7 +160,7 @@ class AdjustmentsTab(Page):
     def _threshold_button(self) -> QPushButton:
         # The stored threshold is what the desk may write off without a manager, so only
         # managers see the button that changes it.
-        button = QPushButton("Make it the practice &limit")
+        button = QPushButton("Sa&ve as the practice limit")
         button.setObjectName("saveSmallBalanceThreshold")
         button.setToolTip(
             "Store this amount as the practice's small-balance threshold: the desk may write "
