@@ -34,6 +34,7 @@ from app.changes import ChangeKind, Changes
 from app.errors import UserError
 from app.money import format_money
 from app.progress import Progress
+from app.security.permissions import Permission
 from app.services import clearinghouses, eob_entry, era_import, era_queue
 from app.services.era_import import RemittanceImport
 from app.services.era_queue import QueueRow, RemittanceRow, ReviewDetail
@@ -242,7 +243,11 @@ class ReviewDialog(QDialog):
         self.aside_button.clicked.connect(self.ask_note)
         self.claim_number.returnPressed.connect(self.match)
         self.note.returnPressed.connect(self.set_aside)
-        self.post_button.setEnabled(detail.claim_id is not None and not detail.remittance_held)
+        # Posting changes claims, so it needs claim permission as well as payment permission.
+        self.can_post = self.context.can(Permission.CLAIM_MANAGE)
+        self.post_button.setEnabled(
+            self.can_post and detail.claim_id is not None and not detail.remittance_held
+        )
         self.post_button.setDefault(True)
         post = QAction("Post", self)
         post.setShortcut(QKeySequence(POST_KEYS))
@@ -330,7 +335,7 @@ class ReviewDialog(QDialog):
 
         def found(claim_id: uuid.UUID) -> None:
             self.claim_id = claim_id
-            self.post_button.setEnabled(not self.detail.remittance_held)
+            self.post_button.setEnabled(self.can_post and not self.detail.remittance_held)
             self.post()
 
         run_for(self, self.context, work, found, self._failed)
@@ -366,6 +371,12 @@ class ReviewDialog(QDialog):
             show_error(self, error)
 
 
+def _start_text(can_post: bool) -> str:
+    if can_post:
+        return "Import an 835 file from the clearinghouse, or fetch new ones."
+    return "Billers import and post remittances; you can look at them here."
+
+
 class RemittancesTab(QWidget):
     """Import and fetch 835 files, list remittances, and work the three queues."""
 
@@ -383,7 +394,11 @@ class RemittancesTab(QWidget):
         self.import_button.clicked.connect(self.choose_file)
         self.fetch_button = QPushButton("&Fetch from clearinghouse")
         self.fetch_button.clicked.connect(self.fetch)
-        self.summary = QLabel("Import an 835 file from the clearinghouse, or fetch new ones.")
+        # Importing and posting change claims; the front desk sees the list and queues only.
+        self.can_post = context.can(Permission.CLAIM_MANAGE)
+        for button in (self.import_button, self.fetch_button):
+            button.setVisible(self.can_post)
+        self.summary = QLabel(_start_text(self.can_post))
         self.summary.setObjectName("remittanceSummary")
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -578,9 +593,16 @@ class RemittancesTab(QWidget):
         dialog.open()
 
     def post_current(self) -> None:
-        """Post the selected payment of the queue shown (Ctrl+P)."""
+        """Post the selected payment of the queue shown (Ctrl+P).
+
+        A held remittance does not balance, so Ctrl+P there opens the review screen, where
+        the biller sees the problem before posting.
+        """
         state = self.current_queue()
-        if state is None:
+        if state is None or not self.can_post:
+            return
+        if state == "held":
+            self.open_review(state)
             return
         row_id = self.queues[state].selected_id()
         if row_id is None:

@@ -226,3 +226,14 @@ def test_set_aside_by_keyboard(
     assert tab.queues["review"].rowCount() == 0
     assert tab.queues["unapplied"].rowCount() == 1
     assert "Unapplied queue" in tab.summary.text()
+
+
+def test_front_desk_sees_remittances_without_posting(qtbot: QtBot, era: EraPractice) -> None:
+    actor = era.front_desk
+    context = AppContext(era.database, OperationRunner(era.database), SignedInUser(actor), "W1")
+    tab = open_tab(qtbot, context)
+
+    assert not tab.import_button.isVisibleTo(tab)
+    assert not tab.fetch_button.isVisibleTo(tab)
+    assert tab.summary.text().startswith("Billers import and post remittances")
+    drain(qtbot, context)
