@@ -628,7 +628,27 @@ def _route(
     reasons = _review_reasons(context, work, payment, found, line_match)
     if reasons:
         return _to_review(row, reasons)
+    _reverse_replaced_denial(context, work, claim)
     return _record(context, work, row, claim=claim, payment=payment, line_match=line_match)
+
+
+def _replaces_denial(current: PayerAdjudication, code: str) -> bool:
+    """Return True when a posted denial is replaced by this processed claim payment."""
+    return current.claim_status_code == DENIED_CODE and code != DENIED_CODE
+
+
+def _reverse_replaced_denial(context: _Context, work: _RemittanceWork, claim: Claim) -> None:
+    """Reverse a posted denial that the payer now pays, so the ledger counts the claim once.
+
+    A payer that reprocesses a denied claim (after an appeal or corrected information)
+    sends the payment without reversing the denial first.
+    """
+    current = _current_adjudication(context, work, claim)
+    if current is None or current.claim_status_code != DENIED_CODE:
+        return
+    memo = f"Denial replaced by payment {work.source.trace_number} of claim {claim.claim_number}"
+    reverse_posting(context.session, context.actor, current.id, memo)
+    work.adjudicated[claim.id] = None
 
 
 def _review_reasons(
@@ -698,7 +718,7 @@ def _blockers(
             "keeps primary, secondary and tertiary insurance only; post it by hand."
         )
     current = _current_adjudication(context, work, claim)
-    if current is not None:
+    if current is not None and not _replaces_denial(current, code):
         if claim.id in work.reversal_pending:
             reasons.append(
                 f"The reversal of claim {claim.claim_number}'s earlier payment, earlier in "
@@ -999,8 +1019,10 @@ def claim_for_reference(session: Session, reference: str) -> uuid.UUID | None:
     if not text:
         return None
     candidates = {text} | {part for part in _REFERENCE_PARTS.split(text) if part}
+    # Claim numbers are issued in capitals, and some payers send them back in lower case.
+    numbers = candidates | {part.upper() for part in candidates}
     query = select(Claim.id).where(
-        or_(Claim.payer_claim_number.in_(candidates), Claim.claim_number.in_(candidates)),
+        or_(Claim.payer_claim_number.in_(candidates), Claim.claim_number.in_(numbers)),
         Claim.archived.is_(False),
     )
     found = list(session.scalars(query.limit(2)))
