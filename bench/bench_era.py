@@ -49,7 +49,6 @@ import keyring  # noqa: E402
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
 from app.db.database import Database  # noqa: E402
-from app.models.charges import ChargeLine, Encounter, EncounterDiagnosis  # noqa: E402
 from app.models.claims import Claim  # noqa: E402
 from app.models.ledger import LedgerEntry  # noqa: E402
 from app.models.patients import Coverage, Patient  # noqa: E402
@@ -60,10 +59,16 @@ from app.services.era_import import RemittanceImport, import_835  # noqa: E402
 from app.services.payer_simulator import SimulationPlan, simulate_remittances  # noqa: E402
 from app.x12.writer_835 import write_835  # noqa: E402
 from bench.bench_claims import (  # noqa: E402
+    FIRST_DAY,
+    LAST_DAY,
     PASSPHRASE,
     PATIENTS,
+    SERVICES,
+    Visits,
     encounter_rows,
+    insert_encounters,
     patient_rows,
+    weekdays,
 )
 from tests.helpers.claim_data import (  # noqa: E402
     ClaimPractice,
@@ -124,14 +129,22 @@ def prepare(folder: Path, claims: int, seed: int) -> tuple[ClaimPractice, list[u
     practice = build_claim_practice(database)
     add_clearinghouse(database)
     patients, coverages = patient_rows(PATIENTS, [practice.aetna_id])
-    rows = encounter_rows(practice, [row["id"] for row in patients], claims, random.Random(seed))
+    location_id = practice.charge.location_id
+    visits = Visits(
+        slots=[
+            (provider_id, location_id)
+            for provider_id in practice.charge.scheduling.provider_ids[:2]
+        ],
+        days=weekdays(FIRST_DAY, LAST_DAY),
+        user_id=practice.biller.user_id,
+        services=SERVICES,
+        patients=[(row["patient_id"], row["payer_id"]) for row in coverages],
+    )
+    rows = encounter_rows(visits, claims, random.Random(seed))
     with database.transaction() as session:
         session.execute(insert(Patient), patients)
         session.execute(insert(Coverage), coverages)
-        for model, batch in zip(
-            (Encounter, EncounterDiagnosis, ChargeLine, LedgerEntry), rows, strict=True
-        ):
-            session.execute(insert(model), batch)
+        insert_encounters(session, rows)
     with database.transaction() as session:
         sent = build_claims(session, practice.biller).claim_ids
     with database.transaction() as session:

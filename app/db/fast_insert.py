@@ -45,11 +45,18 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if dialect.paramstyle != "qmark":
         raise ValueError(f"insert_many writes qmark parameters, not {dialect.paramstyle}")
     quote = dialect.identifier_preparer.quote
-    columns = ", ".join(quote(table.c[name].name) for name in names)
+    column_list = ", ".join(quote(table.c[name].name) for name in names)
     marks = ", ".join("?" for _ in names)
-    statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"
-    width = len(keys)
-    parameters = [_parameters(row, keys, width, makers, processors) for row in rows]
+    statement = f"INSERT INTO {quote(table.name)} ({column_list}) VALUES ({marks})"
+
+    _check_keys(rows, keys)
+    # Column by column: map() runs each column's processor in one C-level loop, which is
+    # several times faster than converting row by row in Python.
+    columns = [[row[key] for row in rows] for key in keys]
+    columns += [[make() for _ in rows] for make in makers]
+    pairs = zip(columns, processors, strict=True)
+    converted = [_convert(column, process) for column, process in pairs]
+    parameters = list(zip(*converted, strict=True))
     connection.exec_driver_sql(statement, parameters)
     log.debug("inserted %d rows into %s", len(rows), table.name)
 
@@ -65,17 +72,16 @@ def _default_maker(column: Column[Any]) -> Callable[[], Any]:
     return lambda: value
 
 
-def _parameters(
-    row: Mapping[str, Any],
-    keys: list[str],
-    width: int,
-    makers: list[Callable[[], Any]],
-    processors: Sequence[Callable[[Any], Any] | None],
-) -> tuple[Any, ...]:
-    if len(row) != width:
-        raise ValueError(f"every row must have the keys {keys}; one has {sorted(row)}")
-    values = [row[key] for key in keys] + [make() for make in makers]
-    return tuple(
-        value if process is None or value is None else process(value)
-        for value, process in zip(values, processors, strict=True)
-    )
+def _check_keys(rows: Sequence[Mapping[str, Any]], keys: list[str]) -> None:
+    width = len(keys)
+    for row in rows:
+        if len(row) != width or any(key not in row for key in keys):
+            raise ValueError(f"every row must have the keys {keys}; one has {sorted(row)}")
+
+
+def _convert(column: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
+    if process is None:
+        return column
+    if None in column:
+        return [None if value is None else process(value) for value in column]
+    return list(map(process, column))
