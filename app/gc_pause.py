@@ -7,8 +7,8 @@ claims the collector took about a third of the CPU time. Reference counting stil
 almost everything; the collector only finds cycles, and those wait until the work ends.
 A counter keeps the collector paused while any thread is inside bulk work, so two
 workers that overlap do not turn it back on under each other. The desktop app collects from
-a GUI-thread timer instead of automatically (ui/garbage.py); that timer asks
-`bulk_work_running` and waits too.
+a GUI-thread timer instead of automatically (ui/garbage.py). That timer checks
+`bulk_work_running` and skips its collection while bulk work runs.
 """
 
 import gc

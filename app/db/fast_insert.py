@@ -22,10 +22,10 @@ log = logging.getLogger(__name__)
 def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (dictionaries with the same keys) into `table` in the session's transaction.
 
-    Columns left out of the rows get their Python-side default; a column with neither a
-    value nor a default is left to the database (NULL or its server default). Raises
-    ValueError when a row's keys differ from the first row's, because a silently missing
-    value would be stored as NULL.
+    Columns left out of the rows get their Python-side default. A column with neither a
+    value nor a default is left to the database, which stores NULL or its server default.
+    Raises ValueError when a row's keys differ from the first row's, because a silently
+    missing value would be stored as NULL.
     """
     if not rows:
         return
