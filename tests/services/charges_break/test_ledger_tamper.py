@@ -98,12 +98,18 @@ def test_posted_line_units_found(database: Database, tampered_practice: ChargePr
 def test_posted_line_deleted_found(database: Database, tampered_practice: ChargePractice) -> None:
     _encounter, line_id = posted_with_reversal(database, tampered_practice)
 
-    tamper(
-        database,
-        "DROP TRIGGER charge_line_posted_no_delete",
-        "DELETE FROM charge_line WHERE id = :line",
-        line=line_id.bytes,
-    )
+    # Ledger rows name their line through a foreign key, so someone deleting a posted
+    # line behind ClinicDesk's back turns the checks off first, outside any transaction.
+    raw = database.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA foreign_keys = OFF")
+        cursor.execute("DROP TRIGGER charge_line_posted_no_delete")
+        cursor.execute("DELETE FROM charge_line WHERE id = ?", (line_id.bytes,))
+        raw.commit()
+        cursor.execute("PRAGMA foreign_keys = ON")
+    finally:
+        raw.close()
 
     found = findings(database, tampered_practice)
     assert [finding.check for finding in found] == ["charge_line"]
