@@ -209,7 +209,7 @@ def cmd_claims_print(args: argparse.Namespace) -> Outcome:
 
 
 def cmd_x12_import(args: argparse.Namespace) -> Outcome:
-    """Read a 999 or 277CA and update the claims it answers, or post an 835 remittance."""
+    """Read a 999 or 277CA and update the claims it acknowledges, or post an 835 remittance."""
     from app.services.x12_responses import import_response
     from app.x12.kinds import detect_kind
     from app.x12.segments import read_x12_file

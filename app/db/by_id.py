@@ -1,9 +1,9 @@
-"""Loading many ORM objects by primary key, taking the ones the session already holds.
+"""Loading many ORM objects by primary key, taking the ones already in the session.
 
-`Session.get` returns an object held in the session without a query, but runs one query
-per object it does not hold. Bulk work (posting an 835 of thousands of claims) loads the
-same claims in several steps, so `objects_by_id` takes what the session holds and loads
-only the rest, 500 ids per query.
+`Session.get` returns an object already in the session without a query, but runs one
+query for each object that is not. Bulk work (posting an 835 of thousands of claims) loads
+the same claims in several steps, so `objects_by_id` takes what the session already
+contains and loads only the rest, 500 ids per query.
 """
 
 import uuid
@@ -24,7 +24,7 @@ M = TypeVar("M", bound=SyncedMixin)
 def objects_by_id(session: Session, model: type[M], ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, M]:
     """Return the objects of `model` found for `ids`, by id.
 
-    Ids with no row are left out. Objects the session holds are returned as they are,
+    Ids with no row are left out. Objects already in the session are returned as they are,
     with their pending changes, as `Session.get` returns them.
     """
     found: dict[uuid.UUID, M] = {}

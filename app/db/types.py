@@ -36,7 +36,7 @@ def _uuid_from_bytes(value: bytes) -> uuid.UUID:
     """Return the UUID of 16 stored bytes, without uuid.UUID's argument checks.
 
     Every id read from the database goes through here, and loading thousands of claims
-    reads hundreds of thousands of ids; the checks cost more than half of each read.
+    reads hundreds of thousands of ids. The checks cost more than half of each read.
     The stored value is always 16 bytes written by `process_bind_param`. The fields set
     are those of CPython's UUID (an int and is_safe), which tests compare with the
     checked constructor.

@@ -189,7 +189,7 @@ class Payment(SyncedMixin, Base):
 
 
 class DayClose(SyncedMixin, Base):
-    """One user's close of a business day: what the payments say against what was counted."""
+    """One user's close of a business day: the payments' totals against what was counted."""
 
     __tablename__ = "day_close"
     __table_args__ = (UniqueConstraint("user_id", "business_date"),)

@@ -58,7 +58,7 @@ IN_CHUNK = 500
 class ClaimMatch:
     """The claim a claim payment settles, how it was found, and what a biller should know.
 
-    `note` says why no claim matched, or why the match needs a look; it is empty for a
+    `note` explains why no claim matched, or why the match needs a look; it is empty for a
     plain match.
     """
 
@@ -283,7 +283,7 @@ def match_claim(
 ) -> tuple[Claim | None, str | None]:
     """Return the claim a claim payment settles and the match method, or (None, None).
 
-    `taken` holds claims that other claim payments of the same remittance settle.
+    `taken` contains the claims that other claim payments of the same remittance settle.
     """
     matcher = ClaimMatcher(session, payer_id, set(taken))
     found = matcher.match_claim(claim)
@@ -454,7 +454,7 @@ def _line_forms(
 def _adjudicated_code(service: ServicePayment, line: ClaimLine) -> str | None:
     code = service.procedure_code.strip().upper()
     if not code or service.qualifier == NDC_QUALIFIER or len(code) > 5:
-        # The payer named no procedure, or a drug by NDC: the line's own code stands.
+        # The payer named no procedure, or a drug by NDC: the line keeps its own code.
         return None
     return code if code != line.procedure_code.upper() else None
 
