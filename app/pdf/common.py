@@ -5,6 +5,7 @@ NOTE: characters outside Latin-1 (such as names in Chinese script) print as blan
 """
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from reportlab.lib.colors import Color, HexColor  # type: ignore[import-untyped]
@@ -37,6 +38,27 @@ def new_canvas(path: Path, title: str) -> Canvas:
     canvas.setTitle(title)
     canvas.setCreator("ClinicDesk")
     return canvas
+
+
+def draw_column_headings(
+    canvas: Canvas,
+    y: float,
+    left: Sequence[tuple[float, str]],
+    right: Sequence[tuple[float, str]] = (),
+) -> float:
+    """Draw a table's small headings at `y`, `left` ones from their x and `right` ones
+    ending at it, with a rule under them across the page. Return the y under the rule.
+    """
+    canvas.setFont(REGULAR, 7.5)
+    canvas.setFillColor(MUTED)
+    for x, heading in left:
+        canvas.drawString(x, y, heading)
+    for x, heading in right:
+        canvas.drawRightString(x, y, heading)
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.6)
+    canvas.line(MARGIN, y - 3, PAGE_WIDTH - MARGIN, y - 3)
+    return y - 3
 
 
 def fit_lines(text: str, font: str, size: float, width: float, max_lines: int) -> list[str]:

@@ -31,6 +31,7 @@ from app.pdf.common import (
     PAGE_WIDTH,
     REGULAR,
     RULE,
+    draw_column_headings,
     fit_lines,
     new_canvas,
 )
@@ -133,19 +134,15 @@ def _section(flow: _Flow, title: str) -> None:
 def _payment_heading(flow: _Flow) -> None:
     canvas = flow.canvas
     flow.y -= 13
-    canvas.setFont(REGULAR, 7.5)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(RECEIPT_X, flow.y, "Receipt")
-    canvas.drawString(PATIENT_X, flow.y, "Patient")
-    canvas.drawString(ACCOUNT_X, flow.y, "Account")
-    canvas.drawString(KIND_X, flow.y, "Kind")
-    canvas.drawString(METHOD_X, flow.y, "Method")
-    canvas.drawString(TAKEN_BY_X, flow.y, "Taken by")
-    canvas.drawRightString(RIGHT, flow.y, "Amount")
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(MARGIN, flow.y - 3, RIGHT, flow.y - 3)
-    flow.y -= 3
+    headings = (
+        (RECEIPT_X, "Receipt"),
+        (PATIENT_X, "Patient"),
+        (ACCOUNT_X, "Account"),
+        (KIND_X, "Kind"),
+        (METHOD_X, "Method"),
+        (TAKEN_BY_X, "Taken by"),
+    )
+    flow.y = draw_column_headings(canvas, flow.y, headings, [(RIGHT, "Amount")])
 
 
 def method_text(row: PaymentRow) -> str:

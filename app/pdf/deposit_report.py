@@ -28,6 +28,7 @@ from app.pdf.common import (
     PAGE_WIDTH,
     REGULAR,
     RULE,
+    draw_column_headings,
     fit_lines,
     new_canvas,
 )
@@ -136,18 +137,14 @@ def _item_rows(canvas: Canvas, items: Sequence[DepositItem], top: float, title: 
     draw_section_title(canvas, MARGIN, y, title)
 
     y -= 12
-    canvas.setFont(REGULAR, 7.5)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(DATE_X, y, "Received")
-    canvas.drawString(REFERENCE_X, y, "Receipt or trace")
-    canvas.drawString(CHECK_X, y, "Check number")
-    canvas.drawString(PARTY_X, y, "Payer or account")
-    canvas.drawString(METHOD_X, y, "Method")
-    canvas.drawRightString(RIGHT, y, "Amount")
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(MARGIN, y - 3, RIGHT, y - 3)
-    y -= 3
+    headings = (
+        (DATE_X, "Received"),
+        (REFERENCE_X, "Receipt or trace"),
+        (CHECK_X, "Check number"),
+        (PARTY_X, "Payer or account"),
+        (METHOD_X, "Method"),
+    )
+    y = draw_column_headings(canvas, y, headings, [(RIGHT, "Amount")])
 
     for item in items:
         y -= ROW_HEIGHT

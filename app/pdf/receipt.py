@@ -30,6 +30,7 @@ from app.pdf.common import (
     REGULAR,
     RULE,
     Column,
+    draw_column_headings,
     fit_lines,
     new_canvas,
 )
@@ -150,15 +151,8 @@ def _applied_rows(
     draw_section_title(canvas, MARGIN, y, title)
 
     y -= 12
-    canvas.setFont(REGULAR, 7.5)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN, y, "Date of service")
-    canvas.drawString(CODE_X, y, "Code")
-    canvas.drawRightString(RIGHT, y, "Amount paid")
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(MARGIN, y - 3, RIGHT, y - 3)
-    y -= 3
+    headings = ((MARGIN, "Date of service"), (CODE_X, "Code"))
+    y = draw_column_headings(canvas, y, headings, [(RIGHT, "Amount paid")])
 
     if not receipt.applied:
         y -= ROW_HEIGHT

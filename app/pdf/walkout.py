@@ -31,6 +31,7 @@ from app.pdf.common import (
     REGULAR,
     RULE,
     Column,
+    draw_column_headings,
     fit_lines,
     new_canvas,
 )
@@ -152,18 +153,13 @@ def _service_rows(canvas: Canvas, lines: Sequence[ReceiptLine], top: float, titl
     draw_section_title(canvas, MARGIN, y, title)
 
     y -= 12
-    canvas.setFont(REGULAR, 7.5)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(DATE_X, y, "Date")
-    canvas.drawString(CODE_X, y, "Code")
-    canvas.drawString(MODIFIERS_X, y, "Modifiers")
-    canvas.drawString(DESCRIPTION_X, y, "Description")
-    canvas.drawRightString(UNITS_RIGHT, y, "Units")
-    canvas.drawRightString(RIGHT, y, "Charge")
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.6)
-    canvas.line(MARGIN, y - 3, RIGHT, y - 3)
-    y -= 3
+    headings = (
+        (DATE_X, "Date"),
+        (CODE_X, "Code"),
+        (MODIFIERS_X, "Modifiers"),
+        (DESCRIPTION_X, "Description"),
+    )
+    y = draw_column_headings(canvas, y, headings, [(UNITS_RIGHT, "Units"), (RIGHT, "Charge")])
 
     for line in lines:
         y -= ROW_HEIGHT
