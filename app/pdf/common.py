@@ -46,8 +46,10 @@ def draw_column_headings(
     left: Sequence[tuple[float, str]],
     right: Sequence[tuple[float, str]] = (),
 ) -> float:
-    """Draw a table's small headings at `y`, `left` ones from their x and `right` ones
-    ending at it, with a rule under them across the page. Return the y under the rule.
+    """Draw a table's small headings at `y` and a rule under them, and return the y under it.
+
+    A heading in `left` starts at its x, and one in `right` ends at its x. The rule runs
+    across the page.
     """
     canvas.setFont(REGULAR, 7.5)
     canvas.setFillColor(MUTED)
