@@ -124,7 +124,7 @@ class ProviderAdjustment(SyncedMixin, Base):
 
 
 class PostingRule(SyncedMixin, Base):
-    """What posting does with one adjustment group and reason code (a practice's override).
+    """A practice's override of the posting action for one adjustment group and reason code.
 
     Rules without a payer apply to every payer; a payer's own rule wins. Reason "*"
     matches every reason code of the group.

@@ -294,7 +294,7 @@ def _plan(
     plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
     plan.review_codes = _codes(lines, REVIEW, every=False)
     plan.short_lines = sum(1 for line in lines if _settles_more_than_owed(line))
-    # The payer forwarded the claim, but ClinicDesk knows no next coverage, so the
+    # The payer forwarded the claim, but ClinicDesk has no next coverage on file, so the
     # patient's share went to the patient and a biller should check the coverage.
     plan.forwarded_to_unknown = (
         adjudication.crossed_over and next_payer is None and plan.to_patient != ZERO

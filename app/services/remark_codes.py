@@ -61,8 +61,8 @@ class RemarkCodeList:
 
 
 def _decode(data: bytes) -> str:
-    # Excel's "Unicode text" export is UTF-16 with a byte order mark; read as UTF-8 or
-    # cp1252 every other byte is a NUL and no line contains a code.
+    # Excel's "Unicode text" export is UTF-16 with a byte order mark. Read as UTF-8 or
+    # cp1252, every other byte is a NUL and no line contains a code.
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
     # Spreadsheet programs on Windows save CSV files in cp1252 by default, and a

@@ -11,8 +11,8 @@ from app.gc_pause import bulk_work, bulk_work_running, collector_paused
 
 @pytest.fixture(autouse=True)
 def _collector_enabled() -> Iterator[None]:
-    # The test session runs with automatic collection off (as the desktop app does);
-    # these tests need it on to see the pause turn it off and back on.
+    # The test session runs with automatic collection off, as the desktop app does. These
+    # tests turn it on, so they can see the pause turn it off and back on.
     gc.enable()
     yield
     gc.disable()
@@ -38,7 +38,7 @@ def test_pause_leaves_a_disabled_collector_disabled() -> None:
     assert not gc.isenabled()
 
 
-def test_decorated_function_runs_paused_and_restores_after_an_error() -> None:
+def test_decorated_function_restores_after_error() -> None:
     seen: list[bool] = []
 
     @bulk_work
@@ -52,7 +52,7 @@ def test_decorated_function_runs_paused_and_restores_after_an_error() -> None:
     assert gc.isenabled()
 
 
-def test_overlapping_threads_keep_the_pause_until_the_last_ends() -> None:
+def test_overlapping_threads_keep_pause() -> None:
     inside, release = threading.Event(), threading.Event()
 
     def worker() -> None:

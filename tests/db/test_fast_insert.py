@@ -47,11 +47,15 @@ def test_values_and_defaults_round_trip(database: Database) -> None:
     with database.transaction() as session:
         stored = {row.id: row for row in session.scalars(select(Deposit))}
     first, second = stored[ids[0]], stored[ids[1]]
-    assert first.expected_amount == Decimal("1234.56") and first.bank_amount is None
+    assert first.expected_amount == Decimal("1234.56")
+    assert first.bank_amount is None
     assert first.reconciled_at == reconciled
-    assert second.expected_amount == Decimal("-0.01") and second.bank_amount == Decimal("0.00")
+    assert second.expected_amount == Decimal("-0.01")
+    assert second.bank_amount == Decimal("0.00")
     # Python-side defaults are filled in for the columns the rows leave out.
-    assert first.status == "open" and first.note == "" and first.archived is False
+    assert first.status == "open"
+    assert first.note == ""
+    assert first.archived is False
     assert first.created_at.tzinfo is not None
 
 

@@ -111,7 +111,7 @@ class BuiltClaim:
 
 
 def _as_role(admin: Actor, role: Role) -> Actor:
-    # The admin's user id stands in for a person, so ledger rows have someone to name.
+    # The admin's user id serves as the person, so ledger rows have someone to name.
     return Actor(admin.user_id, role.value, role, admin.workstation)
 
 

@@ -164,7 +164,7 @@ EXPECTED_UNBALANCED_835 = {"835/oopfactory-masked-three-interchanges-56-claims.8
 # 835 files in the good folder that read_835 rejects, with the part the error names.
 EXPECTED_835_FAILURES = {
     # SVC01 is written with ">" between components while ISA16 declares ":", so the
-    # procedure code cannot be told from its qualifier.
+    # procedure code cannot be separated from its qualifier.
     "835/lfh-cob-negative-cas-oa94.835": "Segment 21 (SVC): SVC01 should start with",
     "835/lfh-secondary-payment-clp02-2-two-lx.835": "Segment 29 (SVC): SVC01 should start with",
     # BPR16, the payment date, is 20002316 (month 23).

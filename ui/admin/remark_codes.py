@@ -96,7 +96,7 @@ class ImportRemarkCodesDialog(RecordDialog):
             "row is allowed",
         )  # fmt: skip
         self.file.path.textEdited.connect(lambda _text: self.mark_dirty())
-        # The dialog reads a file into the database, so its button says so.
+        # The dialog reads a file into the database, so its button is labeled Import.
         import_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         import_button.setText("&Import")
         import_button.setAccessibleName("Import")

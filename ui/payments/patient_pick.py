@@ -63,7 +63,7 @@ class PatientPickDialog(QDialog):
         super().accept()
 
     def accept(self) -> None:
-        """Enter with no patient picked: say how to pick one instead of closing."""
+        """Enter with no patient picked: explain how to pick one instead of closing."""
         if self.patient is None:
             self.problem.setText(
                 "Choose a patient: type a name, press Down to pick from the list, then Enter."

@@ -394,7 +394,7 @@ class RemittancesTab(QWidget):
         self.import_button.clicked.connect(self.choose_file)
         self.fetch_button = QPushButton("&Fetch from clearinghouse")
         self.fetch_button.clicked.connect(self.fetch)
-        # Importing and posting change claims; the front desk sees the list and queues only.
+        # Importing and posting change claims, so the front desk gets the list and queues only.
         self.can_post = context.can(Permission.CLAIM_MANAGE)
         for button in (self.import_button, self.fetch_button):
             button.setVisible(self.can_post)
@@ -595,8 +595,8 @@ class RemittancesTab(QWidget):
     def post_current(self) -> None:
         """Post the selected payment of the queue shown (Ctrl+P).
 
-        A held remittance does not balance, so Ctrl+P there opens the review screen, where
-        the biller sees the problem before posting.
+        A held remittance does not balance, so Ctrl+P there opens the review screen, which
+        shows the biller the problem before posting.
         """
         state = self.current_queue()
         if state is None or not self.can_post:
