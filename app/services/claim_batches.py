@@ -43,10 +43,11 @@ from app.services import clearinghouses
 from app.services.claim_documents import claim_documents, submitter_for
 from app.services.claim_status import ClaimEventKind, ClaimStatus, record_event, status_label
 from app.services.encounter_records import reversed_line_ids
+from app.services.file_imports import import_in_savepoint
 from app.services.numbering import next_number
 from app.services.scheduling_settings import practice_now
 from app.services.x12_control import format_control_number, next_interchange_number
-from app.services.x12_responses import AlreadyImportedError, ResponseImport, import_response
+from app.services.x12_responses import ResponseImport, import_response
 from app.sftp import DownloadedFile, RemoteFile, SftpTarget, list_and_download, upload_file
 from app.x12.claim_data import Submitter
 from app.x12.envelope import X12WriteError
@@ -651,24 +652,10 @@ def _import_downloaded(
     session: Session, actor: Actor, file: DownloadedFile
 ) -> ResponseImport | None:
     """Import one file in a savepoint; None when the same text was imported before."""
-    savepoint = session.begin_nested()
-    try:
-        result = import_response(session, actor, decode_x12_bytes(file.content), file.name)
-    except AlreadyImportedError:
-        savepoint.rollback()
-        log.info("skipped a downloaded file imported before under another name")
-        return None
-    except UserError as error:
-        savepoint.rollback()
-        log.warning("response file import failed: %s", type(error).__name__)
-        return ResponseImport.failed(file.name, str(error))
-    except Exception as error:  # one unreadable file must not stop the others
-        savepoint.rollback()
-        log.exception("response file import failed unexpectedly")
-        return ResponseImport.failed(
-            file.name,
-            f"{file.name} could not be read ({type(error).__name__}). The other files were "
-            "imported; report this file to ClinicDesk support.",
-        )
-    savepoint.commit()
-    return result
+    return import_in_savepoint(
+        session,
+        file.name,
+        lambda: import_response(session, actor, decode_x12_bytes(file.content), file.name),
+        ResponseImport.failed,
+        "response",
+    )

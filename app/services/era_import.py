@@ -38,7 +38,6 @@ from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
-from app.errors import UserError
 from app.gc_pause import bulk_work
 from app.ids import new_id
 from app.models.claims import Claim, PayerAdjudication, X12Response
@@ -66,6 +65,7 @@ from app.services.era_matching import (
 from app.services.era_posting import apply_plans, reverse_posting
 from app.services.era_posting_load import PlanItem
 from app.services.era_posting_plan import plan_adjudications
+from app.services.file_imports import import_in_savepoint
 from app.services.posting_rules import DENIAL, REVIEW, RuleBook, load_rules
 from app.services.today import practice_today
 from app.services.x12_responses import AlreadyImportedError, response_digest
@@ -415,27 +415,13 @@ def _import_downloaded(
     if not isinstance(text, str):
         return text
 
-    savepoint = session.begin_nested()
-    try:
-        result = import_835(session, actor, text, file.name)
-    except AlreadyImportedError:
-        savepoint.rollback()
-        log.info("skipped a downloaded remittance imported before under another name")
-        return None
-    except UserError as error:
-        savepoint.rollback()
-        log.warning("remittance file import failed: %s", type(error).__name__)
-        return RemittanceImport.failed(file.name, str(error))
-    except Exception as error:  # one unreadable file must not stop the others
-        savepoint.rollback()
-        log.exception("remittance file import failed unexpectedly")
-        return RemittanceImport.failed(
-            file.name,
-            f"{file.name} could not be imported ({type(error).__name__}). The other files "
-            "were imported; report this file to ClinicDesk support.",
-        )
-    savepoint.commit()
-    return result
+    return import_in_savepoint(
+        session,
+        file.name,
+        lambda: import_835(session, actor, text, file.name),
+        RemittanceImport.failed,
+        "remittance",
+    )
 
 
 # ---- one remittance ----------------------------------------------------------------------
@@ -632,7 +618,7 @@ def _route(
     return _record(context, work, row, claim=claim, payment=payment, line_match=line_match)
 
 
-def _replaces_denial(current: PayerAdjudication, code: str) -> bool:
+def replaces_denial(current: PayerAdjudication, code: str) -> bool:
     """Return True when a posted denial is replaced by this processed claim payment."""
     return current.claim_status_code == DENIED_CODE and code != DENIED_CODE
 
@@ -718,7 +704,7 @@ def _blockers(
             "keeps primary, secondary and tertiary insurance only; post it by hand."
         )
     current = _current_adjudication(context, work, claim)
-    if current is not None and not _replaces_denial(current, code):
+    if current is not None and not replaces_denial(current, code):
         if claim.id in work.reversal_pending:
             reasons.append(
                 f"The reversal of claim {claim.claim_number}'s earlier payment, earlier in "

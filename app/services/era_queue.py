@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.errors import NotFoundError, UserError
-from app.models.claims import Claim, ClaimLine, PayerAdjudication, X12Response
+from app.models.claims import Claim, ClaimLine, X12Response
 from app.models.ledger import LedgerEntry
 from app.models.payments import Remittance, RemittanceClaim
 from app.money import ZERO, format_money, to_money
@@ -38,6 +38,7 @@ from app.services.era_import import (
     STATE_REVIEW,
     STATE_UNAPPLIED,
     note_crossover,
+    replaces_denial,
 )
 from app.services.era_matching import BY_HAND, adjudication_form, match_services
 from app.services.era_posting import PostingResult, post_adjudication, reverse_posting
@@ -561,11 +562,6 @@ def _check_postable(
             )
 
 
-def _replaces_denial(current: PayerAdjudication, claim_row: RemittanceClaim) -> bool:
-    """Return True when the claim's current adjudication is a denial that this payment replaces."""
-    return current.claim_status_code == DENIED_CODE and claim_row.status_code != DENIED_CODE
-
-
 def _post_payment(
     session: Session,
     actor: Actor,
@@ -576,7 +572,7 @@ def _post_payment(
     payment: ClaimPayment,
 ) -> PostingResult:
     current = latest_adjudication(session, claim)
-    if current is not None and _replaces_denial(current, claim_row):
+    if current is not None and replaces_denial(current, claim_row.status_code):
         # A payer that reprocesses a denied claim sends the payment without reversing
         # the denial. The denial is reversed first, so the ledger counts the claim once.
         reverse_posting(
