@@ -79,6 +79,15 @@ from app.models.scheduling import (
 )
 from app.models.search import PatientSearchKey, PatientSearchVariant
 from app.models.security import AuditEvent, AuditHead, EmergencyAccess, User
+from app.models.statements import (
+    BillingAccount,
+    CollectionPlacement,
+    CollectionRecovery,
+    NoticeLevel,
+    PaymentPlan,
+    Statement,
+    StatementRun,
+)
 from app.models.system import BackupRecord, NumberCounter, Setting, Workstation
 
 __all__ = [
@@ -92,6 +101,7 @@ __all__ = [
     "AuditHead",
     "AuthorizedService",
     "BackupRecord",
+    "BillingAccount",
     "Blockout",
     "CalendarView",
     "ChargeLine",
@@ -103,6 +113,8 @@ __all__ = [
     "ClaimFinding",
     "ClaimLine",
     "Clearinghouse",
+    "CollectionPlacement",
+    "CollectionRecovery",
     "Coverage",
     "DayClose",
     "Deposit",
@@ -119,6 +131,7 @@ __all__ = [
     "Location",
     "Modifier",
     "ModifierRule",
+    "NoticeLevel",
     "NumberCounter",
     "OnboardingStep",
     "OutsideProvider",
@@ -136,6 +149,7 @@ __all__ = [
     "PayerAdjustment",
     "PayerLineAdjudication",
     "Payment",
+    "PaymentPlan",
     "Person",
     "PostingRule",
     "Practice",
@@ -156,6 +170,8 @@ __all__ = [
     "Resource",
     "Room",
     "Setting",
+    "Statement",
+    "StatementRun",
     "User",
     "VisitHistory",
     "WaitlistEntry",
