@@ -130,8 +130,10 @@ def installment_count(total: Decimal, down_payment: Decimal, installment_amount:
 def build_schedule(terms: PlanTerms, created_on: date) -> list[Installment]:
     """Return the plan's installments by number: the down payment (if any) first.
 
-    The caller passes valid terms (see `terms_problems`): a known frequency, a positive
-    installment and a down payment below the total.
+    An installment dated before `created_on` (a start date in the past) is due on
+    `created_on` instead, because a plan cannot be missed before it was made. The caller
+    passes valid terms (see `terms_problems`): a known frequency, a positive installment
+    and a down payment below the total.
     """
     schedule = []
     if terms.down_payment > ZERO:
@@ -141,7 +143,7 @@ def build_schedule(terms: PlanTerms, created_on: date) -> list[Installment]:
     left = terms.total - terms.down_payment
     for number in range(1, count + 1):
         amount = min(terms.installment_amount, left)
-        due_on = installment_due_on(terms.start_on, terms.frequency, number)
+        due_on = max(installment_due_on(terms.start_on, terms.frequency, number), created_on)
         schedule.append(Installment(number, due_on, amount))
         left -= amount
     return schedule

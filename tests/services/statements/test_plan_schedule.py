@@ -117,6 +117,12 @@ def test_no_down_payment_no_number_zero() -> None:
     assert [installment.number for installment in schedule] == [1, 2, 3]
 
 
+def test_past_start_due_when_made() -> None:
+    schedule = build_schedule(terms(start_on=date(2026, 12, 20)), CREATED)
+
+    assert dates_of(schedule) == [CREATED, date(2027, 1, 20), date(2027, 2, 20)]
+
+
 def test_add_months_across_years() -> None:
     assert add_months(date(2027, 10, 31), 4) == date(2028, 2, 29)
     assert add_months(date(2027, 3, 31), -1) == date(2027, 2, 28)
