@@ -1,0 +1,381 @@
+"""The New payment plan dialog: pick the account by patient, type the terms, see the schedule.
+
+Searching for any patient on the account (type, Down, Enter) finds the guarantor's
+account and what it owes now, and fills the total with it. The schedule preview and
+the problems next to each field follow every keystroke, checked with the same rules as
+the plan service, and Save stays disabled until the terms are valid. Save runs the
+service, which checks again against the database.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationError
+from app.money import ZERO, format_money
+from app.problems import Problem, Severity, has_errors
+from app.progress import Progress
+from app.services import payment_plans
+from app.services.outcomes import SaveOutcome
+from app.services.patient_search import PatientMatch
+from app.services.payment_plans import PlanAccount, PlanForm
+from app.services.plan_schedule import (
+    DEFAULT_GRACE_DAYS,
+    FREQUENCIES,
+    FREQUENCY_LABELS,
+    FREQUENCY_PHRASES,
+    MAX_GRACE_DAYS,
+    MAX_INSTALLMENTS,
+    PlanTerms,
+    add_months,
+    build_schedule,
+    installment_count,
+    terms_problems,
+)
+from ui.admin.common import run_for
+from ui.admin.forms import ERROR_COLOR, WARNING_COLOR, FieldForm, field_key
+from ui.context import AppContext
+from ui.errors import show_error
+from ui.patient.fields import format_amount, money_problems, parse_money
+from ui.payments.common import date_field, money_field
+from ui.payments.dialogs import reason_box, text_of
+from ui.search_popup import PICK_HINT_TEXT, PatientSearch
+from ui.widgets import find_data
+
+log = logging.getLogger(__name__)
+
+DIALOG_MIN_WIDTH = 560
+SEARCH_DELAY_MS = 250
+# (field key, label in messages, how to fill it) of the amounts typed as money.
+MONEY_FIELDS = (
+    ("total", "The total", "Type the total the plan pays off, such as 395.00."),
+    ("down_payment", "The down payment", "Type the down payment, or 0 for none."),
+    ("installment_amount", "The installment", "Type the amount due each time, such as 50.00."),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """The result of checking the typed dialog: problems to show, and the form once valid.
+
+    `missing` lists the empty fields; they are shown only when the user tries to save.
+    """
+
+    problems: list[Problem]
+    missing: list[Problem]
+    form: PlanForm | None
+
+
+class PlanDialog(QDialog):
+    """Sets up a payment plan for the account of the patient searched for.
+
+    `saved` carries the create_plan SaveOutcome; the dialog then closes.
+    """
+
+    saved = Signal(object)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("planDialog")
+        self.setWindowTitle("New payment plan")
+        self.setMinimumWidth(DIALOG_MIN_WIDTH)
+        self.context = context
+        self.account: PlanAccount | None = None
+        self.saving = False
+        self._request = 0
+        self._build_fields()
+        self._lay_out()
+        self._connect()
+        self.update_check()
+        self.patient.setFocus()
+
+    def _build_fields(self) -> None:
+        self.patient = QLineEdit()
+        self.patient.setObjectName("planPatientSearch")
+        self.patient.setPlaceholderText("Name, chart number, birth date or phone, then Down")
+
+        self.search = PatientSearch(
+            self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS, hint=PICK_HINT_TEXT
+        )
+        self.account_label = QLabel("Search for any patient on the account.")
+        self.account_label.setObjectName("planAccount")
+        self.account_label.setWordWrap(True)
+        self.total = money_field("Total")
+        self.total.setObjectName("planTotal")
+        self.down_payment = money_field("Down payment")
+        self.down_payment.setObjectName("planDownPayment")
+        self.down_payment.setText("0.00")
+        self.installment = money_field("Installment")
+        self.installment.setObjectName("planInstallment")
+
+        self.frequency = QComboBox()
+        self.frequency.setObjectName("planFrequency")
+        for code in FREQUENCIES:
+            self.frequency.addItem(FREQUENCY_LABELS[code], code)
+        self.frequency.setCurrentIndex(find_data(self.frequency, "monthly"))
+        self.start_on = date_field("First installment due")
+        self.start_on.setObjectName("planStartOn")
+        self.grace_days = QSpinBox()
+        self.grace_days.setObjectName("planGraceDays")
+        self.grace_days.setRange(0, MAX_GRACE_DAYS)
+        self.grace_days.setValue(DEFAULT_GRACE_DAYS)
+        self.grace_days.setSuffix(" days")
+        self.note = reason_box("Such as: pays after payday on the 15th")
+        self.note.setObjectName("planNote")
+
+        self.preview = QLabel()
+        self.preview.setObjectName("planPreview")
+        self.preview.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button: QPushButton = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setDefault(True)
+
+    def _lay_out(self) -> None:
+        self.form = FieldForm()
+        self.form.add_field("account_id", "&Patient", self.patient)
+        self.form.add_field("account", "Account", self.account_label)
+        self.form.add_field("total", "&Total", self.total)
+        self.form.add_field("down_payment", "&Down payment", self.down_payment)
+        self.form.add_field("installment_amount", "&Installment", self.installment)
+        self.form.add_field("frequency", "&Frequency", self.frequency)
+        self.form.add_field("start_on", "First &due", self.start_on, "MM/DD/YYYY")
+        self.form.add_field(
+            "grace_days", "&Grace period", self.grace_days,
+            "Days after a missed installment before the usual notices resume",
+        )  # fmt: skip
+        self.form.add_field("note", "&Note", self.note)
+        self.form.add_field("preview", "Schedule", self.preview)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.buttons)
+        # Room below the search box for the result list, which is drawn inside the dialog.
+        self.resize(DIALOG_MIN_WIDTH, 560)
+
+    def _connect(self) -> None:
+        self.search.chosen.connect(self.choose_patient)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        for box in (self.total, self.down_payment, self.installment, self.start_on):
+            box.textChanged.connect(lambda _text: self.update_check())
+            # FieldForm hides a field's problem on textEdited; checking again after it
+            # keeps the problem of the text now typed in view.
+            box.textEdited.connect(lambda _text: self.update_check())
+        self.frequency.currentIndexChanged.connect(lambda _index: self.update_check())
+        self.grace_days.valueChanged.connect(lambda _value: self.update_check())
+        self.note.textChanged.connect(self.update_check)
+
+    # Choosing the account
+
+    def choose_patient(self, match: PatientMatch) -> None:
+        """Find (or make) the account that bills the patient and what it owes."""
+        self.patient.setText(f"{match.display_name} ({match.chart_number})")
+        self._request += 1
+        request, actor, patient_id = self._request, self.context.actor, match.patient_id
+
+        def work(session: Session, _progress: Progress) -> PlanAccount:
+            return payment_plans.plan_account(session, actor, patient_id)
+
+        self.account = None
+        self.account_label.setText("Finding the account…")
+        self.update_check()
+        run_for(self, self.context, work, lambda found: self._account_found(request, found))
+
+    def _account_found(self, request: int, account: PlanAccount) -> None:
+        if request != self._request:
+            return
+        self.account = account
+        self.account_label.setText(
+            f"Account {account.account_number}: {account.guarantor_name}, "
+            f"{account.patient_count} patient{'s' if account.patient_count != 1 else ''}, "
+            f"owes {format_money(account.owed)} now"
+        )
+        if not self.total.text().strip() and account.owed > ZERO:
+            self.total.setText(format_amount(account.owed))
+        if self.start_on.date_value() is None:
+            self.start_on.set_date(add_months(account.today, 1))
+        self.update_check()
+        self.installment.setFocus()
+
+    # Checking as the user types
+
+    def update_check(self) -> Check:
+        """Recheck what is typed: show the problems and the schedule, enable Save."""
+        check = self.check()
+        self._show(check.problems)
+        self.preview.setText(self._preview_text())
+        self.save_button.setEnabled(check.form is not None and not self.saving)
+        return check
+
+    def check(self) -> Check:
+        """Return the problems of what is typed and, when there are no errors, the form."""
+        problems: list[Problem] = []
+        missing: list[Problem] = []
+        amounts: dict[str, Decimal] = {}
+        for key, label, fill in MONEY_FIELDS:
+            box = self._money_box(key)
+            problems.extend(money_problems(box, key, label))
+            amount = parse_money(box.text())
+            if amount is None and not box.text().strip():
+                missing.append(Problem(key, fill))
+            elif amount is not None:
+                amounts[key] = amount
+        problems.extend(self.start_on.problems("start_on", "The first due date"))
+        start_on = self.start_on.date_value()
+        if start_on is None and not self.start_on.text().strip():
+            missing.append(Problem("start_on", "Type the first installment's date as MM/DD/YYYY."))
+        problems.extend(self._account_problems(missing))
+
+        if self.account is None or start_on is None or len(amounts) < len(MONEY_FIELDS):
+            return Check(problems, missing, None)
+        form = self._form(self.account, amounts, start_on)
+        problems.extend(
+            terms_problems(
+                form.terms, form.grace_days, form.note, self.account.today, self.account.owed
+            )
+        )
+        return Check(problems, missing, None if has_errors(problems) else form)
+
+    def _money_box(self, key: str) -> QLineEdit:
+        return {
+            "total": self.total,
+            "down_payment": self.down_payment,
+            "installment_amount": self.installment,
+        }[key]
+
+    def _account_problems(self, missing: list[Problem]) -> list[Problem]:
+        account = self.account
+        if account is None:
+            missing.append(
+                Problem("account_id", "Search for a patient on the account, then press Enter.")
+            )
+            return []
+        if account.open_plan is not None:
+            return [
+                Problem(
+                    "account_id",
+                    f"Account {account.account_number} already has an open payment plan "
+                    f"({account.open_plan}); cancel it on the Payment plans tab first.",
+                )
+            ]
+        if account.owed <= ZERO:
+            return [
+                Problem(
+                    "account_id",
+                    f"Account {account.account_number} owes nothing now, so there is "
+                    "nothing to pay in installments; search for another patient.",
+                )
+            ]
+        return []
+
+    def _form(self, account: PlanAccount, amounts: dict[str, Decimal], start_on: date) -> PlanForm:
+        return PlanForm(
+            account_id=account.account_id,
+            total=amounts["total"],
+            down_payment=amounts["down_payment"],
+            installment_amount=amounts["installment_amount"],
+            frequency=str(self.frequency.currentData()),
+            start_on=start_on,
+            grace_days=self.grace_days.value(),
+            note=text_of(self.note),
+        )
+
+    def _preview_text(self) -> str:
+        # The preview needs only the amounts, frequency and start date, so it shows even
+        # before an account is chosen.
+        total = parse_money(self.total.text())
+        down = parse_money(self.down_payment.text())
+        installment = parse_money(self.installment.text())
+        start_on = self.start_on.date_value()
+        if total is None or down is None or installment is None or start_on is None:
+            return "Type the amounts and the first due date to see the schedule."
+        if installment <= ZERO or not ZERO <= down < total:
+            return ""
+        if installment_count(total, down, installment) > MAX_INSTALLMENTS:
+            return ""
+        frequency = str(self.frequency.currentData())
+        today = self.account.today if self.account is not None else start_on
+        terms = PlanTerms(total, down, installment, frequency, start_on)
+        schedule = [item for item in build_schedule(terms, today) if item.number > 0]
+        last = schedule[-1]
+        text = (
+            f"{len(schedule)} installment{'s' if len(schedule) != 1 else ''} "
+            f"{FREQUENCY_PHRASES[frequency]}, the last ({format_money(last.amount)}) due "
+            f"{last.due_on:%m/%d/%Y}."
+        )
+        if down > ZERO:
+            text = f"Down payment {format_money(down)} today, then {text}"
+        return text
+
+    def _show(self, problems: list[Problem]) -> None:
+        # Unlike FieldForm.show_problems, this leaves the focus in the field being typed.
+        self.form.clear_problems()
+        grouped: dict[str, list[Problem]] = {}
+        for problem in problems:
+            grouped.setdefault(field_key(problem.field), []).append(problem)
+        for key, found in grouped.items():
+            label = self.form.problem_labels.get(key)
+            if label is None:
+                continue
+            is_error = any(problem.severity is Severity.ERROR for problem in found)
+            label.setText("\n".join(problem.message for problem in found))
+            label.setStyleSheet(f"color: {ERROR_COLOR if is_error else WARNING_COLOR};")
+            label.setVisible(True)
+
+    def problem_text(self, key: str) -> str:
+        """Return the problem shown next to field `key` (empty when none)."""
+        return self.form.problem_text(key)
+
+    # Saving
+
+    def accept(self) -> None:
+        """Save the plan when the terms are valid; else show every problem, empty fields too."""
+        if self.saving:
+            return
+        check = self.update_check()
+        if check.form is None:
+            self.form.show_problems([*check.problems, *check.missing])
+            return
+        form, actor = check.form, self.context.actor
+
+        def work(session: Session, _progress: Progress) -> SaveOutcome:
+            return payment_plans.create_plan(session, actor, form)
+
+        self.saving = True
+        self.buttons.setEnabled(False)
+        run_for(self, self.context, work, self._finished, self._failed)
+
+    def _finished(self, outcome: SaveOutcome) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        if not outcome.saved:
+            self.form.show_problems(list(outcome.problems))
+            self.save_button.setEnabled(False)
+            return
+        log.info("payment plan %s saved from the dialog", outcome.record_id)
+        self.saved.emit(outcome)
+        super().accept()
+
+    def _failed(self, error: BaseException) -> None:
+        self.saving = False
+        self.buttons.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.form.show_problems(list(error.problems))
+        else:
+            show_error(self, error)
