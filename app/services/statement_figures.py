@@ -1,0 +1,745 @@
+"""The figures printed on a guarantor's statement, read from the ledger as of a day.
+
+Every figure counts the ledger rows of the account's patients posted before the end of
+the statement date in the practice's zone (posted_at before the next local midnight).
+Only the patient bucket (responsible_party "patient") is what the guarantor owes.
+Insurance buckets appear as "insurance pending" and on each visit line.
+
+Summary, for the rows posted after the end of the last statement's day:
+- previous_balance: the patient bucket at the end of the last statement's day (0 when
+  the account never had a statement that was not cancelled).
+- new_charges: charge rows, and transfers that move an amount onto the patient (the
+  share insurance left to the patient, or a balance a merge moved in).
+- payments: patient payment rows (negative), a voided payment's reversal included.
+- adjustments: every other patient row: write-offs, refunds and transfers that move an
+  amount from the patient to insurance.
+A reversal counts as the kind of row it reverses. Every patient row falls in exactly one
+group, so previous_balance + new_charges + payments + adjustments == balance.
+
+Aging splits the patient bucket by the age of each service line on the statement date
+(0-30, 31-60, 61-90, 91-120, over 120 days since the service). Money on no line (a
+payment left as credit, an account-level adjustment) is aged by its own service date.
+When some of those amounts are negative (a credit), the credit pays the oldest positive
+buckets first, as a payment at the desk does, and negative buckets become zero. So the
+five buckets always add up to amount_due, and they are all zero when nothing is due.
+
+Descriptions come from the practice's own ProcedureCode labels, or the code itself when
+the practice has none. Diagnoses are never read.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session, aliased
+
+from app.errors import NotFoundError
+from app.models.charges import ChargeLine, Encounter
+from app.models.ledger import LedgerEntry
+from app.models.patients import Patient
+from app.models.payments import AccountAdjustment, Payment
+from app.models.practice import Provider
+from app.models.statements import BillingAccount, Statement
+from app.money import ZERO, to_money
+from app.services.billing_accounts import (
+    GuarantorContact,
+    full_name,
+    guarantor_contacts,
+    patients_by_account,
+)
+from app.services.claim_build_rows import chunks
+from app.services.front_desk import day_bounds_utc, practice_zone_or_utc
+from app.services.ledger import (
+    CHARGE_LINE_SOURCE,
+    MERGE_SOURCE,
+    RESPONSIBLE_PATIENT,
+    REVERSAL,
+)
+from app.services.line_balances import Bucket
+from app.services.procedure_codes import codes_by_value
+
+log = logging.getLogger(__name__)
+
+CANCELLED = "cancelled"
+ACCOUNT_ADJUSTMENT_SOURCE = "account_adjustment"
+REFUND = "refund"
+
+# Activity kinds as the contract names them.
+CHARGE = "charge"
+PAYMENT = "payment"
+ADJUSTMENT = "adjustment"
+INSURANCE = "insurance"
+
+# The summary group each patient row falls in.
+NEW_CHARGES = "new_charges"
+PAYMENTS = "payments"
+ADJUSTMENTS = "adjustments"
+
+# How an account adjustment's kind reads on a statement.
+ADJUSTMENT_WORDING = {
+    "small_balance": "Small balance write-off",
+    "bad_debt": "Bad debt write-off",
+    "courtesy": "Courtesy discount",
+    "administrative": "Administrative adjustment",
+    "collections": "Sent to collections",
+}
+
+# Upper day of each aging bucket after the first; older amounts go to "over 120".
+AGING_LIMITS = (30, 60, 90, 120)
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """One service line as the visits table prints it."""
+
+    charge_line_id: uuid.UUID
+    service_date: date
+    patient_name: str
+    provider_name: str
+    description: str
+    charge: Decimal
+    insurance_paid: Decimal
+    adjustments: Decimal
+    patient_paid: Decimal
+    balance: Decimal
+    insurance_pending: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRow:
+    """One change to what the guarantor owes since the last statement."""
+
+    posted_on: date
+    patient_name: str
+    kind: str
+    description: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Aging:
+    """The amount due split by the age of the services (see the module docstring)."""
+
+    current: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    days_91_120: Decimal
+    over_120: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        """The sum of the five buckets (equal to amount_due)."""
+        return self.current + self.days_31_60 + self.days_61_90 + self.days_91_120 + self.over_120
+
+
+@dataclass(frozen=True, slots=True)
+class StatementFigures:
+    """Everything a statement prints about the money on one account."""
+
+    account_id: uuid.UUID
+    account_number: str
+    statement_date: date
+    guarantor: GuarantorContact
+    patient_names: tuple[str, ...]
+    last_statement_on: date | None
+    previous_balance: Decimal
+    new_charges: Decimal
+    payments: Decimal
+    adjustments: Decimal
+    balance: Decimal
+    amount_due: Decimal
+    credit: Decimal
+    insurance_pending: Decimal
+    aging: Aging
+    lines: tuple[StatementLine, ...]
+    activity: tuple[ActivityRow, ...]
+    last_payment_on: date | None
+
+
+# --- loaded ledger rows ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A ledger row reduced to what the figures need, with its reversal resolved."""
+
+    entry_id: uuid.UUID
+    posted_at: datetime
+    kind: str  # the entry type, or for a reversal the type of the row it reverses
+    reversal: bool
+    amount: Decimal
+    patient_id: uuid.UUID
+    bucket: Bucket
+    service_date: date | None
+    source_type: str | None
+    source_id: uuid.UUID | None
+    line_id: uuid.UUID | None
+
+    @property
+    def for_patient(self) -> bool:
+        """True for a row in the patient bucket."""
+        return self.bucket.responsible_party == RESPONSIBLE_PATIENT
+
+    @property
+    def original_amount(self) -> Decimal:
+        """The amount of the row as first posted (a reversal's is the opposite)."""
+        return -self.amount if self.reversal else self.amount
+
+
+def _ledger_rows(
+    session: Session, patient_ids: Sequence[uuid.UUID], cutoff: datetime
+) -> list[_Row]:
+    """Return the patients' rows posted before `cutoff`, 500 patients per query."""
+    original = aliased(LedgerEntry)
+    columns = (
+        LedgerEntry.id,
+        LedgerEntry.posted_at,
+        LedgerEntry.entry_type,
+        LedgerEntry.amount,
+        LedgerEntry.patient_id,
+        LedgerEntry.responsible_party,
+        LedgerEntry.payer_id,
+        LedgerEntry.service_date,
+        LedgerEntry.source_type,
+        LedgerEntry.source_id,
+        LedgerEntry.charge_line_id,
+        original.entry_type.label("original_type"),
+    )
+    rows: list[_Row] = []
+    for part in chunks(list(patient_ids)):
+        query = (
+            select(*columns)
+            .outerjoin(original, original.id == LedgerEntry.reverses_id)
+            .where(LedgerEntry.patient_id.in_(part), LedgerEntry.posted_at < cutoff)
+        )
+        rows.extend(_to_row(values) for values in session.execute(query))
+    return rows
+
+
+def _to_row(values: Row[*tuple[Any, ...]]) -> _Row:
+    entry_type: str = values.entry_type
+    source_type: str | None = values.source_type
+    reversal = entry_type == REVERSAL
+    # Charge rows posted before rows named their line carry it only as their source.
+    line_id = values.charge_line_id
+    if line_id is None and source_type == CHARGE_LINE_SOURCE:
+        line_id = values.source_id
+    return _Row(
+        entry_id=values.id,
+        posted_at=values.posted_at,
+        kind=(values.original_type or entry_type) if reversal else entry_type,
+        reversal=reversal,
+        amount=to_money(values.amount),
+        patient_id=values.patient_id,
+        bucket=Bucket(values.responsible_party, values.payer_id),
+        service_date=values.service_date,
+        source_type=source_type,
+        source_id=values.source_id,
+        line_id=line_id,
+    )
+
+
+def summary_group(row: _Row) -> str:
+    """Return the summary figure a patient row adds to: new charges, payments or adjustments."""
+    if row.kind == "charge":
+        return NEW_CHARGES
+    if row.kind == "payment":
+        return PAYMENTS
+    if row.kind == "transfer" and row.original_amount > ZERO:
+        return NEW_CHARGES
+    return ADJUSTMENTS
+
+
+def _activity_kind(row: _Row) -> str:
+    if row.kind == "charge":
+        return CHARGE
+    if row.kind == "transfer" and row.source_type != MERGE_SOURCE:
+        return INSURANCE
+    if row.kind == "transfer":
+        return CHARGE if row.original_amount > ZERO else ADJUSTMENT
+    if row.kind == "payment":
+        return PAYMENT
+    return ADJUSTMENT
+
+
+# --- per-account totals ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _LineTotals:
+    """What one service line's rows add up to, by column of the visits table."""
+
+    patient_id: uuid.UUID
+    charge: Decimal = ZERO
+    insurance_paid: Decimal = ZERO
+    patient_paid: Decimal = ZERO
+    balance: Decimal = ZERO
+    insurance: dict[Bucket, Decimal] = field(default_factory=dict)
+    recent: bool = False
+
+    @property
+    def insurance_pending(self) -> Decimal:
+        """The positive insurance buckets of the line."""
+        return sum((amount for amount in self.insurance.values() if amount > ZERO), ZERO)
+
+
+@dataclass(slots=True)
+class _ActivityTotals:
+    """One activity row being summed: rows of one source, kind and day."""
+
+    posted_at: datetime
+    posted_on: date
+    patient_id: uuid.UUID
+    kind: str
+    reversal: bool
+    row: _Row
+    amount: Decimal = ZERO
+
+
+@dataclass(slots=True)
+class _Totals:
+    """Running totals of one account while its rows are read."""
+
+    previous: Decimal = ZERO
+    groups: dict[str, Decimal] = field(
+        default_factory=lambda: {NEW_CHARGES: ZERO, PAYMENTS: ZERO, ADJUSTMENTS: ZERO}
+    )
+    balance: Decimal = ZERO
+    insurance: dict[tuple[uuid.UUID, Bucket], Decimal] = field(default_factory=dict)
+    loose: list[tuple[date, Decimal]] = field(default_factory=list)
+    lines: dict[uuid.UUID, _LineTotals] = field(default_factory=dict)
+    activity: dict[tuple[object, ...], _ActivityTotals] = field(default_factory=dict)
+
+
+def _add_row(totals: _Totals, row: _Row, since: datetime | None, local_day: date) -> None:
+    """Add one row to the account's summary, insurance, line and activity totals."""
+    recent = since is None or row.posted_at >= since
+    if row.line_id is not None:
+        _add_to_line(totals, row, recent)
+    if not row.for_patient:
+        key = (row.patient_id, row.bucket)
+        totals.insurance[key] = totals.insurance.get(key, ZERO) + row.amount
+        return
+
+    totals.balance += row.amount
+    if row.line_id is None:
+        totals.loose.append((row.service_date or local_day, row.amount))
+    if not recent:
+        totals.previous += row.amount
+        return
+    totals.groups[summary_group(row)] += row.amount
+    _add_activity(totals, row, local_day)
+
+
+def _add_to_line(totals: _Totals, row: _Row, recent: bool) -> None:
+    assert row.line_id is not None
+    line = totals.lines.get(row.line_id)
+    if line is None:
+        line = totals.lines[row.line_id] = _LineTotals(patient_id=row.patient_id)
+    line.recent = line.recent or recent
+    if row.kind == "charge":
+        line.charge += row.amount
+    if row.for_patient:
+        line.balance += row.amount
+        if row.kind == "payment":
+            line.patient_paid -= row.amount
+    else:
+        line.insurance[row.bucket] = line.insurance.get(row.bucket, ZERO) + row.amount
+        if row.kind == "payment":
+            line.insurance_paid -= row.amount
+
+
+def _add_activity(totals: _Totals, row: _Row, local_day: date) -> None:
+    """Sum the row into its activity row: one per source, kind, patient and day.
+
+    A payment spread over three lines is one row. A credit applied to a line (a pair of
+    rows of the same payment that cancel out) adds nothing and is dropped later.
+    """
+    kind = _activity_kind(row)
+    per_line = row.line_id if kind in {CHARGE, INSURANCE} else None
+    source = row.source_id if row.source_id is not None else row.entry_id
+    key = (local_day, row.patient_id, kind, summary_group(row), row.reversal, source, per_line)
+    entry = totals.activity.get(key)
+    if entry is None:
+        entry = totals.activity[key] = _ActivityTotals(
+            posted_at=row.posted_at,
+            posted_on=local_day,
+            patient_id=row.patient_id,
+            kind=kind,
+            reversal=row.reversal,
+            row=row,
+        )
+    entry.amount += row.amount
+
+
+# --- the public functions -------------------------------------------------------------------
+
+
+def statement_figures(session: Session, account_id: uuid.UUID, on: date) -> StatementFigures:
+    """Return the account's statement figures as of the end of `on`.
+
+    Checks no permission: the calling service checks the one its action needs. Raises
+    NotFoundError for an unknown account.
+    """
+    return figures_for_accounts(session, [account_id], on)[account_id]
+
+
+def figures_for_accounts(
+    session: Session, account_ids: Sequence[uuid.UUID], on: date
+) -> dict[uuid.UUID, StatementFigures]:
+    """Return `statement_figures` for many accounts with a fixed number of queries per 500.
+
+    Checks no permission, as `statement_figures`. Raises NotFoundError naming the first
+    unknown account id.
+    """
+    wanted = list(dict.fromkeys(account_ids))
+    if not wanted:
+        return {}
+    accounts = _load_accounts(session, wanted)
+    zone = practice_zone_or_utc(session)
+    cutoff = day_bounds_utc(on, zone)[1]
+
+    patients = patients_by_account(session, wanted)
+    owner = {patient_id: account_id for account_id, ids in patients.items() for patient_id in ids}
+    names = _patient_names(session, list(owner))
+    last_on = _last_statement_days(session, wanted, on)
+    since = {account_id: day_bounds_utc(day, zone)[1] for account_id, day in last_on.items()}
+
+    totals = {account_id: _Totals() for account_id in wanted}
+    for row in _ledger_rows(session, list(owner), cutoff):
+        account_id = owner[row.patient_id]
+        local_day = row.posted_at.astimezone(zone).date()
+        # Without an earlier statement every row is new activity.
+        _add_row(totals[account_id], row, since.get(account_id), local_day)
+
+    context = _Context(
+        on=on,
+        names=names,
+        lines=_line_details(session, _all_line_ids(totals.values())),
+        adjustment_kinds=_adjustment_kinds(session, totals.values()),
+    )
+    contacts = guarantor_contacts(session, list(accounts.values()))
+    paid_on = _last_payment_days(session, list(owner), on)
+    figures = {}
+    for account_id in wanted:
+        ids = patients.get(account_id, [])
+        figures[account_id] = _assemble(
+            accounts[account_id],
+            totals[account_id],
+            context,
+            guarantor=contacts[account_id],
+            patient_names=tuple(names.get(patient_id, "") for patient_id in ids),
+            last_statement_on=last_on.get(account_id),
+            last_payment_on=max((paid_on[pid] for pid in ids if pid in paid_on), default=None),
+        )
+    log.debug("computed statement figures for %d accounts", len(figures))
+    return figures
+
+
+def _load_accounts(
+    session: Session, account_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, BillingAccount]:
+    accounts: dict[uuid.UUID, BillingAccount] = {}
+    for part in chunks(list(account_ids)):
+        query = select(BillingAccount).where(BillingAccount.id.in_(part))
+        accounts.update({account.id: account for account in session.scalars(query)})
+    for account_id in account_ids:
+        if account_id not in accounts:
+            raise NotFoundError(
+                f"Billing account {account_id} was not found; refresh the list of accounts."
+            )
+    return accounts
+
+
+def _patient_names(session: Session, patient_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    names: dict[uuid.UUID, str] = {}
+    for part in chunks(list(patient_ids)):
+        query = select(Patient.id, Patient.first_name, Patient.last_name, Patient.suffix).where(
+            Patient.id.in_(part)
+        )
+        for patient_id, first, last, suffix in session.execute(query):
+            names[patient_id] = full_name(first, last, suffix)
+    return names
+
+
+def _last_statement_days(
+    session: Session, account_ids: Sequence[uuid.UUID], on: date
+) -> dict[uuid.UUID, date]:
+    """Return the date of each account's newest statement before `on` that was not cancelled."""
+    days: dict[uuid.UUID, date] = {}
+    for part in chunks(list(account_ids)):
+        query = (
+            select(Statement.account_id, func.max(Statement.statement_date))
+            .where(
+                Statement.account_id.in_(part),
+                Statement.status != CANCELLED,
+                Statement.statement_date < on,
+                Statement.archived.is_(False),
+            )
+            .group_by(Statement.account_id)
+        )
+        days.update(dict(session.execute(query).all()))
+    return days
+
+
+def _last_payment_days(
+    session: Session, patient_ids: Sequence[uuid.UUID], on: date
+) -> dict[uuid.UUID, date]:
+    """Return the day each patient's newest payment that is not voided was received."""
+    days: dict[uuid.UUID, date] = {}
+    for part in chunks(list(patient_ids)):
+        query = (
+            select(Payment.patient_id, func.max(Payment.received_on))
+            .where(
+                Payment.patient_id.in_(part),
+                Payment.received_on <= on,
+                Payment.voided_at.is_(None),
+                Payment.archived.is_(False),
+            )
+            .group_by(Payment.patient_id)
+        )
+        days.update(dict(session.execute(query).all()))
+    return days
+
+
+# --- line details and descriptions ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _LineDetail:
+    service_date: date
+    provider_name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every account's assembly reads: the date, names, lines and adjustment kinds."""
+
+    on: date
+    names: dict[uuid.UUID, str]
+    lines: dict[uuid.UUID, _LineDetail]
+    adjustment_kinds: dict[uuid.UUID, str]
+
+
+def _all_line_ids(totals: Iterable[_Totals]) -> list[uuid.UUID]:
+    return [line_id for account in totals for line_id in account.lines]
+
+
+def _line_details(session: Session, line_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _LineDetail]:
+    """Return each line's service date, rendering provider and the practice's label."""
+    found: list[tuple[uuid.UUID, date, str, uuid.UUID]] = []
+    for part in chunks(list(line_ids)):
+        query = (
+            select(
+                ChargeLine.id,
+                ChargeLine.service_date,
+                ChargeLine.procedure_code,
+                Encounter.rendering_provider_id,
+            )
+            .join(Encounter, Encounter.id == ChargeLine.encounter_id)
+            .where(ChargeLine.id.in_(part))
+        )
+        found.extend((row[0], row[1], row[2], row[3]) for row in session.execute(query))
+
+    labels = {
+        code: row.description.strip()
+        for code, row in codes_by_value(session, {code for _, _, code, _ in found}).items()
+    }
+    providers = _provider_names(session, {provider for *_, provider in found})
+    return {
+        line_id: _LineDetail(
+            service_date=service_date,
+            provider_name=providers.get(provider_id, ""),
+            description=labels.get(code) or code,
+        )
+        for line_id, service_date, code, provider_id in found
+    }
+
+
+def _provider_names(session: Session, provider_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    names: dict[uuid.UUID, str] = {}
+    for part in chunks(list(provider_ids)):
+        for provider in session.scalars(select(Provider).where(Provider.id.in_(part))):
+            names[provider.id] = provider.display_name
+    return names
+
+
+def _adjustment_kinds(session: Session, totals: Iterable[_Totals]) -> dict[uuid.UUID, str]:
+    """Return the kind of each account adjustment that has an activity row."""
+    ids = [
+        entry.row.source_id
+        for account in totals
+        for entry in account.activity.values()
+        if entry.row.source_type == ACCOUNT_ADJUSTMENT_SOURCE and entry.row.source_id is not None
+    ]
+    kinds: dict[uuid.UUID, str] = {}
+    for part in chunks(list(dict.fromkeys(ids))):
+        query = select(AccountAdjustment.id, AccountAdjustment.kind).where(
+            AccountAdjustment.id.in_(part)
+        )
+        kinds.update(dict(session.execute(query).all()))
+    return kinds
+
+
+def _describe(entry: _ActivityTotals, context: _Context) -> str:
+    """Return the activity row's text, without memos (they may name people or codes)."""
+    row = entry.row
+    detail = context.lines.get(row.line_id) if row.line_id is not None else None
+    label = detail.description if detail is not None else None
+    if entry.kind == PAYMENT:
+        return "Payment reversed" if entry.reversal else "Payment received"
+    if entry.kind == INSURANCE:
+        text = "Your share after insurance" if row.original_amount > ZERO else "Billed to insurance"
+    elif entry.kind == CHARGE and row.kind == "charge":
+        text = label or "Charge"
+    elif entry.kind == CHARGE:
+        text = "Balance moved from a merged record"
+    elif row.kind == REFUND:
+        text = "Refund"
+    elif row.kind == "transfer":
+        text = "Balance moved to a merged record"
+    else:
+        kind = context.adjustment_kinds.get(row.source_id) if row.source_id else None
+        text = ADJUSTMENT_WORDING.get(kind or "", "Adjustment")
+    if entry.kind == INSURANCE and label:
+        text = f"{text}: {label}"
+    return f"{text} (reversed)" if entry.reversal else text
+
+
+# --- assembling one account's figures -------------------------------------------------------
+
+
+def _assemble(
+    account: BillingAccount,
+    totals: _Totals,
+    context: _Context,
+    *,
+    guarantor: GuarantorContact,
+    patient_names: tuple[str, ...],
+    last_statement_on: date | None,
+    last_payment_on: date | None,
+) -> StatementFigures:
+    balance = totals.balance
+    lines = _statement_lines(totals, context)
+    return StatementFigures(
+        account_id=account.id,
+        account_number=account.account_number,
+        statement_date=context.on,
+        guarantor=guarantor,
+        patient_names=patient_names,
+        last_statement_on=last_statement_on,
+        previous_balance=totals.previous,
+        new_charges=totals.groups[NEW_CHARGES],
+        payments=totals.groups[PAYMENTS],
+        adjustments=totals.groups[ADJUSTMENTS],
+        balance=balance,
+        amount_due=max(balance, ZERO),
+        credit=max(-balance, ZERO),
+        insurance_pending=sum(
+            (amount for amount in totals.insurance.values() if amount > ZERO), ZERO
+        ),
+        aging=_aging(totals, context),
+        lines=lines,
+        activity=_activity(totals, context),
+        last_payment_on=last_payment_on,
+    )
+
+
+def _statement_lines(totals: _Totals, context: _Context) -> tuple[StatementLine, ...]:
+    """Return the lines with a balance, insurance pending, or activity since the last statement."""
+    lines = []
+    for line_id, line in totals.lines.items():
+        detail = context.lines.get(line_id)
+        if detail is None:
+            # A row names a line that no longer exists; its money still counts above.
+            log.warning("ledger rows name service line %s, which was not found", line_id)
+            continue
+        pending = line.insurance_pending
+        if line.balance == ZERO and pending == ZERO and not line.recent:
+            continue
+        lines.append(
+            StatementLine(
+                charge_line_id=line_id,
+                service_date=detail.service_date,
+                patient_name=context.names.get(line.patient_id, ""),
+                provider_name=detail.provider_name,
+                description=detail.description,
+                charge=line.charge,
+                insurance_paid=line.insurance_paid,
+                # Whatever else moved the line, so the row adds up across its columns.
+                adjustments=line.balance
+                + pending
+                + line.insurance_paid
+                + line.patient_paid
+                - line.charge,
+                patient_paid=line.patient_paid,
+                balance=line.balance,
+                insurance_pending=pending,
+            )
+        )
+    lines.sort(key=lambda item: (item.service_date, item.patient_name, item.charge_line_id))
+    return tuple(lines)
+
+
+def _activity(totals: _Totals, context: _Context) -> tuple[ActivityRow, ...]:
+    entries = [entry for entry in totals.activity.values() if entry.amount != ZERO]
+    entries.sort(key=lambda entry: (entry.posted_at, entry.row.entry_id))
+    return tuple(
+        ActivityRow(
+            posted_on=entry.posted_on,
+            patient_name=context.names.get(entry.patient_id, ""),
+            kind=entry.kind,
+            description=_describe(entry, context),
+            amount=entry.amount,
+        )
+        for entry in entries
+    )
+
+
+def _aging(totals: _Totals, context: _Context) -> Aging:
+    """Split the patient bucket by age, with every credit paying the oldest buckets first."""
+    amounts: list[tuple[int, Decimal]] = []
+    for line_id, line in totals.lines.items():
+        detail = context.lines.get(line_id)
+        if detail is not None and line.balance != ZERO:
+            amounts.append((aging_index(context.on, detail.service_date), line.balance))
+    amounts += [(aging_index(context.on, day), amount) for day, amount in totals.loose]
+    # Rows on lines that no longer exist are left out above; they count as current.
+    amounts.append((0, totals.balance - sum((amount for _, amount in amounts), ZERO)))
+    return Aging(*net_credit(amounts, len(AGING_LIMITS) + 1))
+
+
+def aging_index(on: date, service_date: date) -> int:
+    """Return the aging bucket of a service: 0 for 0-30 days old, up to 4 for over 120."""
+    age = (on - service_date).days
+    for index, limit in enumerate(AGING_LIMITS):
+        if age <= limit:
+            return index
+    return len(AGING_LIMITS)
+
+
+def net_credit(amounts: Iterable[tuple[int, Decimal]], size: int) -> list[Decimal]:
+    """Sum (bucket index, amount) pairs into `size` buckets, negatives paying the oldest first.
+
+    Every negative amount joins one credit, which pays the positive buckets from the
+    last (oldest) one down. The result has no negative bucket and sums to the larger
+    of the amounts' total and zero.
+    """
+    buckets = [ZERO] * size
+    credit = ZERO
+    for index, amount in amounts:
+        if amount < ZERO:
+            credit -= amount
+        else:
+            buckets[index] += amount
+    for index in reversed(range(size)):
+        used = min(credit, buckets[index])
+        buckets[index] -= used
+        credit -= used
+    return buckets
