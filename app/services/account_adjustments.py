@@ -61,6 +61,10 @@ ADJUSTMENT_LABELS: dict[str, str] = {
     "courtesy": "Courtesy",
     "administrative": "Administrative",
     "collections": "Sent to collections",
+    # Posted only by the collections service when an agency's recovery comes in, so
+    # they have labels for the ledger memo but are not kinds a person may choose.
+    "collections_recovery": "Collections recovery",
+    "collections_fee": "Collection agency fee",
 }
 # Kinds that PAYMENT_POST may post up to the threshold; the rest always need PAYMENT_VOID.
 THRESHOLD_KINDS = frozenset({"small_balance", "administrative"})
