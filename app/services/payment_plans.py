@@ -39,6 +39,8 @@ from app.services.billing_accounts import (
     account_for_patient,
     account_patient_ids,
     guarantor_contact,
+    guarantor_contacts,
+    patients_by_account,
 )
 from app.services.claim_build_rows import chunks
 from app.services.outcomes import SaveOutcome
@@ -403,9 +405,10 @@ def _payments_by_account(
 ) -> dict[uuid.UUID, list[tuple[date, Decimal]]]:
     # One query for every plan's patients, from the earliest plan's first day; each plan
     # then keeps the payments from its own first day.
+    account_ids = list(dict.fromkeys(plan.account_id for plan in plans))
     account_of: dict[uuid.UUID, uuid.UUID] = {}
-    for account_id in dict.fromkeys(plan.account_id for plan in plans):
-        for patient_id in account_patient_ids(session, account_id):
+    for account_id, patient_ids in patients_by_account(session, account_ids).items():
+        for patient_id in patient_ids:
             account_of[patient_id] = account_id
     since = min(created.values())
 
@@ -555,12 +558,12 @@ def list_plans(session: Session, actor: Actor, include_closed: bool = False) -> 
     found = [(plan, account) for plan, account in session.execute(query)]
 
     states = _states_for(session, [plan for plan, _account in found], today)
-    names: dict[uuid.UUID, str] = {}
-    rows = []
-    for plan, account in found:
-        if account.id not in names:
-            names[account.id] = guarantor_contact(session, account).name
-        rows.append(_row(plan, account, names[account.id], states[plan.id], zone))
+    accounts = list({account.id: account for _plan, account in found}.values())
+    contacts = guarantor_contacts(session, accounts)
+    rows = [
+        _row(plan, account, contacts[account.id].name, states[plan.id], zone)
+        for plan, account in found
+    ]
     rows.sort(key=_row_order)
     log.info("listed %d payment plans", len(rows))
     return rows
