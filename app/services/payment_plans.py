@@ -443,7 +443,7 @@ def _state(plan: PaymentPlan, standing: Standing) -> PlanState:
         next_due_on=None if closed else standing.next_due_on,
         next_amount=ZERO if closed else standing.next_amount,
         missed_since=None if closed else standing.missed_since,
-        needs_reminder=needs_reminder(status, standing.missed_since, plan.last_reminder_on),
+        needs_reminder=needs_reminder(status, standing.last_missed_on, plan.last_reminder_on),
         summary=summary_line(status, plan.installment_amount, plan.frequency, standing),
         past_due=ZERO if closed else standing.past_due,
     )

@@ -84,7 +84,7 @@ class Standing:
     installment not yet covered, dated on or after the day (or the first uncovered one
     when none is left to come), and `next_amount` is what must be paid by then to be
     current, past-due amounts included. `missed_since` is the due date of the first
-    installment that passed unpaid.
+    installment that passed unpaid, and `last_missed_on` that of the latest one.
     """
 
     status: str
@@ -95,6 +95,7 @@ class Standing:
     next_due_on: date | None
     next_amount: Decimal
     missed_since: date | None
+    last_missed_on: date | None = None
 
 
 # --- schedules ------------------------------------------------------------------------
@@ -174,6 +175,7 @@ def plan_standing(
     uncovered = _uncovered(by_date, paid)
     first_date, _first_cumulative = uncovered[0]
     missed_since = first_date if first_date < on else None
+    passed = [day for day, _cumulative in uncovered if day < on]
     upcoming = next(((day, owed) for day, owed in uncovered if day >= on), uncovered[0])
     return Standing(
         status=_status(missed_since, on, grace_days),
@@ -184,6 +186,7 @@ def plan_standing(
         next_due_on=upcoming[0],
         next_amount=upcoming[1] - paid,
         missed_since=missed_since,
+        last_missed_on=passed[-1] if passed else None,
     )
 
 
@@ -207,14 +210,15 @@ def _status(missed_since: date | None, on: date, grace_days: int) -> str:
     return LATE
 
 
-def needs_reminder(status: str, missed_since: date | None, last_reminder_on: date | None) -> bool:
-    """Return True when a late plan's missed installment has had no reminder yet.
+def needs_reminder(status: str, last_missed_on: date | None, last_reminder_on: date | None) -> bool:
+    """Return True when a late plan's latest missed installment has had no reminder yet.
 
-    A broken plan gets none: the account's usual notices resume instead.
+    So a late plan gets one reminder per missed installment. A broken plan gets none,
+    because the account's usual notices resume instead.
     """
-    if status != LATE or missed_since is None:
+    if status != LATE or last_missed_on is None:
         return False
-    return last_reminder_on is None or last_reminder_on < missed_since
+    return last_reminder_on is None or last_reminder_on < last_missed_on
 
 
 def summary_line(

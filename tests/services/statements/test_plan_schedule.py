@@ -262,6 +262,20 @@ def test_reminder_once_per_missed_installment() -> None:
     assert not needs_reminder(CURRENT, None, None)
 
 
+def test_reminder_again_after_next_miss() -> None:
+    # With a long grace period the plan stays late past a second due date.
+    reminded = date(2027, 1, 20)
+    first = standing_on(date(2027, 2, 10), grace_days=60)
+    second = standing_on(date(2027, 2, 16), grace_days=60)
+
+    assert first.last_missed_on == date(2027, 1, 15)
+    assert not needs_reminder(first.status, first.last_missed_on, reminded)
+    assert second.status == LATE
+    assert second.missed_since == date(2027, 1, 15)
+    assert second.last_missed_on == date(2027, 2, 15)
+    assert needs_reminder(second.status, second.last_missed_on, reminded)
+
+
 def test_summary_lines() -> None:
     current = standing_on(date(2027, 1, 10))
     late = standing_on(date(2027, 1, 20))
