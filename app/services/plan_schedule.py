@@ -162,7 +162,7 @@ def plan_standing(
     """Return the plan's standing on `on`, from (received on, amount) payments.
 
     Payments received after `on` are left out, so a past day can be replayed. The plan is
-    completed once the payments reach its total, whatever the schedule says.
+    completed once the payments reach its total, even ahead of the schedule.
     """
     total = sum((installment.amount for installment in schedule), ZERO)
     paid = sum((amount for received_on, amount in payments if received_on <= on), ZERO)
