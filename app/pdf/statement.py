@@ -1,0 +1,316 @@
+"""Patient statements and notices as letter pages, one PDF per statement or per run.
+
+The first page has the practice header, the guarantor's address where a #10 window
+envelope shows it, the amount due beside it, the account summary, the notice message
+and how to pay, and the balance by age. The activity and visits tables follow and
+continue on further pages. The first page ends with the financial-assistance notice and
+the tear-off remittance stub. Keeping the stub on page 1 means a statement folded in
+thirds always mails with the address in the window and the stub at the bottom,
+however many pages follow.
+
+Each statement is drawn twice, once to count its pages, so every header can print
+"Page 2 of 3".
+"""
+
+import io
+import secrets
+from collections.abc import Sequence
+
+from reportlab.lib.colors import Color  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import letter  # type: ignore[import-untyped]
+from reportlab.lib.pdfencrypt import StandardEncryption  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+from app.pdf.charge_forms import HEADER_RULE, draw_section_title, printable
+from app.pdf.common import (
+    BOLD,
+    CONTENT_WIDTH,
+    INK,
+    MARGIN,
+    MUTED,
+    PAGE_HEIGHT,
+    PAGE_WIDTH,
+    REGULAR,
+    RULE,
+    Column,
+    draw_column_headings,
+    fit_lines,
+)
+from app.pdf.statement_document import (
+    StatementDocument,
+    balance_text,
+    change_text,
+    dollars,
+)
+from app.pdf.statement_flow import StatementFlow
+from app.pdf.statement_tables import activity_table, visits_table
+from app.services.statement_figures import StatementFigures
+
+__all__ = ["StatementDocument", "batch_pdf_bytes", "statement_pdf_bytes"]
+
+RIGHT = PAGE_WIDTH - MARGIN
+COLUMN_GAP = 18
+HALF_WIDTH = (CONTENT_WIDTH - COLUMN_GAP) / 2
+EM_DASH = "\u2014"
+
+# The guarantor's address block: 7/8 inch from the left edge and 2.1 inches from the
+# top, where the window of a #10 envelope shows it with the page folded in thirds.
+# NOTE: placed for the common #10 window of 4.5 by 1.125 inches, 7/8 inch from the left
+# and 1/2 inch from the bottom. Check it against the envelopes the office buys.
+ADDRESS_X = 63.0
+ADDRESS_TOP: float = PAGE_HEIGHT - 2.1 * 72
+ADDRESS_WIDTH = 250
+ADDRESS_MAX_LINES = 5
+
+# The statement facts and the amount due, right of the address.
+INFO_X = 342.0
+INFO_WIDTH = RIGHT - INFO_X
+INFO_LABEL_WIDTH = 82
+DUE_BOX_HEIGHT = 58
+
+AGING_LABELS = (
+    "Current",
+    "31\u201360 days",
+    "61\u201390 days",
+    "91\u2013120 days",
+    "Over 120 days",
+)
+
+
+def statement_pdf_bytes(document: StatementDocument, password: str | None = None) -> bytes:
+    """Return `document` as a PDF, opened only with `password` when one is given.
+
+    The password protection uses reportlab's 128-bit RC4 standard encryption and allows
+    printing and copying text but not changing the document. The owner password is random
+    and discarded, so no password that lifts those limits is kept anywhere.
+    NOTE: the permission flags are advisory, and some readers (pypdf among them) ignore
+    them once the user password has opened the file.
+    Raises ValueError for an empty password: pass None for a PDF without one.
+    """
+    if password is not None and not password:
+        raise ValueError("The statement password is empty. Pass None for a PDF without one.")
+    page_total = _count_pages(document)
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, f"Statement {document.statement_number}", password)
+    _draw(canvas, document, page_total)
+    canvas.save()
+    return buffer.getvalue()
+
+
+def batch_pdf_bytes(documents: Sequence[StatementDocument]) -> bytes:
+    """Return every statement in `documents` as one PDF, in order, each numbering its pages.
+
+    Raises ValueError for an empty sequence.
+    NOTE: a statement with an odd page count is followed directly by the next one, so a
+    batch printed on both sides would start statements on the back of a sheet.
+    """
+    if not documents:
+        raise ValueError("The statement batch is empty. Pass at least one statement.")
+    buffer = io.BytesIO()
+    canvas = _canvas(buffer, "Statements", None)
+    for document in documents:
+        _draw(canvas, document, _count_pages(document))
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _canvas(buffer: io.BytesIO, title: str, password: str | None) -> Canvas:
+    encryption = None
+    if password is not None:
+        encryption = StandardEncryption(
+            password,
+            ownerPassword=secrets.token_urlsafe(24),
+            canPrint=1,
+            canModify=0,
+            canCopy=1,
+            canAnnotate=0,
+            strength=128,
+        )
+    canvas = Canvas(buffer, pagesize=letter, pageCompression=1, encrypt=encryption)
+    canvas.setTitle(title)
+    canvas.setCreator("ClinicDesk")
+    return canvas
+
+
+def _count_pages(document: StatementDocument) -> int:
+    return _draw(Canvas(io.BytesIO(), pagesize=letter), document, page_total=0)
+
+
+def _draw(canvas: Canvas, document: StatementDocument, page_total: int) -> int:
+    """Draw all pages of `document` on `canvas` and return how many there were."""
+    flow = StatementFlow(canvas, document, page_total)
+    address_bottom = _address(canvas, document.figures)
+    info_bottom = _statement_info(canvas, document)
+    flow.y = min(address_bottom, info_bottom) - 4
+    _summary_and_message(flow)
+    _aging(flow)
+    activity_table(flow)
+    visits_table(flow)
+    flow.finish_page()
+    canvas.showPage()
+    return flow.page + 1
+
+
+def _address(canvas: Canvas, figures: StatementFigures) -> float:
+    guarantor = figures.guarantor
+    lines = (guarantor.name, *guarantor.address_lines)[:ADDRESS_MAX_LINES]
+    y = ADDRESS_TOP - 10
+    canvas.setFillColor(INK)
+    for line in lines:
+        canvas.setFont(REGULAR, 10)
+        canvas.drawString(
+            ADDRESS_X, y, fit_lines(printable(line), REGULAR, 10, ADDRESS_WIDTH, 1)[0]
+        )
+        y -= 12.5
+    return y
+
+
+def _statement_info(canvas: Canvas, document: StatementDocument) -> float:
+    """Draw the statement's facts and the amount due box, and return the y under them."""
+    figures = document.figures
+    rows = (
+        ("Statement date", f"{figures.statement_date:%m/%d/%Y}"),
+        ("Account number", figures.account_number),
+        ("Statement", document.statement_number),
+        ("Patients", printable(", ".join(figures.patient_names))),
+    )
+    y = HEADER_RULE - 4
+    for label, value in rows:
+        y -= 12
+        canvas.setFont(REGULAR, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(INFO_X, y, label)
+        font = BOLD if label == "Account number" else REGULAR
+        canvas.setFont(font, 9)
+        canvas.setFillColor(INK)
+        for number, line in enumerate(fit_lines(value, font, 9, INFO_WIDTH - INFO_LABEL_WIDTH, 2)):
+            if number:
+                y -= 11
+            canvas.drawString(INFO_X + INFO_LABEL_WIDTH, y, line)
+    y = _due_box(canvas, document, y - 10)
+    return _contact_line(canvas, document, y)
+
+
+def _due_box(canvas: Canvas, document: StatementDocument, top: float) -> float:
+    """Draw what is due now and what waits on insurance, apart, and return the box's bottom."""
+    figures = document.figures
+    bottom = top - DUE_BOX_HEIGHT
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(1)
+    canvas.rect(INFO_X, bottom, INFO_WIDTH, DUE_BOX_HEIGHT)
+    left, right = INFO_X + 8, RIGHT - 8
+
+    if figures.credit > 0:
+        # A credit never prints as an amount due, so the box states the credit in words.
+        canvas.setFont(BOLD, 11)
+        canvas.setFillColor(INK)
+        canvas.drawString(
+            left, top - 18, f"Credit balance {dollars(figures.credit)} {EM_DASH} nothing is due"
+        )
+    else:
+        canvas.setFont(REGULAR, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(left, top - 15, "AMOUNT DUE NOW")
+        canvas.setFont(BOLD, 16)
+        canvas.setFillColor(INK)
+        canvas.drawRightString(right, top - 19, dollars(figures.amount_due))
+        canvas.setFont(REGULAR, 8.5)
+        if figures.amount_due > 0:
+            canvas.drawString(left, top - 31, f"Please pay by {document.due_on:%m/%d/%Y}")
+        else:
+            canvas.drawString(left, top - 31, "Nothing is due now")
+
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.6)
+    canvas.line(INFO_X, top - 38, RIGHT, top - 38)
+    canvas.setFont(REGULAR, 8.5)
+    canvas.setFillColor(INK)
+    canvas.drawString(left, bottom + 7, "Pending with insurance")
+    canvas.drawRightString(right, bottom + 7, dollars(figures.insurance_pending))
+    return bottom
+
+
+def _contact_line(canvas: Canvas, document: StatementDocument, top: float) -> float:
+    notes = []
+    if document.figures.insurance_pending > 0:
+        notes.append("Not due now. We bill you for any part insurance does not pay.")
+    phone = document.header.practice.phone
+    if phone:
+        notes.append(f"Questions about this statement? Call {phone}.")
+    y = top
+    canvas.setFont(REGULAR, 7.5)
+    canvas.setFillColor(MUTED)
+    for note in notes:
+        y -= 10
+        canvas.drawString(INFO_X, y, fit_lines(printable(note), REGULAR, 7.5, INFO_WIDTH, 1)[0])
+    return y
+
+
+def _summary_and_message(flow: StatementFlow) -> None:
+    document = flow.document
+    left = Column(flow.canvas, MARGIN, flow.y, HALF_WIDTH)
+    _summary(left, document.figures)
+
+    right = Column(flow.canvas, MARGIN + HALF_WIDTH + COLUMN_GAP, flow.y, HALF_WIDTH)
+    right.heading("Message")
+    right.text(printable(document.message), max_lines=4)
+    if document.plan_line:
+        right.y -= 2
+        right.text(printable(document.plan_line), font=BOLD, size=8.5, max_lines=2)
+    if document.payment_options:
+        right.heading("How to pay")
+        right.text(printable(document.payment_options), size=8.5, max_lines=4)
+    flow.y = min(left.y, right.y)
+
+
+def _summary(column: Column, figures: StatementFigures) -> None:
+    column.heading("Account summary")
+    previous = "Previous balance"
+    if figures.last_statement_on is not None:
+        previous += f" ({figures.last_statement_on:%m/%d/%Y})"
+    rows = (
+        (previous, balance_text(figures.previous_balance)),
+        ("New charges", change_text(figures.new_charges)),
+        ("Payments", change_text(figures.payments)),
+        ("Adjustments", change_text(figures.adjustments)),
+    )
+    for label, amount in rows:
+        _amount_row(column, label, amount, REGULAR)
+    column.y -= 4
+    column.canvas.setStrokeColor(RULE)
+    column.canvas.setLineWidth(0.6)
+    column.canvas.line(column.x, column.y, column.x + column.width, column.y)
+    _amount_row(column, "Balance", balance_text(figures.balance), BOLD)
+    if figures.last_payment_on is not None:
+        column.y -= 2
+        _amount_row(
+            column, "Last payment received", f"{figures.last_payment_on:%m/%d/%Y}", REGULAR, MUTED
+        )
+
+
+def _amount_row(column: Column, label: str, amount: str, font: str, color: Color = INK) -> None:
+    column.y -= 12
+    column.canvas.setFont(font, 9)
+    column.canvas.setFillColor(color)
+    column.canvas.drawString(column.x, column.y, label)
+    column.canvas.drawRightString(column.x + column.width, column.y, amount)
+
+
+def _aging(flow: StatementFlow) -> None:
+    figures = flow.document.figures
+    aging = figures.aging
+    amounts = (aging.current, aging.days_31_60, aging.days_61_90, aging.days_91_120, aging.over_120)
+    cell = CONTENT_WIDTH / len(amounts)
+    rights = [MARGIN + cell * (number + 1) for number in range(len(amounts))]
+
+    flow.y -= 20
+    draw_section_title(flow.canvas, MARGIN, flow.y, "Balance by age (days since the service)")
+    flow.y -= 12
+    flow.y = draw_column_headings(
+        flow.canvas, flow.y, (), list(zip(rights, AGING_LABELS, strict=True))
+    )
+    flow.y -= 12
+    flow.canvas.setFont(REGULAR, 9)
+    flow.canvas.setFillColor(INK)
+    for right, amount in zip(rights, amounts, strict=True):
+        flow.canvas.drawRightString(right, flow.y, balance_text(amount))

@@ -1,0 +1,108 @@
+"""The page cursor of a statement: headers, page breaks, the first page's stub and notice.
+
+Every page carries the practice header with the account number and "Page N of M". The
+first page ends with the financial-assistance notice and the remittance stub, so its
+content stops higher than on the pages after it.
+"""
+
+from collections.abc import Callable
+
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
+from app.pdf.charge_forms import draw_footer, draw_header, printable
+from app.pdf.common import CONTENT_WIDTH, MARGIN, MUTED, PAGE_WIDTH, REGULAR, fit_lines
+from app.pdf.statement_document import StatementDocument
+from app.pdf.statement_stub import STUB_TOP, draw_stub
+
+RIGHT = PAGE_WIDTH - MARGIN
+# Room between the last row and whatever ends the page, for "Continued on page N".
+CONTINUED_ROOM = 14
+LATER_PAGE_FLOOR: float = MARGIN + 10
+NOTICE_SIZE = 7
+NOTICE_LEADING = 8.5
+NOTICE_MAX_LINES = 4
+# The assistance notice's last baseline, above the cut line's caption.
+NOTICE_BASELINE: float = STUB_TOP + 20
+
+
+class StatementFlow:
+    """A cursor down one statement's pages that starts a new page when a row does not fit."""
+
+    def __init__(self, canvas: Canvas, document: StatementDocument, page_total: int) -> None:
+        self.canvas = canvas
+        self.document = document
+        self.page_total = page_total
+        self.page = 0
+        self.notice = fit_lines(
+            printable(document.assistance_notice),
+            REGULAR,
+            NOTICE_SIZE,
+            CONTENT_WIDTH,
+            NOTICE_MAX_LINES,
+        )
+        # Draws the heading of the table being written again at the top of a new page.
+        self.repeat: Callable[[], None] | None = None
+        self.y: float = self._header()
+
+    @property
+    def floor(self) -> float:
+        """The top of what ends the current page: the notice and stub, or the footer."""
+        if self.page:
+            return LATER_PAGE_FLOOR
+        if not self.document.assistance_notice:
+            return STUB_TOP + 14
+        return NOTICE_BASELINE + (len(self.notice) - 1) * NOTICE_LEADING + 8
+
+    @property
+    def bottom(self) -> float:
+        """The lowest baseline content may use on the current page."""
+        return self.floor + CONTINUED_ROOM
+
+    def need(self, height: float) -> None:
+        """Move to a new page unless `height` points fit above the current page's bottom."""
+        if self.y - height >= self.bottom:
+            return
+        self._continued_note()
+        self.finish_page()
+        self.canvas.showPage()
+        self.page += 1
+        self.y = self._header() - 6
+        if self.repeat is not None:
+            self.repeat()
+
+    def finish_page(self) -> None:
+        """Draw the first page's notice and stub, or a later page's footer."""
+        if self.page == 0:
+            self._assistance_notice()
+            draw_stub(self.canvas, self.document)
+            return
+        phone = self.document.header.practice.phone
+        note = "Please send the stub from page 1 with your payment."
+        if phone:
+            note += f" Questions? Call {phone}."
+        figures = self.document.figures
+        draw_footer(self.canvas, printable(note), f"Account {figures.account_number}")
+
+    def _header(self) -> float:
+        figures = self.document.figures
+        title = printable(self.document.level_label) or "Statement"
+        notes = (
+            f"Account {figures.account_number}",
+            f"{figures.statement_date:%m/%d/%Y} \u00b7 Page {self.page + 1} of {self.page_total}",
+        )
+        return draw_header(self.canvas, self.document.header, title, notes)
+
+    def _continued_note(self) -> None:
+        self.canvas.setFont(REGULAR, 7.5)
+        self.canvas.setFillColor(MUTED)
+        self.canvas.drawRightString(RIGHT, self.floor + 3, f"Continued on page {self.page + 2}")
+
+    def _assistance_notice(self) -> None:
+        if not self.document.assistance_notice:
+            return
+        self.canvas.setFont(REGULAR, NOTICE_SIZE)
+        self.canvas.setFillColor(MUTED)
+        y = NOTICE_BASELINE + (len(self.notice) - 1) * NOTICE_LEADING
+        for line in self.notice:
+            self.canvas.drawString(MARGIN, y, line)
+            y -= NOTICE_LEADING
