@@ -61,7 +61,7 @@ ADJUSTMENT_LABELS: dict[str, str] = {
     "courtesy": "Courtesy",
     "administrative": "Administrative",
     "collections": "Sent to collections",
-    # Posted only by the collections service when an agency's recovery comes in, so
+    # Posted only by the collections service for an agency's recovery or a recall, so
     # they have labels for the ledger memo but are not kinds a person may choose.
     "collections_recovery": "Collections recovery",
     "collections_fee": "Collection agency fee",
