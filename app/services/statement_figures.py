@@ -69,7 +69,7 @@ CANCELLED = "cancelled"
 ACCOUNT_ADJUSTMENT_SOURCE = "account_adjustment"
 REFUND = "refund"
 
-# Activity kinds as the contract names them.
+# Values of ActivityRow.kind.
 CHARGE = "charge"
 PAYMENT = "payment"
 ADJUSTMENT = "adjustment"
@@ -80,7 +80,7 @@ NEW_CHARGES = "new_charges"
 PAYMENTS = "payments"
 ADJUSTMENTS = "adjustments"
 
-# How an account adjustment's kind reads on a statement.
+# Statement wording of each account adjustment kind.
 ADJUSTMENT_WORDING = {
     "small_balance": "Small balance write-off",
     "bad_debt": "Bad debt write-off",
@@ -89,7 +89,7 @@ ADJUSTMENT_WORDING = {
     "collections": "Sent to collections",
 }
 
-# Upper day of each aging bucket after the first; older amounts go to "over 120".
+# Oldest age in days of each aging bucket but the last. Older amounts go to "over 120".
 AGING_LIMITS = (30, 60, 90, 120)
 
 
@@ -272,7 +272,7 @@ def _activity_kind(row: _Row) -> str:
 
 @dataclass(slots=True)
 class _LineTotals:
-    """What one service line's rows add up to, by column of the visits table."""
+    """Sums of one service line's rows, by column of the visits table."""
 
     patient_id: uuid.UUID
     charge: Decimal = ZERO
@@ -397,20 +397,20 @@ def figures_for_accounts(
     Checks no permission, as `statement_figures`. Raises NotFoundError naming the first
     unknown account id.
     """
-    wanted = list(dict.fromkeys(account_ids))
-    if not wanted:
+    requested = list(dict.fromkeys(account_ids))
+    if not requested:
         return {}
-    accounts = _load_accounts(session, wanted)
+    accounts = _load_accounts(session, requested)
     zone = practice_zone_or_utc(session)
     cutoff = day_bounds_utc(on, zone)[1]
 
-    patients = patients_by_account(session, wanted)
+    patients = patients_by_account(session, requested)
     owner = {patient_id: account_id for account_id, ids in patients.items() for patient_id in ids}
     names = _patient_names(session, list(owner))
-    last_on = _last_statement_days(session, wanted, on)
+    last_on = _last_statement_days(session, requested, on)
     since = {account_id: day_bounds_utc(day, zone)[1] for account_id, day in last_on.items()}
 
-    totals = {account_id: _Totals() for account_id in wanted}
+    totals = {account_id: _Totals() for account_id in requested}
     for row in _ledger_rows(session, list(owner), cutoff):
         account_id = owner[row.patient_id]
         local_day = row.posted_at.astimezone(zone).date()
@@ -426,7 +426,7 @@ def figures_for_accounts(
     contacts = guarantor_contacts(session, list(accounts.values()))
     paid_on = _last_payment_days(session, list(owner), on)
     figures = {}
-    for account_id in wanted:
+    for account_id in requested:
         ids = patients.get(account_id, [])
         figures[account_id] = _assemble(
             accounts[account_id],
@@ -519,7 +519,7 @@ class _LineDetail:
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """What every account's assembly reads: the date, names, lines and adjustment kinds."""
+    """Facts every account's assembly reads: the date, names, lines and adjustment kinds."""
 
     on: date
     names: dict[uuid.UUID, str]
@@ -657,7 +657,7 @@ def _statement_lines(totals: _Totals, context: _Context) -> tuple[StatementLine,
     for line_id, line in totals.lines.items():
         detail = context.lines.get(line_id)
         if detail is None:
-            # A row names a line that no longer exists; its money still counts above.
+            # A row names a line that no longer exists. Its money still counts above.
             log.warning("ledger rows name service line %s, which was not found", line_id)
             continue
         pending = line.insurance_pending
@@ -710,7 +710,7 @@ def _aging(totals: _Totals, context: _Context) -> Aging:
         if detail is not None and line.balance != ZERO:
             amounts.append((aging_index(context.on, detail.service_date), line.balance))
     amounts += [(aging_index(context.on, day), amount) for day, amount in totals.loose]
-    # Rows on lines that no longer exist are left out above; they count as current.
+    # Rows on lines that no longer exist are left out above, so they count as current.
     amounts.append((0, totals.balance - sum((amount for _, amount in amounts), ZERO)))
     return Aging(*net_credit(amounts, len(AGING_LIMITS) + 1))
 
