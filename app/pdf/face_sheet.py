@@ -26,6 +26,11 @@ from app.services.face_sheet_values import FaceSheet, VisitLine
 COLUMN_GAP = 18
 COLUMN_WIDTH = (CONTENT_WIDTH - COLUMN_GAP) / 2
 MAX_ALERTS = 4
+# The lowest baseline a section may use, above the footer line.
+FOOTER_TOP: float = MARGIN + 12
+ROW_STEP = 11.5
+# The heading and the account, guarantor, plan and collections rows.
+STATEMENTS_MIN_HEIGHT = 25 + 4 * ROW_STEP
 
 
 def render_face_sheet(sheet: FaceSheet, path: Path) -> None:
@@ -50,14 +55,11 @@ def _draw(canvas: Canvas, sheet: FaceSheet) -> None:
     _insurance(right, sheet)
     _status(right, sheet)
     visits_top = min(left.y, right.y) - 6
-    _visits(
-        Column(canvas, MARGIN, visits_top, COLUMN_WIDTH), "Upcoming appointments", sheet.upcoming
-    )
-    _visits(
-        Column(canvas, MARGIN + COLUMN_WIDTH + COLUMN_GAP, visits_top, COLUMN_WIDTH),
-        "Past visits",
-        sheet.past,
-    )
+    upcoming = Column(canvas, MARGIN, visits_top, COLUMN_WIDTH)
+    _visits(upcoming, "Upcoming appointments", sheet.upcoming)
+    past = Column(canvas, MARGIN + COLUMN_WIDTH + COLUMN_GAP, visits_top, COLUMN_WIDTH)
+    _visits(past, "Past visits", sheet.past)
+    _statements(Column(canvas, MARGIN, min(upcoming.y, past.y) - 6, CONTENT_WIDTH), sheet)
     _footer(canvas, sheet)
 
 
@@ -179,6 +181,35 @@ def _status(column: Column, sheet: FaceSheet) -> None:
     column.field("Recall due", recall)
     column.field("Referrals", str(sheet.referral_count))
     column.field("Authorizations", str(sheet.authorization_count))
+
+
+def _statements(column: Column, sheet: FaceSheet) -> None:
+    """Write the billing account and its last statements in the room left above the footer.
+
+    The section comes last, so on a sheet already full of coverages, alerts and visits
+    it prints what fits and points to the screen for the rest.
+    """
+    if column.y - STATEMENTS_MIN_HEIGHT < FOOTER_TOP:
+        column.text("Statements: see the face sheet on screen.", color=MUTED, max_lines=1)
+        return
+    column.heading("Statements")
+    summary = sheet.statements
+    if summary is None:
+        column.text("No billing account yet.", color=MUTED)
+        return
+    column.field("Account", summary.account_number, max_lines=1)
+    column.field("Guarantor", summary.guarantor, max_lines=1)
+    column.field("Payment plan", summary.payment_plan or "None open", max_lines=1)
+    column.field("Collections", summary.collections or "Not placed", max_lines=1)
+    if not summary.statements:
+        column.field("Sent", "None yet")
+    for number, line in enumerate(summary.statements):
+        # Keep room for this row and the line saying how many more the screen shows.
+        if column.y - 2 * ROW_STEP < FOOTER_TOP:
+            hidden = len(summary.statements) - number
+            column.text(f"{hidden} more statements on screen", color=MUTED, size=8, max_lines=1)
+            return
+        column.field(f"{line.statement_date:%m/%d/%Y}", line.description, max_lines=1)
 
 
 def _visits(column: Column, title: str, visits: tuple[VisitLine, ...]) -> None:

@@ -20,6 +20,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import face_sheet_parts as parts
+from app.services.face_sheet_statements import statement_summary
 from app.services.face_sheet_values import FaceSheet, PracticeHeader
 from app.services.onboarding import patient_checklist
 from app.services.patient_forms import SEXES
@@ -113,6 +114,7 @@ def _build(session: Session, actor: Actor, patient: Patient, today: date) -> Fac
         recall_interval_months=patient.recall_interval_months,
         referral_count=parts.referral_count(session, patient.id, today),
         authorization_count=parts.authorization_count(session, patient.id, today),
+        statements=statement_summary(session, patient, today),
     )
 
 

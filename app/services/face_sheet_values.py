@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from app.money import format_money
+
 
 @dataclass(frozen=True, slots=True)
 class PracticeHeader:
@@ -70,6 +72,37 @@ class Balance:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementHistoryLine:
+    """One statement or notice made for the patient's billing account."""
+
+    statement_date: date
+    level: str
+    amount_due: Decimal
+    channel: str
+    status: str
+
+    @property
+    def description(self) -> str:
+        """The statement as one line, such as "2nd notice — $95.00, Email, Sent"."""
+        return f"{self.level} \u2014 {format_money(self.amount_due)}, {self.channel}, {self.status}"
+
+
+@dataclass(frozen=True, slots=True)
+class StatementSummary:
+    """The billing account the patient's bills go to, and what was sent to it.
+
+    `statements` is newest first. `payment_plan` and `collections` are "" when the
+    account has no open plan or placement.
+    """
+
+    account_number: str
+    guarantor: str
+    statements: tuple[StatementHistoryLine, ...]
+    payment_plan: str
+    collections: str
+
+
+@dataclass(frozen=True, slots=True)
 class FaceSheet:
     """Every value the face sheet shows; text fields are ready for display."""
 
@@ -109,3 +142,5 @@ class FaceSheet:
     recall_interval_months: int | None
     referral_count: int
     authorization_count: int
+    # None while the patient's guarantor has no billing account yet.
+    statements: StatementSummary | None

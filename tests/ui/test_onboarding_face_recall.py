@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGroupBox, QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from app.models.onboarding import PatientOnboarding
 from app.security.permissions import Actor
 from app.services import onboarding
 from tests.helpers.chart_rows import Staff, add_coverage, add_patient, add_payer, set_up_practice
+from tests.helpers.statement_history_data import add_family, add_sent_statements
 from tests.ui.admin.conftest import make_context
 from ui.admin.onboarding_steps import OnboardingStepsTab
 from ui.context import AppContext
@@ -177,3 +179,43 @@ def test_step_editor_reorders_and_saves(
         "flu_shot_offered",
     ]
     assert tab.status.text() == "Checklist saved."
+
+
+def test_face_sheet_tab_lists_statements(
+    qtbot: QtBot, database: Database, staff: Staff, context_of: Callable[[Actor], AppContext]
+) -> None:
+    guarantor_id, patient_id = add_family(database)
+    add_sent_statements(database, staff, guarantor_id)
+    context = context_of(staff.front_desk)
+    tab = FaceSheetTab(context, patient_id)
+    qtbot.addWidget(tab)
+    tab.resize(1000, 700)
+    tab.show()
+    _settle(qtbot, context)
+    box = next(box for box in tab.findChildren(QGroupBox) if box.title() == "Statements")
+    texts = [label.text() for label in box.findChildren(QLabel)]
+
+    assert "AK7Q-000007" in texts
+    assert "Luis Ortega" in texts
+    assert "None open" in texts
+    assert "Not placed" in texts
+    assert "03/01/2026" in texts
+    assert "Payment plan reminder \u2014 $50.00, Email, Queued" in texts
+    assert "10/01/2025" not in texts
+
+
+def test_face_sheet_tab_without_account(
+    qtbot: QtBot, database: Database, staff: Staff, context_of: Callable[[Actor], AppContext]
+) -> None:
+    patient_id = _patient(database)
+    context = context_of(staff.front_desk)
+    tab = FaceSheetTab(context, patient_id)  # type: ignore[arg-type]
+    qtbot.addWidget(tab)
+    tab.show()
+    _settle(qtbot, context)
+    box = next(box for box in tab.findChildren(QGroupBox) if box.title() == "Statements")
+
+    assert [label.text() for label in box.findChildren(QLabel)] == [
+        "Account",
+        "No billing account yet",
+    ]

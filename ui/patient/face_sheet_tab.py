@@ -119,6 +119,7 @@ class FaceSheetTab(QWidget):
             ChangeKind.COVERAGES,
             ChangeKind.LEDGER,
             ChangeKind.APPOINTMENTS,
+            ChangeKind.PAYMENTS,
         )
         if changes.touches(*kinds):
             self.refresh()
@@ -159,6 +160,7 @@ class FaceSheetTab(QWidget):
         grid.addWidget(self._insurance_box(sheet), 0, 1)
         grid.addWidget(_form("Upcoming appointments", _visits(sheet.upcoming)), 1, 0)
         grid.addWidget(_form("Past visits", _visits(sheet.past)), 1, 1)
+        grid.addWidget(self._statements_box(sheet), 2, 0, 1, 2)
         layout.addLayout(grid)
         layout.addStretch(1)
         return page
@@ -205,6 +207,23 @@ class FaceSheetTab(QWidget):
         rows.append(("Referrals", str(sheet.referral_count)))
         rows.append(("Authorizations", str(sheet.authorization_count)))
         return _form("Insurance and follow-up", rows)
+
+    @staticmethod
+    def _statements_box(sheet: FaceSheet) -> QGroupBox:
+        summary = sheet.statements
+        if summary is None:
+            return _form("Statements", [("Account", "No billing account yet")])
+        rows = [
+            ("Account", summary.account_number),
+            ("Guarantor", summary.guarantor),
+            ("Payment plan", summary.payment_plan or "None open"),
+            ("Collections", summary.collections or "Not placed"),
+        ]
+        for line in summary.statements:
+            rows.append((f"{line.statement_date:%m/%d/%Y}", line.description))
+        if not summary.statements:
+            rows.append(("Sent", "None yet"))
+        return _form("Statements", rows)
 
     def _choose(self, default_name: str, action: Callable[[Path], None]) -> None:
         name, _filter = QFileDialog.getSaveFileName(
