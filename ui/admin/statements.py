@@ -57,8 +57,8 @@ PASSWORD_CHOICES: dict[str, str] = {
     "account": "Digits of the account number, without letters or dashes",
 }
 NO_PERMISSION = (
-    "Only managers and administrators change notice levels and statement settings, "
-    "because they decide what every later statement run sends."
+    "Only administrators change notice levels and statement settings, because they "
+    "decide what every later statement run sends."
 )
 LEVEL_HEADERS = ("Level", "Label", "Days after previous", "Message", "Active")
 

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -177,15 +178,17 @@ def test_revert_drops_edits(qtbot: QtBot, admin_context: AppContext, settle: Set
     assert tab.due_days.value() == 21
 
 
-def test_biller_cannot_save(
+@pytest.mark.parametrize("role", [Role.BILLER, Role.MANAGER])
+def test_non_admin_cannot_save(  # noqa: PLR0917 (pytest passes fixtures by position)
     qtbot: QtBot,
     database: Database,
     admin_actor: Actor,
     context_for: Callable[[Actor], AppContext],
     settle: Settle,
+    role: Role,
 ) -> None:
-    biller = add_user(database, admin_actor, "biller", Role.BILLER)
-    tab = open_tab(qtbot, context_for(biller), settle)
+    user = add_user(database, admin_actor, role.value.replace("_", ""), role)
+    tab = open_tab(qtbot, context_for(user), settle)
 
     assert not tab.save_button.isEnabled()
     assert tab.permission_note.isVisibleTo(tab)
