@@ -11,7 +11,7 @@ from ui.main_window import MainWindow
 from ui.ops import OperationRunner
 from ui.pages.reports import ReportsPage
 from ui.patient.record import PatientRecordWindow
-from ui.patient.record_tabs import FACE_SHEET, LEDGER, ONBOARDING, REFERRALS
+from ui.patient.record_tabs import BILLING_ACCOUNT, FACE_SHEET, LEDGER, ONBOARDING, REFERRALS
 
 WindowFactory = Callable[..., MainWindow]
 
@@ -32,7 +32,9 @@ def test_saved_record_has_every_tab(
     qtbot.waitUntil(lambda: patient.chart_number in record.heading.text(), timeout=5_000)
     settle(qtbot, ops)
 
-    assert _tab_titles(record) == ["&Registration", FACE_SHEET, ONBOARDING, REFERRALS, LEDGER]
+    assert _tab_titles(record) == [
+        "&Registration", FACE_SHEET, ONBOARDING, REFERRALS, LEDGER, BILLING_ACCOUNT,
+    ]  # fmt: skip
     assert record.export_button.isEnabled()
     record.close_now()
 

@@ -5,6 +5,7 @@ import uuid
 from PySide6.QtWidgets import QWidget
 
 from ui.context import AppContext
+from ui.patient.account_panel import AccountPanel
 from ui.patient.face_sheet_tab import FaceSheetTab
 from ui.patient.ledger_tab import LedgerTab
 from ui.patient.onboarding_tab import OnboardingTab
@@ -16,6 +17,7 @@ FACE_SHEET = "&Face sheet"
 ONBOARDING = "&Onboarding"
 REFERRALS = "Referrals and a&uthorizations"
 LEDGER = "&Ledger"
+BILLING_ACCOUNT = "Billing accoun&t"
 
 
 def _face_sheet(context: AppContext, patient_id: uuid.UUID) -> QWidget:
@@ -34,6 +36,10 @@ def _ledger(context: AppContext, patient_id: uuid.UUID) -> QWidget:
     return LedgerTab(context, patient_id)
 
 
+def _billing_account(context: AppContext, patient_id: uuid.UUID) -> QWidget:
+    return AccountPanel(context, patient_id)
+
+
 def install_record_tabs() -> None:
     """Register the standard record tabs once; later calls change nothing."""
     if FACE_SHEET in registered_tab_titles():
@@ -42,3 +48,4 @@ def install_record_tabs() -> None:
     register_record_tab(ONBOARDING, _onboarding)
     register_record_tab(REFERRALS, _referrals)
     register_record_tab(LEDGER, _ledger)
+    register_record_tab(BILLING_ACCOUNT, _billing_account)
