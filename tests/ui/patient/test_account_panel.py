@@ -246,7 +246,8 @@ def test_statements_listed_with_pdf(
     assert panel.statement_table.column_texts(6) == ["Printed"]
 
     panel.statement_table.selectRow(0)
-    panel.open_button.click()
+    panel.statement_table.setFocus()
+    qtbot.keyClick(panel.statement_table, Qt.Key.Key_Return)
     drain(qtbot, context)
     number = panel.statement_table.column_texts(0)[0]
     assert [path.name for path in opened] == [f"statement-{number}.pdf"]
