@@ -468,7 +468,12 @@ def _import_remittance(context: _Context, source: Remittance835) -> None:
         _hold(context, work, problems)
     else:
         for position, payment in enumerate(source.claims, start=1):
+            queued = len(work.pending)
             claim_row = _route(context, work, position, payment)
+            if len(work.pending) == queued:
+                # A row queued for posting is added with its chunk in _post_chunk, once
+                # its adjudication id is known, so it is inserted without a later UPDATE.
+                session.add(claim_row)
             work.states.append(claim_row.state)
             tally.count(claim_row)
         _post_collected(context, work)
@@ -555,6 +560,7 @@ def _hold(context: _Context, work: _RemittanceWork, problems: list[str]) -> None
         claim_row = _claim_row(context, work, position, payment, found)
         claim_row.state = STATE_REVIEW
         claim_row.review_reason = reason
+        context.session.add(claim_row)
         context.tally.count(claim_row)
     log.info("held remittance %s: %d balance problems", work.row.id, len(problems))
 
@@ -589,7 +595,6 @@ def _claim_row(
         segments=payment.text,
         updated_by=context.actor.user_id,
     )
-    context.session.add(row)
     return row
 
 
@@ -961,6 +966,10 @@ def _post_chunk(
             raise RuntimeError(f"adjudication of claim payment {row.id} was rejected")
         row.adjudication_id = outcome.record_id
         items.append(PlanItem(outcome.record_id, row.id))
+    # The claim payments are inserted now, with their adjudication ids, because applying
+    # the plans loads them from the session's stored rows.
+    session.add_all(row for row, _ in pending)
+    session.flush()
     apply_plans(session, context.actor, plan_adjudications(session, items, context.rules))
 
 
