@@ -72,7 +72,11 @@ class _Rows:
 
 @bulk_work
 def record_adjudications(
-    session: Session, actor: Actor, forms: Sequence[AdjudicationForm]
+    session: Session,
+    actor: Actor,
+    forms: Sequence[AdjudicationForm],
+    *,
+    posting_follows: bool = False,
 ) -> list[SaveOutcome]:
     """Check and store many adjudications; return one outcome per form, in order.
 
@@ -82,6 +86,11 @@ def record_adjudications(
     an earlier form of the batch, and the claim's status moves. Needs CLAIM_MANAGE.
     Raises NotFoundError, before writing anything, when a form names a claim that is
     missing or archived.
+
+    Set `posting_follows` only when the caller posts every stored adjudication with
+    `era_posting.apply_plans` in the same unit of work. Posting gives each claim that is
+    not corrected or voided a claim-wide status, which sets every line's status again, so
+    the line statuses are not written here. The events and claim statuses still are.
     """
     require(actor, Permission.CLAIM_MANAGE)
     if not forms:
@@ -108,7 +117,9 @@ def record_adjudications(
     for form, outcome in zip(forms, outcomes, strict=True):
         if outcome.record_id is not None and form.payer_claim_number:
             claims[form.claim_id].payer_claim_number = form.payer_claim_number
-    record_claim_events(session, rows.events, user_id=actor.user_id)
+    record_claim_events(
+        session, rows.events, user_id=actor.user_id, update_lines=not posting_follows
+    )
     session.flush()
     log.info("recorded %d adjudications of %d forms", len(rows.adjudications), len(forms))
     return outcomes

@@ -181,13 +181,20 @@ class NewClaimEvent:
 
 
 def record_claim_events(
-    session: Session, events: Sequence[NewClaimEvent], *, user_id: uuid.UUID | None
+    session: Session,
+    events: Sequence[NewClaimEvent],
+    *,
+    user_id: uuid.UUID | None,
+    update_lines: bool = True,
 ) -> None:
     """Add many events, leaving the claims and lines as `record_event` for each in order would.
 
     The events go in with one INSERT. The statuses go in with one UPDATE of the lines per
     status and 500 claims, instead of one per event. A claim-wide status overrides the
     line statuses of that claim's earlier events, as it does when applied in order.
+    With `update_lines` False the claims take their statuses but the lines are left
+    as they are, for a caller that sets every line of these claims again in the same
+    unit of work.
     """
     if not events:
         return
@@ -213,6 +220,9 @@ def record_claim_events(
         _set_claim_status(claim, event.status, user_id)
         claim_statuses[claim.id] = (claim, event.status)
         line_statuses.pop(claim.id, None)
+    if not update_lines:
+        log.debug("recorded %d claim events without line statuses", len(events))
+        return
 
     for status, grouped in _by_status(claim_statuses.values()).items():
         for start in range(0, len(grouped), IN_CHUNK):

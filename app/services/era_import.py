@@ -958,7 +958,8 @@ def _post_chunk(
     context: _Context, pending: Sequence[tuple[RemittanceClaim, AdjudicationForm]]
 ) -> None:
     session = context.session
-    outcomes = record_adjudications(session, context.actor, [form for _, form in pending])
+    forms = [form for _, form in pending]
+    outcomes = record_adjudications(session, context.actor, forms, posting_follows=True)
     items = []
     for (row, _), outcome in zip(pending, outcomes, strict=True):
         if outcome.record_id is None:

@@ -241,6 +241,23 @@ def post_in_one_batch(
     return outcomes, results
 
 
+def post_in_one_unit_of_work(
+    practice: ClaimPractice, forms: list[AdjudicationForm]
+) -> tuple[list[SaveOutcome], list[PostingResult]]:
+    """Record, plan and apply in one transaction, as the 835 import does."""
+    sources = [add_source(practice, form.claim_id, form) for form in forms]
+    with practice.database.transaction() as session:
+        outcomes = record_adjudications(session, practice.biller, forms, posting_follows=True)
+        items = [
+            PlanItem(outcome.record_id, source_id)
+            for source_id, outcome in zip(sources, outcomes, strict=True)
+            if outcome.record_id is not None
+        ]
+        plans = plan_adjudications(session, items)
+        results = apply_plans(session, practice.biller, plans)
+    return outcomes, results
+
+
 def masked(text: str | None, numbers: list[str]) -> str | None:
     """Return the text with the claim numbers replaced, so two claims' texts compare."""
     if text is None:
@@ -418,6 +435,16 @@ def posted_pairs(
     return single_claims, batch_claims, single, batch
 
 
+@pytest.fixture(scope="module")
+def posted_together(
+    practice: ClaimPractice, posted_pairs: tuple
+) -> tuple[list[uuid.UUID], tuple[list[SaveOutcome], list[PostingResult]]]:
+    """Post every case on a third set of claims, recorded and posted in one transaction."""
+    claims = build_claims(practice)
+    forms = [case.form(practice, claim_id) for case, claim_id in zip(CASES, claims, strict=True)]
+    return claims, post_in_one_unit_of_work(practice, forms)
+
+
 @pytest.mark.parametrize("index", range(len(CASES)), ids=[case.name for case in CASES])
 def test_batch_posts_like_one_by_one(
     practice: ClaimPractice, posted_pairs: tuple, index: int
@@ -445,6 +472,31 @@ def test_batch_outcomes_match(practice: ClaimPractice, posted_pairs: tuple) -> N
             single_outcome, single_id, practice
         )
     assert [result_amounts(result) for result in batch_results] == [
+        result_amounts(result) for result in single_results
+    ]
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[case.name for case in CASES])
+def test_posting_follows_like_one_by_one(
+    practice: ClaimPractice, posted_pairs: tuple, posted_together: tuple, index: int
+) -> None:
+    """Skipping the line statuses while recording leaves what recording them leaves."""
+    single_claims = posted_pairs[0]
+    together_claims, _ = posted_together
+
+    single = snapshot(practice, single_claims[index])
+    together = snapshot(practice, together_claims[index])
+
+    for key in single:
+        assert together[key] == single[key], key
+
+
+def test_posting_follows_results_match(posted_pairs: tuple, posted_together: tuple) -> None:
+    _, _, (single_outcomes, single_results), _ = posted_pairs
+    _, (outcomes, results) = posted_together
+
+    assert [outcome.saved for outcome in outcomes] == [outcome.saved for outcome in single_outcomes]
+    assert [result_amounts(result) for result in results] == [
         result_amounts(result) for result in single_results
     ]
 
@@ -576,3 +628,27 @@ def test_claim_events_batch_like_one_by_one(practice: ClaimPractice) -> None:
     assert practice.claim(batch_id).status == practice.claim(single_id).status == "pending"
     assert [line.status for line in practice.claim_lines(batch_id)] == ["paid", "pending"]
     assert snapshot(practice, batch_id)["events"] == snapshot(practice, single_id)["events"]
+
+
+def test_claim_events_without_lines(practice: ClaimPractice) -> None:
+    """With update_lines False the claim takes its status and the lines keep theirs."""
+    claim_id = new_claim(practice, new_patient(practice, practice.aetna_id), ("99213", "99214"))
+    line_ids = [line.id for line in practice.claim_lines(claim_id)]
+    before = [line.status for line in practice.claim_lines(claim_id)]
+
+    with practice.database.transaction() as session:
+        claim = session.get(Claim, claim_id)
+        assert claim is not None
+        events = [
+            NewClaimEvent(claim, ClaimEventKind.PAID, status=ClaimStatus.PARTIAL, detail="a"),
+            NewClaimEvent(
+                claim, ClaimEventKind.DENIED, status=ClaimStatus.DENIED, line_id=line_ids[1]
+            ),
+        ]
+        record_claim_events(session, events, user_id=practice.biller.user_id, update_lines=False)
+
+    assert practice.claim(claim_id).status == "partial"
+    assert [line.status for line in practice.claim_lines(claim_id)] == before
+    events = snapshot(practice, claim_id)["events"]
+    assert isinstance(events, list)
+    assert [row[:2] for row in events] == [("paid", "partial"), ("denied", "denied")]
