@@ -29,6 +29,11 @@ from app.cli.info import cmd_info
 from app.cli.key_commands import cmd_key_passphrase, cmd_key_recover, cmd_key_rotate
 from app.cli.ledger_commands import cmd_ledger_lock, cmd_ledger_verify
 from app.cli.setup_commands import INIT_FIELDS, cmd_demo, cmd_init
+from app.cli.statement_commands import (
+    cmd_statements_history,
+    cmd_statements_preview,
+    cmd_statements_run,
+)
 from app.cli.user_commands import (
     cmd_user_add,
     cmd_user_list,
@@ -440,6 +445,44 @@ def _add_claims_commands(group: Any, common: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_statement_commands(group: Any, common: argparse.ArgumentParser) -> None:
+    statements = _add_group(group, common, "statements", "preview and run patient statements")
+    commands = statements.add_subparsers(
+        dest="statements_command", required=True, metavar="{preview,run,history}"
+    )
+    preview = _add_command(
+        commands, common, "preview", cmd_statements_preview, "show what a statement run would send"
+    )
+    preview.description = (
+        "List every guarantor with a balance: the notice a run would send them (statement, "
+        "2nd, 3rd or final notice) and why, or why they are skipped (under the minimum, only "
+        "insurance owes, on hold, on a payment plan, with collections, too soon). Saves "
+        "nothing. Needs --user with the biller, manager or administrator role."
+    )
+    preview.add_argument("--date", metavar="YYYY-MM-DD", help="statement date (default: today)")
+    run = _add_command(commands, common, "run", cmd_statements_run, "make and print statements")
+    run.description = (
+        "Make the statements the preview lists, keep each one in the guarantor's history, "
+        "and save the printed ones as one PDF. With --send, also email the ones whose "
+        "guarantor agreed to email, through the practice's mail server; a failed message "
+        "stays queued and is retried. Exits 1 when any email is still waiting or failed."
+    )
+    run.add_argument("--date", metavar="YYYY-MM-DD", help="statement date (default: today)")
+    run.add_argument(
+        "--out", metavar="FILE.pdf", help="printed batch (default: statements/ beside the database)"
+    )
+    run.add_argument("--send", action="store_true", help="also email the emailed statements")
+    history = _add_command(
+        commands, common, "history", cmd_statements_history, "list a guarantor's statements"
+    )
+    history.description = (
+        "List every statement and notice made for a guarantor's account: date, level, amount "
+        "due, channel (print or email) and status. GUARANTOR is the account number printed "
+        "on the statement or any of its patients' chart numbers."
+    )
+    history.add_argument("guarantor", metavar="GUARANTOR", help="account or chart number")
+
+
 def _add_x12_commands(group: Any, common: argparse.ArgumentParser) -> None:
     x12 = _add_group(group, common, "x12", "read and check X12 files")
     commands = x12.add_subparsers(dest="x12_command", required=True, metavar="{import,validate}")
@@ -483,6 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fee_commands(group, common)
     _add_ledger_commands(group, common)
     _add_claims_commands(group, common)
+    _add_statement_commands(group, common)
     _add_x12_commands(group, common)
     _add_command(group, common, "info", cmd_info, "show the database, its key file and counts")
     return parser
