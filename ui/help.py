@@ -175,6 +175,32 @@ REMITTANCE_OPEN = Shortcut("Enter", "Remittances: review the selected claim paym
 REMITTANCE_POST = Shortcut("Ctrl+P", "Remittances: post the claim payment under review")
 PAYMENTS_KEYS = (PAYMENTS_TAKE, PAYMENTS_VOID, PAYMENTS_PRINT, PAYMENTS_REFRESH)
 
+STATEMENTS_PREVIEW = Shortcut("F5", "Statements: preview the run again, or reload the tab in front")
+STATEMENTS_RUN = Shortcut("Ctrl+Return", "Statements: run the previewed statements (asks first)")
+STATEMENTS_OPEN_BATCH = Shortcut("Ctrl+P", "Statements: open the printed batch of the last run")
+STATEMENTS_SEND = Shortcut("Ctrl+E", "Statements: send the statements queued for email")
+STATEMENTS_FIND = Shortcut("Ctrl+F", "Statements history: search for an account")
+STATEMENTS_OPEN_PDF = Shortcut("Ctrl+O", "Statements history: open the selected statement's PDF")
+STATEMENTS_EXPORT = Shortcut(
+    "Ctrl+Shift+S", "Statements history: export the report shown as CSV"
+)
+STATEMENTS_KEYS = (
+    STATEMENTS_PREVIEW,
+    STATEMENTS_RUN,
+    STATEMENTS_OPEN_BATCH,
+    STATEMENTS_SEND,
+    STATEMENTS_FIND,
+    STATEMENTS_OPEN_PDF,
+    STATEMENTS_EXPORT,
+)
+
+COLLECTIONS_RELOAD = Shortcut("F5", "Collections: reload the candidates and placements")
+COLLECTIONS_EXPORT = Shortcut(
+    "Ctrl+Shift+S", "Collections: export the ticked placements as the agency file"
+)
+COLLECTIONS_RECORD = Shortcut("Ctrl+R", "Collections: record a recovery on the selected placement")
+COLLECTIONS_KEYS = (COLLECTIONS_RELOAD, COLLECTIONS_EXPORT, COLLECTIONS_RECORD)
+
 SHORTCUTS: tuple[Shortcut, ...] = (
     SEARCH,
     LOCK,
@@ -188,6 +214,8 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     *ENCOUNTER_KEYS,
     *CLAIMS_KEYS,
     *PAYMENTS_KEYS,
+    *STATEMENTS_KEYS,
+    *COLLECTIONS_KEYS,
     REMITTANCE_OPEN,
     REMITTANCE_POST,
 )

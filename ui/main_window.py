@@ -40,7 +40,6 @@ from ui.icons import app_icon, icon
 from ui.lock import IdleWatcher, LockPanel
 from ui.pages.base import Page
 from ui.pages.patients import PatientsPage
-from ui.pages.planned import PLANNED_PAGES, PlannedFeaturePage
 from ui.pages.reports import ReportsPage
 from ui.pages.today import TodayPage
 from ui.patient.record import open_patient
@@ -48,6 +47,7 @@ from ui.patient.record_tabs import install_record_tabs
 from ui.payments.page import PaymentsPage
 from ui.schedule.page import SchedulePage
 from ui.search_popup import PatientSearch
+from ui.statements.page import StatementsPage
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +161,11 @@ class MainWindow(QMainWindow):
             "Charges": lambda: ChargesPage(self.context),
             "Claims": lambda: ClaimsPage(self.context),
             "Payments": lambda: PaymentsPage(self.context),
+            "Statements": lambda: StatementsPage(self.context),
             "Reports": lambda: ReportsPage(self.context, open_record=self.open_patient_record),
         }
         if name in builders:
             return builders[name]()
-        if name in PLANNED_PAGES:
-            return PlannedFeaturePage(PLANNED_PAGES[name])
         holder = QWidget()  # the Admin page is built the first time it opens
         holder.setObjectName("pageAdminHolder")
         QHBoxLayout(holder).setContentsMargins(0, 0, 0, 0)

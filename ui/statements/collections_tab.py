@@ -39,7 +39,11 @@ from app.services.today import practice_today
 from ui.admin.common import format_instant, load_zone, run_for
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.help import Shortcut
+from ui.help import (
+    COLLECTIONS_EXPORT,
+    COLLECTIONS_RECORD,
+    COLLECTIONS_RELOAD,
+)
 from ui.pages.base import Page
 from ui.patient.fields import format_date
 from ui.payments.common import CheckTable, action_button, date_field, plural, status_line
@@ -61,10 +65,9 @@ CSV_FILTER = "CSV files (*.csv)"
 WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.LEDGER, ChangeKind.PATIENTS)
 MANAGER_ONLY = "Placing, exporting, recoveries and recalls need a manager."
 
-RELOAD = Shortcut("F5", "Collections: reload the candidates and placements")
-EXPORT = Shortcut("Ctrl+Shift+S", "Collections: export the ticked placements as the agency file")
-RECORD = Shortcut("Ctrl+R", "Collections: record a recovery on the selected placement")
-COLLECTIONS_KEYS = (RELOAD, EXPORT, RECORD)
+RELOAD = COLLECTIONS_RELOAD
+EXPORT = COLLECTIONS_EXPORT
+RECORD = COLLECTIONS_RECORD
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,19 +2,28 @@
 
 Each tab binds its keys as QActions with a widget-with-children context, so a key works
 while the focus is anywhere on that tab and never reaches other tabs or pages.
-`STATEMENTS_KEYS` is the list the page's key hint and the F1 help show.
+The keys are defined in ui.help beside the other pages' keys; `STATEMENTS_KEYS` is the
+list the page's key hint and the F1 help show.
 """
 
-from ui.help import Shortcut
+from ui.help import (
+    STATEMENTS_EXPORT,
+    STATEMENTS_FIND,
+    STATEMENTS_OPEN_BATCH,
+    STATEMENTS_OPEN_PDF,
+    STATEMENTS_PREVIEW,
+    STATEMENTS_RUN,
+    STATEMENTS_SEND,
+    Shortcut,
+)
 
-PREVIEW = Shortcut("F5", "Statements: preview the run again, or reload the tab in front")
-RUN = Shortcut("Ctrl+Return", "Statements: run the previewed statements (asks first)")
-OPEN_BATCH = Shortcut("Ctrl+P", "Statements: open the printed batch of the last run")
-SEND_EMAILS = Shortcut("Ctrl+E", "Statements: send the statements queued for email")
-FIND_ACCOUNT = Shortcut("Ctrl+F", "Statements history: search for an account")
-OPEN_PDF = Shortcut("Ctrl+O", "Statements history: open the selected statement's PDF")
-EXPORT_REPORT = Shortcut("Ctrl+Shift+S", "Statements history: export the report shown as CSV")
-STATEMENTS_KEYS = (PREVIEW, RUN, OPEN_BATCH, SEND_EMAILS, FIND_ACCOUNT, OPEN_PDF, EXPORT_REPORT)
+PREVIEW = STATEMENTS_PREVIEW
+RUN = STATEMENTS_RUN
+OPEN_BATCH = STATEMENTS_OPEN_BATCH
+SEND_EMAILS = STATEMENTS_SEND
+FIND_ACCOUNT = STATEMENTS_FIND
+OPEN_PDF = STATEMENTS_OPEN_PDF
+EXPORT_REPORT = STATEMENTS_EXPORT
 
 
 def hint_text(shortcuts: tuple[Shortcut, ...]) -> str:

@@ -12,10 +12,11 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from app.changes import Changes
 from app.security.permissions import Permission
 from ui.context import AppContext
+from ui.help import COLLECTIONS_KEYS
 from ui.pages.base import Page, heading
 from ui.payments.printing import OpenFile
 from ui.statements import keys
-from ui.statements.collections_tab import COLLECTIONS_KEYS, CollectionsTab
+from ui.statements.collections_tab import CollectionsTab
 from ui.statements.history_tab import HistoryTab
 from ui.statements.plans_tab import PlansTab
 from ui.statements.run_tab import RunTab
