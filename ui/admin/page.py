@@ -146,6 +146,12 @@ def _posting_rules(context: AppContext) -> QWidget:
     return PostingRulesTab(context)
 
 
+def _statements(context: AppContext) -> QWidget:
+    from ui.admin.statements import StatementsTab
+
+    return StatementsTab(context)
+
+
 def _import(context: AppContext) -> QWidget:
     from ui.admin.import_page import ImportTab
 
@@ -163,6 +169,8 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Clearinghouses", Permission.CLAIM_MANAGE, _clearinghouses),
     # Billers read the rules that post their remittances; only managers change them.
     ("Posting rules", Permission.CLAIM_MANAGE, _posting_rules),
+    # Notice levels, messages and the statement settings; billers see them read-only.
+    ("Statements", Permission.STATEMENT_RUN, _statements),
     ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
     ("Code sets", Permission.CODE_SET_EDIT, _code_sets),
     ("Fee schedules", Permission.FEE_SCHEDULE_EDIT, _fee_schedules),

@@ -192,6 +192,7 @@ def test_manager_sees_codes_audit_backups(
     assert page.tab_titles() == [
         "Clearinghouses",
         "Posting rules",
+        "Statements",
         "Procedure codes",
         "Code sets",
         "Fee schedules",
