@@ -5,9 +5,12 @@ the statement date in the practice's zone (posted_at before the next local midni
 Only the patient bucket (responsible_party "patient") is what the guarantor owes.
 Insurance buckets appear as "insurance pending" and on each visit line.
 
-Summary, for the rows posted after the end of the last statement's day:
-- previous_balance: the patient bucket at the end of the last statement's day (0 when
-  the account never had a statement that was not cancelled).
+Summary, for the rows posted after the last statement was drawn:
+- previous_balance: the patient bucket when the last statement was drawn (0 when the
+  account never had a statement that was not cancelled). That is the end of the last
+  statement's day, or the moment its row was last written when that came first. A
+  payment taken at the desk after the morning's run, on the run's own day, was not on
+  that statement, so it belongs to the next one's activity.
 - new_charges: charge rows, and transfers that move an amount onto the patient (the
   share insurance left to the patient, or a balance a merge moved in).
 - payments: patient payment rows (negative), a voided payment's reversal included.
@@ -34,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, aliased
@@ -407,8 +411,9 @@ def figures_for_accounts(
     patients = patients_by_account(session, requested)
     owner = {patient_id: account_id for account_id, ids in patients.items() for patient_id in ids}
     names = _patient_names(session, list(owner))
-    last_on = _last_statement_days(session, requested, on)
-    since = {account_id: day_bounds_utc(day, zone)[1] for account_id, day in last_on.items()}
+    last_statements = _last_statements(session, requested, on, zone)
+    last_on = {account_id: day for account_id, (day, _drawn) in last_statements.items()}
+    since = {account_id: drawn for account_id, (_day, drawn) in last_statements.items()}
 
     totals = {account_id: _Totals() for account_id in requested}
     for row in _ledger_rows(session, list(owner), cutoff):
@@ -467,24 +472,29 @@ def _patient_names(session: Session, patient_ids: Sequence[uuid.UUID]) -> dict[u
     return names
 
 
-def _last_statement_days(
-    session: Session, account_ids: Sequence[uuid.UUID], on: date
-) -> dict[uuid.UUID, date]:
-    """Return the date of each account's newest statement before `on` that was not cancelled."""
-    days: dict[uuid.UUID, date] = {}
+def _last_statements(
+    session: Session, account_ids: Sequence[uuid.UUID], on: date, zone: ZoneInfo
+) -> dict[uuid.UUID, tuple[date, datetime]]:
+    """Return the date of each account's newest statement before `on`, and when it was drawn.
+
+    Cancelled statements are left out. "Drawn" is the latest time a statement row of
+    that day was written (made by a run, or drawn again when emailed or printed
+    later), but never after the end of that day.
+    """
+    found: dict[uuid.UUID, tuple[date, datetime]] = {}
     for part in chunks(list(account_ids)):
-        query = (
-            select(Statement.account_id, func.max(Statement.statement_date))
-            .where(
-                Statement.account_id.in_(part),
-                Statement.status != CANCELLED,
-                Statement.statement_date < on,
-                Statement.archived.is_(False),
-            )
-            .group_by(Statement.account_id)
+        query = select(Statement.account_id, Statement.statement_date, Statement.updated_at).where(
+            Statement.account_id.in_(part),
+            Statement.status != CANCELLED,
+            Statement.statement_date < on,
+            Statement.archived.is_(False),
         )
-        days.update(dict(session.execute(query).all()))
-    return days
+        for account_id, day, written_at in session.execute(query):
+            drawn = min(written_at, day_bounds_utc(day, zone)[1])
+            newest = found.get(account_id)
+            if newest is None or (day, drawn) > newest:
+                found[account_id] = (day, drawn)
+    return found
 
 
 def _last_payment_days(
