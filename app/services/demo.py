@@ -31,7 +31,14 @@ from app.problems import Problem
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Role, system_actor
-from app.services import demo_charges, demo_claims, demo_remittances, numbering, users
+from app.services import (
+    demo_charges,
+    demo_claims,
+    demo_remittances,
+    demo_statements,
+    numbering,
+    users,
+)
 from app.services.demo_people import PayerFacts, add_registration_details, demo_phone
 from app.services.demo_records import (
     add_near_duplicates,
@@ -611,7 +618,8 @@ def build_demo(
     The practice, its locations and providers must exist already (see `demo_setup`).
     With `claims_outbox`, the older claims are saved there as an 837P file and acknowledged,
     and the payers' 835 remittances for them are saved in the inbox folder beside it and
-    imported; without it every clean claim stays ready to send.
+    imported; without it every clean claim stays ready to send. Then a few accounts get the
+    less common statement cases (see `demo_statements`).
     The front-desk, biller, manager and provider accounts all get `user_password`. Runs as the
     system actor, flushes and does not commit. Raises ValueError for a `patients` count
     below 0 or above MAX_DEMO_PATIENTS.
@@ -636,6 +644,7 @@ def build_demo(
         None if claims_outbox is None else claims_outbox.parent / demo_remittances.INBOX_FOLDER_NAME
     )
     remittances = demo_remittances.add_demo_remittances(session, biller, today, inbox)
+    demo_statements.add_demo_statement_cases(session, biller)
 
     detail = (
         f"demo data: {len(payer_ids)} payers, {len(patient_rows)} patients, "
