@@ -38,7 +38,6 @@ from app.models.statements import (
     BillingAccount,
     CollectionPlacement,
     CollectionRecovery,
-    PaymentPlan,
 )
 from app.money import ZERO, format_money
 from app.problems import Problem
@@ -81,6 +80,7 @@ from app.services.collections_ledger import (
     take_in_order,
     write_off_amounts,
 )
+from app.services.payment_plans import plan_states
 from app.services.payments import PaymentForm, take_payment
 from app.services.today import practice_today
 
@@ -173,7 +173,7 @@ def placement_candidates(session: Session, actor: Actor, on: date) -> list[Candi
         if statement.level == FINAL_LEVEL and (on - statement.statement_date).days >= wait_days
     ]
     accounts = [account for account in _accounts(session, due) if active_hold(account, on) is None]
-    blocked = _open_placements(session) | _active_plans(session)
+    blocked = _open_placements(session) | _active_plans(session, on)
     accounts = [account for account in accounts if account.id not in blocked]
 
     patients = patients_by_account(session, [account.id for account in accounts])
@@ -235,14 +235,16 @@ def _open_placements(session: Session) -> set[uuid.UUID]:
     )
 
 
-def _active_plans(session: Session) -> set[uuid.UUID]:
-    return set(
-        session.scalars(
-            select(PaymentPlan.account_id).where(
-                PaymentPlan.status.in_(ACTIVE_PLAN_STATUSES), PaymentPlan.archived.is_(False)
-            )
-        )
-    )
+def _active_plans(session: Session, on: date) -> set[uuid.UUID]:
+    """Return the accounts whose open plan is in good standing on `on`.
+
+    The standing is computed from the payments, as statement runs compute it, because
+    the stored status changes only when someone refreshes the plans.
+    """
+    states = plan_states(session, None, on)
+    return {
+        account_id for account_id, state in states.items() if state.status in ACTIVE_PLAN_STATUSES
+    }
 
 
 # --- placing ----------------------------------------------------------------------------

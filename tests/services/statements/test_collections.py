@@ -46,7 +46,13 @@ from tests.helpers.collections_data import (
     build_collections_practice,
     place_family,
 )
-from tests.helpers.statement_data import CODE_LABELS, FAMILY_BALANCE, UNLABELED_CODE, pay
+from tests.helpers.statement_data import (
+    CODE_LABELS,
+    FAMILY_BALANCE,
+    UNLABELED_CODE,
+    noon_utc,
+    pay,
+)
 
 RECEIVED_ON = date(2026, 8, 10)
 
@@ -144,23 +150,27 @@ def _hold(session: Session, practice: CollectionsPractice) -> None:
     account.hold_reason = "bankruptcy"
 
 
-def _plan(status: str) -> Callable[[Session, CollectionsPractice], None]:
+def _plan(
+    status: str, made_on: date | None = None
+) -> Callable[[Session, CollectionsPractice], None]:
+    # Without `made_on` the plan is made now, after PLACED_ON, so nothing of it is due yet.
     def add(session: Session, practice: CollectionsPractice) -> None:
         user_id = practice.statements.manager.user_id
         assert user_id is not None
-        session.add(
-            PaymentPlan(
-                account_id=practice.family,
-                total=Decimal("300.00"),
-                down_payment=Decimal("0.00"),
-                installment_amount=Decimal("100.00"),
-                frequency="monthly",
-                start_on=date(2026, 6, 15),
-                grace_days=15,
-                status=status,
-                created_by=user_id,
-            )
+        plan = PaymentPlan(
+            account_id=practice.family,
+            total=Decimal("300.00"),
+            down_payment=Decimal("0.00"),
+            installment_amount=Decimal("100.00"),
+            frequency="monthly",
+            start_on=date(2026, 6, 15),
+            grace_days=15,
+            status=status,
+            created_by=user_id,
         )
+        if made_on is not None:
+            plan.created_at = noon_utc(made_on)
+        session.add(plan)
 
     return add
 
@@ -259,7 +269,13 @@ def _recalled_placement(session: Session, practice: CollectionsPractice) -> None
 
 @pytest.mark.parametrize(
     "change",
-    [_hold_ended, _plan("broken"), _cancelled_statement, _plan_reminder, _recalled_placement],
+    [
+        _hold_ended,
+        _plan("broken", made_on=date(2026, 6, 1)),
+        _cancelled_statement,
+        _plan_reminder,
+        _recalled_placement,
+    ],
     ids=["hold ended", "plan broken", "cancelled statement", "plan reminder", "recalled"],
 )
 def test_candidates_still_listed(
