@@ -571,6 +571,31 @@ def take_patient_payment(run: SelfTestRun) -> str:
     return _check_pdf(path, number, "receipt number")
 
 
+def run_statements_step(run: SelfTestRun) -> str:
+    """Run patient statements, then lock one the way an emailed statement is locked."""
+    import io
+
+    from pypdf import PdfReader
+
+    from app.services.statement_email import lock_pdf
+    from app.services.statement_runs import run_statements
+    from app.services.today import practice_today
+
+    path = run.folder / "statements.pdf"
+    with run.open_database().transaction() as session:
+        outcome = run_statements(session, run.actor(BILLER_USER), practice_today(session))
+    if outcome.batch_pdf is None:
+        raise SelfTestError("the statement run printed no statements")
+    path.write_bytes(outcome.batch_pdf)
+    detail = _check_pdf(path, "Amount enclosed", "remittance stub")
+
+    # Emailed statements are locked with AES, which needs the cryptography package.
+    locked = PdfReader(io.BytesIO(lock_pdf(outcome.batch_pdf, "01021990")))
+    if not locked.is_encrypted or not locked.decrypt("01021990"):
+        raise SelfTestError("a locked statement did not open with its password")
+    return f"{outcome.printed} printed, {outcome.queued} to email; {detail}; locking works"
+
+
 def verify_ledger(run: SelfTestRun) -> str:
     """Run every ledger check (row hashes, audit trail, balances, reversals)."""
     from app.services.ledger_verify import ledger_check
@@ -612,6 +637,7 @@ SERVICE_STEPS: tuple[SelfTestStep, ...] = (
     SelfTestStep("render the CMS-1500 PDF", print_cms1500),
     SelfTestStep("post an 835 remittance paying it", post_remittance),
     SelfTestStep("take a patient payment and render its receipt", take_patient_payment),
+    SelfTestStep("run statements and lock one for email", run_statements_step),
     SelfTestStep("verify the ledger", verify_ledger),
     SelfTestStep("back up and verify the database", back_up),
 )
