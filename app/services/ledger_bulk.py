@@ -76,12 +76,16 @@ def post_entries(
     _check_all(session, entries)
 
     posted_at = utc_now()
-    rows = [_row(entry, actor.user_id, posted_at) for entry in entries]
+    ids = [new_id() for _ in entries]
+    rows = [
+        _row(entry_id, entry, actor.user_id, posted_at)
+        for entry_id, entry in zip(ids, entries, strict=True)
+    ]
     insert_many(session, cast(Table, LedgerEntry.__table__), rows)
     for start in range(0, len(rows), CHUNK_ROWS):
         _audit_chunk(session, actor, rows[start : start + CHUNK_ROWS], detail)
     log.info("posted %d ledger rows in one batch", len(rows))
-    return [uuid.UUID(str(row["id"])) for row in rows]
+    return ids
 
 
 def _check_all(session: Session, entries: Sequence[NewEntry]) -> None:
@@ -94,8 +98,9 @@ def _check_all(session: Session, entries: Sequence[NewEntry]) -> None:
         _check_period_open(session, service_date)
 
 
-def _row(entry: NewEntry, user_id: uuid.UUID, posted_at: datetime) -> dict[str, object]:
-    entry_id = new_id()
+def _row(
+    entry_id: uuid.UUID, entry: NewEntry, user_id: uuid.UUID, posted_at: datetime
+) -> dict[str, object]:
     row_hash = ledger_row_hash(
         entry_id=entry_id,
         posted_at=posted_at,
