@@ -1,4 +1,5 @@
-"""The Payments tab: the day's payments, with Take payment, Void, Print receipt and Apply credit.
+"""The Payments tab: the day's payments, with Take payment, Void, Print receipt, Apply credit
+and Payment plan.
 
 The list shows one business day, by default today, for everyone or for one user; the
 user filter offers the people who took payments that day. Voided payments stay in the
@@ -48,6 +49,7 @@ from ui.payments.take_payment import (
     open_take_payment,
     print_receipt,
 )
+from ui.statements.plan_dialog import PlanDialog
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,9 @@ class PaymentsTab(Page):
         self.void_action = self._action("&Void…", self.void_selected, keys.VOID)
         self.print_action = self._action("&Print receipt", self.print_selected, keys.PRINT_RECEIPT)
         self.credit_action = self._action("Apply &credit", self.apply_credit_selected, None)
+        # The desk agrees installments with the patient at the window, so the plan dialog
+        # opens here too, not only on the Statements page billers use.
+        self.plan_action = self._action("Payment pla&n…", self.new_plan, None)
         self._lay_out()
         self._update_actions()
 
@@ -173,6 +178,7 @@ class PaymentsTab(Page):
             (self.void_action, "voidPaymentButton"),
             (self.print_action, "printReceiptButton"),
             (self.credit_action, "applyCreditButton"),
+            (self.plan_action, "newPlanButton"),
         ):
             buttons.addWidget(self._button(action, name))
         buttons.addStretch(1)
@@ -283,6 +289,7 @@ class PaymentsTab(Page):
         allowed = self.context.can(Permission.PAYMENT_POST)
         row = self.selected_row()
         self.take_action.setEnabled(allowed)
+        self.plan_action.setEnabled(allowed)
         self.void_action.setEnabled(allowed and row is not None and not row.voided)
         self.print_action.setEnabled(allowed and row is not None)
         self.credit_action.setEnabled(
@@ -298,6 +305,14 @@ class PaymentsTab(Page):
         pick = PatientPickDialog(self.context, self)
         pick.accepted.connect(lambda: self._patient_chosen(pick))
         self.dialog = open_dialog(pick)
+
+    def new_plan(self) -> None:
+        """Open the payment plan dialog, which searches for the patient itself."""
+        if not self.context.can(Permission.PAYMENT_POST):
+            return
+        dialog = PlanDialog(self.context, self)
+        dialog.saved.connect(lambda _outcome: self.status.setText("Payment plan saved."))
+        self.dialog = open_dialog(dialog)
 
     def _patient_chosen(self, pick: PatientPickDialog) -> None:
         match = pick.patient

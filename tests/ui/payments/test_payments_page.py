@@ -20,6 +20,7 @@ from ui.payments.dialogs import ReasonDialog
 from ui.payments.patient_pick import PatientPickDialog
 from ui.payments.refund_dialogs import RefundRequestDialog
 from ui.payments.take_payment import TakePaymentDialog
+from ui.statements.plan_dialog import PlanDialog
 
 
 def payments_of(practice: PaymentPractice) -> list[Payment]:
@@ -323,3 +324,19 @@ def test_manager_saves_small_balance_threshold(
     assert "now $12.50" in tab.status.text()
     with payment_practice.database.session() as session:
         assert small_balance_threshold(session) == Decimal("12.50")
+
+
+def test_desk_opens_payment_plan(
+    qtbot: QtBot, payment_practice: PaymentPractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    context = context_for(payment_practice.desk)
+    page, _opened = show_page(qtbot, context, tmp_path)
+
+    button = page.payments.findChild(QWidget, "newPlanButton")
+    assert button is not None
+    assert button.isEnabled()
+    page.payments.plan_action.trigger()
+
+    dialog = active_dialog(qtbot, PlanDialog)
+    assert isinstance(dialog, PlanDialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
