@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from reportlab.lib.colors import Color  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import letter  # type: ignore[import-untyped]
 from reportlab.lib.pdfencrypt import StandardEncryption  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 from app.pdf.charge_forms import HEADER_RULE, draw_section_title, printable
@@ -67,6 +68,10 @@ INFO_X = 342.0
 INFO_WIDTH = RIGHT - INFO_X
 INFO_LABEL_WIDTH = 82
 DUE_BOX_HEIGHT = 58
+# The credit sentence in the due box: its size, made smaller for a credit of $100 or
+# more so it stays inside the box. At 7 points a credit of $9,999,999.99 still fits.
+CREDIT_SIZE = 11
+MIN_CREDIT_SIZE = 7
 
 AGING_LABELS = (
     "Current",
@@ -202,11 +207,10 @@ def _due_box(canvas: Canvas, document: StatementDocument, top: float) -> float:
 
     if figures.credit > 0:
         # A credit never prints as an amount due, so the box states the credit in words.
-        canvas.setFont(BOLD, 11)
+        text = f"Credit balance {dollars(figures.credit)} {EM_DASH} nothing is due"
+        canvas.setFont(BOLD, _fitting_size(text, BOLD, CREDIT_SIZE, right - left))
         canvas.setFillColor(INK)
-        canvas.drawString(
-            left, top - 18, f"Credit balance {dollars(figures.credit)} {EM_DASH} nothing is due"
-        )
+        canvas.drawString(left, top - 18, text)
     else:
         canvas.setFont(REGULAR, 8)
         canvas.setFillColor(MUTED)
@@ -228,6 +232,13 @@ def _due_box(canvas: Canvas, document: StatementDocument, top: float) -> float:
     canvas.drawString(left, bottom + 7, "Pending with insurance")
     canvas.drawRightString(right, bottom + 7, dollars(figures.insurance_pending))
     return bottom
+
+
+def _fitting_size(text: str, font: str, size: float, width: float) -> float:
+    """Return `size`, or the largest smaller size down to MIN_CREDIT_SIZE at which `text` fits."""
+    while size > MIN_CREDIT_SIZE and stringWidth(text, font, size) > width:
+        size -= 0.5
+    return size
 
 
 def _contact_line(canvas: Canvas, document: StatementDocument, top: float) -> float:

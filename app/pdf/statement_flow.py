@@ -7,10 +7,11 @@ content stops higher than on the pages after it.
 
 from collections.abc import Callable
 
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
 from app.pdf.charge_forms import draw_footer, draw_header, printable
-from app.pdf.common import CONTENT_WIDTH, MARGIN, MUTED, PAGE_WIDTH, REGULAR, fit_lines
+from app.pdf.common import BOLD, CONTENT_WIDTH, MARGIN, MUTED, PAGE_WIDTH, REGULAR, fit_lines
 from app.pdf.statement_document import StatementDocument
 from app.pdf.statement_stub import STUB_TOP, draw_stub
 
@@ -23,6 +24,13 @@ NOTICE_LEADING = 8.5
 NOTICE_MAX_LINES = 4
 # The assistance notice's last baseline, above the cut line's caption.
 NOTICE_BASELINE: float = STUB_TOP + 20
+# The sizes and width charge_forms.draw_header uses for the practice name (left) and the
+# title (right) on one baseline; keep them equal to its values. TITLE_GAP is the least
+# room kept between the two.
+PRACTICE_NAME_SIZE = 13
+PRACTICE_NAME_WIDTH = 330
+TITLE_SIZE = 15
+TITLE_GAP = 12
 
 
 class StatementFlow:
@@ -85,12 +93,24 @@ class StatementFlow:
 
     def _header(self) -> float:
         figures = self.document.figures
-        title = printable(self.document.level_label) or "Statement"
+        title = self._title()
         notes = (
             f"Account {figures.account_number}",
             f"{figures.statement_date:%m/%d/%Y} \u00b7 Page {self.page + 1} of {self.page_total}",
         )
         return draw_header(self.canvas, self.document.header, title, notes)
+
+    def _title(self) -> str:
+        """Return the level label, cut to the room the practice name leaves on its line.
+
+        A label may have 40 characters, which beside a long practice name would be
+        drawn over it.
+        """
+        title = printable(self.document.level_label) or "Statement"
+        name = printable(self.document.header.practice.name)
+        drawn_name = fit_lines(name, BOLD, PRACTICE_NAME_SIZE, PRACTICE_NAME_WIDTH, 1)[0]
+        room = CONTENT_WIDTH - stringWidth(drawn_name, BOLD, PRACTICE_NAME_SIZE) - TITLE_GAP
+        return fit_lines(title, BOLD, TITLE_SIZE, room, 1)[0]
 
     def _continued_note(self) -> None:
         self.canvas.setFont(REGULAR, 7.5)
