@@ -8,21 +8,23 @@ the tear-off remittance stub. Keeping the stub on page 1 means a statement folde
 thirds always mails with the address in the window and the stub at the bottom,
 however many pages follow.
 
-Each statement is drawn twice, once to count its pages, so every header can print
-"Page 2 of 3".
+Every header prints "Page 2 of 3", so each statement is first laid out on a canvas that
+draws nothing, to count its pages, and then drawn once. A run makes one PDF per
+statement and joins the printed ones into its batch without drawing them again.
 """
 
 import io
 import secrets
 from collections.abc import Sequence
 
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib.colors import Color  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import letter  # type: ignore[import-untyped]
 from reportlab.lib.pdfencrypt import StandardEncryption  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from app.pdf.charge_forms import HEADER_RULE, draw_section_title, printable
+from app.pdf.charge_forms import HEADER_RULE, draw_section_title
 from app.pdf.common import (
     BOLD,
     CONTENT_WIDTH,
@@ -35,7 +37,6 @@ from app.pdf.common import (
     RULE,
     Column,
     draw_column_headings,
-    fit_lines,
 )
 from app.pdf.statement_document import (
     StatementDocument,
@@ -43,11 +44,18 @@ from app.pdf.statement_document import (
     change_text,
     dollars,
 )
-from app.pdf.statement_flow import StatementFlow
+from app.pdf.statement_flow import MeasuringCanvas, StatementFlow
 from app.pdf.statement_tables import activity_table, visits_table
+from app.pdf.statement_text import TextFitter
 from app.services.statement_figures import StatementFigures
 
-__all__ = ["StatementDocument", "batch_pdf_bytes", "statement_pdf_bytes"]
+__all__ = [
+    "StatementDocument",
+    "TextFitter",
+    "batch_pdf_bytes",
+    "join_statement_pdfs",
+    "statement_pdf_bytes",
+]
 
 RIGHT = PAGE_WIDTH - MARGIN
 COLUMN_GAP = 18
@@ -82,8 +90,13 @@ AGING_LABELS = (
 )
 
 
-def statement_pdf_bytes(document: StatementDocument, password: str | None = None) -> bytes:
+def statement_pdf_bytes(
+    document: StatementDocument, password: str | None = None, text: TextFitter | None = None
+) -> bytes:
     """Return `document` as a PDF, opened only with `password` when one is given.
+
+    Pass one `text` to every call of a run, so text that repeats across statements is
+    wrapped only once.
 
     The password protection uses reportlab's 128-bit RC4 standard encryption and allows
     printing and copying text but not changing the document. The owner password is random
@@ -94,10 +107,11 @@ def statement_pdf_bytes(document: StatementDocument, password: str | None = None
     """
     if password is not None and not password:
         raise ValueError("The statement password is empty. Pass None for a PDF without one.")
-    page_total = _count_pages(document)
+    text = text or TextFitter()
+    page_total = _count_pages(document, text)
     buffer = io.BytesIO()
     canvas = _canvas(buffer, f"Statement {document.statement_number}", password)
-    _draw(canvas, document, page_total)
+    _draw(canvas, document, page_total, text)
     canvas.save()
     return buffer.getvalue()
 
@@ -113,9 +127,30 @@ def batch_pdf_bytes(documents: Sequence[StatementDocument]) -> bytes:
         raise ValueError("The statement batch is empty. Pass at least one statement.")
     buffer = io.BytesIO()
     canvas = _canvas(buffer, "Statements", None)
+    text = TextFitter()
     for document in documents:
-        _draw(canvas, document, _count_pages(document))
+        _draw(canvas, document, _count_pages(document, text), text)
     canvas.save()
+    return buffer.getvalue()
+
+
+def join_statement_pdfs(pdfs: Sequence[bytes]) -> bytes:
+    """Return the pages of `pdfs`, PDFs without passwords, in order as one PDF.
+
+    A run joins the statements it has already drawn, which takes a fraction of the time
+    drawing them again would. Raises ValueError for an empty sequence.
+    NOTE: as in batch_pdf_bytes, a statement with an odd page count is followed directly
+    by the next one.
+    """
+    if not pdfs:
+        raise ValueError("The statement batch is empty. Pass at least one statement.")
+    writer = PdfWriter()
+    for pdf in pdfs:
+        for page in PdfReader(io.BytesIO(pdf)).pages:
+            writer.add_page(page)
+    writer.add_metadata({"/Title": "Statements", "/Creator": "ClinicDesk"})
+    buffer = io.BytesIO()
+    writer.write(buffer)
     return buffer.getvalue()
 
 
@@ -137,15 +172,15 @@ def _canvas(buffer: io.BytesIO, title: str, password: str | None) -> Canvas:
     return canvas
 
 
-def _count_pages(document: StatementDocument) -> int:
-    return _draw(Canvas(io.BytesIO(), pagesize=letter), document, page_total=0)
+def _count_pages(document: StatementDocument, text: TextFitter) -> int:
+    return _draw(MeasuringCanvas(), document, 0, text)
 
 
-def _draw(canvas: Canvas, document: StatementDocument, page_total: int) -> int:
+def _draw(canvas: Canvas, document: StatementDocument, page_total: int, text: TextFitter) -> int:
     """Draw all pages of `document` on `canvas` and return how many there were."""
-    flow = StatementFlow(canvas, document, page_total)
-    address_bottom = _address(canvas, document.figures)
-    info_bottom = _statement_info(canvas, document)
+    flow = StatementFlow(canvas, document, page_total, text)
+    address_bottom = _address(flow)
+    info_bottom = _statement_info(flow)
     flow.y = min(address_bottom, info_bottom) - 4
     _summary_and_message(flow)
     _aging(flow)
@@ -156,28 +191,29 @@ def _draw(canvas: Canvas, document: StatementDocument, page_total: int) -> int:
     return flow.page + 1
 
 
-def _address(canvas: Canvas, figures: StatementFigures) -> float:
-    guarantor = figures.guarantor
+def _address(flow: StatementFlow) -> float:
+    canvas = flow.canvas
+    guarantor = flow.document.figures.guarantor
     lines = (guarantor.name, *guarantor.address_lines)[:ADDRESS_MAX_LINES]
     y = ADDRESS_TOP - 10
     canvas.setFillColor(INK)
     for line in lines:
         canvas.setFont(REGULAR, 10)
-        canvas.drawString(
-            ADDRESS_X, y, fit_lines(printable(line), REGULAR, 10, ADDRESS_WIDTH, 1)[0]
-        )
+        canvas.drawString(ADDRESS_X, y, flow.text.line(line, REGULAR, 10, ADDRESS_WIDTH))
         y -= 12.5
     return y
 
 
-def _statement_info(canvas: Canvas, document: StatementDocument) -> float:
+def _statement_info(flow: StatementFlow) -> float:
     """Draw the statement's facts and the amount due box, and return the y under them."""
+    canvas = flow.canvas
+    document = flow.document
     figures = document.figures
     rows = (
         ("Statement date", f"{figures.statement_date:%m/%d/%Y}"),
         ("Account number", figures.account_number),
         ("Statement", document.statement_number),
-        ("Patients", printable(", ".join(figures.patient_names))),
+        ("Patients", ", ".join(figures.patient_names)),
     )
     y = HEADER_RULE - 4
     for label, value in rows:
@@ -188,12 +224,13 @@ def _statement_info(canvas: Canvas, document: StatementDocument) -> float:
         font = BOLD if label == "Account number" else REGULAR
         canvas.setFont(font, 9)
         canvas.setFillColor(INK)
-        for number, line in enumerate(fit_lines(value, font, 9, INFO_WIDTH - INFO_LABEL_WIDTH, 2)):
+        lines = flow.text.lines(value, font, 9, INFO_WIDTH - INFO_LABEL_WIDTH, 2)
+        for number, line in enumerate(lines):
             if number:
                 y -= 11
             canvas.drawString(INFO_X + INFO_LABEL_WIDTH, y, line)
     y = _due_box(canvas, document, y - 10)
-    return _contact_line(canvas, document, y)
+    return _contact_line(flow, y)
 
 
 def _due_box(canvas: Canvas, document: StatementDocument, top: float) -> float:
@@ -241,7 +278,9 @@ def _fitting_size(text: str, font: str, size: float, width: float) -> float:
     return size
 
 
-def _contact_line(canvas: Canvas, document: StatementDocument, top: float) -> float:
+def _contact_line(flow: StatementFlow, top: float) -> float:
+    canvas = flow.canvas
+    document = flow.document
     notes = []
     if document.figures.insurance_pending > 0:
         notes.append("Not due now. We bill you for any part insurance does not pay.")
@@ -253,7 +292,7 @@ def _contact_line(canvas: Canvas, document: StatementDocument, top: float) -> fl
     canvas.setFillColor(MUTED)
     for note in notes:
         y -= 10
-        canvas.drawString(INFO_X, y, fit_lines(printable(note), REGULAR, 7.5, INFO_WIDTH, 1)[0])
+        canvas.drawString(INFO_X, y, flow.text.line(note, REGULAR, 7.5, INFO_WIDTH))
     return y
 
 
@@ -264,14 +303,25 @@ def _summary_and_message(flow: StatementFlow) -> None:
 
     right = Column(flow.canvas, MARGIN + HALF_WIDTH + COLUMN_GAP, flow.y, HALF_WIDTH)
     right.heading("Message")
-    right.text(printable(document.message), max_lines=4)
+    _paragraph(flow, right, document.message, REGULAR, 9, 4)
     if document.plan_line:
         right.y -= 2
-        right.text(printable(document.plan_line), font=BOLD, size=8.5, max_lines=2)
+        _paragraph(flow, right, document.plan_line, BOLD, 8.5, 2)
     if document.payment_options:
         right.heading("How to pay")
-        right.text(printable(document.payment_options), size=8.5, max_lines=4)
+        _paragraph(flow, right, document.payment_options, REGULAR, 8.5, 4)
     flow.y = min(left.y, right.y)
+
+
+def _paragraph(  # noqa: PLR0917 (where and how one paragraph is drawn)
+    flow: StatementFlow, column: Column, value: str, font: str, size: float, max_lines: int
+) -> None:
+    """Write a wrapped paragraph across the column as Column.text does, wrapped by `flow.text`."""
+    column.canvas.setFont(font, size)
+    column.canvas.setFillColor(INK)
+    for line in flow.text.lines(value, font, size, column.width, max_lines):
+        column.y -= size + 2.5
+        column.canvas.drawString(column.x, column.y, line)
 
 
 def _summary(column: Column, figures: StatementFigures) -> None:

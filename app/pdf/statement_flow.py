@@ -3,17 +3,22 @@
 Every page carries the practice header with the account number and "Page N of M". The
 first page ends with the financial-assistance notice and the remittance stub, so its
 content stops higher than on the pages after it.
+
+Counting the pages lays the statement out on a MeasuringCanvas, which draws nothing, so
+each statement is drawn only once.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from app.pdf.charge_forms import draw_footer, draw_header, printable
-from app.pdf.common import BOLD, CONTENT_WIDTH, MARGIN, MUTED, PAGE_WIDTH, REGULAR, fit_lines
+from app.pdf.charge_forms import HEADER_RULE, draw_footer, draw_header
+from app.pdf.common import BOLD, CONTENT_WIDTH, MARGIN, MUTED, PAGE_WIDTH, REGULAR
 from app.pdf.statement_document import StatementDocument
 from app.pdf.statement_stub import STUB_TOP, draw_stub
+from app.pdf.statement_text import TextFitter
 
 RIGHT = PAGE_WIDTH - MARGIN
 # Room between the last row and whatever ends the page, for "Continued on page N".
@@ -33,20 +38,40 @@ TITLE_SIZE = 15
 TITLE_GAP = 12
 
 
-class StatementFlow:
-    """A cursor down one statement's pages that starts a new page when a row does not fit."""
+def _ignore(*_args: Any, **_kwargs: Any) -> None:
+    return None
 
-    def __init__(self, canvas: Canvas, document: StatementDocument, page_total: int) -> None:
+
+class MeasuringCanvas:
+    """A stand-in for a reportlab Canvas that accepts every drawing call and draws nothing.
+
+    The flow measures text with font metrics (pdfmetrics.stringWidth), never through the
+    canvas, and no drawing call it makes returns a value, so a statement laid out on
+    this canvas breaks its pages exactly where the real drawing does.
+    """
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        return _ignore
+
+
+class StatementFlow:
+    """A cursor down one statement's pages that starts a new page when a row does not fit.
+
+    On a MeasuringCanvas only the layout runs: headers, footers, the notice and the stub
+    sit at fixed places, so they are skipped.
+    """
+
+    def __init__(
+        self, canvas: Canvas, document: StatementDocument, page_total: int, text: TextFitter
+    ) -> None:
         self.canvas = canvas
         self.document = document
         self.page_total = page_total
+        self.text = text
+        self.measuring = isinstance(canvas, MeasuringCanvas)
         self.page = 0
-        self.notice = fit_lines(
-            printable(document.assistance_notice),
-            REGULAR,
-            NOTICE_SIZE,
-            CONTENT_WIDTH,
-            NOTICE_MAX_LINES,
+        self.notice = text.lines(
+            document.assistance_notice, REGULAR, NOTICE_SIZE, CONTENT_WIDTH, NOTICE_MAX_LINES
         )
         # Draws the heading of the table being written again at the top of a new page.
         self.repeat: Callable[[], None] | None = None
@@ -80,18 +105,23 @@ class StatementFlow:
 
     def finish_page(self) -> None:
         """Draw the first page's notice and stub, or a later page's footer."""
+        if self.measuring:
+            return
         if self.page == 0:
             self._assistance_notice()
-            draw_stub(self.canvas, self.document)
+            draw_stub(self.canvas, self.document, self.text)
             return
         phone = self.document.header.practice.phone
         note = "Please send the stub from page 1 with your payment."
         if phone:
             note += f" Questions? Call {phone}."
         figures = self.document.figures
-        draw_footer(self.canvas, printable(note), f"Account {figures.account_number}")
+        draw_footer(self.canvas, self.text.printable(note), f"Account {figures.account_number}")
 
     def _header(self) -> float:
+        if self.measuring:
+            # draw_header always returns the y of its rule, HEADER_RULE.
+            return HEADER_RULE
         figures = self.document.figures
         title = self._title()
         notes = (
@@ -106,11 +136,11 @@ class StatementFlow:
         A label may have 40 characters, which beside a long practice name would be
         drawn over it.
         """
-        title = printable(self.document.level_label) or "Statement"
-        name = printable(self.document.header.practice.name)
-        drawn_name = fit_lines(name, BOLD, PRACTICE_NAME_SIZE, PRACTICE_NAME_WIDTH, 1)[0]
+        title = self.text.printable(self.document.level_label) or "Statement"
+        name = self.document.header.practice.name
+        drawn_name = self.text.line(name, BOLD, PRACTICE_NAME_SIZE, PRACTICE_NAME_WIDTH)
         room = CONTENT_WIDTH - stringWidth(drawn_name, BOLD, PRACTICE_NAME_SIZE) - TITLE_GAP
-        return fit_lines(title, BOLD, TITLE_SIZE, room, 1)[0]
+        return self.text.line(title, BOLD, TITLE_SIZE, room)
 
     def _continued_note(self) -> None:
         self.canvas.setFont(REGULAR, 7.5)

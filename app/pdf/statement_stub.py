@@ -10,7 +10,6 @@ envelopes the office buys.
 
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from app.pdf.charge_forms import printable
 from app.pdf.common import (
     BOLD,
     INK,
@@ -20,9 +19,9 @@ from app.pdf.common import (
     PAGE_WIDTH,
     REGULAR,
     RULE,
-    fit_lines,
 )
 from app.pdf.statement_document import StatementDocument, dollars, remit_lines
+from app.pdf.statement_text import TextFitter
 
 RIGHT = PAGE_WIDTH - MARGIN
 STUB_TOP: float = PAGE_HEIGHT / 3
@@ -34,12 +33,12 @@ BOX_WIDTH = RIGHT - BOX_X
 FIELD_LABEL_WIDTH = 84
 
 
-def draw_stub(canvas: Canvas, document: StatementDocument) -> None:
+def draw_stub(canvas: Canvas, document: StatementDocument, text: TextFitter) -> None:
     """Draw the cut line and the remittance stub under it."""
     _cut_line(canvas)
-    _account_block(canvas, document)
-    _remit_address(canvas, document)
-    _payment_box(canvas, document)
+    _account_block(canvas, document, text)
+    _remit_address(canvas, document, text)
+    _payment_box(canvas, document, text)
 
 
 def _cut_line(canvas: Canvas) -> None:
@@ -53,7 +52,7 @@ def _cut_line(canvas: Canvas) -> None:
     canvas.setDash()
 
 
-def _account_block(canvas: Canvas, document: StatementDocument) -> None:
+def _account_block(canvas: Canvas, document: StatementDocument, text: TextFitter) -> None:
     figures = document.figures
     y = STUB_TOP - 24
     canvas.setFont(BOLD, 11)
@@ -61,7 +60,7 @@ def _account_block(canvas: Canvas, document: StatementDocument) -> None:
     canvas.drawString(MARGIN, y, "Return this part with your payment")
 
     rows = (
-        ("Guarantor", printable(figures.guarantor.name)),
+        ("Guarantor", figures.guarantor.name),
         ("Account number", figures.account_number),
         ("Statement date", f"{figures.statement_date:%m/%d/%Y}"),
         ("Statement", document.statement_number),
@@ -74,11 +73,10 @@ def _account_block(canvas: Canvas, document: StatementDocument) -> None:
         canvas.drawString(MARGIN, y, label)
         canvas.setFont(BOLD if label == "Account number" else REGULAR, 9)
         canvas.setFillColor(INK)
-        text = fit_lines(value, REGULAR, 9, width, 1)[0]
-        canvas.drawString(MARGIN + FIELD_LABEL_WIDTH, y, text)
+        canvas.drawString(MARGIN + FIELD_LABEL_WIDTH, y, text.line(value, REGULAR, 9, width))
 
 
-def _remit_address(canvas: Canvas, document: StatementDocument) -> None:
+def _remit_address(canvas: Canvas, document: StatementDocument, text: TextFitter) -> None:
     practice = document.header.practice
     canvas.setFont(REGULAR, 7.5)
     canvas.setFillColor(MUTED)
@@ -87,11 +85,11 @@ def _remit_address(canvas: Canvas, document: StatementDocument) -> None:
     for number, line in enumerate(remit_lines(practice.name, practice.address)[:5]):
         canvas.setFont(BOLD if number == 0 else REGULAR, 10)
         canvas.setFillColor(INK)
-        canvas.drawString(REMIT_X, y, fit_lines(printable(line), REGULAR, 10, 240, 1)[0])
+        canvas.drawString(REMIT_X, y, text.line(line, REGULAR, 10, 240))
         y -= 12
 
 
-def _payment_box(canvas: Canvas, document: StatementDocument) -> None:
+def _payment_box(canvas: Canvas, document: StatementDocument, text: TextFitter) -> None:
     figures = document.figures
     top = STUB_TOP - 14
     row_height = 30
@@ -121,10 +119,10 @@ def _payment_box(canvas: Canvas, document: StatementDocument) -> None:
         else:
             canvas.drawRightString(RIGHT - 8, baseline, "$______________")
         y -= row_height
-    _box_notes(canvas, document, y)
+    _box_notes(canvas, document, text, y)
 
 
-def _box_notes(canvas: Canvas, document: StatementDocument, top: float) -> None:
+def _box_notes(canvas: Canvas, document: StatementDocument, text: TextFitter, top: float) -> None:
     figures = document.figures
     notes = []
     if figures.credit > 0:
@@ -134,6 +132,6 @@ def _box_notes(canvas: Canvas, document: StatementDocument, top: float) -> None:
     canvas.setFillColor(MUTED)
     y = top - 12
     for note in notes:
-        for line in fit_lines(note, REGULAR, 7.5, BOX_WIDTH, 2):
+        for line in text.lines(note, REGULAR, 7.5, BOX_WIDTH, 2):
             canvas.drawString(BOX_X, y, line)
             y -= 9.5

@@ -7,7 +7,7 @@ prints the practice's own description of each service and never a diagnosis.
 
 from collections.abc import Callable, Sequence
 
-from app.pdf.charge_forms import draw_section_title, printable
+from app.pdf.charge_forms import draw_section_title
 from app.pdf.common import (
     ALERT_COLORS,
     INK,
@@ -16,7 +16,6 @@ from app.pdf.common import (
     PAGE_WIDTH,
     REGULAR,
     draw_column_headings,
-    fit_lines,
 )
 from app.pdf.statement_document import balance_text, change_text, dollars
 from app.pdf.statement_flow import StatementFlow
@@ -115,14 +114,15 @@ def _activity_headings(flow: StatementFlow) -> None:
 
 
 def _activity_row(flow: StatementFlow, row: ActivityRow) -> None:
-    description = fit_lines(printable(row.description), REGULAR, SIZE, DESCRIPTION_WIDTH, 2)
-    flow.need(_row_height(len(description)))
+    description = flow.text.lines(row.description, REGULAR, SIZE, DESCRIPTION_WIDTH, 2)
+    if _placed(flow, _row_height(len(description))):
+        return
     canvas = flow.canvas
     flow.y -= LEADING + ROW_GAP
     canvas.setFont(REGULAR, SIZE)
     canvas.setFillColor(INK)
     canvas.drawString(DATE_X, flow.y, f"{row.posted_on:%m/%d/%Y}")
-    canvas.drawString(PATIENT_X, flow.y, _name(row.patient_name))
+    canvas.drawString(PATIENT_X, flow.y, _name(flow, row.patient_name))
     canvas.drawString(KIND_X, flow.y, KIND_LABELS.get(row.kind, row.kind.capitalize()))
     # A charge adds to what the guarantor owes, and anything that lowers it is a credit.
     if row.amount >= 0:
@@ -151,18 +151,17 @@ def _visit_headings(flow: StatementFlow) -> None:
 
 
 def _visit_row(flow: StatementFlow, line: StatementLine) -> None:
-    service = fit_lines(
-        printable(line.description), REGULAR, SIZE, SERVICE_WIDTH, SERVICE_MAX_LINES
-    )
+    service = flow.text.lines(line.description, REGULAR, SIZE, SERVICE_WIDTH, SERVICE_MAX_LINES)
     pending = line.insurance_pending > 0
-    flow.need(_row_height(len(service) + (1 if pending else 0)))
+    if _placed(flow, _row_height(len(service) + (1 if pending else 0))):
+        return
     canvas = flow.canvas
     flow.y -= LEADING + ROW_GAP
     canvas.setFont(REGULAR, SIZE)
     canvas.setFillColor(INK)
     canvas.drawString(DATE_X, flow.y, f"{line.service_date:%m/%d/%Y}")
-    canvas.drawString(PATIENT_X, flow.y, _name(line.patient_name))
-    canvas.drawString(PROVIDER_X, flow.y, _name(line.provider_name))
+    canvas.drawString(PATIENT_X, flow.y, _name(flow, line.patient_name))
+    canvas.drawString(PROVIDER_X, flow.y, _name(flow, line.provider_name))
     amounts = (
         (CHARGE_RIGHT, balance_text(line.charge)),
         (INSURANCE_RIGHT, dollars(line.insurance_paid)),
@@ -196,8 +195,21 @@ def _empty_row(flow: StatementFlow, text: str) -> None:
     flow.canvas.drawString(MARGIN, flow.y, text)
 
 
-def _name(name: str) -> str:
-    return fit_lines(printable(name), REGULAR, SIZE, NAME_WIDTH, 1)[0]
+def _name(flow: StatementFlow, name: str) -> str:
+    return flow.text.line(name, REGULAR, SIZE, NAME_WIDTH)
+
+
+def _placed(flow: StatementFlow, height: float) -> bool:
+    """Make room for a row `height` points high; when only measuring, also move past it.
+
+    Returns True when the row is measured, not drawn. A drawn row moves y down by
+    exactly its height, so the measured layout breaks pages where the drawing does.
+    """
+    flow.need(height)
+    if not flow.measuring:
+        return False
+    flow.y -= height
+    return True
 
 
 def _row_height(line_count: int) -> float:
