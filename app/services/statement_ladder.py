@@ -15,6 +15,9 @@ tested on its own. The checks run in this order, and the first that applies deci
    last ladder statement's level, or the highest active level again when none is above.
    The level is sent once its wait (days since the last statement) has passed, and the
    collections level is listed for placement instead of printed.
+
+Whatever 6 and 7 decide, an account that already has a statement dated the run day gets
+no second one.
 """
 
 from collections.abc import Sequence
@@ -127,10 +130,26 @@ def decide(
             f"balance {format_money(facts.amount_due)} is under the "
             f"{format_money(settings.minimum_balance)} minimum",
         )
-    plan_decision = _plan(facts)
-    if plan_decision is not None:
-        return plan_decision
-    return _ladder(facts, levels, on)
+    decision = _plan(facts) or _ladder(facts, levels, on)
+    return _once_a_day(decision, facts, levels, on)
+
+
+def _once_a_day(
+    decision: Decision, facts: AccountFacts, levels: Sequence[NoticeLevelRow], on: date
+) -> Decision:
+    """Skip a statement when the account already has one dated `on`.
+
+    A wait of 0 days, or a payment that changes a plan's standing, would otherwise let
+    a second run on the same day send the account a second statement.
+    """
+    if not decision.sends or facts.last_statement_on != on:
+        return decision
+    last = f"the {_lower_first(_last_label(facts, levels))} of {_day(on)}"
+    return _skip(
+        SKIP_TOO_SOON,
+        f"{last} is dated this day, and an account gets one statement a day",
+        label=decision.label,
+    )
 
 
 def _skip(code: str, explanation: str, label: str = "") -> Decision:
