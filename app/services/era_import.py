@@ -41,7 +41,7 @@ from app.clock import utc_now
 from app.gc_pause import bulk_work
 from app.ids import new_id
 from app.models.claims import Claim, PayerAdjudication, X12Response
-from app.models.payments import ProviderAdjustment, Remittance, RemittanceClaim
+from app.models.payments import ProviderAdjustment, Remittance
 from app.models.practice import Payer
 from app.money import ZERO, format_money, to_money
 from app.problems import Severity
@@ -54,6 +54,7 @@ from app.services.claim_batches import sftp_target
 from app.services.claim_build_rows import PAYER_SEQUENCES
 from app.services.claim_cob import AdjudicationForm, adjudication_problems, latest_adjudication
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
+from app.services.era_claim_rows import ClaimPaymentRow, insert_claim_payments
 from app.services.era_matching import (
     EXACT_METHODS,
     ClaimMatch,
@@ -178,7 +179,7 @@ class _Tally:
     paid_total: Decimal = ZERO
     messages: list[str] = field(default_factory=list)
 
-    def count(self, row: RemittanceClaim) -> None:
+    def count(self, row: ClaimPaymentRow) -> None:
         self.claims += 1
         if row.state == STATE_POSTED:
             self.posted += 1
@@ -216,7 +217,7 @@ class _RemittanceWork:
     # Claims whose posted adjudication a reversal in this remittance left standing, because
     # the reversal waits for a biller; the correction after it must wait too.
     reversal_pending: set[uuid.UUID] = field(default_factory=set)
-    pending: list[tuple[RemittanceClaim, AdjudicationForm]] = field(default_factory=list)
+    pending: list[tuple[ClaimPaymentRow, AdjudicationForm]] = field(default_factory=list)
     # Each claim's current adjudication, None when it has none, loaded once per claim.
     adjudicated: dict[uuid.UUID, PayerAdjudication | None] = field(default_factory=dict)
     states: list[str] = field(default_factory=list)
@@ -467,15 +468,17 @@ def _import_remittance(context: _Context, source: Remittance835) -> None:
     if problems:
         _hold(context, work, problems)
     else:
+        not_queued = []
         for position, payment in enumerate(source.claims, start=1):
             queued = len(work.pending)
             claim_row = _route(context, work, position, payment)
             if len(work.pending) == queued:
-                # A row queued for posting is added with its chunk in _post_chunk, once
-                # its adjudication id is known, so it is inserted without a later UPDATE.
-                session.add(claim_row)
+                # A row queued for posting is inserted with its chunk in _post_chunk,
+                # once its adjudication id is known.
+                not_queued.append(claim_row)
             work.states.append(claim_row.state)
             tally.count(claim_row)
+        insert_claim_payments(session, not_queued)
         _post_collected(context, work)
         row.status = _remittance_status(work)
         if row.status == REMITTANCE_POSTED:
@@ -553,6 +556,7 @@ def _hold(context: _Context, work: _RemittanceWork, problems: list[str]) -> None
         f"so it is held and nothing was posted: {text}"
     )
     reason = f"The remittance does not balance, so nothing was posted. {text}"
+    rows = []
     for position, payment in enumerate(work.source.claims, start=1):
         found = work.matcher.match_claim(payment)
         if found.claim is not None:
@@ -560,8 +564,9 @@ def _hold(context: _Context, work: _RemittanceWork, problems: list[str]) -> None
         claim_row = _claim_row(context, work, position, payment, found)
         claim_row.state = STATE_REVIEW
         claim_row.review_reason = reason
-        context.session.add(claim_row)
+        rows.append(claim_row)
         context.tally.count(claim_row)
+    insert_claim_payments(context.session, rows)
     log.info("held remittance %s: %d balance problems", work.row.id, len(problems))
 
 
@@ -571,11 +576,11 @@ def _claim_row(
     position: int,
     payment: ClaimPayment,
     found: ClaimMatch,
-) -> RemittanceClaim:
+) -> ClaimPaymentRow:
     name = ", ".join(
         part for part in (payment.patient_last.strip(), payment.patient_first.strip()) if part
     )
-    row = RemittanceClaim(
+    return ClaimPaymentRow(
         id=new_id(),
         remittance_id=work.row.id,
         position=position,
@@ -595,12 +600,11 @@ def _claim_row(
         segments=payment.text,
         updated_by=context.actor.user_id,
     )
-    return row
 
 
 def _route(
     context: _Context, work: _RemittanceWork, position: int, payment: ClaimPayment
-) -> RemittanceClaim:
+) -> ClaimPaymentRow:
     """Match one claim payment and post it, or leave it in review, unapplied or info."""
     code = payment.status_code.strip()
     if code == REVERSAL_CODE:
@@ -808,12 +812,12 @@ def _service_text(payment: ClaimPayment, index: int) -> str:
 def _record(
     context: _Context,
     work: _RemittanceWork,
-    row: RemittanceClaim,
+    row: ClaimPaymentRow,
     *,
     claim: Claim,
     payment: ClaimPayment,
     line_match: LineMatch,
-) -> RemittanceClaim:
+) -> ClaimPaymentRow:
     """Check the payer's adjudication and queue it for posting with the remittance."""
     form = adjudication_form(
         claim,
@@ -865,7 +869,7 @@ def note_crossover(
 
 def _reverse(
     context: _Context, work: _RemittanceWork, position: int, payment: ClaimPayment
-) -> RemittanceClaim:
+) -> ClaimPaymentRow:
     """Reverse the claim's posted adjudication (CLP02 22), when the mode allows it now."""
     found = work.matcher.match_claim(payment, reversal=True)
     row = _claim_row(context, work, position, payment, found)
@@ -916,8 +920,8 @@ def _reverse(
 
 
 def _info(
-    context: _Context, row: RemittanceClaim, claim: Claim | None, explanation: str
-) -> RemittanceClaim:
+    context: _Context, row: ClaimPaymentRow, claim: Claim | None, explanation: str
+) -> ClaimPaymentRow:
     row.state = STATE_INFO
     row.review_reason = explanation
     if claim is not None:
@@ -932,13 +936,13 @@ def _info(
     return row
 
 
-def _unapplied(row: RemittanceClaim, note: str) -> RemittanceClaim:
+def _unapplied(row: ClaimPaymentRow, note: str) -> ClaimPaymentRow:
     row.state = STATE_UNAPPLIED
     row.review_reason = f"{note} Choose the claim in the unapplied queue, or set it aside."
     return row
 
 
-def _to_review(row: RemittanceClaim, reasons: Sequence[str]) -> RemittanceClaim:
+def _to_review(row: ClaimPaymentRow, reasons: Sequence[str]) -> ClaimPaymentRow:
     row.state = STATE_REVIEW
     row.review_reason = " ".join(reasons)
     return row
@@ -955,7 +959,7 @@ def _post_collected(context: _Context, work: _RemittanceWork) -> None:
 
 
 def _post_chunk(
-    context: _Context, pending: Sequence[tuple[RemittanceClaim, AdjudicationForm]]
+    context: _Context, pending: Sequence[tuple[ClaimPaymentRow, AdjudicationForm]]
 ) -> None:
     session = context.session
     forms = [form for _, form in pending]
@@ -967,10 +971,9 @@ def _post_chunk(
             raise RuntimeError(f"adjudication of claim payment {row.id} was rejected")
         row.adjudication_id = outcome.record_id
         items.append(PlanItem(outcome.record_id, row.id))
-    # The claim payments are inserted now, with their adjudication ids, because applying
-    # the plans loads them from the session's stored rows.
-    session.add_all(row for row, _ in pending)
-    session.flush()
+    # Applying the plans reads the claim payments, so they are inserted now, with their
+    # adjudication ids.
+    insert_claim_payments(session, [row for row, _ in pending])
     apply_plans(session, context.actor, plan_adjudications(session, items, context.rules))
 
 

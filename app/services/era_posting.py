@@ -24,8 +24,6 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
-from app.clock import utc_now
-from app.db.by_id import objects_by_id
 from app.db.fast_insert import insert_many
 from app.errors import NotFoundError, UserError
 from app.gc_pause import bulk_work
@@ -52,6 +50,7 @@ from app.services.era_posting_plan import (
     describe,
     plan_adjudication,
 )
+from app.services.era_posting_sources import denied_segments, link_sources
 from app.services.ledger import REVERSAL, reverse_entry
 from app.services.ledger_bulk import post_entries
 from app.services.posting_rules import denial_hint
@@ -68,7 +67,6 @@ DENIAL_FOLLOW_UP_DAYS = 7
 DENIAL_RULE = "era.denial"
 REVIEW_RULE = "era.review"
 BALANCE_RULE = "era.balance"
-STATE_POSTED = "posted"
 STATE_REVERSED = "reversed"
 DENIAL_WHY = (
     "The payer refused all or part of the claim, so its balance stays with the payer "
@@ -168,14 +166,13 @@ def apply_plans(
 
     today = practice_today(session)
     claims = get_claims(session, [plan.claim_id for plan in plans])
-    sources = objects_by_id(session, RemittanceClaim, [plan.source_id for plan in plans])
+    link_sources(session, actor, plans)
+    segments = denied_segments(session, plans)
     findings: list[dict[str, object]] = []
     events: list[NewClaimEvent] = []
     for plan in plans:
         claim = claims[plan.claim_id]
-        source = sources.get(plan.source_id)
-        _link_source(source, actor, plan)
-        findings += _findings(claim, plan, today, source)
+        findings += _findings(claim, plan, today, segments.get(plan.source_id))
         events += _status_events(claim, plan)
     insert_many(session, cast(Table, ClaimFinding.__table__), findings)
     record_claim_events(session, events, user_id=actor.user_id)
@@ -215,21 +212,6 @@ def _result(plan: PostingPlan, secondary_id: uuid.UUID | None) -> PostingResult:
     )
 
 
-def _link_source(source: RemittanceClaim | None, actor: Actor, plan: PostingPlan) -> None:
-    """Mark the claim payment posted and tie it to the adjudication, for reversal later."""
-    if source is None:
-        # The caller stores the claim payment itself; reverse_posting finds the rows
-        # through adjudication_id, which the caller then sets.
-        log.warning("posted adjudication %s names no stored claim payment", plan.adjudication_id)
-        return
-    source.adjudication_id = plan.adjudication_id
-    source.claim_id = plan.claim_id
-    source.state = STATE_POSTED
-    source.posted_at = source.posted_at or utc_now()
-    source.posted_by = source.posted_by or actor.user_id
-    source.updated_by = actor.user_id
-
-
 def _status_events(claim: Claim, plan: PostingPlan) -> list[NewClaimEvent]:
     """Return the claim's event with its new status, then one per line of a partial payment."""
     status = plan.claim_status
@@ -264,12 +246,15 @@ def _status_events(claim: Claim, plan: PostingPlan) -> list[NewClaimEvent]:
 
 
 def _findings(
-    claim: Claim, plan: PostingPlan, today: date, source: RemittanceClaim | None
+    claim: Claim, plan: PostingPlan, today: date, segments: str | None
 ) -> list[dict[str, object]]:
-    """Return the claim's finding rows; a denial also sets the claim's follow-up date."""
+    """Return the claim's finding rows; a denial also sets the claim's follow-up date.
+
+    `segments` is the stored text of the plan's claim payment, None when it is not stored.
+    """
     findings = []
     if plan.denial_codes:
-        remarks = _remark_codes(source)
+        remarks = _remark_codes(plan.source_id, segments)
         claim.follow_up_on = today + timedelta(days=DENIAL_FOLLOW_UP_DAYS)
         findings.append(_finding(claim, DENIAL_RULE, "error", _denial_message(plan, remarks)))
     if plan.review_codes:
@@ -330,15 +315,15 @@ def _finding(
     }
 
 
-def _remark_codes(source: RemittanceClaim | None) -> tuple[str, ...]:
+def _remark_codes(source_id: uuid.UUID, segments: str | None) -> tuple[str, ...]:
     """Return the remark codes (RARC) of the stored claim loop, claim level then lines."""
-    if source is None or not source.segments.startswith("CLP"):
+    if segments is None or not segments.startswith("CLP"):
         # A typed EOB is stored as JSON and carries no remark codes.
         return ()
     try:
-        payment = read_claim_loop(source.segments)
+        payment = read_claim_loop(segments)
     except X12FormatError as error:
-        log.warning("claim payment %s: stored loop unreadable: %s", source.id, error)
+        log.warning("claim payment %s: stored loop unreadable: %s", source_id, error)
         return ()
     codes = list(payment.remarks)
     for service in payment.services:
