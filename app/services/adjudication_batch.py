@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import cast
 
 from sqlalchemy import Table, select
@@ -29,7 +30,7 @@ from app.models.claims import (
     PayerAdjustment,
     PayerLineAdjudication,
 )
-from app.money import format_money
+from app.money import format_money, to_money
 from app.problems import has_errors
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import chunks, get_claims
@@ -50,6 +51,12 @@ from app.services.claim_status import (
     NewClaimEvent,
     record_claim_events,
     status_label,
+)
+from app.services.era_posting_load import (
+    RecordedRows,
+    SettledLine,
+    StoredAdjudication,
+    StoredAdjustment,
 )
 from app.services.outcomes import SaveOutcome
 
@@ -77,6 +84,7 @@ def record_adjudications(
     forms: Sequence[AdjudicationForm],
     *,
     posting_follows: bool = False,
+    recorded: RecordedRows | None = None,
 ) -> list[SaveOutcome]:
     """Check and store many adjudications; return one outcome per form, in order.
 
@@ -91,6 +99,7 @@ def record_adjudications(
     `era_posting.apply_plans` in the same unit of work. Posting gives each claim that is
     not corrected or voided a claim-wide status, which sets every line's status again, so
     the line statuses are not written here. The events and claim statuses still are.
+    The stored rows are added to `recorded` when it is given, for `plan_adjudications`.
     """
     require(actor, Permission.CLAIM_MANAGE)
     if not forms:
@@ -114,6 +123,8 @@ def record_adjudications(
 
     _void_stored(session, actor, [claims[claim_id] for claim_id in rows.latest])
     _insert(session, rows)
+    if recorded is not None:
+        _add_recorded(recorded, rows)
     for form, outcome in zip(forms, outcomes, strict=True):
         if outcome.record_id is not None and form.payer_claim_number:
             claims[form.claim_id].payer_claim_number = form.payer_claim_number
@@ -287,6 +298,39 @@ def _void_stored(session: Session, actor: Actor, claims: list[Claim]) -> None:
             if adjudication.payer_id == payers[adjudication.claim_id]:
                 adjudication.voided = True
                 adjudication.updated_by = actor.user_id
+
+
+def _add_recorded(recorded: RecordedRows, rows: _Rows) -> None:
+    """Add the stored rows as planning reads them; amounts as the money columns return them."""
+    for row in rows.adjudications:
+        adjudication_id = cast(uuid.UUID, row["id"])
+        recorded.adjudications[adjudication_id] = StoredAdjudication(
+            id=adjudication_id,
+            claim_id=cast(uuid.UUID, row["claim_id"]),
+            claim_status_code=cast(str, row["claim_status_code"]),
+            crossed_over=cast(bool, row["crossed_over"]),
+            voided=cast(bool, row["voided"]),
+        )
+        recorded.settled[adjudication_id] = []
+        recorded.adjustments[adjudication_id] = []
+    # The rows are in the order they were made, which is their (created_at, id) order.
+    for line in rows.lines:
+        recorded.settled[cast(uuid.UUID, line["adjudication_id"])].append(
+            SettledLine(
+                id=cast(uuid.UUID, line["id"]),
+                claim_line_id=cast(uuid.UUID, line["claim_line_id"]),
+                paid_amount=to_money(cast(Decimal, line["paid_amount"])),
+            )
+        )
+    for adjustment in rows.adjustments:
+        recorded.adjustments[cast(uuid.UUID, adjustment["adjudication_id"])].append(
+            StoredAdjustment(
+                line_adjudication_id=cast(uuid.UUID | None, adjustment["line_adjudication_id"]),
+                group_code=cast(str, adjustment["group_code"]),
+                reason_code=cast(str, adjustment["reason_code"]),
+                amount=to_money(cast(Decimal, adjustment["amount"])),
+            )
+        )
 
 
 def _insert(session: Session, rows: _Rows) -> None:

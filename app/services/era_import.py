@@ -64,7 +64,7 @@ from app.services.era_matching import (
     first_service_date,
 )
 from app.services.era_posting import apply_plans, reverse_posting
-from app.services.era_posting_load import PlanItem
+from app.services.era_posting_load import PlanItem, RecordedRows
 from app.services.era_posting_plan import plan_adjudications
 from app.services.file_imports import import_in_savepoint
 from app.services.posting_rules import DENIAL, REVIEW, RuleBook, load_rules
@@ -963,7 +963,10 @@ def _post_chunk(
 ) -> None:
     session = context.session
     forms = [form for _, form in pending]
-    outcomes = record_adjudications(session, context.actor, forms, posting_follows=True)
+    recorded = RecordedRows()
+    outcomes = record_adjudications(
+        session, context.actor, forms, posting_follows=True, recorded=recorded
+    )
     items = []
     for (row, _), outcome in zip(pending, outcomes, strict=True):
         if outcome.record_id is None:
@@ -974,7 +977,8 @@ def _post_chunk(
     # Applying the plans reads the claim payments, so they are inserted now, with their
     # adjudication ids.
     insert_claim_payments(session, [row for row, _ in pending])
-    apply_plans(session, context.actor, plan_adjudications(session, items, context.rules))
+    plans = plan_adjudications(session, items, context.rules, recorded=recorded)
+    apply_plans(session, context.actor, plans)
 
 
 def _remittance_status(work: _RemittanceWork) -> str:

@@ -100,14 +100,44 @@ class PostingRows:
     payer_names: dict[uuid.UUID, str] = field(default_factory=dict)
 
 
-def load_posting_rows(session: Session, items: Sequence[PlanItem]) -> PostingRows:
-    """Load the rows for planning `items`; ids that are not found are left out."""
+@dataclass(slots=True)
+class RecordedRows:
+    """Adjudications stored in this unit of work, with their lines and adjustments, by id.
+
+    `adjudication_batch.record_adjudications` fills it, so planning right after reads
+    none of them back. The fields mean what they mean on `PostingRows`.
+    """
+
+    adjudications: dict[uuid.UUID, StoredAdjudication] = field(default_factory=dict)
+    settled: dict[uuid.UUID, list[SettledLine]] = field(default_factory=dict)
+    adjustments: dict[uuid.UUID, list[StoredAdjustment]] = field(default_factory=dict)
+
+
+def load_posting_rows(
+    session: Session, items: Sequence[PlanItem], recorded: RecordedRows | None = None
+) -> PostingRows:
+    """Load the rows for planning `items`; ids that are not found are left out.
+
+    Adjudications in `recorded` are taken from it, with their lines and adjustments,
+    instead of being read. They must be unchanged since they were recorded.
+    """
+    known = recorded if recorded is not None else RecordedRows()
     rows = PostingRows()
-    _load_adjudications(session, rows, [item.adjudication_id for item in items])
+    ids = list(dict.fromkeys(item.adjudication_id for item in items))
+    unknown = [
+        adjudication_id for adjudication_id in ids if adjudication_id not in known.adjudications
+    ]
+    _load_adjudications(session, rows, unknown)
+    for adjudication_id in ids:
+        if adjudication_id in known.adjudications:
+            rows.adjudications[adjudication_id] = known.adjudications[adjudication_id]
+            rows.settled[adjudication_id] = known.settled[adjudication_id]
+            rows.adjustments[adjudication_id] = known.adjustments[adjudication_id]
     claim_ids = list(dict.fromkeys(row.claim_id for row in rows.adjudications.values()))
     _load_claims(session, rows, claim_ids)
     _load_lines(session, rows, list(rows.claims))
-    _load_settlements(session, rows, list(rows.adjudications))
+    read = [adjudication_id for adjudication_id in unknown if adjudication_id in rows.adjudications]
+    _load_settlements(session, rows, read)
     _load_posted(session, rows, items)
     patients = list(dict.fromkeys(claim.patient_id for claim in rows.claims.values()))
     _load_coverages(session, rows, patients)

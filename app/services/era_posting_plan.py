@@ -37,6 +37,7 @@ from app.services.era_posting_load import (
     LEDGER_SOURCE,
     PlanItem,
     PostingRows,
+    RecordedRows,
     StoredAdjudication,
     StoredAdjustment,
     StoredLine,
@@ -178,19 +179,24 @@ def plan_adjudication(
 
 @bulk_work
 def plan_adjudications(
-    session: Session, items: Sequence[PlanItem], rules: RuleBook | None = None
+    session: Session,
+    items: Sequence[PlanItem],
+    rules: RuleBook | None = None,
+    *,
+    recorded: RecordedRows | None = None,
 ) -> list[PostingPlan]:
     """Work out the postings of many adjudications, in order; write nothing.
 
     Each plan is the one `plan_adjudication` makes, but the stored rows of the whole
-    batch are read with one query per table and 500 claims. Raises what
-    `plan_adjudication` raises for the first item in order that fails. Raises
-    ValueError when two items settle the same charge line, because each plan starts
-    from the line balances before any of the batch is posted (`apply_plans` rejects
-    such a batch too).
+    batch are read with one query per table and 500 claims. `recorded` contains
+    adjudications `record_adjudications` stored in this unit of work, which are then
+    not read again. Raises what `plan_adjudication` raises for the first item in order
+    that fails. Raises ValueError when two items settle the same charge line, because
+    each plan starts from the line balances before any of the batch is posted
+    (`apply_plans` rejects such a batch too).
     """
     book = rules if rules is not None else load_rules(session)
-    rows = load_posting_rows(session, items)
+    rows = load_posting_rows(session, items, recorded)
     for item in items:
         _check_item(rows, item)
     _check_distinct_lines(rows, items)

@@ -41,6 +41,7 @@ from app.services.claim_status import (
     record_event,
 )
 from app.services.era_posting import PostingResult, apply_plans, post_adjudication
+from app.services.era_posting_load import RecordedRows
 from app.services.era_posting_plan import PlanItem, plan_adjudications
 from app.services.outcomes import SaveOutcome
 from tests.helpers.claim_data import ClaimPractice
@@ -246,14 +247,17 @@ def post_in_one_unit_of_work(
 ) -> tuple[list[SaveOutcome], list[PostingResult]]:
     """Record, plan and apply in one transaction, as the 835 import does."""
     sources = [add_source(practice, form.claim_id, form) for form in forms]
+    recorded = RecordedRows()
     with practice.database.transaction() as session:
-        outcomes = record_adjudications(session, practice.biller, forms, posting_follows=True)
+        outcomes = record_adjudications(
+            session, practice.biller, forms, posting_follows=True, recorded=recorded
+        )
         items = [
             PlanItem(outcome.record_id, source_id)
             for source_id, outcome in zip(sources, outcomes, strict=True)
             if outcome.record_id is not None
         ]
-        plans = plan_adjudications(session, items)
+        plans = plan_adjudications(session, items, recorded=recorded)
         results = apply_plans(session, practice.biller, plans)
     return outcomes, results
 
