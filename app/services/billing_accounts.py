@@ -4,8 +4,9 @@ A patient's guarantor is the patient named in `guarantor_patient_id`, else the p
 in `guarantor_person_id`, else the patient themself. Only one level is followed: when a
 parent pays for a child and a grandparent pays for the parent, the child's bills still
 go to the parent. Every patient whose guarantor resolves to the same patient or person
-is on that guarantor's one BillingAccount. Accounts are made when first needed, with the
-number "A" plus the workstation's next "account" number.
+is on that guarantor's one BillingAccount. A record merged into another is billed with
+the record it was merged into. Accounts are made when first needed, with the number "A"
+plus the workstation's next "account" number.
 
 Creating an account needs PAYMENT_POST, held by the front desk (which sets up payment
 plans) and by every role that runs statements. Holds need STATEMENT_RUN and the email
@@ -18,9 +19,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Table, and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.changes import ChangeKind, Changes
@@ -57,20 +58,45 @@ ACCOUNT_PREFIX = "A"
 AUDIT_CHUNK = 1000
 # Rows find_accounts returns at most, so a short search cannot open thousands of accounts.
 FIND_LIMIT = 100
+# Records merged one into the next that an account lookup follows to the survivor; a
+# guard against a damaged store whose merges form a loop.
+MAX_MERGE_DEPTH = 10
 
 # A guarantor: ("patient", patient id) or ("person", person id).
 GuarantorKey = tuple[str, uuid.UUID]
 
+# The columns a guarantor contact is made from, which Patient and Person both have.
+_CONTACT_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "suffix",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "zip_code",
+    "phone",
+    "email",
+    "date_of_birth",
+    "archived",
+)
+
 
 @dataclass(frozen=True, slots=True)
 class GuarantorContact:
-    """The guarantor's name and contact details, as printed on a statement."""
+    """The guarantor's name and contact details, as printed on a statement.
+
+    `archived` is True when the practice archived the guarantor's record, so the
+    details may be out of date.
+    """
 
     name: str
     address_lines: tuple[str, ...]
     phone: str | None
     email: str | None
     date_of_birth: date | None
+    archived: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,17 +167,36 @@ def ensure_accounts(
 
 
 def _guarantor_keys(
-    session: Session, patient_ids: Sequence[uuid.UUID]
+    session: Session, patient_ids: Sequence[uuid.UUID], depth: int = 0
 ) -> dict[uuid.UUID, GuarantorKey]:
+    """Return each patient's guarantor; a merged record takes its survivor's guarantor.
+
+    A merge moves the record's ledger rows to the survivor, so a chart number or
+    search that still finds the merged record must open the survivor's account and
+    not make a new one. Merges of merges are followed up to MAX_MERGE_DEPTH records.
+    """
     keys: dict[uuid.UUID, GuarantorKey] = {}
+    merged_into: dict[uuid.UUID, uuid.UUID] = {}
     for part in chunks(list(dict.fromkeys(patient_ids))):
         rows = session.execute(
-            select(Patient.id, Patient.guarantor_patient_id, Patient.guarantor_person_id).where(
-                Patient.id.in_(part)
-            )
+            select(
+                Patient.id,
+                Patient.guarantor_patient_id,
+                Patient.guarantor_person_id,
+                Patient.merged_into_id,
+            ).where(Patient.id.in_(part))
         )
-        for patient_id, guarantor_patient_id, guarantor_person_id in rows:
+        for patient_id, guarantor_patient_id, guarantor_person_id, survivor_id in rows:
+            if survivor_id is not None:
+                merged_into[patient_id] = survivor_id
+                continue
             keys[patient_id] = guarantor_key(patient_id, guarantor_patient_id, guarantor_person_id)
+
+    if merged_into and depth < MAX_MERGE_DEPTH:
+        survivors = _guarantor_keys(session, list(set(merged_into.values())), depth + 1)
+        for patient_id, survivor_id in merged_into.items():
+            if survivor_id in survivors:
+                keys[patient_id] = survivors[survivor_id]
     return keys
 
 
@@ -315,32 +360,45 @@ def guarantor_contacts(
 
     Raises NotFoundError when a guarantor's record is missing.
     """
-    patient_ids = [a.guarantor_patient_id for a in accounts if a.guarantor_patient_id]
-    person_ids = [a.guarantor_person_id for a in accounts if a.guarantor_person_id]
-    records: dict[uuid.UUID, Patient | Person] = {}
-    for part in chunks(patient_ids):
-        records.update(
-            {row.id: row for row in session.scalars(select(Patient).where(Patient.id.in_(part)))}
-        )
-    for part in chunks(person_ids):
-        records.update(
-            {row.id: row for row in session.scalars(select(Person).where(Person.id.in_(part)))}
-        )
+    contacts = found_guarantor_contacts(session, accounts)
+    for account in accounts:
+        if account.id not in contacts:
+            raise NotFoundError(
+                f"The guarantor of billing account {account.account_number} was not found; "
+                "choose the guarantor again on the patient's record."
+            )
+    return contacts
+
+
+def found_guarantor_contacts(
+    session: Session, accounts: Sequence[BillingAccount]
+) -> dict[uuid.UUID, GuarantorContact]:
+    """Return the guarantor contact of each account whose guarantor record exists.
+
+    An account whose guarantor's row is missing is left out of the result. Reads only
+    the contact columns, with one query per 500 guarantors.
+    """
+    owners = {
+        "patient": [a.guarantor_patient_id for a in accounts if a.guarantor_patient_id],
+        "person": [a.guarantor_person_id for a in accounts if a.guarantor_person_id],
+    }
+    records: dict[uuid.UUID, Row[Any]] = {}
+    for model, ids in ((Patient, owners["patient"]), (Person, owners["person"])):
+        columns = [getattr(model, name) for name in _CONTACT_COLUMNS]
+        for part in chunks(ids):
+            query = select(*columns).where(model.id.in_(part))
+            records.update({record.id: record for record in session.execute(query)})
 
     contacts: dict[uuid.UUID, GuarantorContact] = {}
     for account in accounts:
         owner_id = account.guarantor_patient_id or account.guarantor_person_id
         record = records.get(owner_id) if owner_id is not None else None
-        if record is None:
-            raise NotFoundError(
-                f"The guarantor of billing account {account.account_number} was not found; "
-                "choose the guarantor again on the patient's record."
-            )
-        contacts[account.id] = _contact(record)
+        if record is not None:
+            contacts[account.id] = _contact(record)
     return contacts
 
 
-def _contact(record: Patient | Person) -> GuarantorContact:
+def _contact(record: Row[Any]) -> GuarantorContact:
     return GuarantorContact(
         name=full_name(record.first_name, record.last_name, record.suffix),
         address_lines=address_lines(
@@ -349,6 +407,7 @@ def _contact(record: Patient | Person) -> GuarantorContact:
         phone=display_phone(record.phone) or None,
         email=(record.email or "").strip() or None,
         date_of_birth=record.date_of_birth,
+        archived=bool(record.archived),
     )
 
 
