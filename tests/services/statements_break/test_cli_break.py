@@ -1,7 +1,7 @@
 """The `clinicdesk statements` commands under attack: roles, merged charts and the log file.
 
-Each test works on a temporary encrypted database made by `clinicdesk init`, with one
-self-pay patient who owes $80.00, as tests/cli/test_statement_commands.py sets up.
+Each test works on a temporary encrypted database made by `clinicdesk init`, where a
+self-pay patient owes $80.00 and a duplicate chart of the same patient owes $20.00.
 """
 
 import json
