@@ -3,7 +3,9 @@
 Every figure counts the ledger rows of the account's patients posted before the end of
 the statement date in the practice's zone (posted_at before the next local midnight).
 Only the patient bucket (responsible_party "patient") is what the guarantor owes.
-Insurance buckets appear as "insurance pending" and on each visit line.
+Insurance buckets appear as "insurance pending" and on each visit line: the positive
+buckets of each line, so a payer's credit on one line does not lower what it still owes
+on another.
 
 Summary, for the rows posted after the last statement was drawn:
 - previous_balance: the patient bucket when the last statement was drawn (0 when the
@@ -52,6 +54,7 @@ from app.models.statements import BillingAccount, Statement
 from app.money import ZERO, to_money
 from app.services.billing_accounts import (
     GuarantorContact,
+    found_guarantor_contacts,
     full_name,
     guarantor_contacts,
     patients_by_account,
@@ -92,6 +95,9 @@ ADJUSTMENT_WORDING = {
     "administrative": "Administrative adjustment",
     "collections": "Sent to collections",
 }
+
+# Accounts whose failed figures are logged one by one; the rest are counted.
+MAX_LOGGED_ERRORS = 10
 
 # Oldest age in days of each aging bucket but the last. Older amounts go to "over 120".
 AGING_LIMITS = (30, 60, 90, 120)
@@ -314,7 +320,12 @@ class _Totals:
         default_factory=lambda: {NEW_CHARGES: ZERO, PAYMENTS: ZERO, ADJUSTMENTS: ZERO}
     )
     balance: Decimal = ZERO
-    insurance: dict[tuple[uuid.UUID, Bucket], Decimal] = field(default_factory=dict)
+    # Insurance buckets per patient and service line (None: rows on no line). Each line
+    # counts apart, so a payer's overpayment on one line does not hide what it still
+    # owes on another, and the total agrees with the lines' "Insurance pending" flags.
+    insurance: dict[tuple[uuid.UUID, Bucket, uuid.UUID | None], Decimal] = field(
+        default_factory=dict
+    )
     loose: list[tuple[date, Decimal]] = field(default_factory=list)
     lines: dict[uuid.UUID, _LineTotals] = field(default_factory=dict)
     activity: dict[tuple[object, ...], _ActivityTotals] = field(default_factory=dict)
@@ -326,7 +337,7 @@ def _add_row(totals: _Totals, row: _Row, since: datetime | None, local_day: date
     if row.line_id is not None:
         _add_to_line(totals, row, recent)
     if not row.for_patient:
-        key = (row.patient_id, row.bucket)
+        key = (row.patient_id, row.bucket, row.line_id)
         totals.insurance[key] = totals.insurance.get(key, ZERO) + row.amount
         return
 
@@ -399,11 +410,45 @@ def figures_for_accounts(
     """Return `statement_figures` for many accounts with a fixed number of queries per 500.
 
     Checks no permission, as `statement_figures`. Raises NotFoundError naming the first
-    unknown account id.
+    unknown account id, or the first account whose guarantor record is missing.
     """
+    return _compute(session, account_ids, on, lenient=False).figures
+
+
+@dataclass(frozen=True, slots=True)
+class FiguresBatch:
+    """Statement figures of many accounts, and why some of them must not be printed.
+
+    `problems` maps an account id to a sentence fragment saying what is wrong and what to
+    do, such as "the guarantor record is missing; open the patient (Ethan Walsh) and
+    choose the guarantor again". An account with a problem still has figures, so a
+    preview can list it: the real amounts with an empty guarantor contact when only the
+    guarantor record is missing or archived, otherwise all amounts zero.
+    """
+
+    figures: dict[uuid.UUID, StatementFigures]
+    problems: dict[uuid.UUID, str]
+
+
+def figures_with_problems(
+    session: Session, account_ids: Sequence[uuid.UUID], on: date
+) -> FiguresBatch:
+    """Return `figures_for_accounts`, but report a bad account as a problem instead of raising.
+
+    A statement run covers thousands of accounts, and one whose guarantor record is
+    missing or archived, or whose figures fail to compute, must not stop the others.
+    Raises NotFoundError naming the first unknown account id.
+    """
+    return _compute(session, account_ids, on, lenient=True)
+
+
+def _compute(
+    session: Session, account_ids: Sequence[uuid.UUID], on: date, *, lenient: bool
+) -> FiguresBatch:
+    """Compute the figures; `lenient` turns a bad account into a problem instead of an error."""
     requested = list(dict.fromkeys(account_ids))
     if not requested:
-        return {}
+        return FiguresBatch({}, {})
     accounts = _load_accounts(session, requested)
     zone = practice_zone_or_utc(session)
     cutoff = day_bounds_utc(on, zone)[1]
@@ -416,11 +461,8 @@ def figures_for_accounts(
     since = {account_id: drawn for account_id, (_day, drawn) in last_statements.items()}
 
     totals = {account_id: _Totals() for account_id in requested}
-    for row in _ledger_rows(session, list(owner), cutoff):
-        account_id = owner[row.patient_id]
-        local_day = row.posted_at.astimezone(zone).date()
-        # Without an earlier statement every row is new activity.
-        _add_row(totals[account_id], row, since.get(account_id), local_day)
+    rows = _ledger_rows(session, list(owner), cutoff)
+    failed = _sum_rows(rows, totals, owner, since, zone, lenient=lenient)
 
     context = _Context(
         on=on,
@@ -428,22 +470,169 @@ def figures_for_accounts(
         lines=_line_details(session, _all_line_ids(totals.values())),
         adjustment_kinds=_adjustment_kinds(session, totals.values()),
     )
-    contacts = guarantor_contacts(session, list(accounts.values()))
+    if lenient:
+        contacts = found_guarantor_contacts(session, list(accounts.values()))
+    else:
+        contacts = guarantor_contacts(session, list(accounts.values()))
     paid_on = _last_payment_days(session, list(owner), on)
-    figures = {}
+    batch = FiguresBatch({}, {})
     for account_id in requested:
         ids = patients.get(account_id, [])
-        figures[account_id] = _assemble(
-            accounts[account_id],
-            totals[account_id],
-            context,
-            guarantor=contacts[account_id],
-            patient_names=tuple(names.get(patient_id, "") for patient_id in ids),
+        patient_names = tuple(names.get(patient_id, "") for patient_id in ids)
+        parts = _AccountParts(
+            account=accounts[account_id],
+            totals=totals[account_id],
+            guarantor=contacts.get(account_id, NO_CONTACT),
+            patient_names=patient_names,
             last_statement_on=last_on.get(account_id),
             last_payment_on=max((paid_on[pid] for pid in ids if pid in paid_on), default=None),
         )
-    log.debug("computed statement figures for %d accounts", len(figures))
-    return figures
+        assembly_error = _add_figures(
+            batch, parts, context, failed.get(account_id), lenient=lenient
+        )
+        if assembly_error is not None:
+            failed[account_id] = assembly_error
+    _log_problems(batch.problems, failed)
+    return batch
+
+
+def _sum_rows(
+    rows: Iterable[_Row],
+    totals: dict[uuid.UUID, _Totals],
+    owner: dict[uuid.UUID, uuid.UUID],
+    since: dict[uuid.UUID, datetime],
+    zone: ZoneInfo,
+    *,
+    lenient: bool,
+) -> dict[uuid.UUID, Exception]:
+    """Add each row to its account's totals; return the errors `lenient` kept, by account.
+
+    The rows of an account that failed are not summed any further.
+    """
+    failed: dict[uuid.UUID, Exception] = {}
+    for row in rows:
+        account_id = owner[row.patient_id]
+        if account_id in failed:
+            continue
+        local_day = row.posted_at.astimezone(zone).date()
+        try:
+            # Without an earlier statement every row is new activity.
+            _add_row(totals[account_id], row, since.get(account_id), local_day)
+        except Exception as error:  # one bad account must not stop the others
+            if not lenient:
+                raise
+            failed[account_id] = error
+    return failed
+
+
+# A guarantor contact that prints nothing, for an account whose guarantor record is missing.
+NO_CONTACT = GuarantorContact(name="", address_lines=(), phone=None, email=None, date_of_birth=None)
+
+
+@dataclass(frozen=True, slots=True)
+class _AccountParts:
+    """What one account's figures are assembled from, besides the shared context."""
+
+    account: BillingAccount
+    totals: _Totals
+    guarantor: GuarantorContact
+    patient_names: tuple[str, ...]
+    last_statement_on: date | None
+    last_payment_on: date | None
+
+
+def _add_figures(
+    batch: FiguresBatch,
+    parts: _AccountParts,
+    context: "_Context",
+    error: Exception | None,
+    *,
+    lenient: bool,
+) -> Exception | None:
+    """Assemble one account's figures into `batch`, and record any reason not to print them.
+
+    `error` is one raised while the account's rows were summed. Returns the error that
+    kept the figures from being computed, if any.
+    """
+    account_id = parts.account.id
+    if error is None:
+        try:
+            batch.figures[account_id] = _assemble(parts, context)
+        except Exception as assembly_error:  # one bad account must not stop the others
+            if not lenient:
+                raise
+            error = assembly_error
+    if error is not None:
+        batch.figures[account_id] = _placeholder(parts, context.on)
+        batch.problems[account_id] = (
+            f"its statement figures could not be computed ({type(error).__name__}, "
+            "details in the log); tell your ClinicDesk support contact the account number"
+        )
+        return error
+    problem = _guarantor_problem(parts)
+    if problem is not None:
+        batch.problems[account_id] = problem
+    return None
+
+
+def _placeholder(parts: _AccountParts, on: date) -> StatementFigures:
+    """Return figures with every amount zero and no contact, for an account that failed.
+
+    Built directly, not by _assemble, so whatever made the account fail cannot fail here.
+    """
+    return StatementFigures(
+        account_id=parts.account.id,
+        account_number=parts.account.account_number,
+        statement_date=on,
+        guarantor=NO_CONTACT,
+        patient_names=parts.patient_names,
+        last_statement_on=parts.last_statement_on,
+        previous_balance=ZERO,
+        new_charges=ZERO,
+        payments=ZERO,
+        adjustments=ZERO,
+        balance=ZERO,
+        amount_due=ZERO,
+        credit=ZERO,
+        insurance_pending=ZERO,
+        aging=Aging(ZERO, ZERO, ZERO, ZERO, ZERO),
+        lines=(),
+        activity=(),
+        last_payment_on=parts.last_payment_on,
+    )
+
+
+def _guarantor_problem(parts: _AccountParts) -> str | None:
+    """Return why the account's guarantor cannot get a statement, or None when it can."""
+    if parts.guarantor is NO_CONTACT:
+        state = "missing"
+    elif parts.guarantor.archived:
+        state = "archived"
+    else:
+        return None
+    names = [name for name in parts.patient_names if name]
+    if not names:
+        patient = "a patient on the account"
+    elif len(names) == 1:
+        patient = f"the patient ({names[0]})"
+    else:
+        patient = f"one of the patients ({', '.join(names)})"
+    return f"the guarantor record is {state}; open {patient} and choose the guarantor again"
+
+
+def _log_problems(problems: dict[uuid.UUID, str], errors: dict[uuid.UUID, Exception]) -> None:
+    """Log the accounts left out by id, and each error with its traceback."""
+    for account_id, error in list(errors.items())[:MAX_LOGGED_ERRORS]:
+        log.error("statement figures of billing account %s failed", account_id, exc_info=error)
+    if len(errors) > MAX_LOGGED_ERRORS:
+        log.error("statement figures failed for %d more accounts", len(errors) - MAX_LOGGED_ERRORS)
+    guarantors = [account_id for account_id in problems if account_id not in errors]
+    if guarantors:
+        log.warning(
+            "%d billing accounts have a missing or archived guarantor record (first: %s)",
+            len(guarantors),
+            guarantors[0],
+        )
 
 
 def _load_accounts(
@@ -625,25 +814,17 @@ def _describe(entry: _ActivityTotals, context: _Context) -> str:
 # --- assembling one account's figures -------------------------------------------------------
 
 
-def _assemble(
-    account: BillingAccount,
-    totals: _Totals,
-    context: _Context,
-    *,
-    guarantor: GuarantorContact,
-    patient_names: tuple[str, ...],
-    last_statement_on: date | None,
-    last_payment_on: date | None,
-) -> StatementFigures:
+def _assemble(parts: _AccountParts, context: _Context) -> StatementFigures:
+    totals = parts.totals
     balance = totals.balance
     lines = _statement_lines(totals, context)
     return StatementFigures(
-        account_id=account.id,
-        account_number=account.account_number,
+        account_id=parts.account.id,
+        account_number=parts.account.account_number,
         statement_date=context.on,
-        guarantor=guarantor,
-        patient_names=patient_names,
-        last_statement_on=last_statement_on,
+        guarantor=parts.guarantor,
+        patient_names=parts.patient_names,
+        last_statement_on=parts.last_statement_on,
         previous_balance=totals.previous,
         new_charges=totals.groups[NEW_CHARGES],
         payments=totals.groups[PAYMENTS],
@@ -657,7 +838,7 @@ def _assemble(
         aging=_aging(totals, context),
         lines=lines,
         activity=_activity(totals, context),
-        last_payment_on=last_payment_on,
+        last_payment_on=parts.last_payment_on,
     )
 
 

@@ -5,6 +5,7 @@ The statement practice's family account (Laura Garcia, Sofia and Mateo) owes $28
 on 05/31/2026 and $395.00 on 06/30/2026 (STATEMENT_DATE).
 """
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -14,11 +15,15 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.models.patients import Patient
 from app.models.payments import Payment
+from app.services.era_posting_load import LEDGER_SOURCE
+from app.services.ledger_bulk import NewEntry, post_entries
 from app.services.merge import merge_patients
 from app.services.payments import void_payment
 from app.services.statement_figures import statement_figures
 from tests.helpers.statement_data import (
     FAMILY_BALANCE,
+    INSURED_DUE,
+    INSURED_PENDING,
     STATEMENT_DATE,
     StatementPractice,
     add_person_patient,
@@ -237,3 +242,36 @@ def test_merged_visit_listed(database: Database, practice: StatementPractice) ->
     open_balance = sum((line.balance for line in figures.lines), Decimal("0.00"))
     assert open_balance == figures.balance
     assert days_before(50) in [line.service_date for line in figures.lines]
+
+
+def test_insurance_overpayment_not_netted(database: Database, practice: StatementPractice) -> None:
+    insured = account_of(database, practice, practice.insured)
+    # Aetna pays $10.00 more on the processed 99214 than it owed, so it holds a credit there.
+    with database.transaction() as session, posted_on(days_before(5)):
+        post_entries(
+            session,
+            practice.biller,
+            [
+                NewEntry(
+                    entry_type="payment",
+                    amount=Decimal("-10.00"),
+                    patient_id=practice.insured,
+                    responsible_party="primary",
+                    payer_id=practice.ledger.aetna_id,
+                    source_type=LEDGER_SOURCE,
+                    source_id=uuid.uuid4(),
+                    memo="Aetna overpaid",
+                    charge_line_id=practice.insured_paid_line,
+                )
+            ],
+            detail="test overpayment",
+        )
+
+    with database.reading() as session:
+        figures = statement_figures(session, insured, STATEMENT_DATE)
+
+    flagged = sum((line.insurance_pending for line in figures.lines), Decimal("0.00"))
+    assert flagged == INSURED_PENDING
+    assert figures.insurance_pending == INSURED_PENDING
+    assert figures.amount_due == INSURED_DUE
+    assert money_problems(figures) == []
