@@ -8,6 +8,7 @@ on 05/31/2026 and $395.00 on 06/30/2026 (STATEMENT_DATE).
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,11 +16,15 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.models.patients import Patient
 from app.models.payments import Payment
+from app.models.statements import Statement
 from app.services.era_posting_load import LEDGER_SOURCE
+from app.services.ledger import post_entry
 from app.services.ledger_bulk import NewEntry, post_entries
 from app.services.merge import merge_patients
 from app.services.payments import void_payment
 from app.services.statement_figures import statement_figures
+from app.services.statement_runs import statement_pdf
+from tests.helpers.pdf_text import placed_text
 from tests.helpers.statement_data import (
     FAMILY_BALANCE,
     INSURED_DUE,
@@ -275,3 +280,42 @@ def test_insurance_overpayment_not_netted(database: Database, practice: Statemen
     assert figures.insurance_pending == INSURED_PENDING
     assert figures.amount_due == INSURED_DUE
     assert money_problems(figures) == []
+
+
+def test_account_without_lines_billed(
+    database: Database, practice: StatementPractice, tmp_path: Path
+) -> None:
+    # A balance carried over from the old system: one charge row on no service line.
+    with database.transaction() as session:
+        patient = add_person_patient(session, "S-000050", "Grace", "Okafor", date(1970, 1, 5))
+        with posted_on(days_before(95)):
+            post_entry(
+                session,
+                practice.biller,
+                entry_type="charge",
+                amount=Decimal("75.00"),
+                patient_id=patient,
+                responsible_party="patient",
+                service_date=days_before(95),
+                memo="Balance forward",
+            )
+    account_id = account_of(database, practice, patient)
+    run_at(database, practice, STATEMENT_DATE)
+
+    with database.reading() as session:
+        figures = statement_figures(session, account_id, STATEMENT_DATE)
+        statement = session.scalars(
+            select(Statement).where(Statement.account_id == account_id)
+        ).one()
+        pdf = statement_pdf(session, practice.biller, statement.id)
+    path = tmp_path / "statement.pdf"
+    path.write_bytes(pdf)
+    text = " | ".join(piece.text for piece in placed_text(path))
+
+    assert figures.lines == ()
+    assert figures.amount_due == Decimal("75.00")
+    assert figures.aging.days_91_120 == Decimal("75.00")
+    assert money_problems(figures) == []
+    assert statement.amount_due == Decimal("75.00")
+    assert "AMOUNT DUE NOW | $75.00" in text
+    assert "Balance forward" not in text
