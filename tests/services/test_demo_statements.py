@@ -1,8 +1,9 @@
-"""The demo practice's statement run, checked against the ledger after its remittances post.
+"""The demo practice's statement runs, checked against the ledger after its remittances post.
 
 One demo is built for the module, because building it takes tens of seconds. The tests
-compare the preview and the run with sums taken straight from the ledger rows, and read
-the stored PDFs back. The run test makes a run, so the tests after it see its statements.
+compare the preview and the runs with sums taken straight from the ledger rows, and read
+the stored PDFs back. The last test makes three runs 30 days apart, moving the clock
+forward, so an account that never pays reaches its 3rd notice.
 """
 
 import io
@@ -10,7 +11,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import keyring
@@ -19,6 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from app.clock import utc_now
 from app.db.database import Database
 from app.models.ledger import LedgerEntry
 from app.models.statements import BillingAccount, Statement, StatementRun
@@ -85,7 +87,6 @@ def _cases(session: Session) -> StatementCases:
     from app.models.payments import Payment
     from app.models.statements import PaymentPlan
 
-    third = session.scalar(select(Statement.account_id).where(Statement.level == "second"))
     plan = session.scalar(select(PaymentPlan.account_id))
     email = session.scalar(
         select(BillingAccount.id).where(BillingAccount.email_statements.is_(True))
@@ -94,7 +95,7 @@ def _cases(session: Session) -> StatementCases:
     credit = session.scalar(
         select(BillingAccount.id).where(BillingAccount.guarantor_patient_id == prepaid)
     )
-    return StatementCases(third, plan, credit, email)
+    return StatementCases(plan, credit, email)
 
 
 def _ledger_figures(session: Session, account_id: uuid.UUID) -> tuple[Decimal, Decimal]:
@@ -128,21 +129,17 @@ def _preview(demo: Demo) -> dict[uuid.UUID, PreviewRow]:
 
 
 def test_demo_sets_up_each_case(demo: Demo) -> None:
-    assert demo.cases.third_notice is not None
     assert demo.cases.payment_plan is not None
     assert demo.cases.email is not None
     assert demo.cases.credit is not None
-    assert len({demo.cases.third_notice, demo.cases.payment_plan, demo.cases.email}) == 3
+    assert len({demo.cases.credit, demo.cases.payment_plan, demo.cases.email}) == 3
 
 
 def test_preview_levels_and_reasons(demo: Demo) -> None:
     preview = _preview(demo)
 
-    third = preview[demo.cases.third_notice]
     plan = preview[demo.cases.payment_plan]
     email = preview[demo.cases.email]
-    assert third.level == "third"
-    assert third.last_level == "second"
     assert plan.level is None
     assert "payment plan" in plan.reason.lower()
     assert email.channel == "email"
@@ -171,37 +168,54 @@ def test_preview_amounts_match_ledger(demo: Demo) -> None:
             assert row.insurance_pending == pending, row.account_number
 
 
-def test_run_pdfs_and_history(demo: Demo) -> None:
+def _run(demo: Demo, run_on: date) -> list[tuple[Statement, Decimal, Decimal]]:
+    """Run statements dated `run_on`; return each statement with the ledger's figures."""
     with demo.database.transaction() as session:
-        today = practice_today(session)
-        outcome = run_statements(session, demo.biller, today)
+        outcome = run_statements(session, demo.biller, run_on)
         statements = session.scalars(
             select(Statement).where(Statement.run_id == outcome.run_id).options(undefer("*"))
         ).all()
         batch = session.scalar(
             select(StatementRun.batch_pdf).where(StatementRun.id == outcome.run_id)
         )
-        history = statement_history(session, demo.biller, demo.cases.third_notice)
-        findings = ledger_check(session, demo.admin)
-        checks = [(row, _ledger_figures(session, row.account_id)) for row in statements]
+        checks = [(row, *_ledger_figures(session, row.account_id)) for row in statements]
 
     assert outcome.printed + outcome.queued == len(statements)
-    assert outcome.queued >= 1
     assert batch is not None
     assert len(PdfReader(io.BytesIO(batch)).pages) >= outcome.printed
-    for statement, (share, pending) in checks:
+    return checks
+
+
+def _check_against_ledger(checks: list[tuple[Statement, Decimal, Decimal]]) -> None:
+    for statement, share, pending in checks:
         text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(statement.pdf)).pages)
-        assert statement.amount_due == max(share, ZERO)
-        assert statement.insurance_pending == pending
+        assert statement.amount_due == max(share, ZERO), statement.statement_number
+        assert statement.insurance_pending == pending, statement.statement_number
         assert f"${statement.amount_due:,.2f}" in text
         assert statement.statement_number in text
+
+
+def test_three_runs_reach_third_notice(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    with demo.database.reading() as session:
+        today = practice_today(session)
+
+    first = _run(demo, today)
+    _check_against_ledger(first)
+    assert any(statement.channel == "email" for statement, _, _ in first)
+    never_pays = first[0][0].account_id
+
+    # The clock moves 30 and then 60 days on; nobody pays in between.
+    now = utc_now()
+    for days, level in ((30, "second"), (60, "third")):
+        later = now + timedelta(days=days)
+        monkeypatch.setattr("app.services.today.utc_now", lambda later=later: later)
+        checks = _run(demo, today + timedelta(days=days))
+        _check_against_ledger(checks)
+        levels = {statement.account_id: statement.level for statement, _, _ in checks}
+        assert levels[never_pays] == level
+
+    with demo.database.transaction() as session:
+        history = statement_history(session, demo.biller, never_pays)
+        findings = ledger_check(session, demo.admin)
     assert [row.level for row in history] == ["third", "second", "statement"]
     assert findings == []
-
-
-def test_rerun_skips_fresh_notices(demo: Demo) -> None:
-    preview = _preview(demo)
-
-    third = preview[demo.cases.third_notice]
-    assert third.level is None
-    assert "days" in third.reason
