@@ -10,7 +10,9 @@ ORM stores them, and Python-side column defaults (ids, timestamps, flags) are fi
 """
 
 import logging
+import operator
 from collections.abc import Callable, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Column, Table
@@ -73,15 +75,21 @@ def _default_maker(column: Column[Any]) -> Callable[[], Any]:
 
 
 def _check_keys(rows: Sequence[Mapping[str, Any]], keys: list[str]) -> None:
-    width = len(keys)
+    # Key views compare as sets, in C, so the same keys in another order are equal.
+    expected = rows[0].keys()
     for row in rows:
-        if len(row) != width or any(key not in row for key in keys):
+        if row.keys() != expected:
             raise ValueError(f"every row must have the keys {keys}; one has {sorted(row)}")
 
 
 def _convert(column: list[Any], process: Callable[[Any], Any] | None) -> list[Any]:
     if process is None:
         return column
+    first = column[0]
+    if all(map(operator.is_, column, repeat(first))):
+        # Every row has the same object, such as the writer's id in updated_by, so it is
+        # converted once.
+        return [None if first is None else process(first)] * len(column)
     if None in column:
         return [None if value is None else process(value) for value in column]
     return list(map(process, column))

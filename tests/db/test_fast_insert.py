@@ -80,3 +80,48 @@ def test_money_columns_still_refuse_floats(database: Database) -> None:
         database.transaction() as session,
     ):
         insert_many(session, _deposit_table(), [row])
+
+
+def test_shared_values_stored_in_every_row(database: Database) -> None:
+    """A value object shared by every row is converted once and stored in each."""
+    reconciled = datetime(2026, 12, 2, 9, 30, 0, 654321, tzinfo=UTC)
+    amount = Decimal("42.10")
+    rows = [
+        {
+            "deposit_number": f"K7S-{number:06d}",
+            "deposited_on": date(2026, 12, 2),
+            "method": "cash_check",
+            "expected_amount": amount,
+            "reconciled_at": reconciled,
+        }
+        for number in range(1, 4)
+    ]
+    with database.transaction() as session:
+        insert_many(session, _deposit_table(), rows)
+
+    with database.transaction() as session:
+        stored = list(session.scalars(select(Deposit).where(Deposit.deposit_number.like("K7S-%"))))
+    assert len(stored) == 3
+    assert all(row.expected_amount == amount for row in stored)
+    assert all(row.reconciled_at == reconciled for row in stored)
+    assert len({row.id for row in stored}) == 3
+
+
+def test_keys_in_another_order_accepted(database: Database) -> None:
+    rows = [{"key": "order.a", "value": "1"}, {"value": "2", "key": "order.b"}]
+    with database.transaction() as session:
+        insert_many(session, cast(Table, Setting.__table__), rows)
+
+    with database.transaction() as session:
+        query = select(Setting.key, Setting.value).where(Setting.key.like("order.%"))
+        stored = dict(session.execute(query).all())
+    assert stored == {"order.a": "1", "order.b": "2"}
+
+
+def test_rows_with_swapped_key_rejected(database: Database) -> None:
+    rows = [{"key": "swap.a", "value": "1"}, {"key": "swap.b", "note": "2"}]
+    with (
+        pytest.raises(ValueError, match="every row must have the keys"),
+        database.transaction() as session,
+    ):
+        insert_many(session, cast(Table, Setting.__table__), rows)
