@@ -531,7 +531,7 @@ NO_CONTACT = GuarantorContact(name="", address_lines=(), phone=None, email=None,
 
 @dataclass(frozen=True, slots=True)
 class _AccountParts:
-    """What one account's figures are assembled from, besides the shared context."""
+    """The inputs of one account's figures, besides the context every account shares."""
 
     account: BillingAccount
     totals: _Totals
@@ -578,7 +578,8 @@ def _add_figures(
 def _placeholder(parts: _AccountParts, on: date) -> StatementFigures:
     """Return figures with every amount zero and no contact, for an account that failed.
 
-    Built directly, not by _assemble, so whatever made the account fail cannot fail here.
+    Built from the parts' ids, names and dates only, not by _assemble, so an error in the
+    account's totals or in assembling them is not met again here.
     """
     return StatementFigures(
         account_id=parts.account.id,

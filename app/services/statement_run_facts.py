@@ -4,6 +4,9 @@ A run covers thousands of accounts, so nothing here queries per account. Account
 read in chunks of CHUNK. Per chunk there is one batched figures call, one query for the
 accounts, one for their statements, one for open collection placements and one
 batched call for payment plans.
+
+An account whose figures must not be printed (its guarantor record is missing, say)
+is still a candidate, with the problem stated, so a preview lists it and a run skips it.
 """
 
 import uuid
@@ -19,7 +22,7 @@ from app.progress import Progress
 from app.services.billing_accounts import HOLD_LABELS, active_hold
 from app.services.notice_levels import LEVEL_CODES
 from app.services.payment_plans import PlanState, plan_states
-from app.services.statement_figures import StatementFigures, figures_for_accounts
+from app.services.statement_figures import StatementFigures, figures_with_problems
 from app.services.statement_ladder import AccountFacts
 
 # Accounts read together: small enough for SQLite's bound-parameter limit and for the
@@ -32,13 +35,18 @@ EMAIL = "email"
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One account in a run: its figures on the run date, the ladder's facts, its plan."""
+    """One account in a run: its figures on the run date, the ladder's facts, its plan.
+
+    `problem` is why the account must get no statement, such as "the guarantor record is
+    missing; ..." (see statement_figures.FiguresBatch), or None when nothing is wrong.
+    """
 
     account: BillingAccount
     figures: StatementFigures
     facts: AccountFacts
     plan: PlanState | None
     channel: str
+    problem: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +88,8 @@ def _chunk_candidates(
         )
     }
     known = [account_id for account_id in account_ids if account_id in accounts]
-    figures = figures_for_accounts(session, known, run_on)
+    batch = figures_with_problems(session, known, run_on)
+    figures = batch.figures
     statements = _last_statements(session, known)
     placements = _open_placements(session, known)
     plans = plan_states(session, known, run_on)
@@ -99,7 +108,14 @@ def _chunk_candidates(
             run_on,
         )
         candidates.append(
-            Candidate(account, account_figures, facts, plan, _channel(account, account_figures))
+            Candidate(
+                account,
+                account_figures,
+                facts,
+                plan,
+                _channel(account, account_figures),
+                batch.problems.get(account_id),
+            )
         )
     return candidates
 

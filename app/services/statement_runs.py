@@ -2,10 +2,15 @@
 
 A preview and a run decide alike: both load the same facts (statement_run_facts) and
 ask the ladder (statement_ladder.decide). The run then numbers the statements, draws
-each PDF, stores it on its Statement row and stores every printed statement as one
+each PDF once, stores it on its Statement row and joins the printed ones into one
 batch PDF on the StatementRun row. Email statements are queued for
 statement_delivery, which sends them later. The channel is email only when the
 account agreed to email statements and the guarantor has an email address.
+
+One bad account does not stop the others. An account whose figures must not be
+printed (its guarantor record is missing or archived, or its figures failed) is
+skipped with the reason in the preview, and a statement that fails to draw is left out
+of the run. The run's outcome lists both.
 
 Viewing and running statements needs STATEMENT_RUN (billers and managers).
 """
@@ -29,7 +34,12 @@ from app.errors import NotFoundError, UserError
 from app.ids import new_id
 from app.models.statements import BillingAccount, Statement, StatementRun
 from app.money import ZERO
-from app.pdf.statement import StatementDocument, batch_pdf_bytes, statement_pdf_bytes
+from app.pdf.statement import (
+    StatementDocument,
+    TextFitter,
+    join_statement_pdfs,
+    statement_pdf_bytes,
+)
 from app.progress import Progress
 from app.security import audit
 from app.security.audit import AuditAction
@@ -60,6 +70,17 @@ RUN_PREFIX = "R"
 PRINTED = "printed"
 QUEUED = "queued"
 
+# PreviewRow.skip of an account with a problem (see RunProblem), beside the ladder's codes.
+SKIP_PROBLEM = "problem"
+# Statements whose failed drawing is logged one by one; the rest are counted.
+MAX_LOGGED_FAILURES = 10
+# The reason given for a statement that failed to draw; {} is the error's type.
+DRAW_FAILED = (
+    "Skipped: the statement PDF could not be drawn ({}, details in the log); check the "
+    "guarantor's name and address and the account's service descriptions, then run this "
+    "account again"
+)
+
 CHANGES = Changes.of(ChangeKind.PAYMENTS)
 
 
@@ -69,7 +90,10 @@ class PreviewRow:
 
     `level_label` is the label of the level sent, or of the level that was due but not
     sent (too soon, collections), or "" for the other skips. `last_level` is the level
-    of the newest statement before this run. `skip` is a statement_ladder.SKIP_* code.
+    of the newest statement before this run. `skip` is a statement_ladder.SKIP_* code,
+    or SKIP_PROBLEM for an account that must get no statement until something is fixed.
+    Its `reason` then names the problem and the fix, and `guarantor_name` is "" when the
+    guarantor record is missing.
     """
 
     account_id: uuid.UUID
@@ -88,11 +112,26 @@ class PreviewRow:
 
 
 @dataclass(frozen=True, slots=True)
+class RunProblem:
+    """An account a run left out because something about it must be fixed first.
+
+    `reason` is a sentence for the biller, such as "Skipped: the guarantor record is
+    missing; open the patient (Ethan Walsh) and choose the guarantor again".
+    """
+
+    account_id: uuid.UUID
+    account_number: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RunOutcome:
     """A finished run: its number, how many statements were printed or queued, the batch.
 
     `batch_pdf` contains every printed statement, None when all went to email. `skipped`
-    counts the accounts looked at that got no statement.
+    counts the accounts looked at that got no statement, `problems` among them.
+    `problems` lists the accounts left out because of a problem: one found before the
+    run (as the preview shows it) or a statement that failed to draw.
     """
 
     run_id: uuid.UUID
@@ -103,6 +142,7 @@ class RunOutcome:
     batch_pdf: bytes | None
     skipped: int = 0
     changes: Changes = field(default_factory=lambda: CHANGES)
+    problems: tuple[RunProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,10 +222,14 @@ def _decide_all(
 ) -> list[_Decided]:
     levels = list_levels(session)
     settings = statement_settings(session)
-    return [
-        _Decided(candidate, decide(candidate.facts, levels, settings, run_on))
-        for candidate in load_candidates(session, account_ids, run_on, progress)
-    ]
+    decided = []
+    for candidate in load_candidates(session, account_ids, run_on, progress):
+        if candidate.problem is not None:
+            decision = Decision(None, "", f"Skipped: {candidate.problem}", SKIP_PROBLEM)
+        else:
+            decision = decide(candidate.facts, levels, settings, run_on)
+        decided.append(_Decided(candidate, decision))
+    return decided
 
 
 def _preview_row(item: _Decided) -> PreviewRow:
@@ -236,8 +280,10 @@ def run_statements(
     accounts, and any of them the ladder now skips is left out. Each statement gets a
     number, a PDF and a Statement row: printed ones with status "printed" and inside
     the run's batch PDF, email ones with status "queued" for statement_delivery. Plan
-    reminders are recorded on their plans. Raises UserError when `run_on` is after
-    today or no account gets a statement, and NotFoundError for an unknown account id.
+    reminders are recorded on their plans. An account with a problem, or whose statement
+    fails to draw, is left out and listed in the outcome's `problems`. Raises UserError
+    when `run_on` is after today or no statement is made, and NotFoundError for an
+    unknown account id.
     """
     require(actor, Permission.STATEMENT_RUN)
     assert actor.user_id is not None, "statement runs are made only by a signed-in user"
@@ -252,52 +298,52 @@ def run_statements(
             "preview the run to see why each account is skipped."
         )
 
-    run = StatementRun(
-        id=new_id(),
-        run_number=RUN_PREFIX + next_number(session, "statement_run"),
-        run_on=run_on,
-        created_by=actor.user_id,
-        statement_count=len(sending),
-        total_due=sum((item.candidate.figures.amount_due for item in sending), ZERO),
-        updated_by=actor.user_id,
-    )
-    session.add(run)
-    session.flush()
-
     shared = _Shared(
-        run.id,
+        new_id(),
         run_on,
         list_levels(session),
         statement_settings(session),
         billing_header(session),
         actor.user_id,
     )
-    rows, printed = _render(session, shared, sending, progress)
-    insert_many(session, cast(Table, Statement.__table__), rows)
-    if printed and progress is not None:
-        # Drawing the batch takes about as long as drawing the statements did.
-        progress.report(len(sending), len(sending), "Making the print batch")
-    run.batch_pdf = batch_pdf_bytes(printed) if printed else None
-    _mark_plan_reminders(session, actor, sending, run_on)
+    rendered = _render(session, shared, sending, progress)
+    if not rendered.made:
+        first = rendered.failed[0]
+        raise UserError(
+            f"None of the {len(sending)} statements could be drawn, so no run was made. "
+            f"Account {first.account_number}: {first.reason}"
+        )
+    run = _store_run(session, shared, rendered, progress)
+    _mark_plan_reminders(session, actor, rendered.made, run_on)
     session.flush()
 
-    queued = len(sending) - len(printed)
-    _audit_run(session, actor, run, sending, len(printed), queued, len(decided) - len(sending))
+    problems = [_problem(item) for item in decided if item.decision.skip == SKIP_PROBLEM]
+    problems += rendered.failed
+    counts = _Counts(
+        printed=len(rendered.printed),
+        queued=len(rendered.made) - len(rendered.printed),
+        skipped=len(decided) - len(rendered.made),
+        problems=len(problems),
+    )
+    _audit_run(session, actor, run, rendered.made, counts)
     log.info(
-        "statement run %s made %d statements: %d printed, %d queued for email",
+        "statement run %s made %d statements: %d printed, %d queued for email, "
+        "%d accounts left out with a problem",
         run.id,
-        len(sending),
-        len(printed),
-        queued,
+        len(rendered.made),
+        counts.printed,
+        counts.queued,
+        counts.problems,
     )
     return RunOutcome(
         run_id=run.id,
         run_number=run.run_number,
-        printed=len(printed),
-        queued=queued,
+        printed=counts.printed,
+        queued=counts.queued,
         total_due=run.total_due,
         batch_pdf=run.batch_pdf,
-        skipped=len(decided) - len(sending),
+        skipped=counts.skipped,
+        problems=tuple(problems),
     )
 
 
@@ -310,25 +356,94 @@ def _check_run_date(session: Session, run_on: date) -> None:
         )
 
 
+@dataclass(slots=True)
+class _Rendered:
+    """The statements a run drew: their rows, the accounts, the printed PDFs, the failures."""
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+    made: list[_Decided] = field(default_factory=list)
+    printed: list[bytes] = field(default_factory=list)
+    failed: list[RunProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Counts:
+    """How many statements a run printed and queued, and how many accounts it left out."""
+
+    printed: int
+    queued: int
+    skipped: int
+    problems: int
+
+
 def _render(
     session: Session,
     shared: _Shared,
     sending: Sequence[_Decided],
     progress: Progress | None,
-) -> tuple[list[dict[str, object]], list[StatementDocument]]:
-    """Draw each statement's PDF; return the Statement rows and the printed documents."""
+) -> _Rendered:
+    """Draw each statement's PDF once, leaving out (and logging) any that fails to draw.
+
+    A failed statement's number goes to the next account, so numbers stay consecutive.
+    NOTE: the numbers left over at the end of the block are not issued again, so a
+    failure leaves a gap after the run's last statement number.
+    """
     numbers = next_numbers(session, "statement", len(sending))
-    rows: list[dict[str, object]] = []
-    printed: list[StatementDocument] = []
-    for index, (item, number) in enumerate(zip(sending, numbers, strict=True)):
-        document = _document(shared, item, STATEMENT_PREFIX + number)
-        pdf = statement_pdf_bytes(document)
-        rows.append(_statement_row(shared, item, document, pdf))
-        if item.candidate.channel == PRINT:
-            printed.append(document)
+    rendered = _Rendered()
+    # One fitter for the run: names, descriptions and notices are wrapped once.
+    text = TextFitter()
+    for index, item in enumerate(sending):
+        number = STATEMENT_PREFIX + numbers[len(rendered.made)]
+        try:
+            document = _document(shared, item, number)
+            pdf = statement_pdf_bytes(document, text=text)
+        except Exception as error:  # one statement that fails to draw must not stop the others
+            # The first MAX_LOGGED_FAILURES are logged; the run's log line counts them all.
+            if len(rendered.failed) < MAX_LOGGED_FAILURES:
+                log.exception(
+                    "statement of billing account %s failed to draw", item.candidate.account.id
+                )
+            rendered.failed.append(_problem(item, DRAW_FAILED.format(type(error).__name__)))
+        else:
+            rendered.rows.append(_statement_row(shared, item, document, pdf))
+            rendered.made.append(item)
+            if item.candidate.channel == PRINT:
+                rendered.printed.append(pdf)
         if progress is not None:
             progress.report(index + 1, len(sending), "Making statements")
-    return rows, printed
+    return rendered
+
+
+def _problem(item: _Decided, reason: str | None = None) -> RunProblem:
+    return RunProblem(
+        account_id=item.candidate.account.id,
+        account_number=item.candidate.account.account_number,
+        reason=reason or item.decision.reason,
+    )
+
+
+def _store_run(
+    session: Session, shared: _Shared, rendered: _Rendered, progress: Progress | None
+) -> StatementRun:
+    """Insert the run, with its printed batch, and then its statements."""
+    run = StatementRun(
+        id=shared.run_id,
+        run_number=RUN_PREFIX + next_number(session, "statement_run"),
+        run_on=shared.run_on,
+        created_by=shared.created_by,
+        statement_count=len(rendered.made),
+        total_due=sum((item.candidate.figures.amount_due for item in rendered.made), ZERO),
+        updated_by=shared.created_by,
+    )
+    if rendered.printed:
+        if progress is not None:
+            total = len(rendered.made) + len(rendered.failed)
+            progress.report(total, total, "Making the print batch")
+        run.batch_pdf = join_statement_pdfs(rendered.printed)
+    session.add(run)
+    session.flush()
+    insert_many(session, cast(Table, Statement.__table__), rendered.rows)
+    return run
 
 
 def _document(shared: _Shared, item: _Decided, statement_number: str) -> StatementDocument:
@@ -387,22 +502,19 @@ def _mark_plan_reminders(
             mark_reminded(session, actor, plan.plan_id, run_on)
 
 
-def _audit_run(  # noqa: PLR0917 (the counts of one run)
-    session: Session,
-    actor: Actor,
-    run: StatementRun,
-    sending: Sequence[_Decided],
-    printed: int,
-    queued: int,
-    skipped: int,
+def _audit_run(
+    session: Session, actor: Actor, run: StatementRun, made: Sequence[_Decided], counts: _Counts
 ) -> None:
     """Record one event for the run, with counts only: no names, no amounts."""
-    by_level = Counter(item.decision.level for item in sending)
+    by_level = Counter(item.decision.level for item in made)
     levels = ", ".join(f"{code} {count}" for code, count in sorted(by_level.items()) if code)
     detail = (
-        f"run {run.run_number} dated {run.run_on.isoformat()}: {len(sending)} statements "
-        f"({printed} printed, {queued} queued for email; {levels}), {skipped} accounts skipped"
+        f"run {run.run_number} dated {run.run_on.isoformat()}: {len(made)} statements "
+        f"({counts.printed} printed, {counts.queued} queued for email; {levels}), "
+        f"{counts.skipped} accounts skipped"
     )
+    if counts.problems:
+        detail += f" ({counts.problems} with a problem)"
     audit.record(session, actor, AuditAction.CREATE, RUN_OBJECT_TYPE, run.id, detail=detail)
 
 
