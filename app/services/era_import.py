@@ -69,7 +69,7 @@ from app.services.era_posting_plan import plan_adjudications
 from app.services.file_imports import import_in_savepoint
 from app.services.posting_rules import DENIAL, REVIEW, RuleBook, load_rules
 from app.services.today import practice_today
-from app.services.x12_responses import AlreadyImportedError, response_digest
+from app.services.x12_responses import AlreadyImportedError, split_digest
 from app.sftp import DownloadedFile, RemoteFile, list_and_download
 from app.x12.codes_835 import CROSSOVER_STATUSES, claim_status_label
 from app.x12.kinds import detect_kind
@@ -78,8 +78,9 @@ from app.x12.reader_835 import (
     ProviderAdjustmentItem,
     Remittance835,
     balance_problems,
-    read_835,
+    read_835_split,
 )
+from app.x12.segment_split import split_segments
 from app.x12.segments import X12FormatError, decode_x12_bytes, read_x12_file
 
 log = logging.getLogger(__name__)
@@ -240,9 +241,10 @@ def import_835(session: Session, actor: Actor, text: str, file_name: str) -> Rem
     """
     require(actor, Permission.PAYMENT_POST)
     require(actor, Permission.CLAIM_MANAGE)
-    digest = response_digest(text)
+    split = split_segments(text)
+    digest = split_digest(text, split)
     _check_not_imported(session, digest, file_name)
-    remittances = read_835(text)
+    remittances = read_835_split(split)
 
     with session.begin_nested():
         context = _Context(

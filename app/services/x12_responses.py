@@ -11,7 +11,9 @@ late acknowledgment never undoes a payment.
 
 import hashlib
 import logging
+import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -30,6 +32,7 @@ from app.services.today import practice_today
 from app.x12.ack_277ca import ClaimAck, StatusCode, read_277ca
 from app.x12.ack_999 import FunctionalAck, SetAck, read_999
 from app.x12.kinds import detect_kind
+from app.x12.segment_split import SplitFile
 from app.x12.segments import parse_segments
 
 log = logging.getLogger(__name__)
@@ -163,7 +166,26 @@ def response_digest(text: str) -> str:
     Raises X12FormatError for text that is not X12.
     """
     _, segments = parse_segments(text)
-    canonical = "~".join("*".join(segment.elements) for segment in segments)
+    return _segments_digest(segment.elements for segment in segments)
+
+
+def split_digest(text: str, split: SplitFile) -> str:
+    """Return `response_digest(text)` from the segments `split_segments(text)` returned.
+
+    A reader that splits the file anyway saves splitting it a second time. The fast path
+    of `split_segments` strips spaces and tabs at the end of a segment, which
+    `parse_segments` keeps, so a file with a space or tab before a segment terminator is
+    parsed again by `response_digest`.
+    """
+    terminators = {delimiters.segment for delimiters in split.delimiters.values()}
+    for terminator in terminators:
+        if re.search(rf"[ \t][ \t\r\n]*{re.escape(terminator)}", text):
+            return response_digest(text)
+    return _segments_digest(split.elements)
+
+
+def _segments_digest(segments: Iterable[list[str]]) -> str:
+    canonical = "~".join("*".join(elements) for elements in segments)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

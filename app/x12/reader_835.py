@@ -32,7 +32,7 @@ from app.x12.data_835 import (
     Remittance835,
     ServicePayment,
 )
-from app.x12.segment_split import split_segments
+from app.x12.segment_split import SplitFile, split_segments
 from app.x12.segments import (
     STANDARD_DELIMITERS,
     Delimiters,
@@ -51,6 +51,7 @@ __all__ = [
     "balance_problems",
     "claim_balance_problems",
     "read_835",
+    "read_835_split",
     "read_claim_loop",
 ]
 
@@ -100,7 +101,12 @@ def read_835(text: str) -> list[Remittance835]:
     Raises X12FormatError naming the segment when the envelope is damaged, a transaction
     set is not an 835, or a value the reader needs is missing or invalid.
     """
-    split = split_segments(text)
+    return read_835_split(split_segments(text))
+
+
+@bulk_work
+def read_835_split(split: SplitFile) -> list[Remittance835]:
+    """Read every 835 transaction set of a file `split_segments` split, as `read_835` does."""
     segments = split.elements
     reader = _FileReader()
     index = 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.services.x12_responses import response_digest, split_digest
 from app.x12.ack_277ca import read_277ca
 from app.x12.ack_999 import read_999
 from app.x12.kinds import detect_kind
@@ -219,6 +220,17 @@ def test_split_segments_matches_parse_segments(name: str) -> None:
     # the end of a segment's last element.
     expected = [[value.strip() for value in segment.elements] for segment in segments]
     assert [[value.strip() for value in elements] for elements in split.elements] == expected
+
+
+@pytest.mark.parametrize("name", [*GOOD_FILES, *corpus_files("malformed")])
+def test_split_digest_matches_response_digest(name: str) -> None:
+    text = read(name)
+    try:
+        expected = response_digest(text)
+    except X12FormatError:
+        return
+
+    assert split_digest(text, split_segments(text)) == expected
 
 
 def test_835_known_values() -> None:

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.services.x12_responses import response_digest, split_digest
 from app.x12.reader_835 import (
     Cas,
     Remittance835,
@@ -465,6 +466,60 @@ def test_split_matches_parse_segments(text: str) -> None:
     assert split.elements == [segment.elements for segment in segments]
     isa_indexes = [index for index, segment in enumerate(segments) if segment.id == "ISA"]
     assert list(split.delimiters) == isa_indexes
+
+
+def after_isa(text: str, old: str, new: str) -> str:
+    """Replace `old` with `new` after the first ISA, whose delimiters stay as they are."""
+    return text[:106] + text[106:].replace(old, new)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        remittance_text(BODY),
+        remittance_text(BODY, terminator="\n"),
+        remittance_text(BODY) + remittance_text(BODY, element="|", control="000000102"),
+        "   \n" + remittance_text(BODY).replace("~", "~\n    "),
+        after_isa(remittance_text(BODY), "~", " ~"),
+        after_isa(remittance_text(BODY), "~", "\t\r\n~"),
+        after_isa(remittance_text(BODY, terminator="\n"), "\n", "  \n"),
+        after_isa(remittance_text(BODY), "*", " *"),
+        after_isa(remittance_text(BODY), "~", "~ \t"),
+    ],
+)
+def test_split_digest_matches_response_digest(text: str) -> None:
+    """The digest from split segments equals the parsed one, blanks before terminators too."""
+    assert split_digest(text, split_segments(text)) == response_digest(text)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=2000),
+            st.sampled_from(["insert", "replace"]),
+            st.sampled_from(" \t\r\n~*"),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_split_digest_agrees_on_whitespace(edits: list[tuple[int, str, str]]) -> None:
+    text = remittance_text(BODY)
+    for offset, action, character in edits:
+        position = offset % len(text)
+        if action == "insert":
+            text = text[:position] + character + text[position:]
+        else:
+            text = text[:position] + character + text[position + 1 :]
+
+    try:
+        expected = response_digest(text)
+    except X12FormatError:
+        with pytest.raises(X12FormatError):
+            split_segments(text)
+        return
+    assert split_digest(text, split_segments(text)) == expected
 
 
 # Characters that damage the structure of a file most often when inserted or replaced.
