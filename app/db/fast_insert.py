@@ -13,9 +13,9 @@ import logging
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Dialect, Table
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
         if column.key not in rows[0] and column.default is not None
     ]
     names = keys + [column.key for column in defaulted]
-    processors = [table.c[name].type.bind_processor(dialect) for name in names]
+    processors = [_bind_processor(table.c[name], dialect) for name in names]
     makers = [_default_maker(column) for column in defaulted]
 
     if dialect.paramstyle != "qmark":
@@ -61,6 +61,18 @@ def insert_many(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     parameters = list(zip(*converted, strict=True))
     connection.exec_driver_sql(statement, parameters)
     log.debug("inserted %d rows into %s", len(rows), table.name)
+
+
+def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    """Return the column's bind processor, or the faster one its type offers for bulk work.
+
+    A type of app.db.types may define `bulk_bind_processor(dialect)`, a converter that
+    stores the same value as its bind processor. None values never reach either.
+    """
+    bulk = getattr(column.type, "bulk_bind_processor", None)
+    if bulk is not None:
+        return cast(Callable[[Any], Any], bulk(dialect))
+    return column.type.bind_processor(dialect)
 
 
 def _default_maker(column: Column[Any]) -> Callable[[], Any]:

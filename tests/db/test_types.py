@@ -35,3 +35,11 @@ def test_read_uuid_from_memoryview() -> None:
 def test_read_uuid_of_wrong_length_rejected() -> None:
     with pytest.raises(ValueError, match="has 15 bytes, not 16"):
         UUIDBlob().process_result_value(b"x" * 15, DIALECT)
+
+
+@given(st.uuids())
+def test_bulk_uuid_bytes_match_bind(value: uuid.UUID) -> None:
+    column_type = UUIDBlob()
+    bound = column_type.process_bind_param(value, DIALECT)
+
+    assert column_type.bulk_bind_processor(DIALECT)(value) == bound
