@@ -456,8 +456,9 @@ def _add_statement_commands(group: Any, common: argparse.ArgumentParser) -> None
     preview.description = (
         "List every guarantor with a balance: the notice a run would send them (statement, "
         "2nd, 3rd or final notice) and why, or why they are skipped (under the minimum, only "
-        "insurance owes, on hold, on a payment plan, with collections, too soon). Saves "
-        "nothing. Needs --user with the biller, manager or administrator role."
+        "insurance owes, on hold, on a payment plan, with collections, too soon). Prints "
+        "and sends nothing; a guarantor seen for the first time gets an account number. "
+        "Needs --user with the biller, manager or administrator role."
     )
     preview.add_argument("--date", metavar="YYYY-MM-DD", help="statement date (default: today)")
     run = _add_command(commands, common, "run", cmd_statements_run, "make and print statements")
@@ -465,7 +466,8 @@ def _add_statement_commands(group: Any, common: argparse.ArgumentParser) -> None
         "Make the statements the preview lists, keep each one in the guarantor's history, "
         "and save the printed ones as one PDF. With --send, also email the ones whose "
         "guarantor agreed to email, through the practice's mail server; a failed message "
-        "stays queued and is retried. Exits 1 when any email is still waiting or failed."
+        "stays queued and is retried. Exits 1 when an account was left out for a problem "
+        "or an email is still waiting or failed."
     )
     run.add_argument("--date", metavar="YYYY-MM-DD", help="statement date (default: today)")
     run.add_argument(

@@ -103,7 +103,11 @@ def _write_batch(path: Path, pdf: bytes) -> None:
 
 
 def _send(database: Any, actor: Any) -> Any:
-    """Send every queued emailed statement through the practice's SMTP server."""
+    """Send every queued emailed statement through the practice's SMTP server.
+
+    Returns None when no mail server is set up: the run is saved already, so the command
+    reports it and says how to send the emails later instead of failing outright.
+    """
     from app.clock import utc_now
     from app.services.mailer import SmtpTransport, smtp_password, smtp_settings
     from app.services.statement_delivery import send_queued_statements
@@ -111,12 +115,30 @@ def _send(database: Any, actor: Any) -> Any:
     with database.transaction() as session:
         settings = smtp_settings(session)
         if not settings.configured:
-            raise UserError(
-                "Emailed statements are queued but no mail server is set up. Enter it in Admin "
-                "→ Reminders → Outgoing email (SMTP), then send them from the Statements page."
-            )
+            return None
         transport = SmtpTransport(settings, smtp_password(settings.username))
         return send_queued_statements(session, actor, transport, utc_now())
+
+
+NO_MAIL_SERVER = (
+    "email: not sent, because no mail server is set up. Enter it in Admin → Reminders → "
+    "Outgoing email (SMTP), then send the queued statements from the Statements page."
+)
+
+
+def _email_report(sent: Any) -> tuple[dict[str, Any], str]:
+    data = {
+        "sent": sent.sent,
+        "failed": sent.failed,
+        "waiting": sent.waiting,
+        "cancelled": sent.cancelled,
+        "moved_to_print": sent.moved_to_print,
+    }
+    line = (
+        f"email: {sent.sent} sent, {sent.waiting} waiting to retry, {sent.failed} failed, "
+        f"{sent.cancelled} canceled, {sent.moved_to_print} moved to print"
+    )
+    return data, line
 
 
 def cmd_statements_run(args: argparse.Namespace) -> Outcome:
@@ -141,6 +163,10 @@ def cmd_statements_run(args: argparse.Namespace) -> Outcome:
         "queued": outcome.queued,
         "total_due": _money(outcome.total_due),
         "file": None if path is None else str(path),
+        "problems": [
+            {"account": problem.account_number, "reason": problem.reason}
+            for problem in outcome.problems
+        ],
     }
     text = [
         f"run {outcome.run_number} ({run_on}): {outcome.printed} printed, "
@@ -148,20 +174,18 @@ def cmd_statements_run(args: argparse.Namespace) -> Outcome:
     ]
     if path is not None:
         text.append(f"printed statements: {path}")
-    code = EXIT_OK
-    if sent is not None:
-        data["email"] = {
-            "sent": sent.sent,
-            "failed": sent.failed,
-            "waiting": sent.waiting,
-            "cancelled": sent.cancelled,
-            "moved_to_print": sent.moved_to_print,
-        }
-        text.append(
-            f"email: {sent.sent} sent, {sent.waiting} waiting to retry, {sent.failed} failed, "
-            f"{sent.cancelled} cancelled, {sent.moved_to_print} moved to print"
-        )
-        code = EXIT_USER_ERROR if sent.failed or sent.waiting else EXIT_OK
+    text += [f"left out {problem.account_number}: {problem.reason}" for problem in outcome.problems]
+    code = EXIT_USER_ERROR if outcome.problems else EXIT_OK
+    if args.send and outcome.queued:
+        if sent is None:
+            data["email"] = None
+            text.append(NO_MAIL_SERVER)
+            code = EXIT_USER_ERROR
+        else:
+            data["email"], line = _email_report(sent)
+            text.append(line)
+            if sent.failed or sent.waiting:
+                code = EXIT_USER_ERROR
     return Outcome(data, text, code)
 
 
@@ -185,7 +209,7 @@ def _account_id(session: Any, actor: Any, text: str) -> uuid.UUID:
     if patient_id is None:
         raise UserError(
             f"No account or chart is numbered {shorten_for_message(text)!r}. Use the account "
-            "number printed on a statement (such as A000042) or the patient's chart number."
+            "number printed on a statement (such as AK7Q-000042) or the patient's chart number."
         )
     return account_for_patient(session, actor, patient_id).id
 

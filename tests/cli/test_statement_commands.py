@@ -6,11 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import cli
 from app.db.database import Database
 from app.logging_setup import stop_logging
+from app.models.patients import Patient
 from app.security.auth import sign_in
+from app.services.billing_accounts import account_for_patient, set_email_consent
 from app.services.ledger import post_entry
 from app.services.numbering import local_workstation
 from tests.conftest import PASSPHRASE
@@ -87,6 +90,35 @@ def test_run_batch_and_history(
     [statement] = history["statements"]
     assert (statement["level"], statement["amount_due"]) == ("statement", "80.00")
     assert (statement["channel"], statement["status"]) == ("print", "printed")
+
+
+def _consent_to_email(path: Path) -> None:
+    """Give the $80.00 patient an email address and record consent to emailed statements."""
+    database = Database.open(path, lambda _path: PASSPHRASE)
+    try:
+        with database.transaction() as session:
+            workstation = local_workstation(session).code
+            actor = sign_in(session, "admin", ADMIN_PASSWORD, workstation).actor
+            assert actor is not None
+            patient = session.scalars(select(Patient).where(Patient.chart_number == CHART)).one()
+            patient.email = "rivera@example.com"
+            account = account_for_patient(session, actor, patient.id)
+            set_email_consent(session, actor, account.id, True)
+    finally:
+        database.close()
+
+
+def test_send_without_mail_server(
+    practice: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _consent_to_email(practice)
+
+    code, data = _json(capsys, practice, "run", "--send", "--out", str(tmp_path / "b.pdf"))
+
+    assert code == 1
+    assert (data["printed"], data["queued"]) == (0, 1)
+    assert data["email"] is None
+    assert data["run"].startswith("R")
 
 
 def test_same_day_rerun_rejected(
