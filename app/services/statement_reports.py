@@ -62,10 +62,12 @@ OPEN_PLAN_STATUSES = ("current", "late", "broken")
 PLACED_STATUS = "placed"
 DEFAULT_OVERDUE_DAYS = 30
 
+# The CSV columns carry the titles of the report's columns on screen, so an exported
+# file reads like the table it came from.
 NOTICE_CSV_HEADERS = (
     "Account",
     "Guarantor",
-    "Statement date",
+    "Date",
     "Level",
     "Statement",
     "Amount due",
@@ -76,13 +78,32 @@ OVERDUE_CSV_HEADERS = (
     "Account",
     "Guarantor",
     "Patients",
-    "Patient balance",
-    "Oldest open service date",
-    "Days outstanding",
+    "Balance",
+    "Oldest service",
+    "Days",
     "Last statement",
     "Last level",
-    "Reasons",
+    "Why no notice",
 )
+CHANNEL_LABELS = {"print": "Print", "email": "Email"}
+STATUS_LABELS = {
+    "ready": "Ready",
+    "printed": "Printed",
+    "queued": "Queued",
+    "sent": "Sent",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+def channel_label(code: str) -> str:
+    """Return a statement channel as screens and exports show it, such as "Print"."""
+    return CHANNEL_LABELS.get(code, code.capitalize())
+
+
+def status_label(code: str) -> str:
+    """Return a statement status as screens and exports show it, such as "Printed"."""
+    return STATUS_LABELS.get(code, code.capitalize())
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,8 +593,8 @@ def notice_csv_cells(row: NoticeReportRow) -> list[str]:
         row.level_label,
         row.statement_number,
         f"{row.amount_due:.2f}",
-        row.channel,
-        row.status,
+        channel_label(row.channel),
+        status_label(row.status),
     ]
 
 
