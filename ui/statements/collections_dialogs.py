@@ -1,7 +1,8 @@
 """The dialogs of the Collections tab: placing accounts, recording a recovery, recalling.
 
 Each checks what it can before calling the service and stays open with the problems
-next to their fields when the service rejects the input. Enter saves and Esc cancels.
+next to their fields when the service rejects the input, growing taller so every line
+of a problem shows. Enter saves and Esc cancels.
 """
 
 import logging
@@ -9,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
@@ -18,6 +20,7 @@ from app.services import collections
 from app.services.collections import CandidateRow, PlacementRow
 from app.services.collections_checks import AGENCY_MAX_LENGTH
 from app.services.payment_checks import CHECK_NUMBER_LENGTH
+from ui.admin.forms import ERROR_COLOR
 from ui.context import AppContext
 from ui.patient.fields import format_date, money_problems, parse_money
 from ui.payments.common import date_field, money_field, plural
@@ -25,8 +28,74 @@ from ui.payments.dialogs import Call, FormDialog, reason_box, required_text, tex
 
 log = logging.getLogger(__name__)
 
+# Wide enough that a problem under a field takes two lines, not three.
+DIALOG_WIDTH = 600
+# A layout pass can hand the added height to other rows, so fitting may take a few.
+MAX_FIT_PASSES = 4
 
-class PlaceDialog(FormDialog):
+
+class FittingDialog(FormDialog):
+    """A FormDialog that grows to show every line of the problems under its fields.
+
+    A dialog on screen keeps its height when wrapped problem lines appear, so without
+    this the lines are cut off and drawn over the next field.
+    """
+
+    def __init__(
+        self, context: AppContext, title: str, intro: str, ok_text: str, parent: QWidget | None
+    ) -> None:
+        super().__init__(context, title, intro, ok_text, parent)
+        self.setMinimumWidth(DIALOG_WIDTH)
+
+    def accept(self) -> None:
+        """Save as FormDialog does, then fit the problems shown."""
+        super().accept()
+        self.fit_height()
+
+    def _finished(self, result: Any) -> None:
+        super()._finished(result)
+        self.fit_height()
+
+    def _failed(self, error: BaseException) -> None:
+        super()._failed(error)
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Give every wrapped label its height for its width, growing the dialog to match.
+
+        The form sizes a wrapped label for a wider line than it gets, so a problem of
+        three lines gets room for two. Each label's minimum height is set from its
+        width now, and the dialog grows to the layout's new minimum.
+        """
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        labels = [label for label in self.findChildren(QLabel) if label.wordWrap()]
+        for label in labels:
+            label.setMinimumHeight(0)
+        for _attempt in range(MAX_FIT_PASSES):
+            layout.activate()
+            short = [
+                label
+                for label in labels
+                if label.isVisibleTo(self) and label.height() < label.heightForWidth(label.width())
+            ]
+            if not short:
+                return
+            for label in short:
+                label.setMinimumHeight(label.heightForWidth(label.width()))
+            layout.activate()
+            self.resize(self.width(), max(self.height(), self._needed_height()))
+
+    def _needed_height(self) -> int:
+        layout = self.layout()
+        assert layout is not None
+        if layout.hasHeightForWidth():
+            return layout.totalHeightForWidth(self.width())
+        return layout.totalSizeHint().height()
+
+
+class PlaceDialog(FittingDialog):
     """Dialog that requests the agency name and confirms the count and total before placing."""
 
     def __init__(
@@ -71,7 +140,7 @@ class PlaceDialog(FormDialog):
         )
 
 
-class RecoveryDialog(FormDialog):
+class RecoveryDialog(FittingDialog):
     """Dialog for money the agency collected and the fee it kept, showing the payment posted."""
 
     def __init__(
@@ -108,6 +177,7 @@ class RecoveryDialog(FormDialog):
         self.check_number.setPlaceholderText("Leave empty when the agency paid by transfer")
         self.net = QLabel()
         self.net.setObjectName("recoveryNet")
+        self.net.setWordWrap(True)
 
         self.form.add_field("gross", "Amount &collected", self.gross)
         self.form.add_field("fee", "Agency &fee", self.fee)
@@ -123,7 +193,10 @@ class RecoveryDialog(FormDialog):
     def _show_net(self) -> None:
         gross = parse_money(self.gross.text())
         fee = parse_money(self.fee.text()) or ZERO
-        self.net.setText("" if gross is None else format_money(gross - fee))
+        text, is_error = net_text(gross, fee)
+        self.net.setText(text)
+        self.net.setStyleSheet(f"color: {ERROR_COLOR};" if is_error else "")
+        self.fit_height()
 
     def local_problems(self) -> list[Problem]:
         """Require readable amounts and a date. The service checks them against the placement."""
@@ -149,7 +222,7 @@ class RecoveryDialog(FormDialog):
         )
 
 
-class RecallDialog(FormDialog):
+class RecallDialog(FittingDialog):
     """Dialog for the reason of a recall and whether the unrecovered balance comes back."""
 
     def __init__(
@@ -189,3 +262,20 @@ class RecallDialog(FormDialog):
         return lambda session, actor: collections.recall_placement(
             session, actor, placement_id, reason, reinstate_balance=reinstate
         )
+
+
+def net_text(gross: Decimal | None, fee: Decimal) -> tuple[str, bool]:
+    """Return the payment a recovery posts, or why it cannot, and whether that is an error.
+
+    The fee comes out of the amount collected, so a fee above it would post a negative
+    payment; that is reported instead of a figure.
+    """
+    if gross is None:
+        return "", False
+    if fee > gross:
+        return (
+            f"None: the agency fee {format_money(fee)} is more than the "
+            f"{format_money(gross)} collected; check both amounts.",
+            True,
+        )
+    return format_money(gross - fee), False

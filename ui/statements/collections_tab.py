@@ -19,11 +19,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +34,7 @@ from app.security.permissions import Permission
 from app.services import collections
 from app.services.collections import STATUS_LABELS, CandidateRow, PlacementOutcome, PlacementRow
 from app.services.today import practice_today
-from ui.admin.common import format_instant, load_zone, run_for
+from ui.admin.common import load_zone, run_for
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.help import (
@@ -49,6 +47,8 @@ from ui.patient.fields import format_date
 from ui.payments.common import CheckTable, action_button, date_field, plural, status_line
 from ui.payments.dialogs import open_dialog
 from ui.statements.collections_dialogs import PlaceDialog, RecallDialog, RecoveryDialog
+from ui.statements.files import choose_csv_file
+from ui.statements.tables import format_timestamp, leave_on_tab, visible_splitter
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,6 @@ PLACEMENT_COLUMNS = (
     "Outstanding", "Status", "Exported",
 )  # fmt: skip
 PLACEMENT_MONEY = ("Placed amount", "Recovered", "Agency fees", "Outstanding")
-CSV_FILTER = "CSV files (*.csv)"
 WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.LEDGER, ChangeKind.PATIENTS)
 MANAGER_ONLY = "Placing, exporting, recoveries and recalls need a manager."
 
@@ -106,7 +105,7 @@ def placement_cells(row: PlacementRow, zone: ZoneInfo | None = None) -> list[str
         format_money(row.fees),
         format_money(row.outstanding),
         STATUS_LABELS.get(row.status, row.status),
-        format_instant(row.exported_at, zone),
+        format_timestamp(row.exported_at, zone),
     ]
 
 
@@ -129,12 +128,13 @@ class CollectionsTab(Page):
         self.as_of = date_field("Candidates as of")
         self.as_of.setObjectName("collectionsAsOf")
         self.as_of.returnPressed.connect(self.refresh)
-        self.find_button = action_button("&Find", "findCandidates")
+        self.find_button = action_button("Fin&d", "findCandidates")
         self.find_button.clicked.connect(self.refresh)
-        self.candidate_table = CheckTable(
-            CANDIDATE_COLUMNS, "Placement candidates", ("Balance",), stretch_column="Patients"
-        )
+        # Every column fits its contents and the last one takes the spare width. A
+        # stretched middle column shrinks to nothing once the others fill the table.
+        self.candidate_table = CheckTable(CANDIDATE_COLUMNS, "Placement candidates", ("Balance",))
         self.candidate_table.setObjectName("candidateTable")
+        leave_on_tab(self.candidate_table)
         self.candidate_table.ticks_changed.connect(self._update_actions)
         self.candidate_note = QLabel()
         self.candidate_note.setObjectName("subtleText")
@@ -145,10 +145,9 @@ class CollectionsTab(Page):
         self.show_closed = QCheckBox("Show recalled and paid in f&ull")
         self.show_closed.setObjectName("collectionsShowClosed")
         self.show_closed.toggled.connect(lambda _checked: self.refresh())
-        self.placement_table = CheckTable(
-            PLACEMENT_COLUMNS, "Placements", PLACEMENT_MONEY, stretch_column="Guarantor"
-        )
+        self.placement_table = CheckTable(PLACEMENT_COLUMNS, "Placements", PLACEMENT_MONEY)
         self.placement_table.setObjectName("placementTable")
+        leave_on_tab(self.placement_table)
         self.placement_table.ticks_changed.connect(self._update_actions)
         self.placement_table.itemSelectionChanged.connect(self._update_actions)
         self.export_button = action_button("E&xport CSV…", "exportPlacements")
@@ -199,10 +198,9 @@ class CollectionsTab(Page):
         placement_layout.addWidget(self.placement_table, 1)
         placement_layout.addLayout(placement_row)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = visible_splitter(Qt.Orientation.Vertical)
         splitter.addWidget(candidate_box)
         splitter.addWidget(placement_box)
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
@@ -330,12 +328,9 @@ class CollectionsTab(Page):
             return
         # The tab loaded before any placement could be ticked, so today is known.
         day = self.today.isoformat() if self.today is not None else ""
-        suggested = f"collections-{day}.csv"
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Export the agency file", suggested, CSV_FILTER
-        )
-        if chosen:
-            self.export_to(Path(chosen))
+        chosen = choose_csv_file(self, "Export the agency file", f"collections-{day}.csv")
+        if chosen is not None:
+            self.export_to(chosen)
 
     def export_to(self, path: Path) -> None:
         """Write the agency file of the ticked placements to `path` in the background."""

@@ -1,10 +1,11 @@
-"""The History tab: find an account, list its statements and open one as sent; the reports.
+"""The History tab: find an account, list its statements and open one as sent.
 
 The account search matches account numbers, guarantor names and patient names or chart
-numbers. Selecting an account lists its statements newest first. Open PDF (or Enter on
-a statement) opens the PDF kept when it was printed or sent. A statement that email did
-not deliver can be printed instead or queued for email again. The statement reports sit
-below (see ui.statements.reports_panel).
+numbers. Selecting an account lists its statements newest first, below the accounts and
+across the tab's whole width. Open PDF (or Enter on a statement) opens the PDF kept when
+it was printed or sent. A statement that email did not deliver can be printed instead or
+queued for email again. The statement reports have a tab of their own
+(ui.statements.reports_tab).
 """
 
 import logging
@@ -15,11 +16,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QSplitter,
     QVBoxLayout,
     QWidget,
 )
@@ -33,17 +32,24 @@ from app.security.permissions import Actor, Permission
 from app.services import billing_accounts, statement_delivery, statement_runs
 from app.services.billing_accounts import HOLD_LABELS, AccountRow
 from app.services.statement_delivery import UNDELIVERED
+from app.services.statement_reports import channel_label, status_label
 from app.services.statement_runs import HistoryRow
-from ui.admin.common import format_instant, load_zone, run_for
+from ui.admin.common import load_zone, run_for
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page
 from ui.patient.fields import format_date
-from ui.payments.common import MoneyTable, action_button, plural, status_line
+from ui.payments.common import action_button, plural, status_line
 from ui.payments.printing import OpenFile
 from ui.statements import keys
 from ui.statements.pdfs import open_stored_pdf
-from ui.statements.reports_panel import ReportsPanel
+from ui.statements.tables import (
+    SortCell,
+    StatementTable,
+    level_cell,
+    timestamp_cell,
+    visible_splitter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,39 +59,47 @@ STATEMENT_COLUMNS = (
     "Last error",
 )  # fmt: skip
 STATEMENT_MONEY = ("Amount due", "Pending")
+STATEMENT_DATES = ("Date",)
 WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.PATIENTS)
 # Searching every account for one or two letters would list most of the practice.
 MIN_SEARCH_LENGTH = 2
 
 
-def account_cells(row: AccountRow) -> list[str]:
+def account_cells(row: AccountRow) -> list[str | SortCell]:
     """Return one account's cells, in ACCOUNT_COLUMNS order."""
     return [
         row.account_number,
         row.guarantor_name,
-        str(row.patient_count),
+        SortCell(str(row.patient_count), row.patient_count),
         format_money(row.balance),
         HOLD_LABELS.get(row.hold, row.hold) if row.hold else "",
     ]
 
 
-def statement_cells(row: HistoryRow, zone: ZoneInfo | None = None) -> list[str]:
+def statement_cells(row: HistoryRow, zone: ZoneInfo | None = None) -> list[str | SortCell]:
     """Return one statement's cells, in STATEMENT_COLUMNS order."""
     return [
         row.statement_number,
         format_date(row.statement_date),
-        row.level_label,
+        level_cell(row.level, row.level_label),
         format_money(row.amount_due),
         format_money(row.insurance_pending),
-        row.channel.capitalize(),
-        row.status.capitalize(),
-        format_instant(row.sent_at, zone),
+        channel_label(row.channel),
+        status_label(row.status),
+        timestamp_cell(row.sent_at, zone),
         row.last_error or "",
     ]
 
 
+def statement_table(object_name: str) -> StatementTable:
+    """Return an empty table of statements with STATEMENT_COLUMNS."""
+    table = StatementTable(STATEMENT_COLUMNS, "Statements", STATEMENT_MONEY, STATEMENT_DATES)
+    table.setObjectName(object_name)
+    return table
+
+
 class HistoryTab(Page):
-    """Searches accounts, lists an account's statements and opens their PDFs; the reports."""
+    """Searches accounts, lists an account's statements and opens their PDFs."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,13 +118,12 @@ class HistoryTab(Page):
         self.search.setPlaceholderText("Account number, guarantor, patient name or chart number")
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self.find_accounts)
-        self.find_button = action_button("&Find", "findAccounts")
+        self.find_button = action_button("Fin&d", "findAccounts")
         self.find_button.clicked.connect(self.find_accounts)
-        self.account_table = MoneyTable(ACCOUNT_COLUMNS, "Accounts found", ("Balance",))
+        self.account_table = StatementTable(ACCOUNT_COLUMNS, "Accounts found", ("Balance",))
         self.account_table.setObjectName("accountTable")
         self.account_table.itemSelectionChanged.connect(self.load_history)
-        self.statement_table = MoneyTable(STATEMENT_COLUMNS, "Statements", STATEMENT_MONEY)
-        self.statement_table.setObjectName("statementTable")
+        self.statement_table = statement_table("statementTable")
         self.statement_table.itemSelectionChanged.connect(self._update_actions)
         self.statement_table.activated.connect(lambda _index: self.open_selected())
         self.open_button = action_button("&Open PDF", "openStatementPdf")
@@ -118,11 +131,10 @@ class HistoryTab(Page):
         self.print_button = action_button("&Print instead", "printInstead")
         self.print_button.setToolTip("Print a statement that was not emailed, and mark it printed")
         self.print_button.clicked.connect(self.print_instead)
-        self.retry_button = action_button("Email a&gain", "retryEmail")
+        self.retry_button = action_button("E&mail again", "retryEmail")
         self.retry_button.setToolTip("Queue the statement for email at the next Send emails")
         self.retry_button.clicked.connect(self.retry_email)
         self.status = status_line("Last history action")
-        self.reports = ReportsPanel(context)
         self._bind_keys()
         self._lay_out()
         self._update_actions()
@@ -132,7 +144,6 @@ class HistoryTab(Page):
             (keys.PREVIEW, self.refresh_history),
             (keys.FIND_ACCOUNT, self.focus_search),
             (keys.OPEN_PDF, self.open_selected),
-            (keys.EXPORT_REPORT, self.reports.choose_export_file),
         ):
             action = QAction(shortcut.action, self)
             action.setShortcut(shortcut.sequence())
@@ -142,7 +153,7 @@ class HistoryTab(Page):
 
     def _lay_out(self) -> None:
         search_row = QHBoxLayout()
-        caption = QLabel("Accoun&t, guarantor or patient")
+        caption = QLabel("&Account, guarantor or patient")
         caption.setBuddy(self.search)
         search_row.addWidget(caption)
         search_row.addWidget(self.search, 1)
@@ -154,25 +165,18 @@ class HistoryTab(Page):
         open_row.addWidget(self.print_button)
         open_row.addWidget(self.open_button)
 
-        lists = QSplitter(Qt.Orientation.Horizontal)
-        lists.addWidget(self.account_table)
-        lists.addWidget(self.statement_table)
-        lists.setChildrenCollapsible(False)
-        lists.setStretchFactor(0, 2)
-        lists.setStretchFactor(1, 3)
+        # The statements get the whole width, so Status, Sent and Last error show, and
+        # most of the height: a search usually finds one or two accounts.
+        self.splitter = visible_splitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(self.account_table)
+        self.splitter.addWidget(self.statement_table)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
 
-        history_box = QGroupBox("Account history")
-        history_layout = QVBoxLayout(history_box)
-        history_layout.addLayout(search_row)
-        history_layout.addWidget(lists, 1)
-        history_layout.addLayout(open_row)
-
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(history_box)
-        splitter.addWidget(self.reports)
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter, 1)
+        layout.addLayout(search_row)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(open_row)
 
     # Accounts
 
@@ -338,15 +342,14 @@ class HistoryTab(Page):
     # Page hooks
 
     def refresh(self) -> None:
-        """Reload the statements shown and the report's default dates."""
+        """Reload the statements shown."""
         if not self.context.can(Permission.STATEMENT_RUN):
             return
         if self.selected_account() is not None:
             self.load_history()
-        self.reports.refresh()
 
     def clear_data(self) -> None:
-        """Remove accounts, statements and reports from the screen (lock or sign-out)."""
+        """Remove accounts and statements from the screen (lock or sign-out)."""
         self._search_request += 1
         self._history_request += 1
         self.accounts = []
@@ -355,7 +358,6 @@ class HistoryTab(Page):
         self.account_table.set_rows([])
         self.statement_table.set_rows([])
         self.status.clear()
-        self.reports.clear_data()
         self._update_actions()
 
     def handle_changes(self, changes: Changes) -> None:

@@ -1,13 +1,15 @@
-"""The Statements page: statement runs, history and reports, payment plans and collections.
+"""The Statements page: statement runs, history, reports, payment plans and collections.
 
 A tab loads when it comes to the front, and reloads when an operation changes what it
-shows. Hidden tabs reload when the user turns to them.
+shows. Hidden tabs reload when the user turns to them. Opening the page puts the keyboard
+focus on the tab in front, so its keys (F5 and the others) work at once.
 """
 
 import logging
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.changes import Changes
 from app.security.permissions import Permission
@@ -19,6 +21,7 @@ from ui.statements import keys
 from ui.statements.collections_tab import CollectionsTab
 from ui.statements.history_tab import HistoryTab
 from ui.statements.plans_tab import PlansTab
+from ui.statements.reports_tab import ReportsTab
 from ui.statements.run_tab import RunTab
 
 log = logging.getLogger(__name__)
@@ -29,9 +32,12 @@ RUN_KEYS_TEXT = (
     f" · {COMMON_KEYS_TEXT}"
 )
 HISTORY_KEYS_TEXT = (
-    f"{keys.hint_text((keys.FIND_ACCOUNT, keys.OPEN_PDF, keys.EXPORT_REPORT, keys.PREVIEW))}"
-    f" · {COMMON_KEYS_TEXT}"
+    f"{keys.hint_text((keys.FIND_ACCOUNT, keys.OPEN_PDF, keys.PREVIEW))} · {COMMON_KEYS_TEXT}"
 )
+REPORTS_KEYS_TEXT = f"{keys.hint_text((keys.EXPORT_REPORT, keys.PREVIEW))} · {COMMON_KEYS_TEXT}"
+# The tab bar's Alt letters work on every tab, so none of them is used inside a tab, nor
+# is one of the menu bar's (File, Go, Help).
+TAB_TITLES = ("&Statement run", "Histor&y", "Repor&ts", "Payment p&lans", "Collect&ions")
 COLLECTIONS_KEYS_TEXT = f"{keys.hint_text(COLLECTIONS_KEYS)} · {COMMON_KEYS_TEXT}"
 NO_PERMISSION = (
     "Your role cannot run statements. Billers and managers can; ask one of them or your "
@@ -48,15 +54,15 @@ class StatementsPage(Page):
         self.context = context
         self.run_tab = RunTab(context)
         self.history = HistoryTab(context)
+        self.reports = ReportsTab(context)
         self.plans = PlansTab(context)
         self.collections = CollectionsTab(context)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("statementTabs")
-        self.tabs.addTab(self.run_tab, "&Statement run")
-        self.tabs.addTab(self.history, "&History")
-        self.tabs.addTab(self.plans, "Payment p&lans")
-        self.tabs.addTab(self.collections, "Collect&ions")
+        tabs = (self.run_tab, self.history, self.reports, self.plans, self.collections)
+        for tab, title in zip(tabs, TAB_TITLES, strict=True):
+            self.tabs.addTab(tab, title)
         self.tabs.currentChanged.connect(lambda _index: self._tab_changed())
         self.denied = QLabel(NO_PERMISSION)
         self.denied.setObjectName("subtleText")
@@ -95,6 +101,8 @@ class StatementsPage(Page):
             self.hint.setText(RUN_KEYS_TEXT)
         elif tab is self.history:
             self.hint.setText(HISTORY_KEYS_TEXT)
+        elif tab is self.reports:
+            self.hint.setText(REPORTS_KEYS_TEXT)
         elif tab is self.collections:
             self.hint.setText(COLLECTIONS_KEYS_TEXT)
         else:
@@ -110,6 +118,26 @@ class StatementsPage(Page):
         self.tabs.setVisible(allowed)
         if allowed:
             call_hook(self.current_tab(), "refresh")
+            self._take_focus()
+
+    def focus_target(self) -> QWidget:
+        """Return the control of the tab in front that takes the focus when the page opens."""
+        tab = self.current_tab()
+        targets: dict[QWidget, QWidget] = {
+            self.run_tab: self.run_tab.run_date,
+            self.history: self.history.search,
+            self.reports: self.reports.report,
+            self.plans: self.plans.table,
+            self.collections: self.collections.candidate_table,
+        }
+        return targets.get(tab, tab)
+
+    def _take_focus(self) -> None:
+        # Opened from the navigation, the focus is still outside the page, where the
+        # tab's keys (F5, Ctrl+Return...) do not reach.
+        focused = QApplication.focusWidget()
+        if self.isVisible() and (focused is None or not self.isAncestorOf(focused)):
+            self.focus_target().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def clear_data(self) -> None:
         """Drop what every tab shows, as the screen locks."""

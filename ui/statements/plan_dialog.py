@@ -2,24 +2,28 @@
 
 Searching for any patient on the account (type, Down, Enter) finds the guarantor's
 account and what it owes now, and fills the total with it. The schedule preview and
-the problems next to each field follow every keystroke, checked with the same rules as
-the plan service, and Save stays disabled until the terms are valid. Save runs the
-service, which checks again against the database.
+the problems follow every keystroke, checked with the same rules as the plan service,
+and Save stays disabled until the terms are valid. The problems show in a box of fixed
+height above the buttons, and a red border marks each field at fault, so no field moves
+while the user types. Save runs the service, which checks again against the database.
 """
 
+import html
 import logging
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFrame,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -54,13 +58,21 @@ from ui.errors import show_error
 from ui.patient.fields import format_amount, money_problems, parse_money
 from ui.payments.common import date_field, money_field
 from ui.payments.dialogs import reason_box, text_of
+from ui.search_popup import COLUMNS as SEARCH_COLUMNS
 from ui.search_popup import PICK_HINT_TEXT, PatientSearch
 from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
-DIALOG_MIN_WIDTH = 560
+# Wide enough for the patient list under the search box to show its columns whole.
+DIALOG_MIN_WIDTH = 800
+# Room below the search box for the result list, which is drawn inside the dialog.
+DIALOG_HEIGHT = 600
 SEARCH_DELAY_MS = 250
+# The next appointment does not help choose the account, and without it the list fits.
+HIDDEN_SEARCH_COLUMNS = ("Next appointment",)
+# Lines of problems shown without scrolling; each problem usually takes one line.
+MESSAGE_LINES = 4
 # (field key, label in messages, how to fill it) of the amounts typed as money.
 MONEY_FIELDS = (
     ("total", "The total", "Type the total the plan pays off, such as 395.00."),
@@ -112,6 +124,8 @@ class PlanDialog(QDialog):
         self.search = PatientSearch(
             self.context, self.patient, self, lambda: False, SEARCH_DELAY_MS, hint=PICK_HINT_TEXT
         )
+        for title in HIDDEN_SEARCH_COLUMNS:
+            self.search.popup.view.setColumnHidden(SEARCH_COLUMNS.index(title), True)
         self.account_label = QLabel("Search for any patient on the account.")
         self.account_label.setObjectName("planAccount")
         self.account_label.setWordWrap(True)
@@ -141,6 +155,13 @@ class PlanDialog(QDialog):
         self.preview = QLabel()
         self.preview.setObjectName("planPreview")
         self.preview.setWordWrap(True)
+        self.messages = QLabel()
+        self.messages.setObjectName("planProblems")
+        self.messages.setAccessibleName("Problems")
+        self.messages.setWordWrap(True)
+        self.messages.setTextFormat(Qt.TextFormat.RichText)
+        self.messages.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.shown_problems: dict[str, str] = {}
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -155,7 +176,7 @@ class PlanDialog(QDialog):
         self.form.add_field("down_payment", "&Down payment", self.down_payment)
         self.form.add_field("installment_amount", "&Installment", self.installment)
         self.form.add_field("frequency", "&Frequency", self.frequency)
-        self.form.add_field("start_on", "First &due", self.start_on, "MM/DD/YYYY")
+        self.form.add_field("start_on", "Fi&rst due", self.start_on, "MM/DD/YYYY")
         self.form.add_field(
             "grace_days", "&Grace period", self.grace_days,
             "Days after a missed installment before the usual notices resume",
@@ -164,9 +185,24 @@ class PlanDialog(QDialog):
         self.form.add_field("preview", "Schedule", self.preview)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
+        # The spare height goes below the form, so every caption stays beside its field.
+        layout.addStretch(1)
+        layout.addWidget(self._message_area())
         layout.addWidget(self.buttons)
-        # Room below the search box for the result list, which is drawn inside the dialog.
-        self.resize(DIALOG_MIN_WIDTH, 560)
+        self.resize(DIALOG_MIN_WIDTH, DIALOG_HEIGHT)
+
+    def _message_area(self) -> QScrollArea:
+        # A fixed height, so problems appearing and going never move the fields. More
+        # problems than fit scroll inside the box.
+        area = QScrollArea()
+        area.setObjectName("planProblemArea")
+        area.setWidgetResizable(True)
+        area.setFrameShape(QFrame.Shape.NoFrame)
+        area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setWidget(self.messages)
+        area.setFixedHeight(self.messages.fontMetrics().lineSpacing() * MESSAGE_LINES + 8)
+        return area
 
     def _connect(self) -> None:
         self.search.chosen.connect(self.choose_patient)
@@ -323,24 +359,49 @@ class PlanDialog(QDialog):
             text = f"Down payment {format_money(down)} today, then {text}"
         return text
 
-    def _show(self, problems: list[Problem]) -> None:
-        # Unlike FieldForm.show_problems, this leaves the focus in the field being typed.
+    def _show(self, problems: list[Problem], *, focus_first: bool = False) -> None:
+        """List `problems` above the buttons and mark their fields.
+
+        The focus stays in the field being typed unless `focus_first` moves it to the
+        first field at fault (after Save).
+        """
         self.form.clear_problems()
         grouped: dict[str, list[Problem]] = {}
         for problem in problems:
             grouped.setdefault(field_key(problem.field), []).append(problem)
-        for key, found in grouped.items():
-            label = self.form.problem_labels.get(key)
-            if label is None:
-                continue
+        # Problems are listed in the order of their fields, then those of no field.
+        order = list(self.form.fields)
+        keys = sorted(grouped, key=lambda key: order.index(key) if key in order else len(order))
+        self.shown_problems = {}
+        lines: list[str] = []
+        for key in keys:
+            found = grouped[key]
             is_error = any(problem.severity is Severity.ERROR for problem in found)
-            label.setText("\n".join(problem.message for problem in found))
-            label.setStyleSheet(f"color: {ERROR_COLOR if is_error else WARNING_COLOR};")
-            label.setVisible(True)
+            self.shown_problems[key] = "\n".join(problem.message for problem in found)
+            color = ERROR_COLOR if is_error else WARNING_COLOR
+            lines += [
+                f'<span style="color: {color};">{html.escape(problem.message)}</span>'
+                for problem in found
+            ]
+            self._mark(key, is_error)
+        self.messages.setText("<br>".join(lines))
+        self.messages.setToolTip("\n".join(self.shown_problems.values()))
+        first = next((self.form.fields[key] for key in keys if key in self.form.fields), None)
+        if focus_first and first is not None:
+            first.setFocus()
+
+    def _mark(self, key: str, is_error: bool) -> None:
+        # The red border the style sheet draws for the dynamic property "invalid".
+        widget = self.form.fields.get(key)
+        if widget is None or not is_error:
+            return
+        widget.setProperty("invalid", True)
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
 
     def problem_text(self, key: str) -> str:
-        """Return the problem shown next to field `key` (empty when none)."""
-        return self.form.problem_text(key)
+        """Return the problem listed for field `key` (empty when none)."""
+        return self.shown_problems.get(key, "")
 
     # Saving
 
@@ -350,7 +411,7 @@ class PlanDialog(QDialog):
             return
         check = self.update_check()
         if check.form is None:
-            self.form.show_problems([*check.problems, *check.missing])
+            self._show([*check.problems, *check.missing], focus_first=True)
             return
         form, actor = check.form, self.context.actor
 
@@ -365,7 +426,7 @@ class PlanDialog(QDialog):
         self.saving = False
         self.buttons.setEnabled(True)
         if not outcome.saved:
-            self.form.show_problems(list(outcome.problems))
+            self._show(list(outcome.problems), focus_first=True)
             self.save_button.setEnabled(False)
             return
         log.info("payment plan %s saved from the dialog", outcome.record_id)
@@ -376,6 +437,6 @@ class PlanDialog(QDialog):
         self.saving = False
         self.buttons.setEnabled(True)
         if isinstance(error, ValidationError):
-            self.form.show_problems(list(error.problems))
+            self._show(list(error.problems), focus_first=True)
         else:
             show_error(self, error)

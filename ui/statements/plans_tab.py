@@ -25,14 +25,16 @@ from ui.admin.common import run_for
 from ui.context import AppContext
 from ui.pages.base import Page
 from ui.patient.fields import format_date
-from ui.payments.common import MoneyTable, action_button, plural, status_line
+from ui.payments.common import action_button, plural, status_line
 from ui.payments.dialogs import ReasonDialog, open_dialog
 from ui.statements.plan_dialog import PlanDialog
+from ui.statements.tables import StatementTable
 
 log = logging.getLogger(__name__)
 
 PLAN_COLUMNS = ("Account", "Guarantor", "Total", "Paid", "Remaining", "Next due", "Status")
 PLAN_MONEY = ("Total", "Paid", "Remaining")
+PLAN_DATES = ("Next due",)
 WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.PATIENTS)
 
 
@@ -64,7 +66,7 @@ class PlansTab(Page):
         self._request = 0
         self.dialog: QWidget | None = None
 
-        self.table = MoneyTable(PLAN_COLUMNS, "Payment plans", PLAN_MONEY)
+        self.table = StatementTable(PLAN_COLUMNS, "Payment plans", PLAN_MONEY, PLAN_DATES)
         self.table.setObjectName("planTable")
         self.table.itemSelectionChanged.connect(self._update_actions)
         self.show_closed = QCheckBox("Show c&ompleted and cancelled plans")

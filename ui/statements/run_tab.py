@@ -35,6 +35,7 @@ from app.security.permissions import Actor, Permission
 from app.services import statement_delivery, statement_runs
 from app.services.mailer import SmtpTransport, smtp_password, smtp_settings
 from app.services.statement_delivery import DeliverySummary
+from app.services.statement_reports import channel_label
 from app.services.statement_runs import PreviewRow, RunOutcome
 from app.services.today import practice_today
 from ui.admin.common import ID_ROLE, run_for
@@ -42,10 +43,11 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page
 from ui.patient.fields import format_date
-from ui.payments.common import MoneyTable, action_button, date_field, plural, status_line
+from ui.payments.common import action_button, date_field, plural, status_line
 from ui.payments.printing import OpenFile
 from ui.statements import keys
 from ui.statements.pdfs import open_stored_pdf
+from ui.statements.tables import SortCell, StatementTable, level_cell
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,6 @@ PREVIEW_COLUMNS = (
 )  # fmt: skip
 PREVIEW_MONEY = ("Amount due", "Pending", "Balance")
 SKIPPED_COLOR = "#5f6368"
-CHANNEL_LABELS = {"print": "Print", "email": "Email"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +71,14 @@ def is_sent(row: PreviewRow) -> bool:
     return row.level is not None
 
 
-def preview_cells(row: PreviewRow) -> list[str]:
+def preview_cells(row: PreviewRow) -> list[str | SortCell]:
     """Return one preview row's cells, in PREVIEW_COLUMNS order."""
     return [
         row.account_number,
         row.guarantor_name,
-        row.level_label if is_sent(row) else "Skipped",
+        level_cell(row.level, row.level_label if is_sent(row) else "Skipped"),
         row.reason,
-        CHANNEL_LABELS.get(row.channel, row.channel) if is_sent(row) else "",
+        channel_label(row.channel) if is_sent(row) else "",
         format_money(row.amount_due),
         format_money(row.insurance_pending),
         format_money(row.balance),
@@ -85,7 +86,7 @@ def preview_cells(row: PreviewRow) -> list[str]:
 
 
 def preview_summary(rows: list[PreviewRow]) -> str:
-    """Return the line above the table, such as "3 statements: 2 printed, 1 email · …"."""
+    """Return the line above the table, such as "3 statements to send: 2 printed, …"."""
     chosen = [row for row in rows if is_sent(row)]
     printed = sum(1 for row in chosen if row.channel == "print")
     total = sum((row.amount_due for row in chosen), ZERO)
@@ -94,6 +95,28 @@ def preview_summary(rows: list[PreviewRow]) -> str:
         f"{len(chosen) - printed} by email · {format_money(total)} due · "
         f"{len(rows) - len(chosen)} skipped"
     )
+
+
+def future_date_message(run_on: date, today: date) -> str:
+    """Return why a statement date after today is rejected, in the words of the run's error."""
+    return (
+        f"The statement date {run_on:%m/%d/%Y} is after today ({today:%m/%d/%Y}); "
+        "run statements dated today or earlier."
+    )
+
+
+def preview_if_not_future(
+    session: Session, actor: Actor, run_on: date, progress: Progress
+) -> list[PreviewRow]:
+    """Preview a run dated `run_on`, or raise UserError when that day is after today.
+
+    The run itself rejects such a date, so the preview says so before the biller
+    reads a list that could never be sent.
+    """
+    today = practice_today(session)
+    if run_on > today:
+        raise UserError(future_date_message(run_on, today))
+    return statement_runs.preview_run(session, actor, run_on, progress)
 
 
 def send_message(summary: DeliverySummary) -> str:
@@ -141,7 +164,11 @@ class RunTab(Page):
         self.show_skipped.toggled.connect(lambda _checked: self._fill())
         self.summary = QLabel()
         self.summary.setObjectName("countCard")
-        self.table = MoneyTable(PREVIEW_COLUMNS, "Statement preview", PREVIEW_MONEY)
+        # The summary wraps inside the room left beside the date, so a long one never
+        # widens the window. The tooltip repeats it in full.
+        self.summary.setWordWrap(True)
+        self.summary.setMinimumWidth(1)
+        self.table = StatementTable(PREVIEW_COLUMNS, "Statement preview", PREVIEW_MONEY)
         self.table.setObjectName("previewTable")
         self.run_button = action_button("&Run statements…", "runStatements")
         self.run_button.clicked.connect(self.confirm_run)
@@ -227,12 +254,12 @@ class RunTab(Page):
         request, actor = self._request, self.context.actor
 
         def work(session: Session, progress: Progress) -> list[PreviewRow]:
-            return statement_runs.preview_run(session, actor, run_on, progress)
+            return preview_if_not_future(session, actor, run_on, progress)
 
         self.preview_button.setEnabled(False)
         run_for(
             self, self.context, work, lambda rows: self._previewed(request, run_on, rows),
-            self._failed, title="Previewing statements…",
+            self._preview_failed, title="Previewing statements…",
         )  # fmt: skip
 
     def _previewed(self, request: int, run_on: date, rows: list[PreviewRow]) -> None:
@@ -255,7 +282,9 @@ class RunTab(Page):
         visible = self.shown_rows()
         self.table.set_rows([(row.account_id, preview_cells(row)) for row in visible])
         self._gray_skipped()
-        self.summary.setText(preview_summary(self.rows) if self.previewed_on else "")
+        summary = preview_summary(self.rows) if self.previewed_on else ""
+        self.summary.setText(summary)
+        self.summary.setToolTip(summary)
 
     def _gray_skipped(self) -> None:
         # The table may be sorted by a header click, so rows are matched by their id.
@@ -345,6 +374,12 @@ class RunTab(Page):
         else:
             show_error(self, error)
 
+    def _preview_failed(self, error: BaseException) -> None:
+        self._failed(error)
+        if isinstance(error, UserError):
+            self.run_date.setFocus()
+            self.run_date.selectAll()
+
     # Printing and email
 
     def open_batch(self) -> None:
@@ -414,6 +449,7 @@ class RunTab(Page):
         self.last_run = None
         self.table.set_rows([])
         self.summary.clear()
+        self.summary.setToolTip("")
         self.status.clear()
         self._update_actions()
 

@@ -7,12 +7,15 @@ into the tab's "as of" field.
 
 import csv
 import io
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDir, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -21,6 +24,7 @@ from app.db.database import Database
 from app.models.payments import Payment
 from app.models.statements import CollectionPlacement, CollectionRecovery
 from app.security.permissions import Actor
+from app.services.collections import PlacementRow
 from app.services.collections_export import CSV_HEADERS
 from tests.helpers.collections_data import (
     AGENCY,
@@ -30,11 +34,15 @@ from tests.helpers.collections_data import (
     place_family,
 )
 from tests.ui.charges.conftest import drain
+from ui.admin.forms import ERROR_COLOR
+from ui.application import ICON_SEARCH_PREFIX, load_style_sheet
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
 from ui.patient.fields import format_date
+from ui.resources import resource_path
+from ui.statements import files
 from ui.statements.collections_dialogs import PlaceDialog, RecallDialog, RecoveryDialog
-from ui.statements.collections_tab import CollectionsTab
+from ui.statements.collections_tab import CollectionsTab, placement_cells
 
 ContextFor = Callable[[Actor], AppContext]
 DIALOG_KINDS = (QMessageBox, PlaceDialog, RecoveryDialog, RecallDialog)
@@ -331,3 +339,143 @@ def test_clear_data_empties_tab(
     assert tab.candidate_table.rowCount() == 0
     assert tab.candidates == []
     assert tab.as_of.text() == format_date(PLACED_ON)
+
+
+@pytest.fixture
+def styled(qapp: QApplication) -> Iterator[None]:
+    """Apply the program's style sheet for the test, then Qt's own look again."""
+    QDir.addSearchPath(ICON_SEARCH_PREFIX, str(resource_path("icons")))
+    qapp.setStyleSheet(load_style_sheet())
+    yield
+    qapp.setStyleSheet("")
+
+
+def open_recovery(qtbot: QtBot, context: AppContext) -> RecoveryDialog:
+    tab = show_tab(qtbot, context)
+    tab.placement_table.setCurrentCell(0, 1)
+    tab.record_recovery()
+    dialog = active_dialog(qtbot, RecoveryDialog)
+    assert isinstance(dialog, RecoveryDialog)
+    return dialog
+
+
+def test_recovery_fee_above_collected_explained(
+    qtbot: QtBot, database: Database, practice: CollectionsPractice, context_for: ContextFor
+) -> None:
+    place_family(database, practice)
+    dialog = open_recovery(qtbot, context_for(practice.statements.manager))
+
+    qtbot.keyClicks(dialog.gross, "200")
+    dialog.fee.clear()
+    qtbot.keyClicks(dialog.fee, "250")
+
+    assert dialog.net.text() == (
+        "None: the agency fee $250.00 is more than the $200.00 collected; check both amounts."
+    )
+    assert "-$" not in dialog.net.text()
+    assert ERROR_COLOR in dialog.net.styleSheet()
+
+    dialog.fee.clear()
+    qtbot.keyClicks(dialog.fee, "50")
+    assert dialog.net.text() == "$150.00"
+    assert dialog.net.styleSheet() == ""
+
+
+def test_recovery_problems_shown_whole(
+    qtbot: QtBot,
+    styled: None,
+    database: Database,
+    practice: CollectionsPractice,
+    context_for: ContextFor,
+) -> None:
+    place_family(database, practice)
+    context = context_for(practice.statements.manager)
+    dialog = open_recovery(qtbot, context)
+
+    qtbot.keyClicks(dialog.gross, "500")
+    dialog.fee.clear()
+    qtbot.keyClicks(dialog.fee, "600")
+    dialog.ok_button.click()
+    drain(qtbot, context)
+
+    shown = [key for key, label in dialog.form.problem_labels.items() if label.isVisibleTo(dialog)]
+    assert shown == ["gross", "fee"]
+    below = {"gross": dialog.fee, "fee": dialog.net}
+    for key in shown:
+        label = dialog.form.problem_labels[key]
+        assert label.height() >= label.heightForWidth(label.width()), key
+        bottom = label.mapTo(dialog, QPoint(0, label.height())).y()
+        assert bottom <= below[key].mapTo(dialog, QPoint(0, 0)).y(), key
+
+
+def test_placement_columns_keep_their_text(
+    qtbot: QtBot,
+    styled: None,
+    database: Database,
+    practice: CollectionsPractice,
+    context_for: ContextFor,
+) -> None:
+    place_family(database, practice)
+    context = context_for(practice.statements.manager)
+    tab = show_tab(qtbot, context)
+    tab.resize(1000, 700)
+    qtbot.wait(50)
+    table = tab.placement_table
+
+    for column in range(1, table.columnCount()):
+        item = table.item(0, column)
+        assert item is not None
+        text_width = table.fontMetrics().horizontalAdvance(item.text())
+        assert table.columnWidth(column) >= text_width, table.horizontalHeaderItem(column).text()
+    assert not table.tabKeyNavigation()
+
+
+def test_exported_time_in_practice_zone() -> None:
+    row = PlacementRow(
+        placement_id=uuid.uuid4(),
+        account_id=uuid.uuid4(),
+        account_number="A1",
+        guarantor_name="Laura Garcia",
+        agency=AGENCY,
+        placed_on=PLACED_ON,
+        placed_amount=Decimal("395.00"),
+        recovered=Decimal("0.00"),
+        fees=Decimal("0.00"),
+        status="placed",
+        exported_at=datetime(2026, 7, 20, 19, 5, tzinfo=UTC),
+    )
+
+    cells = placement_cells(row, ZoneInfo("America/Chicago"))
+
+    assert cells[-1] == "07/20/2026 2:05 PM"
+
+
+def test_export_dialog_opens_outside_program_folder(  # noqa: PLR0917 (pytest passes fixtures by position)
+    qtbot: QtBot,
+    database: Database,
+    practice: CollectionsPractice,
+    context_for: ContextFor,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    place_family(database, practice)
+    opened_at: list[Path] = []
+
+    class SaveDialogs:
+        @staticmethod
+        def getSaveFileName(*args: object) -> tuple[str, str]:  # noqa: N802 (Qt's name)
+            opened_at.append(Path(str(args[2])))
+            return "", ""
+
+    monkeypatch.setattr(files, "QFileDialog", SaveDialogs)
+    files.forget_folder()
+    tab = show_tab(qtbot, context_for(practice.statements.manager))
+    tick_row(tab.placement_table, 0)
+
+    tab.choose_export_file()
+
+    (start,) = opened_at
+    assert start.name.startswith("collections-")
+    assert start.parent.is_absolute()
+    assert start.parent.is_dir()
+    assert start.parent != Path.cwd()

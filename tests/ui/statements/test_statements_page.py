@@ -412,9 +412,9 @@ def test_notices_report_and_export(
     run_statements(database, practice)
     context = context_for(practice.biller)
     page, _opened = show_page(qtbot, context, tmp_path)
-    page.show_tab(page.history)
+    page.show_tab(page.reports)
     drain(qtbot, context)
-    reports = page.history.reports
+    reports = page.reports
     assert reports.chosen_levels() == ["second", "third"]
     assert list(reports.level_boxes) == [
         "statement", "second", "third", "final", "collections", "plan_reminder",
@@ -445,9 +445,9 @@ def test_notices_report_rejects_backward_period(
 ) -> None:
     context = context_for(practice.biller)
     page, _opened = show_page(qtbot, context, tmp_path)
-    page.show_tab(page.history)
+    page.show_tab(page.reports)
     drain(qtbot, context)
-    reports = page.history.reports
+    reports = page.reports
 
     reports.start.set_date(date(2026, 7, 1))
     reports.end.set_date(date(2026, 6, 1))
@@ -462,9 +462,9 @@ def test_overdue_report_and_export(
 ) -> None:
     context = context_for(practice.biller)
     page, _opened = show_page(qtbot, context, tmp_path)
-    page.show_tab(page.history)
+    page.show_tab(page.reports)
     drain(qtbot, context)
-    reports = page.history.reports
+    reports = page.reports
     reports.report.setCurrentIndex(1)
     assert reports.parameters.currentIndex() == 1
 
@@ -517,7 +517,9 @@ def test_page_hosts_plans_and_collections(
     context = context_for(practice.manager)
     page, _opened = show_page(qtbot, context, tmp_path)
     titles = [page.tabs.tabText(index) for index in range(page.tabs.count())]
-    assert titles == ["&Statement run", "&History", "Payment p&lans", "Collect&ions"]
+    assert titles == [
+        "&Statement run", "Histor&y", "Repor&ts", "Payment p&lans", "Collect&ions",
+    ]  # fmt: skip
 
     focus_page(qtbot, page)
     page.run_tab.table.setFocus()
