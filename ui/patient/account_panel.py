@@ -39,9 +39,9 @@ from ui.admin.common import load_zone, run_for
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.patient.fields import format_date
-from ui.payments.common import MoneyTable, action_button, date_field, status_line
+from ui.payments.common import action_button, date_field, status_line
 from ui.payments.printing import OpenFile
-from ui.statements.history_tab import STATEMENT_COLUMNS, STATEMENT_MONEY, statement_cells
+from ui.statements.history_tab import statement_cells, statement_table
 from ui.statements.pdfs import open_stored_pdf
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,7 @@ class AccountPanel(QWidget):
 
         self.statements_note = QLabel(NO_STATEMENT_ACCESS)
         self.statements_note.setObjectName("subtleText")
-        self.statement_table = MoneyTable(STATEMENT_COLUMNS, "Statements", STATEMENT_MONEY)
-        self.statement_table.setObjectName("accountStatements")
+        self.statement_table = statement_table("accountStatements")
         self.statement_table.itemSelectionChanged.connect(self._update_actions)
         self.statement_table.activated.connect(lambda _index: self.open_selected())
         self.open_button = action_button("Open &PDF", "openAccountStatement")
@@ -213,10 +212,12 @@ class AccountPanel(QWidget):
         open_row.addWidget(self.open_button)
         statements_layout.addLayout(open_row)
 
+        # The outcome of the consent and hold actions shows right under their buttons
+        # rather than below the statements, far from where the user clicked.
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(statements_box, 1)
         layout.addWidget(self.status)
+        layout.addWidget(statements_box, 1)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
         """Load the account the first time the tab shows.

@@ -15,8 +15,8 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -45,6 +45,9 @@ SEVERITY_COLORS = {"critical": "#b3261e", "warning": "#8a5a00", "info": "#245c8a
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 WINDOW_WIDTH = 1240
 WINDOW_HEIGHT = 820
+# The size set excludes the title bar and borders the window manager adds, so this much
+# is kept free of the screen's height (a common title bar is 30 to 40 pixels high).
+WINDOW_FRAME_ALLOWANCE = 40
 
 _tab_factories: list[tuple[str, TabFactory]] = []
 _open_windows: list["PatientRecordWindow"] = []
@@ -126,6 +129,22 @@ def follow_lock_panel(parent: QWidget | None, context: AppContext) -> None:
         LockFollower(panel, context)
 
 
+def window_size(window: QWidget) -> QSize:
+    """Return the record window's size: WINDOW_WIDTH by WINDOW_HEIGHT, less on a small screen.
+
+    The window must fit the screen's available area (without the taskbar), or its lower
+    buttons are out of reach on a 1366 by 768 laptop.
+    """
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return QSize(WINDOW_WIDTH, WINDOW_HEIGHT)
+    available = screen.availableGeometry()
+    return QSize(
+        min(WINDOW_WIDTH, available.width()),
+        min(WINDOW_HEIGHT, available.height() - WINDOW_FRAME_ALLOWANCE),
+    )
+
+
 def alert_text(alerts: list[AlertEntry]) -> str:
     """Return the alerts as banner lines, critical first, such as "CRITICAL: Latex allergy"."""
     ordered = sorted(alerts, key=lambda alert: SEVERITY_ORDER.get(alert.severity, 3))
@@ -191,7 +210,7 @@ class PatientRecordWindow(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         self.setWindowTitle("New patient")
-        self.resize(WINDOW_WIDTH, WINDOW_HEIGHT)
+        self.resize(window_size(self))
         _open_windows.append(self)
         self.destroyed.connect(lambda: _forget(self))
         self.form.load(patient_id)

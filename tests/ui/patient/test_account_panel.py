@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -21,7 +21,11 @@ from tests.helpers.statement_data import STATEMENT_DATE, StatementPractice, buil
 from tests.ui.admin.conftest import drain, make_context
 from ui.context import AppContext
 from ui.patient.account_panel import NO_STATEMENT_ACCESS, AccountPanel
-from ui.patient.record import registered_tab_titles
+from ui.patient.record import (
+    WINDOW_FRAME_ALLOWANCE,
+    PatientRecordWindow,
+    registered_tab_titles,
+)
 from ui.patient.record_tabs import BILLING_ACCOUNT, install_record_tabs
 
 ContextFor = Callable[[Actor], AppContext]
@@ -252,3 +256,41 @@ def test_statements_listed_with_pdf(
     number = panel.statement_table.column_texts(0)[0]
     assert [path.name for path in opened] == [f"statement-{number}.pdf"]
     assert opened[0].read_bytes().startswith(b"%PDF")
+
+
+def test_outcome_shown_under_actions(
+    qtbot: QtBot,
+    database: Database,
+    practice: StatementPractice,
+    context_for: ContextFor,
+    tmp_path: Path,
+) -> None:
+    context = context_for(practice.biller)
+    panel, _opened = show_panel(qtbot, context, practice.insured, tmp_path)
+
+    panel.hold_reason.setCurrentIndex(panel.hold_reason.findData("other"))
+    panel.place_button.click()
+    drain(qtbot, context)
+
+    assert "the reason Other needs a note" in panel.status.text()
+    status_top = panel.status.mapTo(panel, QPoint(0, 0)).y()
+    buttons_bottom = panel.place_button.mapTo(panel, QPoint(0, panel.place_button.height())).y()
+    table_top = panel.statement_table.mapTo(panel, QPoint(0, 0)).y()
+    # Right under the hold buttons, above the statements, not at the foot of the tab.
+    assert buttons_bottom <= status_top < table_top
+    assert status_top - buttons_bottom <= 40
+
+
+def test_record_window_fits_screen(
+    qtbot: QtBot, practice: StatementPractice, context_for: ContextFor
+) -> None:
+    context = context_for(practice.biller)
+    window = PatientRecordWindow(context, practice.insured)
+    qtbot.addWidget(window)
+    screen = window.screen()
+    assert screen is not None
+    available = screen.availableGeometry()
+
+    assert window.width() <= available.width()
+    assert window.height() + WINDOW_FRAME_ALLOWANCE <= available.height()
+    drain(qtbot, context)
