@@ -1,5 +1,8 @@
 """The face sheet's Statements section: the patient's billing account and what it was sent.
 
+It also names a hold in force on the day, because a held account gets no statements
+and the front desk should know why before discussing the balance.
+
 The account is looked up and never created here, because viewing a face sheet must not
 write. A patient whose guarantor has no account yet gets no summary. The statements are
 read from the stored rows, so the section lists what was printed or emailed, not a
@@ -17,7 +20,12 @@ from app.errors import NotFoundError
 from app.models.patients import Patient
 from app.models.statements import BillingAccount, CollectionPlacement, Statement
 from app.money import format_money
-from app.services.billing_accounts import guarantor_contact, guarantor_key
+from app.services.billing_accounts import (
+    HOLD_LABELS,
+    active_hold,
+    guarantor_contact,
+    guarantor_key,
+)
 from app.services.face_sheet_values import StatementHistoryLine, StatementSummary
 from app.services.notice_levels import level_label, list_levels
 from app.services.payment_plans import plan_states
@@ -31,7 +39,7 @@ PLAN_PREFIX = "Payment plan: "
 
 
 def statement_summary(session: Session, patient: Patient, today: date) -> StatementSummary | None:
-    """Return the patient's account, last statements, open plan and open placement.
+    """Return the patient's account, last statements, open plan, open placement and hold.
 
     Returns None when the patient's guarantor has no billing account yet.
     """
@@ -44,7 +52,22 @@ def statement_summary(session: Session, patient: Patient, today: date) -> Statem
         statements=_statements(session, account.id),
         payment_plan=_payment_plan(session, account.id, today),
         collections=_collections(session, account.id),
+        hold=hold_text(account, today),
     )
+
+
+def hold_text(account: BillingAccount, today: date) -> str:
+    """Describe the hold in force on `today`, such as "Bankruptcy through 07/31/2026".
+
+    Returns "" when the account has no hold or its last day has passed.
+    """
+    reason = active_hold(account, today)
+    if reason is None:
+        return ""
+    label = HOLD_LABELS.get(reason, reason)
+    if account.hold_until is None:
+        return f"{label}, until released"
+    return f"{label} through {account.hold_until:%m/%d/%Y}"
 
 
 def _account(session: Session, patient: Patient) -> BillingAccount | None:

@@ -92,7 +92,8 @@ class StatementSummary:
     """The billing account the patient's bills go to, and what was sent to it.
 
     `statements` is newest first. `payment_plan` and `collections` are "" when the
-    account has no open plan or placement.
+    account has no open plan or placement. `hold` describes a hold that stops statements
+    on the face sheet's day, such as "Bankruptcy through 07/31/2026", or is "" for none.
     """
 
     account_number: str
@@ -100,6 +101,7 @@ class StatementSummary:
     statements: tuple[StatementHistoryLine, ...]
     payment_plan: str
     collections: str
+    hold: str = ""
 
 
 @dataclass(frozen=True, slots=True)

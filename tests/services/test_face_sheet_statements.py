@@ -226,3 +226,49 @@ def test_crowded_pdf_stays_one_page(database: Database, staff: Staff, tmp_path: 
     assert "more statements on screen" in text or "see the face sheet on screen" in text
     for piece in pieces:
         assert MARGIN - 0.5 <= piece.y <= PAGE_HEIGHT - MARGIN, piece
+
+
+def _hold(database: Database, account_id: uuid.UUID, reason: str, until: date | None) -> None:
+    with database.transaction() as session:
+        account = session.get(BillingAccount, account_id)
+        assert account is not None
+        account.hold_reason = reason
+        account.hold_until = until
+        account.hold_note = "Filed chapter 7"
+
+
+def test_hold_in_force_shown(database: Database, staff: Staff) -> None:
+    guarantor_id, patient_id = add_family(database)
+    account_id = add_sent_statements(database, staff, guarantor_id)
+    _hold(database, account_id, "bankruptcy", date(2026, 7, 31))
+    with database.transaction() as session:
+        sheet = face_sheet(session, staff.front_desk, patient_id, TODAY)
+
+    assert sheet.statements is not None
+    assert sheet.statements.hold == "Bankruptcy through 07/31/2026"
+
+
+def test_open_ended_hold_shown(database: Database, staff: Staff) -> None:
+    guarantor_id, patient_id = add_family(database)
+    account_id = add_sent_statements(database, staff, guarantor_id)
+    _hold(database, account_id, "dispute", None)
+    with database.transaction() as session:
+        sheet = face_sheet(session, staff.front_desk, patient_id, TODAY)
+
+    assert sheet.statements is not None
+    assert sheet.statements.hold == "Balance disputed, until released"
+
+
+def test_ended_hold_not_shown(database: Database, staff: Staff) -> None:
+    guarantor_id, patient_id = add_family(database)
+    account_id = add_sent_statements(database, staff, guarantor_id)
+    # The last day is included, so the day after it the hold no longer applies.
+    _hold(database, account_id, "bankruptcy", date(2026, 3, 9))
+    with database.transaction() as session:
+        sheet = face_sheet(session, staff.front_desk, patient_id, TODAY)
+        on_last_day = face_sheet(session, staff.front_desk, patient_id, date(2026, 3, 9))
+
+    assert sheet.statements is not None
+    assert sheet.statements.hold == ""
+    assert on_last_day.statements is not None
+    assert on_last_day.statements.hold == "Bankruptcy through 03/09/2026"

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.models.onboarding import PatientOnboarding
+from app.models.statements import BillingAccount
 from app.security.permissions import Actor
 from app.services import onboarding
 from tests.helpers.chart_rows import Staff, add_coverage, add_patient, add_payer, set_up_practice
@@ -219,3 +220,24 @@ def test_face_sheet_tab_without_account(
         "Account",
         "No billing account yet",
     ]
+
+
+def test_face_sheet_tab_shows_hold(
+    qtbot: QtBot, database: Database, staff: Staff, context_of: Callable[[Actor], AppContext]
+) -> None:
+    guarantor_id, patient_id = add_family(database)
+    account_id = add_sent_statements(database, staff, guarantor_id)
+    with database.transaction() as session:
+        account = session.get(BillingAccount, account_id)
+        assert account is not None
+        account.hold_reason = "bankruptcy"
+        account.hold_until = date(2099, 7, 31)
+    context = context_of(staff.front_desk)
+    tab = FaceSheetTab(context, patient_id)
+    qtbot.addWidget(tab)
+    tab.show()
+    _settle(qtbot, context)
+    box = next(box for box in tab.findChildren(QGroupBox) if box.title() == "Statements")
+    texts = [label.text() for label in box.findChildren(QLabel)]
+
+    assert texts[texts.index("Hold") + 1] == "Bankruptcy through 07/31/2099"

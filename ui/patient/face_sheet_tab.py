@@ -216,6 +216,7 @@ class FaceSheetTab(QWidget):
         rows = [
             ("Account", summary.account_number),
             ("Guarantor", summary.guarantor),
+            ("Hold", summary.hold or "None"),
             ("Payment plan", summary.payment_plan or "None open"),
             ("Collections", summary.collections or "Not placed"),
         ]
