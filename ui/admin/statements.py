@@ -5,6 +5,9 @@ printed label, its wait after the previous statement, its message and whether it
 used. The form below it edits the minimum balance billed, the due date, the printed
 payment and assistance text, and what opens an emailed statement. One Save stores
 both, or nothing when any value has a problem; each problem shows beside its field.
+A role without practice set-up gets every field disabled, so the tab reads as
+read-only. The Collections level prints nothing, so its message box is replaced by a
+note saying so.
 """
 
 import logging
@@ -61,6 +64,9 @@ NO_PERMISSION = (
     "decide what every later statement run sends."
 )
 LEVEL_HEADERS = ("Level", "Label", "Days after previous", "Message", "Active")
+COLLECTIONS_MESSAGE_NOTE = (
+    "Not printed: an account reaching this level is listed for placement with a collection agency."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +152,14 @@ class LevelRow:
         self.message.setFixedHeight(TEXT_BOX_HEIGHT)
         self.message.setTabChangesFocus(True)
         self.active = QCheckBox("Used")
+        # What the Message column shows: the message box, or for Collections a note.
+        self.message_cell: QWidget = self.message
+        if code == notice_levels.COLLECTIONS_LEVEL:
+            note = QLabel(COLLECTIONS_MESSAGE_NOTE)
+            note.setObjectName("subtleText")
+            note.setWordWrap(True)
+            note.setAccessibleName("Collections level message: not printed")
+            self.message_cell = note
         self.problem = QLabel()
         self.problem.setObjectName("fieldProblem")
         self.problem.setWordWrap(True)
@@ -181,6 +195,10 @@ class LevelRow:
     def inputs(self) -> tuple[QWidget, ...]:
         """Return the editable widgets in column order."""
         return (self.label, self.days, self.message, self.active)
+
+    def cells(self) -> tuple[QWidget, ...]:
+        """Return the widgets the table shows, in column order."""
+        return (self.label, self.days, self.message_cell, self.active)
 
     def fill(self, level: NoticeLevelRow) -> None:
         """Show a stored level."""
@@ -278,7 +296,7 @@ class StatementsTab(QWidget):
 
         self.assistance_notice = _text_box()
         form.add_field(
-            "assistance_notice", "&Financial assistance", self.assistance_notice,
+            "assistance_notice", "Financial &assistance", self.assistance_notice,
             "The financial assistance notice printed on every statement; leave empty for none",
         )  # fmt: skip
 
@@ -300,7 +318,7 @@ class StatementsTab(QWidget):
 
         self.max_attempts = _spin(1, statement_settings.MAX_ATTEMPTS, " attempts")
         form.add_field(
-            "max_attempts", "&Give up after", self.max_attempts,
+            "max_attempts", "Give &up after", self.max_attempts,
             "After this many failed attempts the statement is marked failed, to print instead",
         )  # fmt: skip
 
@@ -319,8 +337,12 @@ class StatementsTab(QWidget):
         for index, row in enumerate(self.levels.values()):
             top = 1 + 2 * index
             grid.addWidget(row.caption, top, 0)
-            for column, widget in enumerate(row.inputs(), start=1):
+            for column, widget in enumerate(row.cells(), start=1):
                 grid.addWidget(widget, top, column)
+            if row.message_cell is not row.message:
+                # The box stays in the tab, hidden, so Save keeps the stored message.
+                grid.addWidget(row.message, top, 3)
+                row.message.setVisible(False)
             grid.addWidget(row.problem, top + 1, 1, 1, len(LEVEL_HEADERS) - 1)
         grid.setColumnStretch(3, 1)
         return box
@@ -359,10 +381,19 @@ class StatementsTab(QWidget):
         layout.addLayout(buttons)
 
     def _apply_permission(self) -> None:
+        # Disabled fields look read-only; editable ones would invite typing a Save
+        # that this role cannot do.
         allowed = self.context.can(Permission.PRACTICE_SETUP)
         self.permission_note.setVisible(not allowed)
         self.save_button.setEnabled(allowed)
         self.revert_button.setEnabled(allowed)
+        for widget in self.editable_widgets():
+            widget.setEnabled(allowed)
+
+    def editable_widgets(self) -> list[QWidget]:
+        """Return every input of the levels table and the settings form."""
+        widgets = [widget for row in self.levels.values() for widget in row.inputs()]
+        return widgets + list(self.form.fields.values())
 
     def _edited(self) -> None:
         if not self.filling:

@@ -11,7 +11,7 @@ from app.security.permissions import Actor, Role
 from app.services.notice_levels import list_levels
 from app.services.statement_settings import StatementSettings, statement_settings
 from tests.ui.admin.conftest import add_user
-from ui.admin.statements import StatementsTab
+from ui.admin.statements import COLLECTIONS_MESSAGE_NOTE, StatementsTab
 from ui.context import AppContext
 
 Settle = Callable[[AppContext], None]
@@ -193,3 +193,31 @@ def test_non_admin_cannot_save(  # noqa: PLR0917 (pytest passes fixtures by posi
     assert not tab.save_button.isEnabled()
     assert tab.permission_note.isVisibleTo(tab)
     assert tab.levels["statement"].label.text() == "Statement"
+    # Read-only: every field is disabled, so none invites typing that cannot be saved.
+    fields = [*tab.form.fields.values()]
+    for row in tab.levels.values():
+        fields += [row.label, row.days, row.message, row.active]
+    assert len(fields) == 27
+    for field in fields:
+        assert not field.isEnabled(), field.accessibleName()
+
+
+def test_admin_fields_editable(qtbot: QtBot, admin_context: AppContext, settle: Settle) -> None:
+    tab = open_tab(qtbot, admin_context, settle)
+
+    for field in [*tab.form.fields.values(), tab.levels["second"].message]:
+        assert field.isEnabled(), field.accessibleName()
+
+
+def test_collections_message_marked_not_printed(
+    qtbot: QtBot, admin_context: AppContext, settle: Settle
+) -> None:
+    tab = open_tab(qtbot, admin_context, settle)
+    tab.show()
+    collections = tab.levels["collections"]
+
+    assert not collections.message.isVisibleTo(tab)
+    assert collections.message_cell.isVisibleTo(tab)
+    assert collections.message_cell.text() == COLLECTIONS_MESSAGE_NOTE  # type: ignore[attr-defined]
+    assert COLLECTIONS_MESSAGE_NOTE.startswith("Not printed: ")
+    assert tab.levels["final"].message.isVisibleTo(tab)
