@@ -5,8 +5,9 @@ SQLAlchemy's per-row bookkeeping (building each parameter set, looking up each c
 processor) rather than in SQLite. Bulk work (building thousands of claims, posting a large
 remittance) inserts tens of thousands of rows, so this module prepares the statement and
 the column processors once and hands plain tuples to the driver. Values still pass through
-each column type's bind processor, so UUIDs, money and instants are stored exactly as the
-ORM stores them, and Python-side column defaults (ids, timestamps, flags) are filled in.
+each column type's bind processor for the dialect, or a faster one of the type's that
+returns the same value, so UUIDs, money and instants are stored exactly as the ORM stores
+them, and Python-side column defaults (ids, timestamps, flags) are filled in.
 """
 
 import logging
@@ -67,12 +68,14 @@ def _bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], An
     """Return the column's bind processor, or the faster one its type offers for bulk work.
 
     A type of app.db.types may define `bulk_bind_processor(dialect)`, a converter that
-    stores the same value as its bind processor. None values never reach either.
+    stores the same value as its bind processor. None values never reach either. The
+    processor is the dialect's, as a Core INSERT uses: the generic DateTime type has
+    none, and the driver then writes 12:00:00 without the .000000 SQLAlchemy writes.
     """
     bulk = getattr(column.type, "bulk_bind_processor", None)
     if bulk is not None:
         return cast(Callable[[Any], Any], bulk(dialect))
-    return column.type.bind_processor(dialect)
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _default_maker(column: Column[Any]) -> Callable[[], Any]:

@@ -64,6 +64,12 @@ class UUIDBlob(TypeDecorator[uuid.UUID]):
         return None if value is None else _uuid_from_bytes(bytes(value))
 
 
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("instants must be timezone-aware; use app.clock.utc_now()")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """An instant stored as naive UTC text and returned timezone-aware.
 
@@ -86,6 +92,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+    def bulk_bind_processor(self, dialect: Dialect) -> Callable[[datetime], str]:
+        """Return the converter `fast_insert.insert_many` uses for values that are not None.
+
+        It returns the text SQLAlchemy's SQLite DATETIME type stores for the UTC time,
+        always with six digits of microseconds, in one call instead of a chain of four.
+        """
+        return _utc_text
 
 
 class WallClock(TypeDecorator[datetime]):

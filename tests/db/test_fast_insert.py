@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import cast
 
 import pytest
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, text
 
 from app.db.database import Database
 from app.db.fast_insert import insert_many
@@ -125,3 +125,31 @@ def test_rows_with_swapped_key_rejected(database: Database) -> None:
         database.transaction() as session,
     ):
         insert_many(session, cast(Table, Setting.__table__), rows)
+
+
+def test_instants_stored_as_orm_stores(database: Database) -> None:
+    """Whole seconds keep their .000000, as SQLAlchemy writes them, so both compare equal."""
+    reconciled = datetime(2026, 12, 3, 8, 0, 0, tzinfo=UTC)
+    orm_id, bulk_id = new_id(), new_id()
+    row = {
+        "deposited_on": date(2026, 12, 3),
+        "method": "cash_check",
+        "expected_amount": Decimal("5.00"),
+        "reconciled_at": reconciled,
+    }
+    with database.transaction() as session:
+        session.add(Deposit(id=orm_id, deposit_number="K7T-000001", **row))
+        session.flush()
+        insert_many(
+            session, _deposit_table(), [{"id": bulk_id, "deposit_number": "K7T-000002", **row}]
+        )
+
+    with database.transaction() as session:
+        texts = dict(
+            session.execute(
+                text("SELECT id, reconciled_at FROM deposit WHERE id IN (:orm, :bulk)"),
+                {"orm": orm_id.bytes, "bulk": bulk_id.bytes},
+            ).all()
+        )
+    assert texts[orm_id.bytes] == "2026-12-03 08:00:00.000000"
+    assert texts[bulk_id.bytes] == texts[orm_id.bytes]
