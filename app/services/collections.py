@@ -3,8 +3,9 @@
 An account becomes a placement candidate once its newest statement is the final notice
 and the collections level's wait (30 days unless an administrator changed it) has passed
 since. The guarantor must still owe money, with no payment since that notice, no hold,
-no open placement and no payment plan in good standing (current or late). Plan reminders
-and cancelled statements do not count as the newest statement.
+no open placement and no payment plan in good standing (current or late). Only printed
+or sent statements count as the newest statement: a plan reminder, a canceled statement
+and one not delivered yet (queued for email, email failed, waiting to be printed) do not.
 
 A manager places ticked candidates with a named agency. The guarantor balance is
 written off as bad debt, so the practice's receivables no longer count it, and the

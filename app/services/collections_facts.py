@@ -23,21 +23,20 @@ from app.money import ZERO
 from app.services import account_adjustments
 from app.services.claim_build_rows import chunks
 from app.services.collections_ledger import WRITE_OFF_KIND, service_dates
+from app.services.statement_ladder import DELIVERED_STATUSES
 
 # The collections step of the notice ladder: its wait is the time after the final
 # notice before an account may be placed. 30 days applies while no row is stored.
 COLLECTIONS_LEVEL = "collections"
 FINAL_LEVEL = "final"
 DEFAULT_COLLECTIONS_DAYS = 30
-# A cancelled statement was never sent, so it does not count as the newest notice.
-CANCELLED_STATUS = "cancelled"
 # A plan reminder is not a step of the ladder, so it neither raises nor resets the level.
 PLAN_REMINDER = "plan_reminder"
 
 
 @dataclass(frozen=True, slots=True)
 class LastStatement:
-    """An account's newest ladder statement that was not cancelled."""
+    """An account's newest ladder statement that was printed or sent."""
 
     statement_date: date
     level: str
@@ -58,8 +57,10 @@ def latest_statements(
     on_or_before: date | None = None,
     account_ids: Sequence[uuid.UUID] | None = None,
 ) -> dict[uuid.UUID, LastStatement]:
-    """Return each account's newest ladder statement that was not cancelled.
+    """Return each account's newest ladder statement that was printed or sent.
 
+    A statement still queued for email, whose email failed, or waiting to be printed
+    has not reached the guarantor, so it does not count, just as canceled ones do not.
     Plan reminders are left out. `on_or_before` leaves out statements dated after that
     day, and `account_ids` limits the accounts read (every account when None). Of two
     statements on one day, the one made later counts.
@@ -67,7 +68,7 @@ def latest_statements(
     query = (
         select(Statement.account_id, Statement.statement_date, Statement.level)
         .where(
-            Statement.status != CANCELLED_STATUS,
+            Statement.status.in_(DELIVERED_STATUSES),
             Statement.level != PLAN_REMINDER,
             Statement.archived.is_(False),
         )

@@ -8,15 +8,21 @@ tested on its own. The checks run in this order, and the first that applies deci
 3. nothing owed, or only insurance owes: skipped;
 4. on hold (dispute, bankruptcy and so on) on the run date: skipped;
 5. amount due under the practice's minimum: skipped;
-6. open payment plan: a missed installment not yet reminded gets a plan reminder. A
+6. newest statement not delivered yet (queued for email, email failed, or moved to
+   print and not printed): skipped until someone sends or prints it;
+7. open payment plan: a missed installment not yet reminded gets a plan reminder. A
    current plan, or a late one already reminded, is skipped. A broken plan goes on;
-7. the ladder. With no statement before, the first level. A patient payment after the
+8. the ladder. With no statement before, the first level. A patient payment after the
    last statement resets to the first level. Otherwise the next active level above the
    last ladder statement's level, or the highest active level again when none is above.
    The level is sent once its wait (days since the last statement) has passed, and the
    collections level is listed for placement instead of printed.
 
-Whatever 6 and 7 decide, an account that already has a statement dated the run day gets
+Only delivered statements (printed or sent) count as the last statement in 8. An
+undelivered one would otherwise start the next level's wait, and the guarantor would
+get both notices at once when it finally goes out.
+
+Whatever 7 and 8 decide, an account that already has a statement dated the run day gets
 no second one.
 """
 
@@ -46,9 +52,34 @@ SKIP_BELOW_MINIMUM = "below_minimum"
 SKIP_PAYMENT_PLAN = "payment_plan"
 SKIP_TOO_SOON = "too_soon"
 SKIP_COLLECTIONS = "collections"
+SKIP_UNDELIVERED = "undelivered"
+
+# Statement statuses that mean the guarantor has the statement: printed by the practice,
+# or accepted by the mail server. The others are queued, failed, ready (moved to print
+# and not printed yet) and cancelled.
+DELIVERED_STATUSES = ("printed", "sent")
+# Wording of each undelivered status in the SKIP_UNDELIVERED reason.
+UNDELIVERED_WORDING = {
+    "queued": "queued for email",
+    "failed": "email failed",
+    "ready": "waiting to be printed",
+}
 
 # Plan statuses that mean the plan is still open.
 OPEN_PLAN_STATUSES = ("current", "late", "broken")
+
+
+@dataclass(frozen=True, slots=True)
+class UndeliveredStatement:
+    """An account's newest statement when it has not reached the guarantor yet.
+
+    `level` is a notice level code or PLAN_REMINDER, and `status` a Statement status
+    that is not in DELIVERED_STATUSES (queued, failed or ready).
+    """
+
+    statement_date: date
+    level: str
+    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +87,14 @@ class AccountFacts:
     """The facts the ladder reads about one account on the run date.
 
     `balance` is the guarantor's share (negative is a credit). `last_statement_on` and
-    `last_statement_level` describe the newest statement of any level, plan reminders
-    included, that was not cancelled. `last_ladder_level` is the level of the newest
-    statement that was a ladder level (not a plan reminder). `last_payment_on` is the
-    newest patient payment's date. `hold_label` is set only when a hold is in force on
-    the run date. `placed_on` is set while a collection placement is open. The plan
-    fields describe the open payment plan, if any.
+    `last_statement_level` describe the newest delivered statement (DELIVERED_STATUSES)
+    of any level, plan reminders included. `last_ladder_level` is the level of the
+    newest delivered statement that was a ladder level (not a plan reminder).
+    `undelivered` is the newest statement of the account when it has not been
+    delivered yet, and None otherwise. Canceled statements count as neither.
+    `last_payment_on` is the newest patient payment's date. `hold_label` is set only
+    when a hold is in force on the run date. `placed_on` is set while a collection
+    placement is open. The plan fields describe the open payment plan, if any.
     """
 
     balance: Decimal
@@ -69,6 +102,7 @@ class AccountFacts:
     last_statement_on: date | None = None
     last_statement_level: str | None = None
     last_ladder_level: str | None = None
+    undelivered: UndeliveredStatement | None = None
     last_payment_on: date | None = None
     hold_label: str | None = None
     hold_until: date | None = None
@@ -130,6 +164,9 @@ def decide(
             f"balance {format_money(facts.amount_due)} is under the "
             f"{format_money(settings.minimum_balance)} minimum",
         )
+    waiting = _undelivered(facts, levels)
+    if waiting is not None:
+        return waiting
     decision = _plan(facts) or _ladder(facts, levels, on)
     return _once_a_day(decision, facts, levels, on)
 
@@ -167,12 +204,8 @@ def _nothing_due(facts: AccountFacts) -> Decision | None:
     pending = facts.insurance_pending
     if facts.credit > ZERO:
         after = f" once insurance pays ({format_money(pending)} pending)" if pending else ""
-        return Decision(
-            level=None,
-            label="",
-            reason=f"Credit balance {format_money(facts.credit)}: no statement; consider a "
-            f"refund{after}",
-            skip=SKIP_CREDIT,
+        return _skip(
+            SKIP_CREDIT, f"credit balance {format_money(facts.credit)}; consider a refund{after}"
         )
     if facts.amount_due > ZERO:
         return None
@@ -186,6 +219,24 @@ def _hold(facts: AccountFacts) -> Decision | None:
         return None
     until = f" until {_day(facts.hold_until)}" if facts.hold_until else ""
     return _skip(SKIP_HOLD, f"on hold ({_lower_first(facts.hold_label)}){until}")
+
+
+def _undelivered(facts: AccountFacts, levels: Sequence[NoticeLevelRow]) -> Decision | None:
+    """Skip an account whose newest statement has not reached the guarantor yet.
+
+    Counting it as sent would start the next level's wait while the guarantor has not
+    seen it. Skipping over it would send the next notice together with it.
+    """
+    waiting = facts.undelivered
+    if waiting is None:
+        return None
+    label = _lower_first(level_label(levels, waiting.level))
+    status = UNDELIVERED_WORDING.get(waiting.status, waiting.status)
+    return _skip(
+        SKIP_UNDELIVERED,
+        f"the {label} of {_day(waiting.statement_date)} has not been delivered yet "
+        f"({status}); send or print it first",
+    )
 
 
 def _plan(facts: AccountFacts) -> Decision | None:
@@ -217,7 +268,7 @@ def _ladder(facts: AccountFacts, levels: Sequence[NoticeLevelRow], on: date) -> 
     last_on = facts.last_statement_on
     if last_on is None:
         first = _first_level(levels)
-        return _send(first, f"{first.label}: first statement for this account{suffix}")
+        return _send(first, f"First statement for this account{suffix}")
 
     last = f"the {_lower_first(_last_label(facts, levels))} of {_day(last_on)}"
     days = (on - last_on).days

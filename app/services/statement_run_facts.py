@@ -9,6 +9,7 @@ An account whose figures must not be printed (its guarantor record is missing, s
 is still a candidate, with the problem stated, so a preview lists it and a run skips it.
 """
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,11 @@ from app.services.billing_accounts import HOLD_LABELS, active_hold
 from app.services.notice_levels import LEVEL_CODES
 from app.services.payment_plans import PlanState, plan_states
 from app.services.statement_figures import StatementFigures, figures_with_problems
-from app.services.statement_ladder import AccountFacts
+from app.services.statement_ladder import (
+    DELIVERED_STATUSES,
+    AccountFacts,
+    UndeliveredStatement,
+)
 
 # Accounts read together: small enough for SQLite's bound-parameter limit and for the
 # progress bar to move, large enough that the per-query cost is shared.
@@ -51,9 +56,15 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class _LastStatements:
-    newest_on: date
-    newest_level: str
-    ladder_level: str | None
+    """An account's newest delivered statement and its newest statement when undelivered.
+
+    The delivered fields are None when no statement was delivered yet.
+    """
+
+    newest_on: date | None = None
+    newest_level: str | None = None
+    ladder_level: str | None = None
+    undelivered: UndeliveredStatement | None = None
 
 
 def load_candidates(
@@ -129,12 +140,14 @@ def _facts(  # noqa: PLR0917 (one account's pieces, each loaded in its own batch
     run_on: date,
 ) -> AccountFacts:
     hold = active_hold(account, run_on)
+    last = last or _LastStatements()
     return AccountFacts(
         balance=figures.balance,
         insurance_pending=figures.insurance_pending,
-        last_statement_on=None if last is None else last.newest_on,
-        last_statement_level=None if last is None else last.newest_level,
-        last_ladder_level=None if last is None else last.ladder_level,
+        last_statement_on=last.newest_on,
+        last_statement_level=last.newest_level,
+        last_ladder_level=last.ladder_level,
+        undelivered=last.undelivered,
         last_payment_on=figures.last_payment_on,
         hold_label=None if hold is None else HOLD_LABELS.get(hold, hold),
         hold_until=None if hold is None else account.hold_until,
@@ -156,9 +169,13 @@ def _channel(account: BillingAccount, figures: StatementFigures) -> str:
 def _last_statements(
     session: Session, account_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, _LastStatements]:
-    """Return each account's newest statement and newest ladder level, cancelled ones left out."""
+    """Return each account's newest delivered statement and levels, canceled ones left out.
+
+    The account's newest statement is also returned as `undelivered` when it is queued,
+    failed or waiting to be printed, because the ladder waits until it goes out.
+    """
     query = (
-        select(Statement.account_id, Statement.statement_date, Statement.level)
+        select(Statement.account_id, Statement.statement_date, Statement.level, Statement.status)
         .where(
             Statement.account_id.in_(account_ids),
             Statement.status != "cancelled",
@@ -168,11 +185,13 @@ def _last_statements(
     )
     found: dict[uuid.UUID, _LastStatements] = {}
     # Rows come oldest first, so each row replaces what an older one stored.
-    for account_id, statement_date, level in session.execute(query):
-        previous = found.get(account_id)
-        ladder_level = level if level in LEVEL_CODES else None
-        if ladder_level is None and previous is not None:
-            ladder_level = previous.ladder_level
+    for account_id, statement_date, level, status in session.execute(query):
+        previous = found.get(account_id, _LastStatements())
+        if status not in DELIVERED_STATUSES:
+            waiting = UndeliveredStatement(statement_date, level, status)
+            found[account_id] = dataclasses.replace(previous, undelivered=waiting)
+            continue
+        ladder_level = level if level in LEVEL_CODES else previous.ladder_level
         found[account_id] = _LastStatements(statement_date, level, ladder_level)
     return found
 

@@ -89,11 +89,11 @@ class PreviewRow:
     """One account in a preview: the level it gets (None: skipped) and the reason.
 
     `level_label` is the label of the level sent, or of the level that was due but not
-    sent (too soon, collections), or "" for the other skips. `last_level` is the level
-    of the newest statement before this run. `skip` is a statement_ladder.SKIP_* code,
-    or SKIP_PROBLEM for an account that must get no statement until something is fixed.
-    Its `reason` then names the problem and the fix, and `guarantor_name` is "" when the
-    guarantor record is missing.
+    sent (too soon, collections), or "" for the other skips. `last_statement_on` and
+    `last_level` describe the newest statement before this run that was printed or
+    sent. `skip` is a statement_ladder.SKIP_* code, or SKIP_PROBLEM for an account that
+    must get no statement until something is fixed. Its `reason` then names the problem
+    and the fix, and `guarantor_name` is "" when the guarantor record is missing.
     """
 
     account_id: uuid.UUID

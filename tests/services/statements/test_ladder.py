@@ -17,8 +17,10 @@ from app.services.statement_ladder import (
     SKIP_PAYMENT_PLAN,
     SKIP_PLACED,
     SKIP_TOO_SOON,
+    SKIP_UNDELIVERED,
     AccountFacts,
     Decision,
+    UndeliveredStatement,
     decide,
 )
 from app.services.statement_settings import StatementSettings
@@ -69,7 +71,7 @@ def test_credit_balance_listed_for_refund() -> None:
 
     assert decision.level is None
     assert decision.skip == SKIP_CREDIT
-    assert decision.reason == "Credit balance $25.00: no statement; consider a refund"
+    assert decision.reason == "Skipped: credit balance $25.00; consider a refund"
 
 
 def test_credit_with_insurance_pending_waits_for_insurance() -> None:
@@ -77,8 +79,7 @@ def test_credit_with_insurance_pending_waits_for_insurance() -> None:
 
     assert decision.skip == SKIP_CREDIT
     assert decision.reason == (
-        "Credit balance $25.00: no statement; consider a refund once insurance pays "
-        "($150.00 pending)"
+        "Skipped: credit balance $25.00; consider a refund once insurance pays ($150.00 pending)"
     )
 
 
@@ -177,6 +178,54 @@ def test_statement_dated_after_run_skipped() -> None:
     assert decision.reason == "Skipped: the statement of 10/31/2026 is dated after this run"
 
 
+@pytest.mark.parametrize(
+    ("status", "wording"),
+    [
+        ("queued", "queued for email"),
+        ("failed", "email failed"),
+        ("ready", "waiting to be printed"),
+    ],
+)
+def test_undelivered_statement_skipped(status: str, wording: str) -> None:
+    waiting = UndeliveredStatement(LAST_ON, "statement", status)
+
+    decision = run(owing(undelivered=waiting))
+
+    assert decision.level is None
+    assert decision.skip == SKIP_UNDELIVERED
+    assert decision.reason == (
+        f"Skipped: the statement of 10/31/2026 has not been delivered yet ({wording}); "
+        "send or print it first"
+    )
+
+
+def test_undelivered_notice_not_passed() -> None:
+    # The 2nd notice went out and the 3rd is still queued, so no final notice follows it.
+    waiting = UndeliveredStatement(LAST_ON + timedelta(days=30), "third", "queued")
+
+    decision = run(after("second", undelivered=waiting), on=LAST_ON + timedelta(days=61))
+
+    assert decision.skip == SKIP_UNDELIVERED
+    assert decision.reason.startswith("Skipped: the 3rd notice of 11/30/2026 has not been")
+
+
+def test_undelivered_plan_reminder_named() -> None:
+    waiting = UndeliveredStatement(LAST_ON, PLAN_REMINDER, "failed")
+
+    decision = run(after("second", plan_status="late", undelivered=waiting))
+
+    assert decision.skip == SKIP_UNDELIVERED
+    assert decision.reason.startswith("Skipped: the payment plan reminder of 10/31/2026")
+
+
+def test_nothing_owed_wins_over_undelivered() -> None:
+    waiting = UndeliveredStatement(LAST_ON, "statement", "queued")
+
+    decision = run(AccountFacts(balance=Decimal("0.00"), undelivered=waiting))
+
+    assert decision.skip == SKIP_NOTHING_OWED
+
+
 # --- the ladder ---------------------------------------------------------------------
 
 
@@ -186,7 +235,7 @@ def test_first_statement_without_history() -> None:
     assert decision.level == "statement"
     assert decision.label == "Statement"
     assert decision.skip is None
-    assert decision.reason == "Statement: first statement for this account"
+    assert decision.reason == "First statement for this account"
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from app.services import payment_plans
 from app.services.billing_accounts import ensure_accounts, set_email_consent
 from app.services.notice_levels import PLAN_REMINDER, save_level
 from app.services.payment_plans import PlanForm, create_plan
+from app.services.statement_delivery import print_instead
 from app.services.statement_figures import figures_for_accounts
 from app.services.statement_ladder import (
     SKIP_BELOW_MINIMUM,
@@ -26,6 +27,7 @@ from app.services.statement_ladder import (
     SKIP_CREDIT,
     SKIP_PAYMENT_PLAN,
     SKIP_TOO_SOON,
+    SKIP_UNDELIVERED,
 )
 from app.services.statement_runs import (
     PreviewRow,
@@ -105,14 +107,14 @@ def test_preview_decides_each_account(database: Database, practice: StatementPra
 
     assert set(rows) == set(ids.values())
     assert rows[ids["family"]].level == "statement"
-    assert rows[ids["family"]].reason == "Statement: first statement for this account"
+    assert rows[ids["family"]].reason == "First statement for this account"
     assert rows[ids["family"]].guarantor_name == "Laura Garcia"
     assert rows[ids["insured"]].level == "statement"
     assert rows[ids["person"]].level == "statement"
     assert rows[ids["person"]].guarantor_name == "Karen Walsh"
     assert rows[ids["credit"]].level is None
     assert rows[ids["credit"]].skip == SKIP_CREDIT
-    assert rows[ids["credit"]].reason == "Credit balance $20.00: no statement; consider a refund"
+    assert rows[ids["credit"]].reason == "Skipped: credit balance $20.00; consider a refund"
     assert rows[ids["small"]].skip == SKIP_BELOW_MINIMUM
     assert rows[ids["small"]].reason == "Skipped: balance $3.50 is under the $5.00 minimum"
 
@@ -369,6 +371,33 @@ def test_payment_resets_the_ladder(database: Database, practice: StatementPracti
         "Statement: payment received 08/09/2026 since the 2nd notice of 07/30/2026"
     )
     assert family[-1].amount_due == FAMILY_BALANCE - Decimal("45.00")
+
+
+def test_queued_statement_stops_ladder(database: Database, practice: StatementPractice) -> None:
+    ids = account_ids(database, practice)
+    email_the_person(database, practice, ids["person"])
+    run_on(database, practice, STATEMENT_DATE)
+    later = STATEMENT_DATE + timedelta(days=30)
+
+    waiting = preview_by_account(database, practice, later)[ids["person"]]
+    (queued,) = statements_of(database, ids["person"])
+    with database.transaction() as session:
+        assert print_instead(session, practice.biller, queued.id, noon_utc(later)) is not None
+    # Printing it on a later day dates it that day, so the next wait starts there.
+    printed = preview_by_account(database, practice, later)[ids["person"]]
+    next_due = preview_by_account(database, practice, later + timedelta(days=30))[ids["person"]]
+
+    assert queued.status == "queued"
+    assert waiting.level is None
+    assert waiting.skip == SKIP_UNDELIVERED
+    assert waiting.reason == (
+        "Skipped: the statement of 06/30/2026 has not been delivered yet (queued for "
+        "email); send or print it first"
+    )
+    assert waiting.last_statement_on is None
+    assert printed.skip == SKIP_TOO_SOON
+    assert printed.last_statement_on == later
+    assert next_due.level == "second"
 
 
 def test_turned_off_level_is_passed_over(database: Database, practice: StatementPractice) -> None:

@@ -14,7 +14,6 @@ from decimal import Decimal
 from email.message import EmailMessage
 from unittest.mock import patch
 
-import pytest
 from sqlalchemy import select
 
 from app.db.database import Database
@@ -137,11 +136,6 @@ class FailingTransport:
         self.sent.append(message)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="collections and the ladder count a final notice whose email failed for good, "
-    "and which nobody printed, as sent",
-)
 def test_undelivered_final_not_placeable(database: Database, practice: StatementPractice) -> None:
     family = account_of(database, practice, practice.parent)
     one_day_ladder(database, practice)
