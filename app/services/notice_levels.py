@@ -68,8 +68,16 @@ def _default(code: str, label: str, days: int, message: str) -> NoticeLevelRow:
     return NoticeLevelRow(code, LEVEL_CODES.index(code) + 1, label, days, message, True)
 
 
+# The first message asks for payment by the printed due date (statement settings' due
+# days), so it never contradicts the "Please pay by" date beside the amount due. Changing
+# a default leaves the messages a practice already stored as they are.
 DEFAULT_LEVELS: tuple[NoticeLevelRow, ...] = (
-    _default("statement", "Statement", 0, "Thank you. Your balance is due on receipt."),
+    _default(
+        "statement",
+        "Statement",
+        0,
+        "Thank you for choosing our practice. Please pay the amount due by the date shown.",
+    ),
     _default(
         "second",
         "2nd notice",

@@ -35,10 +35,27 @@ def test_defaults_listed_without_rows(database: Database) -> None:
     assert [level.code for level in levels] == list(LEVEL_CODES)
     assert [level.position for level in levels] == [1, 2, 3, 4, 5]
     assert [level.days_after_previous for level in levels] == [0, 30, 30, 30, 30]
-    assert levels[0].message == "Thank you. Your balance is due on receipt."
+    assert levels[0].message == (
+        "Thank you for choosing our practice. Please pay the amount due by the date shown."
+    )
     assert "collection agency in 30 days" in levels[3].message
     assert all(level.active for level in levels)
     assert all(level.level_id is None for level in levels)
+
+
+def test_stored_message_kept(database: Database) -> None:
+    # A practice that stored the earlier default keeps it, because a new default changes no row.
+    earlier = "Thank you. Your balance is due on receipt."
+    with database.transaction() as session:
+        ensure_default_levels(session, ADMIN)
+        first = session.scalars(select(NoticeLevel).where(NoticeLevel.code == "statement")).one()
+        first.message = earlier
+    with database.transaction() as session:
+        ensure_default_levels(session, ADMIN)
+        levels = list_levels(session)
+
+    assert levels[0].message == earlier
+    assert levels[0].level_id is not None
 
 
 def test_ensure_defaults_stores_each_once(database: Database) -> None:
