@@ -226,18 +226,26 @@ def settings_problems(settings: StatementSettings) -> list[Problem]:
 
 
 def _minimum_problems(minimum: Decimal) -> list[Problem]:
+    """Return the minimum balance's problem, if any: not an amount, out of range, or sub-cent."""
+    allowed = f"use an amount from {format_money(ZERO)} to {format_money(MAX_MINIMUM_BALANCE)}"
     # The range is checked before quantize, which fails on amounts beyond its precision.
-    in_range = minimum.is_finite() and ZERO <= minimum <= MAX_MINIMUM_BALANCE
-    if in_range and minimum == minimum.quantize(CENT):
-        return []
-    return [
-        Problem(
-            "minimum_balance",
-            f"The minimum balance {minimum} is not an amount in dollars and cents from "
-            f"{format_money(ZERO)} to {format_money(MAX_MINIMUM_BALANCE)}; type an amount "
-            "such as 5.00.",
+    if not minimum.is_finite():
+        message = f"The minimum balance {minimum} is not an amount: {allowed}."
+    elif minimum < ZERO:
+        message = f"The minimum balance {minimum} is below {format_money(ZERO)}: {allowed}."
+    elif minimum > MAX_MINIMUM_BALANCE:
+        message = (
+            f"The minimum balance {minimum} is above {format_money(MAX_MINIMUM_BALANCE)}: "
+            f"{allowed}."
         )
-    ]
+    elif minimum != minimum.quantize(CENT):
+        message = (
+            f"The minimum balance {minimum} has fractions of a cent: use dollars and cents, "
+            "such as 5.00."
+        )
+    else:
+        return []
+    return [Problem("minimum_balance", message)]
 
 
 def _text_problems(settings: StatementSettings) -> list[Problem]:

@@ -86,10 +86,23 @@ def test_unchanged_save_reports_no_changes(database: Database) -> None:
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        ({"minimum_balance": Decimal("-1.00")}, "minimum_balance", "minimum balance -1.00"),
-        ({"minimum_balance": Decimal("2.555")}, "minimum_balance", "dollars and cents"),
-        ({"minimum_balance": Decimal("1000.01")}, "minimum_balance", "$0.00 to $1,000.00"),
-        ({"minimum_balance": Decimal("1E+40")}, "minimum_balance", "type an amount"),
+        (
+            {"minimum_balance": Decimal("-5.00")},
+            "minimum_balance",
+            "The minimum balance -5.00 is below $0.00: use an amount from $0.00 to $1,000.00.",
+        ),
+        (
+            {"minimum_balance": Decimal("2.555")},
+            "minimum_balance",
+            "2.555 has fractions of a cent: use dollars and cents, such as 5.00.",
+        ),
+        (
+            {"minimum_balance": Decimal("1000.01")},
+            "minimum_balance",
+            "1000.01 is above $1,000.00: use an amount from $0.00 to $1,000.00.",
+        ),
+        ({"minimum_balance": Decimal("1E+40")}, "minimum_balance", "1E+40 is above $1,000.00"),
+        ({"minimum_balance": Decimal("NaN")}, "minimum_balance", "NaN is not an amount: use"),
         ({"due_days": -1}, "due_days", "-1 days after the statement date is outside 0 to 90"),
         ({"due_days": 91}, "due_days", "outside 0 to 90"),
         ({"payment_options": "   "}, "payment_options", "payment options are missing"),
