@@ -69,14 +69,12 @@ def _default(code: str, label: str, days: int, message: str) -> NoticeLevelRow:
 
 
 # The first message asks for payment by the printed due date (statement settings' due
-# days), so it never contradicts the "Please pay by" date beside the amount due. Changing
-# a default leaves the messages a practice already stored as they are.
+# days), so it never contradicts the "Please pay by" date beside the amount due. It fits
+# on one line of the statement's message column, which leaves room for the tables on
+# page 1. Changing a default leaves the messages a practice already stored as they are.
 DEFAULT_LEVELS: tuple[NoticeLevelRow, ...] = (
     _default(
-        "statement",
-        "Statement",
-        0,
-        "Thank you for choosing our practice. Please pay the amount due by the date shown.",
+        "statement", "Statement", 0, "Thank you. Please pay the amount due by the date shown."
     ),
     _default(
         "second",

@@ -35,9 +35,7 @@ def test_defaults_listed_without_rows(database: Database) -> None:
     assert [level.code for level in levels] == list(LEVEL_CODES)
     assert [level.position for level in levels] == [1, 2, 3, 4, 5]
     assert [level.days_after_previous for level in levels] == [0, 30, 30, 30, 30]
-    assert levels[0].message == (
-        "Thank you for choosing our practice. Please pay the amount due by the date shown."
-    )
+    assert levels[0].message == "Thank you. Please pay the amount due by the date shown."
     assert "collection agency in 30 days" in levels[3].message
     assert all(level.active for level in levels)
     assert all(level.level_id is None for level in levels)
