@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
 from app.money import ZERO, format_money
@@ -65,7 +66,7 @@ class FittingDialog(FormDialog):
 
         The form sizes a wrapped label for a wider line than it gets, so a problem of
         three lines gets room for two. Each label's minimum height is set from its
-        width now, and the dialog grows to the layout's new minimum.
+        width now, and the dialog grows to the height the layout then needs.
         """
         layout = self.layout()
         if layout is None or not self.isVisible():
@@ -74,7 +75,7 @@ class FittingDialog(FormDialog):
         for label in labels:
             label.setMinimumHeight(0)
         for _attempt in range(MAX_FIT_PASSES):
-            layout.activate()
+            self._relayout()
             short = [
                 label
                 for label in labels
@@ -84,8 +85,17 @@ class FittingDialog(FormDialog):
                 return
             for label in short:
                 label.setMinimumHeight(label.heightForWidth(label.width()))
-            layout.activate()
+            self._relayout()
             self.resize(self.width(), max(self.height(), self._needed_height()))
+
+    def _relayout(self) -> None:
+        # Nested layouts learn of a changed minimum height through posted events, so
+        # those are delivered now and the sizes below are current.
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        layout = self.layout()
+        assert layout is not None
+        layout.invalidate()
+        layout.activate()
 
     def _needed_height(self) -> int:
         layout = self.layout()

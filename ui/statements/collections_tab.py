@@ -109,6 +109,21 @@ def placement_cells(row: PlacementRow, zone: ZoneInfo | None = None) -> list[str
     ]
 
 
+def check_table(
+    headers: tuple[str, ...], accessible_name: str, money: tuple[str, ...], object_name: str
+) -> CheckTable:
+    """Return a tick table whose every column fits its contents, behind a scroll bar if need be.
+
+    A stretched column gets only the width the others leave, so in a table wider than
+    the screen it shrinks to nothing (a middle one) or to its title (the last one).
+    """
+    table = CheckTable(headers, accessible_name, money)
+    table.setObjectName(object_name)
+    table.horizontalHeader().setStretchLastSection(False)
+    leave_on_tab(table)
+    return table
+
+
 class CollectionsTab(Page):
     """Tab of placement candidates and placements, with place, export, recovery and recall."""
 
@@ -130,11 +145,9 @@ class CollectionsTab(Page):
         self.as_of.returnPressed.connect(self.refresh)
         self.find_button = action_button("Fin&d", "findCandidates")
         self.find_button.clicked.connect(self.refresh)
-        # Every column fits its contents and the last one takes the spare width. A
-        # stretched middle column shrinks to nothing once the others fill the table.
-        self.candidate_table = CheckTable(CANDIDATE_COLUMNS, "Placement candidates", ("Balance",))
-        self.candidate_table.setObjectName("candidateTable")
-        leave_on_tab(self.candidate_table)
+        self.candidate_table = check_table(
+            CANDIDATE_COLUMNS, "Placement candidates", ("Balance",), "candidateTable"
+        )
         self.candidate_table.ticks_changed.connect(self._update_actions)
         self.candidate_note = QLabel()
         self.candidate_note.setObjectName("subtleText")
@@ -145,9 +158,9 @@ class CollectionsTab(Page):
         self.show_closed = QCheckBox("Show recalled and paid in f&ull")
         self.show_closed.setObjectName("collectionsShowClosed")
         self.show_closed.toggled.connect(lambda _checked: self.refresh())
-        self.placement_table = CheckTable(PLACEMENT_COLUMNS, "Placements", PLACEMENT_MONEY)
-        self.placement_table.setObjectName("placementTable")
-        leave_on_tab(self.placement_table)
+        self.placement_table = check_table(
+            PLACEMENT_COLUMNS, "Placements", PLACEMENT_MONEY, "placementTable"
+        )
         self.placement_table.ticks_changed.connect(self._update_actions)
         self.placement_table.itemSelectionChanged.connect(self._update_actions)
         self.export_button = action_button("E&xport CSV…", "exportPlacements")

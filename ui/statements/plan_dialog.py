@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -81,6 +82,44 @@ MONEY_FIELDS = (
 )
 
 
+class WrappedLabel(QLabel):
+    """A word-wrapped label whose minimum height is what its text needs at its width.
+
+    It reports no height-for-width, because QFormLayout (Qt 6) shares out the height of
+    a form with such rows wrongly: it squeezed the note box below its fixed height.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__(text)
+        self.setWordWrap(True)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt override)
+        """Return False, so the form sizes this row by its minimum height."""
+        return False
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        """Return QLabel's width and the height the text needs at the current width."""
+        hint = super().sizeHint()
+        if self.minimumHeight() > 0:
+            hint.setHeight(self.minimumHeight())
+        return hint
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt override)
+        """Show `text` and take the height it needs."""
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt override)
+        """Take the height the text needs at the new width."""
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        needed = self.heightForWidth(max(self.width(), 1))
+        if needed > 0 and needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
+
+
 @dataclass(frozen=True, slots=True)
 class Check:
     """The result of checking the typed dialog: problems to show, and the form once valid.
@@ -126,9 +165,8 @@ class PlanDialog(QDialog):
         )
         for title in HIDDEN_SEARCH_COLUMNS:
             self.search.popup.view.setColumnHidden(SEARCH_COLUMNS.index(title), True)
-        self.account_label = QLabel("Search for any patient on the account.")
+        self.account_label = WrappedLabel("Search for any patient on the account.")
         self.account_label.setObjectName("planAccount")
-        self.account_label.setWordWrap(True)
         self.total = money_field("Total")
         self.total.setObjectName("planTotal")
         self.down_payment = money_field("Down payment")
@@ -151,10 +189,10 @@ class PlanDialog(QDialog):
         self.grace_days.setSuffix(" days")
         self.note = reason_box("Such as: pays after payday on the 15th")
         self.note.setObjectName("planNote")
+        self.note_height = self.note.maximumHeight()
 
-        self.preview = QLabel()
+        self.preview = WrappedLabel()
         self.preview.setObjectName("planPreview")
-        self.preview.setWordWrap(True)
         self.messages = QLabel()
         self.messages.setObjectName("planProblems")
         self.messages.setAccessibleName("Problems")
@@ -185,11 +223,22 @@ class PlanDialog(QDialog):
         self.form.add_field("preview", "Schedule", self.preview)
         layout = QVBoxLayout(self)
         layout.addWidget(self.form)
+        layout.addWidget(self._message_area())
         # The spare height goes below the form, so every caption stays beside its field.
         layout.addStretch(1)
-        layout.addWidget(self._message_area())
         layout.addWidget(self.buttons)
         self.resize(DIALOG_MIN_WIDTH, DIALOG_HEIGHT)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt override)
+        """Keep the note box at its full height once the style sheet has applied."""
+        super().showEvent(event)
+        self._keep_note_height()
+
+    def _keep_note_height(self) -> None:
+        # The style sheet's min-height for text boxes replaces the box's fixed height as
+        # the minimum whenever the box is polished, and the form then shrinks the box
+        # to a sliver instead of growing the dialog.
+        self.note.setMinimumHeight(self.note_height)
 
     def _message_area(self) -> QScrollArea:
         # A fixed height, so problems appearing and going never move the fields. More
@@ -198,6 +247,10 @@ class PlanDialog(QDialog):
         area.setObjectName("planProblemArea")
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)
+        # Without problems the box is blank, not a gray block above the buttons.
+        area.setStyleSheet(
+            "QScrollArea#planProblemArea, QLabel#planProblems { background: transparent; }"
+        )
         area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setWidget(self.messages)
@@ -398,6 +451,7 @@ class PlanDialog(QDialog):
         widget.setProperty("invalid", True)
         widget.style().unpolish(widget)
         widget.style().polish(widget)
+        self._keep_note_height()
 
     def problem_text(self, key: str) -> str:
         """Return the problem listed for field `key` (empty when none)."""

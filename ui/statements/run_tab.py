@@ -56,6 +56,7 @@ PREVIEW_COLUMNS = (
 )  # fmt: skip
 PREVIEW_MONEY = ("Amount due", "Pending", "Balance")
 SKIPPED_COLOR = "#5f6368"
+NO_BREAK = "\u00a0"
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,14 +87,18 @@ def preview_cells(row: PreviewRow) -> list[str | SortCell]:
 
 
 def preview_summary(rows: list[PreviewRow]) -> str:
-    """Return the line above the table, such as "3 statements to send: 2 printed, …"."""
+    """Return the line above the table, such as "3 statements to send: 2 printed, …".
+
+    When the line wraps, a figure stays on one line with its word ("$3,293.05 due"),
+    because those spaces are no-break spaces.
+    """
     chosen = [row for row in rows if is_sent(row)]
     printed = sum(1 for row in chosen if row.channel == "print")
     total = sum((row.amount_due for row in chosen), ZERO)
     return (
         f"{plural(len(chosen), 'statement')} to send: {printed} printed, "
-        f"{len(chosen) - printed} by email · {format_money(total)} due · "
-        f"{len(rows) - len(chosen)} skipped"
+        f"{len(chosen) - printed} by email · {format_money(total)}{NO_BREAK}due · "
+        f"{len(rows) - len(chosen)}{NO_BREAK}skipped"
     )
 
 

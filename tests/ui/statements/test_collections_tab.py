@@ -408,18 +408,22 @@ def test_recovery_problems_shown_whole(
         assert bottom <= below[key].mapTo(dialog, QPoint(0, 0)).y(), key
 
 
-def test_placement_columns_keep_their_text(
+def test_placement_columns_keep_their_text(  # noqa: PLR0917 (pytest passes fixtures by position)
     qtbot: QtBot,
     styled: None,
     database: Database,
     practice: CollectionsPractice,
     context_for: ContextFor,
+    tmp_path: Path,
 ) -> None:
     place_family(database, practice)
     context = context_for(practice.statements.manager)
     tab = show_tab(qtbot, context)
+    tick_row(tab.placement_table, 0)
+    tab.export_to(tmp_path / "agency.csv")
+    drain(qtbot, context)
     tab.resize(1000, 700)
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: tab.placement_table.item(0, 10).text() != "", timeout=5_000)
     table = tab.placement_table
 
     for column in range(1, table.columnCount()):

@@ -141,7 +141,7 @@ def test_preview_lists_sent_and_skipped(
     assert tab.table.column_texts(4) == ["Print", "Print", "Print"]
     assert tab.table.column_texts(6) == ["$150.00", "$0.00", "$0.00"]
     assert tab.summary.text() == (
-        f"3 statements to send: 3 printed, 0 by email · ${SENT_DUE:,.2f} due · 2 skipped"
+        f"3 statements to send: 3 printed, 0 by email · ${SENT_DUE:,.2f}\u00a0due · 2\u00a0skipped"
     )
 
     focus_page(qtbot, page)

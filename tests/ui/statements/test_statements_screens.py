@@ -489,6 +489,10 @@ def test_problems_leave_fields_in_place(
     assert dialog.down_payment.property("invalid")
     assert [top_in(dialog, field) for field in fields] == before
     assert dialog.height() == height
+    # The note box keeps its full height: its row is not squeezed to make room.
+    holder = dialog.note.parentWidget()
+    assert holder is not None
+    assert holder.height() >= dialog.note.height() >= dialog.note_height
     assert dialog.focusWidget() is dialog.start_on
 
 
