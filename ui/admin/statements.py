@@ -64,6 +64,12 @@ NO_PERMISSION = (
     "decide what every later statement run sends."
 )
 LEVEL_HEADERS = ("Level", "Label", "Days after previous", "Message", "Active")
+# The application style sheet grays out only disabled line edits, so the tab does the
+# same for its other inputs, which are disabled for a read-only role.
+READ_ONLY_STYLE = (
+    "QPlainTextEdit:disabled, QSpinBox:disabled, QComboBox:disabled "
+    "{ background: #eef1f4; color: #7a8896; }"
+)
 COLLECTIONS_MESSAGE_NOTE = (
     "Not printed: an account reaching this level is listed for placement with a collection agency."
 )
@@ -251,6 +257,7 @@ class StatementsTab(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("statementsTab")
+        self.setStyleSheet(READ_ONLY_STYLE)
         self.context = context
         self.loaded: Loaded | None = None
         self.filling = False

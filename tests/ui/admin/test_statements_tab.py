@@ -221,3 +221,22 @@ def test_collections_message_marked_not_printed(
     assert collections.message_cell.text() == COLLECTIONS_MESSAGE_NOTE  # type: ignore[attr-defined]
     assert COLLECTIONS_MESSAGE_NOTE.startswith("Not printed: ")
     assert tab.levels["final"].message.isVisibleTo(tab)
+
+
+def test_disabled_fields_grayed(
+    qtbot: QtBot,
+    database: Database,
+    admin_actor: Actor,
+    context_for: Callable[[Actor], AppContext],
+    settle: Settle,
+) -> None:
+    user = add_user(database, admin_actor, "biller", Role.BILLER)
+    tab = open_tab(qtbot, context_for(user), settle)
+    tab.resize(1000, 700)
+    tab.show()
+    qtbot.waitExposed(tab)
+
+    # A disabled text box is drawn on the gray of a disabled line edit, not on white.
+    box = tab.levels["second"].message
+    pixel = box.grab().toImage().pixelColor(box.width() // 2, box.height() - 6)
+    assert pixel.name() == "#eef1f4"
