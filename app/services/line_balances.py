@@ -176,11 +176,11 @@ def _old_charge_rows(
 ) -> list[tuple[uuid.UUID, str, uuid.UUID | None, Decimal]]:
     """Return the sums of charge rows (and their reversals) that name the line by source only.
 
-    source_id has no index of its own, so the rows are found through the lines' patients
-    with the patient index, 500 patients per query, and kept when they name one of the
-    lines. Each patient's rows are read once however many of its lines are asked for.
+    Only rows posted to one of the lines' patients count. The rows are found through the
+    (source_type, source_id) index, 500 lines per query, summed per patient, and the sums
+    of other patients are dropped here. Asked for the lines' patients instead of the
+    lines, SQLite read every charge row of the ledger through source_type alone.
     """
-    wanted = set(line_ids)
     patients: set[uuid.UUID] = set()
     for part in chunks(list(line_ids)):
         patient_query = (
@@ -192,25 +192,31 @@ def _old_charge_rows(
         patients.update(session.scalars(patient_query))
 
     rows: list[tuple[uuid.UUID, str, uuid.UUID | None, Decimal]] = []
-    for part in chunks(list(patients)):
+    for part in chunks(list(line_ids)):
         sums = (
             select(
                 LedgerEntry.source_id,
+                LedgerEntry.patient_id,
                 LedgerEntry.responsible_party,
                 LedgerEntry.payer_id,
                 func.sum(LedgerEntry.amount),
             )
             .where(
-                LedgerEntry.patient_id.in_(part),
-                LedgerEntry.charge_line_id.is_(None),
                 LedgerEntry.source_type == CHARGE_LINE_SOURCE,
+                LedgerEntry.source_id.in_(part),
+                LedgerEntry.charge_line_id.is_(None),
             )
-            .group_by(LedgerEntry.source_id, LedgerEntry.responsible_party, LedgerEntry.payer_id)
+            .group_by(
+                LedgerEntry.source_id,
+                LedgerEntry.patient_id,
+                LedgerEntry.responsible_party,
+                LedgerEntry.payer_id,
+            )
         )
         rows += [
             (line_id, party, payer_id, total)
-            for line_id, party, payer_id, total in session.execute(sums)
-            if line_id in wanted
+            for line_id, patient_id, party, payer_id, total in session.execute(sums)
+            if line_id is not None and patient_id in patients
         ]
     return rows
 

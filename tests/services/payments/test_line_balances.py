@@ -111,6 +111,34 @@ def test_old_charge_rows_counted(practice: ClaimPractice) -> None:
     assert ledger_findings(practice) == []
 
 
+def test_old_charge_row_of_other_patient_ignored(practice: ClaimPractice) -> None:
+    """A row naming the line by source but posted to another patient is not the line's."""
+    patient_id = new_patient(practice, practice.aetna_id)
+    other_id = new_patient(practice, practice.aetna_id)
+    claim_id = new_claim(practice, patient_id)
+    (line_id,) = charge_lines(practice, claim_id)
+    with practice.database.reading() as session:
+        before = line_balances(session, [line_id])
+
+    with practice.database.transaction() as session:
+        ledger.post_entry(
+            session,
+            practice.biller,
+            entry_type="adjustment",
+            amount=D("-20.00"),
+            patient_id=other_id,
+            responsible_party="primary",
+            payer_id=practice.aetna_id,
+            source_type=ledger.CHARGE_LINE_SOURCE,
+            source_id=line_id,
+        )
+    with practice.database.reading() as session:
+        after = line_balances(session, [line_id])
+
+    assert before == {line_id: {"Aetna": D("120.00")}}
+    assert after == before
+
+
 def test_buckets_by_payer_id(practice: ClaimPractice) -> None:
     patient_id = new_patient(practice, practice.aetna_id)
     claim_id = new_claim(practice, patient_id)
