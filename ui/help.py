@@ -181,9 +181,7 @@ STATEMENTS_OPEN_BATCH = Shortcut("Ctrl+P", "Statements: open the printed batch o
 STATEMENTS_SEND = Shortcut("Ctrl+E", "Statements: send the statements queued for email")
 STATEMENTS_FIND = Shortcut("Ctrl+F", "Statements history: search for an account")
 STATEMENTS_OPEN_PDF = Shortcut("Ctrl+O", "Statements history: open the selected statement's PDF")
-STATEMENTS_EXPORT = Shortcut(
-    "Ctrl+Shift+S", "Statements history: export the report shown as CSV"
-)
+STATEMENTS_EXPORT = Shortcut("Ctrl+Shift+S", "Statements reports: export the report shown as CSV")
 STATEMENTS_KEYS = (
     STATEMENTS_PREVIEW,
     STATEMENTS_RUN,
