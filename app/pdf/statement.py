@@ -2,20 +2,23 @@
 
 The first page has the practice header, the guarantor's address where a #10 window
 envelope shows it, the amount due beside it, the account summary, the notice message
-and how to pay, and the balance by age. The activity and visits tables follow and
+and how to pay, and the balance by age. The visits and activity tables follow and
 continue on further pages. The first page ends with the financial-assistance notice and
 the tear-off remittance stub. Keeping the stub on page 1 means a statement folded in
 thirds always mails with the address in the window and the stub at the bottom,
 however many pages follow.
 
 Every header prints "Page 2 of 3", so each statement is first laid out on a canvas that
-draws nothing, to count its pages, and then drawn once. A run makes one PDF per
-statement and joins the printed ones into its batch without drawing them again.
+draws nothing, to count its pages, and then drawn once. That layout first tries page 1
+alone, with no room kept for "Continued on page 2", and a statement continues only when
+it does not fit there. A run makes one PDF per statement and joins the printed ones into
+its batch without drawing them again.
 """
 
 import io
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.colors import Color  # type: ignore[import-untyped]
@@ -24,7 +27,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption  # type: ignore[import-u
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 
-from app.pdf.charge_forms import HEADER_RULE, draw_section_title
+from app.pdf.charge_forms import HEADER_RULE, draw_section_title, printable
 from app.pdf.common import (
     BOLD,
     CONTENT_WIDTH,
@@ -44,7 +47,12 @@ from app.pdf.statement_document import (
     change_text,
     dollars,
 )
-from app.pdf.statement_flow import MeasuringCanvas, StatementFlow
+from app.pdf.statement_flow import (
+    CONTINUED_ROOM,
+    LAST_ROW_ROOM,
+    MeasuringCanvas,
+    StatementFlow,
+)
 from app.pdf.statement_tables import activity_table, visits_table
 from app.pdf.statement_text import TextFitter
 from app.services.statement_figures import StatementFigures
@@ -61,6 +69,9 @@ RIGHT = PAGE_WIDTH - MARGIN
 COLUMN_GAP = 18
 HALF_WIDTH = (CONTENT_WIDTH - COLUMN_GAP) / 2
 EM_DASH = "\u2014"
+# The PDF's Subject, for one statement and for a batch; the Author is the practice.
+SUBJECT = "Patient statement"
+BATCH_SUBJECT = "Patient statements"
 
 # The guarantor's address block: 7/8 inch from the left edge and 2.1 inches from the
 # top, where the window of a #10 envelope shows it with the page folded in thirds.
@@ -70,6 +81,14 @@ ADDRESS_X = 63.0
 ADDRESS_TOP: float = PAGE_HEIGHT - 2.1 * 72
 ADDRESS_WIDTH = 250
 ADDRESS_MAX_LINES = 5
+# A guarantor's name wraps onto a second line rather than being cut. With at most three
+# address lines (streets, then city), the block still fits the window's five lines.
+NAME_MAX_LINES = 2
+# The "Patients" value lists the account's patients on up to this many lines. A longer
+# list ends with "and 2 more" after the last whole name that fits, because page 1 has
+# no room to spare above the stub. The visits table names every patient in full.
+PATIENT_LIST_MAX_LINES = 3
+INFO_VALUE_MAX_LINES = 2
 
 # The statement facts and the amount due, right of the address.
 INFO_X = 342.0
@@ -108,10 +127,14 @@ def statement_pdf_bytes(
     if password is not None and not password:
         raise ValueError("The statement password is empty. Pass None for a PDF without one.")
     text = text or TextFitter()
-    page_total = _count_pages(document, text)
+    layout = _layout(document, text)
     buffer = io.BytesIO()
-    canvas = _canvas(buffer, f"Statement {document.statement_number}", password)
-    _draw(canvas, document, page_total, text)
+    canvas = _canvas(
+        buffer,
+        _Metadata(f"Statement {document.statement_number}", _author(document), SUBJECT),
+        password,
+    )
+    _draw(canvas, document, layout, text)
     canvas.save()
     return buffer.getvalue()
 
@@ -126,10 +149,10 @@ def batch_pdf_bytes(documents: Sequence[StatementDocument]) -> bytes:
     if not documents:
         raise ValueError("The statement batch is empty. Pass at least one statement.")
     buffer = io.BytesIO()
-    canvas = _canvas(buffer, "Statements", None)
+    canvas = _canvas(buffer, _Metadata("Statements", _author(documents[0]), BATCH_SUBJECT), None)
     text = TextFitter()
     for document in documents:
-        _draw(canvas, document, _count_pages(document, text), text)
+        _draw(canvas, document, _layout(document, text), text)
     canvas.save()
     return buffer.getvalue()
 
@@ -138,23 +161,57 @@ def join_statement_pdfs(pdfs: Sequence[bytes]) -> bytes:
     """Return the pages of `pdfs`, PDFs without passwords, in order as one PDF.
 
     A run joins the statements it has already drawn, which takes a fraction of the time
-    drawing them again would. Raises ValueError for an empty sequence.
+    drawing them again would. The batch's Author is the first statement's, which is the
+    practice's name. Raises ValueError for an empty sequence.
     NOTE: as in batch_pdf_bytes, a statement with an odd page count is followed directly
     by the next one.
     """
     if not pdfs:
         raise ValueError("The statement batch is empty. Pass at least one statement.")
     writer = PdfWriter()
-    for pdf in pdfs:
-        for page in PdfReader(io.BytesIO(pdf)).pages:
+    author = ""
+    for number, pdf in enumerate(pdfs):
+        reader = PdfReader(io.BytesIO(pdf))
+        if number == 0 and reader.metadata is not None:
+            author = reader.metadata.author or ""
+        for page in reader.pages:
             writer.add_page(page)
-    writer.add_metadata({"/Title": "Statements", "/Creator": "ClinicDesk"})
+    writer.add_metadata(
+        {
+            "/Title": "Statements",
+            "/Author": author,
+            "/Subject": BATCH_SUBJECT,
+            "/Creator": "ClinicDesk",
+        }
+    )
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
 
 
-def _canvas(buffer: io.BytesIO, title: str, password: str | None) -> Canvas:
+@dataclass(frozen=True, slots=True)
+class _Metadata:
+    """The PDF's document information. Without it, reportlab writes "anonymous" as the
+    Author and "unspecified" as the Subject."""
+
+    title: str
+    author: str
+    subject: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """The layout of one statement: its page count and the room kept under each page's rows."""
+
+    page_total: int
+    end_room: float
+
+
+def _author(document: StatementDocument) -> str:
+    return printable(document.header.practice.name)
+
+
+def _canvas(buffer: io.BytesIO, metadata: _Metadata, password: str | None) -> Canvas:
     encryption = None
     if password is not None:
         encryption = StandardEncryption(
@@ -167,25 +224,37 @@ def _canvas(buffer: io.BytesIO, title: str, password: str | None) -> Canvas:
             strength=128,
         )
     canvas = Canvas(buffer, pagesize=letter, pageCompression=1, encrypt=encryption)
-    canvas.setTitle(title)
+    canvas.setTitle(metadata.title)
+    canvas.setAuthor(metadata.author)
+    canvas.setSubject(metadata.subject)
     canvas.setCreator("ClinicDesk")
     return canvas
 
 
-def _count_pages(document: StatementDocument, text: TextFitter) -> int:
-    return _draw(MeasuringCanvas(), document, 0, text)
+def _layout(document: StatementDocument, text: TextFitter) -> _Layout:
+    """Measure the statement: on page 1 alone when it fits there, else over several pages.
+
+    Page 1 alone needs no room for "Continued on page 2", so its tables may use that
+    room too. Only a statement that does not fit is measured a second time.
+    """
+    if _draw(MeasuringCanvas(), document, _Layout(0, LAST_ROW_ROOM), text) == 1:
+        return _Layout(1, LAST_ROW_ROOM)
+    page_total = _draw(MeasuringCanvas(), document, _Layout(0, CONTINUED_ROOM), text)
+    return _Layout(page_total, CONTINUED_ROOM)
 
 
-def _draw(canvas: Canvas, document: StatementDocument, page_total: int, text: TextFitter) -> int:
+def _draw(canvas: Canvas, document: StatementDocument, layout: _Layout, text: TextFitter) -> int:
     """Draw all pages of `document` on `canvas` and return how many there were."""
-    flow = StatementFlow(canvas, document, page_total, text)
+    flow = StatementFlow(canvas, document, layout.page_total, text, layout.end_room)
     address_bottom = _address(flow)
     info_bottom = _statement_info(flow)
     flow.y = min(address_bottom, info_bottom) - 4
     _summary_and_message(flow)
     _aging(flow)
-    activity_table(flow)
+    # Visits come first, so page 1 shows what each service still owes even when the
+    # activity has to continue on page 2.
     visits_table(flow)
+    activity_table(flow)
     flow.finish_page()
     canvas.showPage()
     return flow.page + 1
@@ -194,12 +263,13 @@ def _draw(canvas: Canvas, document: StatementDocument, page_total: int, text: Te
 def _address(flow: StatementFlow) -> float:
     canvas = flow.canvas
     guarantor = flow.document.figures.guarantor
-    lines = (guarantor.name, *guarantor.address_lines)[:ADDRESS_MAX_LINES]
+    name = flow.text.lines(guarantor.name, REGULAR, 10, ADDRESS_WIDTH, NAME_MAX_LINES)
+    address = [flow.text.line(line, REGULAR, 10, ADDRESS_WIDTH) for line in guarantor.address_lines]
     y = ADDRESS_TOP - 10
     canvas.setFillColor(INK)
-    for line in lines:
+    for line in (*name, *address)[:ADDRESS_MAX_LINES]:
         canvas.setFont(REGULAR, 10)
-        canvas.drawString(ADDRESS_X, y, flow.text.line(line, REGULAR, 10, ADDRESS_WIDTH))
+        canvas.drawString(ADDRESS_X, y, line)
         y -= 12.5
     return y
 
@@ -209,28 +279,49 @@ def _statement_info(flow: StatementFlow) -> float:
     canvas = flow.canvas
     document = flow.document
     figures = document.figures
+    width = INFO_WIDTH - INFO_LABEL_WIDTH
     rows = (
-        ("Statement date", f"{figures.statement_date:%m/%d/%Y}"),
-        ("Account number", figures.account_number),
-        ("Statement", document.statement_number),
-        ("Patients", ", ".join(figures.patient_names)),
+        ("Statement date", _info_lines(flow, f"{figures.statement_date:%m/%d/%Y}", REGULAR)),
+        ("Account number", _info_lines(flow, figures.account_number, BOLD)),
+        ("Statement", _info_lines(flow, document.statement_number, REGULAR)),
+        ("Patients", _patient_list(flow, figures.patient_names, width)),
     )
     y = HEADER_RULE - 4
-    for label, value in rows:
+    for label, lines in rows:
         y -= 12
         canvas.setFont(REGULAR, 8)
         canvas.setFillColor(MUTED)
         canvas.drawString(INFO_X, y, label)
-        font = BOLD if label == "Account number" else REGULAR
-        canvas.setFont(font, 9)
+        canvas.setFont(BOLD if label == "Account number" else REGULAR, 9)
         canvas.setFillColor(INK)
-        lines = flow.text.lines(value, font, 9, INFO_WIDTH - INFO_LABEL_WIDTH, 2)
         for number, line in enumerate(lines):
             if number:
                 y -= 11
             canvas.drawString(INFO_X + INFO_LABEL_WIDTH, y, line)
     y = _due_box(canvas, document, y - 10)
     return _contact_line(flow, y)
+
+
+def _info_lines(flow: StatementFlow, value: str, font: str) -> tuple[str, ...]:
+    return flow.text.lines(value, font, 9, INFO_WIDTH - INFO_LABEL_WIDTH, INFO_VALUE_MAX_LINES)
+
+
+def _patient_list(flow: StatementFlow, names: Sequence[str], width: float) -> tuple[str, ...]:
+    """Wrap the patients' names, ending with "and N more" when all do not fit.
+
+    Names are dropped from the end until the rest and the count of those left out fit
+    on PATIENT_LIST_MAX_LINES, so no name is cut. A single name too long for them is
+    the exception, and is cut with an ellipsis.
+    """
+    limit = PATIENT_LIST_MAX_LINES
+    for shown in range(len(names), 0, -1):
+        text = ", ".join(names[:shown])
+        if shown < len(names):
+            text += f" and {len(names) - shown} more"
+        lines = flow.text.lines(text, REGULAR, 9, width, limit + 1)
+        if len(lines) <= limit:
+            return lines
+    return flow.text.lines(", ".join(names), REGULAR, 9, width, limit)
 
 
 def _due_box(canvas: Canvas, document: StatementDocument, top: float) -> float:
@@ -364,7 +455,7 @@ def _aging(flow: StatementFlow) -> None:
     cell = CONTENT_WIDTH / len(amounts)
     rights = [MARGIN + cell * (number + 1) for number in range(len(amounts))]
 
-    flow.y -= 20
+    flow.y -= 14
     draw_section_title(flow.canvas, MARGIN, flow.y, "Balance by age (days since the service)")
     flow.y -= 12
     flow.y = draw_column_headings(

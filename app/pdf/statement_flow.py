@@ -5,7 +5,8 @@ first page ends with the financial-assistance notice and the remittance stub, so
 content stops higher than on the pages after it.
 
 Counting the pages lays the statement out on a MeasuringCanvas, which draws nothing, so
-each statement is drawn only once.
+each statement is drawn only once. A statement that fits on page 1 keeps no room for
+"Continued on page 2", so its tables may reach down to the assistance notice.
 """
 
 from collections.abc import Callable
@@ -21,8 +22,11 @@ from app.pdf.statement_stub import STUB_TOP, draw_stub
 from app.pdf.statement_text import TextFitter
 
 RIGHT = PAGE_WIDTH - MARGIN
-# Room between the last row and whatever ends the page, for "Continued on page N".
+# Room between the last row's baseline and whatever ends the page. A statement of
+# several pages needs it for "Continued on page N". One of one page needs only room for
+# the descenders of the 7.5-point rows, which reach about 1.5 points below the baseline.
 CONTINUED_ROOM = 14
+LAST_ROW_ROOM = 2
 LATER_PAGE_FLOOR: float = MARGIN + 10
 NOTICE_SIZE = 7
 NOTICE_LEADING = 8.5
@@ -58,16 +62,24 @@ class StatementFlow:
     """A cursor down one statement's pages that starts a new page when a row does not fit.
 
     On a MeasuringCanvas only the layout runs: headers, footers, the notice and the stub
-    sit at fixed places, so they are skipped.
+    sit at fixed places, so they are skipped. `end_room` is the room kept under the last
+    row of each page: CONTINUED_ROOM, or LAST_ROW_ROOM when the whole statement is
+    known to fit on one page.
     """
 
     def __init__(
-        self, canvas: Canvas, document: StatementDocument, page_total: int, text: TextFitter
+        self,
+        canvas: Canvas,
+        document: StatementDocument,
+        page_total: int,
+        text: TextFitter,
+        end_room: float = CONTINUED_ROOM,
     ) -> None:
         self.canvas = canvas
         self.document = document
         self.page_total = page_total
         self.text = text
+        self.end_room = end_room
         self.measuring = isinstance(canvas, MeasuringCanvas)
         self.page = 0
         self.notice = text.lines(
@@ -89,7 +101,7 @@ class StatementFlow:
     @property
     def bottom(self) -> float:
         """The lowest baseline content may use on the current page."""
-        return self.floor + CONTINUED_ROOM
+        return self.floor + self.end_room
 
     def need(self, height: float) -> None:
         """Move to a new page unless `height` points fit above the current page's bottom."""

@@ -31,6 +31,10 @@ REMIT_TOP = 150.0
 BOX_X = 318.0
 BOX_WIDTH = RIGHT - BOX_X
 FIELD_LABEL_WIDTH = 84
+# The guarantor's name may take this many lines, which hold as much of a name as the two
+# lines of the address block. The account rows then still end above the remittance
+# address's caption.
+GUARANTOR_MAX_LINES = 3
 
 
 def draw_stub(canvas: Canvas, document: StatementDocument, text: TextFitter) -> None:
@@ -73,7 +77,12 @@ def _account_block(canvas: Canvas, document: StatementDocument, text: TextFitter
         canvas.drawString(MARGIN, y, label)
         canvas.setFont(BOLD if label == "Account number" else REGULAR, 9)
         canvas.setFillColor(INK)
-        canvas.drawString(MARGIN + FIELD_LABEL_WIDTH, y, text.line(value, REGULAR, 9, width))
+        # The guarantor's name wraps onto a second line rather than being cut.
+        max_lines = GUARANTOR_MAX_LINES if label == "Guarantor" else 1
+        for number, line in enumerate(text.lines(value, REGULAR, 9, width, max_lines)):
+            if number:
+                y -= 10.5
+            canvas.drawString(MARGIN + FIELD_LABEL_WIDTH, y, line)
 
 
 def _remit_address(canvas: Canvas, document: StatementDocument, text: TextFitter) -> None:

@@ -80,6 +80,9 @@ REFUND = "refund"
 CHARGE = "charge"
 PAYMENT = "payment"
 ADJUSTMENT = "adjustment"
+# An amount insurance left to the patient (a transfer to the patient bucket) is
+# PATIENT_SHARE, and an amount moved from the patient to insurance is INSURANCE.
+PATIENT_SHARE = "patient_share"
 INSURANCE = "insurance"
 
 # The summary group each patient row falls in.
@@ -122,7 +125,11 @@ class StatementLine:
 
 @dataclass(frozen=True, slots=True)
 class ActivityRow:
-    """One change to what the guarantor owes since the last statement."""
+    """One change to what the guarantor owes since the last statement.
+
+    `kind` is one of CHARGE, PAYMENT, ADJUSTMENT, PATIENT_SHARE or INSURANCE, and
+    `amount` the signed change to what the guarantor owes.
+    """
 
     posted_on: date
     patient_name: str
@@ -269,7 +276,7 @@ def _activity_kind(row: _Row) -> str:
     if row.kind == "charge":
         return CHARGE
     if row.kind == "transfer" and row.source_type != MERGE_SOURCE:
-        return INSURANCE
+        return PATIENT_SHARE if row.original_amount > ZERO else INSURANCE
     if row.kind == "transfer":
         return CHARGE if row.original_amount > ZERO else ADJUSTMENT
     if row.kind == "payment":
@@ -376,7 +383,7 @@ def _add_activity(totals: _Totals, row: _Row, local_day: date) -> None:
     rows of the same payment that cancel out) adds nothing and is dropped later.
     """
     kind = _activity_kind(row)
-    per_line = row.line_id if kind in {CHARGE, INSURANCE} else None
+    per_line = row.line_id if kind in {CHARGE, PATIENT_SHARE, INSURANCE} else None
     source = row.source_id if row.source_id is not None else row.entry_id
     key = (local_day, row.patient_id, kind, summary_group(row), row.reversal, source, per_line)
     entry = totals.activity.get(key)
@@ -794,8 +801,10 @@ def _describe(entry: _ActivityTotals, context: _Context) -> str:
     label = detail.description if detail is not None else None
     if entry.kind == PAYMENT:
         return "Payment reversed" if entry.reversal else "Payment received"
-    if entry.kind == INSURANCE:
-        text = "Your share after insurance" if row.original_amount > ZERO else "Billed to insurance"
+    if entry.kind == PATIENT_SHARE:
+        text = "Your share after insurance"
+    elif entry.kind == INSURANCE:
+        text = "Billed to insurance"
     elif entry.kind == CHARGE and row.kind == "charge":
         text = label or "Charge"
     elif entry.kind == CHARGE:
@@ -807,7 +816,7 @@ def _describe(entry: _ActivityTotals, context: _Context) -> str:
     else:
         kind = context.adjustment_kinds.get(row.source_id) if row.source_id else None
         text = ADJUSTMENT_WORDING.get(kind or "", "Adjustment")
-    if entry.kind == INSURANCE and label:
+    if entry.kind in {PATIENT_SHARE, INSURANCE} and label:
         text = f"{text}: {label}"
     return f"{text} (reversed)" if entry.reversal else text
 

@@ -3,6 +3,7 @@ stub, password protection and batches.
 """
 
 import dataclasses
+import io
 import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
@@ -17,7 +18,12 @@ from sqlalchemy import select
 
 from app.db.database import Database
 from app.models.charges import Encounter, EncounterDiagnosis
-from app.pdf.statement import StatementDocument, batch_pdf_bytes, statement_pdf_bytes
+from app.pdf.statement import (
+    StatementDocument,
+    batch_pdf_bytes,
+    join_statement_pdfs,
+    statement_pdf_bytes,
+)
 from app.pdf.statement_document import balance_text, change_text, remit_lines
 from app.pdf.statement_stub import STUB_TOP
 from app.services.billing_accounts import GuarantorContact, account_for_patient
@@ -30,6 +36,7 @@ from app.services.statement_figures import (
     StatementLine,
     statement_figures,
 )
+from app.services.statement_settings import DEFAULT_ASSISTANCE_NOTICE, DEFAULT_PAYMENT_OPTIONS
 from tests.helpers.pdf_text import PlacedText, page_count, placed_text
 from tests.helpers.statement_data import (
     FAMILY_BALANCE,
@@ -37,6 +44,7 @@ from tests.helpers.statement_data import (
     StatementPractice,
     build_statement_practice,
 )
+from tests.services.statements_break.pdf_layout import overlapping, text_runs
 
 HEADER = BillingHeader(
     PracticeHeader(
@@ -398,6 +406,188 @@ def test_stub_below_content(tmp_path: Path) -> None:
     assert "Therapy session 1" in _joined(content)
     # Every table row of page 1 stays above the assistance notice.
     assert all(piece.y > assistance.y + 8 for piece in content)
+
+
+# --- names, page 1 and metadata ----------------------------------------------------
+
+SHORT_DAY = STATEMENT_DATE - timedelta(days=3)
+
+
+def _demo_like(visits: int) -> StatementDocument:
+    """A first statement like the demo's: three patients, visits, two "your share" rows.
+
+    The providers' names need two lines of the provider column.
+    """
+    lines = (
+        _line(3, "Nathan Perez", "Clinic visit, all-inclusive", "145.00", balance="116.00"),
+        _line(3, "Nathan Perez", "Triamcinolone injection, 10 mg", "18.00", balance="14.40"),
+        _line(
+            2, "Nathan Perez", "Clinic visit", "145.00", balance="0.00", insurance_pending="145.00"
+        ),
+    )
+    lines = tuple(
+        dataclasses.replace(line, provider_name="Clifford Johnson, PA-C") for line in lines
+    )
+    activity = tuple(
+        ActivityRow(
+            SHORT_DAY,
+            "Nathan Perez",
+            "patient_share",
+            f"Your share after insurance: {text}",
+            Decimal(amount),
+        )
+        for text, amount in (
+            ("Clinic visit, all-inclusive", "116.00"),
+            ("Triamcinolone injection, 10 mg", "14.40"),
+        )
+    )
+    figures = _figures(
+        patient_names=("Nathan Perez", "Rebecca Perez", "Wendy Perez"),
+        last_statement_on=None,
+        previous_balance=Decimal("0.00"),
+        new_charges=Decimal("130.40"),
+        payments=Decimal("0.00"),
+        adjustments=Decimal("0.00"),
+        balance=Decimal("130.40"),
+        amount_due=Decimal("130.40"),
+        insurance_pending=Decimal("145.00"),
+        aging=Aging(Decimal("130.40"), *(Decimal("0.00"),) * 4),
+        lines=lines[:visits],
+        activity=activity,
+        last_payment_on=None,
+    )
+    return _document(
+        figures,
+        level_label="Statement",
+        message="Thank you. Please pay the amount due by the date shown.",
+        plan_line=None,
+        payment_options=DEFAULT_PAYMENT_OPTIONS,
+        assistance_notice=DEFAULT_ASSISTANCE_NOTICE,
+    )
+
+
+def test_provider_name_wraps_not_cut(tmp_path: Path) -> None:
+    path = _save(statement_pdf_bytes(_demo_like(2)), tmp_path)
+    pieces = placed_text(path)
+    texts = [piece.text for piece in pieces]
+
+    assert texts.count("Clifford Johnson,") == 2
+    assert texts.count("PA-C") == 2
+    assert not any("\u2026" in text for text in texts)
+    first = next(piece for piece in pieces if piece.text == "Clifford Johnson,")
+    second = next(piece for piece in pieces if piece.text == "PA-C")
+    assert second.x == first.x
+    assert second.y < first.y
+
+
+def test_long_patient_name_wraps_not_cut(tmp_path: Path) -> None:
+    name = "Maximiliana Konstantinopoulou"
+    lines = tuple(dataclasses.replace(line, patient_name=name) for line in LINES)
+    activity = tuple(dataclasses.replace(row, patient_name=name) for row in ACTIVITY)
+    figures = _figures(lines=lines, activity=activity)
+    texts = [
+        piece.text
+        for piece in placed_text(_save(statement_pdf_bytes(_document(figures)), tmp_path))
+    ]
+
+    assert texts.count("Maximiliana") == len(LINES) + len(ACTIVITY)
+    assert texts.count("Konstantinopoulou") == len(LINES) + len(ACTIVITY)
+    assert not any("\u2026" in text for text in texts)
+
+
+def test_two_visits_fit_page_one(tmp_path: Path) -> None:
+    path = _save(statement_pdf_bytes(_demo_like(2)), tmp_path)
+    text = _joined(placed_text(path))
+
+    assert page_count(path) == 1
+    assert "Page 1 of 1" in text
+    assert "Continued on page" not in text
+    assert "Clinic visit, all-inclusive" in text
+    assert "Triamcinolone injection, 10 mg" in text
+    assert "Your share after insurance: Triamcinolone injection, 10 mg" in text
+
+
+def test_visits_lead_page_one(tmp_path: Path) -> None:
+    # Page 1 cannot hold everything, so the visits come first and the activity continues.
+    activity = tuple(
+        dataclasses.replace(ACTIVITY[0], description=f"Payment {number}") for number in range(12)
+    )
+    path = _save(statement_pdf_bytes(_document(_figures(activity=activity))), tmp_path)
+    pieces = placed_text(path)
+
+    assert page_count(path) == 2
+    assert "VISITS AND SERVICES" in _joined(pieces, 0)
+    assert "Well-child visit, age 5 to 11" in _joined(pieces, 0)
+    assert "Continued on page 2" in _joined(pieces, 0)
+    assert "Payment 11" in _joined(pieces, 1)
+    assert all(
+        piece.text.startswith("Page") is False for piece in pieces if "Continued" in piece.text
+    )
+
+
+def test_type_column_names_share(tmp_path: Path) -> None:
+    path = _save(statement_pdf_bytes(_demo_like(2)), tmp_path)
+    text = _joined(placed_text(path))
+    activity = (
+        ActivityRow(
+            SHORT_DAY, "Nathan Perez", "insurance", "Billed to insurance", Decimal("-20.00")
+        ),
+    )
+    moved = _save(
+        statement_pdf_bytes(_document(_figures(activity=activity))), tmp_path, "moved.pdf"
+    )
+
+    assert "Nathan Perez | Your share | $116.00" in text
+    assert "Nathan Perez | Insurance | $20.00 | Billed to insurance" in _joined(placed_text(moved))
+
+
+def test_address_and_stub_wrap_name(tmp_path: Path) -> None:
+    long_name = "Maximiliana Alexandra Konstantinopoulou-Vanderbilt Smith-Ouedraogo"
+    guarantor = dataclasses.replace(GUARANTOR, name=long_name)
+    path = _save(statement_pdf_bytes(_document(_figures(guarantor=guarantor))), tmp_path)
+    text = _joined(placed_text(path))
+
+    assert f"{long_name.replace(' Smith', ' | Smith')} | 48 Elm Street | Apt 2" in text
+    assert (
+        "Guarantor | Maximiliana Alexandra | Konstantinopoulou-Vanderbilt | Smith-Ouedraogo" in text
+    )
+    assert "\u2026" not in text
+    assert overlapping(text_runs(path)) == []
+
+
+def test_patient_list_counts_the_rest(tmp_path: Path) -> None:
+    names = tuple(f"Alexandria Whitfield-Garcia {number}" for number in range(1, 8))
+    path = _save(statement_pdf_bytes(_document(_figures(patient_names=names))), tmp_path)
+    # The list wraps over three lines; join them to read it as one sentence.
+    text = _joined(placed_text(path)).replace(" | ", " ")
+
+    assert (
+        "Patients Alexandria Whitfield-Garcia 1, Alexandria Whitfield-Garcia 2 and 5 more" in text
+    )
+    assert "Alexandria Whitfield-Garcia 3" not in text
+    assert "\u2026" not in text
+
+
+def test_metadata_names_practice(tmp_path: Path) -> None:
+    single = PdfReader(_save(statement_pdf_bytes(_document(_figures())), tmp_path)).metadata
+    batch = PdfReader(_save(batch_pdf_bytes([_document(_figures())]), tmp_path, "batch.pdf"))
+    joined = PdfReader(
+        io.BytesIO(join_statement_pdfs([statement_pdf_bytes(_document(_figures()))] * 2))
+    )
+
+    assert single is not None
+    assert single.author == "Lakeside Family Medicine LLC"
+    assert single.subject == "Patient statement"
+    assert single.title == "Statement S7QK-000108"
+    assert batch.metadata is not None
+    assert batch.metadata.author == "Lakeside Family Medicine LLC"
+    assert batch.metadata.subject == "Patient statements"
+    assert joined.metadata is not None
+    assert joined.metadata.author == "Lakeside Family Medicine LLC"
+    assert joined.metadata.subject == "Patient statements"
+    assert len(joined.pages) == 2 * len(
+        PdfReader(io.BytesIO(statement_pdf_bytes(_document(_figures())))).pages
+    )
 
 
 def test_password_protects_statement(tmp_path: Path) -> None:

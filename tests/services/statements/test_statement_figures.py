@@ -447,7 +447,7 @@ def test_insured_lines(database: Database, practice: StatementPractice) -> None:
 def test_insured_activity_share(database: Database, practice: StatementPractice) -> None:
     result = figures(database, account_id_of(database, practice, practice.insured))
 
-    assert [(row.kind, row.amount) for row in result.activity] == [("insurance", INSURED_DUE)]
+    assert [(row.kind, row.amount) for row in result.activity] == [("patient_share", INSURED_DUE)]
     assert result.activity[0].description == (
         "Your share after insurance: Office visit, established, level 4"
     )
