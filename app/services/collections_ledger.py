@@ -274,6 +274,11 @@ def post_line_adjustments(
     These are written here and not with `post_account_adjustment`, because a
     reinstatement raises the balance and both must land on the exact lines the
     write-off lowered. Raises PeriodLockedError when the ledger is closed for `posted_on`.
+
+    Every row's service date is `posted_on`, as for any payment or adjustment, and not
+    the line's own service date. The ledger lock closes periods by the rows' service
+    dates, and lines sent to collections are months old, so their dates would usually
+    be closed and the recovery rejected. The charge line id links each row to its visit.
     """
     by_patient: dict[uuid.UUID, list[LineShare]] = {}
     for share in shares:

@@ -639,6 +639,29 @@ def test_recovery_arithmetic_to_the_cent(database: Database, practice: Collectio
     assert row.status == "placed"
 
 
+def test_recovery_rows_dated_received(database: Database, practice: CollectionsPractice) -> None:
+    # The lines' service dates (05/2026 and before) and the placement are in a closed
+    # period, and the recovery still posts, because its rows carry the day received.
+    placement_id = place_family(database, practice)
+    with database.transaction() as session:
+        set_ledger_lock_date(session, practice.statements.manager, PLACED_ON)
+
+    recover(database, practice, placement_id, "123.45", "37.04")
+
+    with database.transaction() as session:
+        dates = session.scalars(
+            select(LedgerEntry.service_date)
+            .join(AccountAdjustment, AccountAdjustment.id == LedgerEntry.source_id)
+            .where(
+                AccountAdjustment.kind.in_(
+                    (collections_ledger.RECOVERY_KIND, collections_ledger.FEE_KIND)
+                )
+            )
+        ).all()
+    assert len(dates) == 3
+    assert set(dates) == {RECEIVED_ON}
+
+
 def test_recovery_in_full_closes(database: Database, practice: CollectionsPractice) -> None:
     placement_id = place_family(database, practice)
     recover(database, practice, placement_id, "100.00", "25.00")
