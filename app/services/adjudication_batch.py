@@ -44,6 +44,7 @@ from app.services.claim_cob import (
     is_denied,
     patient_adjustments,
 )
+from app.services.claim_columns import write_payer_claim_numbers
 from app.services.claim_status import (
     DEAD_STATUSES,
     ClaimEventKind,
@@ -125,9 +126,12 @@ def record_adjudications(
     _insert(session, rows)
     if recorded is not None:
         _add_recorded(recorded, rows)
-    for form, outcome in zip(forms, outcomes, strict=True):
-        if outcome.record_id is not None and form.payer_claim_number:
-            claims[form.claim_id].payer_claim_number = form.payer_claim_number
+    numbers = [
+        (claims[form.claim_id], form.payer_claim_number)
+        for form, outcome in zip(forms, outcomes, strict=True)
+        if outcome.record_id is not None and form.payer_claim_number
+    ]
+    write_payer_claim_numbers(session, numbers)
     record_claim_events(
         session, rows.events, user_id=actor.user_id, update_lines=not posting_follows
     )

@@ -18,6 +18,7 @@ from app.clock import utc_now
 from app.db.fast_insert import insert_many
 from app.ids import new_id
 from app.models.claims import Claim, ClaimEvent, ClaimLine
+from app.services.claim_columns import write_statuses
 
 log = logging.getLogger(__name__)
 
@@ -189,9 +190,10 @@ def record_claim_events(
 ) -> None:
     """Add many events, leaving the claims and lines as `record_event` for each in order would.
 
-    The events go in with one INSERT. The statuses go in with one UPDATE of the lines per
-    status and 500 claims, instead of one per event. A claim-wide status overrides the
-    line statuses of that claim's earlier events, as it does when applied in order.
+    The events go in with one INSERT. The statuses go in with one UPDATE of the claims and
+    one of the lines per status and 500 claims, instead of one per event. A claim-wide
+    status overrides the line statuses of that claim's earlier events, as it does when
+    applied in order.
     With `update_lines` False the claims take their statuses but the lines are left
     as they are, for a caller that sets every line of these claims again in the same
     unit of work.
@@ -217,9 +219,10 @@ def record_claim_events(
         if event.line_id is not None:
             line_statuses.setdefault(claim.id, {})[event.line_id] = event.status
             continue
-        _set_claim_status(claim, event.status, user_id)
         claim_statuses[claim.id] = (claim, event.status)
         line_statuses.pop(claim.id, None)
+    statuses = [(claim, status.value) for claim, status in claim_statuses.values()]
+    write_statuses(session, statuses, user_id)
     if not update_lines:
         log.debug("recorded %d claim events without line statuses", len(events))
         return
