@@ -514,11 +514,11 @@ def cancel_plan(session: Session, actor: Actor, plan_id: uuid.UUID, reason: str)
     if plan.status not in OPEN_STATUSES:
         raise UserError(
             f"The payment plan made {_local_day(plan.created_at, zone):%m/%d/%Y} is "
-            f"{plan.status} already, so it cannot be cancelled; refresh the list of plans."
+            f"{plan.status} already, so it cannot be canceled; refresh the list of plans."
         )
 
     today = _local_day(utc_now(), zone)
-    line = f"Cancelled {today:%m/%d/%Y}: {text}"
+    line = f"Canceled {today:%m/%d/%Y}: {text}"
     plan.note = f"{plan.note}\n{line}" if plan.note else line
     _store_status(session, actor, plan, CANCELLED)
     log.info("payment plan %s cancelled", plan.id)

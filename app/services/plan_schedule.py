@@ -41,7 +41,7 @@ STATUS_LABELS = {
     LATE: "Late",
     BROKEN: "Broken",
     COMPLETED: "Completed",
-    CANCELLED: "Cancelled",
+    CANCELLED: "Canceled",
 }
 
 DEFAULT_GRACE_DAYS = 15
@@ -231,7 +231,7 @@ def summary_line(
     if status == COMPLETED:
         return "Payment plan: paid in full"
     if status == CANCELLED:
-        return "Payment plan: cancelled"
+        return "Payment plan: canceled"
 
     terms = f"Payment plan: {format_money(installment_amount)} {FREQUENCY_PHRASES[frequency]}"
     if status in (LATE, BROKEN) and standing.missed_since is not None:

@@ -4,7 +4,7 @@ A statement run queues an email statement with its PDF. Sending happens later, s
 account is looked at again first. The figures are rebuilt, and when the amount due or
 the amount pending with insurance changed, the PDF is drawn again and the row updated.
 A statement still unsent on a later day than its date takes that day as its statement
-date, so payments posted since the run count. Nothing owed any more, a hold or a
+date, so payments posted since the run count. Nothing owed anymore, a hold or a
 collection placement cancels the statement. A guarantor who withdrew consent or has no
 email address, or whose PDF password cannot be formed, is moved to print. Each failed
 attempt waits retry_minutes times the attempts so far, and after max_attempts the
@@ -70,7 +70,7 @@ class DeliverySummary:
     `sent`: accepted by the mail server. `failed`: reached the attempt limit in this
     pass, now status "failed" and to be printed. `waiting`: still queued for email
     afterwards, because an attempt failed and will be retried, the next attempt was not
-    due yet, or the pass was cancelled first. `cancelled`: nothing owed any more, or a
+    due yet, or the pass was canceled first. `cancelled`: nothing owed anymore, or a
     hold or collection placement. `moved_to_print`: no email consent, no email address,
     or no way to form the PDF password (status "ready", channel "print").
     """
@@ -448,10 +448,10 @@ def _nothing_owed(figures: StatementFigures) -> str:
     on = f"{figures.statement_date:%m/%d/%Y}"
     if figures.credit > ZERO:
         return (
-            f"Nothing is owed any more: the account has a credit of "
+            f"Nothing is owed anymore: the account has a credit of "
             f"{format_money(figures.credit)} on {on}, so the statement was not sent."
         )
-    return f"Nothing is owed any more on {on}, so the statement was not sent."
+    return f"Nothing is owed anymore on {on}, so the statement was not sent."
 
 
 def _no_email_reason(account: BillingAccount) -> str:
@@ -544,7 +544,7 @@ def print_instead(
     """Mark a statement not yet delivered as printed and return its PDF to print.
 
     The figures are rebuilt first, as for sending. Returns None, and cancels the
-    statement with the reason, when nothing is owed any more or a hold or collection
+    statement with the reason, when nothing is owed anymore or a hold or collection
     placement now stops it.
     """
     require(actor, Permission.STATEMENT_RUN)

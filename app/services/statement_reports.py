@@ -92,7 +92,7 @@ STATUS_LABELS = {
     "queued": "Queued",
     "sent": "Sent",
     "failed": "Failed",
-    "cancelled": "Cancelled",
+    "cancelled": "Canceled",
 }
 
 
@@ -472,7 +472,7 @@ def _hints(
     if history and history[-1].status == "failed":
         hints.append("last email failed")
     if history and history[-1].status == "cancelled":
-        hints.append("last statement cancelled")
+        hints.append("last statement canceled")
     return tuple(hints)
 
 

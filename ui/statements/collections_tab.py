@@ -263,8 +263,8 @@ class CollectionsTab(Page):
         )
         total = sum((row.balance for row in self.candidates), ZERO)
         self.candidate_note.setText(
-            f"{plural(len(self.candidates), 'account')} owing {format_money(total)} had "
-            f"their final notice long enough before {format_date(loaded.on)}."
+            f"{plural(len(self.candidates), 'account')} owing {format_money(total)} "
+            f"passed the wait after their final notice by {format_date(loaded.on)}."
             if self.candidates
             else f"No account is ready for collections on {format_date(loaded.on)}."
         )

@@ -293,8 +293,8 @@ class HistoryTab(Page):
 
         def cancelled() -> None:
             self.status.setText(
-                f"Statement {number} was cancelled instead of printed, because nothing is "
-                "owed any more or a hold or collection placement now stops it."
+                f"Statement {number} was canceled instead of printed, because nothing is "
+                "owed anymore or a hold or collection placement now stops it."
             )
 
         open_stored_pdf(

@@ -69,7 +69,7 @@ class PlansTab(Page):
         self.table = StatementTable(PLAN_COLUMNS, "Payment plans", PLAN_MONEY, PLAN_DATES)
         self.table.setObjectName("planTable")
         self.table.itemSelectionChanged.connect(self._update_actions)
-        self.show_closed = QCheckBox("Show c&ompleted and cancelled plans")
+        self.show_closed = QCheckBox("Show c&ompleted and canceled plans")
         self.show_closed.setObjectName("planShowClosed")
         self.show_closed.toggled.connect(lambda _checked: self.refresh())
         self.new_button = action_button("&New plan…", "newPlan")
@@ -169,7 +169,7 @@ class PlansTab(Page):
 
     def _cancelled(self, account_number: str, plan_id: uuid.UUID) -> None:
         log.info("payment plan %s cancelled from the tab", plan_id)
-        self.status.setText(f"The payment plan of account {account_number} was cancelled.")
+        self.status.setText(f"The payment plan of account {account_number} was canceled.")
 
     def _update_actions(self) -> None:
         row = self.selected_plan()

@@ -140,7 +140,10 @@ def send_message(summary: DeliverySummary) -> str:
             "(see History)."
         )
     if summary.cancelled:
-        parts.append(f"{summary.cancelled} cancelled because nothing is owed any more.")
+        parts.append(
+            f"{summary.cancelled} canceled because nothing is owed anymore or the account "
+            "is on hold or with collections."
+        )
     return " ".join(parts)
 
 

@@ -418,7 +418,7 @@ def test_cancel_keeps_reason_and_audits(database: Database, practice: StatementP
     assert changes.kinds
     plan = stored_plan(database, plan_id)
     assert plan.status == "cancelled"
-    assert plan.note == "Agreed at the front desk\nCancelled 06/05/2026: Moving out of state"
+    assert plan.note == "Agreed at the front desk\nCanceled 06/05/2026: Moving out of state"
     with database.transaction() as session:
         assert plan_states(session, [account_id], date(2026, 6, 5)) == {}
         details = session.scalars(
@@ -482,7 +482,7 @@ def test_list_closed_only_when_asked(database: Database, practice: StatementPrac
         every_row = list_plans(session, practice.biller, include_closed=True)
 
     assert open_rows == []
-    assert [(row.plan_id, row.status_label) for row in every_row] == [(plan_id, "Cancelled")]
+    assert [(row.plan_id, row.status_label) for row in every_row] == [(plan_id, "Canceled")]
     assert every_row[0].state.next_due_on is None
 
 

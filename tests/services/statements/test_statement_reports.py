@@ -178,7 +178,7 @@ def test_failed_and_cancelled_are_not_notices(
     assert rows["A200"].last_statement_on == days_before(70)
     assert rows["A200"].reasons == ("last email failed",)
     assert rows["A201"].last_statement_on is None
-    assert rows["A201"].reasons == ("never billed", "last statement cancelled")
+    assert rows["A201"].reasons == ("never billed", "last statement canceled")
 
 
 def test_overdue_reason_hints(database: Database, practice: StatementPractice) -> None:

@@ -133,7 +133,7 @@ def test_place_ticked_candidate(
         "$395.00",
     ]
     assert tab.candidate_note.text() == (
-        "1 account owing $395.00 had their final notice long enough before 07/20/2026."
+        "1 account owing $395.00 passed the wait after their final notice by 07/20/2026."
     )
     assert not tab.place_button.isEnabled()
 

@@ -324,12 +324,12 @@ def test_cancel_plan_with_reason(
     assert [(plan.id, plan.status) for plan in plans] == [(plan_id, "cancelled")]
     assert plans[0].note.endswith(": Guarantor paid in full elsewhere")
     qtbot.waitUntil(lambda: tab.table.rowCount() == 0, timeout=5_000)
-    assert tab.status.text().endswith("was cancelled.")
+    assert tab.status.text().endswith("was canceled.")
 
     tab.show_closed.setChecked(True)
     drain(qtbot, context)
     assert tab.table.rowCount() == 1
-    assert tab.table.item(0, 6).text() == "Cancelled"
+    assert tab.table.item(0, 6).text() == "Canceled"
     tab.table.selectRow(0)
     assert not tab.cancel_button.isEnabled()
 
