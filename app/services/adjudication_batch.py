@@ -31,7 +31,7 @@ from app.models.claims import (
     PayerLineAdjudication,
 )
 from app.money import format_money, to_money
-from app.problems import has_errors
+from app.problems import Problem, has_errors
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import chunks, get_claims
 from app.services.claim_cob import (
@@ -78,6 +78,20 @@ class _Rows:
     latest: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedForm:
+    """A form with the claim and lines `adjudication_problems` checked it against.
+
+    `lines` are the claim's lines that are not archived, by id, in line order, and
+    `problems` is what `adjudication_problems(form, claim, lines)` returned.
+    """
+
+    form: AdjudicationForm
+    claim: Claim
+    lines: dict[uuid.UUID, ClaimLine]
+    problems: tuple[Problem, ...]
+
+
 @bulk_work
 def record_adjudications(
     session: Session,
@@ -107,36 +121,63 @@ def record_adjudications(
         return []
     claims = get_claims(session, [form.claim_id for form in forms])
     lines = _load_lines(session, list(claims))
-
-    rows = _Rows()
-    outcomes: list[SaveOutcome] = []
+    checked = []
     for form in forms:
         claim = claims[form.claim_id]
         problems = adjudication_problems(form, claim, lines[claim.id])
-        if has_errors(problems):
-            log.info("adjudication of claim %s rejected with %d problems", claim.id, len(problems))
-            outcomes.append(SaveOutcome.rejected(problems))
+        checked.append(CheckedForm(form, claim, lines[claim.id], tuple(problems)))
+    return record_checked(
+        session, actor, checked, posting_follows=posting_follows, recorded=recorded
+    )
+
+
+@bulk_work
+def record_checked(
+    session: Session,
+    actor: Actor,
+    checked: Sequence[CheckedForm],
+    *,
+    posting_follows: bool = False,
+    recorded: RecordedRows | None = None,
+) -> list[SaveOutcome]:
+    """Store forms their caller checked already, as `record_adjudications` stores them.
+
+    The 835 import checks each claim payment while it routes it, against the claims
+    and lines its matching loaded, so the batch does not load and check them again.
+    Returns one outcome per form, in order. Needs CLAIM_MANAGE.
+    """
+    require(actor, Permission.CLAIM_MANAGE)
+    rows = _Rows()
+    outcomes: list[SaveOutcome] = []
+    for item in checked:
+        claim = item.claim
+        if has_errors(list(item.problems)):
+            log.info(
+                "adjudication of claim %s rejected with %d problems", claim.id, len(item.problems)
+            )
+            outcomes.append(SaveOutcome.rejected(list(item.problems)))
             continue
-        adjudication_id = _add_rows(rows, actor, claim, lines[claim.id], form)
-        outcomes.append(SaveOutcome(adjudication_id, True, tuple(problems), CHANGES))
+        adjudication_id = _add_rows(rows, actor, claim, item.lines, item.form)
+        outcomes.append(SaveOutcome(adjudication_id, True, item.problems, CHANGES))
     if not rows.adjudications:
         return outcomes
 
+    claims = {item.claim.id: item.claim for item in checked}
     _void_stored(session, actor, [claims[claim_id] for claim_id in rows.latest])
     _insert(session, rows)
     if recorded is not None:
         _add_recorded(recorded, rows)
     numbers = [
-        (claims[form.claim_id], form.payer_claim_number)
-        for form, outcome in zip(forms, outcomes, strict=True)
-        if outcome.record_id is not None and form.payer_claim_number
+        (item.claim, item.form.payer_claim_number)
+        for item, outcome in zip(checked, outcomes, strict=True)
+        if outcome.record_id is not None and item.form.payer_claim_number
     ]
     write_payer_claim_numbers(session, numbers)
     record_claim_events(
         session, rows.events, user_id=actor.user_id, update_lines=not posting_follows
     )
     session.flush()
-    log.info("recorded %d adjudications of %d forms", len(rows.adjudications), len(forms))
+    log.info("recorded %d adjudications of %d forms", len(rows.adjudications), len(checked))
     return outcomes
 
 

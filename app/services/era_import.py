@@ -49,10 +49,10 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import clearinghouses
-from app.services.adjudication_batch import record_adjudications
+from app.services.adjudication_batch import CheckedForm, record_checked
 from app.services.claim_batches import sftp_target
 from app.services.claim_build_rows import PAYER_SEQUENCES
-from app.services.claim_cob import AdjudicationForm, adjudication_problems, latest_adjudication
+from app.services.claim_cob import adjudication_problems, latest_adjudication
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
 from app.services.era_claim_rows import ClaimPaymentRow, insert_claim_payments
 from app.services.era_matching import (
@@ -218,7 +218,7 @@ class _RemittanceWork:
     # Claims whose posted adjudication a reversal in this remittance left standing, because
     # the reversal waits for a biller; the correction after it must wait too.
     reversal_pending: set[uuid.UUID] = field(default_factory=set)
-    pending: list[tuple[ClaimPaymentRow, AdjudicationForm]] = field(default_factory=list)
+    pending: list[tuple[ClaimPaymentRow, CheckedForm]] = field(default_factory=list)
     # Each claim's current adjudication, None when it has none, loaded once per claim.
     adjudicated: dict[uuid.UUID, PayerAdjudication | None] = field(default_factory=dict)
     states: list[str] = field(default_factory=list)
@@ -838,7 +838,7 @@ def _record(
     row.state = STATE_POSTED
     row.posted_at = utc_now()
     row.posted_by = context.actor.user_id
-    work.pending.append((row, form))
+    work.pending.append((row, CheckedForm(form, claim, lines, tuple(problems))))
     if payment.status_code.strip() in CROSSOVER_STATUSES:
         payer_name = work.payer.name if work.payer is not None else work.source.payer_name
         note_crossover(
@@ -960,14 +960,12 @@ def _post_collected(context: _Context, work: _RemittanceWork) -> None:
         _post_chunk(context, work.pending[start : start + _POST_CHUNK])
 
 
-def _post_chunk(
-    context: _Context, pending: Sequence[tuple[ClaimPaymentRow, AdjudicationForm]]
-) -> None:
+def _post_chunk(context: _Context, pending: Sequence[tuple[ClaimPaymentRow, CheckedForm]]) -> None:
     session = context.session
-    forms = [form for _, form in pending]
+    checked = [item for _, item in pending]
     recorded = RecordedRows()
-    outcomes = record_adjudications(
-        session, context.actor, forms, posting_follows=True, recorded=recorded
+    outcomes = record_checked(
+        session, context.actor, checked, posting_follows=True, recorded=recorded
     )
     items = []
     for (row, _), outcome in zip(pending, outcomes, strict=True):

@@ -26,7 +26,8 @@ from app.models.claims import (
     PayerLineAdjudication,
 )
 from app.models.ledger import LedgerEntry
-from app.services.adjudication_batch import record_adjudications
+from app.problems import Problem, Severity
+from app.services.adjudication_batch import CheckedForm, record_adjudications, record_checked
 from app.services.claim_cob import (
     AdjudicationForm,
     AdjustmentForm,
@@ -656,3 +657,30 @@ def test_claim_events_without_lines(practice: ClaimPractice) -> None:
     events = snapshot(practice, claim_id)["events"]
     assert isinstance(events, list)
     assert [row[:2] for row in events] == [("paid", "partial"), ("denied", "denied")]
+
+
+def test_checked_form_with_error_rejected(practice: ClaimPractice) -> None:
+    """record_checked rejects a form by the problems its caller found, and stores the rest."""
+    bad_id = new_claim(practice, new_patient(practice, practice.aetna_id))
+    good_id = new_claim(practice, new_patient(practice, practice.aetna_id))
+    error = Problem("paid_amount", "The claim does not balance.")
+    warning = Problem("lines", "Check the lines.", Severity.WARNING)
+
+    with practice.database.transaction() as session:
+        checked = []
+        for claim_id, problem in ((bad_id, error), (good_id, warning)):
+            claim = session.get(Claim, claim_id)
+            assert claim is not None
+            lines = {line.id: line for line in practice.claim_lines(claim_id)}
+            form = lines_form(practice, claim_id, ("100.00", [("CO", "45", "20.00")]))
+            checked.append(CheckedForm(form, claim, lines, (problem,)))
+        outcomes = record_checked(session, practice.biller, checked)
+
+    assert outcomes[0].record_id is None
+    assert outcomes[0].problems == (error,)
+    assert outcomes[1].record_id is not None
+    assert outcomes[1].problems == (warning,)
+    assert snapshot(practice, bad_id)["adjudications"] == []
+    stored = snapshot(practice, good_id)["adjudications"]
+    assert isinstance(stored, list)
+    assert len(stored) == 1
