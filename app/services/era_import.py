@@ -978,7 +978,8 @@ def _post_chunk(context: _Context, pending: Sequence[tuple[ClaimPaymentRow, Chec
     # adjudication ids.
     insert_claim_payments(session, [row for row, _ in pending])
     plans = plan_adjudications(session, items, context.rules, recorded=recorded)
-    apply_plans(session, context.actor, plans)
+    # The claim payments were inserted posted and linked just above.
+    apply_plans(session, context.actor, plans, sources_linked=True)
 
 
 def _remittance_status(work: _RemittanceWork) -> str:

@@ -149,7 +149,11 @@ def post_adjudication(
 
 @bulk_work
 def apply_plans(
-    session: Session, actor: Actor, plans: Sequence[PostingPlan]
+    session: Session,
+    actor: Actor,
+    plans: Sequence[PostingPlan],
+    *,
+    sources_linked: bool = False,
 ) -> list[PostingResult]:
     """Post the rows of every plan in one batch, then apply each plan's claim changes.
 
@@ -157,6 +161,10 @@ def apply_plans(
     claim line, because each plan reads line balances without the rows of the others.
     The findings and claim events of all plans go in with a few statements. Raises
     ValueError when two plans share a line. Returns one result per plan, in order.
+
+    Set `sources_linked` only when the caller stored each plan's claim payment already
+    posted by this actor and tied to the plan's adjudication and claim, as the 835
+    import inserts them. The claim payments are then not read to link them.
     """
     require(actor, Permission.PAYMENT_POST)
     require(actor, Permission.CLAIM_MANAGE)
@@ -166,7 +174,8 @@ def apply_plans(
 
     today = practice_today(session)
     claims = get_claims(session, [plan.claim_id for plan in plans])
-    link_sources(session, actor, plans)
+    if not sources_linked:
+        link_sources(session, actor, plans)
     segments = denied_segments(session, plans)
     findings: list[dict[str, object]] = []
     events: list[NewClaimEvent] = []

@@ -64,6 +64,30 @@ def test_auto_posts_payment(era_practice: EraPractice) -> None:
     assert remittance.payer_id == payer_id
 
 
+def test_posted_claim_payment_linked(era_practice: EraPractice) -> None:
+    """The import stores a posted claim payment as posting would link it."""
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    text = write_remittance(
+        [written_claim(claim, paid=PAID, adjustments=ADJUSTED)],
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
+    )
+
+    result = import_text(era_practice, text)
+
+    (row,) = claim_payments(era_practice, result.response_id)
+    (adjudication,) = adjudications(era_practice, claim)
+    user_id = era_practice.biller.user_id
+    assert row.state == "posted"
+    assert row.adjudication_id == adjudication.id
+    assert row.claim_id == claim.claim_id
+    assert row.posted_at is not None
+    assert row.posted_by == user_id
+    assert row.updated_by == user_id
+
+
 def test_same_codes_and_amounts(era_practice: EraPractice) -> None:
     payer_id, payer = new_payer(era_practice)
     patient = ("SAME", "PAT", "SAME0001")
