@@ -181,17 +181,7 @@ def _old_charge_rows(
     of other patients are dropped here. Asked for the lines' patients instead of the
     lines, SQLite read every charge row of the ledger through source_type alone.
     """
-    patients: set[uuid.UUID] = set()
-    for part in chunks(list(line_ids)):
-        patient_query = (
-            select(Encounter.patient_id)
-            .join(ChargeLine, ChargeLine.encounter_id == Encounter.id)
-            .where(ChargeLine.id.in_(part))
-            .distinct()
-        )
-        patients.update(session.scalars(patient_query))
-
-    rows: list[tuple[uuid.UUID, str, uuid.UUID | None, Decimal]] = []
+    found: list[tuple[uuid.UUID, uuid.UUID, str, uuid.UUID | None, Decimal]] = []
     for part in chunks(list(line_ids)):
         sums = (
             select(
@@ -213,12 +203,36 @@ def _old_charge_rows(
                 LedgerEntry.payer_id,
             )
         )
-        rows += [
-            (line_id, party, payer_id, total)
+        found += [
+            (line_id, patient_id, party, payer_id, total)
             for line_id, patient_id, party, payer_id, total in session.execute(sums)
-            if line_id is not None and patient_id in patients
+            if line_id is not None
         ]
-    return rows
+    if not found:
+        # Ledgers posted since rows name their line have no such rows, so the lines'
+        # patients are read only when a row was found.
+        return []
+
+    patients = _line_patients(session, list(line_ids))
+    return [
+        (line_id, party, payer_id, total)
+        for line_id, patient_id, party, payer_id, total in found
+        if patient_id in patients
+    ]
+
+
+def _line_patients(session: Session, line_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Return the patients of the lines' encounters, 500 lines per query."""
+    patients: set[uuid.UUID] = set()
+    for part in chunks(line_ids):
+        query = (
+            select(Encounter.patient_id)
+            .join(ChargeLine, ChargeLine.encounter_id == Encounter.id)
+            .where(ChargeLine.id.in_(part))
+            .distinct()
+        )
+        patients.update(session.scalars(query))
+    return patients
 
 
 def _payer_names(session: Session, payer_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
