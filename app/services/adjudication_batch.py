@@ -58,6 +58,7 @@ from app.services.era_posting_load import (
     SettledLine,
     StoredAdjudication,
     StoredAdjustment,
+    StoredLine,
 )
 from app.services.outcomes import SaveOutcome
 
@@ -167,6 +168,11 @@ def record_checked(
     _insert(session, rows)
     if recorded is not None:
         _add_recorded(recorded, rows)
+        for item in checked:
+            recorded.lines[item.claim.id] = [
+                StoredLine(line.id, line.charge_line_id, line.charge_amount)
+                for line in item.lines.values()
+            ]
     numbers = [
         (item.claim, item.form.payer_claim_number)
         for item, outcome in zip(checked, outcomes, strict=True)

@@ -111,6 +111,8 @@ class RecordedRows:
     adjudications: dict[uuid.UUID, StoredAdjudication] = field(default_factory=dict)
     settled: dict[uuid.UUID, list[SettledLine]] = field(default_factory=dict)
     adjustments: dict[uuid.UUID, list[StoredAdjustment]] = field(default_factory=dict)
+    # Each claim's lines that are not archived, in line order, by claim id.
+    lines: dict[uuid.UUID, list[StoredLine]] = field(default_factory=dict)
 
 
 def load_posting_rows(
@@ -119,7 +121,8 @@ def load_posting_rows(
     """Load the rows for planning `items`; ids that are not found are left out.
 
     Adjudications in `recorded` are taken from it, with their lines and adjustments,
-    instead of being read. They must be unchanged since they were recorded.
+    and so are the lines of its claims, instead of being read. They must be unchanged
+    since they were recorded.
     """
     known = recorded if recorded is not None else RecordedRows()
     rows = PostingRows()
@@ -135,7 +138,7 @@ def load_posting_rows(
             rows.adjustments[adjudication_id] = known.adjustments[adjudication_id]
     claim_ids = list(dict.fromkeys(row.claim_id for row in rows.adjudications.values()))
     _load_claims(session, rows, claim_ids)
-    _load_lines(session, rows, list(rows.claims))
+    _load_lines(session, rows, list(rows.claims), known.lines)
     read = [adjudication_id for adjudication_id in unknown if adjudication_id in rows.adjudications]
     _load_settlements(session, rows, read)
     _load_posted(session, rows, items)
@@ -165,11 +168,29 @@ def _load_claims(session: Session, rows: PostingRows, ids: list[uuid.UUID]) -> N
     rows.claims = objects_by_id(session, Claim, ids)
 
 
-def _load_lines(session: Session, rows: PostingRows, claim_ids: list[uuid.UUID]) -> None:
+def _load_lines(
+    session: Session,
+    rows: PostingRows,
+    claim_ids: list[uuid.UUID],
+    known: dict[uuid.UUID, list[StoredLine]],
+) -> None:
+    """Load each claim's lines, taking those of the claims in `known` from it.
+
+    The charge lines of a known claim's archived lines are still read, because
+    `charge_lines` includes them.
+    """
     for claim_id in claim_ids:
-        rows.lines[claim_id] = []
-        rows.charge_lines[claim_id] = set()
-    for part in chunks(claim_ids):
+        rows.lines[claim_id] = list(known.get(claim_id, ()))
+        rows.charge_lines[claim_id] = {line.charge_line_id for line in rows.lines[claim_id]}
+    recorded = [claim_id for claim_id in claim_ids if claim_id in known]
+    for part in chunks(recorded):
+        archived_lines = select(ClaimLine.claim_id, ClaimLine.charge_line_id).where(
+            ClaimLine.claim_id.in_(part), ClaimLine.archived.is_(True)
+        )
+        for claim_id, charge_line_id in session.execute(archived_lines):
+            rows.charge_lines[claim_id].add(charge_line_id)
+
+    for part in chunks([claim_id for claim_id in claim_ids if claim_id not in known]):
         query = (
             select(
                 ClaimLine.id,

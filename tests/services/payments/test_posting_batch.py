@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.errors import NotFoundError, UserError
 from app.models.claims import (
@@ -42,7 +42,7 @@ from app.services.claim_status import (
     record_event,
 )
 from app.services.era_posting import PostingResult, apply_plans, post_adjudication
-from app.services.era_posting_load import RecordedRows
+from app.services.era_posting_load import RecordedRows, load_posting_rows
 from app.services.era_posting_plan import PlanItem, plan_adjudications
 from app.services.outcomes import SaveOutcome
 from tests.helpers.claim_data import ClaimPractice
@@ -684,3 +684,41 @@ def test_checked_form_with_error_rejected(practice: ClaimPractice) -> None:
     stored = snapshot(practice, good_id)["adjudications"]
     assert isinstance(stored, list)
     assert len(stored) == 1
+
+
+def test_recorded_rows_load_like_stored(practice: ClaimPractice) -> None:
+    """Planning rows taken from a RecordedRows equal those read back, archived lines too."""
+    claim_id = new_claim(practice, new_patient(practice, practice.aetna_id), ("99213", "99214"))
+    kept, dropped = practice.claim_lines(claim_id)
+    with practice.database.transaction() as session:
+        session.execute(update(ClaimLine).where(ClaimLine.id == dropped.id).values(archived=True))
+    form = AdjudicationForm(
+        claim_id=claim_id,
+        claim_status_code="1",
+        paid_amount=D("100.00"),
+        adjudicated_on=PAID_ON,
+        lines=[
+            LineAdjudicationForm(
+                claim_line_id=kept.id,
+                paid_amount=D("100.00"),
+                adjustments=[AdjustmentForm("CO", "45", D("20.00"))],
+            )
+        ],
+    )
+    source_id = add_source(practice, claim_id, form)
+
+    recorded = RecordedRows()
+    with practice.database.transaction() as session:
+        (outcome,) = record_adjudications(session, practice.biller, [form], recorded=recorded)
+        assert outcome.record_id is not None
+        items = [PlanItem(outcome.record_id, source_id)]
+        taken = load_posting_rows(session, items, recorded)
+        read = load_posting_rows(session, items)
+
+    assert taken.lines == read.lines
+    assert taken.charge_lines == read.charge_lines
+    assert taken.charge_lines[claim_id] == {kept.charge_line_id, dropped.charge_line_id}
+    assert [line.id for line in taken.lines[claim_id]] == [kept.id]
+    assert taken.adjudications == read.adjudications
+    assert taken.settled == read.settled
+    assert taken.adjustments == read.adjustments
