@@ -75,6 +75,7 @@ ADMIN_PERMISSIONS = (
     Permission.CODE_SET_EDIT,
     Permission.FEE_SCHEDULE_EDIT,
     Permission.CLAIM_MANAGE,
+    Permission.STATEMENT_RUN,
 )
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250

@@ -102,6 +102,7 @@ def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
     assert window.admin_page.tab_titles() == [
         "Clearinghouses",
         "Posting rules",
+        "Statements",
         "Procedure codes",
         "Code sets",
         "Fee schedules",
