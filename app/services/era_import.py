@@ -974,9 +974,10 @@ def _post_chunk(context: _Context, pending: Sequence[tuple[ClaimPaymentRow, Chec
             raise RuntimeError(f"adjudication of claim payment {row.id} was rejected")
         row.adjudication_id = outcome.record_id
         items.append(PlanItem(outcome.record_id, row.id))
-    # Applying the plans reads the claim payments, so they are inserted now, with their
-    # adjudication ids.
+    # The claim payments go in now, with their adjudication ids, because a denial's
+    # finding reads the stored loop text of its claim payment.
     insert_claim_payments(session, [row for row, _ in pending])
+    recorded.new_sources.update(row.id for row, _ in pending)
     plans = plan_adjudications(session, items, context.rules, recorded=recorded)
     # The claim payments were inserted posted and linked just above.
     apply_plans(session, context.actor, plans, sources_linked=True)

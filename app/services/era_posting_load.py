@@ -113,6 +113,9 @@ class RecordedRows:
     adjustments: dict[uuid.UUID, list[StoredAdjustment]] = field(default_factory=dict)
     # Each claim's lines that are not archived, in line order, by claim id.
     lines: dict[uuid.UUID, list[StoredLine]] = field(default_factory=dict)
+    # Claim payments (RemittanceClaim ids) stored in this unit of work, which have posted
+    # nothing yet; the caller adds them.
+    new_sources: set[uuid.UUID] = field(default_factory=set)
 
 
 def load_posting_rows(
@@ -141,7 +144,7 @@ def load_posting_rows(
     _load_lines(session, rows, list(rows.claims), known.lines)
     read = [adjudication_id for adjudication_id in unknown if adjudication_id in rows.adjudications]
     _load_settlements(session, rows, read)
-    _load_posted(session, rows, items)
+    _load_posted(session, rows, [item for item in items if item.source_id not in known.new_sources])
     patients = list(dict.fromkeys(claim.patient_id for claim in rows.claims.values()))
     _load_coverages(session, rows, patients)
     payer_ids = {claim.payer_id for claim in rows.claims.values()}
@@ -243,8 +246,8 @@ def _load_settlements(session: Session, rows: PostingRows, ids: list[uuid.UUID])
 def _load_posted(session: Session, rows: PostingRows, items: Sequence[PlanItem]) -> None:
     """Find the claim payments that already posted rows still in force on their claim's lines.
 
-    Posting puts every row on one of the claim's lines, and the line column is indexed
-    while source_id is not, so the lines narrow the search.
+    Posting puts every row on one of the claim's lines, so only rows on those lines count.
+    SQLite finds the rows through the (source_type, source_id) index.
     """
     pairs = [
         (rows.adjudications[item.adjudication_id].claim_id, item.source_id)

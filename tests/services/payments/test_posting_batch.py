@@ -248,7 +248,8 @@ def post_in_one_unit_of_work(
 ) -> tuple[list[SaveOutcome], list[PostingResult]]:
     """Record, plan and apply in one transaction, as the 835 import does."""
     sources = [add_source(practice, form.claim_id, form) for form in forms]
-    recorded = RecordedRows()
+    # The claim payments have posted nothing yet, as the import's new ones.
+    recorded = RecordedRows(new_sources=set(sources))
     with practice.database.transaction() as session:
         outcomes = record_adjudications(
             session, practice.biller, forms, posting_follows=True, recorded=recorded
