@@ -36,6 +36,7 @@ from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import merge_steps
 from app.services.ledger import MERGE_SOURCE, post_entry
+from app.services.merge_accounts import move_billing_account
 from app.services.merge_rows import RowRecorder, Snapshot, read_row, table_named, write_row
 from app.services.merge_values import provider_names, shown_value
 from app.services.patient_search import display_name
@@ -333,6 +334,7 @@ def _apply_steps(
     notes = merge_steps.move_phones(context)
     notes += merge_steps.move_coverages(context)
     merge_steps.repoint_references(context)
+    notes += move_billing_account(context)
     merge_steps.combine_onboarding(context)
     merge_steps.move_decisions(context)
     context.session.expire_all()
