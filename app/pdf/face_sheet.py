@@ -29,8 +29,8 @@ MAX_ALERTS = 4
 # The lowest baseline a section may use, above the footer line.
 FOOTER_TOP: float = MARGIN + 12
 ROW_STEP = 11.5
-# The heading and the account, guarantor, plan and collections rows.
-STATEMENTS_MIN_HEIGHT = 25 + 4 * ROW_STEP
+# The heading and the account, guarantor, hold, plan and collections rows.
+STATEMENTS_MIN_HEIGHT = 25 + 5 * ROW_STEP
 
 
 def render_face_sheet(sheet: FaceSheet, path: Path) -> None:
@@ -199,6 +199,8 @@ def _statements(column: Column, sheet: FaceSheet) -> None:
         return
     column.field("Account", summary.account_number, max_lines=1)
     column.field("Guarantor", summary.guarantor, max_lines=1)
+    # A hold is why an owing account gets no statements, so the desk must see it on paper too.
+    column.field("Hold", summary.hold or "None", max_lines=1)
     column.field("Payment plan", summary.payment_plan or "None open", max_lines=1)
     column.field("Collections", summary.collections or "Not placed", max_lines=1)
     if not summary.statements:

@@ -181,6 +181,7 @@ def test_pdf_prints_statements(database: Database, staff: Staff, tmp_path: Path)
     assert "STATEMENTS" in text
     assert "Account | AK7Q-000007" in text
     assert "Guarantor | Luis Ortega" in text
+    assert "Hold | None" in text
     assert "Payment plan | $50.00 monthly, next due 03/15/2026, current" in text
     assert "Collections | Placed with Prairie Recovery on 03/05/2026, $1,280.00 written off" in text
     assert "03/01/2026 | Payment plan reminder \u2014 $50.00, Email, Queued" in text
@@ -272,3 +273,15 @@ def test_ended_hold_not_shown(database: Database, staff: Staff) -> None:
     assert sheet.statements.hold == ""
     assert on_last_day.statements is not None
     assert on_last_day.statements.hold == "Bankruptcy through 03/09/2026"
+
+
+def test_pdf_prints_hold(database: Database, staff: Staff, tmp_path: Path) -> None:
+    guarantor_id, patient_id = add_family(database)
+    account_id = add_sent_statements(database, staff, guarantor_id)
+    _hold(database, account_id, "bankruptcy", date(2026, 7, 31))
+    target = tmp_path / "face.pdf"
+    with database.transaction() as session:
+        print_face_sheet(session, staff.front_desk, patient_id, TODAY, target)
+    text = " | ".join(piece.text for piece in placed_text(target))
+
+    assert "Hold | Bankruptcy through 07/31/2026" in text
