@@ -91,11 +91,12 @@ class PayerCredit:
 
 @dataclass(frozen=True, slots=True)
 class CreditRow:
-    """A patient whose account balance is below zero, and whose money the credit is.
+    """A patient whose account has a credit, and whose money the credit is.
 
-    `balance` is the account total (negative). `patient_credit` and each payer credit
-    are positive amounts held in that bucket. A bucket that still owes money lowers the
-    total but is not listed. `pending_refunds` are requested or approved refunds.
+    `balance` is the account total. It is above zero when insurance still owes more
+    than the credits. `patient_credit` and each payer credit are positive amounts held
+    in that bucket. `insurance_pending` is what the payers' buckets still owe (positive).
+    `pending_refunds` are requested or approved refunds.
     """
 
     patient_id: uuid.UUID
@@ -105,6 +106,22 @@ class CreditRow:
     patient_credit: Decimal
     payer_credits: tuple[PayerCredit, ...]
     pending_refunds: Decimal
+    insurance_pending: Decimal
+
+    @property
+    def credit_total(self) -> Decimal:
+        """The patient credit and every payer credit together."""
+        return self.patient_credit + sum((credit.amount for credit in self.payer_credits), ZERO)
+
+    @property
+    def refundable_after_insurance(self) -> Decimal:
+        """The patient credit that stays a credit even if insurance pays nothing more.
+
+        When a payer pays less than it owes, the rest moves to the patient, and the
+        patient credit may be needed to cover it. Pending refunds are taken off first.
+        """
+        left = self.patient_credit - self.pending_refunds - self.insurance_pending
+        return max(left, ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -533,15 +550,18 @@ def _audit(session: Session, actor: Actor, refund: Refund, what: str) -> None:
 
 
 def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
-    """Return the patients whose account balance is below zero, largest credit first.
+    """Return the accounts that hold a credit, largest credit first.
 
-    Each row splits the credit by whose money it is: the patient's, or each payer's.
+    An account is listed when its balance is below zero, or when the patient's own
+    bucket is, even while insurance still owes more on other lines. Each row splits the
+    credit by whose money it is (the patient's, or each payer's) and gives what
+    insurance still owes beside it.
     """
     require(actor, Permission.PAYMENT_POST)
     totals = {
         patient_id: buckets
         for patient_id, buckets in bucket_totals(session).items()
-        if sum(buckets.values(), ZERO) < ZERO
+        if sum(buckets.values(), ZERO) < ZERO or buckets.get(PATIENT, ZERO) < ZERO
     }
     payer_names = _names(session, Payer.id, Payer.name)
     pending = _pending_by_patient(session, list(totals))
@@ -558,9 +578,10 @@ def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
                     patient_credit=max(-buckets.get(PATIENT, ZERO), ZERO),
                     payer_credits=_payer_credits(buckets, payer_names),
                     pending_refunds=pending.get(patient.id, ZERO),
+                    insurance_pending=_insurance_owed(buckets),
                 )
             )
-    rows.sort(key=lambda row: (row.balance, row.chart_number))
+    rows.sort(key=lambda row: (-row.credit_total, row.chart_number))
     log.info("listed %d credit balances", len(rows))
     return rows
 
@@ -581,6 +602,11 @@ def _payer_credits(
     return tuple(
         sorted(payer_credits, key=lambda credit: (credit.payer_name, credit.responsible_party))
     )
+
+
+def _insurance_owed(buckets: dict[Bucket, Decimal]) -> Decimal:
+    owed = (amount for bucket, amount in buckets.items() if bucket != PATIENT and amount > ZERO)
+    return sum(owed, ZERO)
 
 
 def _pending_by_patient(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:

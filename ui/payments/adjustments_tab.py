@@ -46,7 +46,7 @@ from ui.payments.refund_dialogs import IssueRefundDialog, RefundRequestDialog
 log = logging.getLogger(__name__)
 
 SMALL_COLUMNS = ("Patient", "Chart", "Balance")
-CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Whose money", "Pending refunds")
+CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Whose money", "Insurance owes", "Pending refunds")
 REFUND_COLUMNS = ("Patient", "Amount", "Status", "Requested by", "Reason")
 REFUND_STATUS = {
     "requested": "Waiting for approval",
@@ -135,9 +135,14 @@ class AdjustmentsTab(Page):
         self.write_off_button.setObjectName("writeOffSmall")
         self.write_off_button.clicked.connect(self.write_off_ticked)
 
-        self.credit_table = MoneyTable(CREDIT_COLUMNS, "Accounts in credit", ("Credit",))
+        self.credit_table = MoneyTable(
+            CREDIT_COLUMNS, "Accounts in credit", ("Credit", "Insurance owes", "Pending refunds")
+        )
         self.credit_table.setObjectName("creditTable")
         self.credit_table.itemSelectionChanged.connect(self._update_actions)
+        # Shown for a selected patient credit on an account that insurance still owes on.
+        self.insurance_note = _hidden_note()
+        self.insurance_note.setObjectName("creditInsuranceNote")
         self.request_button = QPushButton("Re&quest refund…")
         self.request_button.setObjectName("requestRefund")
         self.request_button.clicked.connect(self.request_refund)
@@ -200,6 +205,7 @@ class AdjustmentsTab(Page):
         credit_box = QGroupBox("Accounts in credit")
         credit_layout = QVBoxLayout(credit_box)
         credit_layout.addWidget(self.credit_table, 1)
+        credit_layout.addWidget(self.insurance_note)
         credit_buttons = QHBoxLayout()
         credit_buttons.addStretch(1)
         credit_buttons.addWidget(self.request_button)
@@ -308,11 +314,17 @@ class AdjustmentsTab(Page):
             if credit is not None and credit.payer_id is not None
             else "Request a refund of the selected patient credit"
         )
+        self._show_insurance_note(credit)
         # The service also rejects an approval by the person who requested the refund.
         self.approve_button.setEnabled(manager and status == "requested")
         self.approve_button.setToolTip("A manager other than the requester approves a refund.")
         self.issue_button.setEnabled(allowed and status == "approved")
         self.cancel_button.setEnabled(allowed and status in ("requested", "approved"))
+
+    def _show_insurance_note(self, credit: CreditLine | None) -> None:
+        note = insurance_note(credit)
+        self.insurance_note.setText(note)
+        self.insurance_note.setVisible(bool(note))
 
     # Adjustments
 
@@ -474,8 +486,33 @@ class AdjustmentsTab(Page):
 def credit_cells(line: CreditLine) -> list[str]:
     """Return the cells of one credit, in CREDIT_COLUMNS order."""
     row = line.account
+    insurance = format_money(row.insurance_pending) if row.insurance_pending else ""
     pending = format_money(row.pending_refunds) if row.pending_refunds else ""
-    return [row.patient_name, row.chart_number, format_money(line.amount), line.whose, pending]
+    return [
+        row.patient_name,
+        row.chart_number,
+        format_money(line.amount),
+        line.whose,
+        insurance,
+        pending,
+    ]
+
+
+def insurance_note(line: CreditLine | None) -> str:
+    """Return the warning for a patient credit on an account insurance still owes on.
+
+    Returns an empty text for a payer's credit, or when insurance owes nothing.
+    """
+    if line is None or line.payer_id is not None or not line.account.insurance_pending:
+        return ""
+    row = line.account
+    owed = format_money(row.insurance_pending)
+    safe = format_money(row.refundable_after_insurance)
+    return (
+        f"Insurance still owes {owed} on this account. If it pays less, the patient owes "
+        f"the rest, and this credit may be needed to cover it. {safe} stays a credit even "
+        "if insurance pays nothing more; refund at most that, or wait for the payment."
+    )
 
 
 def refund_cells(row: RefundRow) -> list[str]:
