@@ -75,8 +75,8 @@ class _Rows:
     lines: list[dict[str, object]] = field(default_factory=list)
     adjustments: list[dict[str, object]] = field(default_factory=list)
     events: list[NewClaimEvent] = field(default_factory=list)
-    # The row of each claim's adjudication from an earlier form of this batch.
-    latest: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+    # The row of each (claim, payer) adjudication from an earlier form of this batch.
+    latest: dict[tuple[uuid.UUID, uuid.UUID], dict[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ def record_adjudications(
 
     Each form is checked and stored as `claim_cob.record_adjudication` stores one. A form
     with errors is rejected, and its outcome carries the problems, while the others are
-    stored. The claim payer's earlier adjudication of the claim is voided, also one from
+    stored. The same payer's earlier adjudication of the claim is voided, also one from
     an earlier form of the batch, and the claim's status moves. Needs CLAIM_MANAGE.
     Raises NotFoundError, before writing anything, when a form names a claim that is
     missing or archived.
@@ -163,8 +163,7 @@ def record_checked(
     if not rows.adjudications:
         return outcomes
 
-    claims = {item.claim.id: item.claim for item in checked}
-    _void_stored(session, actor, [claims[claim_id] for claim_id in rows.latest])
+    _void_stored(session, actor, list(rows.latest))
     _insert(session, rows)
     if recorded is not None:
         _add_recorded(recorded, rows)
@@ -173,10 +172,14 @@ def record_checked(
                 StoredLine(line.id, line.charge_line_id, line.charge_amount)
                 for line in item.lines.values()
             ]
+    # A crossover payer's claim number stays on its adjudication only: the claim keeps
+    # the number of the payer it was billed to, which that payer's reversals name.
     numbers = [
         (item.claim, item.form.payer_claim_number)
         for item, outcome in zip(checked, outcomes, strict=True)
-        if outcome.record_id is not None and item.form.payer_claim_number
+        if outcome.record_id is not None
+        and item.form.payer_claim_number
+        and item.form.payer_id in (None, item.claim.payer_id)
     ]
     write_payer_claim_numbers(session, numbers)
     record_claim_events(
@@ -218,9 +221,10 @@ def _add_rows(
     form: AdjudicationForm,
 ) -> uuid.UUID:
     """Add the rows and events of one accepted form; return the new adjudication's id."""
-    earlier = rows.latest.get(claim.id)
+    payer_id = form.payer_id or claim.payer_id
+    earlier = rows.latest.get((claim.id, payer_id))
     if earlier is not None:
-        # The same claim earlier in the batch: this form replaces that adjudication.
+        # The same claim and payer earlier in the batch: this form replaces that one.
         earlier["voided"] = True
 
     patient_share = form.patient_responsibility
@@ -230,7 +234,7 @@ def _add_rows(
     row: dict[str, object] = {
         "id": adjudication_id,
         "claim_id": claim.id,
-        "payer_id": claim.payer_id,
+        "payer_id": payer_id,
         "payer_claim_number": form.payer_claim_number,
         "claim_status_code": form.claim_status_code,
         "charge_amount": claim.total_charge,
@@ -244,7 +248,7 @@ def _add_rows(
         "updated_by": actor.user_id,
     }
     rows.adjudications.append(row)
-    rows.latest[claim.id] = row
+    rows.latest[(claim.id, payer_id)] = row
     rows.adjustments += _adjustment_rows(actor, adjudication_id, None, form.adjustments)
 
     for line_form in form.lines:
@@ -336,17 +340,21 @@ def _status_events(claim: Claim, form: AdjudicationForm) -> list[NewClaimEvent]:
     return events
 
 
-def _void_stored(session: Session, actor: Actor, claims: list[Claim]) -> None:
-    """Void the stored adjudications the claims' payers made that are still current."""
-    payers = {claim.id: claim.payer_id for claim in claims}
-    for part in chunks(list(payers)):
+def _void_stored(session: Session, actor: Actor, pairs: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
+    """Void the current stored adjudications of each (claim id, payer id) pair.
+
+    A crossover payer's adjudication voids only that payer's earlier one, so the
+    adjudication of the payer that forwarded the claim stays current.
+    """
+    to_void = set(pairs)
+    for part in chunks(list(dict.fromkeys(claim_id for claim_id, _ in pairs))):
         query = select(PayerAdjudication).where(
             PayerAdjudication.claim_id.in_(part),
             PayerAdjudication.voided.is_(False),
             PayerAdjudication.archived.is_(False),
         )
         for adjudication in session.scalars(query):
-            if adjudication.payer_id == payers[adjudication.claim_id]:
+            if (adjudication.claim_id, adjudication.payer_id) in to_void:
                 adjudication.voided = True
                 adjudication.updated_by = actor.user_id
 
@@ -358,6 +366,7 @@ def _add_recorded(recorded: RecordedRows, rows: _Rows) -> None:
         recorded.adjudications[adjudication_id] = StoredAdjudication(
             id=adjudication_id,
             claim_id=cast(uuid.UUID, row["claim_id"]),
+            payer_id=cast(uuid.UUID, row["payer_id"]),
             claim_status_code=cast(str, row["claim_status_code"]),
             crossed_over=cast(bool, row["crossed_over"]),
             voided=cast(bool, row["voided"]),

@@ -26,7 +26,6 @@ from app.money import format_money, to_money
 from app.problems import Problem, Severity
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import (
-    PAYER_SEQUENCES,
     ClaimHeader,
     bills_lines,
     claim_diagnoses,
@@ -38,6 +37,7 @@ from app.services.claim_build_rows import (
     payer_sequence,
     write_claim,
 )
+from app.services.claim_crossover import place_in_order
 from app.services.claim_status import (
     DEAD_STATUSES,
     ClaimEventKind,
@@ -93,6 +93,8 @@ class AdjudicationForm:
 
     `claim_status_code` is the CLP02 code. `patient_responsibility` None means the sum
     of the PR adjustments. Without `lines`, the claim balances against its total charge.
+    `payer_id` is the payer that adjudicated the claim: None means the claim's payer,
+    and another payer is one a crossover moved the claim to (see `claim_crossover`).
     """
 
     claim_id: uuid.UUID
@@ -105,6 +107,7 @@ class AdjudicationForm:
     lines: list[LineAdjudicationForm] = field(default_factory=list)
     source: str = SOURCE_PAPER
     response_id: uuid.UUID | None = None
+    payer_id: uuid.UUID | None = None
 
 
 def record_adjudication(session: Session, actor: Actor, form: AdjudicationForm) -> SaveOutcome:
@@ -155,7 +158,7 @@ def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -
     in_force = coverages_in_force(
         patient_coverages(session, prior.patient_id), prior.service_date_from
     )
-    place = _place_in_order(prior, [coverage.id for coverage in in_force])
+    place = place_in_order(prior, [coverage.id for coverage in in_force])
     if place + 1 >= len(in_force):
         raise UserError(
             f"The patient has no coverage after {payer_name} in force on "
@@ -221,16 +224,6 @@ def latest_adjudication(session: Session, claim: Claim) -> PayerAdjudication | N
 def _payer_name(session: Session, payer_id: uuid.UUID) -> str:
     payer = session.get(Payer, payer_id)
     return payer.name if payer is not None else "The payer"
-
-
-def _place_in_order(claim: Claim, coverage_ids: list[uuid.UUID]) -> int:
-    if claim.coverage_id in coverage_ids:
-        return coverage_ids.index(claim.coverage_id)
-    # The claim's coverage is no longer in force on the date (its dates were changed),
-    # so the claim's own place in the order is used instead.
-    if claim.payer_sequence in PAYER_SEQUENCES:
-        return PAYER_SEQUENCES.index(claim.payer_sequence)
-    return 0
 
 
 def _check_not_billed(session: Session, prior: Claim, payer: Payer) -> None:

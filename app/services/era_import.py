@@ -15,6 +15,9 @@ What happens to a remittance:
   claim and lines matched exactly and that carry no denial or review adjustment.
   "review" posts nothing until a biller approves. Claims that match nothing are
   unapplied. A payer ClinicDesk does not recognize sends every claim to review.
+- A claim payment from a payer other than the claim's payer posts only when a crossover
+  moved the claim to that payer (`claim_crossover`): it is that payer's adjudication
+  and posts to its bucket. From any other payer it waits in review.
 - CLP02 22 reverses the claim's posted adjudication; the correction that follows posts
   as a new one. 19, 20 and 21 record the crossover. 23 and 25 post nothing (state
   "info").
@@ -41,6 +44,7 @@ from app.clock import utc_now
 from app.gc_pause import bulk_work
 from app.ids import new_id
 from app.models.claims import Claim, PayerAdjudication, X12Response
+from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment, Remittance
 from app.models.practice import Payer
 from app.money import ZERO, format_money, to_money
@@ -51,8 +55,13 @@ from app.security.permissions import Actor, Permission, require
 from app.services import clearinghouses
 from app.services.adjudication_batch import CheckedForm, record_checked
 from app.services.claim_batches import sftp_target
-from app.services.claim_build_rows import PAYER_SEQUENCES
-from app.services.claim_cob import adjudication_problems, latest_adjudication
+from app.services.claim_build_rows import PAYER_SEQUENCES, chunks, patient_coverages
+from app.services.claim_cob import adjudication_problems
+from app.services.claim_crossover import (
+    adjudicating_payer,
+    crossover_payers,
+    current_adjudications,
+)
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
 from app.services.era_claim_rows import ClaimPaymentRow, insert_claim_payments
 from app.services.era_matching import (
@@ -219,8 +228,10 @@ class _RemittanceWork:
     # the reversal waits for a biller; the correction after it must wait too.
     reversal_pending: set[uuid.UUID] = field(default_factory=set)
     pending: list[tuple[ClaimPaymentRow, CheckedForm]] = field(default_factory=list)
-    # Each claim's current adjudication, None when it has none, loaded once per claim.
-    adjudicated: dict[uuid.UUID, PayerAdjudication | None] = field(default_factory=dict)
+    # Each claim's current adjudications by payer id, loaded once per claim.
+    adjudicated: dict[uuid.UUID, dict[uuid.UUID, PayerAdjudication]] = field(default_factory=dict)
+    # The coverages of patients whose claims a crossover may have moved to this payer.
+    coverages: dict[uuid.UUID, list[Coverage]] = field(default_factory=dict)
     states: list[str] = field(default_factory=list)
 
     @property
@@ -622,11 +633,20 @@ def _route(
 
     work.matcher.take(claim.id)
     line_match = work.matcher.match_lines(claim, payment)
-    reasons = _review_reasons(context, work, payment, found, line_match)
-    if reasons:
+    payer_id = _adjudicating_payer(context, work, claim)
+    reasons = _review_reasons(context, work, payment, found, line_match, payer_id=payer_id)
+    if reasons or payer_id is None:
         return _to_review(row, reasons)
-    _reverse_replaced_denial(context, work, claim)
-    return _record(context, work, row, claim=claim, payment=payment, line_match=line_match)
+    _reverse_replaced_denial(context, work, claim, payer_id)
+    return _record(
+        context,
+        work,
+        row,
+        claim=claim,
+        payment=payment,
+        line_match=line_match,
+        payer_id=payer_id,
+    )
 
 
 def replaces_denial(current: PayerAdjudication, code: str) -> bool:
@@ -634,18 +654,20 @@ def replaces_denial(current: PayerAdjudication, code: str) -> bool:
     return current.claim_status_code == DENIED_CODE and code != DENIED_CODE
 
 
-def _reverse_replaced_denial(context: _Context, work: _RemittanceWork, claim: Claim) -> None:
+def _reverse_replaced_denial(
+    context: _Context, work: _RemittanceWork, claim: Claim, payer_id: uuid.UUID
+) -> None:
     """Reverse a posted denial that the payer now pays, so the ledger counts the claim once.
 
     A payer that reprocesses a denied claim (after an appeal or corrected information)
     sends the payment without reversing the denial first.
     """
-    current = _current_adjudication(context, work, claim)
+    current = _current_adjudication(context, work, claim, payer_id)
     if current is None or current.claim_status_code != DENIED_CODE:
         return
     memo = f"Denial replaced by payment {work.source.trace_number} of claim {claim.claim_number}"
     reverse_posting(context.session, context.actor, current.id, memo)
-    work.adjudicated[claim.id] = None
+    work.adjudicated[claim.id].pop(payer_id, None)
 
 
 def _review_reasons(
@@ -654,10 +676,16 @@ def _review_reasons(
     payment: ClaimPayment,
     found: ClaimMatch,
     line_match: LineMatch,
+    *,
+    payer_id: uuid.UUID | None,
 ) -> list[str]:
-    """Return why a matched claim payment waits for a biller; empty when it posts now."""
+    """Return why a matched claim payment waits for a biller; empty when it posts now.
+
+    `payer_id` is the payer whose adjudication the claim payment is, None when the
+    remittance's payer is neither the claim's payer nor one a crossover moved it to.
+    """
     assert found.claim is not None
-    blockers = _blockers(context, work, found.claim, payment, line_match)
+    blockers = _blockers(context, work, found.claim, payment, line_match, payer_id=payer_id)
     if blockers:
         return blockers
     if work.mode == MODE_AUTO:
@@ -682,6 +710,8 @@ def _blockers(
     claim: Claim,
     payment: ClaimPayment,
     line_match: LineMatch,
+    *,
+    payer_id: uuid.UUID | None,
 ) -> list[str]:
     """Return why the claim payment cannot post even in auto mode."""
     reasons = []
@@ -702,19 +732,16 @@ def _blockers(
             f"Claim {claim.claim_number} is {claim.status}: another claim bills its lines now. "
             "Choose the claim that replaced it."
         )
-    if work.payer is not None and claim.payer_id != work.payer.id:
-        billed = context.session.get(Payer, claim.payer_id)
-        billed_name = billed.name if billed is not None else "another payer"
-        reasons.append(
-            f"Claim {claim.claim_number} was billed to {billed_name}, but this remittance is "
-            f"from {work.payer.name}. Check which claim the payer paid."
-        )
+    if payer_id is None:
+        reasons.append(_other_payer_reason(context, work, claim))
     if claim.payer_sequence not in PAYER_SEQUENCES:
         reasons.append(
             f"Claim {claim.claim_number} is billed to a payer after the third, and the ledger "
             "keeps primary, secondary and tertiary insurance only; post it by hand."
         )
-    current = _current_adjudication(context, work, claim)
+    # A payment from a payer that is neither the claim's nor a crossover payer has no
+    # earlier payment of its own to count twice; the reason above covers it.
+    current = _current_adjudication(context, work, claim, payer_id) if payer_id else None
     if current is not None and not replaces_denial(current, code):
         if claim.id in work.reversal_pending:
             reasons.append(
@@ -735,19 +762,72 @@ def _blockers(
 _DEAD_VALUES = frozenset(status.value for status in DEAD_STATUSES)
 
 
+def _other_payer_reason(context: _Context, work: _RemittanceWork, claim: Claim) -> str:
+    """Explain a claim payment from a payer that neither was billed nor received a crossover."""
+    assert work.payer is not None
+    billed_name = _payer_name(context, claim.payer_id)
+    reached = crossover_payers(
+        claim, _coverages(context, work, claim.patient_id), work.adjudicated[claim.id]
+    )
+    if not reached:
+        return (
+            f"Claim {claim.claim_number} was billed to {billed_name}, but this remittance is "
+            f"from {work.payer.name}. Check which claim the payer paid."
+        )
+    forwarded = " and ".join(_payer_name(context, payer_id) for payer_id in reached)
+    return (
+        f"Claim {claim.claim_number} was billed to {billed_name}, which forwarded it to "
+        f"{forwarded} (crossover), but this remittance is from {work.payer.name}. Check "
+        "which claim the payer paid and the patient's coverage order."
+    )
+
+
+def _payer_name(context: _Context, payer_id: uuid.UUID) -> str:
+    payer = context.session.get(Payer, payer_id)
+    return payer.name if payer is not None else "another payer"
+
+
+def _adjudicating_payer(context: _Context, work: _RemittanceWork, claim: Claim) -> uuid.UUID | None:
+    """Return whose adjudication of the claim this claim payment is (see claim_crossover).
+
+    A remittance from a payer ClinicDesk does not recognize counts as the claim's payer,
+    because its claims wait in review anyway.
+    """
+    if work.payer is None:
+        return claim.payer_id
+    _current_adjudication(context, work, claim, claim.payer_id)
+    return adjudicating_payer(
+        claim,
+        work.payer.id,
+        work.adjudicated[claim.id],
+        lambda: _coverages(context, work, claim.patient_id),
+    )
+
+
 def _current_adjudication(
-    context: _Context, work: _RemittanceWork, claim: Claim
+    context: _Context, work: _RemittanceWork, claim: Claim, payer_id: uuid.UUID
 ) -> PayerAdjudication | None:
+    """Return the claim's current adjudication by `payer_id`, loading the claim's once."""
     if claim.id not in work.adjudicated:
-        work.adjudicated[claim.id] = latest_adjudication(context.session, claim)
-    return work.adjudicated[claim.id]
+        work.adjudicated[claim.id] = current_adjudications(context.session, claim)
+    return work.adjudicated[claim.id].get(payer_id)
+
+
+def _coverages(context: _Context, work: _RemittanceWork, patient_id: uuid.UUID) -> list[Coverage]:
+    if patient_id not in work.coverages:
+        work.coverages[patient_id] = patient_coverages(context.session, patient_id)
+    return work.coverages[patient_id]
 
 
 def _prefetch_adjudications(context: _Context, work: _RemittanceWork) -> None:
-    """Load the current adjudications of the claims the matcher loaded, in a few queries."""
+    """Load the current adjudications of the claims the matcher loaded, in a few queries.
+
+    The coverages of the patients whose claims another payer forwarded are loaded too,
+    because a claim payment from this payer may be that crossover payer's.
+    """
     claims = {claim.id: claim for claim in work.matcher.loaded_claims()}
     for claim_id in claims:
-        work.adjudicated[claim_id] = None
+        work.adjudicated[claim_id] = {}
     ids = list(claims)
     for start in range(0, len(ids), _IN_CHUNK):
         query = (
@@ -759,11 +839,27 @@ def _prefetch_adjudications(context: _Context, work: _RemittanceWork) -> None:
             )
             .order_by(PayerAdjudication.adjudicated_on, PayerAdjudication.created_at)
         )
-        # Ordered oldest first, so the newest of the claim's own payer is kept, as
-        # latest_adjudication returns it.
+        # Ordered oldest first, so each payer's newest is kept, as latest_adjudication
+        # returns it.
         for adjudication in context.session.scalars(query):
-            if adjudication.payer_id == claims[adjudication.claim_id].payer_id:
-                work.adjudicated[adjudication.claim_id] = adjudication
+            work.adjudicated[adjudication.claim_id][adjudication.payer_id] = adjudication
+
+    if work.payer is None:
+        return
+    forwarded = {
+        claim.patient_id
+        for claim in claims.values()
+        if claim.payer_id != work.payer.id
+        and any(item.crossed_over for item in work.adjudicated[claim.id].values())
+    }
+    for patient_id in forwarded:
+        work.coverages[patient_id] = []
+    for part in chunks(list(forwarded)):
+        coverages = select(Coverage).where(
+            Coverage.patient_id.in_(part), Coverage.archived.is_(False)
+        )
+        for coverage in context.session.scalars(coverages):
+            work.coverages[coverage.patient_id].append(coverage)
 
 
 def _doubts(
@@ -819,6 +915,7 @@ def _record(
     claim: Claim,
     payment: ClaimPayment,
     line_match: LineMatch,
+    payer_id: uuid.UUID,
 ) -> ClaimPaymentRow:
     """Check the payer's adjudication and queue it for posting with the remittance."""
     form = adjudication_form(
@@ -828,6 +925,7 @@ def _record(
         adjudicated_on=work.adjudicated_on,
         response_id=context.response.id,
     )
+    form.payer_id = payer_id
     lines = {line.id: line for line in work.matcher.lines_of(claim)}
     problems = adjudication_problems(form, claim, lines)
     errors = [problem.message for problem in problems if problem.severity is Severity.ERROR]
@@ -879,7 +977,8 @@ def _reverse(
     if claim is None:
         return _unapplied(row, found.note)
 
-    current = _current_adjudication(context, work, claim)
+    payer_id = _adjudicating_payer(context, work, claim)
+    current = _current_adjudication(context, work, claim, payer_id or claim.payer_id)
     if current is None:
         return _info(
             context,
@@ -889,6 +988,8 @@ def _reverse(
             "ClinicDesk has no posting of, so there was nothing to reverse.",
         )
     reasons = []
+    if payer_id is None:
+        reasons.append(_other_payer_reason(context, work, claim))
     if claim.id in work.matcher.taken:
         reasons.append(
             f"Claim {claim.claim_number} is paid earlier in this remittance, before this "
@@ -913,7 +1014,7 @@ def _reverse(
 
     memo = f"Reversed by payment {work.source.trace_number} (claim status 22)"
     reverse_posting(context.session, context.actor, current.id, memo)
-    work.adjudicated[claim.id] = None
+    work.adjudicated[claim.id].pop(current.payer_id, None)
     row.state = STATE_POSTED
     row.adjudication_id = current.id
     row.posted_at = utc_now()

@@ -49,6 +49,7 @@ class StoredAdjudication(NamedTuple):
 
     id: uuid.UUID
     claim_id: uuid.UUID
+    payer_id: uuid.UUID
     claim_status_code: str
     crossed_over: bool
     voided: bool
@@ -148,6 +149,7 @@ def load_posting_rows(
     patients = list(dict.fromkeys(claim.patient_id for claim in rows.claims.values()))
     _load_coverages(session, rows, patients)
     payer_ids = {claim.payer_id for claim in rows.claims.values()}
+    payer_ids |= {adjudication.payer_id for adjudication in rows.adjudications.values()}
     payer_ids |= {coverage.payer_id for found in rows.coverages.values() for coverage in found}
     _load_payer_names(session, rows, payer_ids)
     log.debug("loaded posting rows of %d adjudications", len(rows.adjudications))
@@ -159,6 +161,7 @@ def _load_adjudications(session: Session, rows: PostingRows, ids: list[uuid.UUID
         query = select(
             PayerAdjudication.id,
             PayerAdjudication.claim_id,
+            PayerAdjudication.payer_id,
             PayerAdjudication.claim_status_code,
             PayerAdjudication.crossed_over,
             PayerAdjudication.voided,

@@ -4,7 +4,8 @@
 `claim_cob.record_adjudication`) and works out, without writing anything, what posting
 it means for each claim line:
 
-- the payment leaves the bucket of the payer that was billed;
+- the payment leaves the bucket of the payer that adjudicated the claim: the payer it
+  was billed to, or the payer a crossover moved it to (`claim_crossover`);
 - each adjustment follows its posting rule (`posting_rules`): written off, moved to the
   patient or the next payer, or left with the payer as a denial or for review;
 - claim-level adjustments are spread over the lines in proportion to what each line
@@ -32,6 +33,7 @@ from app.gc_pause import bulk_work
 from app.models.claims import Claim
 from app.money import ZERO, format_money, to_money
 from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
+from app.services.claim_crossover import payer_place, place_in_order
 from app.services.claim_status import ClaimStatus
 from app.services.era_posting_load import (
     LEDGER_SOURCE,
@@ -115,6 +117,9 @@ class PostingPlan:
     claim a denial work item or need a biller's review. `bill_next_payer` is True when
     a claim to the next payer must be built. `forwarded_to_unknown` is True when the
     payer forwarded the claim (crossover) but the patient has no next coverage on file.
+    `bill_next_by_hand` is True when a crossover payer moved an amount to the payer
+    after it: claims to a next payer are built only from the claim billed to the payer
+    before it, so a biller bills that payer.
     """
 
     adjudication_id: uuid.UUID
@@ -131,6 +136,7 @@ class PostingPlan:
     review_codes: tuple[str, ...] = ()
     short_lines: int = 0
     forwarded_to_unknown: bool = False
+    bill_next_by_hand: bool = False
 
     @property
     def paid(self) -> Decimal:
@@ -236,7 +242,7 @@ def _check_item(rows: PostingRows, item: PlanItem) -> None:
             f"This remittance's payment of claim {claim.claim_number} is already posted; "
             "reverse that posting first if the payer corrected it."
         )
-    _claim_bucket(claim)
+    _payer_bucket(rows, claim, adjudication.payer_id)
 
 
 def _check_distinct_lines(rows: PostingRows, items: Sequence[PlanItem]) -> None:
@@ -260,19 +266,20 @@ def _plan(
 ) -> PostingPlan:
     adjudication = rows.adjudications[item.adjudication_id]
     claim = rows.claims[adjudication.claim_id]
-    payer_bucket = _claim_bucket(claim)
+    payer_id = adjudication.payer_id
+    payer_bucket = _payer_bucket(rows, claim, payer_id)
     denied_claim = adjudication.claim_status_code == DENIED_CODE
     lines = _plan_lines(rows, adjudication, claim, book)
     remaining = {
         line.charge_line_id: balances[line.charge_line_id].get(payer_bucket, ZERO) for line in lines
     }
 
-    next_payer = _next_payer(rows, claim)
+    next_payer = _next_payer(rows, claim, payer_id)
     plan = PostingPlan(
         adjudication_id=adjudication.id,
         claim_id=claim.id,
         source_id=item.source_id,
-        payer_name=_payer_name(rows, claim.payer_id),
+        payer_name=_payer_name(rows, payer_id),
         claim_status=ClaimStatus.PAID,
         lines=lines,
         next_payer=next_payer,
@@ -293,9 +300,11 @@ def _plan(
         plan.entries += _line_entries(line, context)
         moved = line.payment + line.to_patient + line.to_next_payer + line.written_off
         remaining[line.charge_line_id] -= moved
-    plan.bill_next_payer = (
+    moves_to_next = (
         next_payer is not None and plan.to_next_payer != ZERO and not adjudication.crossed_over
     )
+    plan.bill_next_payer = moves_to_next and payer_id == claim.payer_id
+    plan.bill_next_by_hand = moves_to_next and payer_id != claim.payer_id
     plan.claim_status = _claim_status(lines, denied_claim)
     plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
     plan.review_codes = _codes(lines, REVIEW, every=False)
@@ -319,16 +328,35 @@ def _claim_bucket(claim: Claim) -> Bucket:
     return Bucket(party, claim.payer_id)
 
 
-def _next_payer(rows: PostingRows, claim: Claim) -> NextPayer | None:
-    """Return the next payer in order on the date of service, or None when there is none."""
+def _payer_bucket(rows: PostingRows, claim: Claim, payer_id: uuid.UUID) -> Bucket:
+    """Return the ledger bucket of the payer that adjudicated the claim."""
+    if payer_id == claim.payer_id:
+        return _claim_bucket(claim)
+    place = _crossover_place(rows, claim, payer_id)
+    return Bucket(INSURANCE_PARTIES[place], payer_id)
+
+
+def _crossover_place(rows: PostingRows, claim: Claim, payer_id: uuid.UUID) -> int:
+    """Return the place in the payment order of a payer a crossover moved the claim to."""
     in_force = coverages_in_force(rows.coverages[claim.patient_id], claim.service_date_from)
-    ids = [coverage.id for coverage in in_force]
-    if claim.coverage_id in ids:
-        place = ids.index(claim.coverage_id)
+    place = payer_place(claim, in_force, payer_id)
+    if place is None or place >= len(INSURANCE_PARTIES):
+        raise UserError(
+            f"{_payer_name(rows, payer_id)} paid claim {claim.claim_number} after a crossover, "
+            "but it is not the patient's secondary or tertiary coverage in force on "
+            f"{claim.service_date_from:%m/%d/%Y}, so its ledger bucket is unknown. Correct "
+            "the patient's coverages, then post the payment again."
+        )
+    return place
+
+
+def _next_payer(rows: PostingRows, claim: Claim, payer_id: uuid.UUID) -> NextPayer | None:
+    """Return the payer after `payer_id` in order on the date of service, or None."""
+    in_force = coverages_in_force(rows.coverages[claim.patient_id], claim.service_date_from)
+    if payer_id == claim.payer_id:
+        place = place_in_order(claim, [coverage.id for coverage in in_force])
     else:
-        # The claim's coverage is no longer in force on the date (its dates changed), so
-        # the claim's own place in the order is used, as building the next claim does.
-        place = PAYER_SEQUENCES.index(claim.payer_sequence)
+        place = _crossover_place(rows, claim, payer_id)
     after = place + 1
     # A fourth payer has no ledger bucket, so what it would owe goes to the patient.
     if after >= len(in_force) or after >= len(INSURANCE_PARTIES):
@@ -359,7 +387,7 @@ def _plan_lines(
         by_line.setdefault(adjustment.line_adjudication_id, []).append(adjustment)
 
     def coded(item: StoredAdjustment) -> CodedAmount:
-        action = book.action(claim.payer_id, item.group_code, item.reason_code)
+        action = book.action(adjudication.payer_id, item.group_code, item.reason_code)
         return CodedAmount(item.group_code, item.reason_code, item.amount, action)
 
     plans: list[LinePlan] = []

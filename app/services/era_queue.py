@@ -26,8 +26,9 @@ from app.money import ZERO, format_money, to_money
 from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
-from app.services.claim_build_rows import claim_lines, get_claim
-from app.services.claim_cob import latest_adjudication, record_adjudication
+from app.services.claim_build_rows import claim_lines, get_claim, patient_coverages
+from app.services.claim_cob import record_adjudication
+from app.services.claim_crossover import adjudicating_payer, current_adjudications
 from app.services.era_import import (
     DENIED_CODE,
     INFO_EXPLANATIONS,
@@ -571,7 +572,8 @@ def _post_payment(
     claim: Claim,
     payment: ClaimPayment,
 ) -> PostingResult:
-    current = latest_adjudication(session, claim)
+    payer_id = _adjudicating_payer(session, claim, remittance)
+    current = current_adjudications(session, claim).get(payer_id)
     if current is not None and replaces_denial(current, claim_row.status_code):
         # A payer that reprocesses a denied claim sends the payment without reversing
         # the denial. The denial is reversed first, so the ledger counts the claim once.
@@ -604,6 +606,7 @@ def _post_payment(
         adjudicated_on=remittance.payment_date or practice_today(session),
         response_id=remittance.response_id,
     )
+    form.payer_id = payer_id
     outcome = record_adjudication(session, actor, form)
     outcome.raise_if_rejected()
     assert outcome.record_id is not None
@@ -624,7 +627,8 @@ def _post_reversal(
     claim: Claim,
     payment: ClaimPayment,
 ) -> PostingResult:
-    current = latest_adjudication(session, claim)
+    payer_id = _adjudicating_payer(session, claim, remittance)
+    current = current_adjudications(session, claim).get(payer_id)
     if current is None:
         raise UserError(
             f"Claim {claim.claim_number} has no posted payment for this reversal to take "
@@ -648,6 +652,24 @@ def _post_reversal(
         ledger_rows=_ledger_rows(session) - before,
         changes=changes,
     )
+
+
+def _adjudicating_payer(session: Session, claim: Claim, remittance: Remittance) -> uuid.UUID:
+    """Return whose adjudication an approved claim payment is.
+
+    That is the remittance's payer when a crossover moved the claim to it, else the
+    claim's payer: a biller who approves a payment from another payer decides that it
+    settles the claim as billed.
+    """
+    if remittance.payer_id is None:
+        return claim.payer_id
+    found = adjudicating_payer(
+        claim,
+        remittance.payer_id,
+        current_adjudications(session, claim),
+        lambda: patient_coverages(session, claim.patient_id),
+    )
+    return found or claim.payer_id
 
 
 def _ledger_rows(session: Session) -> int:

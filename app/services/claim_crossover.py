@@ -1,0 +1,112 @@
+"""The payers a crossover moved a claim to, and each payer's place in the claim's payment order.
+
+A payer that processes a claim and forwards it to the next payer itself (CLP02 19, 20 or
+21, a crossover) moves the balance to that payer, and ClinicDesk builds no claim to it.
+The crossover payer then sends a remittance of its own that names the claim billed to
+the first payer (CLP01). That remittance is the next payer's adjudication of the same
+claim: it is stored with that payer's id and posts to that payer's ledger bucket, and
+the first payer's posting stays as it is.
+
+The payment order is the patient's coverages in force on the claim's first date of
+service, by priority (`claim_build_rows.coverages_in_force`).
+"""
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.claims import Claim, PayerAdjudication
+from app.models.patients import Coverage
+from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
+
+
+def place_in_order(claim: Claim, coverage_ids: Sequence[uuid.UUID]) -> int:
+    """Return the 0-based place of the claim's own payer among the coverages in force."""
+    if claim.coverage_id in coverage_ids:
+        return list(coverage_ids).index(claim.coverage_id)
+    # The claim's coverage is no longer in force on the date (its dates were changed),
+    # so the claim's own place in the order is used instead.
+    if claim.payer_sequence in PAYER_SEQUENCES:
+        return PAYER_SEQUENCES.index(claim.payer_sequence)
+    return 0
+
+
+def payer_place(claim: Claim, in_force: Sequence[Coverage], payer_id: uuid.UUID) -> int | None:
+    """Return the place of `payer_id` in the claim's payment order, or None when it has none.
+
+    The claim's own payer has the claim's place. Any other payer has the place of its
+    first coverage after that one, because a crossover only moves a claim down the order.
+    """
+    place = place_in_order(claim, [coverage.id for coverage in in_force])
+    if payer_id == claim.payer_id:
+        return place
+    for later in range(place + 1, len(in_force)):
+        if in_force[later].payer_id == payer_id:
+            return later
+    return None
+
+
+def crossover_payers(
+    claim: Claim,
+    coverages: Sequence[Coverage],
+    adjudications: Mapping[uuid.UUID, PayerAdjudication],
+) -> list[uuid.UUID]:
+    """Return the payers the claim reached by crossover, in payment order.
+
+    `adjudications` contains the claim's current adjudication by each payer. Starting at
+    the claim's payer, each payer whose adjudication forwarded the claim hands it to
+    the next coverage in force, up to the third. Returns [] when the claim's payer did
+    not forward it.
+    """
+    in_force = coverages_in_force(coverages, claim.service_date_from)
+    place = place_in_order(claim, [coverage.id for coverage in in_force])
+    payer_id = claim.payer_id
+    reached: list[uuid.UUID] = []
+    # The ledger keeps primary, secondary and tertiary buckets only.
+    last = min(len(in_force), len(PAYER_SEQUENCES))
+    while place + 1 < last:
+        adjudication = adjudications.get(payer_id)
+        if adjudication is None or not adjudication.crossed_over:
+            break
+        place += 1
+        payer_id = in_force[place].payer_id
+        reached.append(payer_id)
+    return reached
+
+
+def adjudicating_payer(
+    claim: Claim,
+    payer_id: uuid.UUID,
+    adjudications: Mapping[uuid.UUID, PayerAdjudication],
+    coverages: Callable[[], Sequence[Coverage]],
+) -> uuid.UUID | None:
+    """Return the payer whose adjudication a remittance from `payer_id` is, or None.
+
+    That is the claim's payer itself, or `payer_id` when a crossover moved the claim to
+    it. None means the remittance's payer is neither. `adjudications` contains the claim's
+    current adjudication by each payer. `coverages` returns the patient's coverages and
+    is called only when the claim's payer forwarded the claim.
+    """
+    if payer_id == claim.payer_id:
+        return payer_id
+    own = adjudications.get(claim.payer_id)
+    if own is None or not own.crossed_over:
+        return None
+    return payer_id if payer_id in crossover_payers(claim, coverages(), adjudications) else None
+
+
+def current_adjudications(session: Session, claim: Claim) -> dict[uuid.UUID, PayerAdjudication]:
+    """Return the claim's current adjudication by each payer, by payer id."""
+    query = (
+        select(PayerAdjudication)
+        .where(
+            PayerAdjudication.claim_id == claim.id,
+            PayerAdjudication.voided.is_(False),
+            PayerAdjudication.archived.is_(False),
+        )
+        .order_by(PayerAdjudication.adjudicated_on, PayerAdjudication.created_at)
+    )
+    # Oldest first, so each payer's newest is kept, as `latest_adjudication` picks it.
+    return {adjudication.payer_id: adjudication for adjudication in session.scalars(query)}
