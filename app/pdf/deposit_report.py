@@ -175,7 +175,8 @@ def _totals(canvas: Canvas, report: DepositReport, top: float) -> None:
         canvas.drawRightString(RIGHT, y, money(amount))
     y -= TOTALS_ROW_HEIGHT + 2
     canvas.setFont(BOLD, 10)
-    count = len(report.items)
+    # Voided items print greyed out and add nothing to the expected amount.
+    count = sum(1 for item in report.items if not item.voided)
     noun = "item" if count == 1 else "items"
     canvas.drawRightString(label_right, y, f"Expected deposit ({count} {noun})")
     canvas.drawRightString(RIGHT, y, money(report.expected_amount))

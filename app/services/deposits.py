@@ -12,6 +12,7 @@ the payments it concerns.
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
@@ -34,6 +35,7 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.billing_header import BillingHeader, billing_header
+from app.services.claim_build_rows import chunks
 from app.services.numbering import next_number
 from app.services.outcomes import SaveOutcome
 from app.services.payment_checks import CARD_NUMBER_MESSAGE, is_cents, looks_like_card_number
@@ -43,6 +45,11 @@ from app.services.today import practice_today
 log = logging.getLogger(__name__)
 
 OBJECT_TYPE = "deposit"
+# Deposit statuses. An undone deposit keeps its row for the audit trail but carries no
+# items (see app.services.deposit_undo).
+OPEN = "open"
+RECONCILED = "reconciled"
+UNDONE = "undone"
 ITEM_PAYMENT = "payment"
 ITEM_REMITTANCE = "remittance"
 
@@ -104,7 +111,11 @@ class DepositItem:
 
 @dataclass(frozen=True, slots=True)
 class DepositRow:
-    """One deposit in the list of deposits. `difference` is None until it is reconciled."""
+    """One deposit in the list of deposits. `difference` is None until it is reconciled.
+
+    `item_count` and `expected_amount` count only the items that are not voided (see
+    `counted_totals`), so a payment voided after it was deposited drops out of both.
+    """
 
     deposit_id: uuid.UUID
     deposit_number: str
@@ -120,7 +131,10 @@ class DepositRow:
 
 @dataclass(frozen=True, slots=True)
 class DepositReport:
-    """Everything the printed deposit report shows."""
+    """Everything the printed deposit report shows.
+
+    Voided items are in `items` but not in `totals_by_method` or `expected_amount`.
+    """
 
     header: BillingHeader
     deposit_number: str
@@ -283,7 +297,7 @@ def create_deposit(
         method=method,
         expected_amount=to_money(expected),
         bank_amount=None,
-        status="open",
+        status=OPEN,
         note="",
         updated_by=actor.user_id,
     )
@@ -446,25 +460,26 @@ def reconcile_deposit(
     """
     require(actor, Permission.PAYMENT_VOID)
     deposit = get_deposit(session, deposit_id)
-    problems = _reconcile_problems(deposit, bank_amount, note)
+    expected = counted_totals(session, [deposit.id]).get(deposit.id, NO_ITEMS).amount
+    problems = _reconcile_problems(deposit, expected, bank_amount, note)
     if has_errors(problems):
         log.info("reconciliation of deposit %s rejected", deposit.id)
         return SaveOutcome.rejected(problems)
 
-    difference = bank_amount - deposit.expected_amount
+    difference = bank_amount - expected
     if difference != ZERO:
         problems.append(
             Problem(
                 "bank_amount",
                 f"The bank shows {format_money(bank_amount)} for deposit "
                 f"{deposit.deposit_number}, {format_money(difference)} against the "
-                f"expected {format_money(deposit.expected_amount)}.",
+                f"expected {format_money(expected)}.",
                 Severity.WARNING,
             )
         )
     deposit.bank_amount = bank_amount
     deposit.note = note.strip()
-    deposit.status = "reconciled"
+    deposit.status = RECONCILED
     deposit.reconciled_at = utc_now()
     deposit.reconciled_by = actor.user_id
     deposit.updated_by = actor.user_id
@@ -482,8 +497,18 @@ def reconcile_deposit(
     return SaveOutcome(deposit.id, False, tuple(problems), Changes.of(ChangeKind.PAYMENTS))
 
 
-def _reconcile_problems(deposit: Deposit, bank_amount: Decimal, note: str) -> list[Problem]:
-    if deposit.status == "reconciled":
+def _reconcile_problems(
+    deposit: Deposit, expected: Decimal, bank_amount: Decimal, note: str
+) -> list[Problem]:
+    if deposit.status == UNDONE:
+        return [
+            Problem(
+                "bank_amount",
+                f"Deposit {deposit.deposit_number} was undone, so there is nothing to "
+                "reconcile; reconcile the deposit that now carries its items.",
+            )
+        ]
+    if deposit.status == RECONCILED:
         when = deposit.reconciled_at.date() if deposit.reconciled_at else None
         day = f" on {when:%m/%d/%Y}" if when else ""
         return [
@@ -503,13 +528,13 @@ def _reconcile_problems(deposit: Deposit, bank_amount: Decimal, note: str) -> li
         ]
     if looks_like_card_number(note):
         return [Problem("note", CARD_NUMBER_MESSAGE)]
-    difference = bank_amount - deposit.expected_amount
+    difference = bank_amount - expected
     if difference != ZERO and not note.strip():
         return [
             Problem(
                 "note",
                 f"The bank amount {format_money(bank_amount)} differs from the expected "
-                f"{format_money(deposit.expected_amount)} by {format_money(difference)}; "
+                f"{format_money(expected)} by {format_money(difference)}; "
                 "say why in the note (such as a bank fee or a returned check).",
             )
         ]
@@ -522,25 +547,24 @@ def _reconcile_problems(deposit: Deposit, bank_amount: Decimal, note: str) -> li
 def deposit_list(session: Session, actor: Actor, since: date | None = None) -> list[DepositRow]:
     """Return the deposits made on or after `since` (all when None), newest first."""
     require(actor, Permission.PAYMENT_POST)
-    payment_counts = _item_counts(session, Payment.deposit_id)
-    remittance_counts = _item_counts(session, Remittance.deposit_id)
     query = select(Deposit).where(Deposit.archived.is_(False))
     if since is not None:
         query = query.where(Deposit.deposited_on >= since)
     query = query.order_by(Deposit.deposited_on.desc(), Deposit.deposit_number.desc())
+    found = list(session.scalars(query))
+    totals = counted_totals(session, [deposit.id for deposit in found])
     rows = []
-    for deposit in session.scalars(query):
-        difference = (
-            None if deposit.bank_amount is None else deposit.bank_amount - deposit.expected_amount
-        )
+    for deposit in found:
+        total = totals.get(deposit.id, NO_ITEMS)
+        difference = None if deposit.bank_amount is None else deposit.bank_amount - total.amount
         rows.append(
             DepositRow(
                 deposit_id=deposit.id,
                 deposit_number=deposit.deposit_number,
                 deposited_on=deposit.deposited_on,
                 method=deposit.method,
-                item_count=payment_counts.get(deposit.id, 0) + remittance_counts.get(deposit.id, 0),
-                expected_amount=deposit.expected_amount,
+                item_count=total.count,
+                expected_amount=total.amount,
                 bank_amount=deposit.bank_amount,
                 difference=difference,
                 status=deposit.status,
@@ -550,11 +574,54 @@ def deposit_list(session: Session, actor: Actor, since: date | None = None) -> l
     return rows
 
 
-def _item_counts(
-    session: Session, column: InstrumentedAttribute[uuid.UUID | None]
-) -> dict[uuid.UUID, int]:
-    query = select(column, func.count()).where(column.is_not(None)).group_by(column)
-    return {deposit_id: count for deposit_id, count in session.execute(query) if deposit_id}
+@dataclass(frozen=True, slots=True)
+class ItemTotal:
+    """How many items of a deposit count toward its total, and their sum."""
+
+    count: int
+    amount: Decimal
+
+
+NO_ITEMS = ItemTotal(0, ZERO)
+
+
+def counted_totals(
+    session: Session, deposit_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ItemTotal]:
+    """Return the count and sum of the items of each deposit that are not voided.
+
+    A payment voided after it was deposited, or a reversed remittance, stays linked to
+    its deposit (and listed as voided) but never counts toward the deposit's total, the
+    rule `DepositItem.voided` marks. Deposits without counted items are left out.
+    """
+    sources = (
+        (
+            Payment.deposit_id,
+            Payment.amount,
+            (Payment.voided_at.is_(None), Payment.archived.is_(False)),
+        ),
+        (
+            Remittance.deposit_id,
+            Remittance.payment_amount,
+            (Remittance.status != "reversed", Remittance.archived.is_(False)),
+        ),
+    )
+    totals: dict[uuid.UUID, ItemTotal] = {}
+    for part in chunks(list(dict.fromkeys(deposit_ids))):
+        for deposit_column, amount_column, counted in sources:
+            query = (
+                select(deposit_column, func.count(), func.sum(amount_column))
+                .where(deposit_column.in_(part), *counted)
+                .group_by(deposit_column)
+            )
+            for deposit_id, count, amount in session.execute(query):
+                if deposit_id is None:  # The IN condition excludes None; this narrows the type.
+                    continue
+                before = totals.get(deposit_id, NO_ITEMS)
+                totals[deposit_id] = ItemTotal(
+                    before.count + count, to_money(before.amount + to_money(amount))
+                )
+    return totals
 
 
 def deposit_items(session: Session, deposit_id: uuid.UUID) -> list[DepositItem]:
@@ -565,16 +632,19 @@ def deposit_items(session: Session, deposit_id: uuid.UUID) -> list[DepositItem]:
 
 
 def deposit_report(session: Session, actor: Actor, deposit_id: uuid.UUID) -> DepositReport:
-    """Return the contents of the deposit report: items, totals by method and the bank's amount."""
+    """Return the contents of the deposit report: items, totals by method and the bank's amount.
+
+    Voided items are listed but left out of the totals and the expected amount.
+    """
     require(actor, Permission.PAYMENT_POST)
     deposit = get_deposit(session, deposit_id)
     items = tuple(deposit_items(session, deposit.id))
     totals: dict[str, Decimal] = {}
     for item in items:
-        totals[item.method_label] = totals.get(item.method_label, ZERO) + item.amount
-    difference = (
-        None if deposit.bank_amount is None else deposit.bank_amount - deposit.expected_amount
-    )
+        if not item.voided:
+            totals[item.method_label] = totals.get(item.method_label, ZERO) + item.amount
+    expected = sum(totals.values(), ZERO)
+    difference = None if deposit.bank_amount is None else deposit.bank_amount - expected
     return DepositReport(
         header=billing_header(session),
         deposit_number=deposit.deposit_number,
@@ -583,21 +653,23 @@ def deposit_report(session: Session, actor: Actor, deposit_id: uuid.UUID) -> Dep
         status=deposit.status,
         items=items,
         totals_by_method=tuple(sorted(totals.items())),
-        expected_amount=deposit.expected_amount,
+        expected_amount=expected,
         bank_amount=deposit.bank_amount,
         difference=difference,
         note=deposit.note,
-        reconciled_on=_local_day(session, deposit.reconciled_at),
-        reconciled_by=_user_name(session, deposit.reconciled_by),
+        reconciled_on=local_day(session, deposit.reconciled_at),
+        reconciled_by=user_name(session, deposit.reconciled_by),
         printed_on=practice_today(session),
     )
 
 
-def _local_day(session: Session, instant: datetime | None) -> date | None:
+def local_day(session: Session, instant: datetime | None) -> date | None:
+    """Return the practice-local day of `instant` (None for None)."""
     return None if instant is None else instant.astimezone(practice_zone(session)).date()
 
 
-def _user_name(session: Session, user_id: uuid.UUID | None) -> str:
+def user_name(session: Session, user_id: uuid.UUID | None) -> str:
+    """Return the user's display name, or "" for None or an unknown user."""
     if user_id is None:
         return ""
     return session.scalar(select(User.display_name).where(User.id == user_id)) or ""

@@ -28,7 +28,7 @@ from app.clock import utc_now
 from app.errors import NotFoundError, UserError
 from app.models.ledger import LedgerEntry
 from app.models.patients import Patient
-from app.models.payments import DayClose, Payment
+from app.models.payments import DayClose, Deposit, Payment
 from app.models.practice import Payer
 from app.models.scheduling import Appointment
 from app.money import ZERO, format_money
@@ -345,10 +345,11 @@ def void_payment(session: Session, actor: Actor, payment_id: uuid.UUID, reason: 
     """Void a payment: reverse every ledger row it posted and mark it voided.
 
     Anyone who may take payments voids one on the business day it was received, until
-    its taker closes that day or it goes into a deposit. Later only a manager
-    (PAYMENT_VOID) may, because the day's totals were counted already. Raises UserError
-    without a reason, for a reason containing a card number or for a payment already
-    voided, and NotFoundError for an unknown id.
+    its taker closes that day. Later only a manager (PAYMENT_VOID) may, because the
+    day's totals were counted already. Nobody voids a payment while it is in a deposit,
+    because the deposit's total would still count it. Raises UserError without a reason,
+    for a reason containing a card number, for a payment already voided or one in a
+    deposit, and NotFoundError for an unknown id.
     """
     require(actor, Permission.PAYMENT_POST)
     payment = get_payment(session, payment_id)
@@ -367,6 +368,16 @@ def void_payment(session: Session, actor: Actor, payment_id: uuid.UUID, reason: 
         raise UserError(
             f"Payment {payment.receipt_number} was voided on {payment.voided_at:%m/%d/%Y} "
             "already; refresh the list of payments."
+        )
+    if payment.deposit_id is not None:
+        # The deposit's slip and the bank's total include this money, so the deposit
+        # must be undone before the payment can go.
+        deposit = session.get(Deposit, payment.deposit_id)
+        number = deposit.deposit_number if deposit is not None else str(payment.deposit_id)
+        raise UserError(
+            f"Payment {payment.receipt_number} is in deposit {number}, so it cannot be "
+            f"voided. Undo deposit {number} on the Deposits tab first, then void the "
+            "payment; if the deposit is reconciled, record a refund instead."
         )
     if not _voidable_by_desk(session, payment):
         require(actor, Permission.PAYMENT_VOID)

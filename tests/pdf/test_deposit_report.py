@@ -77,9 +77,10 @@ def _report(**changes: object) -> DepositReport:
         method="cash_check",
         status="reconciled",
         items=ITEMS,
-        totals_by_method=(("Cash", Decimal("45.00")), ("Check", Decimal("1336.25"))),
-        expected_amount=Decimal("1381.25"),
-        bank_amount=Decimal("1376.25"),
+        # The voided $5.00 cash item is listed but counts in no total.
+        totals_by_method=(("Cash", Decimal("40.00")), ("Check", Decimal("1336.25"))),
+        expected_amount=Decimal("1376.25"),
+        bank_amount=Decimal("1371.25"),
         difference=Decimal("-5.00"),
         note="Bank fee",
         reconciled_on=date(2026, 3, 10),
@@ -134,10 +135,10 @@ def test_report_totals_and_bank(tmp_path: Path) -> None:
 
     rows = _rows(placed_text(path))
 
-    assert ["Cash total", "$45.00"] in rows
+    assert ["Cash total", "$40.00"] in rows
     assert ["Check total", "$1,336.25"] in rows
-    assert ["Expected deposit (4 items)", "$1,381.25"] in rows
-    assert ["Bank statement amount", "$1,376.25"] in rows
+    assert ["Expected deposit (3 items)", "$1,376.25"] in rows
+    assert ["Bank statement amount", "$1,371.25"] in rows
     assert ["Difference (bank minus expected)", "-$5.00"] in rows
     assert ["Reconciled by Office Admin on 03/10/2026"] in rows
     assert ["Note: Bank fee"] in rows

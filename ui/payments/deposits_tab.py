@@ -2,7 +2,8 @@
 
 The desk ticks the payments and remittances that go to the bank together; the method
 follows what is ticked (cash and checks, card, EFT, or mixed). A manager later types
-what the bank statement shows to reconcile each deposit.
+what the bank statement shows to reconcile each deposit. A deposit made by mistake is
+undone, after a confirmation, until it is reconciled.
 """
 
 import logging
@@ -26,11 +27,12 @@ from app.changes import ChangeKind, Changes
 from app.money import ZERO, format_money
 from app.progress import Progress
 from app.security.permissions import Actor, Permission
-from app.services import deposits
+from app.services import deposit_undo, deposits
 from app.services.deposits import DEPOSIT_METHODS, DepositItem, DepositRow
 from app.services.outcomes import SaveOutcome
 from app.services.today import practice_today
 from ui.admin.common import run_for
+from ui.admin.forms import ask
 from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page
@@ -116,6 +118,8 @@ class DepositsTab(Page):
         self.reconcile_button.clicked.connect(self.reconcile_selected)
         self.print_button = action_button("&Print deposit report", "printDepositReport")
         self.print_button.clicked.connect(self.print_selected)
+        self.undo_button = action_button("&Undo deposit…", "undoDeposit")
+        self.undo_button.clicked.connect(self.undo_selected)
         self.status = status_line("Last deposit action")
         self._lay_out()
         self._update_actions()
@@ -136,6 +140,7 @@ class DepositsTab(Page):
 
         actions = QHBoxLayout()
         actions.addStretch(1)
+        actions.addWidget(self.undo_button)
         actions.addWidget(self.reconcile_button)
         actions.addWidget(self.print_button)
         list_box = QGroupBox("Deposits")
@@ -269,7 +274,7 @@ class DepositsTab(Page):
     def reconcile_selected(self) -> None:
         """Ask for the bank statement's amount of the selected deposit and record it."""
         row = self.selected_deposit()
-        if row is None or row.status == "reconciled":
+        if row is None or row.status != deposits.OPEN:
             return
         dialog = ReconcileDialog(
             self.context, row.deposit_id, row.deposit_number, row.expected_amount, self
@@ -282,6 +287,41 @@ class DepositsTab(Page):
         if isinstance(outcome, SaveOutcome) and outcome.problems:
             text += " " + " ".join(problem.message for problem in outcome.problems)
         self.status.setText(text)
+
+    def undo_selected(self) -> None:
+        """Ask, then undo the selected deposit: its items go back to the undeposited money.
+
+        For a reconciled deposit the service's rejection, which names the fix, shows
+        without a question first.
+        """
+        row = self.selected_deposit()
+        if row is None or row.status == deposits.UNDONE:
+            return
+        deposit_id, actor = row.deposit_id, self.context.actor
+
+        def work(session: Session, _progress: Progress) -> Changes:
+            return deposit_undo.undo_deposit(session, actor, deposit_id)
+
+        def done(_changes: Changes) -> None:
+            self.status.setText(
+                f"Deposit {row.deposit_number} undone: its items are back in the money not "
+                "yet deposited."
+            )
+
+        def confirmed() -> None:
+            self.undo_button.setEnabled(False)
+            run_for(self, self.context, work, done, self._failed)
+
+        if row.status != deposits.OPEN:
+            confirmed()
+            return
+        question = (
+            f"Undo deposit {row.deposit_number} of {row.deposited_on:%m/%d/%Y}? Its "
+            f"{plural(row.item_count, 'item')} ({format_money(row.expected_amount)}) go back "
+            "to the money not yet deposited, and the deposit stays listed as undone. Undo "
+            "it only when this money did not go to the bank as this deposit."
+        )
+        self.dialog = ask(self, "Undo deposit", question, "&Undo deposit", confirmed)
 
     def print_selected(self) -> None:
         """Write the selected deposit's report to Documents and open it."""
@@ -306,11 +346,16 @@ class DepositsTab(Page):
         self.reconcile_button.setEnabled(
             self.context.can(Permission.PAYMENT_VOID)
             and row is not None
-            and row.status != "reconciled"
+            and row.status == deposits.OPEN
         )
         if not self.context.can(Permission.PAYMENT_VOID):
             self.reconcile_button.setToolTip("Managers reconcile deposits with the bank statement.")
         self.print_button.setEnabled(allowed and row is not None)
+        # A reconciled deposit keeps the button, which then explains why it cannot be undone.
+        self.undo_button.setEnabled(allowed and row is not None and row.status != deposits.UNDONE)
+        self.undo_button.setToolTip(
+            "Put the selected deposit's items back in the money not yet deposited"
+        )
 
     # Page hooks
 
