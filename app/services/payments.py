@@ -162,14 +162,21 @@ def _record_problems(
         if payer is None or payer.archived:
             problems.append(Problem("payer_id", "The paying party was not found; choose it again."))
     if actor.user_id is not None and _day_closed(session, actor.user_id, received_on):
-        problems.append(
-            Problem(
-                "received_on",
-                f"You closed {received_on:%m/%d/%Y} already, so no payment can be added to "
-                "it. Take the payment with today's date.",
-            )
-        )
+        problems.append(Problem("received_on", _day_closed_message(session, received_on)))
+    try:
+        # Checked here so the form shows it; post_entries would raise it after the insert.
+        ledger._check_period_open(session, received_on)
+    except ledger.PeriodLockedError as error:
+        problems.append(Problem("received_on", str(error)))
     return problems
+
+
+def _day_closed_message(session: Session, received_on: date) -> str:
+    closed = f"You closed {received_on:%m/%d/%Y} already, so no payment can be added to it"
+    if received_on == practice_today(session):
+        # The dialog always dates a payment today, so only a colleague can take it now.
+        return f"{closed} under your name. Ask a colleague whose day is still open to take it."
+    return f"{closed}. Take the payment with today's date."
 
 
 def _day_closed(session: Session, user_id: uuid.UUID, day: date) -> bool:

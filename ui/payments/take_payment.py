@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from app.services.line_balances import OpenLine, open_patient_lines
 from app.services.outcomes import SaveOutcome
 from app.services.payment_checks import KIND_LABELS, KINDS, METHOD_LABELS
 from app.services.payments import oldest_first
+from app.services.today import practice_today
 from ui.admin.common import run_for
 from ui.admin.forms import FieldForm
 from ui.context import AppContext
@@ -79,6 +81,7 @@ class TakePaymentDialog(QDialog):
 
     `saved` carries the new payment's id. The dialog then stays open and offers
     "Print receipt"; `receipt_folder` and `open_file` redirect the receipt (tests).
+    `today` is the practice's date, which the payment is dated with.
     """
 
     saved = Signal(object)  # uuid.UUID of the payment
@@ -89,9 +92,12 @@ class TakePaymentDialog(QDialog):
         start: PaymentStart,
         lines: Sequence[OpenLine],
         parent: QWidget | None = None,
+        *,
+        today: date,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("takePaymentDialog")
+        self.today = today
         self.setWindowTitle("Take payment")
         self.setMinimumWidth(DIALOG_MIN_WIDTH)
         self.context = context
@@ -171,6 +177,10 @@ class TakePaymentDialog(QDialog):
         self.memo = QLineEdit()
         self.memo.setObjectName("paymentMemo")
         self.memo.setMaxLength(200)
+        # The desk takes money on the day it arrives, so the date is shown, not typed. The
+        # row gives the service's date problems (a closed day or period) a place to show.
+        self.received_on = QLabel(f"{self.today:%m/%d/%Y} (today)")
+        self.received_on.setObjectName("paymentReceivedOn")
 
         form = self.form
         form.add_field("amount", "&Amount", self.amount)
@@ -185,6 +195,7 @@ class TakePaymentDialog(QDialog):
         )
         form.add_field("kind", "&Kind", self.kind)
         form.add_field("memo", "M&emo", self.memo)
+        form.add_field("received_on", "Date received", self.received_on)
         self.amount.textEdited.connect(lambda _text: self._amount_changed())
         self.method.currentIndexChanged.connect(lambda _index: self._method_changed())
         self.kind.currentIndexChanged.connect(lambda _index: self._kind_changed())
@@ -466,11 +477,12 @@ def open_take_payment(
     """
     patient_id = start.patient_id
 
-    def work(session: Session, _progress: Progress) -> list[OpenLine]:
-        return open_patient_lines(session, patient_id)
+    def work(session: Session, _progress: Progress) -> tuple[list[OpenLine], date]:
+        return open_patient_lines(session, patient_id), practice_today(session)
 
-    def opened(lines: list[OpenLine]) -> None:
-        dialog = TakePaymentDialog(context, start, lines, parent)
+    def opened(loaded: tuple[list[OpenLine], date]) -> None:
+        lines, today = loaded
+        dialog = TakePaymentDialog(context, start, lines, parent, today=today)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         dialog.activateWindow()

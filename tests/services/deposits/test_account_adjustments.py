@@ -22,9 +22,10 @@ from app.services.account_adjustments import (
     small_balance_threshold,
     write_off_small_balances,
 )
-from app.services.ledger import PeriodLockedError, post_entry, set_ledger_lock_date
+from app.services.ledger import post_entry, set_ledger_lock_date
 from app.services.line_balances import line_balances
 from app.services.outcomes import SaveOutcome
+from app.services.payments import PaymentForm, take_payment
 from tests.helpers.deposit_data import (
     DepositPractice,
     add_payment,
@@ -275,14 +276,18 @@ def test_posting_in_closed_month_rejected(database: Database, practice: DepositP
     with database.transaction() as session:
         set_ledger_lock_date(session, practice.manager, date(2026, 3, 31))
 
-    with database.transaction() as session, pytest.raises(PeriodLockedError) as raised:
-        add_payment(session, practice, nguyen, "10.00", received_on=date(2026, 3, 20))
+    form = PaymentForm(nguyen, Decimal("10.00"), "cash", received_on=date(2026, 3, 20))
+    with database.transaction() as session:
+        outcome = take_payment(session, practice.front_desk, form)
 
-    assert str(raised.value) == (
-        "The ledger is closed through 03/31/2026, so nothing can be posted with the date "
-        "03/20/2026. Ask a manager to move the ledger lock date back, or post with a date in "
-        "the open period."
-    )
+    assert [(problem.field, problem.message) for problem in outcome.problems] == [
+        (
+            "received_on",
+            "The ledger is closed through 03/31/2026, so nothing can be posted with the date "
+            "03/20/2026. Ask a manager to move the ledger lock date back, or post with a date "
+            "in the open period.",
+        )
+    ]
     with database.reading() as session:
         assert ledger.patient_balance(session, nguyen) == Decimal("0.00")
 
