@@ -22,7 +22,8 @@ What happens to a remittance:
   as a new one. 19, 20 and 21 record the crossover. 23 and 25 post nothing (state
   "info").
 - PLB adjustments are stored as provider adjustments, linked to a claim when their
-  reference names one.
+  reference names one. The claim interest (AMT*I) of a claim payment that posts is
+  stored there too, linked to its claim (`claim_interest`).
 
 The whole file imports in one savepoint: an error leaves nothing half-posted.
 """
@@ -62,6 +63,7 @@ from app.services.claim_crossover import (
     crossover_payers,
     current_adjudications,
 )
+from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
 from app.services.era_claim_rows import ClaimPaymentRow, insert_claim_payments
 from app.services.era_matching import (
@@ -87,6 +89,7 @@ from app.x12.reader_835 import (
     ProviderAdjustmentItem,
     Remittance835,
     balance_problems,
+    interest_in_payment,
     read_835_split,
 )
 from app.x12.segment_split import split_segments
@@ -213,6 +216,8 @@ class _Context:
     today: date
     tally: _Tally = field(default_factory=_Tally)
     payers: dict[tuple[str, str], Payer | None] = field(default_factory=dict)
+    # The identifier claim interest rows name, read when the first one is stored.
+    payee: str | None = None
 
 
 @dataclass(slots=True)
@@ -937,6 +942,7 @@ def _record(
     row.posted_at = utc_now()
     row.posted_by = context.actor.user_id
     work.pending.append((row, CheckedForm(form, claim, lines, tuple(problems))))
+    _store_interest(context, work, claim, payment)
     if payment.status_code.strip() in CROSSOVER_STATUSES:
         payer_name = work.payer.name if work.payer is not None else work.source.payer_name
         note_crossover(
@@ -995,9 +1001,10 @@ def _reverse(
             f"Claim {claim.claim_number} is paid earlier in this remittance, before this "
             "reversal; check which payment the payer reversed."
         )
-    if to_money(-payment.paid) != current.paid_amount:
+    taken_back = to_money(-payment.paid) + interest_in_payment(payment)
+    if taken_back != current.paid_amount:
         reasons.append(
-            f"The reversal takes back {format_money(to_money(-payment.paid))}, but the posted "
+            f"The reversal takes back {format_money(taken_back)}, but the posted "
             f"payment of claim {claim.claim_number} is {format_money(current.paid_amount)}; "
             "check which payment the payer reversed."
         )
@@ -1015,11 +1022,25 @@ def _reverse(
     memo = f"Reversed by payment {work.source.trace_number} (claim status 22)"
     reverse_posting(context.session, context.actor, current.id, memo)
     work.adjudicated[claim.id].pop(current.payer_id, None)
+    _store_interest(context, work, claim, payment)
     row.state = STATE_POSTED
     row.adjudication_id = current.id
     row.posted_at = utc_now()
     row.posted_by = context.actor.user_id
     return row
+
+
+def _store_interest(
+    context: _Context, work: _RemittanceWork, claim: Claim, payment: ClaimPayment
+) -> None:
+    """Store the claim interest of a claim payment that posts on the provider account."""
+    if payment.interest is None:
+        return
+    if context.payee is None:
+        context.payee = payee_identifier(context.session)
+    row = interest_adjustment(context.actor, work.row, claim.id, payment, context.payee)
+    if row is not None:
+        context.session.add(row)
 
 
 def _info(

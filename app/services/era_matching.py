@@ -33,7 +33,7 @@ from app.services.claim_cob import (
     AdjustmentForm,
     LineAdjudicationForm,
 )
-from app.x12.reader_835 import Cas, ClaimPayment, ServicePayment
+from app.x12.reader_835 import Cas, ClaimPayment, ServicePayment, interest_in_payment
 
 log = logging.getLogger(__name__)
 
@@ -386,12 +386,13 @@ def adjudication_form(
     Service payments that settle the same line (a payer split one billed line) become
     one line settlement with their charges, payments and adjustments added up. A claim
     payment without service payments settles the claim as a whole, and posting spreads
-    it over the lines.
+    it over the lines. The claim interest that CLP04 includes (AMT*I) is left out of
+    the paid amount, because it is provider income and not a payment of the lines.
     """
     form = AdjudicationForm(
         claim_id=claim.id,
         claim_status_code=payment.status_code,
-        paid_amount=to_money(payment.paid),
+        paid_amount=to_money(payment.paid) - interest_in_payment(payment),
         adjudicated_on=adjudicated_on,
         payer_claim_number=(payment.payer_claim_number or "").strip() or None,
         patient_responsibility=to_money(payment.patient_responsibility),

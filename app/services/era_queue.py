@@ -29,6 +29,7 @@ from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import claim_lines, get_claim, patient_coverages
 from app.services.claim_cob import record_adjudication
 from app.services.claim_crossover import adjudicating_payer, current_adjudications
+from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.era_import import (
     DENIED_CODE,
     INFO_EXPLANATIONS,
@@ -52,6 +53,7 @@ from app.x12.reader_835 import (
     ClaimPayment,
     ServicePayment,
     claim_balance_problems,
+    interest_in_payment,
     read_claim_loop,
 )
 from app.x12.segments import X12FormatError
@@ -186,6 +188,9 @@ class ReviewDetail:
     charge: Decimal
     paid: Decimal
     patient_responsibility: Decimal
+    # The claim interest (AMT*I) that `paid` includes, which posts to the provider
+    # account instead of the lines; zero when there is none.
+    interest: Decimal
     service_date: date | None
     claim_id: uuid.UUID | None
     claim_number: str | None
@@ -333,6 +338,7 @@ def review_detail(session: Session, actor: Actor, remittance_claim_id: uuid.UUID
         charge=claim_row.charge_amount,
         paid=claim_row.paid_amount,
         patient_responsibility=claim_row.patient_responsibility,
+        interest=interest_in_payment(payment),
         service_date=claim_row.service_date,
         claim_id=claim.id if claim is not None else None,
         claim_number=claim.claim_number if claim is not None else None,
@@ -611,6 +617,7 @@ def _post_payment(
     outcome.raise_if_rejected()
     assert outcome.record_id is not None
     result = post_adjudication(session, actor, outcome.record_id, source_id=claim_row.id)
+    _store_interest(session, actor, remittance, claim, payment)
     if claim_row.status_code in CROSSOVER_STATUSES:
         note_crossover(
             session, claim, remittance.payer_name, payment.crossover_payer, remittance.response_id
@@ -637,6 +644,7 @@ def _post_reversal(
     before = _ledger_rows(session)
     memo = f"Reversed by payment {remittance.trace_number} (claim status 22)"
     changes = reverse_posting(session, actor, current.id, memo)
+    _store_interest(session, actor, remittance, claim, payment)
     claim_row.state = STATE_POSTED
     claim_row.adjudication_id = current.id
     claim_row.posted_at = utc_now()
@@ -670,6 +678,17 @@ def _adjudicating_payer(session: Session, claim: Claim, remittance: Remittance) 
         lambda: patient_coverages(session, claim.patient_id),
     )
     return found or claim.payer_id
+
+
+def _store_interest(
+    session: Session, actor: Actor, remittance: Remittance, claim: Claim, payment: ClaimPayment
+) -> None:
+    """Store the claim interest (AMT*I) of a posted claim payment on the provider account."""
+    if payment.interest is None:
+        return
+    row = interest_adjustment(actor, remittance, claim.id, payment, payee_identifier(session))
+    if row is not None:
+        session.add(row)
 
 
 def _ledger_rows(session: Session) -> int:

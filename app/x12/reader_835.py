@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.gc_pause import bulk_work
-from app.x12.balance_835 import balance_problems, claim_balance_problems
+from app.x12.balance_835 import balance_problems, claim_balance_problems, interest_in_payment
 from app.x12.claim_loop_835 import (
     CLAIM_BODY_SEGMENTS,
     amount_at,
@@ -50,6 +50,7 @@ __all__ = [
     "ServicePayment",
     "balance_problems",
     "claim_balance_problems",
+    "interest_in_payment",
     "read_835",
     "read_835_split",
     "read_claim_loop",

@@ -115,6 +115,7 @@ class WrittenClaim:
     filing_indicator: str = "12"  # CLP06
     crossover_payer: str | None = None  # NM1*TT name, for CLP02 19, 20 or 21
     crossover_payer_id: str = ""  # NM1*TT NM109; the payer's name when empty
+    interest: Decimal | None = None  # AMT*I, which `paid` includes
 
 
 @dataclass(slots=True)
@@ -315,6 +316,8 @@ def _claim(claim: WrittenClaim) -> list[str]:
             claim.crossover_payer_id or name, "crossover payer id", _ID_CODE_LENGTH, 2
         )
         segments.append(segment("NM1", "TT", "2", name, "", "", "", "", "PI", crossover_id))
+    if claim.interest is not None:
+        segments.append(segment("AMT", "I", _amount(claim.interest, "claim interest")))
     for service in claim.services:
         segments.extend(_service(service))
     return segments

@@ -448,11 +448,12 @@ def written_claim(
     payer_claim_number: str = "",
     control_numbers: bool = True,
     crossover_payer: str | None = None,
+    interest: Decimal | None = None,
 ) -> WrittenClaim:
     """Write a claim payment of a built claim: `paid` and `adjustments` per line, in order.
 
     Without `control_numbers` the service lines carry no REF*6R, so the import matches
-    them by code, date and charge.
+    them by code, date and charge. `interest` is written as AMT*I and added to CLP04.
     """
     services = []
     for index, (spec, control) in enumerate(zip(claim.lines, claim.control_numbers, strict=True)):
@@ -484,7 +485,7 @@ def written_claim(
         patient_control_number=patient_control_number or claim.claim_number,
         status_code=status_code,
         charge=claim.total_charge,
-        paid=sum((service.paid for service in services), ZERO),
+        paid=sum((service.paid for service in services), interest or ZERO),
         patient_responsibility=patient_share,
         payer_claim_number=payer_claim_number or f"PCN{claim.claim_number}",
         patient_last=last,
@@ -492,6 +493,7 @@ def written_claim(
         member_id=member_id,
         services=services,
         crossover_payer=crossover_payer,
+        interest=interest,
     )
 
 
@@ -540,6 +542,7 @@ def reversal_of(claim: WrittenClaim) -> WrittenClaim:
         charge=-claim.charge,
         paid=-claim.paid,
         patient_responsibility=-claim.patient_responsibility,
+        interest=-claim.interest if claim.interest is not None else None,
         services=services,
         adjustments=[replace(item, amount=-item.amount) for item in claim.adjustments],
     )

@@ -216,8 +216,8 @@ def test_claim_balance_message() -> None:
     [read] = read_835(remittance_text(with_payment(HEADER + claim, "140")))
 
     assert claim_balance_problems(read.claims[0]) == [
-        "Claim A1001 (segment 14): charge 200.00 minus adjustments 50.00 is 150.00 but "
-        "CLP04 says 140.00."
+        "Claim A1001 (segment 14): charge 200.00 minus adjustments 50.00 is 150.00 (151.50 "
+        "with the claim interest 1.50) but CLP04 says 140.00."
     ]
 
 

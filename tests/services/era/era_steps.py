@@ -13,6 +13,7 @@ from app.models.payments import Remittance, RemittanceClaim
 from app.money import ZERO
 from app.security.permissions import Actor
 from app.services.era_import import RemittanceImport, import_835
+from app.services.ledger_verify import ledger_check
 from app.services.line_balances import line_balances
 from app.x12.writer_835 import WrittenCas
 from tests.helpers.era_data import (
@@ -158,3 +159,9 @@ def adjudications(practice: EraPractice, claim: BuiltClaim) -> list[PayerAdjudic
             .order_by(PayerAdjudication.created_at)
         )
         return list(session.scalars(query))
+
+
+def ledger_findings(practice: EraPractice) -> list[str]:
+    """Return the messages of what ledger verify finds (empty when the ledger is intact)."""
+    with practice.database.transaction() as session:
+        return [finding.message for finding in ledger_check(session, practice.manager)]

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from app.models.claims import Claim
 from app.models.patients import Coverage
 from app.services.era_queue import post_reviewed
-from app.services.ledger_verify import ledger_check
 from app.x12.writer_835 import WrittenClaim, WrittenPlb
 from tests.helpers.era_data import (
     BuiltClaim,
@@ -30,6 +29,7 @@ from tests.services.era.era_steps import (
     claim_status,
     control,
     import_text,
+    ledger_findings,
     ledger_rows,
     new_claim,
     new_payer,
@@ -91,11 +91,6 @@ def payer_claim_number(practice: EraPractice, claim: BuiltClaim) -> str | None:
         found = session.get(Claim, claim.claim_id)
         assert found is not None
         return found.payer_claim_number
-
-
-def ledger_findings(practice: EraPractice) -> list[str]:
-    with practice.database.transaction() as session:
-        return [finding.message for finding in ledger_check(session, practice.manager)]
 
 
 def test_crossover_payer_posts_secondary(era_practice: EraPractice) -> None:
