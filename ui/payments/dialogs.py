@@ -101,13 +101,15 @@ class FormDialog(QDialog):
         )
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(ok_text)
-        self.ok_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addWidget(self.form)
         layout.addWidget(self.buttons)
+        # Set once the button is inside the dialog, so the dialog keeps it as its main
+        # default: Enter still saves after Tab has visited and left the buttons.
+        self.ok_button.setDefault(True)
 
     def local_problems(self) -> list[Problem]:
         """Return the problems found without the database."""
