@@ -1,9 +1,9 @@
 """The Adjustments and refunds tab: write-offs, small balances, credit balances and refunds.
 
 Left: "Post adjustment…" for one account, and the small balances under a threshold,
-ticked and written off together. Right: the accounts in credit, where a refund is
-requested, and the refund requests, which a manager other than the requester approves
-before anyone issues them.
+ticked and written off together. Right: the accounts in credit, where a refund of the
+patient's or a payer's credit is requested, and the refund requests, which a manager
+other than the requester approves before anyone issues them.
 """
 
 import logging
@@ -31,6 +31,7 @@ from app.security.permissions import Permission
 from app.services import account_adjustments, refunds
 from app.services.account_adjustments import SmallBalanceRow
 from app.services.line_balances import OpenLine, open_patient_lines
+from app.services.payer_refunds import PayerRefundChoice, payer_refund_choice
 from app.services.refunds import CreditRow, RefundRow
 from app.services.today import practice_today
 from ui.admin.common import run_for
@@ -41,7 +42,7 @@ from ui.patient.fields import format_amount, money_problems, parse_money
 from ui.payments.common import CheckTable, MoneyTable, money_field, plural, status_line
 from ui.payments.dialogs import AdjustmentDialog, ReasonDialog, open_dialog
 from ui.payments.patient_pick import PatientPickDialog
-from ui.payments.refund_dialogs import IssueRefundDialog, RefundRequestDialog
+from ui.payments.refund_dialogs import IssueRefundDialog, PayerRefundDialog, RefundRequestDialog
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,17 @@ WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.LEDGER, ChangeKind.SETTINGS)
 
 @dataclass(frozen=True, slots=True)
 class CreditLine:
-    """One bucket of an account in credit: the patient's own money or one payer's."""
+    """One bucket of an account in credit: the patient's own money or one payer's.
+
+    `responsible_party` is the payer's place in the payment order ("primary",
+    "secondary" or "tertiary"), None for the patient's credit.
+    """
 
     account: CreditRow
     amount: Decimal
     payer_id: uuid.UUID | None
     whose: str
+    responsible_party: str | None = None
 
 
 def credit_lines(rows: list[CreditRow]) -> list[CreditLine]:
@@ -74,7 +80,9 @@ def credit_lines(rows: list[CreditRow]) -> list[CreditLine]:
         if row.patient_credit > 0:
             lines.append(CreditLine(row, row.patient_credit, None, "Patient"))
         lines.extend(
-            CreditLine(row, credit.amount, credit.payer_id, credit.payer_name)
+            CreditLine(
+                row, credit.amount, credit.payer_id, credit.payer_name, credit.responsible_party
+            )
             for credit in row.payer_credits
         )
     return lines
@@ -291,7 +299,10 @@ class AdjustmentsTab(Page):
     def selected_credit(self) -> CreditLine | None:
         """Return the selected account in credit, or None."""
         index = self.credit_table.selected_id()
-        return self.credit_rows[index] if isinstance(index, int) else None
+        # While a reload replaces the rows, the table may still select a row that is gone.
+        if not isinstance(index, int) or not 0 <= index < len(self.credit_rows):
+            return None
+        return self.credit_rows[index]
 
     def selected_refund(self) -> RefundRow | None:
         """Return the selected refund request, or None."""
@@ -306,11 +317,9 @@ class AdjustmentsTab(Page):
         credit = self.selected_credit()
         self.adjust_button.setEnabled(allowed)
         self.write_off_button.setEnabled(allowed and bool(self.small_table.checked_ids()))
-        # NOTE: a payer's overpayment is refunded against the claim it overpaid, which
-        # this tab cannot choose yet, so only patient credits are requested here.
-        self.request_button.setEnabled(allowed and credit is not None and credit.payer_id is None)
+        self.request_button.setEnabled(allowed and credit is not None)
         self.request_button.setToolTip(
-            "Refunds of a payer's overpayment name the claim and are not requested here."
+            "Request a refund of the payer's overpayment, naming the claim it overpaid"
             if credit is not None and credit.payer_id is not None
             else "Request a refund of the selected patient credit"
         )
@@ -401,9 +410,15 @@ class AdjustmentsTab(Page):
     # Refunds
 
     def request_refund(self) -> None:
-        """Ask for the amount and reason of a refund of the selected credit."""
+        """Ask for the amount and reason of a refund of the selected credit.
+
+        For a payer's credit the dialog also requests the claim the payer overpaid.
+        """
         line = self.selected_credit()
-        if line is None or line.payer_id is not None:
+        if line is None:
+            return
+        if line.payer_id is not None and line.responsible_party is not None:
+            self._request_payer_refund(line, line.payer_id, line.responsible_party)
             return
         row = line.account
         dialog = RefundRequestDialog(
@@ -415,6 +430,24 @@ class AdjustmentsTab(Page):
         )
         dialog.saved.connect(lambda _outcome: self.status.setText("Refund requested."))
         self.dialog = open_dialog(dialog)
+
+    def _request_payer_refund(
+        self, line: CreditLine, payer_id: uuid.UUID, responsible_party: str
+    ) -> None:
+        row, actor = line.account, self.context.actor
+
+        def work(session: Session, _progress: Progress) -> PayerRefundChoice:
+            return payer_refund_choice(session, actor, row.patient_id, payer_id, responsible_party)
+
+        def opened(choice: PayerRefundChoice) -> None:
+            label = f"{row.patient_name} (chart {row.chart_number})"
+            dialog = PayerRefundDialog(self.context, row.patient_id, label, choice, self)
+            dialog.saved.connect(
+                lambda _outcome: self.status.setText(f"Refund to {choice.payer_name} requested.")
+            )
+            self.dialog = open_dialog(dialog)
+
+        run_for(self, self.context, work, opened, self.show_error, read_only=True)
 
     def approve_selected(self) -> None:
         """Approve the selected refund request (a manager who did not request it)."""

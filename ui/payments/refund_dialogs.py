@@ -1,4 +1,5 @@
-"""The refund dialogs of the Adjustments and refunds tab: requesting and issuing a refund."""
+"""The refund dialogs of the Adjustments and refunds tab: requesting a refund of a
+patient's or a payer's credit, and issuing an approved refund."""
 
 import logging
 import uuid
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 from app.money import ZERO, format_money
 from app.problems import Problem
 from app.services import refunds
+from app.services.payer_refunds import OverpaidClaim, PayerRefundChoice
 from ui.context import AppContext
 from ui.patient.fields import DateField, money_problems, parse_money
 from ui.payments.common import money_field
@@ -77,6 +79,115 @@ class RefundRequestDialog(FormDialog):
             patient_id=self.patient_id,
             amount=parse_money(self.amount.text()) or ZERO,
             reason=text_of(self.reason),
+        )
+        return lambda session, actor: refunds.request_refund(session, actor, form)
+
+
+def claim_label(claim: OverpaidClaim) -> str:
+    """Return a claim as the payer refund dialog lists it."""
+    credit_text = (
+        f"its lines hold {format_money(claim.credit)} of the credit"
+        if claim.credit > ZERO
+        else "no credit on its lines"
+    )
+    return f"Claim {claim.claim_number} · {claim.service_date:%m/%d/%Y} · {credit_text}"
+
+
+class PayerRefundDialog(FormDialog):
+    """Requests a refund of a payer's overpayment, naming the claim the payer overpaid.
+
+    The claim list comes from `payer_refund_choice`, claims holding the most credit
+    first. The request then follows the approve and issue steps of a patient refund.
+    """
+
+    def __init__(
+        self,
+        context: AppContext,
+        patient_id: uuid.UUID,
+        patient_label: str,
+        choice: PayerRefundChoice,
+        parent: QWidget | None = None,
+    ) -> None:
+        payer = choice.payer_name or "The payer"
+        super().__init__(
+            context,
+            "Request payer refund",
+            f"{payer} overpaid on the account of {patient_label}: "
+            f"{format_money(choice.available)} can be refunded. Choose the claim it overpaid. "
+            "A manager approves the refund before it is issued.",
+            "Request refund",
+            parent,
+        )
+        self.setObjectName("payerRefundDialog")
+        self.patient_id = patient_id
+        self.choice = choice
+        self.claim = QComboBox()
+        self.claim.setObjectName("payerRefundClaim")
+        for claim in choice.claims:
+            self.claim.addItem(claim_label(claim), claim.claim_id)
+        self.amount = money_field("Amount")
+        self.amount.setObjectName("payerRefundAmount")
+        self.reason = reason_box("Such as: paid twice for the 03/04 visit")
+        self.reason.setObjectName("payerRefundReason")
+        self.form.add_field("claim_id", "&Claim", self.claim)
+        self.form.add_field("amount", "&Amount", self.amount)
+        self.form.add_field("reason", "&Reason", self.reason)
+        self.claim.currentIndexChanged.connect(lambda _index: self._suggest_amount())
+        self._suggest_amount()
+        self.claim.setFocus()
+
+    def selected_claim(self) -> OverpaidClaim | None:
+        """Return the chosen claim, or None when the patient has none to this payer."""
+        index = self.claim.currentIndex()
+        return self.choice.claims[index] if 0 <= index < len(self.choice.claims) else None
+
+    def _suggest_amount(self) -> None:
+        # The claim's own credit when its lines hold one, else all that may be refunded.
+        claim = self.selected_claim()
+        amount = self.choice.available
+        if claim is not None and ZERO < claim.credit < amount:
+            amount = claim.credit
+        self.amount.setText(f"{amount:.2f}")
+        self.amount.selectAll()
+
+    def local_problems(self) -> list[Problem]:
+        """Require a claim, an amount up to the credit left to refund, and a reason."""
+        problems: list[Problem] = []
+        if self.selected_claim() is None:
+            problems.append(
+                Problem(
+                    "claim_id",
+                    f"No claim to {self.choice.payer_name or 'this payer'} was found for "
+                    "this patient at this place in the payment order, so the refund cannot "
+                    "name one; refund it by hand and post an account adjustment.",
+                )
+            )
+        problems.extend(money_problems(self.amount, "amount", "The amount"))
+        amount = parse_money(self.amount.text())
+        if not any(problem.field == "amount" for problem in problems):
+            if amount is None or amount <= 0:
+                problems.append(Problem("amount", "Type the amount to refund, such as 15.00."))
+            elif amount > self.choice.available:
+                problems.append(
+                    Problem(
+                        "amount",
+                        f"The refund {format_money(amount)} is more than the "
+                        f"{format_money(self.choice.available)} that can be refunded to "
+                        f"{self.choice.payer_name or 'the payer'}; lower it.",
+                    )
+                )
+        problems.extend(required_text(self.reason, "reason", "Type the reason.", "The reason"))
+        return problems
+
+    def call(self) -> Call:
+        """Request the payer refund as typed, naming the chosen claim."""
+        claim = self.selected_claim()
+        form = refunds.RefundForm(
+            patient_id=self.patient_id,
+            amount=parse_money(self.amount.text()) or ZERO,
+            reason=text_of(self.reason),
+            payer_id=self.choice.payer_id,
+            claim_id=claim.claim_id if claim is not None else None,
         )
         return lambda session, actor: refunds.request_refund(session, actor, form)
 

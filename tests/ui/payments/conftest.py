@@ -108,13 +108,11 @@ def payment_practice(database: Database) -> PaymentPractice:
     return PaymentPractice(database, practice, first, second, other)
 
 
-@pytest.fixture
-def context_for(qtbot: QtBot, payment_practice: PaymentPractice) -> Iterator[ContextFor]:
-    """Return a function making a context signed in as an actor; drained at the end."""
+def contexts_on(qtbot: QtBot, database: Database) -> Iterator[ContextFor]:
+    """Yield a function making contexts on `database`; close message boxes and drain after."""
     made: list[AppContext] = []
 
     def build(actor: Actor) -> AppContext:
-        database = payment_practice.database
         context = AppContext(
             database, OperationRunner(database), SignedInUser(actor), actor.workstation
         )
@@ -127,6 +125,12 @@ def context_for(qtbot: QtBot, payment_practice: PaymentPractice) -> Iterator[Con
             widget.close()
     for context in made:
         drain(qtbot, context)
+
+
+@pytest.fixture
+def context_for(qtbot: QtBot, payment_practice: PaymentPractice) -> Iterator[ContextFor]:
+    """Return a function making a context signed in as an actor; drained at the end."""
+    yield from contexts_on(qtbot, payment_practice.database)
 
 
 def show_page(qtbot: QtBot, context: AppContext, folder: Path) -> tuple[PaymentsPage, list[Path]]:
