@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 DENIAL_FOLLOW_UP_DAYS = 7
 DENIAL_RULE = "era.denial"
 REVIEW_RULE = "era.review"
+FLAG_RULE = "era.write_off_flag"
 BALANCE_RULE = "era.balance"
 STATE_REVERSED = "reversed"
 DENIAL_WHY = (
@@ -75,6 +76,11 @@ DENIAL_WHY = (
 REVIEW_WHY = (
     "Posting rules hold these adjustments for a person: nothing was written off or "
     "billed for them, and the amount stays with the payer."
+)
+FLAG_WHY = (
+    "Posting rules write these adjustments off, because the contract does not let the "
+    "practice bill the patient for them. A corrected claim may still get them paid, so "
+    "a biller checks the claim before leaving the write-off."
 )
 BALANCE_WHY = (
     "The payment and the amounts moved to the patient or the next payer add up to more "
@@ -266,6 +272,8 @@ def _findings(
         remarks = _remark_codes(plan.source_id, segments)
         claim.follow_up_on = today + timedelta(days=DENIAL_FOLLOW_UP_DAYS)
         findings.append(_finding(claim, DENIAL_RULE, "error", _denial_message(plan, remarks)))
+    if plan.flagged_codes:
+        findings.append(_finding(claim, FLAG_RULE, "warning", _flag_message(plan), why=FLAG_WHY))
     if plan.review_codes:
         message = (
             f"{plan.payer_name}'s adjustments {', '.join(plan.review_codes)} were held for "
@@ -302,16 +310,31 @@ def _denial_message(plan: PostingPlan, remarks: tuple[str, ...]) -> str:
     if remarks:
         text += f" (remark codes {', '.join(remarks)})"
     text += "."
-    hints = []
-    for code in plan.denial_codes:
-        hint = denial_hint(code.split("-", 1)[1])
-        if hint is not None:
-            hints.append(f"{code}: {hint}.")
+    hints = _code_hints(plan.denial_codes)
     if hints:
-        text += " " + " ".join(hints)
+        text += " " + hints
     else:
         text += " Look up the codes, then correct and resubmit, appeal, or write off."
     return text
+
+
+def _flag_message(plan: PostingPlan) -> str:
+    codes = ", ".join(plan.flagged_codes)
+    text = f"{plan.payer_name}'s adjustments {codes} were written off."
+    hints = _code_hints(plan.flagged_codes)
+    if hints:
+        return f"{text} {hints}"
+    return f"{text} Check the claim, and correct and resubmit it if the payer should pay."
+
+
+def _code_hints(codes: Sequence[str]) -> str:
+    """Return what a biller does about each code (such as CO-97) that has a hint, or ""."""
+    hints = []
+    for code in codes:
+        hint = denial_hint(code.split("-", 1)[1])
+        if hint is not None:
+            hints.append(f"{code}: {hint}.")
+    return " ".join(hints)
 
 
 def _finding(
@@ -463,7 +486,7 @@ def _archive_findings(session: Session, claim: Claim) -> None:
         update(ClaimFinding)
         .where(
             ClaimFinding.claim_id == claim.id,
-            ClaimFinding.rule.in_([DENIAL_RULE, REVIEW_RULE, BALANCE_RULE]),
+            ClaimFinding.rule.in_([DENIAL_RULE, REVIEW_RULE, FLAG_RULE, BALANCE_RULE]),
             ClaimFinding.archived.is_(False),
         )
         .values(archived=True)

@@ -51,7 +51,8 @@ from app.services.posting_rules import (
     DENIAL,
     NEXT_PAYER,
     REVIEW,
-    WRITE_OFF,
+    WRITE_OFF_ACTIONS,
+    WRITE_OFF_FLAG,
     RuleBook,
     load_rules,
 )
@@ -114,7 +115,8 @@ class PostingPlan:
     `entries` are the ledger rows for `ledger_bulk.post_entries`. `claim_status` is
     the status the claim moves to, and each line's own status is in `lines`.
     `denial_codes` and `review_codes` name the adjustments (such as CO-16) that made the
-    claim a denial work item or need a biller's review. `bill_next_payer` is True when
+    claim a denial work item or need a biller's review, and `flagged_codes` those
+    written off with a warning for a biller (such as CO-97). `bill_next_payer` is True when
     a claim to the next payer must be built. `forwarded_to_unknown` is True when the
     payer forwarded the claim (crossover) but the patient has no next coverage on file.
     `bill_next_by_hand` is True when a crossover payer moved an amount to the payer
@@ -134,6 +136,7 @@ class PostingPlan:
     bill_next_payer: bool = False
     denial_codes: tuple[str, ...] = ()
     review_codes: tuple[str, ...] = ()
+    flagged_codes: tuple[str, ...] = ()
     short_lines: int = 0
     forwarded_to_unknown: bool = False
     bill_next_by_hand: bool = False
@@ -308,6 +311,9 @@ def _plan(
     plan.claim_status = _claim_status(lines, denied_claim)
     plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
     plan.review_codes = _codes(lines, REVIEW, every=False)
+    if not denied_claim:
+        # A denied claim writes nothing off, so there is nothing written off to check.
+        plan.flagged_codes = _codes(lines, WRITE_OFF_FLAG, every=False)
     plan.short_lines = sum(1 for line in lines if _settles_more_than_owed(line))
     # The payer forwarded the claim, but ClinicDesk has no next coverage on file, so the
     # patient's share went to the patient and a biller should check the coverage.
@@ -504,7 +510,7 @@ def _line_entries(line: LinePlan, context: _ClaimContext) -> list[NewEntry]:
         row("transfer", -line.to_next_payer, context.payer_bucket, text)
         row("transfer", line.to_next_payer, context.next_payer.bucket, text)
 
-    write_offs = [item for item in line.adjustments if item.action == WRITE_OFF]
+    write_offs = [item for item in line.adjustments if item.action in WRITE_OFF_ACTIONS]
     line.written_off = _write_off_amount(line, _total(write_offs))
     if line.written_off != ZERO:
         row(

@@ -6,6 +6,8 @@ other) and a claim adjustment reason code (CARC). Posting looks up one action pe
 adjustment:
 
 - write_off: an adjustment row takes the amount off the payer's bucket for good;
+- write_off_flag: written off the same way, and the claim gets a warning telling a
+  biller what to check, because a correction may still get the amount paid;
 - patient: a transfer moves the amount to the patient's bucket;
 - next_payer: a transfer moves it to the next payer in coordination-of-benefits order
   on the date of service, or to the patient when there is none;
@@ -43,15 +45,19 @@ from app.services.outcomes import SaveOutcome
 log = logging.getLogger(__name__)
 
 WRITE_OFF = "write_off"
+WRITE_OFF_FLAG = "write_off_flag"
 PATIENT = "patient"
 NEXT_PAYER = "next_payer"
 DENIAL = "denial"
 REVIEW = "review"
 IGNORE = "ignore"
-ACTIONS = (WRITE_OFF, PATIENT, NEXT_PAYER, DENIAL, REVIEW, IGNORE)
+ACTIONS = (WRITE_OFF, WRITE_OFF_FLAG, PATIENT, NEXT_PAYER, DENIAL, REVIEW, IGNORE)
+# Actions that take the amount off the payer's bucket with an adjustment row.
+WRITE_OFF_ACTIONS = frozenset({WRITE_OFF, WRITE_OFF_FLAG})
 
 ACTION_LABELS = {
     WRITE_OFF: "Write off",
+    WRITE_OFF_FLAG: "Write off and flag for a biller",
     PATIENT: "Bill the patient",
     NEXT_PAYER: "Bill the next payer, else the patient",
     DENIAL: "Denial work item",
@@ -96,11 +102,27 @@ _DENIAL_REASONS = {
 }
 # CO and PI reasons a biller must look at before anything moves. An exact duplicate
 # (CARC 18) means the payer already processed the service, so posting it would count
-# the money twice. A bundled service (CARC 97) may be payable with a modifier.
+# the money twice.
 _REVIEW_REASONS = {
     "18": "the payer calls it a duplicate; find the first claim's payment before posting",
-    "97": "the payer bundled the service into another; check the modifier before writing off",
 }
+# CO and PI reasons written off by contract that a correction may still get paid. A
+# bundled service (CARC 97) is included in another service's payment, and the patient
+# may not be billed for it. It stays written off unless the service was distinct and a
+# modifier such as 59 or XU was missing.
+_FLAGGED_REASONS = {
+    "97": (
+        "the payer bundled the service into another one. If it was a separate service, "
+        "add the modifier that shows it (such as 59 or XU), then correct and resubmit the "
+        "claim"
+    ),
+}
+# The built-in action of each CO and PI reason named above.
+_CONTRACT_REASON_ACTIONS = (
+    dict.fromkeys(_DENIAL_REASONS, DENIAL)
+    | dict.fromkeys(_REVIEW_REASONS, REVIEW)
+    | dict.fromkeys(_FLAGGED_REASONS, WRITE_OFF_FLAG)
+)
 # OA reasons with a known meaning. OA 23 is the earlier payer's share on a secondary
 # remittance: that money was already paid or written off when the primary was posted,
 # so only what is left in this payer's bucket is written off.
@@ -152,13 +174,9 @@ def default_action(group_code: str, reason_code: str) -> str:
     group = group_code.strip().upper()
     reason = reason_code.strip().upper()
     if group in ("CO", "PI"):
-        if reason in _DENIAL_REASONS:
-            return DENIAL
-        if reason in _REVIEW_REASONS:
-            return REVIEW
         # Everything else the payer reduced by contract (45 fee schedule, 253
         # sequestration, 59 multiple procedures ...) may not be billed to the patient.
-        return WRITE_OFF
+        return _CONTRACT_REASON_ACTIONS.get(reason, WRITE_OFF)
     if group == "PR":
         # Deductible (1), coinsurance (2), copay (3) and any other patient share go to
         # the next payer first. Posting sends them to the patient when there is none.
@@ -172,8 +190,9 @@ def default_action(group_code: str, reason_code: str) -> str:
 
 def denial_hint(reason_code: str) -> str | None:
     """Return what a biller does about a denial reason code, or None when it has no hint."""
-    return _DENIAL_REASONS.get(reason_code.strip().upper()) or _REVIEW_REASONS.get(
-        reason_code.strip().upper()
+    reason = reason_code.strip().upper()
+    return (
+        _DENIAL_REASONS.get(reason) or _REVIEW_REASONS.get(reason) or _FLAGGED_REASONS.get(reason)
     )
 
 
@@ -187,6 +206,11 @@ def built_in_rules() -> list[BuiltInRule]:
     rows += [
         BuiltInRule(group, reason, REVIEW, why)
         for reason, why in _REVIEW_REASONS.items()
+        for group in ("CO", "PI")
+    ]
+    rows += [
+        BuiltInRule(group, reason, WRITE_OFF_FLAG, why)
+        for reason, why in _FLAGGED_REASONS.items()
         for group in ("CO", "PI")
     ]
     rows += [
@@ -418,7 +442,7 @@ def _form_problems(
         )
     problems += _payer_problems(session, form.payer_id)
     problems += _duplicate_problems(session, form, group, reason)
-    if group == "PR" and form.action == WRITE_OFF:
+    if group == "PR" and form.action in WRITE_OFF_ACTIONS:
         problems.append(
             Problem(
                 "action",

@@ -142,14 +142,15 @@ def test_bundled_line(era_practice: EraPractice) -> None:
 
     result = _remit(era_practice, payer, paid)
 
-    # The bundled line's charge stays with the payer, flagged for a biller to decide.
+    # The bundled line's charge is written off by contract, flagged for a biller to check.
     assert result.posted == 1
-    assert buckets(era_practice, claim) == {payer[0]: Decimal("40.00")}
+    assert buckets(era_practice, claim) == {}
+    assert claim_status(era_practice, claim) == "paid"
     with era_practice.database.reading() as session:
         messages = session.scalars(
             select(ClaimFinding.message).where(ClaimFinding.claim_id == claim.claim_id)
         ).all()
-    assert any("CO 97" in message or "CO-97" in message for message in messages), messages
+    assert any("CO-97" in message and "written off" in message for message in messages), messages
     assert_ledger_intact(era_practice, claim)
 
 

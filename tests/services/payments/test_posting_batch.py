@@ -185,6 +185,12 @@ CASES = (
         "review adjustment",
         aetna,
         ("99213",),
+        lambda p, c: lines_form(p, c, ("100.00", [("OA", "94", "20.00")])),
+    ),
+    Case(
+        "flagged write-off",
+        aetna,
+        ("99213",),
         lambda p, c: lines_form(p, c, ("100.00", [("CO", "97", "20.00")])),
     ),
     Case(

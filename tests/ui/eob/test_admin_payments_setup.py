@@ -79,12 +79,12 @@ def test_rule_added_by_keyboard(
     qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
     settle(admin_context)
 
-    assert built_in.startswith("Without a rule, posting does: Hold for review.")
+    assert built_in.startswith("Without a rule, posting does: Write off and flag for a biller.")
     assert closed(dialog)
     assert tab.table.column_texts(0) == ["Any payer"]
     assert tab.table.column_texts(2) == ["97"]
     assert tab.table.column_texts(3) == ["Write off"]
-    assert tab.table.column_texts(4) == ["Hold for review"]
+    assert tab.table.column_texts(4) == ["Write off and flag for a biller"]
 
 
 def test_rule_problem_shown_in_dialog(
