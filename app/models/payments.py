@@ -26,7 +26,9 @@ class Deposit(SyncedMixin, Base):
     method: Mapped[str] = mapped_column(String(10), comment="cash_check, card, eft or mixed")
     expected_amount: Mapped[Decimal] = mapped_column(comment="sum of the items when closed")
     bank_amount: Mapped[Decimal | None] = mapped_column(comment="what the bank statement shows")
-    status: Mapped[str] = mapped_column(String(12), default="open", comment="open, reconciled")
+    status: Mapped[str] = mapped_column(
+        String(12), default="open", comment="open, reconciled or undone"
+    )
     reconciled_at: Mapped[datetime | None]
     reconciled_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
