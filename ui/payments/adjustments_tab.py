@@ -47,7 +47,8 @@ from ui.payments.refund_dialogs import IssueRefundDialog, PayerRefundDialog, Ref
 log = logging.getLogger(__name__)
 
 SMALL_COLUMNS = ("Patient", "Chart", "Balance")
-CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Whose money", "Insurance owes", "Pending refunds")
+# What insurance owes comes next to the credit, where a narrow window still shows it.
+CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Insurance owes", "Whose money", "Pending refunds")
 REFUND_COLUMNS = ("Patient", "Amount", "Status", "Requested by", "Reason")
 REFUND_STATUS = {
     "requested": "Waiting for approval",
@@ -525,8 +526,8 @@ def credit_cells(line: CreditLine) -> list[str]:
         row.patient_name,
         row.chart_number,
         format_money(line.amount),
-        line.whose,
         insurance,
+        line.whose,
         pending,
     ]
 
@@ -542,9 +543,8 @@ def insurance_note(line: CreditLine | None) -> str:
     owed = format_money(row.insurance_pending)
     safe = format_money(row.refundable_after_insurance)
     return (
-        f"Insurance still owes {owed} on this account. If it pays less, the patient owes "
-        f"the rest, and this credit may be needed to cover it. {safe} stays a credit even "
-        "if insurance pays nothing more; refund at most that, or wait for the payment."
+        f"Insurance still owes {owed}. If it pays less, the patient owes the rest, so "
+        f"refund at most {safe} until it pays."
     )
 
 

@@ -59,9 +59,8 @@ def test_credit_shows_insurance_owed(
     assert tab.request_button.isEnabled()
     assert tab.insurance_note.isVisibleTo(tab)
     assert tab.insurance_note.text() == (
-        "Insurance still owes $100.00 on this account. If it pays less, the patient owes "
-        "the rest, and this credit may be needed to cover it. $0.00 stays a credit even if "
-        "insurance pays nothing more; refund at most that, or wait for the payment."
+        "Insurance still owes $100.00. If it pays less, the patient owes the rest, so refund "
+        "at most $0.00 until it pays."
     )
 
 

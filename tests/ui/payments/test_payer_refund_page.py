@@ -23,6 +23,7 @@ from tests.ui.charges.conftest import drain
 from tests.ui.payments.conftest import ContextFor, contexts_on, show_page
 from tests.ui.payments.test_deposit_undo_page import shoot
 from tests.ui.payments.test_payments_page import active_dialog
+from ui.payments.adjustments_tab import CREDIT_COLUMNS
 from ui.payments.page import PaymentsPage
 from ui.payments.refund_dialogs import IssueRefundDialog, PayerRefundDialog
 
@@ -45,7 +46,7 @@ def open_payer_dialog(qtbot: QtBot, page: PaymentsPage) -> PayerRefundDialog:
     drain(qtbot, page.context)
     qtbot.waitUntil(lambda: tab.credit_table.rowCount() == 1, timeout=5_000)
     assert tab.credit_table.item(0, 2).text() == "$15.00"
-    assert tab.credit_table.item(0, 3).text() == "Aetna"
+    assert tab.credit_table.item(0, CREDIT_COLUMNS.index("Whose money")).text() == "Aetna"
     tab.credit_table.selectRow(0)
     assert tab.request_button.isEnabled()
     page.activateWindow()
