@@ -76,6 +76,7 @@ ADMIN_PERMISSIONS = (
     Permission.FEE_SCHEDULE_EDIT,
     Permission.CLAIM_MANAGE,
     Permission.STATEMENT_RUN,
+    Permission.PAYMENT_VOID,
 )
 NAV_ICON_COLOR = "#cfe0f0"  # light, to read on the dark navigation column
 SEARCH_DELAY_MS = 250

@@ -103,6 +103,7 @@ def test_admin_shown_for_manager(make_window: WindowFactory) -> None:
         "Clearinghouses",
         "Posting rules",
         "Statements",
+        "Period lock",
         "Procedure codes",
         "Code sets",
         "Fee schedules",

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.security.permissions import Permission
+from app.services.ledger import LOCK_PERMISSION
 from ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,12 @@ def _posting_rules(context: AppContext) -> QWidget:
     return PostingRulesTab(context)
 
 
+def _period_lock(context: AppContext) -> QWidget:
+    from ui.admin.period_lock import PeriodLockTab
+
+    return PeriodLockTab(context)
+
+
 def _statements(context: AppContext) -> QWidget:
     from ui.admin.statements import StatementsTab
 
@@ -171,6 +178,8 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Posting rules", Permission.CLAIM_MANAGE, _posting_rules),
     # Notice levels, messages and the statement settings; billers see them read-only.
     ("Statements", Permission.STATEMENT_RUN, _statements),
+    # The same permission the ledger service asks for to move the lock date.
+    ("Period lock", LOCK_PERMISSION, _period_lock),
     ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
     ("Code sets", Permission.CODE_SET_EDIT, _code_sets),
     ("Fee schedules", Permission.FEE_SCHEDULE_EDIT, _fee_schedules),

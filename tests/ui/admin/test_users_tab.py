@@ -193,6 +193,7 @@ def test_manager_sees_codes_audit_backups(
         "Clearinghouses",
         "Posting rules",
         "Statements",
+        "Period lock",
         "Procedure codes",
         "Code sets",
         "Fee schedules",
