@@ -21,6 +21,7 @@ from app.clock import utc_now
 from app.errors import NotFoundError, UserError
 from app.models.claims import Claim, ClaimLine, X12Response
 from app.models.ledger import LedgerEntry
+from app.models.patients import Patient
 from app.models.payments import Remittance, RemittanceClaim
 from app.money import ZERO, format_money, to_money
 from app.security import audit
@@ -44,6 +45,7 @@ from app.services.era_import import (
 )
 from app.services.era_matching import BY_HAND, adjudication_form, match_services
 from app.services.era_posting import PostingResult, post_adjudication, reverse_posting
+from app.services.patient_records import display_name
 from app.services.posting_rules import ACTION_LABELS, DENIAL, load_rules
 from app.services.remark_codes import describe_many
 from app.services.today import practice_today
@@ -95,7 +97,12 @@ class RemittanceRow:
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
-    """One claim payment in a work queue."""
+    """One claim payment in a work queue.
+
+    `patient_name` is the matched claim's patient as lists show it, or the name the 835
+    sent (NM1*QC) when no claim matched. `patient_control_number` is CLP01, which echoes
+    the claim number ClinicDesk sent, and `payer_claim_number` is the payer's own (CLP07).
+    """
 
     remittance_claim_id: uuid.UUID
     remittance_id: uuid.UUID
@@ -104,6 +111,7 @@ class QueueRow:
     trace_number: str
     patient_name: str
     patient_control_number: str
+    payer_claim_number: str | None
     service_date: date | None
     charge: Decimal
     paid: Decimal
@@ -266,9 +274,10 @@ def queue(session: Session, actor: Actor, state: str) -> list[QueueRow]:
     if state not in QUEUES:
         raise ValueError(f"queue {state!r} is not one of {', '.join(QUEUES)}")
     query = (
-        select(RemittanceClaim, Remittance, Claim.claim_number)
+        select(RemittanceClaim, Remittance, Claim.claim_number, Patient)
         .join(Remittance, Remittance.id == RemittanceClaim.remittance_id)
         .outerjoin(Claim, Claim.id == RemittanceClaim.claim_id)
+        .outerjoin(Patient, Patient.id == Claim.patient_id)
         .where(RemittanceClaim.archived.is_(False), Remittance.archived.is_(False))
         .order_by(Remittance.received_at, Remittance.id, RemittanceClaim.position)
     )
@@ -289,8 +298,9 @@ def queue(session: Session, actor: Actor, state: str) -> list[QueueRow]:
             state=claim_row.state,
             payer_name=remittance.payer_name,
             trace_number=remittance.trace_number,
-            patient_name=claim_row.patient_name,
+            patient_name=display_name(patient) if patient is not None else claim_row.patient_name,
             patient_control_number=claim_row.patient_control_number,
+            payer_claim_number=claim_row.payer_claim_number,
             service_date=claim_row.service_date,
             charge=claim_row.charge_amount,
             paid=claim_row.paid_amount,
@@ -298,7 +308,7 @@ def queue(session: Session, actor: Actor, state: str) -> list[QueueRow]:
             claim_number=claim_number,
             reason=claim_row.review_reason or "",
         )
-        for claim_row, remittance, claim_number in session.execute(query)
+        for claim_row, remittance, claim_number, patient in session.execute(query)
     ]
 
 

@@ -51,7 +51,9 @@ from ui.widgets import find_data
 
 log = logging.getLogger(__name__)
 
-ITEM_COLUMNS = ("Received", "Kind", "Reference", "From", "Method", "Amount")
+# "Paid on" is the day the desk took a payment, or the payer's check or EFT date of a
+# remittance (the import day when the 835 gives none).
+ITEM_COLUMNS = ("Paid on", "Kind", "Reference", "From", "Method", "Amount")
 DEPOSIT_COLUMNS = (
     "Deposit", "Date", "Method", "Items", "Expected", "Bank", "Difference", "Status", "Note",
 )  # fmt: skip

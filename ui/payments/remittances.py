@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -39,30 +40,36 @@ from app.services import clearinghouses, eob_entry, era_import, era_queue
 from app.services.era_import import RemittanceImport
 from app.services.era_queue import QueueRow, RemittanceRow, ReviewDetail
 from app.x12.codes_835 import PAYMENT_METHODS
-from ui.admin.common import RecordTable, run_for
+from ui.admin.common import Cell, RecordTable, run_for
 from ui.admin.forms import ERROR_COLOR
 from ui.claims.dialog_parts import ItemOutcome, ItemQueue, error_text, report_unexpected
 from ui.context import AppContext
 from ui.errors import show_error
+from ui.payments.common import MoneyTable
 from ui.widgets import documents_path
 
 log = logging.getLogger(__name__)
 
 FILE_FILTER = "835 remittances (*.835 *.era *.x12 *.edi *.txt *.dat);;All files (*)"
 QUEUE_TITLES = {"review": "Re&view", "unapplied": "&Unapplied", "held": "&Held"}
+# "Claim" is ClinicDesk's claim number, which the payer returns as the patient control
+# number (CLP01), and "Payer claim #" is the number the payer gave the claim (CLP07).
 QUEUE_HEADERS = (
     "Payer",
     "Check/EFT",
     "Patient",
-    "Account",
+    "Claim",
+    "Payer claim #",
     "Service",
     "Charge",
     "Paid",
-    "Claim",
     "Why",
 )
+QUEUE_MONEY = ("Charge", "Paid")
+# Payer names and reasons run long, so these two share the width the others leave.
+QUEUE_STRETCHED = ("Payer", "Why")
 LIST_HEADERS = (
-    "Received",
+    "Imported",
     "Payer",
     "Check/EFT",
     "Method",
@@ -103,12 +110,29 @@ def _list_cells(row: RemittanceRow) -> list[str]:
     ]  # fmt: skip
 
 
-def _queue_cells(row: QueueRow) -> list[str]:
+def _queue_cells(row: QueueRow) -> list[str | Cell]:
+    number = row.claim_number or row.patient_control_number
+    patient: str | Cell = row.patient_name
+    claim: str | Cell = number
+    if row.claim_id is None:
+        # Unmatched, so both are the payer's text: the name as the 835 spells it, and the
+        # claim number it returned, which no claim in ClinicDesk has.
+        patient = Cell(row.patient_name, f"{row.patient_name}: the name as the payer sent it")
+        claim = Cell(number, f"{number}: the claim number the payer returned, which no claim has")
     return [
-        row.payer_name, row.trace_number, row.patient_name, row.patient_control_number,
-        _date(row.service_date), format_money(row.charge), format_money(row.paid),
-        row.claim_number or "", row.reason,
+        row.payer_name, row.trace_number, patient, claim, row.payer_claim_number or "",
+        _date(row.service_date), format_money(row.charge), format_money(row.paid), row.reason,
     ]  # fmt: skip
+
+
+def queue_table(state: str, title: str) -> MoneyTable:
+    """Return the table of one queue, money right-aligned and no column past the edge."""
+    table = MoneyTable(QUEUE_HEADERS, f"{title.replace('&', '')} queue", QUEUE_MONEY)
+    table.setObjectName(f"{state}Queue")
+    header = table.horizontalHeader()
+    for name in QUEUE_STRETCHED:
+        header.setSectionResizeMode(QUEUE_HEADERS.index(name), QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,8 +433,7 @@ class RemittancesTab(QWidget):
         self.pages.addTab(self.list, "&Remittances")
         self.queues: dict[str, RecordTable] = {}
         for state, title in QUEUE_TITLES.items():
-            table = RecordTable(QUEUE_HEADERS, f"{title.replace('&', '')} queue")
-            table.setObjectName(f"{state}Queue")
+            table = queue_table(state, title)
             table.installEventFilter(self)
             table.doubleClicked.connect(lambda _index, s=state: self.open_review(s))
             self.queues[state] = table

@@ -8,6 +8,7 @@ from app.errors import UserError
 from app.models.payments import RemarkCode
 from app.models.practice import Payer
 from app.services.era_queue import (
+    QueueRow,
     post_reviewed,
     queue,
     remittance_list,
@@ -15,7 +16,13 @@ from app.services.era_queue import (
     set_aside,
 )
 from app.services.ledger_verify import ledger_check
-from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
+from tests.helpers.era_data import (
+    EraPractice,
+    WrittenClaim,
+    reversal_of,
+    write_remittance,
+    written_claim,
+)
 from tests.services.era.era_steps import (
     balance,
     cas,
@@ -281,3 +288,53 @@ def test_posted_claim_cannot_post_again(era_practice: EraPractice) -> None:
 def test_unknown_queue_rejected(era_practice: EraPractice) -> None:
     with pytest.raises(ValueError, match="posted"), era_practice.database.reading() as session:
         queue(session, era_practice.biller, "posted")
+
+
+def queued_row(
+    era_practice: EraPractice, written: WrittenClaim, payer: tuple[str, str], state: str
+) -> QueueRow:
+    """Import one claim payment from `payer` and return its row in queue `state`."""
+    text = write_remittance([written], payer=payer, trace_number=trace(), control_number=control())
+    result = import_text(era_practice, text)
+    (payment,) = claim_payments(era_practice, result.response_id)
+    with era_practice.database.reading() as session:
+        rows = queue(session, era_practice.biller, state)
+    return next(row for row in rows if row.remittance_claim_id == payment.id)
+
+
+def test_queue_names_matched_patient(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice, mode="review")
+    claim = new_claim(era_practice, payer_id, patient=("Lopez", "Ana", "M7654321"))
+    written = written_claim(claim, paid=PAID, adjustments=ADJUSTED, payer_claim_number="PAYER-77")
+    written.patient_last = "LOPEZ"
+    written.patient_first = "ANA"
+
+    row = queued_row(era_practice, written, payer, "review")
+
+    assert row.claim_id == claim.claim_id
+    assert row.patient_name == "Lopez, Ana"
+    assert row.claim_number == claim.claim_number
+    assert row.patient_control_number == claim.claim_number
+    assert row.payer_claim_number == "PAYER-77"
+
+
+def test_queue_unmatched_keeps_835_name(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id, patient=("Lopez", "Ana", "M7654322"))
+    written = written_claim(
+        claim,
+        paid=PAID,
+        adjustments=ADJUSTED,
+        patient_control_number="TYPO-124",
+        payer_claim_number="NOT-KNOWN-2",
+    )
+    written.patient_last = "MISSPELT"
+    written.member_id = "WRONG0002"
+
+    row = queued_row(era_practice, written, payer, "unapplied")
+
+    assert row.claim_id is None
+    assert row.claim_number is None
+    assert row.patient_name.startswith("MISSPELT")
+    assert row.patient_control_number == "TYPO-124"
+    assert row.payer_claim_number == "NOT-KNOWN-2"
