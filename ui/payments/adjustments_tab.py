@@ -1,9 +1,9 @@
 """The Adjustments and refunds tab: write-offs, small balances, credit balances and refunds.
 
-Left: "Post adjustment…" for one account, and the small balances under a threshold,
-ticked and written off together. Right: the accounts in credit, where a refund of the
-patient's or a payer's credit is requested, and the refund requests, which a manager
-other than the requester approves before anyone issues them.
+Left: "Post adjustment…" for one account, the small balances under a threshold,
+ticked and written off together, and the refund requests, which a manager other than
+the requester approves before anyone issues them. Right: the accounts in credit, where
+a refund of the patient's or a payer's credit is requested.
 """
 
 import logging
@@ -39,7 +39,14 @@ from ui.context import AppContext
 from ui.errors import show_error
 from ui.pages.base import Page
 from ui.patient.fields import format_amount, money_problems, parse_money
-from ui.payments.common import CheckTable, MoneyTable, money_field, plural, status_line
+from ui.payments.common import (
+    CheckTable,
+    MoneyTable,
+    action_button,
+    money_field,
+    plural,
+    status_line,
+)
 from ui.payments.dialogs import AdjustmentDialog, ReasonDialog, open_dialog
 from ui.payments.patient_pick import PatientPickDialog
 from ui.payments.refund_dialogs import IssueRefundDialog, PayerRefundDialog, RefundRequestDialog
@@ -129,8 +136,11 @@ class AdjustmentsTab(Page):
         self.threshold = money_field("Small-balance threshold", "5.00")
         self.threshold.setObjectName("smallBalanceThreshold")
         self.threshold.returnPressed.connect(self.refresh)
-        self.find_button = QPushButton("&Find")
-        self.find_button.setObjectName("findSmallBalances")
+        # Wide enough for "1,000.00" with the style sheet's padding.
+        self.threshold.setMinimumWidth(
+            self.threshold.fontMetrics().horizontalAdvance("0,000.000") + 24
+        )
+        self.find_button = action_button("&Find", "findSmallBalances")
         self.find_button.clicked.connect(self.refresh)
         self.small_table = CheckTable(
             SMALL_COLUMNS, "Small balances", ("Balance",), stretch_column="Patient"
@@ -140,8 +150,7 @@ class AdjustmentsTab(Page):
         self.small_empty = _hidden_note()
         self.small_table.ticks_changed.connect(self._update_actions)
         self.save_threshold_button = self._threshold_button()
-        self.write_off_button = QPushButton("&Write off ticked")
-        self.write_off_button.setObjectName("writeOffSmall")
+        self.write_off_button = action_button("&Write off ticked", "writeOffSmall")
         self.write_off_button.clicked.connect(self.write_off_ticked)
 
         self.credit_table = MoneyTable(
@@ -174,8 +183,7 @@ class AdjustmentsTab(Page):
     def _threshold_button(self) -> QPushButton:
         # The stored threshold is what the desk may write off without a manager, so only
         # managers see the button that changes it.
-        button = QPushButton("Sa&ve as the practice limit")
-        button.setObjectName("saveSmallBalanceThreshold")
+        button = action_button("Sa&ve as the practice limit", "saveSmallBalanceThreshold")
         button.setToolTip(
             "Store this amount as the practice's small-balance threshold: the desk may write "
             "off balances up to it without a manager."
@@ -191,34 +199,52 @@ class AdjustmentsTab(Page):
         adjust_row.addWidget(intro, 1)
         adjust_row.addWidget(self.adjust_button)
 
+        lists = QSplitter(Qt.Orientation.Vertical)
+        lists.setObjectName("smallRefundSplitter")
+        lists.addWidget(self._small_box())
+        lists.addWidget(self._refund_box())
+        # Halves to start with: the splitter would otherwise follow the size hints, which
+        # leave the small balances a single row.
+        lists.setSizes([1, 1])
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(adjust_row)
+        left_layout.addWidget(lists, 1)
+
+        # Equal halves: the credit and refund tables need as much width as the small balances.
+        halves = QHBoxLayout()
+        halves.addWidget(left, 1)
+        halves.addWidget(self._credit_box(), 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(halves, 1)
+        layout.addWidget(self.status)
+
+    def _small_box(self) -> QGroupBox:
         threshold_row = QHBoxLayout()
         caption = QLabel("Balances up &to")
         caption.setBuddy(self.threshold)
         threshold_row.addWidget(caption)
         threshold_row.addWidget(self.threshold)
         threshold_row.addWidget(self.find_button)
-        threshold_row.addWidget(self.save_threshold_button)
         threshold_row.addStretch(1)
-        threshold_row.addWidget(self.write_off_button)
+
+        # The buttons sit under the table, because half of a 1280-pixel window has no
+        # room for them beside the threshold with their full text.
+        small_buttons = QHBoxLayout()
+        small_buttons.addWidget(self.save_threshold_button)
+        small_buttons.addStretch(1)
+        small_buttons.addWidget(self.write_off_button)
+
         small_box = QGroupBox("Small balances")
         small_layout = QVBoxLayout(small_box)
         small_layout.addLayout(threshold_row)
         small_layout.addWidget(self.small_empty)
         small_layout.addWidget(self.small_table, 1)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(adjust_row)
-        left_layout.addWidget(small_box, 1)
+        small_layout.addLayout(small_buttons)
+        return small_box
 
-        credit_box = QGroupBox("Accounts in credit")
-        credit_layout = QVBoxLayout(credit_box)
-        credit_layout.addWidget(self.credit_table, 1)
-        credit_layout.addWidget(self.insurance_note)
-        credit_buttons = QHBoxLayout()
-        credit_buttons.addStretch(1)
-        credit_buttons.addWidget(self.request_button)
-        credit_layout.addLayout(credit_buttons)
+    def _refund_box(self) -> QGroupBox:
         refund_box = QGroupBox("Refund requests")
         refund_layout = QVBoxLayout(refund_box)
         refund_layout.addWidget(self.refund_table, 1)
@@ -227,17 +253,20 @@ class AdjustmentsTab(Page):
         for button in (self.approve_button, self.issue_button, self.cancel_button):
             refund_buttons.addWidget(button)
         refund_layout.addLayout(refund_buttons)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(credit_box)
-        right.addWidget(refund_box)
+        return refund_box
 
-        # Equal halves: the credit and refund tables need as much width as the small balances.
-        halves = QHBoxLayout()
-        halves.addWidget(left, 1)
-        halves.addWidget(right, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(halves, 1)
-        layout.addWidget(self.status)
+    def _credit_box(self) -> QGroupBox:
+        # The accounts in credit get the whole right column: they are the list the desk
+        # works through, and at 720 pixels high a shared column showed only two rows.
+        credit_box = QGroupBox("Accounts in credit")
+        credit_layout = QVBoxLayout(credit_box)
+        credit_layout.addWidget(self.credit_table, 1)
+        credit_layout.addWidget(self.insurance_note)
+        credit_buttons = QHBoxLayout()
+        credit_buttons.addStretch(1)
+        credit_buttons.addWidget(self.request_button)
+        credit_layout.addLayout(credit_buttons)
+        return credit_box
 
     # Loading
 

@@ -1,0 +1,155 @@
+"""The Payments page inside the main window at the smallest screens the desks use.
+
+These run on the demo practice (tests/ui/conftest.py) signed in as its manager, who is
+shown every control, because the room left by the navigation and heading belongs to the window.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton, QTableWidget, QWidget
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from app.db.database import Database
+from app.models.payments import Remittance
+from tests.ui.conftest import settle
+from ui.main_window import MainWindow
+from ui.ops import OperationRunner
+from ui.payments.adjustments_tab import AdjustmentsTab
+from ui.payments.page import PaymentsPage
+
+WindowFactory = Callable[..., MainWindow]
+# 1280 by 720 is the smallest window the front desks use, and 1366 by 768 a common laptop.
+SCREENS = ((1280, 720), (1366, 768))
+MIN_CREDIT_ROWS = 6
+
+
+def open_payments(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
+) -> PaymentsPage:
+    """Show the manager's main window at `size` with the Payments page open."""
+    window = make_window("manager")
+    window.resize(*size)
+    window.go_to("Payments")
+    settle(qtbot, ops)
+    page = window.pages["Payments"]
+    assert isinstance(page, PaymentsPage)
+    assert window.size().width() == size[0]
+    assert window.size().height() == size[1]
+    return page
+
+
+def open_adjustments(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
+) -> AdjustmentsTab:
+    """Show the manager's main window at `size` on the Adjustments and refunds tab."""
+    page = open_payments(qtbot, make_window, ops, size)
+    page.show_tab(page.adjustments)
+    settle(qtbot, ops)
+    return page.adjustments
+
+
+def rows_that_fit(table: QTableWidget) -> int:
+    """Return how many whole rows the table shows without scrolling."""
+    return table.viewport().height() // table.verticalHeader().defaultSectionSize()
+
+
+def inside_parent(widget: QWidget) -> bool:
+    """Return True when the widget lies wholly inside its parent's rectangle."""
+    parent = widget.parentWidget()
+    assert parent is not None
+    return parent.rect().contains(widget.geometry())
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_threshold_row_shows_full_text(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
+) -> None:
+    tab = open_adjustments(qtbot, make_window, ops, size)
+
+    buttons: list[QPushButton] = [
+        tab.find_button, tab.save_threshold_button, tab.write_off_button,
+    ]  # fmt: skip
+    for button in buttons:
+        assert button.isVisible(), button.text()
+        assert button.width() >= button.sizeHint().width(), button.text()
+        assert inside_parent(button), button.text()
+    field = tab.threshold
+    assert field.text() == "5.00"
+    assert field.width() >= field.fontMetrics().horizontalAdvance("1,000.00") + 16
+    assert inside_parent(field)
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_credit_table_shows_six_rows(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
+) -> None:
+    tab = open_adjustments(qtbot, make_window, ops, size)
+
+    assert rows_that_fit(tab.credit_table) >= MIN_CREDIT_ROWS
+    assert tab.request_button.isVisible()
+    assert tab.refund_table.isVisible()
+    assert rows_that_fit(tab.refund_table) >= 1
+
+
+def column_texts(table: QTableWidget, title: str) -> list[str]:
+    """Return the texts of the column headed `title`, top to bottom."""
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    column = headers.index(title)
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_review_queue_columns_read_right(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner
+) -> None:
+    page = open_payments(qtbot, make_window, ops, SCREENS[0])
+    tab = page.remittances
+    page.show_tab(tab)
+    table = tab.queues["review"]
+    tab.pages.setCurrentWidget(table)
+    settle(qtbot, ops)
+    assert table.rowCount() > 0
+
+    for title in ("Charge", "Paid"):
+        column = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+        for row in range(table.rowCount()):
+            alignment = table.item(row, column.index(title)).textAlignment()
+            assert alignment & Qt.AlignmentFlag.AlignRight, title
+    last = table.columnCount() - 1
+    header_text = table.horizontalHeaderItem(last).text()
+    right_edge = table.columnViewportPosition(last) + table.columnWidth(last)
+    assert right_edge <= table.viewport().width()
+    assert table.columnWidth(last) >= table.fontMetrics().horizontalAdvance(header_text)
+
+    names = column_texts(table, "Patient")
+    assert all(name != name.upper() for name in names), names
+    claims = column_texts(table, "Claim")
+    payer_claims = column_texts(table, "Payer claim #")
+    assert all(claims), claims
+    assert claims != payer_claims
+
+
+def test_remittance_dates_name_their_meaning(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, demo_database: Database
+) -> None:
+    page = open_payments(qtbot, make_window, ops, SCREENS[0])
+    remittances = page.remittances.list
+    page.show_tab(page.deposits)
+    settle(qtbot, ops)
+    items = page.deposits.item_table
+    references = [items.item(number, 3).text() for number in range(items.rowCount())]
+    with demo_database.reading() as session:
+        paid = session.scalars(
+            select(Remittance).where(
+                Remittance.payment_date.is_not(None), Remittance.trace_number.in_(references)
+            )
+        ).first()
+        assert paid is not None
+        trace, paid_on = paid.trace_number, paid.payment_date
+
+    assert remittances.horizontalHeaderItem(0).text() == "Imported"
+    assert items.horizontalHeaderItem(1).text() == "Paid on"
+    assert trace in column_texts(remittances, "Check/EFT")
+    assert items.item(references.index(trace), 1).text() == f"{paid_on:%m/%d/%Y}"
