@@ -179,6 +179,18 @@ def _day_closed_message(session: Session, received_on: date) -> str:
     return f"{closed}. Take the payment with today's date."
 
 
+def closed_today(session: Session, actor: Actor) -> bool:
+    """Return True when the actor has closed the practice's today under their own name.
+
+    The take-payment dialog dates every payment today, so such a user can take no payment
+    today, while a colleague whose day is still open can.
+    """
+    require(actor, Permission.PAYMENT_POST)
+    if actor.user_id is None:
+        return False
+    return _day_closed(session, actor.user_id, practice_today(session))
+
+
 def _day_closed(session: Session, user_id: uuid.UUID, day: date) -> bool:
     found = session.scalar(
         select(DayClose.id).where(

@@ -61,6 +61,10 @@ MONEY_COLUMNS = ("Amount", "Applied", "Credit")
 EVERYONE = "Everyone"
 WATCHED_KINDS = (ChangeKind.PAYMENTS, ChangeKind.LEDGER, ChangeKind.PATIENTS)
 NO_PERMISSION = "Your role cannot take payments. Front desk, billers and managers can."
+DAY_CLOSED = (
+    "You closed today under your name, so Take payment is off: a payment taken now would "
+    "belong to a closed day. Ask a colleague whose day is still open to take it."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class DayPayments:
     today: date
     day: date
     rows: list[PaymentRow]
+    closed_today: bool
 
 
 def method_text(row: PaymentRow) -> str:
@@ -111,6 +116,7 @@ class PaymentsTab(Page):
         self.context = context
         self.rows: list[PaymentRow] = []
         self.today: date | None = None
+        self.closed_today = False
         self._request = 0
         self._select_after: uuid.UUID | None = None
         self.receipt_folder: Path | None = None
@@ -132,6 +138,10 @@ class PaymentsTab(Page):
         self.totals = QLabel()
         self.totals.setObjectName("countCard")
         self.status = status_line("Last payment action")
+        # Says why Take payment is off once the signed-in user has closed today.
+        self.closed_note = status_line("Why Take payment is off")
+        self.closed_note.setObjectName("dayClosedNote")
+        self.closed_note.setVisible(False)
 
         self.take_action = self._action("&Take payment…", self.take_payment, keys.TAKE_PAYMENT)
         self.void_action = self._action("&Void…", self.void_selected, keys.VOID)
@@ -185,6 +195,7 @@ class PaymentsTab(Page):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addLayout(buttons)
+        layout.addWidget(self.closed_note)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
 
@@ -209,7 +220,12 @@ class PaymentsTab(Page):
         def work(session: Session, _progress: Progress) -> DayPayments:
             today = practice_today(session)
             day = chosen or today
-            return DayPayments(today, day, payments.payments_for_day(session, actor, day, None))
+            return DayPayments(
+                today,
+                day,
+                payments.payments_for_day(session, actor, day, None),
+                payments.closed_today(session, actor),
+            )
 
         run_for(
             self, self.context, work, lambda loaded: self._loaded(request, loaded),
@@ -227,6 +243,7 @@ class PaymentsTab(Page):
         if request != self._request:
             return
         self.today = loaded.today
+        self.closed_today = loaded.closed_today
         if self.day.date_value() is None:
             self.day.set_date(loaded.day)
         self.rows = loaded.rows
@@ -288,7 +305,10 @@ class PaymentsTab(Page):
     def _update_actions(self) -> None:
         allowed = self.context.can(Permission.PAYMENT_POST)
         row = self.selected_row()
-        self.take_action.setEnabled(allowed)
+        self.take_action.setEnabled(allowed and not self.closed_today)
+        self.take_button.setToolTip(DAY_CLOSED if self.closed_today else self.take_action.toolTip())
+        self.closed_note.setText(DAY_CLOSED if self.closed_today else "")
+        self.closed_note.setVisible(self.closed_today)
         self.plan_action.setEnabled(allowed)
         self.void_action.setEnabled(allowed and row is not None and not row.voided)
         self.print_action.setEnabled(allowed and row is not None)
@@ -300,7 +320,7 @@ class PaymentsTab(Page):
 
     def take_payment(self) -> None:
         """Ask for the patient, then open the take-payment dialog for them."""
-        if not self.context.can(Permission.PAYMENT_POST):
+        if not self.context.can(Permission.PAYMENT_POST) or self.closed_today:
             return
         pick = PatientPickDialog(self.context, self)
         pick.accepted.connect(lambda: self._patient_chosen(pick))
@@ -392,6 +412,7 @@ class PaymentsTab(Page):
         """Remove every payment from the screen (lock or sign-out)."""
         self._request += 1
         self.rows = []
+        self.closed_today = False
         self.table.set_rows([])
         self.totals.clear()
         self.status.clear()
@@ -399,6 +420,7 @@ class PaymentsTab(Page):
         self.user.clear()
         self.user.addItem(EVERYONE, None)
         self.user.blockSignals(False)
+        self._update_actions()
 
     def handle_changes(self, changes: Changes) -> None:
         """Reload after payments or the ledger change."""

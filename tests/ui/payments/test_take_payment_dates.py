@@ -1,4 +1,4 @@
-"""The Take payment dialog's date: a closed day or period shows beside Date received."""
+"""Take payment and a closed day: the button is off, the dialog's date names the problem."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,13 +8,16 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from app.changes import ChangeKind, Changes
 from app.models.payments import Payment
+from app.security.permissions import Actor
 from app.services.day_close import close_day
 from app.services.ledger import LOCK_DATE_KEY
 from app.services.settings import store_setting
 from app.services.today import practice_today
 from tests.ui.charges.conftest import drain
 from tests.ui.payments.conftest import ContextFor, PaymentPractice, show_page
+from ui.payments.payments_tab import DAY_CLOSED
 from ui.payments.take_payment import PaymentStart, TakePaymentDialog, open_take_payment
 
 
@@ -91,3 +94,40 @@ def test_closed_period_shown_on_date(
     assert not dialog.form.general.isVisibleTo(dialog)
     assert dialog.payment_id is None
     assert payment_count(payment_practice) == 0
+
+
+def close_today(practice: PaymentPractice, actor: Actor) -> None:
+    with practice.database.transaction() as session:
+        close_day(
+            session, actor, practice_today(session), Decimal("0.00"), Decimal("0.00"), ""
+        ).raise_if_rejected()
+
+
+def test_closed_day_turns_off_take_payment(
+    qtbot: QtBot, payment_practice: PaymentPractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    page, _opened = show_page(qtbot, context_for(payment_practice.desk), tmp_path)
+    tab = page.payments
+    assert tab.take_button.isEnabled()
+    assert not tab.closed_note.isVisible()
+
+    close_today(payment_practice, payment_practice.desk)
+    page.handle_changes(Changes.of(ChangeKind.PAYMENTS))
+    drain(qtbot, tab.context)
+
+    assert not tab.take_button.isEnabled()
+    assert not tab.take_action.isEnabled()
+    assert tab.take_button.toolTip() == DAY_CLOSED
+    assert tab.closed_note.isVisible()
+    assert tab.closed_note.text() == DAY_CLOSED
+
+
+def test_colleague_day_open_takes_payment(
+    qtbot: QtBot, payment_practice: PaymentPractice, context_for: ContextFor, tmp_path: Path
+) -> None:
+    close_today(payment_practice, payment_practice.desk)
+
+    page, _opened = show_page(qtbot, context_for(payment_practice.other_manager), tmp_path)
+
+    assert page.payments.take_button.isEnabled()
+    assert not page.payments.closed_note.isVisible()
