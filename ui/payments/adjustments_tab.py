@@ -49,7 +49,12 @@ from ui.payments.common import (
 )
 from ui.payments.dialogs import AdjustmentDialog, ReasonDialog, open_dialog
 from ui.payments.patient_pick import PatientPickDialog
-from ui.payments.refund_dialogs import IssueRefundDialog, PayerRefundDialog, RefundRequestDialog
+from ui.payments.refund_dialogs import (
+    IssueRefundDialog,
+    PayerRefundDialog,
+    RefundRequestDialog,
+    insurance_warning,
+)
 
 log = logging.getLogger(__name__)
 
@@ -457,6 +462,8 @@ class AdjustmentsTab(Page):
             f"{row.patient_name} (chart {row.chart_number})",
             self,
             credit=line.amount - row.pending_refunds,
+            insurance_owed=row.insurance_pending,
+            safe=row.refundable_after_insurance,
         )
         dialog.saved.connect(lambda _outcome: self.status.setText("Refund requested."))
         self.dialog = open_dialog(dialog)
@@ -569,12 +576,7 @@ def insurance_note(line: CreditLine | None) -> str:
     if line is None or line.payer_id is not None or not line.account.insurance_pending:
         return ""
     row = line.account
-    owed = format_money(row.insurance_pending)
-    safe = format_money(row.refundable_after_insurance)
-    return (
-        f"Insurance still owes {owed}. If it pays less, the patient owes the rest, so "
-        f"refund at most {safe} until it pays."
-    )
+    return insurance_warning(row.insurance_pending, row.refundable_after_insurance)
 
 
 def refund_cells(row: RefundRow) -> list[str]:

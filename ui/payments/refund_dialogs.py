@@ -20,10 +20,40 @@ from ui.payments.dialogs import Call, FormDialog, reason_box, required_text, tex
 log = logging.getLogger(__name__)
 
 
+def insurance_warning(owed: Decimal, safe: Decimal) -> str:
+    """Return the warning for a patient credit on an account that insurance still owes on.
+
+    `owed` is what the payers still owe, and `safe` the part of the credit that stays a
+    credit even if they pay nothing more.
+    """
+    return (
+        f"Insurance still owes {format_money(owed)}. If it pays less, the patient owes the "
+        f"rest, so refund at most {format_money(safe)} until it pays."
+    )
+
+
+def refund_intro(patient_label: str, credit: Decimal, owed: Decimal, safe: Decimal) -> str:
+    """Return the request dialog's opening text, with the insurance warning when it owes."""
+    intro = (
+        f"{patient_label} has a credit of {format_money(credit)}. A manager approves the "
+        "refund before it is issued."
+    )
+    if owed <= ZERO:
+        return intro
+    if safe <= ZERO:
+        start = "No part of the credit is safe to refund yet, so the amount starts empty."
+    else:
+        start = f"The amount starts at {format_money(safe)}, and you may raise it to the credit."
+    return f"{intro}\n\n{insurance_warning(owed, safe)} {start}"
+
+
 class RefundRequestDialog(FormDialog):
     """Requests a refund of a patient's credit; a manager approves it before it is issued.
 
     `credit` is what may still be refunded: the credit less the refunds already pending.
+    `insurance_owed` is what the payers still owe on the account, and `safe` the part of
+    `credit` that stays a credit even if they pay nothing more. While insurance owes, the
+    amount starts at `safe` (empty when that is zero) but may still go up to `credit`.
     """
 
     def __init__(
@@ -34,12 +64,14 @@ class RefundRequestDialog(FormDialog):
         parent: QWidget | None = None,
         *,
         credit: Decimal,
+        insurance_owed: Decimal = ZERO,
+        safe: Decimal | None = None,
     ) -> None:
+        safe = credit if safe is None else min(safe, credit)
         super().__init__(
             context,
             "Request refund",
-            f"{patient_label} has a credit of {format_money(credit)}. A manager approves "
-            "the refund before it is issued.",
+            refund_intro(patient_label, credit, insurance_owed, safe),
             "Request refund",
             parent,
         )
@@ -48,7 +80,8 @@ class RefundRequestDialog(FormDialog):
         self.credit = credit
         self.amount = money_field("Amount")
         self.amount.setObjectName("refundAmount")
-        self.amount.setText(f"{credit:.2f}")
+        start = safe if insurance_owed > ZERO else credit
+        self.amount.setText(f"{start:.2f}" if start > ZERO else "")
         self.reason = reason_box("Such as: overpaid copay on 03/04")
         self.reason.setObjectName("refundReason")
         self.form.add_field("amount", "&Amount", self.amount)
