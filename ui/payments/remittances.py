@@ -428,7 +428,7 @@ class RemittancesTab(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.pages = QTabWidget()
-        self.list = RecordTable(LIST_HEADERS, "Remittances")
+        self.list = MoneyTable(LIST_HEADERS, "Remittances", ("Amount",))
         self.list.setObjectName("remittanceList")
         self.pages.addTab(self.list, "&Remittances")
         self.queues: dict[str, RecordTable] = {}

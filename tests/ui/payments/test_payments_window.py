@@ -117,6 +117,11 @@ def test_review_queue_columns_read_right(
         for row in range(table.rowCount()):
             alignment = table.item(row, column.index(title)).textAlignment()
             assert alignment & Qt.AlignmentFlag.AlignRight, title
+    amounts = tab.list
+    amount_column = [amounts.horizontalHeaderItem(i).text() for i in range(amounts.columnCount())]
+    for row in range(amounts.rowCount()):
+        alignment = amounts.item(row, amount_column.index("Amount")).textAlignment()
+        assert alignment & Qt.AlignmentFlag.AlignRight, row
     last = table.columnCount() - 1
     header_text = table.horizontalHeaderItem(last).text()
     right_edge = table.columnViewportPosition(last) + table.columnWidth(last)
