@@ -48,6 +48,7 @@ from app.services.era_posting import PostingResult, post_adjudication, reverse_p
 from app.services.patient_records import display_name
 from app.services.posting_rules import ACTION_LABELS, DENIAL, load_rules
 from app.services.remark_codes import describe_many
+from app.services.scheduling_settings import practice_zone
 from app.services.today import practice_today
 from app.x12.codes_835 import CROSSOVER_STATUSES, claim_status_label, group_label
 from app.x12.reader_835 import (
@@ -217,8 +218,12 @@ class ReviewDetail:
 def remittance_list(
     session: Session, actor: Actor, *, status: str | None = None
 ) -> list[RemittanceRow]:
-    """Return the remittances, newest first, optionally only those with `status`."""
+    """Return the remittances, newest first, optionally only those with `status`.
+
+    `received_at` is given in the practice's zone, so an evening import shows its own day.
+    """
     require(actor, Permission.PAYMENT_POST)
+    zone = practice_zone(session)
     counts = (
         select(
             RemittanceClaim.remittance_id.label("remittance_id"),
@@ -242,7 +247,7 @@ def remittance_list(
     return [
         RemittanceRow(
             remittance_id=row.Remittance.id,
-            received_at=row.Remittance.received_at,
+            received_at=row.Remittance.received_at.astimezone(zone),
             file_name=row.file_name or "",
             source=row.Remittance.source,
             payer_name=row.Remittance.payer_name,

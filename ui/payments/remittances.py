@@ -10,6 +10,7 @@ adjustment with its group, wording and the action posting will take. Ctrl+P post
 import logging
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 
@@ -100,6 +101,13 @@ def _date(value: object) -> str:
     return f"{value:%m/%d/%Y}" if value is not None else ""
 
 
+def _interest_text(interest: Decimal) -> str:
+    # The paid amount includes claim interest (AMT*I), which posts to the provider account.
+    if not interest:
+        return ""
+    return f" (of which interest {format_money(interest)}, posted to the practice)"
+
+
 def _list_cells(row: RemittanceRow) -> list[str]:
     status = f"{row.status}: {row.problem}" if row.problem else row.status
     return [
@@ -167,9 +175,11 @@ class ReviewDialog(QDialog):
             f"{_date(detail.payment_date)}<br>Patient {escape(detail.patient_name)} · member "
             f"{escape(detail.member_id)} · account {escape(detail.patient_control_number)} · "
             f"status {escape(detail.status_code)} {escape(detail.status_label)}<br>"
-            f"Charge {format_money(detail.charge)} · paid {format_money(detail.paid)} · patient "
+            f"Charge {format_money(detail.charge)} · paid {format_money(detail.paid)}"
+            f"{_interest_text(detail.interest)} · patient "
             f"responsibility {format_money(detail.patient_responsibility)}"
         )
+        header.setObjectName("reviewHeader")
         header.setWordWrap(True)
         self.reason = QLabel(f"Why it waits: {detail.reason}" if detail.reason else "")
         self.reason.setWordWrap(True)

@@ -1,11 +1,13 @@
 """The remittance queues: listing, the review detail, approving, manual matching, set aside."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from app.errors import UserError
-from app.models.payments import RemarkCode
+from app.models.payments import RemarkCode, Remittance
 from app.models.practice import Payer
 from app.services.era_queue import (
     QueueRow,
@@ -16,6 +18,7 @@ from app.services.era_queue import (
     set_aside,
 )
 from app.services.ledger_verify import ledger_check
+from app.services.scheduling_settings import practice_zone
 from tests.helpers.era_data import (
     EraPractice,
     WrittenClaim,
@@ -338,3 +341,32 @@ def test_queue_unmatched_keeps_835_name(era_practice: EraPractice) -> None:
     assert row.patient_name.startswith("MISSPELT")
     assert row.patient_control_number == "TYPO-124"
     assert row.payer_claim_number == "NOT-KNOWN-2"
+
+
+def test_list_dates_import_in_practice_zone(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice, mode="auto")
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
+    number = trace()
+    text = write_remittance([written], payer=payer, trace_number=number, control_number=control())
+    import_text(era_practice, text)
+    # 02:30 UTC on March 10 is still the evening of March 9 anywhere in the United States.
+    late_evening = datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+    with era_practice.database.transaction() as session:
+        session.execute(
+            update(Remittance)
+            .where(Remittance.trace_number == number)
+            .values(received_at=late_evening)
+        )
+        zone = practice_zone(session)
+
+    with era_practice.database.reading() as session:
+        (listed,) = [
+            row
+            for row in remittance_list(session, era_practice.biller)
+            if row.trace_number == number
+        ]
+
+    assert zone.key.startswith("America/")
+    assert listed.received_at.date() == date(2026, 3, 9)
+    assert listed.received_at == late_evening

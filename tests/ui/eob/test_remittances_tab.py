@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -52,7 +53,7 @@ def open_tab(qtbot: QtBot, context: AppContext) -> RemittancesTab:
     return tab
 
 
-def review_file(era: EraPractice, tmp_path: Path) -> Path:
+def review_file(era: EraPractice, tmp_path: Path, interest: Decimal | None = None) -> Path:
     """Write an 835 from a payer in review mode that pays one claim, and return its path."""
     with era.database.transaction() as session:
         payer_id = add_payer(session, "Aetna", "60054", mode="review")
@@ -66,6 +67,7 @@ def review_file(era: EraPractice, tmp_path: Path) -> Path:
         adjustments=[
             [WrittenCas("CO", "45", Decimal("15.00")), WrittenCas("PR", "2", Decimal("20.00"))]
         ],
+        interest=interest,
     )
     path = tmp_path / "remit.835"
     path.write_text(write_remittance([payment], payer=("AETNA", "60054"), trace_number="EFT991"))
@@ -237,3 +239,21 @@ def test_front_desk_sees_remittances_without_posting(qtbot: QtBot, era: EraPract
     assert not tab.fetch_button.isVisibleTo(tab)
     assert tab.summary.text().startswith("Billers import and post remittances")
     drain(qtbot, context)
+
+
+def test_review_header_names_interest(
+    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
+) -> None:
+    tab = open_tab(qtbot, biller_context)
+    tab.import_file(review_file(era, tmp_path, interest=Decimal("3.25")))
+    drain(qtbot, biller_context)
+    tab.queues["review"].selectRow(0)
+
+    tab.open_review("review")
+    drain(qtbot, biller_context)
+    dialog = tab.findChild(ReviewDialog)
+    assert dialog is not None
+    header = dialog.findChild(QLabel, "reviewHeader")
+    assert header is not None
+
+    assert "paid $88.25 (of which interest $3.25, posted to the practice)" in header.text()
