@@ -188,7 +188,10 @@ class ReviewDetail:
     trace_number: str
     payment_date: date | None
     remittance_held: bool
+    # The patient's name as the 835 spells it (NM1*QC).
     patient_name: str
+    # The matched claim's patient as lists show it; None when no claim matched.
+    claim_patient_name: str | None
     member_id: str
     patient_control_number: str
     payer_claim_number: str | None
@@ -328,6 +331,7 @@ def review_detail(session: Session, actor: Actor, remittance_claim_id: uuid.UUID
     payment = _read_payment(claim_row)
     claim = session.get(Claim, claim_row.claim_id) if claim_row.claim_id else None
     payer_id = claim.payer_id if claim is not None else remittance.payer_id
+    patient = session.get(Patient, claim.patient_id) if claim is not None else None
 
     describer = _Describer(session, payer_id, payment)
     lines = claim_lines(session, claim.id) if claim is not None else []
@@ -345,6 +349,7 @@ def review_detail(session: Session, actor: Actor, remittance_claim_id: uuid.UUID
         payment_date=remittance.payment_date,
         remittance_held=remittance.status == REMITTANCE_HELD,
         patient_name=claim_row.patient_name,
+        claim_patient_name=display_name(patient) if patient is not None else None,
         member_id=claim_row.member_id,
         patient_control_number=claim_row.patient_control_number,
         payer_claim_number=claim_row.payer_claim_number,

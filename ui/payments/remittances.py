@@ -9,13 +9,14 @@ adjustment with its group, wording and the action posting will take. Ctrl+P post
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -82,6 +83,22 @@ LIST_HEADERS = (
     "Status",
     "File",
 )
+# Payer and file names run long, so these two share the width the others leave.
+LIST_STRETCHED = ("Payer", "File")
+# The widest a list column other than those grows, room for a 16-digit EFT trace number.
+# Longer text, such as a held remittance's problem, shows in full in its tooltip.
+LIST_COLUMN_MAX = 150
+# style.qss pads header sections 8 pixels each side, plus a border and a little air.
+HEADER_PADDING = 20
+# Short payment method (BPR04) labels for the list, whose tooltips give PAYMENT_METHODS' full
+# names: "Electronic funds transfer (ACH)" alone would push the last columns out of sight.
+SHORT_METHODS = {
+    "ACH": "EFT (ACH)",
+    "BOP": "Bank option",
+    "CHK": "Check",
+    "FWT": "Wire",
+    "NON": "No payment",
+}
 POST_KEYS = "Ctrl+P"
 WATCHED = (ChangeKind.PAYMENTS, ChangeKind.CLAIMS, ChangeKind.LEDGER)
 
@@ -108,11 +125,38 @@ def _interest_text(interest: Decimal) -> str:
     return f" (of which interest {format_money(interest)}, posted to the practice)"
 
 
-def _list_cells(row: RemittanceRow) -> list[str]:
+def _same_name(first: str, second: str) -> bool:
+    # Payers send names in capitals, so a difference in case or spacing alone is no difference.
+    return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
+
+
+def patient_text(detail: ReviewDetail) -> str:
+    """Return the review header's patient name, with the payer's spelling where it differs.
+
+    A matched claim names our patient as lists show it, followed by the 835's spelling
+    only when that differs, such as "Rivera, Ana (payer sent RIVERA, ANA M)". Without
+    a match the payer's spelling is all there is, so it is labeled as the payer's.
+    """
+    payer_spelling = detail.patient_name
+    ours = detail.claim_patient_name
+    if ours is None:
+        return f"{payer_spelling} (as the payer sent it)"
+    if _same_name(ours, payer_spelling) or not payer_spelling:
+        return ours
+    return f"{ours} (payer sent {payer_spelling})"
+
+
+def _method_cell(code: str) -> Cell:
+    # The short label keeps the column narrow, and the tooltip gives the full name.
+    label = PAYMENT_METHODS.get(code, code)
+    return Cell(SHORT_METHODS.get(code, label), label)
+
+
+def _list_cells(row: RemittanceRow) -> list[str | Cell]:
     status = f"{row.status}: {row.problem}" if row.problem else row.status
     return [
         _date(row.received_at), row.payer_name, row.trace_number,
-        PAYMENT_METHODS.get(row.payment_method, row.payment_method),
+        _method_cell(row.payment_method),
         format_money(row.payment_amount), str(row.claims), str(row.posted), str(row.review),
         str(row.unapplied), status, row.file_name or row.source,
     ]  # fmt: skip
@@ -143,6 +187,36 @@ def queue_table(state: str, title: str) -> MoneyTable:
     return table
 
 
+class RemittanceList(MoneyTable):
+    """The remittance list, sized so that every column is in sight in a 1280x720 window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(LIST_HEADERS, "Remittances", ("Amount",), parent)
+        self.setObjectName("remittanceList")
+        header = self.horizontalHeader()
+        for name in LIST_STRETCHED:
+            header.setSectionResizeMode(LIST_HEADERS.index(name), QHeaderView.ResizeMode.Stretch)
+
+    def set_rows(self, rows: Sequence[tuple[object, Sequence[str | Cell]]]) -> None:
+        """Replace the rows (see RecordTable.set_rows) and fit the other columns tightly."""
+        super().set_rows(rows)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        # Qt sizes a header to its text plus room for a sort arrow on every column, which
+        # costs eight short columns about 25 pixels each. Only the sorted column shows the
+        # arrow, so the others get their bold title and padding, and the cells' width.
+        bold = QFont(self.horizontalHeader().font())
+        bold.setBold(True)
+        metrics = QFontMetrics(bold)
+        for column, title in enumerate(LIST_HEADERS):
+            if title in LIST_STRETCHED:
+                continue
+            title_width = metrics.horizontalAdvance(title) + HEADER_PADDING
+            width = max(self.sizeHintForColumn(column), title_width)
+            self.setColumnWidth(column, min(width, LIST_COLUMN_MAX))
+
+
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """The remittance list and the three queues, read together."""
@@ -159,7 +233,7 @@ class ReviewDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("reviewDialog")
-        self.setWindowTitle(f"Review payment: {detail.patient_name}")
+        self.setWindowTitle(f"Review payment: {detail.claim_patient_name or detail.patient_name}")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.context = context
         self.detail = detail
@@ -172,7 +246,7 @@ class ReviewDialog(QDialog):
         detail = self.detail
         header = QLabel(
             f"<b>{escape(detail.payer_name)}</b> · check/EFT {escape(detail.trace_number)} · "
-            f"{_date(detail.payment_date)}<br>Patient {escape(detail.patient_name)} · member "
+            f"{_date(detail.payment_date)}<br>Patient {escape(patient_text(detail))} · member "
             f"{escape(detail.member_id)} · account {escape(detail.patient_control_number)} · "
             f"status {escape(detail.status_code)} {escape(detail.status_label)}<br>"
             f"Charge {format_money(detail.charge)} · paid {format_money(detail.paid)}"
@@ -438,8 +512,7 @@ class RemittancesTab(QWidget):
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.pages = QTabWidget()
-        self.list = MoneyTable(LIST_HEADERS, "Remittances", ("Amount",))
-        self.list.setObjectName("remittanceList")
+        self.list = RemittanceList()
         self.pages.addTab(self.list, "&Remittances")
         self.queues: dict[str, RecordTable] = {}
         for state, title in QUEUE_TITLES.items():

@@ -60,6 +60,8 @@ def test_review_detail_side_by_side(era_practice: EraPractice) -> None:
 
     assert detail.state == "review"
     assert detail.claim_number == claim.claim_number
+    assert detail.patient_name == f"{claim.patient[0]}, {claim.patient[1]}"
+    assert detail.claim_patient_name == f"{claim.patient[0]}, {claim.patient[1]}"
     assert [line.procedure_code for line in detail.billed_lines] == ["99213", "97110"]
     assert [line.charge for line in detail.billed_lines] == [Decimal("120.00"), Decimal("40.00")]
     assert [service.matched_line_number for service in detail.services] == [1, 2]

@@ -53,8 +53,16 @@ def open_tab(qtbot: QtBot, context: AppContext) -> RemittancesTab:
     return tab
 
 
-def review_file(era: EraPractice, tmp_path: Path, interest: Decimal | None = None) -> Path:
-    """Write an 835 from a payer in review mode that pays one claim, and return its path."""
+def review_file(
+    era: EraPractice,
+    tmp_path: Path,
+    interest: Decimal | None = None,
+    payer_spelling: tuple[str, str] | None = None,
+) -> Path:
+    """Write an 835 from a payer in review mode that pays one claim, and return its path.
+
+    `payer_spelling` is the (last, first) name the 835 sends in place of the patient's.
+    """
     with era.database.transaction() as session:
         payer_id = add_payer(session, "Aetna", "60054", mode="review")
         claim = add_claim(
@@ -69,6 +77,8 @@ def review_file(era: EraPractice, tmp_path: Path, interest: Decimal | None = Non
         ],
         interest=interest,
     )
+    if payer_spelling is not None:
+        payment = replace(payment, patient_last=payer_spelling[0], patient_first=payer_spelling[1])
     path = tmp_path / "remit.835"
     path.write_text(write_remittance([payment], payer=("AETNA", "60054"), trace_number="EFT991"))
     return path
@@ -166,6 +176,9 @@ def test_unapplied_matched_to_claim(
     dialog = tab.findChild(ReviewDialog)
     assert dialog is not None
     assert not dialog.post_button.isEnabled()
+    header = dialog.findChild(QLabel, "reviewHeader")
+    assert header is not None
+    assert "Patient NOBODY, NEMO (as the payer sent it) · member X999" in header.text()
 
     dialog.match_button.click()
     qtbot.keyClicks(dialog.claim_number, claim.claim_number)
@@ -241,19 +254,53 @@ def test_front_desk_sees_remittances_without_posting(qtbot: QtBot, era: EraPract
     drain(qtbot, context)
 
 
-def test_review_header_names_interest(
-    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
-) -> None:
-    tab = open_tab(qtbot, biller_context)
-    tab.import_file(review_file(era, tmp_path, interest=Decimal("3.25")))
-    drain(qtbot, biller_context)
+def open_header(qtbot: QtBot, context: AppContext, path: Path) -> tuple[ReviewDialog, str]:
+    """Import `path`, open the review screen of its one claim payment, return the header."""
+    tab = open_tab(qtbot, context)
+    tab.import_file(path)
+    drain(qtbot, context)
     tab.queues["review"].selectRow(0)
-
     tab.open_review("review")
-    drain(qtbot, biller_context)
+    drain(qtbot, context)
     dialog = tab.findChild(ReviewDialog)
     assert dialog is not None
     header = dialog.findChild(QLabel, "reviewHeader")
     assert header is not None
+    return dialog, header.text()
 
-    assert "paid $88.25 (of which interest $3.25, posted to the practice)" in header.text()
+
+def test_review_header_names_interest(
+    qtbot: QtBot, era: EraPractice, biller_context: AppContext, tmp_path: Path
+) -> None:
+    path = review_file(era, tmp_path, interest=Decimal("3.25"))
+
+    _dialog, header = open_header(qtbot, biller_context, path)
+
+    assert "paid $88.25 (of which interest $3.25, posted to the practice)" in header
+
+
+@pytest.mark.parametrize(
+    ("spelling", "expected", "payer_sent"),
+    [
+        (("RIVERA", "ANA M"), "Patient Rivera, Ana (payer sent RIVERA, ANA M) · member W123", 1),
+        (("RIVERA", "ANA"), "Patient Rivera, Ana · member W123", 0),
+    ],
+)
+def test_review_header_names_our_patient(
+    qtbot: QtBot,
+    era: EraPractice,
+    biller_context: AppContext,
+    tmp_path: Path,
+    *,
+    spelling: tuple[str, str],
+    expected: str,
+    payer_sent: int,
+) -> None:
+    path = review_file(era, tmp_path, payer_spelling=spelling)
+
+    dialog, header = open_header(qtbot, biller_context, path)
+
+    assert expected in header
+    # A spelling that differs only in capitals is left out.
+    assert header.count("payer sent") == payer_sent
+    assert dialog.windowTitle() == "Review payment: Rivera, Ana"

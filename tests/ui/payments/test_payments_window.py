@@ -5,6 +5,7 @@ shown every control, because the room left by the navigation and heading belongs
 """
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,6 +22,7 @@ from ui.payments.adjustments_tab import AdjustmentsTab
 from ui.payments.page import PaymentsPage
 
 WindowFactory = Callable[..., MainWindow]
+TabT = TypeVar("TabT", bound=QWidget)
 # 1280 by 720 is the smallest window the front desks use, and 1366 by 768 a common laptop.
 SCREENS = ((1280, 720), (1366, 768))
 MIN_CREDIT_ROWS = 6
@@ -46,9 +48,14 @@ def open_adjustments(
 ) -> AdjustmentsTab:
     """Show the manager's main window at `size` on the Adjustments and refunds tab."""
     page = open_payments(qtbot, make_window, ops, size)
-    page.show_tab(page.adjustments)
+    return show_settled(qtbot, ops, page, page.adjustments)
+
+
+def show_settled(qtbot: QtBot, ops: OperationRunner, page: PaymentsPage, tab: TabT) -> TabT:
+    """Show `tab` of the Payments page and wait until its rows have loaded."""
+    page.show_tab(tab)
     settle(qtbot, ops)
-    return page.adjustments
+    return tab
 
 
 def rows_that_fit(table: QTableWidget) -> int:
@@ -158,3 +165,28 @@ def test_remittance_dates_name_their_meaning(
     assert items.horizontalHeaderItem(1).text() == "Paid on"
     assert trace in column_texts(remittances, "Check/EFT")
     assert items.item(references.index(trace), 1).text() == f"{paid_on:%m/%d/%Y}"
+
+
+@pytest.mark.parametrize("size", SCREENS)
+def test_remittance_list_fits(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
+) -> None:
+    page = open_payments(qtbot, make_window, ops, size)
+    table = show_settled(qtbot, ops, page, page.remittances).list
+    assert table.rowCount() > 0
+
+    assert table.horizontalHeader().length() <= table.viewport().width()
+    assert not table.horizontalScrollBar().isVisible()
+    headers = [table.horizontalHeaderItem(i).text() for i in range(table.columnCount())]
+    metrics = table.horizontalHeader().fontMetrics()
+    for column, title in enumerate(headers):
+        right_edge = table.columnViewportPosition(column) + table.columnWidth(column)
+        assert right_edge <= table.viewport().width(), title
+        assert table.columnWidth(column) >= metrics.horizontalAdvance(title), title
+    method = headers.index("Method")
+    assert "EFT (ACH)" in column_texts(table, "Method")
+    for row in range(table.rowCount()):
+        item = table.item(row, method)
+        if item.text() == "EFT (ACH)":
+            assert item.toolTip() == "Electronic funds transfer (ACH)"
+            assert table.columnWidth(method) >= metrics.horizontalAdvance(item.text())
