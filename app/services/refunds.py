@@ -96,7 +96,8 @@ class CreditRow:
     `balance` is the account total. It is above zero when insurance still owes more
     than the credits. `patient_credit` and each payer credit are positive amounts held
     in that bucket. `insurance_pending` is what the payers' buckets still owe (positive).
-    `pending_refunds` are requested or approved refunds.
+    `pending_refunds` are requested or approved refunds to the patient and to payers, and
+    `pending_patient_refunds` is the part of them that returns the patient's money.
     """
 
     patient_id: uuid.UUID
@@ -107,6 +108,7 @@ class CreditRow:
     payer_credits: tuple[PayerCredit, ...]
     pending_refunds: Decimal
     insurance_pending: Decimal
+    pending_patient_refunds: Decimal
 
     @property
     def credit_total(self) -> Decimal:
@@ -118,9 +120,10 @@ class CreditRow:
         """The patient credit that stays a credit even if insurance pays nothing more.
 
         When a payer pays less than it owes, the rest moves to the patient, and the
-        patient credit may be needed to cover it. Pending refunds are taken off first.
+        patient credit may be needed to cover it. Pending refunds of the patient's money
+        are taken off first. A pending payer refund draws on that payer's credit instead.
         """
-        left = self.patient_credit - self.pending_refunds - self.insurance_pending
+        left = self.patient_credit - self.pending_patient_refunds - self.insurance_pending
         return max(left, ZERO)
 
 
@@ -564,7 +567,7 @@ def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
         if sum(buckets.values(), ZERO) < ZERO or buckets.get(PATIENT, ZERO) < ZERO
     }
     payer_names = _names(session, Payer.id, Payer.name)
-    pending = _pending_by_patient(session, list(totals))
+    pending, pending_patient = _pending_by_patient(session, list(totals))
     rows = []
     for part in chunks(list(totals)):
         for patient in session.scalars(select(Patient).where(Patient.id.in_(part))):
@@ -579,6 +582,7 @@ def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
                     payer_credits=_payer_credits(buckets, payer_names),
                     pending_refunds=pending.get(patient.id, ZERO),
                     insurance_pending=_insurance_owed(buckets),
+                    pending_patient_refunds=pending_patient.get(patient.id, ZERO),
                 )
             )
     rows.sort(key=lambda row: (-row.credit_total, row.chart_number))
@@ -609,17 +613,23 @@ def _insurance_owed(buckets: dict[Bucket, Decimal]) -> Decimal:
     return sum(owed, ZERO)
 
 
-def _pending_by_patient(session: Session, patient_ids: list[uuid.UUID]) -> dict[uuid.UUID, Decimal]:
+def _pending_by_patient(
+    session: Session, patient_ids: list[uuid.UUID]
+) -> tuple[dict[uuid.UUID, Decimal], dict[uuid.UUID, Decimal]]:
+    """Return the pending refunds per patient: all of them, and those of patient money."""
     pending: dict[uuid.UUID, Decimal] = {}
+    pending_patient: dict[uuid.UUID, Decimal] = {}
     for part in chunks(patient_ids):
-        query = select(Refund.patient_id, Refund.amount).where(
+        query = select(Refund.patient_id, Refund.payer_id, Refund.amount).where(
             Refund.patient_id.in_(part),
             Refund.status.in_(PENDING_STATUSES),
             Refund.archived.is_(False),
         )
-        for patient_id, amount in session.execute(query):
+        for patient_id, payer_id, amount in session.execute(query):
             pending[patient_id] = pending.get(patient_id, ZERO) + amount
-    return pending
+            if payer_id is None:
+                pending_patient[patient_id] = pending_patient.get(patient_id, ZERO) + amount
+    return pending, pending_patient
 
 
 def _names(

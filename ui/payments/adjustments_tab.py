@@ -461,7 +461,7 @@ class AdjustmentsTab(Page):
             row.patient_id,
             f"{row.patient_name} (chart {row.chart_number})",
             self,
-            credit=line.amount - row.pending_refunds,
+            credit=line.amount - row.pending_patient_refunds,
             insurance_owed=row.insurance_pending,
             safe=row.refundable_after_insurance,
         )
