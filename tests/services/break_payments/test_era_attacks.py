@@ -1,0 +1,207 @@
+"""Attacks on 835 posting: crossover payer remittances, AMT*I interest, CO-97 write-offs.
+
+Each is checked for money to the cent per bucket, for duplicate delivery and for the
+payer's reversal, with ledger verify finding nothing afterwards.
+"""
+
+import logging
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from app.models.payments import ProviderAdjustment
+from app.services.x12_responses import AlreadyImportedError
+from app.x12.writer_835 import WrittenPlb
+from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
+from tests.services.era.era_steps import (
+    buckets,
+    cas,
+    claim_payments,
+    control,
+    import_text,
+    ledger_findings,
+    ledger_rows,
+    new_claim,
+    new_payer,
+    trace,
+)
+from tests.services.era.test_bundled import BUNDLED_ADJUSTED, BUNDLED_PAID, findings
+from tests.services.era.test_crossover import crossed_over_claim, secondary_payment
+
+INTEREST = Decimal("1.50")
+# 99213 at 120.00: paid 70, 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
+PAID = ["70.00", "30.00"]
+ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
+
+
+def interest_total(practice: EraPractice) -> Decimal:
+    """Return the sum of the interest rows (L6) on the provider account, PLB sign."""
+    with practice.database.reading() as session:
+        total = session.scalar(
+            select(func.sum(ProviderAdjustment.amount)).where(
+                ProviderAdjustment.reason_code == "L6"
+            )
+        )
+    return total or Decimal("0.00")
+
+
+def test_crossover_payer_interest(era_practice: EraPractice) -> None:
+    claim, _primary, (_secondary_id, secondary) = crossed_over_claim(era_practice)
+    plain = secondary_payment(claim)
+    with_interest = written_claim(
+        claim,
+        paid=[str(service.paid) for service in plain.services],
+        adjustments=[service.adjustments for service in plain.services],
+        status_code="2",
+        payer_claim_number="SEC-ICN-2",
+        interest=INTEREST,
+    )
+    text = write_remittance(
+        [with_interest], payer=secondary, trace_number=trace(), control_number=control()
+    )
+
+    result = import_text(era_practice, text)
+
+    assert result.posted == 1
+    assert result.paid_total == Decimal("9.50")
+    assert buckets(era_practice, claim) == {"patient": Decimal("2.00")}
+    assert interest_total(era_practice) == -INTEREST
+    assert ledger_findings(era_practice) == []
+
+
+def test_crossover_payer_delivered_twice(era_practice: EraPractice) -> None:
+    claim, _primary, (_secondary_id, secondary) = crossed_over_claim(era_practice)
+    number = trace()
+    text = write_remittance(
+        [secondary_payment(claim)], payer=secondary, trace_number=number, control_number=control()
+    )
+    import_text(era_practice, text)
+    rows_before = ledger_rows(era_practice)
+
+    with pytest.raises(AlreadyImportedError):
+        import_text(era_practice, text)
+    again = write_remittance(
+        [secondary_payment(claim)], payer=secondary, trace_number=number, control_number=control()
+    )
+    result = import_text(era_practice, again, "again.835")
+
+    assert result.posted == 0
+    assert result.duplicates == 1
+    assert ledger_rows(era_practice) == rows_before
+    assert buckets(era_practice, claim) == {"patient": Decimal("2.00")}
+    assert ledger_findings(era_practice) == []
+
+
+def test_crossover_payer_reversal_to_cent(era_practice: EraPractice) -> None:
+    claim, _primary, (_secondary_id, secondary) = crossed_over_claim(era_practice)
+    paid = secondary_payment(claim)
+    first = write_remittance(
+        [paid], payer=secondary, trace_number=trace(), control_number=control()
+    )
+    import_text(era_practice, first)
+    taken_back = write_remittance(
+        [reversal_of(paid)],
+        payer=secondary,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=[WrittenPlb("FB", "", Decimal("-8.00"))],
+    )
+
+    result = import_text(era_practice, taken_back)
+
+    assert result.posted == 1
+    # The deductible goes back to the secondary payer, as before its payment.
+    assert buckets(era_practice, claim) == {secondary[0]: Decimal("10.00")}
+    assert ledger_findings(era_practice) == []
+
+
+def test_interest_claim_twice_in_one_file(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=PAID, adjustments=ADJUSTED, interest=INTEREST)
+    text = write_remittance(
+        [written, written], payer=payer, trace_number=trace(), control_number=control()
+    )
+
+    result = import_text(era_practice, text)
+
+    states = [row.state for row in claim_payments(era_practice, result.response_id)]
+    # The payer paid the claim twice in one check: the repeat waits unapplied for a
+    # biller, and neither its payment nor its interest posts.
+    assert states == ["posted", "unapplied"]
+    assert interest_total(era_practice) == -INTEREST
+    assert buckets(era_practice, claim) == {"patient": Decimal("10.00")}
+    assert ledger_findings(era_practice) == []
+
+
+def test_bundled_reversal_restores_payer(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=BUNDLED_PAID, adjustments=BUNDLED_ADJUSTED)
+    import_text(
+        era_practice,
+        write_remittance([written], payer=payer, trace_number=trace(), control_number=control()),
+    )
+    assert buckets(era_practice, claim) == {}
+    taken_back = write_remittance(
+        [reversal_of(written)],
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=[WrittenPlb("FB", "", Decimal("-110.00"))],
+    )
+
+    result = import_text(era_practice, taken_back)
+
+    assert result.posted == 1
+    # The CO-97 write-off is reversed with the payment: the whole charge is the payer's again.
+    assert buckets(era_practice, claim) == {payer[0]: Decimal("160.00")}
+    # The warning to resubmit with a modifier goes with the write-off it was about.
+    assert findings(era_practice, claim) == []
+    assert ledger_findings(era_practice) == []
+
+
+def test_bundled_delivered_twice(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=BUNDLED_PAID, adjustments=BUNDLED_ADJUSTED)
+    number = trace()
+    import_text(
+        era_practice,
+        write_remittance([written], payer=payer, trace_number=number, control_number=control()),
+    )
+    rows_before = ledger_rows(era_practice)
+    flags_before = findings(era_practice, claim)
+
+    result = import_text(
+        era_practice,
+        write_remittance([written], payer=payer, trace_number=number, control_number=control()),
+        "again.835",
+    )
+
+    assert result.duplicates == 1
+    assert ledger_rows(era_practice) == rows_before
+    assert findings(era_practice, claim) == flags_before
+    assert len(flags_before) == 1
+    assert buckets(era_practice, claim) == {}
+
+
+def test_import_logs_no_patient_names(
+    era_practice: EraPractice, caplog: pytest.LogCaptureFixture
+) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id, patient=("ZYLSTRA", "QUENTIN", "MZ0000001"))
+    written = written_claim(
+        claim, paid=BUNDLED_PAID, adjustments=BUNDLED_ADJUSTED, interest=INTEREST
+    )
+    caplog.set_level(logging.DEBUG)
+
+    import_text(
+        era_practice,
+        write_remittance([written], payer=payer, trace_number=trace(), control_number=control()),
+    )
+
+    assert "ZYLSTRA" not in caplog.text.upper()
+    assert "QUENTIN" not in caplog.text.upper()
+    assert "MZ0000001" not in caplog.text
