@@ -96,6 +96,11 @@ KIND_LABELS = {
     "patient_onboarding": "checklist item",
     "duplicate_decision": "duplicate decision",
     "external_reference": "import link",
+    # The tables merge_accounts changes when the guarantor's record is merged.
+    "billing_account": "billing account",
+    "statement": "statement",
+    "payment_plan": "payment plan",
+    "collection_placement": "collection placement",
 }
 MERGE_CHANGES = Changes.of(
     ChangeKind.PATIENTS,
