@@ -169,7 +169,13 @@ def record_checked(
         _add_recorded(recorded, rows)
         for item in checked:
             recorded.lines[item.claim.id] = [
-                StoredLine(line.id, line.charge_line_id, line.charge_amount)
+                StoredLine(
+                    line.id,
+                    line.charge_line_id,
+                    line.charge_amount,
+                    line.line_number,
+                    line.procedure_code,
+                )
                 for line in item.lines.values()
             ]
     # A crossover payer's claim number stays on its adjudication only: the claim keeps

@@ -44,8 +44,8 @@ from app.services.claim_status import (
     status_label,
 )
 from app.services.era_posting_plan import (
-    LINE_PAID,
     SOURCE_TYPE,
+    LinePlan,
     PostingPlan,
     describe,
     plan_adjudication,
@@ -53,7 +53,7 @@ from app.services.era_posting_plan import (
 from app.services.era_posting_sources import denied_segments, link_sources
 from app.services.ledger import REVERSAL, reverse_entry
 from app.services.ledger_bulk import post_entries
-from app.services.posting_rules import denial_hint
+from app.services.posting_rules import REVIEW, denial_hint
 from app.services.today import practice_today
 from app.x12.codes_835 import provider_adjustment_label
 from app.x12.reader_835 import read_claim_loop
@@ -236,7 +236,7 @@ def _status_events(claim: Claim, plan: PostingPlan) -> list[NewClaimEvent]:
         status = ClaimStatus.FORWARDED
     kind = ClaimEventKind.DENIED if status is ClaimStatus.DENIED else ClaimEventKind.PAID
     detail = describe(plan)
-    if plan.denial_codes and claim.follow_up_on is not None:
+    if (plan.denial_codes or plan.held_lines) and claim.follow_up_on is not None:
         detail += f" Follow up by {claim.follow_up_on:%m/%d/%Y}."
     if ClaimStatus(claim.status) in DEAD_STATUSES:
         detail += f" The claim stays {status_label(claim.status).lower()}."
@@ -247,13 +247,16 @@ def _status_events(claim: Claim, plan: PostingPlan) -> list[NewClaimEvent]:
         # Every line took the claim's status with the event.
         return events
     for line in plan.lines:
-        line_kind = ClaimEventKind.PAID if line.status == LINE_PAID else ClaimEventKind.DENIED
+        line_kind = ClaimEventKind.DENIED if line.denied else ClaimEventKind.PAID
+        detail = f"Line posted: payment {format_money(line.payment)}"
+        if line.held_for_review != ZERO:
+            detail += f", {format_money(line.held_for_review)} held for review"
         events.append(
             NewClaimEvent(
                 claim,
                 line_kind,
                 status=ClaimStatus(line.status),
-                detail=f"Line posted: payment {format_money(line.payment)}",
+                detail=detail,
                 line_id=line.claim_line_id,
             )
         )
@@ -268,18 +271,19 @@ def _findings(
     `segments` is the stored text of the plan's claim payment, None when it is not stored.
     """
     findings = []
+    if plan.denial_codes or plan.held_lines:
+        # An amount left with the payer is worked like a denial, so the claim comes back
+        # on the worklist on this date.
+        claim.follow_up_on = today + timedelta(days=DENIAL_FOLLOW_UP_DAYS)
     if plan.denial_codes:
         remarks = _remark_codes(plan.source_id, segments)
-        claim.follow_up_on = today + timedelta(days=DENIAL_FOLLOW_UP_DAYS)
         findings.append(_finding(claim, DENIAL_RULE, "error", _denial_message(plan, remarks)))
     if plan.flagged_codes:
         findings.append(_finding(claim, FLAG_RULE, "warning", _flag_message(plan), why=FLAG_WHY))
-    if plan.review_codes:
-        message = (
-            f"{plan.payer_name}'s adjustments {', '.join(plan.review_codes)} were held for "
-            "review. Read the remittance, then write off, bill or correct the amount."
-        )
-        findings.append(_finding(claim, REVIEW_RULE, "warning", message))
+    for line in plan.held_lines:
+        message = _held_message(plan, line)
+        line_id = line.claim_line_id
+        findings.append(_finding(claim, REVIEW_RULE, "warning", message, line_id=line_id))
     if plan.forwarded_to_unknown:
         message = (
             f"{plan.payer_name} forwarded the claim to another payer, but the patient has no "
@@ -318,6 +322,23 @@ def _denial_message(plan: PostingPlan, remarks: tuple[str, ...]) -> str:
     return text
 
 
+def _held_message(plan: PostingPlan, line: LinePlan) -> str:
+    """Return a message naming the line, its adjustments held for review and what to do."""
+    codes = list(dict.fromkeys(item.code for item in line.adjustments if item.action == REVIEW))
+    amount = format_money(line.held_for_review)
+    text = (
+        f"Line {line.line_number} ({line.procedure_code}): {', '.join(codes)} of {amount} was "
+        f"held for review by the posting rules, so it stays with {plan.payer_name}."
+    )
+    hints = _code_hints(codes)
+    if hints:
+        text += f" {hints}"
+    return (
+        f"{text} Read the remittance, then write the amount off, bill it to the patient or "
+        "the next payer, or correct and resubmit the claim."
+    )
+
+
 def _flag_message(plan: PostingPlan) -> str:
     codes = ", ".join(plan.flagged_codes)
     text = f"{plan.payer_name}'s adjustments {codes} were written off."
@@ -338,14 +359,20 @@ def _code_hints(codes: Sequence[str]) -> str:
 
 
 def _finding(
-    claim: Claim, rule: str, severity: str, message: str, *, why: str | None = None
+    claim: Claim,
+    rule: str,
+    severity: str,
+    message: str,
+    *,
+    why: str | None = None,
+    line_id: uuid.UUID | None = None,
 ) -> dict[str, object]:
-    """Return a ClaimFinding row on the whole claim."""
+    """Return a ClaimFinding row on the claim, or on one of its lines with `line_id`."""
     if why is None:
         why = DENIAL_WHY if rule == DENIAL_RULE else REVIEW_WHY
     return {
         "claim_id": claim.id,
-        "claim_line_id": None,
+        "claim_line_id": line_id,
         "rule": rule,
         "severity": severity,
         "message": message,

@@ -61,6 +61,8 @@ class StoredLine(NamedTuple):
     id: uuid.UUID
     charge_line_id: uuid.UUID
     charge_amount: Decimal
+    line_number: int
+    procedure_code: str
 
 
 class SettledLine(NamedTuple):
@@ -203,15 +205,21 @@ def _load_lines(
                 ClaimLine.claim_id,
                 ClaimLine.charge_line_id,
                 ClaimLine.charge_amount,
+                ClaimLine.line_number,
+                ClaimLine.procedure_code,
                 ClaimLine.archived,
             )
             .where(ClaimLine.claim_id.in_(part))
             .order_by(ClaimLine.claim_id, ClaimLine.line_number)
         )
-        for line_id, claim_id, charge_line_id, charge, archived in session.execute(query):
+        for line_id, claim_id, charge_line_id, charge, number, code, archived in session.execute(
+            query
+        ):
             rows.charge_lines[claim_id].add(charge_line_id)
             if not archived:
-                rows.lines[claim_id].append(StoredLine(line_id, charge_line_id, charge))
+                rows.lines[claim_id].append(
+                    StoredLine(line_id, charge_line_id, charge, number, code)
+                )
 
 
 def _load_settlements(session: Session, rows: PostingRows, ids: list[uuid.UUID]) -> None:

@@ -95,14 +95,24 @@ class CodedAmount:
 
 @dataclass(slots=True)
 class LinePlan:
-    """The posting of one claim line: payment, adjustments, amounts moved and status."""
+    """The posting of one claim line: payment, adjustments, amounts moved and status.
+
+    `denied` is True when a denial (a denied claim or an adjustment whose action is
+    denial) leaves an amount with the payer. `held_for_review` is the amount of the
+    adjustments whose action is review, which also stays with the payer until a biller
+    acts.
+    """
 
     claim_line_id: uuid.UUID
     charge_line_id: uuid.UUID
+    line_number: int
+    procedure_code: str
     payment: Decimal
     adjustments: list[CodedAmount]
     balance_before: Decimal
     status: str = LINE_PAID
+    denied: bool = False
+    held_for_review: Decimal = ZERO
     written_off: Decimal = ZERO
     to_patient: Decimal = ZERO
     to_next_payer: Decimal = ZERO
@@ -164,7 +174,12 @@ class PostingPlan:
     @property
     def denied_lines(self) -> int:
         """The number of lines with a denied amount (denied or partly paid)."""
-        return sum(1 for line in self.lines if line.status != LINE_PAID)
+        return sum(1 for line in self.lines if line.denied)
+
+    @property
+    def held_lines(self) -> list[LinePlan]:
+        """The lines with an amount held for review, which stays with the payer."""
+        return [line for line in self.lines if line.held_for_review != ZERO]
 
 
 def plan_adjudication(
@@ -416,6 +431,8 @@ def _line_plan(line: StoredLine, paid: Decimal, items: list[CodedAmount]) -> Lin
     return LinePlan(
         claim_line_id=line.id,
         charge_line_id=line.charge_line_id,
+        line_number=line.line_number,
+        procedure_code=line.procedure_code,
         payment=paid,
         adjustments=items,
         balance_before=ZERO,
@@ -488,11 +505,14 @@ def _line_entries(line: LinePlan, context: _ClaimContext) -> list[NewEntry]:
     if line.payment != ZERO:
         row("payment", -line.payment, context.payer_bucket, f"{context.memo}: payment")
 
-    denied = context.denied_claim or any(item.action == DENIAL for item in line.adjustments)
-    line.status = _line_status(line, denied)
+    line.denied = context.denied_claim or any(item.action == DENIAL for item in line.adjustments)
     if context.denied_claim:
         # A denied claim leaves every amount with the payer until a biller acts.
+        line.status = _line_status(line)
         return rows
+
+    line.held_for_review = _total([item for item in line.adjustments if item.action == REVIEW])
+    line.status = _line_status(line)
 
     to_patient = [item for item in line.adjustments if item.action == PATIENT_ACTION]
     to_next = [item for item in line.adjustments if item.action == NEXT_PAYER]
@@ -537,10 +557,15 @@ def _settles_more_than_owed(line: LinePlan) -> bool:
     return moved > ZERO and moved > line.balance_before
 
 
-def _line_status(line: LinePlan, denied: bool) -> str:
-    if not denied:
-        return LINE_PAID
-    return LINE_PARTIAL if line.payment > ZERO else LINE_DENIED
+def _line_status(line: LinePlan) -> str:
+    """Return the line's status, which is paid only when no amount stays with the payer.
+
+    A line with an amount held for review is partly paid even when the payer paid
+    nothing on it, because the payer did not deny it and a biller decides where it goes.
+    """
+    if line.denied:
+        return LINE_PARTIAL if line.payment > ZERO else LINE_DENIED
+    return LINE_PARTIAL if line.held_for_review != ZERO else LINE_PAID
 
 
 def _claim_status(lines: list[LinePlan], denied_claim: bool) -> ClaimStatus:
@@ -579,4 +604,7 @@ def describe(plan: PostingPlan) -> str:
     text = ", ".join(parts)
     if plan.denied_lines:
         text += f"; {plan.denied_lines} of {len(plan.lines)} lines denied"
+    if plan.held_lines:
+        held = sum((line.held_for_review for line in plan.held_lines), ZERO)
+        text += f"; {format_money(held)} held for review"
     return text + "."

@@ -88,11 +88,14 @@ def test_bundled_line_posts_in_matched_mode(era_practice: EraPractice) -> None:
 
 
 @pytest.mark.parametrize(
-    ("action", "status", "rule"),
-    [("review", "paid", "era.review"), ("denial", "partial", "era.denial")],
+    ("action", "status", "bundled_status", "rule"),
+    [
+        ("review", "partial", "partial", "era.review"),
+        ("denial", "partial", "denied", "era.denial"),
+    ],
 )
 def test_bundled_rule_override(
-    era_practice: EraPractice, action: str, status: str, rule: str
+    era_practice: EraPractice, action: str, status: str, bundled_status: str, rule: str
 ) -> None:
     payer_id, payer = new_payer(era_practice)
     with era_practice.database.transaction() as session:
@@ -106,8 +109,28 @@ def test_bundled_rule_override(
     assert state == "posted"
     # The rule keeps the bundled line's charge with the payer for a biller to decide.
     assert buckets(era_practice, claim) == {payer[0]: Decimal("40.00")}
+    # The 40.00 is not settled, so the claim must not read paid.
     assert claim_status(era_practice, claim) == status
+    assert line_statuses(era_practice, claim) == ["paid", bundled_status]
     found = findings(era_practice, claim)
     assert [item[0] for item in found] == [rule]
     assert "CO-97" in found[0][2]
     assert ledger_findings(era_practice) == []
+
+
+def test_bundled_review_names_line(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    with era_practice.database.transaction() as session:
+        outcome = save_rule(
+            session, era_practice.manager, PostingRuleForm("CO", "97", "review", payer_id=payer_id)
+        )
+        outcome.raise_if_rejected()
+
+    claim, _ = import_bundled(era_practice, payer_id, payer)
+
+    ((_, severity, message),) = findings(era_practice, claim)
+    assert severity == "warning"
+    assert message.startswith("Line 2 (97110): CO-97 of $40.00 was held for review")
+    assert f"stays with {payer[0]}" in message
+    assert "59 or XU" in message
+    assert "write the amount off" in message

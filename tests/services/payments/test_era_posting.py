@@ -442,12 +442,23 @@ def test_review_adjustment_stays_and_warns(practice: ClaimPractice) -> None:
     )
 
     assert result.written_off == D("0.00")
+    assert result.denied_lines == 0
     assert claim_buckets(practice, claim_id) == [{primary(practice): D("20.00")}]
+    # The 20.00 stays with the payer, so neither the claim nor its line reads paid.
+    claim = practice.claim(claim_id)
+    assert claim.status == "partial"
+    assert line_statuses(practice, claim_id) == ["partial"]
+    with practice.database.reading() as session:
+        today = practice_today(session)
+    assert claim.follow_up_on == today + timedelta(days=7)
+    (line,) = practice.claim_lines(claim_id)
     (finding,) = findings(practice, claim_id)
     assert finding.rule == "era.review"
     assert finding.severity == "warning"
-    assert "OA-94" in finding.message
-    assert practice.claim(claim_id).status == "paid"
+    assert finding.claim_line_id == line.id
+    assert finding.message.startswith("Line 1 (99213): OA-94 of $20.00 was held for review")
+    assert "stays with Aetna" in finding.message
+    assert "write the amount off" in finding.message
     assert ledger_findings(practice) == []
 
 
