@@ -91,10 +91,36 @@ def adjudicating_payer(
     """
     if payer_id == claim.payer_id:
         return payer_id
+    return payer_id if payer_id in claim_payers(claim, adjudications, coverages) else None
+
+
+def claim_payers(
+    claim: Claim,
+    adjudications: Mapping[uuid.UUID, PayerAdjudication],
+    coverages: Callable[[], Sequence[Coverage]],
+) -> list[uuid.UUID]:
+    """Return the claim's payer, then each payer a crossover moved the claim to, in order.
+
+    A remittance from any of them is that payer's adjudication of the claim. The
+    arguments are those of `adjudicating_payer`.
+    """
     own = adjudications.get(claim.payer_id)
     if own is None or not own.crossed_over:
-        return None
-    return payer_id if payer_id in crossover_payers(claim, coverages(), adjudications) else None
+        return [claim.payer_id]
+    return [claim.payer_id, *crossover_payers(claim, coverages(), adjudications)]
+
+
+def payer_sequence_of(claim: Claim, coverages: Sequence[Coverage], payer_id: uuid.UUID) -> str:
+    """Return the SBR01 letter (P, S or T) of `payer_id` in the claim's payment order.
+
+    `payer_id` is the claim's payer or one a crossover moved the claim to. A payer
+    with no place in the order gets the claim's own letter.
+    """
+    in_force = coverages_in_force(coverages, claim.service_date_from)
+    place = payer_place(claim, in_force, payer_id)
+    if place is None or place >= len(PAYER_SEQUENCES):
+        return claim.payer_sequence
+    return PAYER_SEQUENCES[place]
 
 
 def current_adjudications(session: Session, claim: Claim) -> dict[uuid.UUID, PayerAdjudication]:

@@ -10,12 +10,19 @@ electronic one leave the same ledger rows.
 Posting is all or nothing. A savepoint wraps the claims, so when any claim fails its
 checks every claim's writes are rolled back and the outcome lists the problems of all of
 them.
+
+An EOB may come from the claim's payer or from a payer the claim's payer forwarded the
+claim to (a crossover, CLP02 19, 20 or 21). The crossover payer's EOB is that payer's
+adjudication of the same claim and posts to its ledger bucket, as its 835 would
+(`claim_crossover`).
 """
 
 import dataclasses
+import functools
 import json
 import logging
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,7 +34,7 @@ from app import validators as v
 from app.changes import ChangeKind, Changes
 from app.clock import utc_now
 from app.errors import NotFoundError
-from app.models.claims import Claim, ClaimLine
+from app.models.claims import Claim, ClaimLine, PayerAdjudication
 from app.models.patients import Coverage, Patient
 from app.models.payments import Remittance, RemittanceClaim
 from app.models.practice import Payer
@@ -37,14 +44,20 @@ from app.security import audit
 from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services import era_posting
-from app.services.claim_build_rows import claim_lines, get_claim
+from app.services.claim_build_rows import claim_lines, get_claim, patient_coverages
 from app.services.claim_cob import (
     PATIENT_GROUP,
+    PROCESSED_CODES,
     SOURCE_PAPER,
     AdjudicationForm,
     LineAdjudicationForm,
-    latest_adjudication,
     record_adjudication,
+)
+from app.services.claim_crossover import (
+    adjudicating_payer,
+    claim_payers,
+    current_adjudications,
+    payer_sequence_of,
 )
 from app.services.claim_status import status_label
 from app.services.outcomes import SaveOutcome
@@ -96,7 +109,12 @@ class EobLine:
 
 @dataclass(frozen=True, slots=True)
 class EobClaim:
-    """A claim as the EOB dialog shows it, with its template adjudication."""
+    """A claim as the EOB dialog shows it, with its template adjudication.
+
+    `payer_id` and `payer_name` are the payer the claim is billed to. `payers` are the
+    (id, name) of the payers whose EOB can settle the claim: that payer, then each payer
+    a crossover moved the claim to. The template is the adjudication by the last of them.
+    """
 
     claim_id: uuid.UUID
     claim_number: str
@@ -109,13 +127,32 @@ class EobClaim:
     total_charge: Decimal
     lines: tuple[EobLine, ...]
     template: AdjudicationForm
+    payers: tuple[tuple[uuid.UUID, str], ...]
+
+    @property
+    def next_payer_id(self) -> uuid.UUID:
+        """The payer whose EOB settles the claim next: the last one it reached."""
+        return self.payers[-1][0]
+
+    def accepts(self, payer_id: uuid.UUID) -> bool:
+        """Return True when an EOB from `payer_id` can settle the claim."""
+        return any(candidate == payer_id for candidate, _name in self.payers)
+
+    def payer_problem(self, eob_payer_name: str) -> str:
+        """Return why an EOB from `eob_payer_name` cannot settle the claim."""
+        names = [name for _payer_id, name in self.payers]
+        return payer_mismatch_message(self.claim_number, names, eob_payer_name)
 
 
-def eob_template(session: Session, actor: Actor, claim_id: uuid.UUID) -> AdjudicationForm:
+def eob_template(
+    session: Session, actor: Actor, claim_id: uuid.UUID, payer_id: uuid.UUID | None = None
+) -> AdjudicationForm:
     """Return an adjudication of the claim with every line as billed and nothing paid.
 
-    The status code is the one for the claim's place in the order of payers (1 primary,
-    2 secondary, 3 tertiary), dated today. The biller fills in what the EOB shows.
+    `payer_id` is the payer of the EOB: None for the claim's payer, or a payer a
+    crossover moved the claim to. The status code is the one for that payer's place in
+    the order of payers (1 primary, 2 secondary, 3 tertiary), dated today. The biller
+    fills in what the EOB shows.
     """
     require(actor, Permission.CLAIM_MANAGE)
     claim = get_claim(session, claim_id)
@@ -123,7 +160,7 @@ def eob_template(session: Session, actor: Actor, claim_id: uuid.UUID) -> Adjudic
         LineAdjudicationForm(claim_line_id=line.id, paid_amount=ZERO)
         for line in claim_lines(session, claim.id)
     ]
-    return AdjudicationForm(
+    form = AdjudicationForm(
         claim_id=claim.id,
         claim_status_code=STATUS_BY_SEQUENCE.get(claim.payer_sequence, "1"),
         paid_amount=ZERO,
@@ -132,6 +169,11 @@ def eob_template(session: Session, actor: Actor, claim_id: uuid.UUID) -> Adjudic
         lines=lines,
         source=SOURCE_PAPER,
     )
+    if payer_id is None or payer_id == claim.payer_id:
+        return form
+    # The claim keeps the number its own payer gave it, which is not this payer's.
+    form.payer_claim_number = None
+    return _for_payer(form, claim, payer_id, _coverage_reader(session, claim))
 
 
 def find_eob_claim(session: Session, actor: Actor, claim_number: str) -> EobClaim:
@@ -155,8 +197,13 @@ def find_eob_claim(session: Session, actor: Actor, claim_number: str) -> EobClai
 
 def eob_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> EobClaim:
     """Return a claim with its lines and template adjudication; audited as a view."""
-    template = eob_template(session, actor, claim_id)
+    require(actor, Permission.CLAIM_MANAGE)
     claim = get_claim(session, claim_id)
+    payer_ids = claim_payers(
+        claim, current_adjudications(session, claim), _coverage_reader(session, claim)
+    )
+    payers = tuple((payer_id, _payer_name(session, payer_id)) for payer_id in payer_ids)
+    template = eob_template(session, actor, claim_id, payer_ids[-1])
     patient = session.get(Patient, claim.patient_id)
     payer = session.get(Payer, claim.payer_id)
     assert patient is not None and payer is not None, "claim columns are foreign keys"
@@ -174,6 +221,7 @@ def eob_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> EobClaim:
         total_charge=claim.total_charge,
         lines=lines,
         template=template,
+        payers=payers,
     )
 
 
@@ -194,10 +242,12 @@ def post_paper_eob(session: Session, actor: Actor, form: EobForm) -> SaveOutcome
     """Store a paper EOB and post every claim on it, or nothing when anything is wrong.
 
     The check's amount must equal the sum of the claims' paid amounts, every claim must
-    be billed to the EOB's payer and balance line by line, and the same check must not
-    have been posted before. The outcome's record id is the Remittance's id. Raises what
-    posting raises (a closed period, for one) and the caller's rollback then discards
-    everything.
+    be billed to the EOB's payer or forwarded to it by crossover and balance line by
+    line, and the same check must not have been posted before. A crossover payer's EOB
+    is stored as that payer's adjudication with the status code of its place in the
+    order of payers, whatever processed code (1, 2 or 3) the form has. The outcome's
+    record id is the Remittance's id. Raises what posting raises (a closed period, for
+    one) and the caller's rollback then discards everything.
     """
     require(actor, Permission.PAYMENT_POST)
     require(actor, Permission.CLAIM_MANAGE)
@@ -208,7 +258,7 @@ def post_paper_eob(session: Session, actor: Actor, form: EobForm) -> SaveOutcome
         return SaveOutcome.rejected(problems)
     assert payer is not None, "_header_problems reports a missing payer"
 
-    claims, claim_problems = _load_claims(session, form, payer)
+    claims, adjudications, claim_problems = _load_claims(session, form, payer)
     problems += claim_problems
     if has_errors(problems):
         log.info("paper EOB rejected before posting with %d problems", len(problems))
@@ -217,7 +267,7 @@ def post_paper_eob(session: Session, actor: Actor, form: EobForm) -> SaveOutcome
     savepoint = session.begin_nested()
     remittance = _add_remittance(session, actor, form, payer)
     changes: list[Changes] = []
-    for position, (adjudication, claim) in enumerate(zip(form.claims, claims, strict=True), 1):
+    for position, (adjudication, claim) in enumerate(zip(adjudications, claims, strict=True), 1):
         outcome = record_adjudication(session, actor, adjudication)
         problems += _claim_problems(outcome.problems, claim, position)
         if outcome.record_id is None or has_errors(problems):
@@ -348,9 +398,14 @@ def _duplicate_problems(session: Session, form: EobForm, payer: Payer) -> list[P
 
 def _load_claims(
     session: Session, form: EobForm, payer: Payer
-) -> tuple[list[Claim], list[Problem]]:
-    """Load the EOB's claims with a problem for each one that cannot take this EOB."""
+) -> tuple[list[Claim], list[AdjudicationForm], list[Problem]]:
+    """Load the EOB's claims with a problem for each one that cannot take this EOB.
+
+    Returns the claims, each claim's adjudication as the EOB's payer's (see
+    `_for_payer`), and the problems.
+    """
     claims: list[Claim] = []
+    adjudications: list[AdjudicationForm] = []
     problems: list[Problem] = []
     seen: set[uuid.UUID] = set()
     for position, adjudication in enumerate(form.claims, 1):
@@ -365,24 +420,78 @@ def _load_claims(
                 )
             )
         seen.add(claim.id)
-        if claim.payer_id != payer.id:
-            billed_to = session.get(Payer, claim.payer_id)
-            name = billed_to.name if billed_to is not None else "another payer"
-            problems.append(
-                Problem(
-                    where,
-                    f"Claim {claim.claim_number} is billed to {name}, not {payer.name}; remove "
-                    "it from this EOB, or choose the payer that issued the check.",
-                )
-            )
-        problems += _posted_problems(session, claim, where)
-    return claims, problems
+
+        current = current_adjudications(session, claim)
+        coverages = _coverage_reader(session, claim)
+        payer_id = adjudicating_payer(claim, payer.id, current, coverages)
+        if payer_id is None:
+            payer_ids = claim_payers(claim, current, coverages)
+            names = [_payer_name(session, candidate) for candidate in payer_ids]
+            message = payer_mismatch_message(claim.claim_number, names, payer.name)
+            problems.append(Problem(where, message))
+            adjudications.append(adjudication)
+            continue
+
+        adjudications.append(_for_payer(adjudication, claim, payer_id, coverages))
+        problems += _posted_problems(session, claim, current.get(payer_id), where)
+    return claims, adjudications, problems
 
 
-def _posted_problems(session: Session, claim: Claim, where: str) -> list[Problem]:
-    # A new adjudication replaces the current one, but the money posted from the current
-    # one would stay on the ledger and be counted twice.
-    current = latest_adjudication(session, claim)
+def payer_mismatch_message(claim_number: str, payer_names: Sequence[str], eob_payer: str) -> str:
+    """Return why an EOB from `eob_payer` cannot settle a claim, and what to do.
+
+    `payer_names` are the claim's payer, then each payer a crossover moved it to.
+    """
+    billed, *forwarded = payer_names
+    if not forwarded:
+        return (
+            f"Claim {claim_number} is billed to {billed}, not {eob_payer}; post it on an EOB "
+            f"from {billed}, or choose the payer that issued the check."
+        )
+    return (
+        f"Claim {claim_number} is billed to {billed}, which forwarded it to "
+        f"{' and '.join(forwarded)} (crossover), not to {eob_payer}; post it on an EOB from "
+        f"{' or '.join(payer_names)}, or choose the payer that issued the check."
+    )
+
+
+def _for_payer(
+    form: AdjudicationForm,
+    claim: Claim,
+    payer_id: uuid.UUID,
+    coverages: Callable[[], Sequence[Coverage]],
+) -> AdjudicationForm:
+    """Return a copy of the form as `payer_id`'s adjudication, or the form for the claim's payer.
+
+    A paper EOB has no claim status code of its own, so a crossover payer's processed
+    claim takes the code of that payer's place in the order of payers.
+    """
+    if payer_id == claim.payer_id:
+        return form
+    code = form.claim_status_code
+    if code in PROCESSED_CODES:
+        code = STATUS_BY_SEQUENCE.get(payer_sequence_of(claim, coverages(), payer_id), code)
+    return dataclasses.replace(form, payer_id=payer_id, claim_status_code=code)
+
+
+def _coverage_reader(session: Session, claim: Claim) -> Callable[[], list[Coverage]]:
+    """Return a function that reads the patient's coverages once, when first called."""
+    return functools.cache(lambda: patient_coverages(session, claim.patient_id))
+
+
+def _payer_name(session: Session, payer_id: uuid.UUID) -> str:
+    payer = session.get(Payer, payer_id)
+    return payer.name if payer is not None else "another payer"
+
+
+def _posted_problems(
+    session: Session, claim: Claim, current: PayerAdjudication | None, where: str
+) -> list[Problem]:
+    """Return a problem when the EOB's payer already has a posted adjudication of the claim.
+
+    A new adjudication replaces the current one, but the money posted from the current
+    one would stay on the ledger and be counted twice.
+    """
     if current is None:
         return []
     posted = session.scalars(
@@ -465,7 +574,7 @@ def _add_remittance_claim(  # noqa: PLR0917 (one row from the pieces posting has
         charge_amount=claim.total_charge,
         paid_amount=form.paid_amount,
         patient_responsibility=_patient_share(form),
-        payer_claim_number=form.payer_claim_number or claim.payer_claim_number,
+        payer_claim_number=form.payer_claim_number or _own_number(claim, form),
         patient_name=display_name(patient)[:120] if patient is not None else "",
         member_id=coverage.member_id if coverage is not None else "",
         service_date=claim.service_date_from,
@@ -481,6 +590,13 @@ def _add_remittance_claim(  # noqa: PLR0917 (one row from the pieces posting has
     session.add(row)
     session.flush()
     return row
+
+
+def _own_number(claim: Claim, form: AdjudicationForm) -> str | None:
+    """Return the claim's payer claim number when the claim's own payer adjudicated it."""
+    if form.payer_id in (None, claim.payer_id):
+        return claim.payer_claim_number
+    return None
 
 
 def _patient_share(form: AdjudicationForm) -> Decimal:

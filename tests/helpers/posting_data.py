@@ -21,8 +21,9 @@ from app.models.claims import ClaimLine
 from app.models.payments import Remittance, RemittanceClaim
 from app.money import ZERO
 from app.security import keys
+from app.services import eob_entry
 from app.services.claim_build import build_claims
-from app.services.claim_cob import AdjudicationForm, record_adjudication
+from app.services.claim_cob import AdjudicationForm, AdjustmentForm, record_adjudication
 from app.services.encounters import LineForm
 from app.services.era_posting import PostingResult, post_adjudication
 from app.services.ledger_verify import ledger_check
@@ -34,6 +35,7 @@ from tests.helpers.referral_data import add_patient
 
 PAID_ON = date(2026, 3, 2)
 _charts = itertools.count(1)
+_forwarded_checks = itertools.count(1)
 
 
 @contextmanager
@@ -80,6 +82,46 @@ def new_claim(
         result = build_claims(session, practice.biller, encounter_ids=[encounter_id])
     (claim_id,) = result.claim_ids
     return claim_id
+
+
+def forwarded_claim(practice: ClaimPractice, *next_payer_ids: uuid.UUID) -> uuid.UUID:
+    """Post Aetna's paper EOB that forwards a new $120 visit to the next payer (CLP02 19).
+
+    The patient has Aetna, then `next_payer_ids` in order. Aetna pays 85.00, writes off
+    15.00 and moves the 20.00 coinsurance to the next payer's bucket. Returns the claim.
+    """
+    claim_id = new_claim(practice, new_patient(practice, practice.aetna_id, *next_payer_ids))
+    form = paid_template(practice, claim_id, "85.00", ("CO", "45", "15.00"), ("PR", "2", "20.00"))
+    form.claim_status_code = "19"
+    check = eob_entry.EobForm(
+        payer_id=practice.aetna_id,
+        check_number=f"FWD{next(_forwarded_checks)}",
+        check_date=PAID_ON,
+        amount=Decimal("85.00"),
+        claims=[form],
+    )
+    with practice.database.transaction() as session:
+        outcome = eob_entry.post_paper_eob(session, practice.biller, check)
+    assert outcome.saved, outcome.problems
+    return claim_id
+
+
+def paid_template(
+    practice: ClaimPractice, claim_id: uuid.UUID, paid: str, *adjustments: tuple[str, str, str]
+) -> AdjudicationForm:
+    """Return the paper EOB template of a one-line claim, paid and adjusted as given.
+
+    `adjustments` are (group, reason, amount) on the line. The form is dated PAID_ON.
+    """
+    with practice.database.transaction() as session:
+        form = eob_entry.eob_template(session, practice.biller, claim_id)
+    form.adjudicated_on = PAID_ON
+    form.lines[0].paid_amount = Decimal(paid)
+    form.lines[0].adjustments = [
+        AdjustmentForm(group, reason, Decimal(amount)) for group, reason, amount in adjustments
+    ]
+    form.paid_amount = Decimal(paid)
+    return form
 
 
 def record(practice: ClaimPractice, form: AdjudicationForm) -> uuid.UUID:

@@ -115,7 +115,7 @@ class EobDialog(QDialog):
         self._lay_out()
         self._fit_to_screen()
         if first is not None:
-            self.payer.setCurrentIndex(max(0, find_data(self.payer, first.payer_id)))
+            self.payer.setCurrentIndex(max(0, find_data(self.payer, first.next_payer_id)))
             self.add_claim(first)
         self.check_number.setFocus()
         self.update_totals()
@@ -234,15 +234,14 @@ class EobDialog(QDialog):
         if any(existing.claim_id == claim.claim_id for existing in self.claims):
             self.show_problem(f"Claim {claim.claim_number} is already on this EOB.")
             return
-        payer_index = find_data(self.payer, claim.payer_id)
+        payer_index = find_data(self.payer, claim.next_payer_id)
         if not self.claims and payer_index >= 0:
-            # Until a claim is on the EOB the payer is only a guess, so the first claim sets it.
+            # Until a claim is on the EOB the payer is only a guess, so the first claim sets
+            # it to the payer the claim waits on. After a crossover that is the payer the
+            # claim was forwarded to.
             self.payer.setCurrentIndex(payer_index)
-        if claim.payer_id != self.payer.currentData():
-            self.show_problem(
-                f"Claim {claim.claim_number} is billed to {claim.payer_name}, not "
-                f"{self.payer.currentText()}; an EOB lists claims of one payer."
-            )
+        if not claim.accepts(self.payer.currentData()):
+            self.show_problem(claim.payer_problem(self.payer.currentText()))
             return
         self.claim_number.clear()
         self.add_claim(claim)

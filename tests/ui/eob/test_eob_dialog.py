@@ -16,7 +16,9 @@ from app.models.payments import Remittance
 from app.services import claim_cob, eob_entry
 from app.services.claim_build import build_claims
 from app.services.claim_cob import AdjustmentForm
+from app.services.line_balances import PATIENT
 from tests.helpers.claim_data import ClaimPractice, build_claim_practice
+from tests.helpers.posting_data import claim_buckets, forwarded_claim, new_claim, new_patient
 from tests.ui.charges.conftest import drain
 from tests.ui.claims.conftest import settle, show_page
 from ui.claims.eob_dialog import EobDialog, load_payers
@@ -196,3 +198,61 @@ def test_first_claim_sets_payer(
     assert [added.claim_id for added in dialog.claims] == [claim_id]
     assert dialog.payer.currentData() == practice.aetna_id
     assert not dialog.problems.text()
+
+
+def test_crossover_payer_eob_posts(
+    qtbot: QtBot, practice: ClaimPractice, biller_context: AppContext
+) -> None:
+    claim_id = forwarded_claim(practice, practice.cigna_id)
+    aetna_only = new_claim(practice, new_patient(practice, practice.aetna_id))
+    with practice.database.reading() as session:
+        numbers = {
+            claim.id: claim.claim_number
+            for claim in session.scalars(select(Claim).where(Claim.id.in_([claim_id, aetna_only])))
+        }
+        payers = load_payers(session, practice.biller)
+    dialog = EobDialog(biller_context, payers, None, date(2026, 3, 20))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.payer.setCurrentIndex(find_data(dialog.payer, practice.aetna_id))
+
+    qtbot.keyClicks(dialog.claim_number, numbers[claim_id])
+    qtbot.keyClick(dialog.claim_number, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    # Aetna forwarded the claim, so the EOB that settles it now comes from Cigna.
+    assert [added.claim_id for added in dialog.claims] == [claim_id]
+    assert dialog.payer.currentData() == practice.cigna_id
+    assert not dialog.problems.text()
+
+    qtbot.keyClicks(dialog.claim_number, numbers[aetna_only])
+    qtbot.keyClick(dialog.claim_number, Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert dialog.problems.text() == (
+        f"Claim {numbers[aetna_only]} is billed to Aetna, not Cigna; post it on an EOB from "
+        "Aetna, or choose the payer that issued the check."
+    )
+    assert [added.claim_id for added in dialog.claims] == [claim_id]
+
+    row = dialog.rows[0]
+    qtbot.keyClicks(dialog.check_number, "CIG-77")
+    qtbot.keyClicks(dialog.amount, "16.00")
+    qtbot.keyClicks(row.paid, "16.00")
+    for slot, (group, reason, amount) in zip(
+        row.slots, (("OA", "23", "100.00"), ("PR", "2", "4.00")), strict=False
+    ):
+        qtbot.keyClicks(slot[0], group)
+        qtbot.keyClicks(slot[1], reason)
+        qtbot.keyClicks(slot[2], amount)
+    assert dialog.save_button.isEnabled()
+    qtbot.keyClick(row.slots[1][2], Qt.Key.Key_Return)
+    drain(qtbot, biller_context)
+
+    assert dialog.outcome is not None, dialog.problems.text()
+    with practice.database.reading() as session:
+        remittance = session.scalars(
+            select(Remittance).where(Remittance.trace_number == "CIG-77")
+        ).one()
+    assert remittance.payer_id == practice.cigna_id
+    assert claim_buckets(practice, claim_id) == [{PATIENT: Decimal("4.00")}]
