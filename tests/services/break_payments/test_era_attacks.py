@@ -5,15 +5,25 @@ payer's reversal, with ledger verify finding nothing afterwards.
 """
 
 import logging
+import uuid
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
+from app.errors import PermissionDeniedError, UserError
 from app.models.payments import ProviderAdjustment
+from app.security.permissions import Actor, Role
+from app.services.era_queue import post_reviewed
 from app.services.x12_responses import AlreadyImportedError
 from app.x12.writer_835 import WrittenPlb
-from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
+from tests.helpers.era_data import (
+    BuiltClaim,
+    EraPractice,
+    reversal_of,
+    write_remittance,
+    written_claim,
+)
 from tests.services.era.era_steps import (
     buckets,
     cas,
@@ -205,3 +215,77 @@ def test_import_logs_no_patient_names(
     assert "ZYLSTRA" not in caplog.text.upper()
     assert "QUENTIN" not in caplog.text.upper()
     assert "MZ0000001" not in caplog.text
+
+
+def _held_interest_claim(era_practice: EraPractice) -> tuple[BuiltClaim, uuid.UUID, str]:
+    """Import a claim paid with interest from a payer whose payments wait for review.
+
+    Returns the claim, the claim payment's id and the payer's name.
+    """
+    payer_id, payer = new_payer(era_practice, "review")
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=PAID, adjustments=ADJUSTED, interest=INTEREST)
+    text = write_remittance([written], payer=payer, trace_number=trace(), control_number=control())
+    result = import_text(era_practice, text)
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.state == "review"
+    return claim, row.id, payer[0]
+
+
+def test_reviewed_interest_posted_once(era_practice: EraPractice) -> None:
+    claim, row_id, _payer_name = _held_interest_claim(era_practice)
+    with era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, row_id)
+    rows_before = ledger_rows(era_practice)
+
+    with era_practice.database.transaction() as session, pytest.raises(UserError) as raised:
+        post_reviewed(session, era_practice.biller, row_id)
+
+    assert str(raised.value) == (
+        f"Claim payment {claim.claim_number} is posted, not waiting for review; refresh the queue."
+    )
+    assert interest_total(era_practice) == -INTEREST
+    assert ledger_rows(era_practice) == rows_before
+    assert buckets(era_practice, claim) == {"patient": Decimal("10.00")}
+    assert ledger_findings(era_practice) == []
+
+
+def test_desk_cannot_post_reviewed(era_practice: EraPractice) -> None:
+    claim, row_id, payer_name = _held_interest_claim(era_practice)
+    rows_before = ledger_rows(era_practice)
+    desk = Actor(
+        era_practice.biller.user_id,
+        "desk",
+        Role.FRONT_DESK,
+        era_practice.biller.workstation,
+    )
+
+    with era_practice.database.transaction() as session, pytest.raises(PermissionDeniedError):
+        post_reviewed(session, desk, row_id)
+
+    assert interest_total(era_practice) == Decimal("0.00")
+    assert ledger_rows(era_practice) == rows_before
+    assert buckets(era_practice, claim) == {payer_name: Decimal("160.00")}
+
+
+def test_unapplied_repeat_posted_by_hand(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=PAID, adjustments=ADJUSTED, interest=INTEREST)
+    text = write_remittance(
+        [written, written], payer=payer, trace_number=trace(), control_number=control()
+    )
+    result = import_text(era_practice, text)
+    _posted, repeat = claim_payments(era_practice, result.response_id)
+    rows_before = ledger_rows(era_practice)
+
+    with era_practice.database.transaction() as session, pytest.raises(UserError) as raised:
+        post_reviewed(session, era_practice.biller, repeat.id, claim.claim_id)
+
+    message = str(raised.value)
+    assert message.startswith(f"Claim {claim.claim_number} already has a posted era payment")
+    assert "$100.00" in message
+    assert "set this claim payment aside" in message
+    assert interest_total(era_practice) == -INTEREST
+    assert ledger_rows(era_practice) == rows_before
+    assert buckets(era_practice, claim) == {"patient": Decimal("10.00")}
