@@ -93,9 +93,10 @@ class PayerCredit:
 class CreditRow:
     """A patient whose account has a credit, and whose money the credit is.
 
-    `balance` is the account total. It is above zero when insurance still owes more
-    than the credits. `patient_credit` and each payer credit are positive amounts held
-    in that bucket. `insurance_pending` is what the payers' buckets still owe (positive).
+    `balance` is the account total. It is above zero when insurance or the patient
+    still owes more than the credits. `patient_credit` and each payer credit are
+    positive amounts held in that bucket. `insurance_pending` is what the payers'
+    buckets still owe (positive).
     `pending_refunds` are requested or approved refunds to the patient and to payers, and
     `pending_patient_refunds` is the part of them that returns the patient's money.
     """
@@ -555,8 +556,9 @@ def _audit(session: Session, actor: Actor, refund: Refund, what: str) -> None:
 def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
     """Return the accounts that hold a credit, largest credit first.
 
-    An account is listed when its balance is below zero, or when the patient's own
-    bucket is, even while insurance still owes more on other lines. Each row splits the
+    An account is listed when any of its buckets is below zero, even while another
+    bucket owes more: the patient's money is refunded to the patient and a payer's to
+    that payer, so neither is kept against what someone else owes. Each row splits the
     credit by whose money it is (the patient's, or each payer's) and gives what
     insurance still owes beside it.
     """
@@ -564,7 +566,7 @@ def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
     totals = {
         patient_id: buckets
         for patient_id, buckets in bucket_totals(session).items()
-        if sum(buckets.values(), ZERO) < ZERO or buckets.get(PATIENT, ZERO) < ZERO
+        if any(amount < ZERO for amount in buckets.values())
     }
     payer_names = _names(session, Payer.id, Payer.name)
     pending, pending_patient = _pending_by_patient(session, list(totals))

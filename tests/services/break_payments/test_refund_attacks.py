@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from app.db.database import Database
 from app.errors import PermissionDeniedError, UserError
 from app.models.ledger import LedgerEntry
 from app.models.payments import Refund
@@ -23,8 +24,10 @@ from app.services.refunds import (
     request_refund,
 )
 from tests.helpers.claim_data import ClaimPractice
+from tests.helpers.deposit_data import DepositPractice, insurance_settles, post_line_charge
 from tests.services.deposits.test_payer_refunds import _overpaid_claim, _second_manager
 
+FEB = date(2026, 2, 2)
 ISSUED_ON = date(2026, 4, 6)
 PREPAID = Decimal("40.00")
 
@@ -194,3 +197,29 @@ def test_choice_other_place_offers_nothing(claim_practice: ClaimPractice) -> Non
 def test_provider_cannot_list_credits(claim_practice: ClaimPractice) -> None:
     with claim_practice.database.reading() as session, pytest.raises(PermissionDeniedError):
         credit_balances(session, claim_practice.charge.provider)
+
+
+def test_payer_credit_listed_while_patient_owes(
+    database: Database, practice: DepositPractice
+) -> None:
+    nguyen = practice.patient_ids[2]
+    with database.transaction() as session:
+        insured_line = post_line_charge(
+            session, practice, nguyen, "100.00", service_date=FEB, payer_id=practice.aetna_id
+        )
+        # Aetna pays $15.00 over the charge, while Nguyen owes $40.00 on a self-pay visit.
+        insurance_settles(session, practice, nguyen, insured_line, paid="115.00")
+        post_line_charge(session, practice, nguyen, "40.00", service_date=FEB)
+        buckets = ledger.balances_by_bucket(session, nguyen)
+
+    with database.reading() as session:
+        rows = credit_balances(session, practice.biller)
+
+    assert buckets["Aetna"] == Decimal("-15.00")
+    listed = [row for row in rows if row.patient_id == nguyen]
+    # Aetna's money goes back to Aetna whatever the patient owes, so it must be listed.
+    assert len(listed) == 1
+    assert [(credit.payer_name, credit.amount) for credit in listed[0].payer_credits] == [
+        ("Aetna", Decimal("15.00"))
+    ]
+    assert listed[0].patient_credit == Decimal("0")
