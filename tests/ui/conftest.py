@@ -6,6 +6,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from PySide6.QtCore import QDir
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.db.database import Database
@@ -14,14 +16,25 @@ from app.security.permissions import Actor
 from app.services.demo import create_demo_database
 from app.services.numbering import local_workstation
 from tests.conftest import PASSPHRASE
+from ui.application import ICON_SEARCH_PREFIX, load_style_sheet
 from ui.context import AppContext, SignedInUser
 from ui.main_window import MainWindow
 from ui.ops import OperationRunner
+from ui.resources import resource_path
 
 DEMO_PASSWORD = "Lakeside-desk-2024!"
 DEMO_PATIENTS = 40
 # The demo practice is in Chicago; its "today" decides which appointments the page lists.
 PRACTICE_ZONE = ZoneInfo("America/Chicago")
+
+
+@pytest.fixture
+def styled(qapp: QApplication) -> Iterator[None]:
+    """Apply the program's style sheet for the test, then Qt's own look again."""
+    QDir.addSearchPath(ICON_SEARCH_PREFIX, str(resource_path("icons")))
+    qapp.setStyleSheet(load_style_sheet())
+    yield
+    qapp.setStyleSheet("")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ adjustment with its group, wording and the action posting will take. Ctrl+P post
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
+    QTableWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -42,7 +43,7 @@ from app.services import clearinghouses, eob_entry, era_import, era_queue
 from app.services.era_import import RemittanceImport
 from app.services.era_queue import QueueRow, RemittanceRow, ReviewDetail
 from app.x12.codes_835 import PAYMENT_METHODS
-from ui.admin.common import Cell, RecordTable, run_for
+from ui.admin.common import MAX_COLUMN_WIDTH, Cell, RecordTable, run_for
 from ui.admin.forms import ERROR_COLOR
 from ui.claims.dialog_parts import ItemOutcome, ItemQueue, error_text, report_unexpected
 from ui.context import AppContext
@@ -99,6 +100,19 @@ SHORT_METHODS = {
     "FWT": "Wire",
     "NON": "No payment",
 }
+# Wording comes last, where it stretches, because long CARC wording would otherwise push
+# Amount and Posting will out of sight behind a scroll bar.
+ADJUSTMENT_HEADERS = (
+    "Line",
+    "Code",
+    "Paid",
+    "Group",
+    "Reason",
+    "Amount",
+    "Posting will",
+    "Wording",
+)
+ADJUSTMENT_WORDING = ADJUSTMENT_HEADERS.index("Wording")
 POST_KEYS = "Ctrl+P"
 WATCHED = (ChangeKind.PAYMENTS, ChangeKind.CLAIMS, ChangeKind.LEDGER)
 
@@ -187,6 +201,25 @@ def queue_table(state: str, title: str) -> MoneyTable:
     return table
 
 
+def fit_columns(table: QTableWidget, skipped: Collection[int], limit: int) -> None:
+    """Size each column but `skipped` to its bold title and its cells, at most `limit` pixels.
+
+    Qt sizes a header to its text plus room for a sort arrow on every column, which costs
+    each short column about 25 pixels. Only the sorted column shows the arrow, so only its
+    title may be shortened with an ellipsis.
+    """
+    bold = QFont(table.horizontalHeader().font())
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    for column in range(table.columnCount()):
+        title = table.horizontalHeaderItem(column)
+        if column in skipped or title is None:
+            continue
+        title_width = metrics.horizontalAdvance(title.text()) + HEADER_PADDING
+        width = max(table.sizeHintForColumn(column), title_width)
+        table.setColumnWidth(column, min(width, limit))
+
+
 class RemittanceList(MoneyTable):
     """The remittance list, sized so that every column is in sight in a 1280x720 window."""
 
@@ -200,21 +233,8 @@ class RemittanceList(MoneyTable):
     def set_rows(self, rows: Sequence[tuple[object, Sequence[str | Cell]]]) -> None:
         """Replace the rows (see RecordTable.set_rows) and fit the other columns tightly."""
         super().set_rows(rows)
-        self._fit_columns()
-
-    def _fit_columns(self) -> None:
-        # Qt sizes a header to its text plus room for a sort arrow on every column, which
-        # costs eight short columns about 25 pixels each. Only the sorted column shows the
-        # arrow, so the others get their bold title and padding, and the cells' width.
-        bold = QFont(self.horizontalHeader().font())
-        bold.setBold(True)
-        metrics = QFontMetrics(bold)
-        for column, title in enumerate(LIST_HEADERS):
-            if title in LIST_STRETCHED:
-                continue
-            title_width = metrics.horizontalAdvance(title) + HEADER_PADDING
-            width = max(self.sizeHintForColumn(column), title_width)
-            self.setColumnWidth(column, min(width, LIST_COLUMN_MAX))
+        stretched = {LIST_HEADERS.index(name) for name in LIST_STRETCHED}
+        fit_columns(self, stretched, LIST_COLUMN_MAX)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,18 +289,16 @@ class ReviewDialog(QDialog):
                 for line in detail.billed_lines
             ]
         )  # fmt: skip
+        # Charge is last and stretches, so it is left out of the fitting.
+        fit_columns(billed, {billed.columnCount() - 1}, MAX_COLUMN_WIDTH)
         claim_title = "<b>No claim matched</b>: use Match to claim to choose one."
         if detail.claim_number:
             status = escape(detail.claim_status or "")
             claim_title = f"<b>Claim {escape(detail.claim_number)}</b> as billed ({status})"
-        self.adjustments = RecordTable(
-            # Wording comes last, where it stretches, because long CARC wording would otherwise
-            # push Amount and Posting will out of sight behind a scroll bar.
-            ("Line", "Code", "Paid", "Group", "Reason", "Amount", "Posting will", "Wording"),
-            "Remittance adjustments",
-        )
+        self.adjustments = RecordTable(ADJUSTMENT_HEADERS, "Remittance adjustments")
         self.adjustments.setObjectName("remittanceAdjustments")
         self.adjustments.set_rows(self._adjustment_rows())
+        fit_columns(self.adjustments, {ADJUSTMENT_WORDING}, MAX_COLUMN_WIDTH)
         remarks = [f"{remark.code} {remark.description}".strip() for remark in detail.remarks]
         for service in detail.services:
             remarks += [f"{remark.code} {remark.description}".strip() for remark in service.remarks]

@@ -16,16 +16,19 @@ from sqlalchemy import select
 from app.db.database import Database
 from app.models.payments import Remittance
 from tests.ui.conftest import settle
+from ui.admin.common import RecordTable
 from ui.main_window import MainWindow
 from ui.ops import OperationRunner
 from ui.payments.adjustments_tab import AdjustmentsTab
 from ui.payments.page import PaymentsPage
+from ui.payments.remittances import ReviewDialog
 
 WindowFactory = Callable[..., MainWindow]
 TabT = TypeVar("TabT", bound=QWidget)
 # 1280 by 720 is the smallest window the front desks use, and 1366 by 768 a common laptop.
 SCREENS = ((1280, 720), (1366, 768))
 MIN_CREDIT_ROWS = 6
+REVIEW_WIDTH = 1200
 
 
 def open_payments(
@@ -167,6 +170,7 @@ def test_remittance_dates_name_their_meaning(
     assert items.item(references.index(trace), 1).text() == f"{paid_on:%m/%d/%Y}"
 
 
+@pytest.mark.usefixtures("styled")
 @pytest.mark.parametrize("size", SCREENS)
 def test_remittance_list_fits(
     qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
@@ -190,3 +194,29 @@ def test_remittance_list_fits(
         if item.text() == "EFT (ACH)":
             assert item.toolTip() == "Electronic funds transfer (ACH)"
             assert table.columnWidth(method) >= metrics.horizontalAdvance(item.text())
+
+
+@pytest.mark.usefixtures("styled")
+def test_review_dialog_columns_fit(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner
+) -> None:
+    page = open_payments(qtbot, make_window, ops, SCREENS[0])
+    tab = show_settled(qtbot, ops, page, page.remittances)
+    queue = tab.queues["review"]
+    assert queue.rowCount() > 0
+    queue.selectRow(0)
+
+    tab.open_review("review")
+    settle(qtbot, ops)
+    dialog = tab.findChild(ReviewDialog)
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+
+    # The dialog opens 1200 pixels wide, and every column of both tables is in sight.
+    assert dialog.width() == REVIEW_WIDTH
+    for table in (dialog.findChild(RecordTable, "billedLines"), dialog.adjustments):
+        assert table is not None
+        assert table.horizontalHeader().length() <= table.viewport().width()
+        last = table.columnCount() - 1
+        title = table.horizontalHeaderItem(last).text()
+        assert table.columnWidth(last) >= table.fontMetrics().horizontalAdvance(title), title

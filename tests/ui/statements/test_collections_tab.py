@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QDir, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -35,11 +35,9 @@ from tests.helpers.collections_data import (
 )
 from tests.ui.charges.conftest import drain
 from ui.admin.forms import ERROR_COLOR
-from ui.application import ICON_SEARCH_PREFIX, load_style_sheet
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
 from ui.patient.fields import format_date
-from ui.resources import resource_path
 from ui.statements import files
 from ui.statements.collections_dialogs import PlaceDialog, RecallDialog, RecoveryDialog
 from ui.statements.collections_tab import CollectionsTab, placement_cells
@@ -339,15 +337,6 @@ def test_clear_data_empties_tab(
     assert tab.candidate_table.rowCount() == 0
     assert tab.candidates == []
     assert tab.as_of.text() == format_date(PLACED_ON)
-
-
-@pytest.fixture
-def styled(qapp: QApplication) -> Iterator[None]:
-    """Apply the program's style sheet for the test, then Qt's own look again."""
-    QDir.addSearchPath(ICON_SEARCH_PREFIX, str(resource_path("icons")))
-    qapp.setStyleSheet(load_style_sheet())
-    yield
-    qapp.setStyleSheet("")
 
 
 def open_recovery(qtbot: QtBot, context: AppContext) -> RecoveryDialog:

@@ -19,7 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from PySide6.QtCore import QDir, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTableWidget, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -30,11 +30,9 @@ from app.services.statement_runs import HistoryRow
 from app.services.today import practice_today
 from tests.helpers.statement_data import STATEMENT_DATE, StatementPractice, build_statement_practice
 from tests.ui.charges.conftest import drain
-from ui.application import ICON_SEARCH_PREFIX, load_style_sheet
 from ui.context import AppContext, SignedInUser
 from ui.ops import OperationRunner
 from ui.patient.fields import format_date
-from ui.resources import resource_path
 from ui.statements import files
 from ui.statements.history_tab import statement_cells, statement_table
 from ui.statements.keys import mnemonic_of
@@ -72,15 +70,6 @@ def context_for(
             widget.close()
     for context in made:
         drain(qtbot, context)
-
-
-@pytest.fixture
-def styled(qapp: QApplication) -> Iterator[None]:
-    """Apply the program's style sheet for the test, then Qt's own look again."""
-    QDir.addSearchPath(ICON_SEARCH_PREFIX, str(resource_path("icons")))
-    qapp.setStyleSheet(load_style_sheet())
-    yield
-    qapp.setStyleSheet("")
 
 
 def show_page(
