@@ -96,6 +96,7 @@ KIND_LABELS = {
     "patient_onboarding": "checklist item",
     "duplicate_decision": "duplicate decision",
     "external_reference": "import link",
+    "refund": "refund",
     # The tables merge_accounts changes when the guarantor's record is merged.
     "billing_account": "billing account",
     "statement": "statement",

@@ -40,6 +40,9 @@ SIMPLE_MOVES = (
     ("prior_authorization", "patient_id"),
     ("visit_history", "patient_id"),
     ("encounter", "patient_id"),
+    # A refund draws on the patient's credit, which the merge moves to the survivor, so
+    # a pending refund left on the merged record could not be issued.
+    ("refund", "patient_id"),
 )
 MAX_PRIORITY = max(COB_ORDER)
 

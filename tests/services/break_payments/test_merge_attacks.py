@@ -1,6 +1,7 @@
 """Attacks on merging a guarantor's record, which keeps the family's billing account."""
 
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -12,13 +13,21 @@ from app.services import ledger
 from app.services.billing_accounts import get_account, set_hold
 from app.services.ledger_verify import ledger_check
 from app.services.merge import merge_patients, undo_merge
+from app.services.refunds import (
+    RefundForm,
+    approve_refund,
+    credit_balances,
+    issue_refund,
+    request_refund,
+)
 from tests.helpers.statement_data import (
     StatementPractice,
+    add_person_patient,
     build_statement_practice,
     days_before,
     posted_on,
 )
-from tests.services.statements_break.flows import account_of, run_at
+from tests.services.statements_break.flows import account_of, run_at, second_manager
 from tests.services.statements_break.test_merge_break import (
     FIRST_RUN,
     merge_into,
@@ -121,3 +130,51 @@ def test_merge_needs_permission(database: Database, family: StatementPractice, r
 
     with database.reading() as session:
         assert get_account(session, account_id).guarantor_patient_id == family.parent
+
+
+def test_pending_refund_follows_merge(database: Database, family: StatementPractice) -> None:
+    with database.transaction() as session:
+        requested = request_refund(
+            session, family.desk, RefundForm(family.credit, Decimal("20.00"), "Overpaid visit")
+        )
+    assert requested.record_id is not None, requested.problems
+    with database.transaction() as session:
+        newer = add_person_patient(session, "S-000099", "Olivia", "Park", date(1990, 11, 30))
+    with database.transaction() as session, posted_on(days_before(2)):
+        merge_patients(session, family.manager, newer, family.credit, {})
+
+    with database.reading() as session:
+        (row,) = [row for row in credit_balances(session, family.desk) if row.patient_id == newer]
+    with database.transaction() as session:
+        again = request_refund(session, family.desk, RefundForm(newer, Decimal("20.00"), "Again"))
+    with database.transaction() as session:
+        approve_refund(session, second_manager(database, family), requested.record_id)
+        issue_refund(session, family.desk, requested.record_id, "check", "5012", date(2026, 6, 30))
+
+    # The refund moved with the credit, so it still reserves it and can be issued.
+    assert row.patient_credit == Decimal("20.00")
+    assert row.pending_refunds == Decimal("20.00")
+    assert not again.saved
+    assert _buckets(database, newer) == {}
+    _assert_ledger_clean(database, family)
+
+
+def test_undo_returns_pending_refund(database: Database, family: StatementPractice) -> None:
+    with database.transaction() as session:
+        requested = request_refund(
+            session, family.desk, RefundForm(family.credit, Decimal("20.00"), "Overpaid visit")
+        )
+        newer = add_person_patient(session, "S-000099", "Olivia", "Park", date(1990, 11, 30))
+    assert requested.record_id is not None, requested.problems
+    with database.transaction() as session, posted_on(days_before(2)):
+        outcome = merge_patients(session, family.manager, newer, family.credit, {})
+
+    with database.transaction() as session:
+        undo_merge(session, family.manager, outcome.merge_id)
+    with database.transaction() as session:
+        approve_refund(session, second_manager(database, family), requested.record_id)
+        issue_refund(session, family.desk, requested.record_id, "check", "5013", date(2026, 6, 30))
+
+    assert _buckets(database, family.credit) == {}
+    assert _buckets(database, newer) == {}
+    _assert_ledger_clean(database, family)
