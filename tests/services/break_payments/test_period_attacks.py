@@ -11,9 +11,10 @@ from app.db.database import Database
 from app.errors import PermissionDeniedError, UserError, ValidationError
 from app.models.ledger import LedgerEntry
 from app.models.payments import Payment
+from app.models.security import AuditEvent
 from app.security.permissions import Actor
 from app.services.day_close import close_day
-from app.services.ledger import ledger_lock_date, set_ledger_lock_date
+from app.services.ledger import LOCK_DATE_KEY, ledger_lock_date, set_ledger_lock_date
 from app.services.line_balances import line_balances
 from app.services.payments import PaymentForm, closed_today, take_payment, void_payment
 from app.services.today import practice_today
@@ -208,3 +209,35 @@ def test_rejected_payment_logs_no_phi(
     # Record ids may be logged; names and chart numbers may not.
     assert "Nguyen" not in caplog.text
     assert "T-000003" not in caplog.text
+
+
+def _lock_audit(database: Database) -> list[tuple[str, str]]:
+    """Return (username, detail) of every audited change of the lock date, oldest first."""
+    with database.reading() as session:
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "setting", AuditEvent.object_id == LOCK_DATE_KEY)
+            .order_by(AuditEvent.sequence)
+        )
+        return [(event.username, event.detail) for event in session.scalars(query)]
+
+
+def test_lock_changes_audited(database: Database, desk: DeskPractice) -> None:
+    _lock(database, desk.manager, LOCK_DATE)
+    _lock(database, desk.manager, LOCK_DATE)
+    _lock(database, desk.ledger.admin, None)
+
+    assert _lock_audit(database) == [
+        (desk.manager.username, f'{LOCK_DATE_KEY}: null -> "2026-03-31"'),
+        (desk.ledger.admin.username, f'{LOCK_DATE_KEY}: "2026-03-31" -> null'),
+    ]
+
+
+def test_refused_lock_not_audited(database: Database, desk: DeskPractice) -> None:
+    with database.reading() as session:
+        today = practice_today(session)
+
+    with database.transaction() as session, pytest.raises(ValidationError):
+        set_ledger_lock_date(session, desk.manager, today)
+
+    assert _lock_audit(database) == []
