@@ -16,7 +16,7 @@ from app.models.payments import ProviderAdjustment
 from app.security.permissions import Actor, Role
 from app.services.era_queue import post_reviewed
 from app.services.x12_responses import AlreadyImportedError
-from app.x12.writer_835 import WrittenPlb
+from app.x12.writer_835 import WrittenCas, WrittenPlb
 from tests.helpers.era_data import (
     BuiltClaim,
     EraPractice,
@@ -289,3 +289,38 @@ def test_unapplied_repeat_posted_by_hand(era_practice: EraPractice) -> None:
     assert interest_total(era_practice) == -INTEREST
     assert ledger_rows(era_practice) == rows_before
     assert buckets(era_practice, claim) == {"patient": Decimal("10.00")}
+
+
+@pytest.mark.parametrize(
+    ("paid", "adjusted", "left"),
+    [
+        # Part of the 97110 line paid, the rest bundled.
+        (["110.00", "15.00"], [[cas("CO", "45", "10.00")], [cas("CO", "97", "25.00")]], {}),
+        # PI is written off by contract as CO is.
+        (["110.00", "0.00"], [[cas("CO", "45", "10.00")], [cas("PI", "97", "40.00")]], {}),
+        # The deductible on the bundled line still goes to the patient.
+        (
+            ["110.00", "0.00"],
+            [[cas("CO", "45", "10.00")], [cas("CO", "97", "30.00"), cas("PR", "1", "10.00")]],
+            {"patient": Decimal("10.00")},
+        ),
+    ],
+)
+def test_bundled_variants_to_cent(
+    era_practice: EraPractice,
+    paid: list[str],
+    adjusted: list[list[WrittenCas]],
+    left: dict[str, Decimal],
+) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(claim, paid=paid, adjustments=adjusted)
+    text = write_remittance([written], payer=payer, trace_number=trace(), control_number=control())
+
+    result = import_text(era_practice, text)
+
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.state == "posted"
+    assert buckets(era_practice, claim) == left
+    assert [finding[0] for finding in findings(era_practice, claim)] == ["era.write_off_flag"]
+    assert ledger_findings(era_practice) == []
