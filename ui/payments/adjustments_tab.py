@@ -41,7 +41,7 @@ from ui.pages.base import Page
 from ui.patient.fields import format_amount, money_problems, parse_money
 from ui.payments.common import (
     CheckTable,
-    MoneyTable,
+    FittedMoneyTable,
     action_button,
     money_field,
     plural,
@@ -62,6 +62,8 @@ SMALL_COLUMNS = ("Patient", "Chart", "Balance")
 # What insurance owes comes next to the credit, where a narrow window still shows it.
 CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Insurance owes", "Whose money", "Pending refunds")
 REFUND_COLUMNS = ("Patient", "Amount", "Status", "Requested by", "Reason")
+# The widest a fitted column grows in half a 1280-pixel window; longer text is in its tooltip.
+COLUMN_LIMIT = 140
 REFUND_STATUS = {
     "requested": "Waiting for approval",
     "approved": "Approved, to issue",
@@ -158,8 +160,13 @@ class AdjustmentsTab(Page):
         self.write_off_button = action_button("&Write off ticked", "writeOffSmall")
         self.write_off_button.clicked.connect(self.write_off_ticked)
 
-        self.credit_table = MoneyTable(
-            CREDIT_COLUMNS, "Accounts in credit", ("Credit", "Insurance owes", "Pending refunds")
+        self.credit_table = FittedMoneyTable(
+            CREDIT_COLUMNS,
+            "Accounts in credit",
+            ("Credit", "Insurance owes", "Pending refunds"),
+            stretched=("Patient",),
+            limit=COLUMN_LIMIT,
+            wrapped=("Insurance owes", "Whose money", "Pending refunds"),
         )
         self.credit_table.setObjectName("creditTable")
         self.credit_table.itemSelectionChanged.connect(self._update_actions)
@@ -169,7 +176,14 @@ class AdjustmentsTab(Page):
         self.request_button = QPushButton("Re&quest refund…")
         self.request_button.setObjectName("requestRefund")
         self.request_button.clicked.connect(self.request_refund)
-        self.refund_table = MoneyTable(REFUND_COLUMNS, "Refund requests", ("Amount",))
+        self.refund_table = FittedMoneyTable(
+            REFUND_COLUMNS,
+            "Refund requests",
+            ("Amount",),
+            stretched=("Reason",),
+            limit=COLUMN_LIMIT,
+            wrapped=("Requested by",),
+        )
         self.refund_table.setObjectName("refundTable")
         self.refund_table.itemSelectionChanged.connect(self._update_actions)
         self.approve_button = QPushButton("A&pprove")

@@ -1,12 +1,12 @@
 """Pieces the Payments page's tabs share: money fields, tables, counts and messages."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 # Money fields hold at most "$123,456.78", so a narrow box reads better than a full row.
 MONEY_FIELD_WIDTH = 120
+# style.qss pads header sections 8 pixels each side, plus a border and a little air.
+HEADER_PADDING = 20
 
 
 def plural(count: int, noun: str) -> str:
@@ -91,6 +93,62 @@ class MoneyTable(RecordTable):
                 item = self.item(row, column)
                 if item is not None:
                     item.setTextAlignment(RIGHT)
+
+
+def fit_columns(table: QTableWidget, skipped: Collection[int], limit: int) -> None:
+    """Size each column but `skipped` to its bold title and its cells, at most `limit` pixels.
+
+    Qt sizes a header to its text plus room for a sort arrow on every column, which costs
+    each short column about 25 pixels. Only the sorted column shows the arrow, so only its
+    title may be shortened with an ellipsis.
+    """
+    bold = QFont(table.horizontalHeader().font())
+    bold.setBold(True)
+    metrics = QFontMetrics(bold)
+    for column in range(table.columnCount()):
+        title = table.horizontalHeaderItem(column)
+        if column in skipped or title is None:
+            continue
+        lines = title.text().split("\n")
+        title_width = max(metrics.horizontalAdvance(line) for line in lines) + HEADER_PADDING
+        width = max(table.sizeHintForColumn(column), title_width)
+        table.setColumnWidth(column, min(width, limit))
+
+
+class FittedMoneyTable(MoneyTable):
+    """A money table whose `stretched` columns share the spare width and the rest fit tightly.
+
+    Each other column is as wide as its bold title or its widest cell, at most `limit`
+    pixels. Longer text shows in full in the cell's tooltip. The titles of `wrapped`
+    columns show on two lines, so six columns fit in half a window.
+    """
+
+    def __init__(
+        self,
+        headers: Sequence[str],
+        accessible_name: str,
+        money_columns: Sequence[str],
+        *,
+        stretched: Sequence[str],
+        limit: int,
+        wrapped: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(headers, accessible_name, money_columns, parent)
+        self.stretched = {list(headers).index(name) for name in stretched}
+        self.limit = limit
+        for name in wrapped:
+            title = self.horizontalHeaderItem(list(headers).index(name))
+            if title is not None:
+                title.setText(name.replace(" ", "\n", 1))
+        header = self.horizontalHeader()
+        for column in self.stretched:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+    def set_rows(self, rows: Sequence[tuple[object, Sequence[str | Cell]]]) -> None:
+        """Replace the rows (see MoneyTable.set_rows) and fit the other columns tightly."""
+        super().set_rows(rows)
+        fit_columns(self, self.stretched, self.limit)
 
 
 def money_text(amount: Decimal | None) -> str:

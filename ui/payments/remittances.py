@@ -9,14 +9,14 @@ adjustment with its group, wording and the action posting will take. Ctrl+P post
 
 import logging
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -48,7 +47,7 @@ from ui.admin.forms import ERROR_COLOR
 from ui.claims.dialog_parts import ItemOutcome, ItemQueue, error_text, report_unexpected
 from ui.context import AppContext
 from ui.errors import show_error
-from ui.payments.common import MoneyTable
+from ui.payments.common import MoneyTable, fit_columns
 from ui.widgets import documents_path
 
 log = logging.getLogger(__name__)
@@ -89,8 +88,6 @@ LIST_STRETCHED = ("Payer", "File")
 # The widest a list column other than those grows, room for a 16-digit EFT trace number.
 # Longer text, such as a held remittance's problem, shows in full in its tooltip.
 LIST_COLUMN_MAX = 150
-# style.qss pads header sections 8 pixels each side, plus a border and a little air.
-HEADER_PADDING = 20
 # Short payment method (BPR04) labels for the list, whose tooltips give PAYMENT_METHODS' full
 # names: "Electronic funds transfer (ACH)" alone would push the last columns out of sight.
 SHORT_METHODS = {
@@ -199,25 +196,6 @@ def queue_table(state: str, title: str) -> MoneyTable:
     for name in QUEUE_STRETCHED:
         header.setSectionResizeMode(QUEUE_HEADERS.index(name), QHeaderView.ResizeMode.Stretch)
     return table
-
-
-def fit_columns(table: QTableWidget, skipped: Collection[int], limit: int) -> None:
-    """Size each column but `skipped` to its bold title and its cells, at most `limit` pixels.
-
-    Qt sizes a header to its text plus room for a sort arrow on every column, which costs
-    each short column about 25 pixels. Only the sorted column shows the arrow, so only its
-    title may be shortened with an ellipsis.
-    """
-    bold = QFont(table.horizontalHeader().font())
-    bold.setBold(True)
-    metrics = QFontMetrics(bold)
-    for column in range(table.columnCount()):
-        title = table.horizontalHeaderItem(column)
-        if column in skipped or title is None:
-            continue
-        title_width = metrics.horizontalAdvance(title.text()) + HEADER_PADDING
-        width = max(table.sizeHintForColumn(column), title_width)
-        table.setColumnWidth(column, min(width, limit))
 
 
 class RemittanceList(MoneyTable):

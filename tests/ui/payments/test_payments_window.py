@@ -220,3 +220,19 @@ def test_review_dialog_columns_fit(
         last = table.columnCount() - 1
         title = table.horizontalHeaderItem(last).text()
         assert table.columnWidth(last) >= table.fontMetrics().horizontalAdvance(title), title
+
+
+@pytest.mark.usefixtures("styled")
+@pytest.mark.parametrize("size", SCREENS)
+def test_credit_and_refund_tables_fit(
+    qtbot: QtBot, make_window: WindowFactory, ops: OperationRunner, size: tuple[int, int]
+) -> None:
+    tab = open_adjustments(qtbot, make_window, ops, size)
+
+    for table in (tab.credit_table, tab.refund_table):
+        name = table.accessibleName()
+        assert table.horizontalHeader().length() <= table.viewport().width(), name
+        metrics = table.horizontalHeader().fontMetrics()
+        for column in range(table.columnCount()):
+            for line in table.horizontalHeaderItem(column).text().split("\n"):
+                assert table.columnWidth(column) >= metrics.horizontalAdvance(line), line
