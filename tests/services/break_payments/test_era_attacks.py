@@ -37,7 +37,12 @@ from tests.services.era.era_steps import (
     trace,
 )
 from tests.services.era.test_bundled import BUNDLED_ADJUSTED, BUNDLED_PAID, findings
-from tests.services.era.test_crossover import crossed_over_claim, secondary_payment
+from tests.services.era.test_crossover import (
+    PRIMARY_ADJUSTED,
+    PRIMARY_PAID,
+    crossed_over_claim,
+    secondary_payment,
+)
 
 INTEREST = Decimal("1.50")
 # 99213 at 120.00: paid 70, 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
@@ -324,3 +329,49 @@ def test_bundled_variants_to_cent(
     assert buckets(era_practice, claim) == left
     assert [finding[0] for finding in findings(era_practice, claim)] == ["era.write_off_flag"]
     assert ledger_findings(era_practice) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "a primary reversal after the crossover payer paid leaves that payer a $10.00 "
+        "credit although it paid $8.00, while the patient still owes the $2.00 it moved"
+    ),
+)
+def test_primary_reversal_after_crossover_paid(era_practice: EraPractice) -> None:
+    claim, (_primary_id, primary_name), (_secondary_id, secondary) = crossed_over_claim(
+        era_practice
+    )
+    primary = (primary_name, f"TP{int(primary_name.split()[-1]):05d}")
+    import_text(
+        era_practice,
+        write_remittance(
+            [secondary_payment(claim)],
+            payer=secondary,
+            trace_number=trace(),
+            control_number=control(),
+        ),
+    )
+    forwarded = written_claim(
+        claim,
+        paid=PRIMARY_PAID,
+        adjustments=PRIMARY_ADJUSTED,
+        status_code="19",
+        payer_claim_number="PRI-ICN-1",
+        crossover_payer=secondary[0],
+    )
+    taken_back = write_remittance(
+        [reversal_of(forwarded)],
+        payer=primary,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=[WrittenPlb("FB", "", Decimal("-100.00"))],
+    )
+
+    import_text(era_practice, taken_back)
+
+    owed = buckets(era_practice, claim)
+    assert sum(owed.values(), Decimal("0")) == Decimal("152.00")
+    assert ledger_findings(era_practice) == []
+    # A payer's credit is never more than it paid, or a payer refund would overpay it.
+    assert owed.get(secondary[0], Decimal("0")) >= Decimal("-8.00")
