@@ -124,9 +124,9 @@ class PostingPlan:
 
     `entries` are the ledger rows for `ledger_bulk.post_entries`. `claim_status` is
     the status the claim moves to, and each line's own status is in `lines`.
-    `denial_codes` and `review_codes` name the adjustments (such as CO-16) that made the
-    claim a denial work item or need a biller's review, and `flagged_codes` those
-    written off with a warning for a biller (such as CO-97). `bill_next_payer` is True when
+    `denial_codes` name the adjustments (such as CO-16) that made the claim a denial
+    work item, and `flagged_codes` those written off with a warning for a biller (such
+    as CO-97). `bill_next_payer` is True when
     a claim to the next payer must be built. `forwarded_to_unknown` is True when the
     payer forwarded the claim (crossover) but the patient has no next coverage on file.
     `bill_next_by_hand` is True when a crossover payer moved an amount to the payer
@@ -145,7 +145,6 @@ class PostingPlan:
     crossed_over: bool = False
     bill_next_payer: bool = False
     denial_codes: tuple[str, ...] = ()
-    review_codes: tuple[str, ...] = ()
     flagged_codes: tuple[str, ...] = ()
     short_lines: int = 0
     forwarded_to_unknown: bool = False
@@ -325,7 +324,6 @@ def _plan(
     plan.bill_next_by_hand = moves_to_next and payer_id != claim.payer_id
     plan.claim_status = _claim_status(lines, denied_claim)
     plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
-    plan.review_codes = _codes(lines, REVIEW, every=False)
     if not denied_claim:
         # A denied claim writes nothing off, so there is nothing written off to check.
         plan.flagged_codes = _codes(lines, WRITE_OFF_FLAG, every=False)
