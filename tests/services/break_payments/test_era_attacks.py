@@ -6,12 +6,14 @@ payer's reversal, with ledger verify finding nothing afterwards.
 
 import logging
 import uuid
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from app.errors import PermissionDeniedError, UserError
+from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
 from app.security.permissions import Actor, Role
 from app.services.era_queue import post_reviewed
@@ -375,3 +377,65 @@ def test_primary_reversal_after_crossover_paid(era_practice: EraPractice) -> Non
     assert ledger_findings(era_practice) == []
     # A payer's credit is never more than it paid, or a payer refund would overpay it.
     assert owed.get(secondary[0], Decimal("0")) >= Decimal("-8.00")
+
+
+def test_unapplied_interest_follows_chosen_claim(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    written = written_claim(
+        claim,
+        paid=PAID,
+        adjustments=ADJUSTED,
+        interest=INTEREST,
+        patient_control_number="NOSUCH1",
+        payer_claim_number="ICN-X",
+    )
+    written = replace(written, patient_last="OTHER", member_id="ZZ999")
+    text = write_remittance([written], payer=payer, trace_number=trace(), control_number=control())
+    result = import_text(era_practice, text)
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.state == "unapplied"
+    # Nothing is stored for the interest until a biller chooses the claim.
+    assert interest_total(era_practice) == Decimal("0.00")
+
+    with era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, row.id, claim.claim_id)
+
+    with era_practice.database.reading() as session:
+        stored = [
+            (item.amount, item.claim_id, item.reference)
+            for item in session.scalars(select(ProviderAdjustment))
+        ]
+    assert stored == [(-INTEREST, claim.claim_id, "ICN-X")]
+    assert buckets(era_practice, claim) == {"patient": Decimal("10.00")}
+    assert ledger_findings(era_practice) == []
+
+
+def test_crossover_with_interest_from_primary(era_practice: EraPractice) -> None:
+    payer_id, payer = new_payer(era_practice)
+    next_id, next_payer = new_payer(era_practice)
+    claim = new_claim(era_practice, payer_id)
+    with era_practice.database.transaction() as session:
+        session.add(
+            Coverage(patient_id=claim.patient_id, payer_id=next_id, priority=2, member_id="SEC1")
+        )
+    forwarded = written_claim(
+        claim,
+        paid=PRIMARY_PAID,
+        adjustments=PRIMARY_ADJUSTED,
+        status_code="19",
+        crossover_payer=next_payer[0],
+        interest=INTEREST,
+    )
+    text = write_remittance(
+        [forwarded], payer=payer, trace_number=trace(), control_number=control()
+    )
+
+    result = import_text(era_practice, text)
+
+    (row,) = claim_payments(era_practice, result.response_id)
+    assert row.state == "posted"
+    assert result.paid_total == Decimal("101.50")
+    assert buckets(era_practice, claim) == {next_payer[0]: Decimal("10.00")}
+    assert interest_total(era_practice) == -INTEREST
+    assert ledger_findings(era_practice) == []
