@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -37,7 +37,14 @@ from app.security.permissions import Actor, Permission, require
 from app.services import merge_steps
 from app.services.ledger import MERGE_SOURCE, post_entry
 from app.services.merge_accounts import move_billing_account
-from app.services.merge_rows import RowRecorder, Snapshot, read_row, table_named, write_row
+from app.services.merge_rows import (
+    RowRecorder,
+    RowValues,
+    Snapshot,
+    read_row,
+    table_named,
+    write_row,
+)
 from app.services.merge_values import provider_names, shown_value
 from app.services.patient_search import display_name
 
@@ -454,13 +461,24 @@ def _check_unchanged(session: Session, snapshot: Snapshot) -> None:
             continue
         kind = KIND_LABELS.get(change.table, change.table)
         article = "An" if kind[0] in "aeiou" else "A"
-        when = f" on {str(current['updated_at'])[:10]}" if current else ""
+        when = _changed_on(current)
         raise UserError(
             f"{article} {kind} that this merge changed was changed again afterwards{when}. "
             f"Undoing the merge would lose that change, so nothing was undone. Review the {kind} "
             "on the surviving record; to separate the records, register the change again "
             "after a manager undoes the merge."
         )
+
+
+def _changed_on(current: RowValues | None) -> str:
+    """Return " on MM/DD/YYYY" for the day a row was last changed, or "" when unknown."""
+    if not current:
+        return ""
+    try:
+        day = date.fromisoformat(str(current.get("updated_at"))[:10])
+    except ValueError:
+        return ""
+    return f" on {day:%m/%d/%Y}"
 
 
 def _moved_since(

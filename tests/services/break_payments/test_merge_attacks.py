@@ -1,5 +1,6 @@
 """Attacks on merging a guarantor's record, which keeps the family's billing account."""
 
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -87,6 +88,8 @@ def test_undo_after_hold_names_account(database: Database, family: StatementPrac
     assert message.startswith("A billing account that this merge changed was changed again")
     assert "Review the billing account on the surviving record" in message
     assert "billing_account" not in message
+    # Dates read as the rest of the app shows them, MM/DD/YYYY.
+    assert re.search(r"changed again afterwards on \d\d/\d\d/\d{4}\.", message)
     with database.reading() as session:
         kept = get_account(session, account_id)
         assert kept.guarantor_patient_id == newer
