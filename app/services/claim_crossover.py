@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.models.claims import Claim, PayerAdjudication
 from app.models.patients import Coverage
+from app.models.practice import Payer
 from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
 
 
@@ -136,3 +137,49 @@ def current_adjudications(session: Session, claim: Claim) -> dict[uuid.UUID, Pay
     )
     # Oldest first, so each payer's newest is kept, as `latest_adjudication` picks it.
     return {adjudication.payer_id: adjudication for adjudication in session.scalars(query)}
+
+
+def later_payers_with_adjudication(
+    claim: Claim,
+    payer_id: uuid.UUID,
+    adjudications: Mapping[uuid.UUID, PayerAdjudication],
+    coverages: Callable[[], Sequence[Coverage]],
+) -> list[uuid.UUID]:
+    """Return the payers after `payer_id` in the claim's order whose adjudication stands.
+
+    These are crossover payers that settled the balance `payer_id` forwarded to them, so
+    reversing `payer_id` alone would hand them back more than they paid. The arguments
+    are those of `adjudicating_payer`. `coverages` is called only when another payer
+    has an adjudication of the claim.
+    """
+    if all(other == payer_id for other in adjudications):
+        return []
+    payers = claim_payers(claim, adjudications, coverages)
+    if payer_id not in payers:
+        return []
+    later = payers[payers.index(payer_id) + 1 :]
+    return [other for other in later if other in adjudications]
+
+
+def reversal_after_later_payer(
+    session: Session, claim: Claim, payer_id: uuid.UUID, later: Sequence[uuid.UUID]
+) -> str:
+    """Explain why `payer_id`'s reversal waits while the `later` payers' payments stand.
+
+    Reversing the first payer moves the whole forwarded balance back out of each later
+    payer's bucket, so a later payer that paid part of it and moved the rest to the
+    patient would show a credit larger than its payment.
+    """
+    reversing = payer_name(session, payer_id)
+    paid = " and ".join(payer_name(session, other) for other in later)
+    return (
+        f"{reversing} reversed its payment of claim {claim.claim_number} after {paid} paid "
+        f"as the crossover payer. Post this reversal after {paid}'s reversal is posted, or "
+        "set it aside and correct the balances by hand."
+    )
+
+
+def payer_name(session: Session, payer_id: uuid.UUID) -> str:
+    """Return the payer's name, or "another payer" when the id names none."""
+    payer = session.get(Payer, payer_id)
+    return payer.name if payer is not None else "another payer"

@@ -19,7 +19,8 @@ What happens to a remittance:
   moved the claim to that payer (`claim_crossover`): it is that payer's adjudication
   and posts to its bucket. From any other payer it waits in review.
 - CLP02 22 reverses the claim's posted adjudication; the correction that follows posts
-  as a new one. 19, 20 and 21 record the crossover. 23 and 25 post nothing (state
+  as a new one. The reversal waits in review while a payer the claim was forwarded to
+  has a posted adjudication of it. 19, 20 and 21 record the crossover. 23 and 25 post nothing (state
   "info").
 - PLB adjustments are stored as provider adjustments, linked to a claim when their
   reference names one. The claim interest (AMT*I) of a claim payment that posts is
@@ -62,6 +63,9 @@ from app.services.claim_crossover import (
     adjudicating_payer,
     crossover_payers,
     current_adjudications,
+    later_payers_with_adjudication,
+    payer_name,
+    reversal_after_later_payer,
 )
 from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
@@ -788,8 +792,7 @@ def _other_payer_reason(context: _Context, work: _RemittanceWork, claim: Claim) 
 
 
 def _payer_name(context: _Context, payer_id: uuid.UUID) -> str:
-    payer = context.session.get(Payer, payer_id)
-    return payer.name if payer is not None else "another payer"
+    return payer_name(context.session, payer_id)
 
 
 def _adjudicating_payer(context: _Context, work: _RemittanceWork, claim: Claim) -> uuid.UUID | None:
@@ -996,6 +999,14 @@ def _reverse(
     reasons = []
     if payer_id is None:
         reasons.append(_other_payer_reason(context, work, claim))
+    later = later_payers_with_adjudication(
+        claim,
+        current.payer_id,
+        work.adjudicated[claim.id],
+        lambda: _coverages(context, work, claim.patient_id),
+    )
+    if later:
+        reasons.append(reversal_after_later_payer(context.session, claim, current.payer_id, later))
     if claim.id in work.matcher.taken:
         reasons.append(
             f"Claim {claim.claim_number} is paid earlier in this remittance, before this "

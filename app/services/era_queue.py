@@ -29,7 +29,12 @@ from app.security.audit import AuditAction
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import claim_lines, get_claim, patient_coverages
 from app.services.claim_cob import record_adjudication
-from app.services.claim_crossover import adjudicating_payer, current_adjudications
+from app.services.claim_crossover import (
+    adjudicating_payer,
+    current_adjudications,
+    later_payers_with_adjudication,
+    reversal_after_later_payer,
+)
 from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.era_import import (
     DENIED_CODE,
@@ -655,12 +660,19 @@ def _post_reversal(
     payment: ClaimPayment,
 ) -> PostingResult:
     payer_id = _adjudicating_payer(session, claim, remittance)
-    current = current_adjudications(session, claim).get(payer_id)
+    adjudications = current_adjudications(session, claim)
+    current = adjudications.get(payer_id)
     if current is None:
         raise UserError(
             f"Claim {claim.claim_number} has no posted payment for this reversal to take "
             "back; set the claim payment aside."
         )
+    later = later_payers_with_adjudication(
+        claim, payer_id, adjudications, lambda: patient_coverages(session, claim.patient_id)
+    )
+    if later:
+        # Nothing is written, so the claim payment stays in review with this message.
+        raise UserError(reversal_after_later_payer(session, claim, payer_id, later))
     before = _ledger_rows(session)
     memo = f"Reversed by payment {remittance.trace_number} (claim status 22)"
     changes = reverse_posting(session, actor, current.id, memo)

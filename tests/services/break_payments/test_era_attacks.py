@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from app.errors import PermissionDeniedError, UserError
 from app.models.patients import Coverage
-from app.models.payments import ProviderAdjustment
+from app.models.payments import ProviderAdjustment, RemittanceClaim
 from app.security.permissions import Actor, Role
 from app.services.era_queue import post_reviewed
 from app.services.x12_responses import AlreadyImportedError
@@ -333,27 +333,9 @@ def test_bundled_variants_to_cent(
     assert ledger_findings(era_practice) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a primary reversal after the crossover payer paid leaves that payer a $10.00 "
-        "credit although it paid $8.00, while the patient still owes the $2.00 it moved"
-    ),
-)
-def test_primary_reversal_after_crossover_paid(era_practice: EraPractice) -> None:
-    claim, (_primary_id, primary_name), (_secondary_id, secondary) = crossed_over_claim(
-        era_practice
-    )
-    primary = (primary_name, f"TP{int(primary_name.split()[-1]):05d}")
-    import_text(
-        era_practice,
-        write_remittance(
-            [secondary_payment(claim)],
-            payer=secondary,
-            trace_number=trace(),
-            control_number=control(),
-        ),
-    )
+def primary_reversal(claim: BuiltClaim, primary_name: str, secondary: tuple[str, str]) -> str:
+    """Return the primary payer's 835 reversing the payment it forwarded to `secondary`."""
+    primary = (primary_name, f"TP{int(primary_name.rsplit(maxsplit=1)[-1]):05d}")
     forwarded = written_claim(
         claim,
         paid=PRIMARY_PAID,
@@ -362,7 +344,7 @@ def test_primary_reversal_after_crossover_paid(era_practice: EraPractice) -> Non
         payer_claim_number="PRI-ICN-1",
         crossover_payer=secondary[0],
     )
-    taken_back = write_remittance(
+    return write_remittance(
         [reversal_of(forwarded)],
         payer=primary,
         trace_number=trace(),
@@ -370,13 +352,93 @@ def test_primary_reversal_after_crossover_paid(era_practice: EraPractice) -> Non
         provider_adjustments=[WrittenPlb("FB", "", Decimal("-100.00"))],
     )
 
-    import_text(era_practice, taken_back)
 
+def claim_payment(practice: EraPractice, row_id: uuid.UUID) -> RemittanceClaim:
+    """Return one claim payment by id (detached, for reading columns)."""
+    with practice.database.reading() as session:
+        row = session.get(RemittanceClaim, row_id)
+        assert row is not None
+        return row
+
+
+def crossover_paid_then_primary_reversed(
+    practice: EraPractice,
+) -> tuple[BuiltClaim, str, tuple[str, str], uuid.UUID]:
+    """Post a crossover and the crossover payer's payment, then import the primary's reversal.
+
+    Returns the claim, the primary's name, the secondary payer and the reversal's row id.
+    """
+    claim, (_primary_id, primary_name), (_secondary_id, secondary) = crossed_over_claim(practice)
+    import_text(
+        practice,
+        write_remittance(
+            [secondary_payment(claim)],
+            payer=secondary,
+            trace_number=trace(),
+            control_number=control(),
+        ),
+    )
+    result = import_text(practice, primary_reversal(claim, primary_name, secondary))
+    (row,) = claim_payments(practice, result.response_id)
+    return claim, primary_name, secondary, row.id
+
+
+def test_primary_reversal_after_crossover_paid(era_practice: EraPractice) -> None:
+    claim, primary_name, secondary, row_id = crossover_paid_then_primary_reversed(era_practice)
+
+    row = claim_payment(era_practice, row_id)
+    assert row.state == "review"
+    reason = row.review_reason or ""
+    assert (
+        f"{primary_name} reversed its payment of claim {claim.claim_number} after "
+        f"{secondary[0]} paid as the crossover payer." in reason
+    )
+    assert f"Post this reversal after {secondary[0]}'s reversal is posted" in reason
+    # Nothing is posted: the crossover payer's 8.00 and the patient's 2.00 stand.
     owed = buckets(era_practice, claim)
-    assert sum(owed.values(), Decimal("0")) == Decimal("152.00")
+    assert owed == {"patient": Decimal("2.00")}
     assert ledger_findings(era_practice) == []
     # A payer's credit is never more than it paid, or a payer refund would overpay it.
     assert owed.get(secondary[0], Decimal("0")) >= Decimal("-8.00")
+
+
+def test_primary_reversal_approval_rejected(era_practice: EraPractice) -> None:
+    claim, _primary_name, secondary, row_id = crossover_paid_then_primary_reversed(era_practice)
+    rows_before = ledger_rows(era_practice)
+
+    rejected = f"after {secondary[0]}'s reversal is posted"
+    with (
+        pytest.raises(UserError, match=rejected),
+        era_practice.database.transaction() as session,
+    ):
+        post_reviewed(session, era_practice.biller, row_id)
+
+    assert claim_payment(era_practice, row_id).state == "review"
+    assert ledger_rows(era_practice) == rows_before
+    assert buckets(era_practice, claim) == {"patient": Decimal("2.00")}
+    assert ledger_findings(era_practice) == []
+
+
+def test_primary_reversal_after_crossover_reversal(era_practice: EraPractice) -> None:
+    claim, _primary_name, secondary, row_id = crossover_paid_then_primary_reversed(era_practice)
+    taken_back = write_remittance(
+        [reversal_of(secondary_payment(claim))],
+        payer=secondary,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=[WrittenPlb("FB", "SEC-ICN-1", Decimal("-8.00"))],
+    )
+    assert import_text(era_practice, taken_back).posted == 1
+
+    with era_practice.database.transaction() as session:
+        post_reviewed(session, era_practice.biller, row_id)
+
+    owed = buckets(era_practice, claim)
+    # Both payments are taken back, so the primary payer owes the whole charge again.
+    assert sum(owed.values(), Decimal("0")) == Decimal("160.00")
+    assert owed.get(secondary[0], Decimal("0")) >= Decimal("-8.00")
+    assert owed.get("patient", Decimal("0")) == Decimal("0.00")
+    assert ledger_findings(era_practice) == []
 
 
 def test_unapplied_interest_follows_chosen_claim(era_practice: EraPractice) -> None:
