@@ -999,6 +999,9 @@ def _reverse(
     reasons = []
     if payer_id is None:
         reasons.append(_other_payer_reason(context, work, claim))
+    # NOTE: this sees later payers that adjudicated this same claim (crossovers). A
+    # secondary paid on its own claim for the same lines is not seen, so a primary
+    # reversal after it still posts at once and may leave the secondary a larger credit.
     later = later_payers_with_adjudication(
         claim,
         current.payer_id,
