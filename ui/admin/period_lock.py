@@ -1,7 +1,7 @@
 """The Period lock tab: close the ledger through a date, or reopen every day.
 
 Once a month's day sheets and deposits are reconciled, a manager closes it here. From
-then on, the services refuse a payment, adjustment, refund or charge correction dated
+then on, the services reject a payment, adjustment, refund or charge correction dated
 inside it, with a message naming the lock date.
 """
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 EXPLANATION = (
     "Payments, adjustments, refunds and charge corrections dated on or before the lock "
-    "date are refused, so the totals of a closed month stay as they were reported. "
+    "date are rejected, so the totals of a closed month stay as they were reported. "
     "Close a month once its day sheets and deposits are reconciled. The audit log "
     "records every change of the lock date."
 )
