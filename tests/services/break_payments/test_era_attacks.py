@@ -13,43 +13,33 @@ import pytest
 from sqlalchemy import func, select
 
 from app.errors import PermissionDeniedError, UserError
-from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment, RemittanceClaim
 from app.security.permissions import Actor, Role
 from app.services.era_queue import post_reviewed
 from app.services.x12_responses import AlreadyImportedError
-from app.x12.writer_835 import WrittenCas, WrittenPlb
-from tests.helpers.era_data import (
-    BuiltClaim,
-    EraPractice,
-    reversal_of,
-    write_remittance,
-    written_claim,
-)
+from app.x12.writer_835 import WrittenCas
+from tests.helpers.era_data import BuiltClaim, EraPractice, write_remittance, written_claim
 from tests.services.era.era_steps import (
+    ADJUSTED,
+    PAID,
+    add_secondary_coverage,
     buckets,
     cas,
     claim_payments,
     control,
+    forwarded_claim,
     import_text,
     ledger_findings,
     ledger_rows,
     new_claim,
     new_payer,
+    reversal_remittance,
     trace,
 )
 from tests.services.era.test_bundled import BUNDLED_ADJUSTED, BUNDLED_PAID, findings
-from tests.services.era.test_crossover import (
-    PRIMARY_ADJUSTED,
-    PRIMARY_PAID,
-    crossed_over_claim,
-    secondary_payment,
-)
+from tests.services.era.test_crossover import crossed_over_claim, secondary_payment
 
 INTEREST = Decimal("1.50")
-# 99213 at 120.00: paid 70, 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
-PAID = ["70.00", "30.00"]
-ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
 
 
 def interest_total(practice: EraPractice) -> Decimal:
@@ -117,13 +107,7 @@ def test_crossover_payer_reversal_to_cent(era_practice: EraPractice) -> None:
         [paid], payer=secondary, trace_number=trace(), control_number=control()
     )
     import_text(era_practice, first)
-    taken_back = write_remittance(
-        [reversal_of(paid)],
-        payer=secondary,
-        trace_number=trace(),
-        control_number=control(),
-        provider_adjustments=[WrittenPlb("FB", "", Decimal("-8.00"))],
-    )
+    taken_back = reversal_remittance(paid, secondary, "-8.00")
 
     result = import_text(era_practice, taken_back)
 
@@ -161,13 +145,7 @@ def test_bundled_reversal_restores_payer(era_practice: EraPractice) -> None:
         write_remittance([written], payer=payer, trace_number=trace(), control_number=control()),
     )
     assert buckets(era_practice, claim) == {}
-    taken_back = write_remittance(
-        [reversal_of(written)],
-        payer=payer,
-        trace_number=trace(),
-        control_number=control(),
-        provider_adjustments=[WrittenPlb("FB", "", Decimal("-110.00"))],
-    )
+    taken_back = reversal_remittance(written, payer, "-110.00")
 
     result = import_text(era_practice, taken_back)
 
@@ -336,21 +314,7 @@ def test_bundled_variants_to_cent(
 def primary_reversal(claim: BuiltClaim, primary_name: str, secondary: tuple[str, str]) -> str:
     """Return the primary payer's 835 reversing the payment it forwarded to `secondary`."""
     primary = (primary_name, f"TP{int(primary_name.rsplit(maxsplit=1)[-1]):05d}")
-    forwarded = written_claim(
-        claim,
-        paid=PRIMARY_PAID,
-        adjustments=PRIMARY_ADJUSTED,
-        status_code="19",
-        payer_claim_number="PRI-ICN-1",
-        crossover_payer=secondary[0],
-    )
-    return write_remittance(
-        [reversal_of(forwarded)],
-        payer=primary,
-        trace_number=trace(),
-        control_number=control(),
-        provider_adjustments=[WrittenPlb("FB", "", Decimal("-100.00"))],
-    )
+    return reversal_remittance(forwarded_claim(claim, secondary[0]), primary, "-100.00")
 
 
 def claim_payment(practice: EraPractice, row_id: uuid.UUID) -> RemittanceClaim:
@@ -421,13 +385,7 @@ def test_primary_reversal_approval_rejected(era_practice: EraPractice) -> None:
 
 def test_primary_reversal_after_crossover_reversal(era_practice: EraPractice) -> None:
     claim, _primary_name, secondary, row_id = crossover_paid_then_primary_reversed(era_practice)
-    taken_back = write_remittance(
-        [reversal_of(secondary_payment(claim))],
-        payer=secondary,
-        trace_number=trace(),
-        control_number=control(),
-        provider_adjustments=[WrittenPlb("FB", "SEC-ICN-1", Decimal("-8.00"))],
-    )
+    taken_back = reversal_remittance(secondary_payment(claim), secondary, "-8.00", "SEC-ICN-1")
     assert import_text(era_practice, taken_back).posted == 1
 
     with era_practice.database.transaction() as session:
@@ -477,18 +435,8 @@ def test_crossover_with_interest_from_primary(era_practice: EraPractice) -> None
     payer_id, payer = new_payer(era_practice)
     next_id, next_payer = new_payer(era_practice)
     claim = new_claim(era_practice, payer_id)
-    with era_practice.database.transaction() as session:
-        session.add(
-            Coverage(patient_id=claim.patient_id, payer_id=next_id, priority=2, member_id="SEC1")
-        )
-    forwarded = written_claim(
-        claim,
-        paid=PRIMARY_PAID,
-        adjustments=PRIMARY_ADJUSTED,
-        status_code="19",
-        crossover_payer=next_payer[0],
-        interest=INTEREST,
-    )
+    add_secondary_coverage(era_practice, claim, next_id)
+    forwarded = forwarded_claim(claim, next_payer[0], payer_claim_number="", interest=INTEREST)
     text = write_remittance(
         [forwarded], payer=payer, trace_number=trace(), control_number=control()
     )

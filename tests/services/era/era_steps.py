@@ -9,13 +9,14 @@ from sqlalchemy import func, select
 
 from app.models.claims import Claim, ClaimEvent, PayerAdjudication
 from app.models.ledger import LedgerEntry
+from app.models.patients import Coverage
 from app.models.payments import Remittance, RemittanceClaim
 from app.money import ZERO
 from app.security.permissions import Actor
 from app.services.era_import import RemittanceImport, import_835
 from app.services.ledger_verify import ledger_check
 from app.services.line_balances import line_balances
-from app.x12.writer_835 import WrittenCas
+from app.x12.writer_835 import WrittenCas, WrittenClaim, WrittenPlb
 from tests.helpers.era_data import (
     DEFAULT_SERVICE_DAY,
     BuiltClaim,
@@ -23,6 +24,9 @@ from tests.helpers.era_data import (
     LineSpec,
     add_claim,
     add_payer,
+    reversal_of,
+    write_remittance,
+    written_claim,
 )
 
 _numbers = itertools.count(1)
@@ -31,6 +35,12 @@ _numbers = itertools.count(1)
 def cas(group_code: str, reason_code: str, amount: str) -> WrittenCas:
     """Return one adjustment to write."""
     return WrittenCas(group_code, reason_code, Decimal(amount))
+
+
+# The usual payment of a `new_claim` with its default lines. 99213 at 120.00: paid 70,
+# 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
+PAID = ["70.00", "30.00"]
+ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
 
 
 def new_payer(practice: EraPractice, mode: str = "auto") -> tuple[uuid.UUID, tuple[str, str]]:
@@ -165,3 +175,47 @@ def ledger_findings(practice: EraPractice) -> list[str]:
     """Return the messages of what ledger verify finds (empty when the ledger is intact)."""
     with practice.database.transaction() as session:
         return [finding.message for finding in ledger_check(session, practice.manager)]
+
+
+def add_secondary_coverage(practice: EraPractice, claim: BuiltClaim, payer_id: uuid.UUID) -> None:
+    """Give the claim's patient a second coverage with `payer_id`, the crossover payer."""
+    with practice.database.transaction() as session:
+        session.add(
+            Coverage(patient_id=claim.patient_id, payer_id=payer_id, priority=2, member_id="SEC1")
+        )
+
+
+def forwarded_claim(
+    claim: BuiltClaim,
+    crossover_payer: str,
+    *,
+    payer_claim_number: str = "PRI-ICN-1",
+    interest: Decimal | None = None,
+) -> WrittenClaim:
+    """Return the primary payer's `PAID` payment that forwards the claim (CLP02 19)."""
+    return written_claim(
+        claim,
+        paid=PAID,
+        adjustments=ADJUSTED,
+        status_code="19",
+        payer_claim_number=payer_claim_number,
+        crossover_payer=crossover_payer,
+        interest=interest,
+    )
+
+
+def reversal_remittance(
+    paid: WrittenClaim, payer: tuple[str, str], carried_forward: str, reference: str = ""
+) -> str:
+    """Return a new 835 from `payer` that reverses `paid`.
+
+    The payer carries the negative total forward as a PLB FB of `carried_forward` with
+    `reference`, so callers pass the reversal's total and the check pays zero.
+    """
+    return write_remittance(
+        [reversal_of(paid)],
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
+        provider_adjustments=[WrittenPlb("FB", reference, Decimal(carried_forward))],
+    )

@@ -11,36 +11,30 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from app.models.claims import Claim
-from app.models.patients import Coverage
 from app.services.era_queue import post_reviewed
-from app.x12.writer_835 import WrittenClaim, WrittenPlb
-from tests.helpers.era_data import (
-    BuiltClaim,
-    EraPractice,
-    reversal_of,
-    write_remittance,
-    written_claim,
-)
+from app.x12.writer_835 import WrittenClaim
+from tests.helpers.era_data import BuiltClaim, EraPractice, write_remittance, written_claim
 from tests.services.era.era_steps import (
+    add_secondary_coverage,
     adjudications,
     buckets,
     cas,
     claim_payments,
     claim_status,
     control,
+    forwarded_claim,
     import_text,
     ledger_findings,
     ledger_rows,
     new_claim,
     new_payer,
+    reversal_remittance,
     trace,
 )
 
-# 99213 at 120.00: paid 70, 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
-PRIMARY_PAID = ["70.00", "30.00"]
-PRIMARY_ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
-# The secondary pays 8.00 of the 10.00 deductible and leaves 2.00 coinsurance; OA 23
-# repeats what the primary paid and wrote off.
+# The primary pays the era_steps `PAID` and forwards the claim with 10.00 deductible.
+# The secondary pays 8.00 of it and leaves 2.00 coinsurance; OA 23 repeats what the
+# primary paid and wrote off.
 SECONDARY_PAID = ["8.00", "0.00"]
 SECONDARY_ADJUSTED = [
     [cas("OA", "23", "110.00"), cas("PR", "2", "2.00")],
@@ -55,20 +49,12 @@ def crossed_over_claim(
     payer_id, payer = new_payer(practice)
     next_id, next_payer = new_payer(practice, secondary_mode)
     claim = new_claim(practice, payer_id)
-    with practice.database.transaction() as session:
-        session.add(
-            Coverage(patient_id=claim.patient_id, payer_id=next_id, priority=2, member_id="SEC1")
-        )
-    forwarded = written_claim(
-        claim,
-        paid=PRIMARY_PAID,
-        adjustments=PRIMARY_ADJUSTED,
-        status_code="19",
-        payer_claim_number="PRI-ICN-1",
-        crossover_payer=next_payer[0],
-    )
+    add_secondary_coverage(practice, claim, next_id)
     text = write_remittance(
-        [forwarded], payer=payer, trace_number=trace(), control_number=control()
+        [forwarded_claim(claim, next_payer[0])],
+        payer=payer,
+        trace_number=trace(),
+        control_number=control(),
     )
     assert import_text(practice, text).posted == 1
     assert buckets(practice, claim) == {next_payer[0]: Decimal("10.00")}
@@ -135,14 +121,7 @@ def test_crossover_payer_reversal(era_practice: EraPractice) -> None:
         [paid], payer=secondary, trace_number=trace(), control_number=control()
     )
     assert import_text(era_practice, first).posted == 1
-    # The payer carries the negative total forward (PLB FB), so the payment is zero.
-    taken_back = write_remittance(
-        [reversal_of(paid)],
-        payer=secondary,
-        trace_number=trace(),
-        control_number=control(),
-        provider_adjustments=[WrittenPlb("FB", "SEC-ICN-1", Decimal("-8.00"))],
-    )
+    taken_back = reversal_remittance(paid, secondary, "-8.00", "SEC-ICN-1")
 
     result = import_text(era_practice, taken_back)
 

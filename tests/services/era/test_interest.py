@@ -11,12 +11,12 @@ from app.models.ledger import LedgerEntry
 from app.models.payments import ProviderAdjustment, Remittance
 from app.services.era_queue import post_reviewed, review_detail
 from app.services.x12_responses import AlreadyImportedError
-from app.x12.writer_835 import WrittenPlb
-from tests.helpers.era_data import EraPractice, reversal_of, write_remittance, written_claim
+from tests.helpers.era_data import EraPractice, write_remittance, written_claim
 from tests.services.era.era_steps import (
+    ADJUSTED,
+    PAID,
     adjudications,
     buckets,
-    cas,
     claim_payments,
     control,
     import_text,
@@ -24,12 +24,10 @@ from tests.services.era.era_steps import (
     ledger_rows,
     new_claim,
     new_payer,
+    reversal_remittance,
     trace,
 )
 
-# 99213 at 120.00: paid 70, 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
-PAID = ["70.00", "30.00"]
-ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
 INTEREST = Decimal("3.25")
 
 
@@ -119,13 +117,7 @@ def test_reversal_takes_interest_back(era_practice: EraPractice) -> None:
     import_text(era_practice, first)
     before = interest_rows(era_practice)
     # The reversal takes back 103.25, and the payer carries it forward (PLB FB).
-    taken_back = write_remittance(
-        [reversal_of(written)],
-        payer=payer,
-        trace_number=trace(),
-        control_number=control(),
-        provider_adjustments=[WrittenPlb("FB", "", Decimal("-103.25"))],
-    )
+    taken_back = reversal_remittance(written, payer, "-103.25")
 
     result = import_text(era_practice, taken_back)
 
