@@ -145,7 +145,7 @@ def later_payers_with_adjudication(
     adjudications: Mapping[uuid.UUID, PayerAdjudication],
     coverages: Callable[[], Sequence[Coverage]],
 ) -> list[uuid.UUID]:
-    """Return the payers after `payer_id` in the claim's order whose adjudication stands.
+    """Return the payers after `payer_id` in the claim's order whose adjudication is still posted.
 
     These are crossover payers that settled the balance `payer_id` forwarded to them, so
     reversing `payer_id` alone would hand them back more than they paid. The arguments
@@ -164,17 +164,18 @@ def later_payers_with_adjudication(
 def reversal_after_later_payer(
     session: Session, claim: Claim, payer_id: uuid.UUID, later: Sequence[uuid.UUID]
 ) -> str:
-    """Explain why `payer_id`'s reversal waits while the `later` payers' payments stand.
+    """Explain why `payer_id`'s reversal waits while the `later` payers' payments are still posted.
 
     Reversing the first payer moves the whole forwarded balance back out of each later
     payer's bucket, so a later payer that paid part of it and moved the rest to the
     patient would show a credit larger than its payment.
     """
-    reversing = payer_name(session, payer_id)
-    paid = " and ".join(payer_name(session, other) for other in later)
+    reversing_payer = payer_name(session, payer_id)
+    later_payers = " and ".join(payer_name(session, other) for other in later)
     return (
-        f"{reversing} reversed its payment of claim {claim.claim_number} after {paid} paid "
-        f"as the crossover payer. Post this reversal after {paid}'s reversal is posted, or "
+        f"{reversing_payer} reversed its payment of claim {claim.claim_number} after "
+        f"{later_payers} paid as the crossover payer. Post this reversal after "
+        f"{later_payers}'s reversal is posted, or "
         "set it aside and correct the balances by hand."
     )
 

@@ -2,10 +2,11 @@
 
 A payer that pays a claim late adds interest to the claim payment: CLP04 includes it and
 AMT*I gives the amount. The interest is income of the practice, not a payment of the
-claim's lines, so it is stored as a provider adjustment with the PLB code for interest
-(L6), linked to the claim, the way a PLB L6 interest payment is stored. The claim's
-lines get CLP04 minus the interest. An AMT*I that CLP04 leaves out is information only
-(`balance_835.interest_in_payment` returns zero for it), and nothing is stored for it.
+claim's lines, so it is stored as a provider adjustment linked to the claim. Its reason
+code is L6, the 835 PLB code for interest, so it is stored the same way as interest a
+payer sends in a PLB segment. The claim's lines get CLP04 minus the interest. An AMT*I
+that CLP04 leaves out is information only (`balance_835.interest_in_payment` returns
+zero for it), and nothing is stored for it.
 """
 
 import uuid

@@ -7,7 +7,7 @@ note and the audit entry name who undid it, when, and which receipts and traces 
 carried.
 
 Undoing needs PAYMENT_POST, the permission that makes deposits, because it only takes
-back a deposit that nobody has checked against the bank yet. A reconciled deposit
+back a deposit that no one has checked against the bank yet. A reconciled deposit
 cannot be undone.
 """
 
@@ -58,7 +58,7 @@ def undo_deposit(session: Session, actor: Actor, deposit_id: uuid.UUID) -> Chang
     remittances = list(
         session.scalars(select(Remittance).where(Remittance.deposit_id == deposit.id))
     )
-    # What the note reports matches the deposit list, which counts no voided item.
+    # The note counts items the way the deposit list does, which leaves out voided items.
     counted = counted_totals(session, [deposit.id]).get(deposit.id, NO_ITEMS)
     items: list[Payment | Remittance] = [*payments, *remittances]
     for item in items:
@@ -92,12 +92,12 @@ def undo_deposit(session: Session, actor: Actor, deposit_id: uuid.UUID) -> Chang
 def _check_undoable(session: Session, deposit: Deposit) -> None:
     if deposit.status == RECONCILED:
         day = local_day(session, deposit.reconciled_at)
-        when = f" on {day:%m/%d/%Y}" if day is not None else ""
+        reconciled_on = f" on {day:%m/%d/%Y}" if day is not None else ""
         raise DepositNotUndoableError(
-            f"Deposit {deposit.deposit_number} was reconciled with the bank statement{when}, "
-            "so it cannot be undone, and ClinicDesk cannot clear a reconciliation. Ask a "
-            "manager to correct the money in it with a refund or an account adjustment "
-            "instead."
+            f"Deposit {deposit.deposit_number} was reconciled with the bank "
+            f"statement{reconciled_on}, so it cannot be undone, and ClinicDesk cannot clear "
+            "a reconciliation. Ask a manager to correct the money in it with a refund or an "
+            "account adjustment instead."
         )
     if deposit.status == UNDONE:
         raise DepositNotUndoableError(
@@ -108,9 +108,9 @@ def _check_undoable(session: Session, deposit: Deposit) -> None:
 
 def _undone_note(session: Session, actor: Actor, count: int, returned: Decimal) -> str:
     day = local_day(session, utc_now())
-    who = user_name(session, actor.user_id) or actor.username
+    undone_by = user_name(session, actor.user_id) or actor.username
     noun = "item" if count == 1 else "items"
     return (
-        f"Undone by {who} on {day:%m/%d/%Y}; {count} {noun} ({format_money(returned)}) "
+        f"Undone by {undone_by} on {day:%m/%d/%Y}; {count} {noun} ({format_money(returned)}) "
         "went back to the money not yet deposited."
     )

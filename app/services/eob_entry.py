@@ -131,7 +131,7 @@ class EobClaim:
 
     @property
     def next_payer_id(self) -> uuid.UUID:
-        """The payer whose EOB settles the claim next: the last one it reached."""
+        """The payer whose EOB settles the claim next, which is the last one it reached."""
         return self.payers[-1][0]
 
     def accepts(self, payer_id: uuid.UUID) -> bool:
@@ -139,7 +139,7 @@ class EobClaim:
         return any(candidate == payer_id for candidate, _name in self.payers)
 
     def payer_problem(self, eob_payer_name: str) -> str:
-        """Return why an EOB from `eob_payer_name` cannot settle the claim."""
+        """Return the reason an EOB from `eob_payer_name` cannot settle the claim."""
         names = [name for _payer_id, name in self.payers]
         return payer_mismatch_message(self.claim_number, names, eob_payer_name)
 
@@ -438,7 +438,7 @@ def _load_claims(
 
 
 def payer_mismatch_message(claim_number: str, payer_names: Sequence[str], eob_payer: str) -> str:
-    """Return why an EOB from `eob_payer` cannot settle a claim, and what to do.
+    """Return the reason an EOB from `eob_payer` cannot settle a claim, and the fix.
 
     `payer_names` are the claim's payer, then each payer a crossover moved it to.
     """

@@ -688,9 +688,9 @@ def _review_reasons(
     *,
     payer_id: uuid.UUID | None,
 ) -> list[str]:
-    """Return why a matched claim payment waits for a biller; empty when it posts now.
+    """Return the reasons a matched claim payment waits for a biller, or [] when it posts now.
 
-    `payer_id` is the payer whose adjudication the claim payment is, None when the
+    `payer_id` is the payer whose adjudication the claim payment is. It is None when the
     remittance's payer is neither the claim's payer nor one a crossover moved it to.
     """
     assert found.claim is not None
@@ -748,8 +748,8 @@ def _blockers(
             f"Claim {claim.claim_number} is billed to a payer after the third, and the ledger "
             "keeps primary, secondary and tertiary insurance only; post it by hand."
         )
-    # A payment from a payer that is neither the claim's nor a crossover payer has no
-    # earlier payment of its own to count twice; the reason above covers it.
+    # A payer that is neither the claim's nor a crossover payer has no earlier payment
+    # to count twice. The reason added above already sends the payment to review.
     current = _current_adjudication(context, work, claim, payer_id) if payer_id else None
     if current is not None and not replaces_denial(current, code):
         if claim.id in work.reversal_pending:
@@ -796,7 +796,7 @@ def _payer_name(context: _Context, payer_id: uuid.UUID) -> str:
 
 
 def _adjudicating_payer(context: _Context, work: _RemittanceWork, claim: Claim) -> uuid.UUID | None:
-    """Return whose adjudication of the claim this claim payment is (see claim_crossover).
+    """Return the payer whose adjudication of the claim this payment is (see claim_crossover).
 
     A remittance from a payer ClinicDesk does not recognize counts as the claim's payer,
     because its claims wait in review anyway.
@@ -999,9 +999,10 @@ def _reverse(
     reasons = []
     if payer_id is None:
         reasons.append(_other_payer_reason(context, work, claim))
-    # NOTE: this sees later payers that adjudicated this same claim (crossovers). A
-    # secondary paid on its own claim for the same lines is not seen, so a primary
-    # reversal after it still posts at once and may leave the secondary a larger credit.
+    # NOTE: this check finds only later payers that adjudicated this same claim
+    # (crossovers). It misses a secondary paid on its own claim for the same lines, so
+    # a primary reversal after it still posts at once and may leave the secondary a
+    # larger credit.
     later = later_payers_with_adjudication(
         claim,
         current.payer_id,

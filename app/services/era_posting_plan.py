@@ -126,12 +126,12 @@ class PostingPlan:
     the status the claim moves to, and each line's own status is in `lines`.
     `denial_codes` name the adjustments (such as CO-16) that made the claim a denial
     work item, and `flagged_codes` those written off with a warning for a biller (such
-    as CO-97). `bill_next_payer` is True when
-    a claim to the next payer must be built. `forwarded_to_unknown` is True when the
-    payer forwarded the claim (crossover) but the patient has no next coverage on file.
-    `bill_next_by_hand` is True when a crossover payer moved an amount to the payer
-    after it: claims to a next payer are built only from the claim billed to the payer
-    before it, so a biller bills that payer.
+    as CO-97). `bill_next_payer` is True when a claim to the next payer must be built.
+    `forwarded_to_unknown` is True when the payer forwarded the claim (crossover) but
+    the patient has no next coverage on file. `bill_next_by_hand` is True when a
+    crossover payer moved an amount to the payer after it. Claims to a next payer are
+    built only from the claim billed to the payer before it, so a biller bills that
+    payer by hand.
     """
 
     adjudication_id: uuid.UUID
@@ -603,6 +603,6 @@ def describe(plan: PostingPlan) -> str:
     if plan.denied_lines:
         text += f"; {plan.denied_lines} of {len(plan.lines)} lines denied"
     if plan.held_lines:
-        held = sum((line.held_for_review for line in plan.held_lines), ZERO)
-        text += f"; {format_money(held)} held for review"
+        held_total = sum((line.held_for_review for line in plan.held_lines), ZERO)
+        text += f"; {format_money(held_total)} held for review"
     return text + "."

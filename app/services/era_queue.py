@@ -695,11 +695,11 @@ def _post_reversal(
 
 
 def _adjudicating_payer(session: Session, claim: Claim, remittance: Remittance) -> uuid.UUID:
-    """Return whose adjudication an approved claim payment is.
+    """Return the payer whose adjudication an approved claim payment is.
 
     That is the remittance's payer when a crossover moved the claim to it, else the
-    claim's payer: a biller who approves a payment from another payer decides that it
-    settles the claim as billed.
+    claim's payer, because a biller who approves a payment from another payer decides
+    that it settles the claim as billed.
     """
     if remittance.payer_id is None:
         return claim.payer_id

@@ -124,8 +124,8 @@ class CreditRow:
         patient credit may be needed to cover it. Pending refunds of the patient's money
         are taken off first. A pending payer refund draws on that payer's credit instead.
         """
-        left = self.patient_credit - self.pending_patient_refunds - self.insurance_pending
-        return max(left, ZERO)
+        remaining = self.patient_credit - self.pending_patient_refunds - self.insurance_pending
+        return max(remaining, ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,10 +557,10 @@ def credit_balances(session: Session, actor: Actor) -> list[CreditRow]:
     """Return the accounts that hold a credit, largest credit first.
 
     An account is listed when any of its buckets is below zero, even while another
-    bucket owes more: the patient's money is refunded to the patient and a payer's to
+    bucket owes more. The patient's money is refunded to the patient and a payer's to
     that payer, so neither is kept against what someone else owes. Each row splits the
-    credit by whose money it is (the patient's, or each payer's) and gives what
-    insurance still owes beside it.
+    credit by owner (the patient or each payer) and shows the amount insurance still
+    owes beside it.
     """
     require(actor, Permission.PAYMENT_POST)
     totals = {

@@ -8,9 +8,9 @@ here in whole cents:
 
 The claim interest (AMT*I) is paid inside CLP04, so a claim with interest balances when
 CLP03 minus its adjustments plus the interest equals CLP04. Some payers send AMT*I as
-information only and pay the interest with a PLB L6 instead; their CLP04 leaves the
-interest out, so a claim that balances without it balances too, and
-`interest_in_payment` returns zero for it.
+information only and pay the interest with a PLB L6 instead. Their CLP04 leaves the
+interest out, so a claim that balances without the interest passes too. For such a
+claim `interest_in_payment` returns zero.
 """
 
 from decimal import ROUND_HALF_UP, Decimal

@@ -178,7 +178,7 @@ TABS: tuple[tuple[str, Permission, TabFactory], ...] = (
     ("Posting rules", Permission.CLAIM_MANAGE, _posting_rules),
     # Notice levels, messages and the statement settings; billers see them read-only.
     ("Statements", Permission.STATEMENT_RUN, _statements),
-    # The same permission the ledger service asks for to move the lock date.
+    # The same permission the ledger service requires to move the lock date.
     ("Period lock", LOCK_PERMISSION, _period_lock),
     ("Procedure codes", Permission.CODE_SET_EDIT, _procedure_codes),
     ("Code sets", Permission.CODE_SET_EDIT, _code_sets),

@@ -59,10 +59,10 @@ from ui.payments.refund_dialogs import (
 log = logging.getLogger(__name__)
 
 SMALL_COLUMNS = ("Patient", "Chart", "Balance")
-# What insurance owes comes next to the credit, where a narrow window still shows it.
+# The "Insurance owes" column sits next to the credit, where a narrow window still shows it.
 CREDIT_COLUMNS = ("Patient", "Chart", "Credit", "Insurance owes", "Whose money", "Pending refunds")
 REFUND_COLUMNS = ("Patient", "Amount", "Status", "Requested by", "Reason")
-# The widest a fitted column grows in half a 1280-pixel window; longer text is in its tooltip.
+# Maximum width of a fitted column in half a 1280-pixel window. Longer text shows in its tooltip.
 COLUMN_LIMIT = 140
 REFUND_STATUS = {
     "requested": "Waiting for approval",

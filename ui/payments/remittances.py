@@ -149,12 +149,12 @@ def patient_text(detail: ReviewDetail) -> str:
     a match the payer's spelling is all there is, so it is labeled as the payer's.
     """
     payer_spelling = detail.patient_name
-    ours = detail.claim_patient_name
-    if ours is None:
+    matched_name = detail.claim_patient_name
+    if matched_name is None:
         return f"{payer_spelling} (as the payer sent it)"
-    if _same_name(ours, payer_spelling) or not payer_spelling:
-        return ours
-    return f"{ours} (payer sent {payer_spelling})"
+    if _same_name(matched_name, payer_spelling) or not payer_spelling:
+        return matched_name
+    return f"{matched_name} (payer sent {payer_spelling})"
 
 
 def _method_cell(code: str) -> Cell:

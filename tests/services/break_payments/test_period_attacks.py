@@ -82,14 +82,14 @@ def test_lock_today_or_later_rejected(
 ) -> None:
     with database.reading() as session:
         today = practice_today(session)
-    wanted = today + timedelta(days=days_ahead)
+    requested_date = today + timedelta(days=days_ahead)
 
     with database.transaction() as session, pytest.raises(ValidationError) as raised:
-        set_ledger_lock_date(session, desk.manager, wanted)
+        set_ledger_lock_date(session, desk.manager, requested_date)
 
     (problem,) = raised.value.problems
     assert problem.field == "lock_date"
-    assert f"{wanted:%m/%d/%Y}" in problem.message
+    assert f"{requested_date:%m/%d/%Y}" in problem.message
     assert f"({today:%m/%d/%Y})" in problem.message
     assert "choose the last day of a period that has ended" in problem.message
     with database.reading() as session:
@@ -108,14 +108,14 @@ def test_same_lock_date_changes_nothing(database: Database, desk: DeskPractice) 
 def test_reopen_lets_payment_through(database: Database, desk: DeskPractice) -> None:
     _lock(database, desk.manager, LOCK_DATE)
     with database.transaction() as session:
-        refused = take_payment(session, desk.desk, _nguyen_cash(desk, "20.00", IN_CLOSED_PERIOD))
-    assert not refused.saved
+        rejected = take_payment(session, desk.desk, _nguyen_cash(desk, "20.00", IN_CLOSED_PERIOD))
+    assert not rejected.saved
 
     _lock(database, desk.manager, None)
     with database.transaction() as session:
-        taken = take_payment(session, desk.desk, _nguyen_cash(desk, "20.00", IN_CLOSED_PERIOD))
+        accepted = take_payment(session, desk.desk, _nguyen_cash(desk, "20.00", IN_CLOSED_PERIOD))
 
-    assert taken.saved, taken.problems
+    assert accepted.saved, accepted.problems
     with database.reading() as session:
         assert ledger_lock_date(session) is None
         assert line_balances(session, [desk.first_line])[desk.first_line] == {
@@ -160,18 +160,18 @@ def test_closed_day_and_period_together(database: Database, desk: DeskPractice) 
 
 def test_void_in_closed_period_writes_nothing(database: Database, desk: DeskPractice) -> None:
     with database.transaction() as session:
-        taken = take_payment(session, desk.desk, _nguyen_cash(desk, "20.00", IN_CLOSED_PERIOD))
-    assert taken.record_id is not None, taken.problems
+        outcome = take_payment(session, desk.desk, _nguyen_cash(desk, "20.00", IN_CLOSED_PERIOD))
+    assert outcome.record_id is not None, outcome.problems
     _lock(database, desk.manager, LOCK_DATE)
     before = _stored(database)
 
     with database.transaction() as session, pytest.raises(UserError) as raised:
-        void_payment(session, desk.manager, taken.record_id, "Wrong patient")
+        void_payment(session, desk.manager, outcome.record_id, "Wrong patient")
 
     assert "03/31/2026" in str(raised.value)
     assert _stored(database) == before
     with database.reading() as session:
-        payment = session.get(Payment, taken.record_id)
+        payment = session.get(Payment, outcome.record_id)
         assert payment is not None
         assert payment.voided_at is None
     assert_ledger_clean(database, desk)
@@ -233,7 +233,7 @@ def test_lock_changes_audited(database: Database, desk: DeskPractice) -> None:
     ]
 
 
-def test_refused_lock_not_audited(database: Database, desk: DeskPractice) -> None:
+def test_rejected_lock_not_audited(database: Database, desk: DeskPractice) -> None:
     with database.reading() as session:
         today = practice_today(session)
 
