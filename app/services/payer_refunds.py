@@ -23,7 +23,7 @@ from app.money import ZERO
 from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import chunks
 from app.services.line_balances import Bucket, line_buckets
-from app.services.refunds import _SEQUENCE_PARTIES, _available_credit
+from app.services.refunds import SEQUENCE_PARTIES, available_credit
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +68,9 @@ def payer_refund_choice(
     payer = session.get(Payer, payer_id)
     payer_name = payer.name if payer is not None else ""
     bucket = Bucket(responsible_party, payer_id)
-    credit, pending = _available_credit(session, patient_id, bucket, None)
+    credit, pending = available_credit(session, patient_id, bucket, None)
 
-    sequences = [
-        letter for letter, party in _SEQUENCE_PARTIES.items() if party == responsible_party
-    ]
+    sequences = [letter for letter, party in SEQUENCE_PARTIES.items() if party == responsible_party]
     claims = list(
         session.scalars(
             select(Claim).where(

@@ -59,7 +59,7 @@ CANCELLED = "cancelled"
 # Refunds that still reserve part of a credit: asked for or approved, not yet paid out.
 PENDING_STATUSES = (REQUESTED, APPROVED)
 # Claim.payer_sequence letter → the ledger's responsible party for that payer.
-_SEQUENCE_PARTIES = {"P": "primary", "S": "secondary", "T": "tertiary"}
+SEQUENCE_PARTIES = {"P": "primary", "S": "secondary", "T": "tertiary"}
 # The start of a payer refund's reason, as request_refund writes it.
 CLAIM_IN_REASON = re.compile(r"Claim (\S+) overpayment: ")
 
@@ -231,7 +231,7 @@ def _refund_bucket(
     claim, problems = _overpaid_claim(session, form, payer)
     if claim is None or problems:
         return None, claim, problems
-    return Bucket(_SEQUENCE_PARTIES[claim.payer_sequence], payer.id), claim, []
+    return Bucket(SEQUENCE_PARTIES[claim.payer_sequence], payer.id), claim, []
 
 
 def _overpaid_claim(
@@ -252,7 +252,7 @@ def _overpaid_claim(
             "claim the payer overpaid.",
         )
         return None, [problem]
-    if claim.payer_sequence not in _SEQUENCE_PARTIES:
+    if claim.payer_sequence not in SEQUENCE_PARTIES:
         problem = Problem(
             "claim_id",
             f"Claim {claim.claim_number} bills {payer.name} after the third payer, and the "
@@ -262,7 +262,7 @@ def _overpaid_claim(
     return claim, []
 
 
-def _available_credit(
+def available_credit(
     session: Session, patient_id: uuid.UUID, bucket: Bucket, leave_out: uuid.UUID | None
 ) -> tuple[Decimal, Decimal]:
     """Return the credit held in `bucket` and the pending refunds that draw on it.
@@ -291,7 +291,7 @@ def _credit_problems(
     amount: Decimal,
     leave_out: uuid.UUID | None,
 ) -> list[Problem]:
-    credit, pending = _available_credit(session, patient_id, bucket, leave_out)
+    credit, pending = available_credit(session, patient_id, bucket, leave_out)
     if amount <= credit - pending:
         return []
     whose = "the patient's" if bucket == PATIENT else "the payer's"
@@ -430,7 +430,7 @@ def _bucket_of(session: Session, refund: Refund) -> Bucket:
     claim = None
     if found is not None:
         claim = session.scalar(select(Claim).where(Claim.claim_number == found.group(1)))
-    party = _SEQUENCE_PARTIES.get(claim.payer_sequence) if claim is not None else None
+    party = SEQUENCE_PARTIES.get(claim.payer_sequence) if claim is not None else None
     if party is None:
         raise UserError(
             f"Refund {refund.id} does not name a claim this payer overpaid; cancel it and "
