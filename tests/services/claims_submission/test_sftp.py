@@ -1,6 +1,9 @@
 """The SFTP client against a real asyncssh server on 127.0.0.1."""
 
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -147,3 +150,30 @@ def test_host_key_forms() -> None:
     assert host_key_fingerprint(key).startswith("SHA256:")
     with pytest.raises(ValueError, match="not an OpenSSH public key"):
         parse_host_key("ssh-ed25519 not-base64")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ssh-dss AAAAB3NzaC1kc3MAAACBAP1",
+        "sftp.example.com ssh-dss AAAAB3NzaC1kc3MAAACBAP1",
+    ],
+)
+def test_dsa_host_key_refused(line: str) -> None:
+    with pytest.raises(ValueError, match=r"DSA key \(ssh-dss\).*ssh-ed25519"):
+        parse_host_key(line)
+
+
+@pytest.mark.slow
+def test_sftp_loads_with_warnings_as_errors() -> None:
+    # The suite's own filter hides cryptography's DSA warning for the test server. A fresh
+    # interpreter shows whether app.sftp hides it for the program itself.
+    result = subprocess.run(
+        [sys.executable, "-W", "error", "-c", "import app.sftp"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+
+    assert result.returncode == 0, result.stderr
