@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models.claims import Claim, PayerAdjudication
+from app.models.claims import Claim, ClaimLine, PayerAdjudication
 from app.models.patients import Coverage
 from app.models.practice import Payer
-from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
+from app.services.claim_build_rows import PAYER_SEQUENCES, bills_lines, coverages_in_force
 
 
 def place_in_order(claim: Claim, coverage_ids: Sequence[uuid.UUID]) -> int:
@@ -177,6 +177,92 @@ def reversal_after_later_payer(
         f"{later_payers} paid as the crossover payer. Post this reversal after "
         f"{later_payers}'s reversal is posted, or "
         "set it aside and correct the balances by hand."
+    )
+
+
+def later_claims_paid(
+    session: Session,
+    claim: Claim,
+    payer_id: uuid.UUID,
+    coverages: Callable[[], Sequence[Coverage]],
+) -> list[tuple[str, uuid.UUID]]:
+    """Return (claim number, payer) for each later payer's live claim with a posted payment.
+
+    These are claims to a payer after `payer_id` in the order, billing any of the same
+    services, and built when `payer_id`'s payment moved part of the balance on. Reversing
+    `payer_id` alone would move that part back out of the later payer's bucket after it
+    was paid. `coverages` is called only when `payer_id` is not the claim's own payer.
+    """
+    if payer_id == claim.payer_id:
+        letter = claim.payer_sequence
+    else:
+        letter = payer_sequence_of(claim, coverages(), payer_id)
+    if letter not in PAYER_SEQUENCES:
+        return []
+    later_letters = PAYER_SEQUENCES[PAYER_SEQUENCES.index(letter) + 1 :]
+    if not later_letters:
+        return []
+
+    charge_lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim.id)
+    query = (
+        select(Claim)
+        .join(ClaimLine, ClaimLine.claim_id == Claim.id)
+        .where(
+            ClaimLine.charge_line_id.in_(charge_lines),
+            Claim.id != claim.id,
+            Claim.payer_sequence.in_(later_letters),
+            bills_lines(),
+        )
+        .distinct()
+        .order_by(Claim.payer_sequence, Claim.claim_number)
+    )
+    return [
+        (other.claim_number, paid_by)
+        for other in session.scalars(query)
+        for paid_by in current_adjudications(session, other)
+    ]
+
+
+def reversal_wait_reason(
+    session: Session,
+    claim: Claim,
+    payer_id: uuid.UUID,
+    adjudications: Mapping[uuid.UUID, PayerAdjudication],
+    coverages: Callable[[], Sequence[Coverage]],
+) -> str | None:
+    """Explain why reversing `payer_id`'s payment of the claim must wait, or return None.
+
+    It waits while a later payer's payment of the balance `payer_id` moved on is still
+    posted, on this claim (a crossover) or on the later payer's own claim. The arguments
+    are those of `later_payers_with_adjudication`.
+    """
+    later = later_payers_with_adjudication(claim, payer_id, adjudications, coverages)
+    if later:
+        return reversal_after_later_payer(session, claim, payer_id, later)
+    later_claims = later_claims_paid(session, claim, payer_id, coverages)
+    if later_claims:
+        return reversal_after_later_claim(session, claim, payer_id, later_claims)
+    return None
+
+
+def reversal_after_later_claim(
+    session: Session,
+    claim: Claim,
+    payer_id: uuid.UUID,
+    later: Sequence[tuple[str, uuid.UUID]],
+) -> str:
+    """Explain why `payer_id`'s reversal waits while later payers' claims stay paid."""
+    reversing_payer = payer_name(session, payer_id)
+    paid = " and ".join(
+        f"{payer_name(session, other)} paid claim {number}" for number, other in later
+    )
+    reversals = " and ".join(
+        f"{payer_name(session, other)}'s reversal of claim {number}" for number, other in later
+    )
+    return (
+        f"{reversing_payer} reversed its payment of claim {claim.claim_number} after {paid} "
+        f"for the same services. Post this reversal after {reversals} is posted, or set it "
+        "aside and correct the balances by hand."
     )
 
 

@@ -63,9 +63,8 @@ from app.services.claim_crossover import (
     adjudicating_payer,
     crossover_payers,
     current_adjudications,
-    later_payers_with_adjudication,
     payer_name,
-    reversal_after_later_payer,
+    reversal_wait_reason,
 )
 from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.claim_status import DEAD_STATUSES, ClaimEventKind, record_event
@@ -999,18 +998,15 @@ def _reverse(
     reasons = []
     if payer_id is None:
         reasons.append(_other_payer_reason(context, work, claim))
-    # NOTE: this check finds only later payers that adjudicated this same claim
-    # (crossovers). It misses a secondary paid on its own claim for the same lines, so
-    # a primary reversal after it still posts at once and may leave the secondary a
-    # larger credit.
-    later = later_payers_with_adjudication(
+    waits = reversal_wait_reason(
+        context.session,
         claim,
         current.payer_id,
         work.adjudicated[claim.id],
         lambda: _coverages(context, work, claim.patient_id),
     )
-    if later:
-        reasons.append(reversal_after_later_payer(context.session, claim, current.payer_id, later))
+    if waits is not None:
+        reasons.append(waits)
     if claim.id in work.matcher.taken:
         reasons.append(
             f"Claim {claim.claim_number} is paid earlier in this remittance, before this "

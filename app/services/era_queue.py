@@ -32,8 +32,7 @@ from app.services.claim_cob import record_adjudication
 from app.services.claim_crossover import (
     adjudicating_payer,
     current_adjudications,
-    later_payers_with_adjudication,
-    reversal_after_later_payer,
+    reversal_wait_reason,
 )
 from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.era_import import (
@@ -667,12 +666,16 @@ def _post_reversal(
             f"Claim {claim.claim_number} has no posted payment for this reversal to take "
             "back; set the claim payment aside."
         )
-    later = later_payers_with_adjudication(
-        claim, payer_id, adjudications, lambda: patient_coverages(session, claim.patient_id)
+    waits = reversal_wait_reason(
+        session,
+        claim,
+        payer_id,
+        adjudications,
+        lambda: patient_coverages(session, claim.patient_id),
     )
-    if later:
+    if waits is not None:
         # Nothing is written, so the claim payment stays in review with this message.
-        raise UserError(reversal_after_later_payer(session, claim, payer_id, later))
+        raise UserError(waits)
     before = _ledger_rows(session)
     memo = f"Reversed by payment {remittance.trace_number} (claim status 22)"
     changes = reverse_posting(session, actor, current.id, memo)

@@ -26,7 +26,7 @@ from app.clock import utc_now
 from app.db.database import Database
 from app.ids import new_id
 from app.models.charges import ChargeLine, Encounter
-from app.models.claims import Claim, ClaimLine
+from app.models.claims import Claim, ClaimDiagnosis, ClaimLine
 from app.models.patients import Coverage, Patient
 from app.models.practice import Location, Payer, Provider
 from app.money import ZERO, to_money
@@ -47,6 +47,8 @@ from tests.helpers.practice_data import sample_setup
 
 # The day of service of claims whose remittance names none.
 DEFAULT_SERVICE_DAY = date(2026, 1, 5)
+# ICD-10-CM Z00.00, a routine adult exam without abnormal findings, stored without the dot.
+CLAIM_DIAGNOSIS = "Z0000"
 # The procedure code of the one line of a claim paid without service lines, and of a
 # drug line paid by NDC (an unclassified drug, as billed with an NDC).
 CLAIM_LEVEL_CODE = "99199"
@@ -257,6 +259,8 @@ def add_claim(
     )
     session.add(claim)
     session.flush()
+    # Every line points at this one diagnosis, so a claim to the next payer can be built.
+    session.add(ClaimDiagnosis(claim_id=claim.id, position=1, code=CLAIM_DIAGNOSIS))
     controls = _free_control_numbers(session, [spec.control_number for spec in lines])
     claim_lines = [
         _claim_line(claim, charge_line, control)

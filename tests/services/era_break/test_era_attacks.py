@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.errors import UserError
-from app.models.claims import Claim, ClaimDiagnosis, ClaimFinding
+from app.models.claims import Claim, ClaimFinding
 from app.models.patients import Coverage
 from app.models.payments import ProviderAdjustment
 from app.models.practice import Payer
@@ -308,8 +308,6 @@ def test_patient_share_to_secondary_without_clearinghouse(era_practice: EraPract
         session.add(
             Coverage(patient_id=claim.patient_id, payer_id=second_id, priority=2, member_id="S1")
         )
-        # A secondary claim copies the primary claim's diagnoses.
-        session.add(ClaimDiagnosis(claim_id=claim.claim_id, position=1, code="E119"))
         secondary = session.get(Payer, second_id)
         assert secondary is not None
         secondary.clearinghouse_id = None
@@ -595,7 +593,6 @@ def test_reversal_after_secondary_was_billed(era_practice: EraPractice) -> None:
         session.add(
             Coverage(patient_id=claim.patient_id, payer_id=second_id, priority=2, member_id="S2")
         )
-        session.add(ClaimDiagnosis(claim_id=claim.claim_id, position=1, code="E119"))
     first = written_claim(claim, paid=PAID, adjustments=ADJUSTED)
     _remit(era_practice, payer, first)
     corrected = written_claim(
