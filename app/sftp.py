@@ -97,7 +97,7 @@ def parse_host_key(text: str) -> asyncssh.SSHKey:
             if DSA_KEY_TYPE in line.split()[:2]:
                 raise ValueError(
                     "a DSA key (ssh-dss), a type no longer considered safe; ask the "
-                    "clearinghouse for its ssh-ed25519 key, or its ecdsa or rsa key"
+                    "clearinghouse for its ssh-ed25519 key, or its ECDSA or RSA key"
                 )
             key = _parse_key_line(line)
             if key is None:

@@ -143,6 +143,25 @@ def test_problems_shown_at_fields(
     assert dialog.name.text() == "Lakeside Claims Exchange"
 
 
+def test_dsa_host_key_refused(
+    qtbot: QtBot, database: Database, admin_actor: Actor, context_for: MakeContext
+) -> None:
+    context = context_for(database, admin_actor)
+    tab = open_tab(qtbot, context)
+    dialog = open_add_dialog(tab)
+    fill_required(qtbot, dialog)
+    fill_sftp(qtbot, dialog, "sftp.lakeside-claims.example ssh-dss AAAAB3NzaC1kc3MAAACBAP1")
+
+    dialog.accept()
+    drain(qtbot, context)
+
+    assert dialog.isVisible()
+    problem = dialog.form.problem_text("sftp_host_key")
+    assert "DSA key (ssh-dss)" in problem
+    assert "ssh-ed25519" in problem
+    assert tab.table.rowCount() == 0
+
+
 def add_payer(database: Database, actor: Actor, name: str, via: uuid.UUID | None) -> None:
     data = PayerInput(
         name=name,
