@@ -8,6 +8,7 @@ payer in coordination-of-benefits order and reports the earlier payers' adjudica
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,6 +22,7 @@ from app.models.claims import (
     ClaimLine,
     PayerAdjudication,
 )
+from app.models.patients import Coverage
 from app.models.practice import Payer
 from app.money import format_money, to_money
 from app.problems import Problem, Severity
@@ -37,7 +39,11 @@ from app.services.claim_build_rows import (
     payer_sequence,
     write_claim,
 )
-from app.services.claim_crossover import place_in_order
+from app.services.claim_crossover import (
+    claim_payers,
+    current_adjudications,
+    payer_place,
+)
 from app.services.claim_status import (
     DEAD_STATUSES,
     ClaimEventKind,
@@ -128,14 +134,15 @@ def record_adjudication(session: Session, actor: Actor, form: AdjudicationForm) 
 
 
 def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -> uuid.UUID | None:
-    """Bill the next payer in order after this claim's payer; return the new claim's id.
+    """Bill the next payer in order after the last payer that settled this claim.
 
-    The next payer is the next coverage by priority in force on the date of service. The
-    new claim has the same lines and diagnoses, and its document lists every payer ahead
-    with that payer's adjudication. Returns None, with an event on the claim saying why,
-    when the payer forwarded the claim itself (crossover). Raises UserError when this
-    payer has not adjudicated the claim, no next coverage is in force, or a live claim
-    already bills the next payer.
+    That payer is the claim's own payer, or a payer a crossover moved the claim to and
+    whose remittance has posted. The next payer is the next coverage by priority in
+    force on the date of service. The new claim has the same lines and diagnoses, and
+    its document lists every payer ahead with that payer's adjudication. Returns None,
+    with an event on the claim saying why, when the payer forwarded the claim itself
+    (crossover). Raises UserError when no payer has adjudicated the claim, no next
+    coverage is in force, or a live claim already bills the next payer.
     """
     require(actor, Permission.CLAIM_MANAGE)
     prior = get_claim(session, claim_id)
@@ -147,19 +154,18 @@ def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -
             "payer cannot be billed from it; open the claim that replaced it and bill the "
             "next payer from there."
         )
-    adjudication = latest_adjudication(session, prior)
-    payer_name = _payer_name(session, prior.payer_id)
+    coverages = patient_coverages(session, prior.patient_id)
+    settled_by, adjudication = _last_settlement(session, prior, coverages)
+    payer_name = _payer_name(session, settled_by)
     if adjudication is None:
         raise UserError(
             f"{payer_name} has not adjudicated claim {prior.claim_number} yet; enter its "
             "remittance or EOB first, then bill the next payer."
         )
 
-    in_force = coverages_in_force(
-        patient_coverages(session, prior.patient_id), prior.service_date_from
-    )
-    place = place_in_order(prior, [coverage.id for coverage in in_force])
-    if place + 1 >= len(in_force):
+    in_force = coverages_in_force(coverages, prior.service_date_from)
+    place = payer_place(prior, in_force, settled_by)
+    if place is None or place + 1 >= len(in_force):
         raise UserError(
             f"The patient has no coverage after {payer_name} in force on "
             f"{prior.service_date_from:%m/%d/%Y}; add the next coverage, or bill the patient."
@@ -204,6 +210,22 @@ def build_secondary_claim(session: Session, actor: Actor, claim_id: uuid.UUID) -
     session.flush()
     log.info("claim %s billed to the next payer as claim %s", prior.id, claim.id)
     return claim.id
+
+
+def _last_settlement(
+    session: Session, claim: Claim, coverages: Sequence[Coverage]
+) -> tuple[uuid.UUID, PayerAdjudication | None]:
+    """Return the last payer in the claim's crossover chain that adjudicated it, and how.
+
+    A crossover payer whose remittance has not arrived yet does not count, so a claim
+    only forwarded so far returns its own payer's crossover adjudication.
+    """
+    adjudications = current_adjudications(session, claim)
+    payers = claim_payers(claim, adjudications, lambda: coverages)
+    settled = [payer_id for payer_id in payers if payer_id in adjudications]
+    if not settled:
+        return claim.payer_id, None
+    return settled[-1], adjudications[settled[-1]]
 
 
 def latest_adjudication(session: Session, claim: Claim) -> PayerAdjudication | None:

@@ -100,7 +100,7 @@ def _coverages_ahead(claim: Claim, coverages: list[Coverage]) -> list[Coverage]:
 def _latest_adjudications(
     session: Session, claim_ids: list[uuid.UUID]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], PayerAdjudication]:
-    """Return the latest adjudication by each other payer of each claim's charge lines."""
+    """Return the latest adjudication by each payer of each claim's charge lines on other claims."""
     current = aliased(ClaimLine)
     earlier_line = aliased(ClaimLine)
     earlier = aliased(Claim)
@@ -113,8 +113,9 @@ def _latest_adjudications(
             earlier.id != current.claim_id,
             earlier.archived.is_(False),
             earlier_line.archived.is_(False),
+            # A crossover payer's adjudication is stored on the claim billed to the payer
+            # before it, so the payer of the claim is not a condition here.
             PayerAdjudication.voided.is_(False),
-            PayerAdjudication.payer_id == earlier.payer_id,
         )
         .distinct()
     )

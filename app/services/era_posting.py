@@ -291,14 +291,6 @@ def _findings(
             "the patient. Add the other coverage, then move the amount to that payer."
         )
         findings.append(_finding(claim, REVIEW_RULE, "warning", message))
-    if plan.bill_next_by_hand and plan.next_payer is not None:
-        message = (
-            f"{plan.payer_name} received this claim by crossover and moved "
-            f"{format_money(plan.to_next_payer)} to {plan.next_payer.payer_name}. ClinicDesk "
-            "builds the next payer's claim only from a claim billed to the payer before it, "
-            f"so bill {plan.next_payer.payer_name} by hand or on paper."
-        )
-        findings.append(_finding(claim, REVIEW_RULE, "warning", message))
     if plan.short_lines:
         message = (
             f"{plan.short_lines} line(s) were settled for more than {plan.payer_name} was "

@@ -126,12 +126,10 @@ class PostingPlan:
     the status the claim moves to, and each line's own status is in `lines`.
     `denial_codes` name the adjustments (such as CO-16) that made the claim a denial
     work item, and `flagged_codes` those written off with a warning for a biller (such
-    as CO-97). `bill_next_payer` is True when a claim to the next payer must be built.
+    as CO-97). `bill_next_payer` is True when a claim to the next payer must be built,
+    also after a crossover payer moved an amount on (from the claim that payer paid).
     `forwarded_to_unknown` is True when the payer forwarded the claim (crossover) but
-    the patient has no next coverage on file. `bill_next_by_hand` is True when a
-    crossover payer moved an amount to the payer after it. Claims to a next payer are
-    built only from the claim billed to the payer before it, so a biller bills that
-    payer by hand.
+    the patient has no next coverage on file.
     """
 
     adjudication_id: uuid.UUID
@@ -148,7 +146,6 @@ class PostingPlan:
     flagged_codes: tuple[str, ...] = ()
     short_lines: int = 0
     forwarded_to_unknown: bool = False
-    bill_next_by_hand: bool = False
 
     @property
     def paid(self) -> Decimal:
@@ -320,8 +317,7 @@ def _plan(
     moves_to_next = (
         next_payer is not None and plan.to_next_payer != ZERO and not adjudication.crossed_over
     )
-    plan.bill_next_payer = moves_to_next and payer_id == claim.payer_id
-    plan.bill_next_by_hand = moves_to_next and payer_id != claim.payer_id
+    plan.bill_next_payer = moves_to_next
     plan.claim_status = _claim_status(lines, denied_claim)
     plan.denial_codes = _codes(lines, DENIAL, every=denied_claim)
     if not denied_claim:

@@ -437,6 +437,61 @@ def test_tertiary_claim_reports_both(claim_practice: ClaimPractice) -> None:
     assert built.claim_filing_indicator == "MC"
 
 
+def test_tertiary_claim_after_crossover(claim_practice: ClaimPractice) -> None:
+    claim_practice.add_coverage(claim_practice.cigna_id, 2)
+    medicaid_id = add_payer(claim_practice, "State Medicaid", "SKIL1")
+    claim_practice.add_coverage(medicaid_id, 3)
+    clearinghouse_id = add_clearinghouse(claim_practice.database)
+    (claim_id,) = claim_practice.build().claim_ids
+    record(claim_practice, paid_form(claim_practice, claim_id, claim_status_code="19"))
+    (line,) = claim_practice.claim_lines(claim_id)
+    # Cigna, reached by crossover, settles the same claim and leaves 5.00 for Medicaid.
+    cigna_form = AdjudicationForm(
+        claim_id=claim_id,
+        payer_id=claim_practice.cigna_id,
+        claim_status_code="2",
+        paid_amount=Decimal("15.00"),
+        adjudicated_on=date(2026, 3, 20),
+        payer_claim_number="CIG-56",
+        lines=[
+            LineAdjudicationForm(
+                line.id,
+                Decimal("15.00"),
+                [
+                    AdjustmentForm("OA", "23", Decimal("100.00")),
+                    AdjustmentForm("PR", "2", Decimal("5.00")),
+                ],
+            )
+        ],
+    )
+    assert record(claim_practice, cigna_form).saved
+
+    tertiary_id = secondary(claim_practice, claim_id)
+
+    assert tertiary_id is not None
+    claim = claim_practice.claim(tertiary_id)
+    assert claim.payer_id == medicaid_id
+    assert claim.payer_sequence == "T"
+    built = document(claim_practice, tertiary_id)
+    assert [other.payer_sequence for other in built.other_payers] == ["P", "S"]
+    assert [other.paid_amount for other in built.other_payers] == [
+        Decimal("85.00"),
+        Decimal("15.00"),
+    ]
+    with claim_practice.database.reading() as session:
+        submitter = submitter_for(session, clearinghouse_id)
+    written = write_837p(
+        submitter,
+        [built],
+        interchange_number=8,
+        group_number=8,
+        created_at=datetime(2026, 3, 21, 9, 30, tzinfo=UTC),
+    )
+    assert pyx12_errors(written.text) == []
+    assert "SBR*T*" in written.text
+    assert "AMT*D*15~" in written.text
+
+
 def test_secondary_document_without_adjudication(claim_practice: ClaimPractice) -> None:
     """A secondary claim lists the primary even before the primary's remittance is stored."""
     claim_practice.add_coverage(claim_practice.cigna_id, 2)

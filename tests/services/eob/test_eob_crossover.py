@@ -14,11 +14,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from app.models.claims import PayerAdjudication
+from app.models.claims import Claim, ClaimLine, PayerAdjudication
 from app.models.payments import RemittanceClaim
 from app.models.practice import Payer
 from app.services import eob_entry
 from app.services.claim_cob import AdjudicationForm
+from app.services.claim_document_cob import load_other_payers
 from app.services.eob_entry import EobForm
 from app.services.line_balances import PATIENT, Bucket
 from app.services.outcomes import SaveOutcome
@@ -146,6 +147,37 @@ def test_crossover_payer_posts_once(practice: ClaimPractice) -> None:
     (message,) = [problem.message for problem in outcome.problems]
     assert "already has a posted payment of $16.00" in message
     assert claim_buckets(practice, claim_id) == [{PATIENT: Decimal("4.00")}]
+
+
+def test_crossover_payer_bills_third_payer(practice: ClaimPractice, humana_id: uuid.UUID) -> None:
+    claim_id = forwarded_claim(practice, practice.cigna_id, humana_id)
+    form = eob(practice, practice.cigna_id, "16.00", cigna_paid(practice, claim_id))
+
+    outcome = post(practice, form)
+
+    assert outcome.saved, outcome.problems
+    # Cigna's 4.00 coinsurance moves on to Humana, the third coverage, and Humana is billed.
+    assert claim_buckets(practice, claim_id) == [{Bucket("tertiary", humana_id): Decimal("4.00")}]
+    forwarded = practice.claim(claim_id)
+    with practice.database.reading() as session:
+        built = session.scalars(
+            select(Claim).where(
+                Claim.patient_id == forwarded.patient_id, Claim.payer_id == humana_id
+            )
+        ).one()
+        others = load_other_payers(session, [built])[built.id]
+        ahead = [(source.payer.name, source.adjudication is not None) for source in others]
+        billed = list(
+            session.scalars(select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == built.id))
+        )
+        original = list(
+            session.scalars(select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim_id))
+        )
+    assert built.payer_sequence == "T"
+    assert billed == original
+    # The 837 to Humana reports both payers ahead of it with their adjudications.
+    assert ahead == [("Aetna", True), ("Cigna", True)]
+    assert ledger_findings(practice) == []
 
 
 def test_other_payer_after_crossover_rejected(
