@@ -40,6 +40,7 @@ from app.services.claim_build_rows import (
     write_claim,
 )
 from app.services.claim_crossover import (
+    DENIED_CODE,
     claim_payers,
     current_adjudications,
     payer_place,
@@ -61,7 +62,6 @@ PATIENT_GROUP = "PR"
 # CLP02 claim status codes this form accepts: processed as primary, secondary or
 # tertiary; denied; processed and forwarded to the next payer (crossover); not our claim.
 PROCESSED_CODES = frozenset({"1", "2", "3"})
-DENIED_CODE = "4"
 CROSSOVER_CODES = frozenset({"19", "20", "21", "23"})
 SOURCE_PAPER = "paper"
 ZERO = Decimal("0.00")

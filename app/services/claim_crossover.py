@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 from app.models.claims import Claim, ClaimLine, PayerAdjudication
 from app.models.patients import Coverage
 from app.models.practice import Payer
-from app.services.claim_build_rows import PAYER_SEQUENCES, bills_lines, coverages_in_force
+from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
+
+# CLP02 4: the payer denied the claim, which leaves the balance in that payer's bucket.
+DENIED_CODE = "4"
 
 
 def place_in_order(claim: Claim, coverage_ids: Sequence[uuid.UUID]) -> int:
@@ -191,7 +194,8 @@ def later_claims_paid(
     These are claims to a payer after `payer_id` in the order, billing any of the same
     services, and built when `payer_id`'s payment moved part of the balance on. Reversing
     `payer_id` alone would move that part back out of the later payer's bucket after it
-    was paid. `coverages` is called only when `payer_id` is not the claim's own payer.
+    was paid. A denial moved nothing out of that bucket, so it does not count.
+    `coverages` is called only when `payer_id` is not the claim's own payer.
     """
     if payer_id == claim.payer_id:
         letter = claim.payer_sequence
@@ -203,6 +207,8 @@ def later_claims_paid(
     if not later_letters:
         return []
 
+    # A voided or replaced claim counts too: its payment stays posted until that payer
+    # reverses it.
     charge_lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim.id)
     query = (
         select(Claim)
@@ -211,7 +217,7 @@ def later_claims_paid(
             ClaimLine.charge_line_id.in_(charge_lines),
             Claim.id != claim.id,
             Claim.payer_sequence.in_(later_letters),
-            bills_lines(),
+            Claim.archived.is_(False),
         )
         .distinct()
         .order_by(Claim.payer_sequence, Claim.claim_number)
@@ -219,7 +225,8 @@ def later_claims_paid(
     return [
         (other.claim_number, paid_by)
         for other in session.scalars(query)
-        for paid_by in current_adjudications(session, other)
+        for paid_by, adjudication in current_adjudications(session, other).items()
+        if adjudication.claim_status_code != DENIED_CODE
     ]
 
 

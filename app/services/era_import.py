@@ -60,6 +60,7 @@ from app.services.claim_batches import sftp_target
 from app.services.claim_build_rows import PAYER_SEQUENCES, chunks, patient_coverages
 from app.services.claim_cob import adjudication_problems
 from app.services.claim_crossover import (
+    DENIED_CODE,
     adjudicating_payer,
     crossover_payers,
     current_adjudications,
@@ -123,7 +124,6 @@ MODE_REVIEW = "review"
 
 # CLP02 codes.
 REVERSAL_CODE = "22"
-DENIED_CODE = "4"
 POSTABLE_CODES = frozenset({"1", "2", "3", DENIED_CODE}) | CROSSOVER_STATUSES
 INFO_EXPLANATIONS = {
     "23": (

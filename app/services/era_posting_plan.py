@@ -33,7 +33,7 @@ from app.gc_pause import bulk_work
 from app.models.claims import Claim
 from app.money import ZERO, format_money, to_money
 from app.services.claim_build_rows import PAYER_SEQUENCES, coverages_in_force
-from app.services.claim_crossover import payer_place, place_in_order
+from app.services.claim_crossover import DENIED_CODE, payer_place, place_in_order
 from app.services.claim_status import ClaimStatus
 from app.services.era_posting_load import (
     LEDGER_SOURCE,
@@ -61,7 +61,6 @@ from app.services.posting_rules import PATIENT as PATIENT_ACTION
 log = logging.getLogger(__name__)
 
 SOURCE_TYPE = LEDGER_SOURCE
-DENIED_CODE = "4"
 # The ledger's insurance buckets, in the order of the claim's SBR01 letter P, S, T.
 INSURANCE_PARTIES = ("primary", "secondary", "tertiary")
 LINE_PAID = "paid"

@@ -30,13 +30,13 @@ from app.security.permissions import Actor, Permission, require
 from app.services.claim_build_rows import claim_lines, get_claim, patient_coverages
 from app.services.claim_cob import record_adjudication
 from app.services.claim_crossover import (
+    DENIED_CODE,
     adjudicating_payer,
     current_adjudications,
     reversal_wait_reason,
 )
 from app.services.claim_interest import interest_adjustment, payee_identifier
 from app.services.era_import import (
-    DENIED_CODE,
     INFO_EXPLANATIONS,
     REMITTANCE_HELD,
     REMITTANCE_POSTED,

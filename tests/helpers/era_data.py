@@ -295,6 +295,7 @@ def _claim_day(payment: ClaimPayment) -> date:
 
 
 def _line_spec(service: ServicePayment, claim_day: date) -> LineSpec:
+    modifiers: tuple[str, ...]
     if service.qualifier == "N4":
         code, modifiers, ndc = DRUG_CODE, (), service.procedure_code
     elif service.submitted_code:

@@ -239,14 +239,6 @@ def test_reversal_and_correction_wait(era_practice: EraPractice) -> None:
     assert ledger_findings(era_practice) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "later_claims_paid counts any current adjudication, so a secondary denial that "
-        "paid 0.00 keeps the primary reversal in review with a message saying the secondary paid, "
-        "and asks for a reversal of the denial that payers do not send."
-    ),
-)
 def test_denied_secondary_no_wait(era_practice: EraPractice) -> None:
     primary_id, primary = new_payer(era_practice)
     secondary_id, secondary = new_payer(era_practice)
@@ -301,14 +293,6 @@ def test_unpaid_secondary_claim_no_wait(era_practice: EraPractice) -> None:
     assert ledger_findings(era_practice) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "A voided secondary claim is left out of later_claims_paid by bills_lines(), "
-        "although its payment stays posted until the payer reverses it, so the primary "
-        "reversal posts at once and leaves the secondary a 10.00 credit."
-    ),
-)
 def test_voided_paid_secondary_waits(era_practice: EraPractice) -> None:
     claim, second_claim, (_, primary), (_, secondary) = secondary_claim_paid(era_practice)
     with era_practice.database.transaction() as session:
