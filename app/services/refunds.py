@@ -280,6 +280,11 @@ def available_credit(
     for refund in session.scalars(query):
         if refund.id == leave_out or refund.payer_id != bucket.payer_id:
             continue
+        # A payer can be primary on one visit and secondary on another, and each place
+        # has a bucket of its own. A refund whose claim cannot be read counts against each.
+        party = _claim_party(session, refund)
+        if party is not None and party != bucket.responsible_party:
+            continue
         pending += refund.amount
     return credit, pending
 
@@ -424,19 +429,26 @@ def _check_status(refund: Refund, expected: str, action: str) -> None:
 def _bucket_of(session: Session, refund: Refund) -> Bucket:
     if refund.payer_id is None:
         return PATIENT
-    # request_refund starts a payer refund's reason with the claim's number, and the
-    # claim's place in the payment order gives the bucket.
-    found = CLAIM_IN_REASON.match(refund.reason)
-    claim = None
-    if found is not None:
-        claim = session.scalar(select(Claim).where(Claim.claim_number == found.group(1)))
-    party = SEQUENCE_PARTIES.get(claim.payer_sequence) if claim is not None else None
+    party = _claim_party(session, refund)
     if party is None:
         raise UserError(
             f"Refund {refund.id} does not name a claim this payer overpaid; cancel it and "
             "request it again with the claim."
         )
     return Bucket(party, refund.payer_id)
+
+
+def _claim_party(session: Session, refund: Refund) -> str | None:
+    """Return the bucket's party of the claim a payer refund names, or None when unknown."""
+    if refund.payer_id is None:
+        return None
+    # request_refund starts a payer refund's reason with the claim's number, and the
+    # claim's place in the payment order gives the bucket.
+    found = CLAIM_IN_REASON.match(refund.reason)
+    if found is None:
+        return None
+    claim = session.scalar(select(Claim).where(Claim.claim_number == found.group(1)))
+    return SEQUENCE_PARTIES.get(claim.payer_sequence) if claim is not None else None
 
 
 def _check_credit(session: Session, refund: Refund) -> None:
