@@ -38,10 +38,13 @@ from tests.helpers.era_data import (
 from tests.services.era.era_steps import (
     ADJUSTED,
     PAID,
+    SECONDARY_ADJUSTED,
+    SECONDARY_PAID,
     add_secondary_coverage,
     buckets,
     cas,
     claim_payments,
+    claim_to,
     control,
     forwarded_claim,
     import_text,
@@ -52,13 +55,7 @@ from tests.services.era.era_steps import (
     reversal_remittance,
     trace,
 )
-from tests.services.era.test_secondary_reversal import claim_to
 
-SECONDARY_PAID = ["8.00", "0.00"]
-SECONDARY_ADJUSTED = [
-    [cas("OA", "23", "110.00"), cas("PR", "2", "2.00")],
-    [cas("OA", "23", "40.00")],
-]
 # The primary's correction: 99213 paid 60.00 with a 20.00 deductible, 97110 as before.
 CORRECTED_PAID = ["60.00", "30.00"]
 CORRECTED_ADJUSTED = [

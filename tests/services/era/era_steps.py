@@ -3,11 +3,12 @@
 import itertools
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from app.models.claims import Claim, ClaimEvent, PayerAdjudication
+from app.models.claims import Claim, ClaimEvent, ClaimLine, PayerAdjudication
 from app.models.ledger import LedgerEntry
 from app.models.patients import Coverage
 from app.models.payments import Remittance, RemittanceClaim
@@ -41,6 +42,13 @@ def cas(group_code: str, reason_code: str, amount: str) -> WrittenCas:
 # 40 written off, 10 deductible. 97110 at 40.00: paid 30, 10 off.
 PAID = ["70.00", "30.00"]
 ADJUSTED = [[cas("CO", "45", "40.00"), cas("PR", "1", "10.00")], [cas("CO", "45", "10.00")]]
+# The secondary's payment after `PAID`: 8.00 of the 10.00 deductible, 2.00 coinsurance
+# left to the patient, and OA 23 repeating what the primary paid and wrote off.
+SECONDARY_PAID = ["8.00", "0.00"]
+SECONDARY_ADJUSTED = [
+    [cas("OA", "23", "110.00"), cas("PR", "2", "2.00")],
+    [cas("OA", "23", "40.00")],
+]
 
 
 def new_payer(practice: EraPractice, mode: str = "auto") -> tuple[uuid.UUID, tuple[str, str]]:
@@ -218,4 +226,25 @@ def reversal_remittance(
         trace_number=trace(),
         control_number=control(),
         provider_adjustments=[WrittenPlb("FB", reference, Decimal(carried_forward))],
+    )
+
+
+def claim_to(practice: EraPractice, primary: BuiltClaim, payer_id: uuid.UUID) -> BuiltClaim:
+    """Return the claim built to `payer_id` for the primary claim's services."""
+    with practice.database.reading() as session:
+        built = session.scalars(select(Claim).where(Claim.payer_id == payer_id)).one()
+        lines = list(
+            session.scalars(
+                select(ClaimLine)
+                .where(ClaimLine.claim_id == built.id)
+                .order_by(ClaimLine.line_number)
+            )
+        )
+    return replace(
+        primary,
+        claim_id=built.id,
+        claim_number=built.claim_number,
+        payer_id=payer_id,
+        line_ids=tuple(line.id for line in lines),
+        control_numbers=tuple(line.line_control_number for line in lines),
     )

@@ -15,10 +15,11 @@ from app.services.era_queue import post_reviewed
 from app.x12.writer_835 import WrittenClaim
 from tests.helpers.era_data import BuiltClaim, EraPractice, write_remittance, written_claim
 from tests.services.era.era_steps import (
+    SECONDARY_ADJUSTED,
+    SECONDARY_PAID,
     add_secondary_coverage,
     adjudications,
     buckets,
-    cas,
     claim_payments,
     claim_status,
     control,
@@ -31,15 +32,6 @@ from tests.services.era.era_steps import (
     reversal_remittance,
     trace,
 )
-
-# The primary pays the era_steps `PAID` and forwards the claim with 10.00 deductible.
-# The secondary pays 8.00 of it and leaves 2.00 coinsurance; OA 23 repeats what the
-# primary paid and wrote off.
-SECONDARY_PAID = ["8.00", "0.00"]
-SECONDARY_ADJUSTED = [
-    [cas("OA", "23", "110.00"), cas("PR", "2", "2.00")],
-    [cas("OA", "23", "40.00")],
-]
 
 
 def crossed_over_claim(

@@ -8,14 +8,11 @@ secondary's reversal.
 """
 
 import uuid
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from app.errors import UserError
-from app.models.claims import Claim, ClaimLine
 from app.models.payments import RemittanceClaim
 from app.services.era_queue import post_reviewed
 from app.x12.writer_835 import WrittenClaim
@@ -23,10 +20,12 @@ from tests.helpers.era_data import BuiltClaim, EraPractice, write_remittance, wr
 from tests.services.era.era_steps import (
     ADJUSTED,
     PAID,
+    SECONDARY_ADJUSTED,
+    SECONDARY_PAID,
     add_secondary_coverage,
     buckets,
-    cas,
     claim_payments,
+    claim_to,
     control,
     import_text,
     ledger_findings,
@@ -36,33 +35,6 @@ from tests.services.era.era_steps import (
     reversal_remittance,
     trace,
 )
-
-SECONDARY_PAID = ["8.00", "0.00"]
-SECONDARY_ADJUSTED = [
-    [cas("OA", "23", "110.00"), cas("PR", "2", "2.00")],
-    [cas("OA", "23", "40.00")],
-]
-
-
-def claim_to(practice: EraPractice, primary: BuiltClaim, payer_id: uuid.UUID) -> BuiltClaim:
-    """Return the claim built to `payer_id` for the primary claim's services."""
-    with practice.database.reading() as session:
-        built = session.scalars(select(Claim).where(Claim.payer_id == payer_id)).one()
-        lines = list(
-            session.scalars(
-                select(ClaimLine)
-                .where(ClaimLine.claim_id == built.id)
-                .order_by(ClaimLine.line_number)
-            )
-        )
-    return replace(
-        primary,
-        claim_id=built.id,
-        claim_number=built.claim_number,
-        payer_id=payer_id,
-        line_ids=tuple(line.id for line in lines),
-        control_numbers=tuple(line.line_control_number for line in lines),
-    )
 
 
 def secondary_payment(claim: BuiltClaim) -> WrittenClaim:
