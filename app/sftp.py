@@ -21,8 +21,8 @@ from cryptography.utils import CryptographyDeprecationWarning
 from app.errors import UserError
 
 # cryptography (51.0.1 at least) warns that DSA is deprecated when the DSA key classes are
-# named, and asyncssh names them when it loads. DSA host keys are refused below, so the
-# warning says nothing about this program, and without the filter it prints at every start.
+# named, and asyncssh names them when it loads. DSA host keys are rejected below, so the
+# warning does not apply here. Without the filter it would print at every start.
 with warnings.catch_warnings():
     warnings.filterwarnings(
         "ignore", message="DSA is deprecated", category=CryptographyDeprecationWarning

@@ -189,7 +189,7 @@ def later_claims_paid(
     payer_id: uuid.UUID,
     coverages: Callable[[], Sequence[Coverage]],
 ) -> list[tuple[str, uuid.UUID]]:
-    """Return (claim number, payer) for each later payer's live claim with a posted payment.
+    """Return (claim number, payer) for each later payer's claim with a posted payment.
 
     These are claims to a payer after `payer_id` in the order, billing any of the same
     services, and built when `payer_id`'s payment moved part of the balance on. Reversing
@@ -207,8 +207,8 @@ def later_claims_paid(
     if not later_letters:
         return []
 
-    # A voided or replaced claim counts too: its payment stays posted until that payer
-    # reverses it.
+    # A voided or replaced claim counts too, because its payment stays posted until that
+    # payer reverses it.
     charge_lines = select(ClaimLine.charge_line_id).where(ClaimLine.claim_id == claim.id)
     query = (
         select(Claim)
